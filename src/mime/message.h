@@ -1,0 +1,107 @@
+// The MIME parser: bytes in, a tree of parts with byte offsets out.
+//
+// parse() never fails. Any byte string is a message: broken headers, missing
+// boundaries, bare LF or CR, NUL bytes and 8-bit data all yield a tree whose
+// ranges cover the input exactly. Multipart nesting deeper than
+// Limits::max_depth, or parts beyond Limits::max_parts, make the rest of that
+// body one opaque leaf. Memory is O(number of parts + header fields), never a
+// copy of the input; time is linear in the input size.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace eider::mime {
+
+// A half-open byte range [begin, end) into the parsed input.
+struct Range {
+  uint64_t begin = 0;
+  uint64_t end = 0;
+  uint64_t size() const { return end - begin; }
+  std::string_view in(std::string_view bytes) const { return bytes.substr(begin, end - begin); }
+};
+
+// A Content-Type / Content-Disposition parameter. The name is lowercased;
+// the value is unquoted (backslash escapes removed) but not charset-decoded.
+// RFC 2231 continuations (name*0, name*1*, ...) are kept as separate params,
+// exactly as they appear, so that BODYSTRUCTURE shows what the sender wrote.
+struct Param {
+  std::string name;
+  std::string value;
+};
+
+struct Part {
+  // The header block: from the part's first byte up to and including the
+  // empty line that ends it (or up to the end of the part when there is none).
+  Range header;
+  // The body: everything after the header block up to the part's end. For a
+  // multipart this includes preamble, children, delimiters and epilogue.
+  Range body;
+
+  // From Content-Type, lowercased; defaults "text"/"plain" (or
+  // "message"/"rfc822" inside multipart/digest) as RFC 2045/2046 say.
+  std::string type = "text";
+  std::string subtype = "plain";
+  std::vector<Param> params;
+  std::string id;           // Content-ID, raw (unfolded, trimmed), "" if absent
+  std::string description;  // Content-Description, raw (unfolded, trimmed)
+  std::string encoding;     // Content-Transfer-Encoding lowercased, "" if absent (7bit)
+  std::string md5;          // Content-MD5, raw
+  std::string disposition;  // disposition type, lowercased, "" if absent
+  std::vector<Param> disposition_params;
+  std::vector<std::string> language;  // Content-Language values
+  std::string location;               // Content-Location, raw
+
+  uint64_t body_lines = 0;  // number of lines in body (as IMAP counts them)
+
+  // For multipart: the child parts, in order. For message/rfc822 (and
+  // message/global): exactly one child, the embedded message, whose header
+  // range starts at this part's body. Otherwise empty.
+  std::vector<Part> children;
+  // True when nesting or part limits turned this would-be container into a leaf.
+  bool truncated = false;
+
+  bool is_multipart() const { return type == "multipart"; }
+  bool is_message() const { return type == "message" && (subtype == "rfc822" || subtype == "global"); }
+  // The value of the named (lowercased) Content-Type parameter, or "".
+  std::string_view param(std::string_view name) const;
+};
+
+struct Limits {
+  uint32_t max_depth = 100;      // multipart/message nesting
+  uint32_t max_parts = 100000;   // parts in one message
+  uint32_t max_header_fields = 10000;  // fields parsed per header block (rest kept raw)
+};
+
+// The root part is the whole message: root.header.begin == 0 and
+// root.body.end == bytes.size().
+struct Message {
+  Part root;
+};
+
+Message parse(std::string_view bytes, const Limits& limits = {});
+
+// A header field as found in a header block.
+struct HeaderField {
+  std::string_view name;   // as written (not lowercased)
+  std::string_view value;  // raw, after the colon, folding kept, line ending excluded
+};
+
+// Every field of a header block, in order. Lines without a colon are skipped.
+std::vector<HeaderField> header_fields(std::string_view header_block);
+
+// The raw value of the first field named `name` (case-insensitive), or "".
+std::string_view header_value(std::string_view header_block, std::string_view name);
+
+// The IMAP ENVELOPE of a message part (the root or an embedded message), as
+// the exact parenthesised list RFC 3501 section 7.4.2 defines.
+std::string envelope(std::string_view bytes, const Part& message);
+
+// The IMAP BODYSTRUCTURE (extended = true) or BODY (extended = false) of a
+// part, as RFC 3501 defines them, with MD5 NIL (or the Content-MD5 value),
+// disposition, language and location in the extension data.
+std::string bodystructure(std::string_view bytes, const Part& part, bool extended);
+
+}  // namespace eider::mime

@@ -1,0 +1,194 @@
+// The Store: every piece of persistent state, behind one interface.
+//
+// Nothing above src/store sees SQL or a backend type. Every method is
+// thread-safe and blocking: call it from a store thread (see
+// store/executor.h), never from an I/O thread. Every mutating method is one
+// atomic transaction that also writes its journal rows (with the mailbox's
+// next MODSEQ) and keeps quota exact; when it returns ok the change is
+// durable (on disk, surviving a crash). When it fails, nothing of it is left:
+// no partial message, journal row, blob reference or quota change.
+//
+// Concurrent mutating calls may share one commit (group commit); each still
+// returns only after its own change is durable.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "mime/tree.h"
+
+namespace eider::store {
+
+struct User {
+  int64_t id = 0;
+  std::string name;
+  std::string password_hash;  // crypt(3)-style string: $argon2id$, $2b$, $6$, $y$
+  uint64_t quota_bytes = 0;   // 0 = unlimited
+  uint64_t storage_used = 0;  // sum of the sizes of the user's messages, exact
+  uint64_t message_count = 0;
+};
+
+struct Mailbox {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string path;         // UTF-8, "/"-separated hierarchy; "INBOX" is always upper case
+  std::string special_use;  // "\\Sent", "\\Junk", ... or ""
+  uint32_t uidvalidity = 0;
+  uint32_t uidnext = 1;
+  uint64_t highest_modseq = 0;
+  bool subscribed = true;
+  uint64_t message_count = 0;
+};
+
+// A message as delivered or appended: the split form plus what IMAP needs.
+struct NewMessage {
+  mime::SplitMessage split;
+  int64_t internal_date = 0;        // seconds since the epoch
+  std::vector<std::string> flags;   // "\\Seen", "$Forwarded", ...
+  std::string envelope;             // IMAP ENVELOPE text
+  std::string bodystructure;        // IMAP BODYSTRUCTURE text
+  std::string body;                 // IMAP BODY (non-extensible) text
+  std::string message_id;           // for threading
+  std::string subject;              // for threading and search
+};
+
+// What a session needs to know about a message without its content.
+struct MessageInfo {
+  uint32_t uid = 0;
+  uint64_t modseq = 0;
+  std::vector<std::string> flags;
+  int64_t internal_date = 0;
+  uint64_t size = 0;
+  int64_t thread_id = 0;
+};
+
+struct StoredMessage {
+  MessageInfo info;
+  std::string tree;  // give to mime::rebuild with a reader over read_blob
+  std::string envelope;
+  std::string bodystructure;
+  std::string body;
+};
+
+struct Appended {
+  int64_t mailbox_id = 0;
+  uint32_t uidvalidity = 0;
+  uint32_t uid = 0;
+  uint64_t modseq = 0;
+};
+
+enum class JournalKind : uint8_t {
+  added = 1,             // a message appeared (uid)
+  expunged = 2,          // a message was removed (uid)
+  flags = 3,             // a message's flags changed (uid, flags)
+  mailbox_created = 4,
+  mailbox_renamed = 5,   // data = new path
+  mailbox_deleted = 6,
+};
+
+struct JournalEntry {
+  uint64_t modseq = 0;
+  JournalKind kind = JournalKind::added;
+  uint32_t uid = 0;
+  std::string data;  // flags as a space-separated list, or a new path
+};
+
+enum class FlagMode { add, remove, replace };
+
+struct UidPair {
+  uint32_t from = 0;
+  uint32_t to = 0;
+};
+
+// Counters for tests and the vacuum step.
+struct Stats {
+  uint64_t blob_count = 0;
+  uint64_t blob_bytes = 0;   // stored (possibly compressed) bytes
+  uint64_t message_count = 0;
+  uint64_t journal_rows = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Users. create_user also creates INBOX, Drafts, Sent, Junk, Trash and
+  // Archive (the last five with their SPECIAL-USE) and the given addresses.
+  virtual Result<User> create_user(std::string_view name, std::string_view password_hash,
+                                   const std::vector<std::string>& addresses,
+                                   uint64_t quota_bytes) = 0;
+  virtual Result<User> find_user(std::string_view name) = 0;
+  virtual Result<User> find_user_by_id(int64_t user_id) = 0;
+  virtual Result<std::vector<User>> list_users() = 0;
+  // Deletes the user, their mailboxes, messages, addresses, and releases blobs.
+  virtual Status delete_user(std::string_view name) = 0;
+  virtual Status set_password_hash(std::string_view name, std::string_view password_hash) = 0;
+  virtual Status set_quota(std::string_view name, uint64_t quota_bytes) = 0;
+
+  // Addresses: unique across users, compared after normalisation (lowercase
+  // domain and local part; IDN domains in their Unicode form). "*@domain" is a
+  // catch-all.
+  virtual Status add_address(int64_t user_id, std::string_view address) = 0;
+  virtual Status remove_address(std::string_view address) = 0;
+  virtual Result<std::vector<std::string>> list_addresses(int64_t user_id) = 0;
+  // The user id owning exactly this (already normalised) address.
+  virtual Result<int64_t> find_address(std::string_view normalized_address) = 0;
+
+  // Mailboxes.
+  virtual Result<std::vector<Mailbox>> list_mailboxes(int64_t user_id) = 0;
+  virtual Result<Mailbox> find_mailbox(int64_t user_id, std::string_view path) = 0;
+  virtual Result<Mailbox> create_mailbox(int64_t user_id, std::string_view path,
+                                         std::string_view special_use) = 0;
+  virtual Status rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) = 0;
+  // Deletes the mailbox and its messages (releasing quota and blobs).
+  virtual Status delete_mailbox(int64_t user_id, std::string_view path) = 0;
+  virtual Status set_subscribed(int64_t user_id, std::string_view path, bool subscribed) = 0;
+
+  // Messages. append_message fails with Code::over_quota, leaving nothing,
+  // when the user's quota would be exceeded.
+  virtual Result<Appended> append_message(int64_t user_id, int64_t mailbox_id,
+                                          const NewMessage& message) = 0;
+  virtual Result<std::vector<MessageInfo>> list_messages(int64_t user_id, int64_t mailbox_id) = 0;
+  virtual Result<StoredMessage> read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) = 0;
+  virtual Result<std::string> read_blob(const mime::BlobKey& key) = 0;
+  // Copies share blobs. Returns (source uid, new uid) for each copied message.
+  virtual Result<std::vector<UidPair>> copy_messages(int64_t user_id, int64_t from_mailbox,
+                                                     const std::vector<uint32_t>& uids,
+                                                     int64_t to_mailbox) = 0;
+  virtual Result<std::vector<UidPair>> move_messages(int64_t user_id, int64_t from_mailbox,
+                                                     const std::vector<uint32_t>& uids,
+                                                     int64_t to_mailbox) = 0;
+  // Returns the uids actually expunged.
+  virtual Result<std::vector<uint32_t>> expunge_messages(int64_t user_id, int64_t mailbox_id,
+                                                         const std::vector<uint32_t>& uids) = 0;
+  // Returns the messages whose flags changed, with their new flags and modseq.
+  virtual Result<std::vector<MessageInfo>> store_flags(int64_t user_id, int64_t mailbox_id,
+                                                       const std::vector<uint32_t>& uids,
+                                                       FlagMode mode,
+                                                       const std::vector<std::string>& flags) = 0;
+
+  // Journal rows of a mailbox with modseq > since, in modseq order.
+  virtual Result<std::vector<JournalEntry>> journal_since(int64_t user_id, int64_t mailbox_id,
+                                                          uint64_t since) = 0;
+
+  // Frees space left by deleted data (blobs and pages) back to the filesystem.
+  virtual Status vacuum() = 0;
+  virtual Result<Stats> stats() = 0;
+};
+
+struct Options {
+  std::string data_dir = "./data";
+  std::string url = "sqlite";  // "sqlite" (file in data_dir) or "sqlite:/path/to.db"
+  uint32_t read_threads = 4;   // reader connections
+  bool create = true;          // create the database when missing
+};
+
+// Opens (and migrates) the store named by options.url.
+Result<std::unique_ptr<Store>> open(const Options& options);
+
+}  // namespace eider::store
