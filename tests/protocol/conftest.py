@@ -1,0 +1,54 @@
+"""Fixtures for the protocol tests: the eider binary, a fresh data folder per
+test, a CLI runner bound to it, and a running `eider serve` on free ports."""
+
+import signal
+
+import pytest
+
+from eider_harness import LISTENER_FLAGS, Cli, Server, eider_binary, free_port
+
+
+@pytest.fixture(scope="session")
+def eider_bin():
+    path = eider_binary()
+    if not path.is_file():
+        pytest.fail(f"eider binary not found at {path}: build it or set EIDER_BIN")
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def cli(eider_bin, data_dir, tmp_path):
+    # cwd is the test's own folder so a command that ignores --data cannot
+    # touch ./data of whoever runs the tests.
+    return Cli(eider_bin, data_dir, cwd=tmp_path)
+
+
+@pytest.fixture
+def listener_args():
+    """--imap 127.0.0.1:P ... for every listener, each on its own free port."""
+    args = []
+    for flag in LISTENER_FLAGS:
+        args += [f"--{flag}", f"127.0.0.1:{free_port()}"]
+    return args
+
+
+@pytest.fixture
+def server(eider_bin, data_dir, tmp_path, listener_args):
+    """A ready `eider serve` on the test's data folder; must exit 0 on SIGTERM."""
+    srv = Server(eider_bin, ["--data", data_dir, *listener_args], cwd=tmp_path)
+    try:
+        if not srv.start():
+            _, err = srv.communicate()
+            pytest.fail(f"eider serve exited {srv.proc.returncode} before ready: {err!r}")
+        yield srv
+        code = srv.stop(signal.SIGTERM)
+        assert code == 0, f"eider serve exited {code} on SIGTERM"
+    finally:
+        srv.kill()

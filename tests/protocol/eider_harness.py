@@ -1,0 +1,195 @@
+"""Helpers shared by the protocol tests: running the eider CLI and server.
+
+Tests import this module directly (pytest puts this folder on sys.path);
+conftest.py turns it into fixtures.
+"""
+
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CORPUS_DIR = REPO_ROOT / "tests" / "corpus"
+
+# Generous: CI machines are small and shared, and a timeout is a failure,
+# never a measurement.
+CLI_TIMEOUT = 120
+READY_TIMEOUT = 30
+STOP_TIMEOUT = 15
+
+LISTENER_FLAGS = ("imap", "imaps", "pop3", "pop3s", "lmtp", "api")
+
+
+def eider_binary():
+    """The eider binary under test: $EIDER_BIN, else <repo>/build/eider."""
+    return Path(os.environ.get("EIDER_BIN", REPO_ROOT / "build" / "eider"))
+
+
+def corpus_messages():
+    return sorted(CORPUS_DIR.glob("*.eml"))
+
+
+def free_port():
+    """A loopback TCP port that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stderr_lines(result):
+    return result.stderr.decode("utf-8", "replace").splitlines()
+
+
+def assert_one_line_error(result):
+    """A refused command: non-zero exit and exactly one non-empty stderr line."""
+    lines = stderr_lines(result)
+    assert result.returncode != 0, f"expected failure, got exit 0; stderr={lines!r}"
+    assert len(lines) == 1 and lines[0].strip(), f"expected one stderr line, got {lines!r}"
+    return lines[0]
+
+
+def dir_size(path):
+    """Sum of the sizes of every file below path (database, WAL, blobs)."""
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+class Cli:
+    """Runs `eider ...` against one data folder, capturing bytes."""
+
+    def __init__(self, binary, data_dir, cwd=None):
+        self.binary = Path(binary)
+        self.data_dir = Path(data_dir)
+        self.cwd = cwd
+
+    def run(self, *args, input=None, data=True, timeout=CLI_TIMEOUT):
+        """Runs eider with args (plus --data DIR unless data=False).
+
+        input is the bytes given on stdin; None gives no stdin at all.
+        """
+        argv = [str(self.binary), *map(str, args)]
+        if data:
+            argv += ["--data", str(self.data_dir)]
+        return subprocess.run(
+            argv,
+            input=input,
+            stdin=subprocess.DEVNULL if input is None else None,
+            capture_output=True,
+            timeout=timeout,
+            cwd=self.cwd,
+        )
+
+    def ok(self, *args, input=None, data=True, timeout=CLI_TIMEOUT):
+        """Runs eider, asserts exit 0 and returns stdout."""
+        result = self.run(*args, input=input, data=data, timeout=timeout)
+        assert result.returncode == 0, (
+            f"eider {' '.join(map(str, args))} exited {result.returncode}: "
+            f"{result.stderr.decode('utf-8', 'replace')}"
+        )
+        return result.stdout
+
+    def add_user(self, name, password="secret", addresses=()):
+        args = ["user", "add", name, "--password", password]
+        for a in addresses:
+            args += ["--address", a]
+        self.ok(*args)
+
+    def deliver(self, user, message, mailbox=None, extra=()):
+        """Delivers message bytes and returns the UID eider printed."""
+        args = ["deliver", "--user", user, *extra]
+        if mailbox is not None:
+            args += ["--mailbox", mailbox]
+        out = self.ok(*args, input=message)
+        return int(out.strip())
+
+    def export(self, user, uid, mailbox="INBOX"):
+        return self.ok("export", "--user", user, "--mailbox", mailbox, "--uid", uid)
+
+    def stats(self):
+        return json.loads(self.ok("stats"))
+
+    def user_list(self):
+        return self.ok("user", "list")
+
+
+class Server:
+    """One `eider serve` process; start() waits for its `eider ready` line."""
+
+    def __init__(self, binary, args, cwd=None):
+        self.argv = [str(binary), "serve", *map(str, args)]
+        self.cwd = cwd
+        self.proc = None
+        self.stdout = b""
+
+    def start(self, timeout=READY_TIMEOUT):
+        """Starts the server; returns True once ready, False if it exited first."""
+        self.proc = subprocess.Popen(
+            self.argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=self.cwd,
+        )
+        return self._wait_ready(timeout)
+
+    def _wait_ready(self, timeout):
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while b"eider ready\n" not in self.stdout:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"no 'eider ready' within {timeout}s; stdout so far {self.stdout!r}"
+                    )
+                if not sel.select(left):
+                    continue
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    self.proc.wait(timeout=STOP_TIMEOUT)
+                    return False
+                self.stdout += chunk
+        return True
+
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
+        """Sends sig and returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"eider serve did not exit within {timeout}s of {sig!r}")
+        return self.proc.returncode
+
+    def communicate(self):
+        """Rest of stdout and all of stderr, once the process has exited."""
+        out, err = self.proc.communicate(timeout=STOP_TIMEOUT)
+        self.stdout += out
+        return self.stdout, err
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def run_server_until_exit(binary, args, cwd=None, timeout=READY_TIMEOUT):
+    """Runs `eider serve` that is expected to refuse to start.
+
+    Returns the CompletedProcess; a server that starts instead runs into the
+    timeout, which fails the test.
+    """
+    return subprocess.run(
+        [str(binary), "serve", *map(str, args)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=timeout,
+        cwd=cwd,
+    )

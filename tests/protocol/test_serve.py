@@ -1,0 +1,94 @@
+"""`eider serve`: ready line, clean stop on signals, one-line refusal to start."""
+
+import signal
+
+import pytest
+
+from eider_harness import Server, assert_one_line_error, run_server_until_exit
+
+
+def test_serve_prints_ready_and_exits_zero_on_sigterm(server):
+    assert server.stdout.splitlines()[-1] == b"eider ready"
+    assert server.stop(signal.SIGTERM) == 0
+
+
+def test_serve_exits_zero_on_sigint(server):
+    assert server.stop(signal.SIGINT) == 0
+
+
+def test_serve_prints_ready_exactly_once(server):
+    assert server.stop(signal.SIGTERM) == 0
+    out, _ = server.communicate()
+    assert out.count(b"eider ready") == 1
+
+
+def test_serve_creates_its_store_in_the_data_folder(server, data_dir):
+    assert (data_dir / "eider.db").is_file()
+
+
+@pytest.mark.parametrize(
+    "addr",
+    ["nonsense", "127.0.0.1", "127.0.0.1:notaport", "127.0.0.1:99999", ":"],
+)
+def test_serve_refuses_a_bad_listener_address(eider_bin, data_dir, tmp_path, addr):
+    result = run_server_until_exit(
+        eider_bin, ["--data", data_dir, "--imap", addr, "--pop3", "off", "--lmtp", "off",
+                    "--imaps", "off", "--pop3s", "off", "--api", "off"], cwd=tmp_path
+    )
+    assert_one_line_error(result)
+    assert b"eider ready" not in result.stdout
+
+
+def test_serve_refuses_an_unusable_data_folder(eider_bin, tmp_path, listener_args):
+    blocker = tmp_path / "file"
+    blocker.write_bytes(b"not a folder\n")
+    result = run_server_until_exit(
+        eider_bin, ["--data", blocker / "sub", *listener_args], cwd=tmp_path
+    )
+    assert_one_line_error(result)
+    assert b"eider ready" not in result.stdout
+
+
+def test_serve_takes_the_data_folder_from_the_config_file(eider_bin, tmp_path, listener_args):
+    data = tmp_path / "from-config"
+    data.mkdir()
+    config = tmp_path / "eider.toml"
+    config.write_text(f'data = "{data}"\n')
+    srv = Server(eider_bin, ["--config", config, *listener_args], cwd=tmp_path)
+    try:
+        assert srv.start(), srv.communicate()
+        assert srv.stop(signal.SIGTERM) == 0
+    finally:
+        srv.kill()
+    assert (data / "eider.db").is_file()
+    # The default ./data (relative to cwd) must not have been used instead.
+    assert not (tmp_path / "data").exists()
+
+
+def test_serve_takes_a_listener_address_from_the_config_file(eider_bin, data_dir, tmp_path):
+    # A bad address in the file must fail exactly as the same flag does.
+    config = tmp_path / "eider.toml"
+    config.write_text('imap = "nonsense"\n')
+    result = run_server_until_exit(
+        eider_bin, ["--config", config, "--data", data_dir, "--pop3", "off", "--lmtp", "off",
+                    "--imaps", "off", "--pop3s", "off", "--api", "off"], cwd=tmp_path
+    )
+    assert_one_line_error(result)
+
+
+def test_serve_refuses_an_unreadable_config_file(eider_bin, data_dir, tmp_path, listener_args):
+    result = run_server_until_exit(
+        eider_bin, ["--config", tmp_path / "missing.toml", "--data", data_dir, *listener_args],
+        cwd=tmp_path,
+    )
+    assert_one_line_error(result)
+
+
+def test_serve_refuses_a_config_file_that_is_not_toml(eider_bin, data_dir, tmp_path,
+                                                      listener_args):
+    config = tmp_path / "eider.toml"
+    config.write_text('data = "unterminated\n')
+    result = run_server_until_exit(
+        eider_bin, ["--config", config, "--data", data_dir, *listener_args], cwd=tmp_path
+    )
+    assert_one_line_error(result)
