@@ -1,0 +1,269 @@
+#include "core/config.h"
+
+#include <arpa/inet.h>
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <variant>
+
+namespace eider::core {
+namespace {
+
+using TextField = std::string Config::*;
+using AddrField = Addr Config::*;
+using NumberField = uint64_t Limits::*;
+using LogField = std::string LogSettings::*;
+
+struct Key {
+  std::string_view name;
+  std::variant<TextField, AddrField, NumberField, LogField> field;
+};
+
+// One row per key; the order is the order of docs/config.md.
+const Key kKeys[] = {
+    {"data", &Config::data},
+    {"store", &Config::store},
+    {"notify", &Config::notify},
+    {"imap", &Config::imap},
+    {"imaps", &Config::imaps},
+    {"pop3", &Config::pop3},
+    {"pop3s", &Config::pop3s},
+    {"lmtp", &Config::lmtp},
+    {"api", &Config::api},
+    {"api-token", &Config::api_token},
+    {"tls-cert", &Config::tls_cert},
+    {"tls-key", &Config::tls_key},
+    {"max-message-size", &Limits::max_message_size},
+    {"max-mime-depth", &Limits::max_mime_depth},
+    {"max-mime-parts", &Limits::max_mime_parts},
+    {"blob-threshold", &Limits::blob_threshold},
+    {"max-line-length", &Limits::max_line_length},
+    {"max-literal-size", &Limits::max_literal_size},
+    {"max-header-size", &Limits::max_header_size},
+    {"max-connections-per-ip", &Limits::max_connections_per_ip},
+    {"max-commands-per-second", &Limits::max_commands_per_second},
+    {"max-auth-failures", &Limits::max_auth_failures},
+    {"log-file", &LogSettings::file},
+    {"log-level", &LogSettings::level},
+};
+
+const Key* find_key(std::string_view name) {
+  for (const Key& key : kKeys) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+Result<uint16_t> parse_port(std::string_view text, std::string_view whole) {
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value == 0 ||
+      value > 65535) {
+    return error(Code::invalid_argument, "bad port in address: " + std::string(whole));
+  }
+  return static_cast<uint16_t>(value);
+}
+
+bool valid_host_name(std::string_view host) {
+  for (char c : host) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Status check_level(std::string_view level) {
+  for (std::string_view known : {"trace", "debug", "info", "warn", "error", "critical", "off"}) {
+    if (level == known) return Status::ok();
+  }
+  return error(Code::invalid_argument, "log-level: unknown level: " + std::string(level));
+}
+
+std::string node_type_name(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    default:
+      return "a date or time";
+  }
+}
+
+Status apply_node(Config& config, const Key& key, const toml::node& node, std::string_view source) {
+  std::string where = std::string(source) + ": key '" + std::string(key.name) + "'";
+  if (std::holds_alternative<NumberField>(key.field)) {
+    std::optional<int64_t> number = node.value_exact<int64_t>();
+    if (!number) {
+      return error(Code::invalid_argument,
+                   where + " must be an integer, not " + node_type_name(node));
+    }
+    if (*number < 0) return error(Code::invalid_argument, where + " must not be negative");
+    config.limits.*std::get<NumberField>(key.field) = static_cast<uint64_t>(*number);
+    return Status::ok();
+  }
+  std::optional<std::string> text = node.value_exact<std::string>();
+  if (!text) {
+    return error(Code::invalid_argument, where + " must be a string, not " + node_type_name(node));
+  }
+  Status status = set_config_value(config, key.name, *text);
+  if (!status.is_ok()) return error(status.code(), std::string(source) + ": " + status.message());
+  return Status::ok();
+}
+
+}  // namespace
+
+bool Addr::is_loopback() const {
+  if (kind == Kind::unix_socket) return true;
+  if (kind != Kind::tcp) return false;
+  if (host == "localhost" || host == "::1") return true;
+  in_addr v4{};
+  return inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+}
+
+std::string Addr::to_string() const {
+  switch (kind) {
+    case Kind::off:
+      return "off";
+    case Kind::unix_socket:
+      return "unix:" + path;
+    case Kind::tcp:
+      break;
+  }
+  std::string port_text = std::to_string(port);
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + port_text;
+  return host + ":" + port_text;
+}
+
+Result<Addr> parse_addr(std::string_view text) {
+  std::string whole(text);
+  if (text == "off") return Addr{};
+  if (text.starts_with("unix:")) {
+    std::string_view path = text.substr(5);
+    if (path.empty() || path.front() != '/' || path.find('\0') != std::string_view::npos) {
+      return error(Code::invalid_argument, "unix socket address needs an absolute path: " + whole);
+    }
+    return Addr{Addr::Kind::unix_socket, "", 0, std::string(path)};
+  }
+  Addr addr;
+  addr.kind = Addr::Kind::tcp;
+  std::string_view port_text;
+  if (text.starts_with("[")) {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos || text.substr(close + 1, 1) != ":") {
+      return error(Code::invalid_argument, "bad address (want [v6]:port): " + whole);
+    }
+    addr.host = std::string(text.substr(1, close - 1));
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, addr.host.c_str(), &v6) != 1) {
+      return error(Code::invalid_argument, "bad IPv6 address: " + whole);
+    }
+    port_text = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      return error(Code::invalid_argument,
+                   "bad address (want host:port, unix:/path or off): " + whole);
+    }
+    addr.host = std::string(text.substr(0, colon));
+    if (addr.host.find(':') != std::string::npos) {
+      return error(Code::invalid_argument, "IPv6 address needs brackets ([v6]:port): " + whole);
+    }
+    if (!valid_host_name(addr.host)) {
+      return error(Code::invalid_argument, "bad host in address: " + whole);
+    }
+    port_text = text.substr(colon + 1);
+  }
+  Result<uint16_t> port = parse_port(port_text, text);
+  if (!port) return port.status();
+  addr.port = *port;
+  return addr;
+}
+
+Status set_config_value(Config& config, std::string_view key_name, std::string_view value) {
+  const Key* key = find_key(key_name);
+  if (key == nullptr) {
+    return error(Code::invalid_argument, "unknown config key '" + std::string(key_name) + "'");
+  }
+  std::string name(key_name);
+  if (auto* field = std::get_if<TextField>(&key->field)) {
+    config.*(*field) = std::string(value);
+  } else if (auto* field = std::get_if<AddrField>(&key->field)) {
+    Result<Addr> addr = parse_addr(value);
+    if (!addr) return error(addr.status().code(), name + ": " + addr.status().message());
+    config.*(*field) = *addr;
+  } else if (auto* field = std::get_if<NumberField>(&key->field)) {
+    uint64_t number = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
+      return error(Code::invalid_argument,
+                   name + ": not a non-negative integer: " + std::string(value));
+    }
+    config.limits.*(*field) = number;
+  } else {
+    if (key_name == "log-level") EIDER_RETURN_IF_ERROR(check_level(value));
+    config.log.*std::get<LogField>(key->field) = std::string(value);
+  }
+  return Status::ok();
+}
+
+Status apply_toml(Config& config, std::string_view toml_text, std::string_view source) {
+  toml::table table;
+  // toml++ reports syntax errors by exception; they stop here.
+  try {
+    table = toml::parse(toml_text, source);
+  } catch (const toml::parse_error& err) {
+    return error(Code::invalid_argument, std::string(source) + ":" +
+                                             std::to_string(err.source().begin.line) + ": " +
+                                             std::string(err.description()));
+  }
+  for (const auto& [name, node] : table) {
+    const Key* key = find_key(name.str());
+    if (key == nullptr) {
+      return error(Code::invalid_argument,
+                   std::string(source) + ": unknown config key '" + std::string(name.str()) + "'");
+    }
+    EIDER_RETURN_IF_ERROR(apply_node(config, *key, node, source));
+  }
+  return Status::ok();
+}
+
+Status apply_config_file(Config& config, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return error(Code::not_found, "cannot read config file: " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return error(Code::io_error, "cannot read config file: " + path);
+  return apply_toml(config, text.str(), path);
+}
+
+Status validate_config(const Config& config) {
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return error(Code::invalid_argument, "tls-cert and tls-key must be given together");
+  }
+  if (!config.api.is_off() && !config.api.is_loopback() && config.api_token.empty()) {
+    return error(Code::invalid_argument, "api listens on " + config.api.to_string() +
+                                             ", which is not loopback, and no api-token is set");
+  }
+  if (config.data.empty()) return error(Code::invalid_argument, "data must not be empty");
+  return Status::ok();
+}
+
+std::vector<std::string_view> config_keys() {
+  std::vector<std::string_view> names;
+  for (const Key& key : kKeys) names.push_back(key.name);
+  return names;
+}
+
+}  // namespace eider::core

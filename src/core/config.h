@@ -1,0 +1,76 @@
+// Server configuration: defaults, then a TOML file, then command-line flags.
+//
+// Every `eider serve` flag has a TOML key of the same name (`imap`,
+// `api-token`, ...); limits and logging have keys of their own. The keys are
+// listed, with defaults, in docs/config.md. Unknown keys and values of the
+// wrong type are errors whose one-line message names the key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/limits.h"
+#include "core/status.h"
+
+namespace eider::core {
+
+// A listening address: `host:port`, `[v6]:port`, `unix:/path` or `off`.
+struct Addr {
+  enum class Kind { off, tcp, unix_socket };
+  Kind kind = Kind::off;
+  std::string host;  // tcp: a name or an IP literal without brackets; "" = every interface
+  uint16_t port = 0;
+  std::string path;  // unix_socket: the socket file
+
+  bool is_off() const { return kind == Kind::off; }
+  // True for 127.0.0.0/8, ::1, "localhost" and unix sockets.
+  bool is_loopback() const;
+  // The form parse_addr reads back ("[::1]:143", "unix:/run/x", "off").
+  std::string to_string() const;
+};
+
+Result<Addr> parse_addr(std::string_view text);
+
+struct LogSettings {
+  std::string file;            // "" = stderr
+  std::string level = "info";  // trace, debug, info, warn, error, critical, off
+};
+
+struct Config {
+  std::string data = "./data";
+  std::string store = "sqlite";
+  std::string notify = "local";
+  Addr imap{Addr::Kind::tcp, "127.0.0.1", 1143, ""};
+  Addr imaps{Addr::Kind::tcp, "127.0.0.1", 1993, ""};
+  Addr pop3{Addr::Kind::tcp, "127.0.0.1", 1110, ""};
+  Addr pop3s{Addr::Kind::tcp, "127.0.0.1", 1995, ""};
+  Addr lmtp{Addr::Kind::tcp, "127.0.0.1", 2424, ""};
+  Addr api{Addr::Kind::tcp, "127.0.0.1", 8080, ""};
+  std::string api_token;
+  std::string tls_cert;
+  std::string tls_key;
+  Limits limits;
+  LogSettings log;
+};
+
+// Sets one key from its textual form, as a command-line flag gives it.
+// Numbers are decimal byte or count values.
+Status set_config_value(Config& config, std::string_view key, std::string_view value);
+
+// Applies the keys of a TOML document on top of `config`. `source` names the
+// document in error messages (usually the file name).
+Status apply_toml(Config& config, std::string_view toml_text, std::string_view source);
+
+// Reads the file and applies it as apply_toml does.
+Status apply_config_file(Config& config, const std::string& path);
+
+// Checks rules that span several keys: tls-cert and tls-key come together;
+// the API needs a token unless it listens on loopback only.
+Status validate_config(const Config& config);
+
+// Every key apply_toml accepts, in documentation order.
+std::vector<std::string_view> config_keys();
+
+}  // namespace eider::core

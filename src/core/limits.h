@@ -1,0 +1,32 @@
+// Limits on what any client or input may cost. Each has a config key of the
+// same name (see docs/config.md); the defaults are safe for a small server.
+#pragma once
+
+#include <cstdint>
+
+namespace eider::core {
+
+struct Limits {
+  // Largest message accepted by deliver, APPEND, LMTP DATA (bytes).
+  uint64_t max_message_size = 64ull * 1024 * 1024;
+  // Multipart / message/rfc822 nesting the MIME parser descends into.
+  uint64_t max_mime_depth = 100;
+  // Parts parsed in one message; the rest of the body becomes one opaque leaf.
+  uint64_t max_mime_parts = 100000;
+  // Leaf bodies of at least this many bytes are stored as deduplicated blobs.
+  uint64_t blob_threshold = 32 * 1024;
+  // Longest protocol command line (IMAP, POP3, LMTP), excluding literals.
+  uint64_t max_line_length = 64 * 1024;
+  // Largest IMAP literal other than a message (APPEND uses max-message-size).
+  uint64_t max_literal_size = 1024 * 1024;
+  // Largest header block of one MIME part.
+  uint64_t max_header_size = 1024 * 1024;
+  // Concurrent connections from one IP address, over all protocols.
+  uint64_t max_connections_per_ip = 64;
+  // Commands per second one connection may issue before it is slowed down.
+  uint64_t max_commands_per_second = 200;
+  // Failed authentications per connection before it is closed.
+  uint64_t max_auth_failures = 5;
+};
+
+}  // namespace eider::core
