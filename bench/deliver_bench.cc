@@ -1,0 +1,143 @@
+// Delivery throughput into a fresh embedded (SQLite) store on disk.
+//
+// Each iteration delivers the whole corpus once, shared out between N writer
+// threads (N = 1 and 8). Every delivery is durable before it returns, so with
+// one writer the rate is bounded by fsync latency; with 8 the store may share
+// one commit between several writers (group commit), which is where the
+// difference between the two rows comes from.
+//
+// The store lives under $EIDER_BENCH_DIR (default: the system temp folder).
+// Point it at a real disk: on tmpfs fsync is free and the numbers flatter.
+#include <benchmark/benchmark.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "corpus.h"
+#include "mime/message.h"
+#include "mime/tree.h"
+#include "store/store.h"
+
+namespace eider::bench {
+namespace {
+
+std::filesystem::path make_temp_dir() {
+  const char* env = std::getenv("EIDER_BENCH_DIR");
+  std::filesystem::path base = env != nullptr ? env : std::filesystem::temp_directory_path();
+  std::filesystem::create_directories(base);
+  std::string pattern = (base / "eider-deliver-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) return {};
+  return pattern;
+}
+
+// What a delivery stores for a message: its split form and the IMAP texts.
+store::NewMessage prepare(const std::string& raw) {
+  mime::Message parsed = mime::parse(raw);
+  std::string_view header = parsed.root.header.in(raw);
+  store::NewMessage m;
+  m.split = mime::split(raw, parsed);
+  m.internal_date = std::time(nullptr);
+  m.envelope = mime::envelope(raw, parsed.root);
+  m.bodystructure = mime::bodystructure(raw, parsed.root, true);
+  m.body = mime::bodystructure(raw, parsed.root, false);
+  m.message_id = std::string(mime::header_value(header, "Message-ID"));
+  m.subject = std::string(mime::header_value(header, "Subject"));
+  return m;
+}
+
+// A store in a temp folder with one user; removed with the object.
+class TempStore {
+ public:
+  Status open() {
+    dir_ = make_temp_dir();
+    if (dir_.empty()) return error(Code::io_error, "cannot create a temp folder");
+    store::Options options;
+    options.data_dir = dir_.string();
+    Result<std::unique_ptr<store::Store>> s = store::open(options);
+    if (!s.is_ok()) return s.status();
+    store_ = std::move(*s);
+    Result<store::User> user = store_->create_user("bench", "x", {}, 0);
+    if (!user.is_ok()) return user.status();
+    Result<store::Mailbox> inbox = store_->find_mailbox(user->id, "INBOX");
+    if (!inbox.is_ok()) return inbox.status();
+    user_id_ = user->id;
+    inbox_id_ = inbox->id;
+    return Status::ok();
+  }
+
+  ~TempStore() {
+    store_.reset();
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+
+  Status deliver(const std::string& raw) {
+    return store_->append_message(user_id_, inbox_id_, prepare(raw)).status();
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Store> store_;
+  int64_t user_id_ = 0;
+  int64_t inbox_id_ = 0;
+};
+
+// Delivers every corpus message once, spread over `writers` threads.
+// Returns the first failure, if any.
+Status deliver_corpus(TempStore& store, const Corpus& c, int writers) {
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  Status first_error;
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < writers; ++t) {
+      threads.emplace_back([&] {
+        for (size_t i; (i = next.fetch_add(1)) < c.messages.size();) {
+          Status s = store.deliver(c.messages[i]);
+          if (!s.is_ok()) {
+            std::lock_guard lock(mu);
+            if (first_error.is_ok()) first_error = s;
+          }
+        }
+      });
+    }
+  }
+  return first_error;
+}
+
+void BM_Deliver(benchmark::State& state) {
+  const Corpus& c = corpus();
+  const int writers = static_cast<int>(state.range(0));
+  TempStore store;
+  if (Status s = store.open(); !s.is_ok()) {
+    state.SkipWithError(s.to_string().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    if (Status s = deliver_corpus(store, c, writers); !s.is_ok()) {
+      state.SkipWithError(s.to_string().c_str());
+      break;
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * c.total_bytes));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * c.messages.size()));
+}
+BENCHMARK(BM_Deliver)
+    ->ArgName("writers")
+    ->Arg(1)
+    ->Arg(8)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime()
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace eider::bench
+
+BENCHMARK_MAIN();
