@@ -1,0 +1,75 @@
+// The Notifier: tells sessions that a mailbox changed (DESIGN.md idea 4).
+//
+// After a store commit, the writer publishes a Beacon (user, mailbox, modseq).
+// Subscribers of that user get it and read the journal after their own modseq;
+// a beacon carries no data of its own, so a lost or duplicated beacon costs
+// only a delay or a redundant journal read, never correctness.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <utility>
+
+#include "core/status.h"
+
+namespace eider::notify {
+
+struct Beacon {
+  int64_t user_id = 0;
+  int64_t mailbox_id = 0;
+  uint64_t modseq = 0;  // the mailbox's highest modseq after the change
+
+  bool operator==(const Beacon&) const = default;
+};
+
+using Callback = std::function<void(const Beacon&)>;
+
+// Keeps a subscription alive; destroying it (or reset()) unsubscribes. Once
+// that returns, the callback is not running and will not run again, unless
+// the callback itself is what unsubscribes. Move-only.
+class Subscription {
+ public:
+  Subscription() = default;
+  explicit Subscription(std::function<void()> cancel) : cancel_(std::move(cancel)) {}
+  Subscription(Subscription&& other) noexcept : cancel_(std::exchange(other.cancel_, nullptr)) {}
+  Subscription& operator=(Subscription&& other) noexcept {
+    if (this != &other) {
+      reset();
+      cancel_ = std::exchange(other.cancel_, nullptr);
+    }
+    return *this;
+  }
+  ~Subscription() { reset(); }
+
+  void reset() {
+    if (cancel_) std::exchange(cancel_, nullptr)();
+  }
+  bool active() const { return cancel_ != nullptr; }
+
+ private:
+  std::function<void()> cancel_;
+};
+
+class Notifier {
+ public:
+  virtual ~Notifier() = default;
+
+  // Delivers the beacon to every current subscriber of beacon.user_id. Never
+  // fails: a notifier that cannot reach its peers logs and drops the beacon.
+  virtual void publish(const Beacon& beacon) = 0;
+
+  // Calls `callback` for each beacon of `user_id` published after this
+  // returns, on the publishing thread (or, for remote notifiers, on the
+  // notifier's own thread). Callbacks must be quick and must not block: post
+  // the work to the session's executor. A Subscription may outlive the
+  // Notifier; it then does nothing.
+  virtual Subscription subscribe(int64_t user_id, Callback callback) = 0;
+};
+
+// "local": the in-process notifier. "redis://host:port" is reserved for the
+// multi-node issue and fails with Code::unsupported until it is built.
+Result<std::unique_ptr<Notifier>> open_notifier(std::string_view url);
+
+}  // namespace eider::notify
