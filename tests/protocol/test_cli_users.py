@@ -1,0 +1,65 @@
+"""User administration through the CLI: add, list, passwd, del."""
+
+import pytest
+
+from eider_harness import assert_one_line_error
+
+MESSAGE = b"From: a@example.test\r\nSubject: hi\r\n\r\nhello\r\n"
+
+
+def listed_names(cli):
+    return [line.split()[0] for line in cli.user_list().decode().splitlines() if line.strip()]
+
+
+def test_added_users_are_listed(cli):
+    cli.add_user("alice", addresses=["alice@example.test"])
+    cli.add_user("bob")
+    names = listed_names(cli)
+    assert "alice" in names and "bob" in names
+
+
+def test_empty_store_lists_no_users(cli):
+    assert listed_names(cli) == []
+
+
+@pytest.mark.parametrize("mailbox", ["INBOX", "Drafts", "Sent", "Junk", "Trash", "Archive"])
+def test_new_user_has_the_standard_mailboxes(cli, mailbox):
+    cli.add_user("alice")
+    uid = cli.deliver("alice", MESSAGE, mailbox=mailbox)
+    assert cli.export("alice", uid, mailbox=mailbox) == MESSAGE
+
+
+def test_uids_increase_within_a_mailbox(cli):
+    cli.add_user("alice")
+    uids = [cli.deliver("alice", MESSAGE) for _ in range(3)]
+    assert uids == sorted(uids) and len(set(uids)) == 3
+
+
+def test_password_change_keeps_the_users_mail(cli):
+    cli.add_user("alice")
+    uid = cli.deliver("alice", MESSAGE)
+    cli.ok("user", "passwd", "alice", "--password", "new-secret")
+    assert cli.export("alice", uid) == MESSAGE
+
+
+def test_password_change_for_unknown_user_is_refused(cli):
+    assert_one_line_error(cli.run("user", "passwd", "nobody", "--password", "x"))
+
+
+def test_deleted_user_is_gone_with_their_mail(cli):
+    cli.add_user("alice")
+    cli.add_user("bob")
+    cli.deliver("alice", MESSAGE)
+    cli.deliver("bob", MESSAGE)
+    cli.ok("user", "del", "alice")
+    assert listed_names(cli) == ["bob"]
+    assert cli.stats()["message_count"] == 1
+    assert_one_line_error(cli.run("deliver", "--user", "alice", input=MESSAGE))
+
+
+def test_deleted_users_name_can_be_reused(cli):
+    cli.add_user("alice")
+    cli.deliver("alice", MESSAGE)
+    cli.ok("user", "del", "alice")
+    cli.add_user("alice")
+    assert cli.stats()["message_count"] == 0
