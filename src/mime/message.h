@@ -54,7 +54,9 @@ struct Part {
   std::vector<std::string> language;  // Content-Language values
   std::string location;               // Content-Location, raw
 
-  uint64_t body_lines = 0;  // number of lines in body (as IMAP counts them)
+  // LF count of the body, for text/* and message/* parts (0 for others): the
+  // line ending before a delimiter is not in the body, as in Dovecot.
+  uint64_t body_lines = 0;
 
   // For multipart: the child parts, in order. For message/rfc822 (and
   // message/global): exactly one child, the embedded message, whose header
@@ -96,12 +98,19 @@ std::vector<HeaderField> header_fields(std::string_view header_block);
 std::string_view header_value(std::string_view header_block, std::string_view name);
 
 // The IMAP ENVELOPE of a message part (the root or an embedded message), as
-// the exact parenthesised list RFC 3501 section 7.4.2 defines.
+// the exact parenthesised list RFC 3501 section 7.4.2 defines, "(" to ")".
+// The first of each header field counts; Sender and Reply-To default to
+// From. Strings that cannot be quoted (8-bit, CR, LF, NUL, over 4 KB) are
+// literals {n}\r\n..., so the result is ready to send as FETCH data.
+// `bytes` is the input given to parse(). Time and memory are linear in the
+// part's header.
 std::string envelope(std::string_view bytes, const Part& message);
 
 // The IMAP BODYSTRUCTURE (extended = true) or BODY (extended = false) of a
-// part, as RFC 3501 defines them, with MD5 NIL (or the Content-MD5 value),
-// disposition, language and location in the extension data.
+// part, as RFC 3501 defines `body`, outer parentheses included, with MD5 NIL
+// (or the Content-MD5 value), disposition, language and location in the
+// extension data. Follows Dovecot's conventions (see bodystructure.cc).
+// Sizes count bare LF as CRLF, as IMAP sends it. Time is linear in the part.
 std::string bodystructure(std::string_view bytes, const Part& part, bool extended);
 
 }  // namespace eider::mime

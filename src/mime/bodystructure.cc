@@ -1,0 +1,153 @@
+// IMAP BODY and BODYSTRUCTURE (RFC 3501 section 7.4.2), written the way
+// Dovecot's imap-bodystructure.c writes them: text parts without a charset
+// get ("charset" "us-ascii") appended, the encoding defaults to "7bit", a
+// multipart with no children shows one empty text/plain child, sizes count
+// what IMAP sends (a bare LF goes out as CRLF), and lines are counted for
+// text/* and message/rfc822 bodies.
+#include <algorithm>
+#include <cstring>
+
+#include "mime/header_syntax.h"
+#include "mime/imap_string.h"
+#include "mime/message.h"
+
+namespace eider::mime {
+namespace {
+
+constexpr std::string_view kEmptyBody =
+    R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0))";
+constexpr std::string_view kEmptyBodyExtended =
+    R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL))";
+
+// Bytes of the body as IMAP sends it: every LF not preceded by CR is one
+// byte more on the wire.
+uint64_t wire_size(std::string_view body) {
+  uint64_t size = body.size();
+  const char* p = body.data();
+  const char* end = p + body.size();
+  while (p < end) {
+    const void* nl = std::memchr(p, '\n', end - p);
+    if (nl == nullptr) break;
+    const char* q = static_cast<const char*>(nl);
+    if (q == body.data() || q[-1] != '\r') ++size;
+    p = q + 1;
+  }
+  return size;
+}
+
+void append_params(std::string& out, const std::vector<Param>& params, bool default_charset) {
+  bool has_charset =
+      std::any_of(params.begin(), params.end(), [](const Param& p) { return p.name == "charset"; });
+  bool add_charset = default_charset && !has_charset;
+  if (params.empty() && !add_charset) {
+    out += "NIL";
+    return;
+  }
+  out.push_back('(');
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (i > 0) out.push_back(' ');
+    imap::append_string(out, params[i].name);
+    out.push_back(' ');
+    imap::append_string(out, params[i].value);
+  }
+  if (add_charset) {
+    if (!params.empty()) out.push_back(' ');
+    out += R"("charset" "us-ascii")";
+  }
+  out.push_back(')');
+}
+
+// body-ext-1part / body-ext-mpart after MD5 or params: disposition,
+// language, location.
+void append_common_extension(std::string& out, const Part& part) {
+  out.push_back(' ');
+  if (part.disposition.empty()) {
+    out += "NIL";
+  } else {
+    out.push_back('(');
+    imap::append_string(out, part.disposition);
+    out.push_back(' ');
+    append_params(out, part.disposition_params, false);
+    out.push_back(')');
+  }
+  out.push_back(' ');
+  if (part.language.empty()) {
+    out += "NIL";
+  } else {
+    out.push_back('(');
+    for (size_t i = 0; i < part.language.size(); ++i) {
+      if (i > 0) out.push_back(' ');
+      imap::append_string(out, part.language[i]);
+    }
+    out.push_back(')');
+  }
+  out.push_back(' ');
+  imap::append_nstring_nolf(out, part.location);
+}
+
+void append_body(std::string& out, std::string_view bytes, const Part& part, bool extended);
+
+void append_multipart(std::string& out, std::string_view bytes, const Part& part, bool extended) {
+  if (part.children.empty()) {
+    out += extended ? kEmptyBodyExtended : kEmptyBody;
+  }
+  for (const Part& child : part.children) append_body(out, bytes, child, extended);
+  out.push_back(' ');
+  imap::append_string(out, part.subtype);
+  if (!extended) return;
+  out.push_back(' ');
+  append_params(out, part.params, false);
+  append_common_extension(out, part);
+}
+
+void append_single(std::string& out, std::string_view bytes, const Part& part, bool extended) {
+  bool text = part.type == "text";
+  imap::append_string(out, part.type);
+  out.push_back(' ');
+  imap::append_string(out, part.subtype);
+  out.push_back(' ');
+  append_params(out, part.params, text);
+  out.push_back(' ');
+  imap::append_nstring_nolf(out, part.id);
+  out.push_back(' ');
+  imap::append_nstring_nolf(out, part.description);
+  out.push_back(' ');
+  imap::append_string(out, part.encoding.empty() ? std::string_view("7bit") : part.encoding);
+  out.push_back(' ');
+  out += std::to_string(wire_size(part.body.in(bytes)));
+  if (text) {
+    out.push_back(' ');
+    out += std::to_string(part.body_lines);
+  } else if (part.is_message() && part.children.size() == 1) {
+    out.push_back(' ');
+    out += envelope(bytes, part.children.front());
+    out.push_back(' ');
+    append_body(out, bytes, part.children.front(), extended);
+    out.push_back(' ');
+    out += std::to_string(part.body_lines);
+  }
+  if (!extended) return;
+  out.push_back(' ');
+  imap::append_nstring_nolf(out, part.md5);
+  append_common_extension(out, part);
+}
+
+void append_body(std::string& out, std::string_view bytes, const Part& part, bool extended) {
+  out.push_back('(');
+  if (part.is_multipart()) {
+    append_multipart(out, bytes, part, extended);
+  } else {
+    append_single(out, bytes, part, extended);
+  }
+  out.push_back(')');
+}
+
+}  // namespace
+
+std::string bodystructure(std::string_view bytes, const Part& part, bool extended) {
+  std::string out;
+  append_body(out, bytes, part, extended);
+  return out;
+}
+
+}  // namespace eider::mime

@@ -1,0 +1,279 @@
+// IMAP ENVELOPE (RFC 3501 section 7.4.2) with RFC 5322 address lists.
+//
+// Address parsing follows Dovecot's message-address.c, because clients have
+// long seen its output: display names are phrases with quoted strings
+// unquoted and comments dropped (encoded words stay encoded: IMAP sends header
+// text raw), an addr-spec's trailing comment becomes its name, a missing local
+// part is "MISSING_MAILBOX", a missing domain "MISSING_DOMAIN", and a broken
+// <angle-addr> gets the domain "SYNTAX_ERROR". Parsing stops at the first
+// byte that cannot continue an address list.
+#include <cstring>
+#include <iterator>
+#include <optional>
+
+#include "mime/header_syntax.h"
+#include "mime/imap_string.h"
+#include "mime/message.h"
+
+namespace eider::mime {
+namespace {
+
+struct Address {
+  std::optional<std::string> name, route, mailbox, domain;  // nullopt is NIL
+};
+
+bool is_atext(unsigned char c) {
+  if (c >= 0x80) return true;  // 8-bit names and local parts are common; keep them
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return c != 0 && std::strchr("!#$%&'*+-/=?^_`{|}~", c) != nullptr;
+}
+
+class AddressParser {
+ public:
+  explicit AddressParser(std::string_view s) : s_(s) {}
+
+  std::vector<Address> list() {
+    std::vector<Address> out;
+    skip();
+    while (pos_ < s_.size()) {
+      if (s_[pos_] == ',') {  // empty list members ("a@b,,c@d")
+        ++pos_;
+        skip();
+        continue;
+      }
+      size_t start = pos_;
+      address(out);
+      skip();
+      if (pos_ >= s_.size()) break;
+      if (s_[pos_] != ',' || pos_ == start) break;
+      ++pos_;
+      skip();
+    }
+    return out;
+  }
+
+ private:
+  void skip(std::string* comment = nullptr) { syntax::skip_cfws(s_, pos_, comment); }
+  bool at(char c) const { return pos_ < s_.size() && s_[pos_] == c; }
+
+  std::string atom() {
+    size_t begin = pos_;
+    while (pos_ < s_.size() && is_atext(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+    return std::string(s_.substr(begin, pos_ - begin));
+  }
+
+  // word = atom / quoted-string; "" when neither starts here.
+  std::optional<std::string> word() {
+    if (at('"')) return syntax::quoted_string(s_, pos_);
+    std::string a = atom();
+    if (a.empty()) return std::nullopt;
+    return a;
+  }
+
+  // phrase = 1*word with obs-phrase's dots: dots stick to their atoms, other
+  // words are joined by one space ("J. Smith", "Doe, John" unquoted).
+  std::string phrase() {
+    std::string out;
+    while (true) {
+      skip();
+      std::optional<std::string> w;
+      if (at('"')) {
+        w = syntax::quoted_string(s_, pos_);
+      } else {
+        size_t begin = pos_;
+        while (pos_ < s_.size() &&
+               (s_[pos_] == '.' || is_atext(static_cast<unsigned char>(s_[pos_]))))
+          ++pos_;
+        if (pos_ == begin) break;
+        w = std::string(s_.substr(begin, pos_ - begin));
+      }
+      if (!out.empty()) out.push_back(' ');
+      out += *w;
+    }
+    return out;
+  }
+
+  // local-part / domain: word *("." word), CFWS allowed around the dots.
+  std::optional<std::string> dotted(bool domain) {
+    skip();
+    std::string out;
+    if (domain && at('[')) {
+      size_t end = s_.find(']', pos_);
+      end = end == std::string_view::npos ? s_.size() : end + 1;
+      out = std::string(s_.substr(pos_, end - pos_));
+      pos_ = end;
+      skip();
+      return out;
+    }
+    std::optional<std::string> w = word();
+    if (!w) return std::nullopt;
+    out = *w;
+    while (true) {
+      skip();
+      if (!at('.')) break;
+      ++pos_;
+      skip();
+      out.push_back('.');
+      if (std::optional<std::string> next = word()) out += *next;
+    }
+    return out;
+  }
+
+  // "<" ["@" route ":"] local-part ["@" domain] ">"; false when broken.
+  bool angle_addr(Address& a) {
+    ++pos_;  // '<'
+    skip();
+    if (at('@')) {
+      std::string route;
+      while (at('@')) {
+        ++pos_;
+        if (!route.empty()) route.push_back(',');
+        route.push_back('@');
+        route += dotted(true).value_or("");
+        while (at(',')) {
+          ++pos_;
+          skip();
+        }
+      }
+      if (!at(':')) return false;
+      ++pos_;
+      a.route = std::move(route);
+    }
+    a.mailbox = dotted(false);
+    if (!a.mailbox) return false;
+    if (at('@')) {
+      ++pos_;
+      a.domain = dotted(true);
+      if (!a.domain) return false;
+    }
+    if (!at('>')) return false;
+    ++pos_;
+    return true;
+  }
+
+  Address mailbox() {
+    Address a;
+    size_t start = pos_;
+    std::string name = phrase();
+    skip();
+    if (at('<')) {
+      if (!name.empty()) a.name = std::move(name);
+      if (!angle_addr(a)) {
+        a.domain = "SYNTAX_ERROR";
+        while (pos_ < s_.size() && s_[pos_] != '>' && s_[pos_] != ',') ++pos_;
+        if (at('>')) ++pos_;
+      }
+    } else {
+      pos_ = start;
+      std::string comment;
+      skip(&comment);
+      a.mailbox = dotted(false);
+      if (a.mailbox && at('@')) {
+        ++pos_;
+        a.domain = dotted(true);
+      }
+      comment.clear();
+      skip(&comment);
+      if (!comment.empty()) a.name = std::move(comment);
+    }
+    if (!a.mailbox) a.mailbox = "MISSING_MAILBOX";
+    if (!a.domain) a.domain = "MISSING_DOMAIN";
+    return a;
+  }
+
+  void address(std::vector<Address>& out) {
+    size_t start = pos_;
+    std::string group = phrase();
+    skip();
+    if (group.empty() || !at(':')) {
+      pos_ = start;
+      out.push_back(mailbox());
+      return;
+    }
+    ++pos_;
+    out.push_back(Address{std::nullopt, std::nullopt, std::move(group), std::nullopt});
+    skip();
+    while (pos_ < s_.size() && !at(';')) {
+      if (at(',')) {
+        ++pos_;
+        skip();
+        continue;
+      }
+      size_t member = pos_;
+      out.push_back(mailbox());
+      skip();
+      if (pos_ == member || !at(',')) break;
+    }
+    if (at(';')) ++pos_;
+    out.push_back(Address{});
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+void append_addresses(std::string& out, std::string_view raw) {
+  std::string value = syntax::unfold(raw);
+  std::vector<Address> list = AddressParser(value).list();
+  if (list.empty()) {
+    out += "NIL";
+    return;
+  }
+  out.push_back('(');
+  for (const Address& a : list) {
+    out.push_back('(');
+    if (a.name) {
+      imap::append_string_for_humans(out, *a.name);
+    } else {
+      out += "NIL";
+    }
+    for (const std::optional<std::string>* f : {&a.route, &a.mailbox, &a.domain}) {
+      out.push_back(' ');
+      if (*f) {
+        imap::append_string(out, **f);
+      } else {
+        out += "NIL";
+      }
+    }
+    out.push_back(')');
+  }
+  out.push_back(')');
+}
+
+}  // namespace
+
+std::string envelope(std::string_view bytes, const Part& message) {
+  enum Field { kDate, kSubject, kFrom, kSender, kReplyTo, kTo, kCc, kBcc, kInReplyTo, kMessageId };
+  static constexpr std::string_view kNames[] = {"date",        "subject",   "from", "sender",
+                                                "reply-to",    "to",        "cc",   "bcc",
+                                                "in-reply-to", "message-id"};
+  std::optional<std::string_view> values[std::size(kNames)];
+  syntax::for_each_field(message.header.in(bytes),
+                         [&](std::string_view name, std::string_view value) {
+                           for (size_t i = 0; i < std::size(kNames); ++i) {
+                             if (!values[i] && syntax::iequals(name, kNames[i])) values[i] = value;
+                           }
+                           return true;
+                         });
+  // Sender and Reply-To default to From (RFC 3501 section 7.4.2).
+  if (!values[kSender]) values[kSender] = values[kFrom];
+  if (!values[kReplyTo]) values[kReplyTo] = values[kFrom];
+
+  std::string out = "(";
+  for (size_t i = 0; i < std::size(kNames); ++i) {
+    if (i > 0) out.push_back(' ');
+    if (!values[i]) {
+      out += "NIL";
+    } else if (i >= kFrom && i <= kBcc) {
+      append_addresses(out, *values[i]);
+    } else if (i == kSubject) {
+      imap::append_string_for_humans(out, *values[i]);
+    } else {
+      imap::append_string(out, syntax::unfold(*values[i]));
+    }
+  }
+  out.push_back(')');
+  return out;
+}
+
+}  // namespace eider::mime

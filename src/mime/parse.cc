@@ -1,0 +1,271 @@
+// The MIME parser: one pass over the input, recursing into multipart and
+// message/rfc822 bodies, with the stack of open boundaries as its only state.
+//
+// Delimiter lines are found with memchr('-') and a line-start check, so a
+// body without "--" at a line start (base64, most text) is crossed at memchr
+// speed. A delimiter line is matched against the open boundaries innermost
+// first, as Dovecot does: an inner multipart that reuses its parent's boundary
+// owns the lines, and an outer boundary line ends every part inside it.
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include "mime/header_syntax.h"
+#include "mime/message.h"
+
+namespace eider::mime {
+namespace {
+
+// Where a part ends: at a delimiter line of an open boundary, or at the end
+// of the input (level == -1).
+struct Stop {
+  uint64_t at = 0;     // end of the part before it: the delimiter owns the line ending before "--"
+  uint64_t after = 0;  // first byte after the delimiter line and its line ending
+  int level = -1;      // index of the matched boundary in the stack
+  bool close = false;  // "--boundary--"
+};
+
+struct Entity {
+  Part part;
+  Stop stop;
+};
+
+class Parser {
+ public:
+  Parser(std::string_view in, const Limits& limits) : in_(in), limits_(limits) {}
+
+  Message run() {
+    Entity root = parse_entity(0, 0, false);
+    return Message{std::move(root.part)};
+  }
+
+ private:
+  Stop end_of_input() const { return Stop{in_.size(), in_.size(), -1, false}; }
+
+  // The delimiter line starting at `line` (in_[line..] == "--"), if it is
+  // one of an open boundary. `from` is where the current scan began: a line
+  // ending before it belongs to what came before.
+  std::optional<Stop> match_delimiter(uint64_t from, uint64_t line) const {
+    const char* base = in_.data();
+    const uint64_t n = in_.size();
+    for (int level = static_cast<int>(boundaries_.size()) - 1; level >= 0; --level) {
+      const std::string& b = boundaries_[level];
+      uint64_t r = line + 2;
+      if (n - r < b.size() || std::memcmp(base + r, b.data(), b.size()) != 0) continue;
+      r += b.size();
+      bool close = n - r >= 2 && base[r] == '-' && base[r + 1] == '-';
+      if (close) r += 2;
+      while (r < n && syntax::is_wsp(base[r])) ++r;
+      uint64_t after;
+      if (r == n) {
+        after = n;
+      } else if (base[r] == '\n') {
+        after = r + 1;
+      } else if (base[r] == '\r' && (r + 1 == n || base[r + 1] == '\n')) {
+        after = std::min(r + 2, n);
+      } else {
+        continue;
+      }
+      uint64_t at = line;
+      if (line > from) {
+        at = line - 1;  // the '\n' that makes this a line start
+        if (at > from && base[at - 1] == '\r') --at;
+      }
+      return Stop{at, after, level, close};
+    }
+    return std::nullopt;
+  }
+
+  // The first delimiter line at or after `from` (a line start).
+  Stop find_delimiter(uint64_t from) const {
+    if (boundaries_.empty()) return end_of_input();
+    const char* base = in_.data();
+    const uint64_t n = in_.size();
+    uint64_t p = from;
+    while (n - p >= 2) {
+      const void* hit = std::memchr(base + p, '-', n - p - 1);
+      if (hit == nullptr) break;
+      uint64_t q = static_cast<const char*>(hit) - base;
+      if (base[q + 1] == '-' && (q == from || base[q - 1] == '\n')) {
+        if (std::optional<Stop> stop = match_delimiter(from, q)) return *stop;
+      }
+      p = q + 2;  // q + 1 is either not '-' or not at a line start
+    }
+    return end_of_input();
+  }
+
+  struct HeaderEnd {
+    uint64_t end;              // just past the empty line, or where the header was cut
+    std::optional<Stop> stop;  // set when a delimiter line cut the header (and the part)
+  };
+
+  // The header block starting at `begin`: up to and including its empty
+  // line, or to the end of input. A delimiter line inside it ends the part.
+  HeaderEnd scan_header(uint64_t begin) const {
+    const char* base = in_.data();
+    const uint64_t n = in_.size();
+    uint64_t line = begin;
+    while (line < n) {
+      if (!boundaries_.empty() && n - line >= 2 && base[line] == '-' && base[line + 1] == '-') {
+        if (std::optional<Stop> stop = match_delimiter(begin, line)) return {stop->at, stop};
+      }
+      const void* nl = std::memchr(base + line, '\n', n - line);
+      if (nl == nullptr) break;
+      uint64_t end = static_cast<const char*>(nl) - base;
+      bool empty = end == line || (end == line + 1 && base[line] == '\r');
+      line = end + 1;
+      if (empty) return {line, std::nullopt};
+    }
+    return {n, std::nullopt};
+  }
+
+  void read_content_fields(Part& part, std::string_view header, bool in_digest) const {
+    if (in_digest) {
+      part.type = "message";
+      part.subtype = "rfc822";
+    }
+    bool seen_type = false, seen_encoding = false, seen_disposition = false, seen_language = false;
+    uint32_t fields = 0;
+    syntax::for_each_field(header, [&](std::string_view name, std::string_view value) {
+      if (++fields > limits_.max_header_fields) return false;
+      if (!syntax::istarts_with(name, "content-")) return true;
+      std::string_view what = name.substr(8);
+      // The first of each field counts, as in Dovecot.
+      if (syntax::iequals(what, "type") && !seen_type) {
+        seen_type = true;
+        syntax::ContentType ct = syntax::content_type(value);
+        if (ct.valid) {
+          part.type = std::move(ct.type);
+          part.subtype = std::move(ct.subtype);
+          part.params = std::move(ct.params);
+        }
+      } else if (syntax::iequals(what, "transfer-encoding") && !seen_encoding) {
+        seen_encoding = true;
+        part.encoding = syntax::transfer_encoding(value);
+      } else if (syntax::iequals(what, "disposition") && !seen_disposition) {
+        seen_disposition = true;
+        syntax::Disposition d = syntax::content_disposition(value);
+        part.disposition = std::move(d.type);
+        part.disposition_params = std::move(d.params);
+      } else if (syntax::iequals(what, "language") && !seen_language) {
+        seen_language = true;
+        part.language = syntax::content_language(value);
+      } else if (syntax::iequals(what, "id") && part.id.empty()) {
+        part.id = syntax::unfold(value);
+      } else if (syntax::iequals(what, "description") && part.description.empty()) {
+        part.description = syntax::unfold(value);
+      } else if (syntax::iequals(what, "md5") && part.md5.empty()) {
+        part.md5 = syntax::unfold(value);
+      } else if (syntax::iequals(what, "location") && part.location.empty()) {
+        part.location = syntax::unfold(value);
+      }
+      return true;
+    });
+  }
+
+  bool can_nest(uint32_t depth) const {
+    return depth < limits_.max_depth && parts_ < limits_.max_parts;
+  }
+
+  Entity parse_entity(uint64_t begin, uint32_t depth, bool in_digest) {
+    ++parts_;
+    Entity e;
+    Part& part = e.part;
+    HeaderEnd header = scan_header(begin);
+    uint64_t body_begin = header.end;
+    part.header = Range{begin, body_begin};
+    read_content_fields(part, part.header.in(in_), in_digest);
+    if (header.stop) {
+      e.stop = *header.stop;
+      part.body = Range{body_begin, body_begin};
+      return e;
+    }
+
+    std::string_view boundary = part.param("boundary");
+    // A message/rfc822 sent base64 or quoted-printable cannot be parsed
+    // without decoding it: Dovecot keeps it a leaf, and so do we.
+    bool encoded = part.encoding == "base64" || part.encoding == "quoted-printable";
+    bool container = (part.is_multipart() && !boundary.empty()) || (part.is_message() && !encoded);
+    if (container && !can_nest(depth)) {
+      part.truncated = true;
+      container = false;
+    }
+    if (!container) {
+      e.stop = find_delimiter(body_begin);
+    } else if (part.is_multipart()) {
+      e.stop = parse_multipart(part, std::string(boundary), body_begin, depth);
+    } else {
+      Entity child = parse_entity(body_begin, depth + 1, false);
+      e.stop = child.stop;
+      part.children.push_back(std::move(child.part));
+    }
+    part.body = Range{body_begin, e.stop.at};
+    if (part.type == "text" || part.type == "message") {
+      std::string_view body = part.body.in(in_);
+      part.body_lines = std::count(body.begin(), body.end(), '\n');
+    }
+    return e;
+  }
+
+  Stop parse_multipart(Part& part, std::string boundary, uint64_t body_begin, uint32_t depth) {
+    boundaries_.push_back(std::move(boundary));
+    const int level = static_cast<int>(boundaries_.size()) - 1;
+    const bool digest = part.subtype == "digest";
+    Stop stop = find_delimiter(body_begin);  // the preamble ends here
+    while (stop.level == level && !stop.close) {
+      if (parts_ >= limits_.max_parts) {
+        // The rest of the body is opaque: skip to where this multipart ends.
+        part.truncated = true;
+        while (stop.level == level && !stop.close) stop = find_delimiter(stop.after);
+        break;
+      }
+      Entity child = parse_entity(stop.after, depth + 1, digest);
+      part.children.push_back(std::move(child.part));
+      stop = child.stop;
+    }
+    boundaries_.pop_back();
+    // After our close delimiter comes the epilogue, up to an outer delimiter.
+    // Any other stop (an outer boundary, the end of input) ends us right there.
+    if (stop.level == level) stop = find_delimiter(stop.after);
+    return stop;
+  }
+
+  std::string_view in_;
+  const Limits& limits_;
+  std::vector<std::string> boundaries_;  // open multipart boundaries, outermost first
+  uint32_t parts_ = 0;
+};
+
+}  // namespace
+
+std::string_view Part::param(std::string_view name) const {
+  for (const Param& p : params) {
+    if (p.name == name) return p.value;
+  }
+  return {};
+}
+
+Message parse(std::string_view bytes, const Limits& limits) {
+  return Parser(bytes, limits).run();
+}
+
+std::vector<HeaderField> header_fields(std::string_view header_block) {
+  std::vector<HeaderField> fields;
+  syntax::for_each_field(header_block, [&](std::string_view name, std::string_view value) {
+    fields.push_back(HeaderField{name, value});
+    return true;
+  });
+  return fields;
+}
+
+std::string_view header_value(std::string_view header_block, std::string_view name) {
+  std::string_view found;
+  syntax::for_each_field(header_block, [&](std::string_view n, std::string_view value) {
+    if (!syntax::iequals(n, name)) return true;
+    found = value;
+    return false;
+  });
+  return found;
+}
+
+}  // namespace eider::mime
