@@ -34,9 +34,9 @@ struct Blob {
 };
 
 struct SplitMessage {
-  std::string tree;          // serialized tree document (opaque to the store)
-  std::vector<Blob> blobs;   // distinct keys only; each key listed once
-  uint64_t size = 0;         // bytes of the original message
+  std::string tree;         // serialized tree document (opaque to the store)
+  std::vector<Blob> blobs;  // distinct keys only; each key listed once
+  uint64_t size = 0;        // bytes of the original message
 };
 
 SplitMessage split(std::string_view raw, const Message& parsed, const SplitOptions& options = {});
