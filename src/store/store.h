@@ -48,13 +48,13 @@ struct Mailbox {
 // A message as delivered or appended: the split form plus what IMAP needs.
 struct NewMessage {
   mime::SplitMessage split;
-  int64_t internal_date = 0;        // seconds since the epoch
-  std::vector<std::string> flags;   // "\\Seen", "$Forwarded", ...
-  std::string envelope;             // IMAP ENVELOPE text
-  std::string bodystructure;        // IMAP BODYSTRUCTURE text
-  std::string body;                 // IMAP BODY (non-extensible) text
-  std::string message_id;           // for threading
-  std::string subject;              // for threading and search
+  int64_t internal_date = 0;       // seconds since the epoch
+  std::vector<std::string> flags;  // "\\Seen", "$Forwarded", ...
+  std::string envelope;            // IMAP ENVELOPE text
+  std::string bodystructure;       // IMAP BODYSTRUCTURE text
+  std::string body;                // IMAP BODY (non-extensible) text
+  std::string message_id;          // for threading
+  std::string subject;             // for threading and search
 };
 
 // What a session needs to know about a message without its content.
@@ -83,11 +83,11 @@ struct Appended {
 };
 
 enum class JournalKind : uint8_t {
-  added = 1,             // a message appeared (uid)
-  expunged = 2,          // a message was removed (uid)
-  flags = 3,             // a message's flags changed (uid, flags)
+  added = 1,     // a message appeared (uid)
+  expunged = 2,  // a message was removed (uid)
+  flags = 3,     // a message's flags changed (uid, flags)
   mailbox_created = 4,
-  mailbox_renamed = 5,   // data = new path
+  mailbox_renamed = 5,  // data = new path
   mailbox_deleted = 6,
 };
 
@@ -108,9 +108,14 @@ struct UidPair {
 // Counters for tests and the vacuum step.
 struct Stats {
   uint64_t blob_count = 0;
-  uint64_t blob_bytes = 0;   // stored (possibly compressed) bytes
+  uint64_t blob_bytes = 0;  // stored (possibly compressed) bytes
+  uint64_t blob_refs = 0;   // sum of blob reference counts (one per use by a message)
   uint64_t message_count = 0;
   uint64_t journal_rows = 0;
+  // Group commit, since open: transactions committed and write jobs they
+  // carried (jobs / commits is the mean batch size).
+  uint64_t commits = 0;
+  uint64_t jobs = 0;
 };
 
 class Store {
@@ -181,14 +186,21 @@ class Store {
   virtual Result<Stats> stats() = 0;
 };
 
+struct FaultPlan;  // store/faults.h: test hook
+
 struct Options {
   std::string data_dir = "./data";
-  std::string url = "sqlite";  // "sqlite" (file in data_dir) or "sqlite:/path/to.db"
-  uint32_t read_threads = 4;   // reader connections
-  bool create = true;          // create the database when missing
+  std::string url = "sqlite";         // "sqlite" (file in data_dir) or "sqlite:/path/to.db"
+  uint32_t read_threads = 4;          // reader connections
+  bool create = true;                 // create the database when missing
+  std::shared_ptr<FaultPlan> faults;  // tests only; null in production
 };
 
-// Opens (and migrates) the store named by options.url.
+// Opens (and migrates) the store named by options.url, creating data_dir when
+// missing. Fails with permission_denied (naming the path) when the folder or
+// database cannot be written, unsupported when the database was written by a
+// newer eider, not_found when it is missing and options.create is false.
+// Destroying the Store finishes every queued write before it returns.
 Result<std::unique_ptr<Store>> open(const Options& options);
 
 }  // namespace eider::store

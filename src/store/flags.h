@@ -1,0 +1,30 @@
+// Message flags as every backend stores them: system flags in their
+// canonical case, keywords as first given, compared without regard to ASCII
+// case, kept as one space-separated string (docs/formats.md).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "store/store.h"
+
+namespace eider::store {
+
+// Canonical spelling for system flags ("\\SEEN" => "\\Seen"), duplicates
+// dropped (first spelling kept). Code::invalid_argument for an empty flag or
+// one holding a space, a control character or a parenthesis.
+Result<std::vector<std::string>> normalize_flags(const std::vector<std::string>& flags);
+
+// The flags after applying `mode` with already normalised `change`.
+std::vector<std::string> apply_flags(const std::vector<std::string>& current, FlagMode mode,
+                                     const std::vector<std::string>& change);
+
+// True when both hold the same flags, in any order.
+bool same_flags(const std::vector<std::string>& a, const std::vector<std::string>& b);
+
+std::string join_flags(const std::vector<std::string>& flags);
+std::vector<std::string> split_flags(std::string_view joined);
+
+}  // namespace eider::store

@@ -1,0 +1,53 @@
+#include "store/sqlite/codec.h"
+
+#include <zstd.h>
+
+namespace eider::store::sqlite {
+
+namespace {
+
+constexpr char kRaw = 0x00;
+constexpr char kZstd = 0x01;
+// Fast levels: ingest latency matters more than the last few percent.
+constexpr int kLevel = 3;
+// Below this, a zstd frame's overhead outweighs any gain.
+constexpr size_t kMinCompress = 64;
+// A frame claiming more than this is treated as corrupt (no unbounded allocation).
+constexpr unsigned long long kMaxContent = 1ull << 32;
+
+std::string raw(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size() + 1);
+  out.push_back(kRaw);
+  out.append(bytes);
+  return out;
+}
+
+}  // namespace
+
+std::string pack(std::string_view bytes) {
+  if (bytes.size() < kMinCompress) return raw(bytes);
+  std::string out(1 + ZSTD_compressBound(bytes.size()), '\0');
+  out[0] = kZstd;
+  size_t n = ZSTD_compress(out.data() + 1, out.size() - 1, bytes.data(), bytes.size(), kLevel);
+  if (ZSTD_isError(n) || n >= bytes.size()) return raw(bytes);
+  out.resize(n + 1);
+  return out;
+}
+
+Result<std::string> unpack(std::string_view stored) {
+  if (stored.empty()) return error(Code::corrupt, "stored bytes have no marker");
+  std::string_view body = stored.substr(1);
+  if (stored[0] == kRaw) return std::string(body);
+  if (stored[0] != kZstd) return error(Code::corrupt, "unknown stored-bytes marker");
+  unsigned long long size = ZSTD_getFrameContentSize(body.data(), body.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxContent) {
+    return error(Code::corrupt, "bad zstd frame in stored bytes");
+  }
+  std::string out(size, '\0');
+  size_t n = ZSTD_decompress(out.data(), out.size(), body.data(), body.size());
+  if (ZSTD_isError(n) || n != size) return error(Code::corrupt, "bad zstd frame in stored bytes");
+  return out;
+}
+
+}  // namespace eider::store::sqlite

@@ -1,0 +1,20 @@
+// Stored byte strings (message trees, blob contents): zstd when it saves
+// space, raw otherwise, told apart by a marker byte (docs/formats.md).
+//
+// Both functions are pure and run in the caller's thread, so the writer
+// thread spends its time on SQL only. Memory: one copy of the input.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace eider::store::sqlite {
+
+// Marker byte, then the bytes: 0x00 raw, 0x01 a zstd frame.
+std::string pack(std::string_view bytes);
+// The original bytes; Code::corrupt for an unknown marker or a bad frame.
+Result<std::string> unpack(std::string_view stored);
+
+}  // namespace eider::store::sqlite

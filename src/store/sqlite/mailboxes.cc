@@ -1,0 +1,169 @@
+// SqliteStore: mailbox operations.
+#include <string>
+
+#include "store/names.h"
+#include "store/sqlite/access.h"
+#include "store/sqlite/rows.h"
+
+namespace eider::store::sqlite {
+
+namespace {
+
+constexpr std::string_view kInbox = "INBOX";
+
+bool is_below(std::string_view path, std::string_view parent) {
+  return path.size() > parent.size() && path.substr(0, parent.size()) == parent &&
+         path[parent.size()] == '/';
+}
+
+// RFC 3501 6.3.5: renaming INBOX moves its messages to a new mailbox and
+// leaves INBOX in place, empty; mailboxes below INBOX stay where they are.
+Status rename_inbox(Connection& db, int64_t user_id, const std::string& to) {
+  Result<Mailbox> inbox = load_mailbox(db, user_id, kInbox);
+  if (!inbox) return inbox.status();
+  Result<Mailbox> target = insert_mailbox(db, user_id, to, "");
+  if (!target) return target.status();
+  std::vector<uint32_t> uids;
+  {
+    Result<Statement> stmt =
+        db.prepare("SELECT uid FROM messages WHERE user_id = ? AND mailbox_id = ? ORDER BY uid");
+    if (!stmt) return stmt.status();
+    stmt->bind(user_id, inbox->id);
+    for (;;) {
+      Result<bool> row = stmt->step();
+      if (!row) return row.status();
+      if (!*row) break;
+      uids.push_back(static_cast<uint32_t>(stmt->int64(0)));
+    }
+  }
+  Result<std::vector<UidPair>> copied = copy_rows(db, user_id, inbox->id, uids, target->id, false);
+  if (!copied) return copied.status();
+  return expunge_rows(db, user_id, inbox->id, uids).status();
+}
+
+Status rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
+                  const std::string& new_path) {
+  Status renamed = db.run("UPDATE mailboxes SET path = ? WHERE user_id = ? AND id = ?", new_path,
+                          user_id, mailbox.id);
+  if (renamed.code() == Code::already_exists) {
+    return error(Code::already_exists, "mailbox \"" + new_path + "\" already exists");
+  }
+  EIDER_RETURN_IF_ERROR(renamed);
+  Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox.id, 1);
+  if (!modseq) return modseq.status();
+  return add_journal(db, user_id, mailbox.id, *modseq, JournalKind::mailbox_renamed, 0, new_path);
+}
+
+Result<std::vector<Mailbox>> all_mailboxes(Connection& db, int64_t user_id) {
+  Result<Statement> stmt = db.prepare("SELECT path FROM mailboxes WHERE user_id = ? ORDER BY path");
+  if (!stmt) return stmt.status();
+  stmt->bind(user_id);
+  std::vector<std::string> paths;
+  for (;;) {
+    Result<bool> row = stmt->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    paths.push_back(stmt->text(0));
+  }
+  std::vector<Mailbox> mailboxes;
+  for (const std::string& path : paths) {
+    Result<Mailbox> mailbox = load_mailbox(db, user_id, path);
+    if (!mailbox) return mailbox.status();
+    mailboxes.push_back(std::move(*mailbox));
+  }
+  return mailboxes;
+}
+
+}  // namespace
+
+Result<std::vector<Mailbox>> SqliteStore::list_mailboxes(int64_t user_id) {
+  return read<std::vector<Mailbox>>([&](Connection& db) -> Result<std::vector<Mailbox>> {
+    Result<User> user = load_user_by_id(db, user_id);
+    if (!user) return user.status();
+    return all_mailboxes(db, user_id);
+  });
+}
+
+Result<Mailbox> SqliteStore::find_mailbox(int64_t user_id, std::string_view path) {
+  Result<std::string> normalized = normalize_path(path);
+  if (!normalized) return normalized.status();
+  return read<Mailbox>([&](Connection& db) { return load_mailbox(db, user_id, *normalized); });
+}
+
+Result<Mailbox> SqliteStore::create_mailbox(int64_t user_id, std::string_view path,
+                                            std::string_view special_use) {
+  Result<std::string> normalized = normalize_path(path);
+  if (!normalized) return normalized.status();
+  EIDER_RETURN_IF_ERROR(check_special_use(special_use));
+  return write<Mailbox>([&](Connection& db) -> Result<Mailbox> {
+    Result<User> user = load_user_by_id(db, user_id);
+    if (!user) return user.status();
+    return insert_mailbox(db, user_id, *normalized, special_use);
+  });
+}
+
+Status SqliteStore::rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) {
+  Result<std::string> old_path = normalize_path(from);
+  if (!old_path) return old_path.status();
+  Result<std::string> new_path = normalize_path(to);
+  if (!new_path) return new_path.status();
+  if (*new_path == kInbox) return error(Code::invalid_argument, "cannot rename onto INBOX");
+  if (*new_path == *old_path || is_below(*new_path, *old_path)) {
+    return error(Code::invalid_argument,
+                 "cannot rename \"" + *old_path + "\" to \"" + *new_path + "\"");
+  }
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           if (*old_path == kInbox) {
+             EIDER_RETURN_IF_ERROR(rename_inbox(db, user_id, *new_path));
+             return Done{};
+           }
+           Result<Mailbox> source = load_mailbox(db, user_id, *old_path);
+           if (!source) return source.status();
+           Result<std::vector<Mailbox>> mailboxes = all_mailboxes(db, user_id);
+           if (!mailboxes) return mailboxes.status();
+           for (const Mailbox& mailbox : *mailboxes) {
+             if (mailbox.id == source->id) {
+               EIDER_RETURN_IF_ERROR(rename_one(db, user_id, mailbox, *new_path));
+             } else if (is_below(mailbox.path, *old_path)) {
+               std::string child = *new_path + mailbox.path.substr(old_path->size());
+               EIDER_RETURN_IF_ERROR(rename_one(db, user_id, mailbox, child));
+             }
+           }
+           return Done{};
+         })
+      .status();
+}
+
+Status SqliteStore::delete_mailbox(int64_t user_id, std::string_view path) {
+  Result<std::string> normalized = normalize_path(path);
+  if (!normalized) return normalized.status();
+  if (*normalized == kInbox) return error(Code::invalid_argument, "cannot delete INBOX");
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           Result<Mailbox> mailbox = load_mailbox(db, user_id, *normalized);
+           if (!mailbox) return mailbox.status();
+           EIDER_RETURN_IF_ERROR(delete_mailbox_rows(db, user_id, mailbox->id));
+           // Left behind so a session that has this mailbox selected learns why
+           // it vanished; mailbox ids are never reused.
+           EIDER_RETURN_IF_ERROR(add_journal(db, user_id, mailbox->id, mailbox->highest_modseq + 1,
+                                             JournalKind::mailbox_deleted, 0, ""));
+           return Done{};
+         })
+      .status();
+}
+
+Status SqliteStore::set_subscribed(int64_t user_id, std::string_view path, bool subscribed) {
+  Result<std::string> normalized = normalize_path(path);
+  if (!normalized) return normalized.status();
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           EIDER_RETURN_IF_ERROR(
+               db.run("UPDATE mailboxes SET subscribed = ? WHERE user_id = ? AND path = ?",
+                      subscribed ? 1 : 0, user_id, *normalized));
+           if (db.changes() == 0) {
+             return error(Code::not_found, "no mailbox \"" + *normalized + "\"");
+           }
+           return Done{};
+         })
+      .status();
+}
+
+}  // namespace eider::store::sqlite

@@ -1,0 +1,304 @@
+// SqliteStore: messages, blobs and the journal.
+#include <algorithm>
+#include <string>
+
+#include "store/blob_uses.h"
+#include "store/flags.h"
+#include "store/sqlite/access.h"
+#include "store/sqlite/codec.h"
+#include "store/sqlite/rows.h"
+
+namespace eider::store::sqlite {
+
+namespace {
+
+constexpr const char* kInfoColumns = "uid, modseq, flags, internal_date, size, thread_id";
+
+MessageInfo info_from(const Statement& row) {
+  MessageInfo info;
+  info.uid = static_cast<uint32_t>(row.int64(0));
+  info.modseq = static_cast<uint64_t>(row.int64(1));
+  info.flags = split_flags(row.text(2));
+  info.internal_date = row.int64(3);
+  info.size = static_cast<uint64_t>(row.int64(4));
+  info.thread_id = row.int64(5);
+  return info;
+}
+
+// A message prepared outside the writer: flags checked, bytes compressed.
+struct PackedMessage {
+  std::string tree;
+  std::string flags;
+  std::vector<BlobUse> uses;
+  std::vector<std::string> blob_data;  // packed content for uses[i], "" when not shipped
+};
+
+Result<PackedMessage> pack_message(const NewMessage& message) {
+  PackedMessage packed;
+  Result<std::vector<std::string>> flags = normalize_flags(message.flags);
+  if (!flags) return flags.status();
+  packed.flags = join_flags(*flags);
+  Result<std::vector<BlobUse>> uses = blob_uses(message.split);
+  if (!uses) return uses.status();
+  packed.uses = std::move(*uses);
+  for (const BlobUse& use : packed.uses) {
+    packed.blob_data.push_back(use.blob != nullptr ? pack(use.blob->content) : std::string());
+  }
+  packed.tree = pack(message.split.tree);
+  return packed;
+}
+
+// Messages with the same Message-ID (copies, duplicate deliveries) share a
+// thread; anything else starts its own.
+Result<int64_t> thread_for(Connection& db, int64_t user_id, const std::string& message_id) {
+  if (!message_id.empty()) {
+    Result<int64_t> existing =
+        db.query_int("SELECT thread_id FROM messages WHERE user_id = ? AND message_id = ? LIMIT 1",
+                     user_id, message_id);
+    if (existing || existing.status().code() != Code::not_found) return existing;
+  }
+  return db.query_int(
+      "UPDATE users SET last_thread_id = last_thread_id + 1 WHERE id = ? RETURNING last_thread_id",
+      user_id);
+}
+
+Status add_blob_use(Connection& db, const BlobUse& use, const std::string& packed,
+                    FaultPlan* faults) {
+  if (faults != nullptr && FaultPlan::take(faults->fail_blob_writes)) {
+    return error(Code::io_error, "injected blob write failure");
+  }
+  if (use.blob == nullptr) {
+    EIDER_RETURN_IF_ERROR(
+        db.run("UPDATE blobs SET refcount = refcount + ? WHERE key = ?", use.uses, Bytes{use.key}));
+    if (db.changes() == 0) {
+      return error(Code::invalid_argument, "message refers to blob " + mime::blob_key_hex(use.key) +
+                                               " which is not stored");
+    }
+    return Status::ok();
+  }
+  return db.run(
+      "INSERT INTO blobs (key, refcount, size, data) VALUES (?, ?, ?, ?)"
+      " ON CONFLICT (key) DO UPDATE SET refcount = refcount + excluded.refcount",
+      Bytes{use.key}, use.uses, use.blob->content.size(), Bytes{packed});
+}
+
+Result<std::vector<MessageInfo>> changed_infos(Connection& db, int64_t user_id, int64_t mailbox_id,
+                                               const std::vector<uint32_t>& uids) {
+  static const std::string sql = std::string("SELECT ") + kInfoColumns +
+                                 " FROM messages WHERE user_id = ? AND mailbox_id = ? AND uid = ?";
+  std::vector<MessageInfo> infos;
+  for (uint32_t uid : uids) {
+    Result<Statement> stmt = db.prepare(sql.c_str());
+    if (!stmt) return stmt.status();
+    Result<bool> row = stmt->bind(user_id, mailbox_id, uid).step();
+    if (!row) return row.status();
+    if (*row) infos.push_back(info_from(*stmt));
+  }
+  return infos;
+}
+
+}  // namespace
+
+Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id,
+                                             const NewMessage& message) {
+  Result<PackedMessage> packed = pack_message(message);
+  if (!packed) return packed.status();
+  return write<Appended>([&](Connection& db) -> Result<Appended> {
+    Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+    if (!mailbox) return mailbox.status();
+    EIDER_RETURN_IF_ERROR(check_quota(db, user_id, message.split.size));
+    if (mailbox->uidnext >= UINT32_MAX) {
+      return error(Code::unavailable, "mailbox \"" + mailbox->path + "\" has run out of UIDs");
+    }
+    Result<int64_t> thread = thread_for(db, user_id, message.message_id);
+    if (!thread) return thread.status();
+    EIDER_RETURN_IF_ERROR(
+        db.run("UPDATE mailboxes SET uidnext = uidnext + 1, message_count = message_count + 1"
+               " WHERE user_id = ? AND id = ?",
+               user_id, mailbox_id));
+    Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox_id, 1);
+    if (!modseq) return modseq.status();
+    const uint32_t uid = mailbox->uidnext;
+    EIDER_RETURN_IF_ERROR(db.run(
+        "INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size, tree,"
+        " envelope, bodystructure, body, message_id, subject, thread_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        user_id, mailbox_id, uid, *modseq, packed->flags, message.internal_date, message.split.size,
+        Bytes{packed->tree}, message.envelope, message.bodystructure, message.body,
+        message.message_id, message.subject, *thread));
+    for (size_t i = 0; i < packed->uses.size(); ++i) {
+      const BlobUse& use = packed->uses[i];
+      EIDER_RETURN_IF_ERROR(db.run(
+          "INSERT INTO message_blobs (user_id, mailbox_id, uid, key, uses) VALUES (?, ?, ?, ?, ?)",
+          user_id, mailbox_id, uid, Bytes{use.key}, use.uses));
+      EIDER_RETURN_IF_ERROR(add_blob_use(db, use, packed->blob_data[i], faults_.get()));
+    }
+    EIDER_RETURN_IF_ERROR(
+        add_journal(db, user_id, mailbox_id, *modseq, JournalKind::added, uid, ""));
+    EIDER_RETURN_IF_ERROR(change_usage(db, user_id, static_cast<int64_t>(message.split.size), 1));
+    return Appended{mailbox_id, mailbox->uidvalidity, uid, *modseq};
+  });
+}
+
+Result<std::vector<MessageInfo>> SqliteStore::list_messages(int64_t user_id, int64_t mailbox_id) {
+  return read<std::vector<MessageInfo>>([&](Connection& db) -> Result<std::vector<MessageInfo>> {
+    Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+    if (!mailbox) return mailbox.status();
+    static const std::string sql = std::string("SELECT ") + kInfoColumns +
+                                   " FROM messages WHERE user_id = ? AND mailbox_id = ?"
+                                   " ORDER BY uid";
+    Result<Statement> stmt = db.prepare(sql.c_str());
+    if (!stmt) return stmt.status();
+    stmt->bind(user_id, mailbox_id);
+    std::vector<MessageInfo> infos;
+    infos.reserve(mailbox->message_count);
+    for (;;) {
+      Result<bool> row = stmt->step();
+      if (!row) return row.status();
+      if (!*row) return infos;
+      infos.push_back(info_from(*stmt));
+    }
+  });
+}
+
+Result<StoredMessage> SqliteStore::read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) {
+  Result<StoredMessage> stored = read<StoredMessage>([&](Connection& db) -> Result<StoredMessage> {
+    static const std::string sql = std::string("SELECT ") + kInfoColumns +
+                                   ", tree, envelope, bodystructure, body FROM messages"
+                                   " WHERE user_id = ? AND mailbox_id = ? AND uid = ?";
+    Result<Statement> stmt = db.prepare(sql.c_str());
+    if (!stmt) return stmt.status();
+    Result<bool> row = stmt->bind(user_id, mailbox_id, uid).step();
+    if (!row) return row.status();
+    if (!*row) return error(Code::not_found, "no message with uid " + std::to_string(uid));
+    StoredMessage message;
+    message.info = info_from(*stmt);
+    message.tree = stmt->text(6);
+    message.envelope = stmt->text(7);
+    message.bodystructure = stmt->text(8);
+    message.body = stmt->text(9);
+    return message;
+  });
+  if (!stored) return stored;
+  // Decompressed here, after the reader connection went back to the pool.
+  Result<std::string> tree = unpack(stored->tree);
+  if (!tree) return tree.status();
+  stored->tree = std::move(*tree);
+  return stored;
+}
+
+Result<std::string> SqliteStore::read_blob(const mime::BlobKey& key) {
+  Result<std::string> stored = read<std::string>([&](Connection& db) -> Result<std::string> {
+    Result<Statement> stmt = db.prepare("SELECT data FROM blobs WHERE key = ?");
+    if (!stmt) return stmt.status();
+    Result<bool> row = stmt->bind(Bytes{key}).step();
+    if (!row) return row.status();
+    if (!*row) return error(Code::not_found, "no blob " + mime::blob_key_hex(key));
+    return stmt->text(0);
+  });
+  if (!stored) return stored;
+  return unpack(*stored);
+}
+
+Result<std::vector<UidPair>> SqliteStore::copy_messages(int64_t user_id, int64_t from_mailbox,
+                                                        const std::vector<uint32_t>& uids,
+                                                        int64_t to_mailbox) {
+  return write<std::vector<UidPair>>([&](Connection& db) -> Result<std::vector<UidPair>> {
+    Result<Mailbox> source = load_mailbox_by_id(db, user_id, from_mailbox);
+    if (!source) return source.status();
+    return copy_rows(db, user_id, from_mailbox, uids, to_mailbox, true);
+  });
+}
+
+Result<std::vector<UidPair>> SqliteStore::move_messages(int64_t user_id, int64_t from_mailbox,
+                                                        const std::vector<uint32_t>& uids,
+                                                        int64_t to_mailbox) {
+  if (from_mailbox == to_mailbox) {
+    return error(Code::invalid_argument, "cannot move messages into their own mailbox");
+  }
+  return write<std::vector<UidPair>>([&](Connection& db) -> Result<std::vector<UidPair>> {
+    Result<Mailbox> source = load_mailbox_by_id(db, user_id, from_mailbox);
+    if (!source) return source.status();
+    // The messages leave as they arrive, so the quota cannot be exceeded.
+    Result<std::vector<UidPair>> pairs =
+        copy_rows(db, user_id, from_mailbox, uids, to_mailbox, false);
+    if (!pairs) return pairs;
+    std::vector<uint32_t> moved;
+    for (const UidPair& pair : *pairs) moved.push_back(pair.from);
+    Result<std::vector<uint32_t>> expunged = expunge_rows(db, user_id, from_mailbox, moved);
+    if (!expunged) return expunged.status();
+    return pairs;
+  });
+}
+
+Result<std::vector<uint32_t>> SqliteStore::expunge_messages(int64_t user_id, int64_t mailbox_id,
+                                                            const std::vector<uint32_t>& uids) {
+  return write<std::vector<uint32_t>>([&](Connection& db) -> Result<std::vector<uint32_t>> {
+    Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+    if (!mailbox) return mailbox.status();
+    return expunge_rows(db, user_id, mailbox_id, uids);
+  });
+}
+
+Result<std::vector<MessageInfo>> SqliteStore::store_flags(int64_t user_id, int64_t mailbox_id,
+                                                          const std::vector<uint32_t>& uids,
+                                                          FlagMode mode,
+                                                          const std::vector<std::string>& flags) {
+  Result<std::vector<std::string>> change = normalize_flags(flags);
+  if (!change) return change.status();
+  std::vector<uint32_t> sorted = uids;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  return write<std::vector<MessageInfo>>([&](Connection& db) -> Result<std::vector<MessageInfo>> {
+    Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+    if (!mailbox) return mailbox.status();
+    Result<std::vector<MessageInfo>> current = changed_infos(db, user_id, mailbox_id, sorted);
+    if (!current) return current;
+    std::vector<MessageInfo> changed;
+    for (MessageInfo& info : *current) {
+      std::vector<std::string> next = apply_flags(info.flags, mode, *change);
+      if (same_flags(next, info.flags)) continue;
+      info.flags = std::move(next);
+      changed.push_back(std::move(info));
+    }
+    if (changed.empty()) return changed;
+    Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox_id, changed.size());
+    if (!modseq) return modseq.status();
+    for (MessageInfo& info : changed) {
+      info.modseq = (*modseq)++;
+      std::string joined = join_flags(info.flags);
+      EIDER_RETURN_IF_ERROR(
+          db.run("UPDATE messages SET flags = ?, modseq = ? WHERE user_id = ? AND mailbox_id = ?"
+                 " AND uid = ?",
+                 joined, info.modseq, user_id, mailbox_id, info.uid));
+      EIDER_RETURN_IF_ERROR(
+          add_journal(db, user_id, mailbox_id, info.modseq, JournalKind::flags, info.uid, joined));
+    }
+    return changed;
+  });
+}
+
+Result<std::vector<JournalEntry>> SqliteStore::journal_since(int64_t user_id, int64_t mailbox_id,
+                                                             uint64_t since) {
+  return read<std::vector<JournalEntry>>([&](Connection& db) -> Result<std::vector<JournalEntry>> {
+    Result<Statement> stmt = db.prepare(
+        "SELECT modseq, kind, uid, data FROM journal"
+        " WHERE user_id = ? AND mailbox_id = ? AND modseq > ? ORDER BY modseq, id");
+    if (!stmt) return stmt.status();
+    stmt->bind(user_id, mailbox_id, since);
+    std::vector<JournalEntry> entries;
+    for (;;) {
+      Result<bool> row = stmt->step();
+      if (!row) return row.status();
+      if (!*row) return entries;
+      JournalEntry entry;
+      entry.modseq = static_cast<uint64_t>(stmt->int64(0));
+      entry.kind = static_cast<JournalKind>(stmt->int64(1));
+      entry.uid = static_cast<uint32_t>(stmt->int64(2));
+      entry.data = stmt->text(3);
+      entries.push_back(std::move(entry));
+    }
+  });
+}
+
+}  // namespace eider::store::sqlite

@@ -1,0 +1,49 @@
+// Row-level steps that SqliteStore composes into transactions. Each runs on
+// the connection it is given, inside the caller's transaction, and leaves
+// quota, counters, blob references and the journal exact when the whole
+// transaction commits. Every query is scoped by user_id.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/sqlite/connection.h"
+#include "store/store.h"
+
+namespace eider::store::sqlite {
+
+Result<User> load_user(Connection& db, std::string_view normalized_name);
+Result<User> load_user_by_id(Connection& db, int64_t user_id);
+Result<Mailbox> load_mailbox(Connection& db, int64_t user_id, std::string_view normalized_path);
+Result<Mailbox> load_mailbox_by_id(Connection& db, int64_t user_id, int64_t mailbox_id);
+
+// Creates a mailbox with a fresh UIDVALIDITY (greater than any this user
+// had) and its mailbox_created journal row.
+Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view path,
+                               std::string_view special_use);
+
+// Takes `count` MODSEQs of a mailbox and returns the first (the others follow).
+Result<uint64_t> take_modseqs(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t count);
+Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t modseq,
+                   JournalKind kind, uint32_t uid, std::string_view data);
+
+// Code::over_quota when adding `bytes` would pass the user's quota.
+Status check_quota(Connection& db, int64_t user_id, uint64_t bytes);
+Status change_usage(Connection& db, int64_t user_id, int64_t bytes, int64_t messages);
+
+// Copies existing messages (sharing their blobs) into `to`, in uid order;
+// uids that do not exist are skipped. Checks quota when asked.
+Result<std::vector<UidPair>> copy_rows(Connection& db, int64_t user_id, int64_t from,
+                                       const std::vector<uint32_t>& uids, int64_t to,
+                                       bool check_quota);
+// Removes existing messages, releasing blobs, quota and counters, with one
+// expunged journal row each. Returns the uids removed, ascending.
+Result<std::vector<uint32_t>> expunge_rows(Connection& db, int64_t user_id, int64_t mailbox_id,
+                                           const std::vector<uint32_t>& uids);
+// Removes a mailbox with everything in it and its journal. Writes no
+// journal row of its own.
+Status delete_mailbox_rows(Connection& db, int64_t user_id, int64_t mailbox_id);
+
+}  // namespace eider::store::sqlite

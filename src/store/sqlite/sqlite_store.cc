@@ -1,0 +1,257 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <array>
+#include <utility>
+
+#include "store/names.h"
+#include "store/sqlite/access.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/schema.h"
+
+namespace eider::store::sqlite {
+
+namespace {
+
+struct DefaultMailbox {
+  std::string_view path;
+  std::string_view special_use;
+};
+
+constexpr std::array<DefaultMailbox, 6> kDefaultMailboxes = {{
+    {"INBOX", ""},
+    {"Drafts", "\\Drafts"},
+    {"Sent", "\\Sent"},
+    {"Junk", "\\Junk"},
+    {"Trash", "\\Trash"},
+    {"Archive", "\\Archive"},
+}};
+
+Status insert_address(Connection& db, int64_t user_id, const std::string& address) {
+  Status status =
+      db.run("INSERT INTO addresses (address, user_id) VALUES (?, ?)", address, user_id);
+  if (status.code() == Code::already_exists) {
+    return error(Code::already_exists, "address \"" + address + "\" is already taken");
+  }
+  return status;
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(std::unique_ptr<Writer> writer,
+                         std::vector<std::unique_ptr<Connection>> readers,
+                         std::shared_ptr<FaultPlan> faults)
+    : faults_(std::move(faults)), idle_readers_(std::move(readers)), writer_(std::move(writer)) {}
+
+Result<std::unique_ptr<Store>> SqliteStore::open(const std::string& path, const Options& options) {
+  Result<std::unique_ptr<Connection>> main = Connection::open(path, options.create, false);
+  if (!main) return main.status();
+  // WAL: readers never wait for the writer, and a commit is one append + fsync.
+  EIDER_RETURN_IF_ERROR((*main)->exec("PRAGMA journal_mode=WAL"));
+  EIDER_RETURN_IF_ERROR(migrate(**main));
+  std::vector<std::unique_ptr<Connection>> readers;
+  for (uint32_t i = 0; i < std::max<uint32_t>(options.read_threads, 1); ++i) {
+    Result<std::unique_ptr<Connection>> reader = Connection::open(path, false, true);
+    if (!reader) return reader.status();
+    readers.push_back(std::move(*reader));
+  }
+  auto writer = std::make_unique<Writer>(std::move(*main), options.faults);
+  return std::unique_ptr<Store>(
+      new SqliteStore(std::move(writer), std::move(readers), options.faults));
+}
+
+Result<User> SqliteStore::create_user(std::string_view name, std::string_view password_hash,
+                                      const std::vector<std::string>& addresses,
+                                      uint64_t quota_bytes) {
+  Result<std::string> normalized = normalize_user_name(name);
+  if (!normalized) return normalized.status();
+  std::vector<std::string> normalized_addresses;
+  for (const std::string& address : addresses) {
+    Result<std::string> a = normalize_address(address);
+    if (!a) return a.status();
+    normalized_addresses.push_back(std::move(*a));
+  }
+  return write<User>([&](Connection& db) -> Result<User> {
+    Status inserted =
+        db.run("INSERT INTO users (name, password_hash, quota_bytes) VALUES (?, ?, ?)", *normalized,
+               password_hash, quota_bytes);
+    if (inserted.code() == Code::already_exists) {
+      return error(Code::already_exists, "user \"" + *normalized + "\" already exists");
+    }
+    EIDER_RETURN_IF_ERROR(inserted);
+    int64_t id = sqlite3_last_insert_rowid(db.handle());
+    for (const std::string& address : normalized_addresses) {
+      EIDER_RETURN_IF_ERROR(insert_address(db, id, address));
+    }
+    for (const DefaultMailbox& mailbox : kDefaultMailboxes) {
+      Result<Mailbox> created = insert_mailbox(db, id, mailbox.path, mailbox.special_use);
+      if (!created) return created.status();
+    }
+    return load_user_by_id(db, id);
+  });
+}
+
+Result<User> SqliteStore::find_user(std::string_view name) {
+  std::string normalized = lower_ascii(name);
+  return read<User>([&](Connection& db) { return load_user(db, normalized); });
+}
+
+Result<User> SqliteStore::find_user_by_id(int64_t user_id) {
+  return read<User>([&](Connection& db) { return load_user_by_id(db, user_id); });
+}
+
+Result<std::vector<User>> SqliteStore::list_users() {
+  return read<std::vector<User>>([&](Connection& db) -> Result<std::vector<User>> {
+    Result<Statement> stmt = db.prepare("SELECT name FROM users ORDER BY name");
+    if (!stmt) return stmt.status();
+    std::vector<std::string> names;
+    for (;;) {
+      Result<bool> row = stmt->step();
+      if (!row) return row.status();
+      if (!*row) break;
+      names.push_back(stmt->text(0));
+    }
+    std::vector<User> users;
+    for (const std::string& name : names) {
+      Result<User> user = load_user(db, name);
+      if (!user) return user.status();
+      users.push_back(std::move(*user));
+    }
+    return users;
+  });
+}
+
+Status SqliteStore::delete_user(std::string_view name) {
+  std::string normalized = lower_ascii(name);
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           Result<User> user = load_user(db, normalized);
+           if (!user) return user.status();
+           std::vector<int64_t> mailboxes;
+           {
+             Result<Statement> stmt = db.prepare("SELECT id FROM mailboxes WHERE user_id = ?");
+             if (!stmt) return stmt.status();
+             stmt->bind(user->id);
+             for (;;) {
+               Result<bool> row = stmt->step();
+               if (!row) return row.status();
+               if (!*row) break;
+               mailboxes.push_back(stmt->int64(0));
+             }
+           }
+           for (int64_t mailbox : mailboxes) {
+             EIDER_RETURN_IF_ERROR(delete_mailbox_rows(db, user->id, mailbox));
+           }
+           EIDER_RETURN_IF_ERROR(db.run("DELETE FROM addresses WHERE user_id = ?", user->id));
+           EIDER_RETURN_IF_ERROR(db.run("DELETE FROM journal WHERE user_id = ?", user->id));
+           EIDER_RETURN_IF_ERROR(db.run("DELETE FROM users WHERE id = ?", user->id));
+           return Done{};
+         })
+      .status();
+}
+
+Status SqliteStore::set_password_hash(std::string_view name, std::string_view password_hash) {
+  std::string normalized = lower_ascii(name);
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           EIDER_RETURN_IF_ERROR(db.run("UPDATE users SET password_hash = ? WHERE name = ?",
+                                        password_hash, normalized));
+           if (db.changes() == 0) return error(Code::not_found, "no user \"" + normalized + "\"");
+           return Done{};
+         })
+      .status();
+}
+
+Status SqliteStore::set_quota(std::string_view name, uint64_t quota_bytes) {
+  std::string normalized = lower_ascii(name);
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           EIDER_RETURN_IF_ERROR(
+               db.run("UPDATE users SET quota_bytes = ? WHERE name = ?", quota_bytes, normalized));
+           if (db.changes() == 0) return error(Code::not_found, "no user \"" + normalized + "\"");
+           return Done{};
+         })
+      .status();
+}
+
+Status SqliteStore::add_address(int64_t user_id, std::string_view address) {
+  Result<std::string> normalized = normalize_address(address);
+  if (!normalized) return normalized.status();
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           Result<User> user = load_user_by_id(db, user_id);
+           if (!user) return user.status();
+           EIDER_RETURN_IF_ERROR(insert_address(db, user_id, *normalized));
+           return Done{};
+         })
+      .status();
+}
+
+Status SqliteStore::remove_address(std::string_view address) {
+  std::string normalized = lower_ascii(address);
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           EIDER_RETURN_IF_ERROR(db.run("DELETE FROM addresses WHERE address = ?", normalized));
+           if (db.changes() == 0) {
+             return error(Code::not_found, "no address \"" + normalized + "\"");
+           }
+           return Done{};
+         })
+      .status();
+}
+
+Result<std::vector<std::string>> SqliteStore::list_addresses(int64_t user_id) {
+  return read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+    Result<Statement> stmt =
+        db.prepare("SELECT address FROM addresses WHERE user_id = ? ORDER BY address");
+    if (!stmt) return stmt.status();
+    stmt->bind(user_id);
+    std::vector<std::string> addresses;
+    for (;;) {
+      Result<bool> row = stmt->step();
+      if (!row) return row.status();
+      if (!*row) return addresses;
+      addresses.push_back(stmt->text(0));
+    }
+  });
+}
+
+Result<int64_t> SqliteStore::find_address(std::string_view normalized_address) {
+  std::string address = lower_ascii(normalized_address);
+  return read<int64_t>([&](Connection& db) -> Result<int64_t> {
+    Result<int64_t> id = db.query_int("SELECT user_id FROM addresses WHERE address = ?", address);
+    if (id.status().code() == Code::not_found) {
+      return error(Code::not_found, "no address \"" + address + "\"");
+    }
+    return id;
+  });
+}
+
+Status SqliteStore::vacuum() {
+  return writer_->run_alone([](Connection& db) -> Status {
+    // VACUUM rewrites the file through the WAL; the TRUNCATE checkpoint then
+    // moves it into the main file, which shrinks, and empties the WAL.
+    EIDER_RETURN_IF_ERROR(db.exec("VACUUM"));
+    return db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  });
+}
+
+Result<Stats> SqliteStore::stats() {
+  Result<Stats> stats = read<Stats>([&](Connection& db) -> Result<Stats> {
+    Result<Statement> stmt = db.prepare(
+        "SELECT (SELECT count(*) FROM blobs), (SELECT coalesce(sum(length(data)), 0) FROM blobs),"
+        " (SELECT coalesce(sum(refcount), 0) FROM blobs), (SELECT count(*) FROM messages),"
+        " (SELECT count(*) FROM journal)");
+    if (!stmt) return stmt.status();
+    Result<bool> row = stmt->step();
+    if (!row) return row.status();
+    Stats s;
+    s.blob_count = static_cast<uint64_t>(stmt->int64(0));
+    s.blob_bytes = static_cast<uint64_t>(stmt->int64(1));
+    s.blob_refs = static_cast<uint64_t>(stmt->int64(2));
+    s.message_count = static_cast<uint64_t>(stmt->int64(3));
+    s.journal_rows = static_cast<uint64_t>(stmt->int64(4));
+    return s;
+  });
+  if (stats) {
+    stats->commits = writer_->commits();
+    stats->jobs = writer_->jobs();
+  }
+  return stats;
+}
+
+}  // namespace eider::store::sqlite

@@ -1,0 +1,92 @@
+// The embedded backend: one SQLite database file in WAL mode.
+//
+// Reads run on the caller's thread with a connection borrowed from a small
+// pool (Options::read_threads), each inside one read transaction so a call
+// sees one snapshot. Writes are jobs for the single Writer (group commit).
+// Compression and decompression happen on the caller's thread, never on the
+// writer's.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/faults.h"
+#include "store/sqlite/connection.h"
+#include "store/sqlite/writer.h"
+#include "store/store.h"
+
+namespace eider::store::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens the database at `path` (creating it when options.create), migrates it.
+  static Result<std::unique_ptr<Store>> open(const std::string& path, const Options& options);
+
+  Result<User> create_user(std::string_view name, std::string_view password_hash,
+                           const std::vector<std::string>& addresses,
+                           uint64_t quota_bytes) override;
+  Result<User> find_user(std::string_view name) override;
+  Result<User> find_user_by_id(int64_t user_id) override;
+  Result<std::vector<User>> list_users() override;
+  Status delete_user(std::string_view name) override;
+  Status set_password_hash(std::string_view name, std::string_view password_hash) override;
+  Status set_quota(std::string_view name, uint64_t quota_bytes) override;
+
+  Status add_address(int64_t user_id, std::string_view address) override;
+  Status remove_address(std::string_view address) override;
+  Result<std::vector<std::string>> list_addresses(int64_t user_id) override;
+  Result<int64_t> find_address(std::string_view normalized_address) override;
+
+  Result<std::vector<Mailbox>> list_mailboxes(int64_t user_id) override;
+  Result<Mailbox> find_mailbox(int64_t user_id, std::string_view path) override;
+  Result<Mailbox> create_mailbox(int64_t user_id, std::string_view path,
+                                 std::string_view special_use) override;
+  Status rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) override;
+  Status delete_mailbox(int64_t user_id, std::string_view path) override;
+  Status set_subscribed(int64_t user_id, std::string_view path, bool subscribed) override;
+
+  Result<Appended> append_message(int64_t user_id, int64_t mailbox_id,
+                                  const NewMessage& message) override;
+  Result<std::vector<MessageInfo>> list_messages(int64_t user_id, int64_t mailbox_id) override;
+  Result<StoredMessage> read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) override;
+  Result<std::string> read_blob(const mime::BlobKey& key) override;
+  Result<std::vector<UidPair>> copy_messages(int64_t user_id, int64_t from_mailbox,
+                                             const std::vector<uint32_t>& uids,
+                                             int64_t to_mailbox) override;
+  Result<std::vector<UidPair>> move_messages(int64_t user_id, int64_t from_mailbox,
+                                             const std::vector<uint32_t>& uids,
+                                             int64_t to_mailbox) override;
+  Result<std::vector<uint32_t>> expunge_messages(int64_t user_id, int64_t mailbox_id,
+                                                 const std::vector<uint32_t>& uids) override;
+  Result<std::vector<MessageInfo>> store_flags(int64_t user_id, int64_t mailbox_id,
+                                               const std::vector<uint32_t>& uids, FlagMode mode,
+                                               const std::vector<std::string>& flags) override;
+  Result<std::vector<JournalEntry>> journal_since(int64_t user_id, int64_t mailbox_id,
+                                                  uint64_t since) override;
+
+  Status vacuum() override;
+  Result<Stats> stats() override;
+
+ private:
+  SqliteStore(std::unique_ptr<Writer> writer, std::vector<std::unique_ptr<Connection>> readers,
+              std::shared_ptr<FaultPlan> faults);
+
+  // Runs `read` with a pooled reader connection inside one read transaction.
+  template <typename T, typename F>
+  Result<T> read(F&& read);
+  // Runs `write` as a writer job; its value is returned once committed.
+  template <typename T, typename F>
+  Result<T> write(F&& write);
+
+  std::shared_ptr<FaultPlan> faults_;
+  std::mutex readers_mutex_;
+  std::condition_variable reader_free_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;
+  // Declared last: destroyed first, so queued writes finish while all else lives.
+  std::unique_ptr<Writer> writer_;
+};
+
+}  // namespace eider::store::sqlite
