@@ -45,35 +45,46 @@ class Parser {
   // The delimiter line starting at `line` (in_[line..] == "--"), if it is
   // one of an open boundary. `from` is where the current scan began: a line
   // ending before it belongs to what came before.
+  //
+  // RFC 2046 5.1.1: "it is sufficient that the boundary appear in its
+  // entirety following the CRLF", so a boundary that starts the line after
+  // "--" matches whatever follows it. Like Dovecot, among the open boundaries
+  // that match, one that is the whole line (with or without the closing "--")
+  // wins, then the longest, then the innermost.
   std::optional<Stop> match_delimiter(uint64_t from, uint64_t line) const {
     const char* base = in_.data();
     const uint64_t n = in_.size();
+    const uint64_t rest = line + 2;
+    uint64_t content_end = 0;  // end of the line without its line ending; found lazily
+    uint64_t after = 0;
+    int best = -1;
     for (int level = static_cast<int>(boundaries_.size()) - 1; level >= 0; --level) {
       const std::string& b = boundaries_[level];
-      uint64_t r = line + 2;
-      if (n - r < b.size() || std::memcmp(base + r, b.data(), b.size()) != 0) continue;
-      r += b.size();
-      bool close = n - r >= 2 && base[r] == '-' && base[r + 1] == '-';
-      if (close) r += 2;
-      while (r < n && syntax::is_wsp(base[r])) ++r;
-      uint64_t after;
-      if (r == n) {
-        after = n;
-      } else if (base[r] == '\n') {
-        after = r + 1;
-      } else if (base[r] == '\r' && (r + 1 == n || base[r + 1] == '\n')) {
-        after = std::min(r + 2, n);
-      } else {
-        continue;
+      if (n - rest < b.size() || std::memcmp(base + rest, b.data(), b.size()) != 0) continue;
+      if (best < 0) {
+        const void* nl = std::memchr(base + rest, '\n', n - rest);
+        after = nl ? static_cast<const char*>(nl) - base + 1 : n;
+        content_end = nl ? after - 1 : n;
+        if (content_end > rest && base[content_end - 1] == '\r') --content_end;
       }
-      uint64_t at = line;
-      if (line > from) {
-        at = line - 1;  // the '\n' that makes this a line start
-        if (at > from && base[at - 1] == '\r') --at;
+      if (best < 0 || b.size() > boundaries_[best].size()) best = level;
+      uint64_t tail = content_end - rest - b.size();
+      bool whole = tail == 0 ||
+                   (tail == 2 && base[rest + b.size()] == '-' && base[rest + b.size() + 1] == '-');
+      if (whole) {
+        best = level;
+        break;
       }
-      return Stop{at, after, level, close};
     }
-    return std::nullopt;
+    if (best < 0) return std::nullopt;
+    uint64_t end = rest + boundaries_[best].size();
+    bool close = content_end - end >= 2 && base[end] == '-' && base[end + 1] == '-';
+    uint64_t at = line;
+    if (line > from) {
+      at = line - 1;  // the '\n' that makes this a line start
+      if (at > from && base[at - 1] == '\r') --at;
+    }
+    return Stop{at, after, best, close};
   }
 
   // The first delimiter line at or after `from` (a line start).
@@ -185,7 +196,9 @@ class Parser {
     // A message/rfc822 sent base64 or quoted-printable cannot be parsed
     // without decoding it: Dovecot keeps it a leaf, and so do we.
     bool encoded = part.encoding == "base64" || part.encoding == "quoted-printable";
-    bool container = (part.is_multipart() && !boundary.empty()) || (part.is_message() && !encoded);
+    // A boundary with a line break in it could never start a line.
+    bool usable = !boundary.empty() && boundary.find_first_of("\r\n") == std::string_view::npos;
+    bool container = (part.is_multipart() && usable) || (part.is_message() && !encoded);
     if (container && !can_nest(depth)) {
       part.truncated = true;
       container = false;
