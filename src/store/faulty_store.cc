@@ -1,0 +1,176 @@
+#include "store/faulty_store.h"
+
+namespace eider::store {
+
+void FaultyStore::fail(StoreCall call, Status status, int times) {
+  std::lock_guard lock(mutex_);
+  planned_[call] = Planned{std::move(status), times};
+}
+
+void FaultyStore::clear() {
+  std::lock_guard lock(mutex_);
+  planned_.clear();
+}
+
+Status FaultyStore::take(StoreCall call) {
+  std::lock_guard lock(mutex_);
+  auto it = planned_.find(call);
+  if (it == planned_.end() || it->second.times <= 0) return Status::ok();
+  --it->second.times;
+  return it->second.status;
+}
+
+Result<User> FaultyStore::create_user(std::string_view name, std::string_view password_hash,
+                                      const std::vector<std::string>& addresses,
+                                      uint64_t quota_bytes) {
+  if (Status planned = take(StoreCall::create_user); !planned) return planned;
+  return inner_->create_user(name, password_hash, addresses, quota_bytes);
+}
+
+Result<User> FaultyStore::find_user(std::string_view name) {
+  if (Status planned = take(StoreCall::find_user); !planned) return planned;
+  return inner_->find_user(name);
+}
+
+Result<User> FaultyStore::find_user_by_id(int64_t user_id) {
+  if (Status planned = take(StoreCall::find_user_by_id); !planned) return planned;
+  return inner_->find_user_by_id(user_id);
+}
+
+Result<std::vector<User>> FaultyStore::list_users() {
+  if (Status planned = take(StoreCall::list_users); !planned) return planned;
+  return inner_->list_users();
+}
+
+Status FaultyStore::delete_user(std::string_view name) {
+  if (Status planned = take(StoreCall::delete_user); !planned) return planned;
+  return inner_->delete_user(name);
+}
+
+Status FaultyStore::set_password_hash(std::string_view name, std::string_view password_hash) {
+  if (Status planned = take(StoreCall::set_password_hash); !planned) return planned;
+  return inner_->set_password_hash(name, password_hash);
+}
+
+Status FaultyStore::set_quota(std::string_view name, uint64_t quota_bytes) {
+  if (Status planned = take(StoreCall::set_quota); !planned) return planned;
+  return inner_->set_quota(name, quota_bytes);
+}
+
+Status FaultyStore::add_address(int64_t user_id, std::string_view address) {
+  if (Status planned = take(StoreCall::add_address); !planned) return planned;
+  return inner_->add_address(user_id, address);
+}
+
+Status FaultyStore::remove_address(std::string_view address) {
+  if (Status planned = take(StoreCall::remove_address); !planned) return planned;
+  return inner_->remove_address(address);
+}
+
+Result<std::vector<std::string>> FaultyStore::list_addresses(int64_t user_id) {
+  if (Status planned = take(StoreCall::list_addresses); !planned) return planned;
+  return inner_->list_addresses(user_id);
+}
+
+Result<int64_t> FaultyStore::find_address(std::string_view normalized_address) {
+  if (Status planned = take(StoreCall::find_address); !planned) return planned;
+  return inner_->find_address(normalized_address);
+}
+
+Result<std::vector<Mailbox>> FaultyStore::list_mailboxes(int64_t user_id) {
+  if (Status planned = take(StoreCall::list_mailboxes); !planned) return planned;
+  return inner_->list_mailboxes(user_id);
+}
+
+Result<Mailbox> FaultyStore::find_mailbox(int64_t user_id, std::string_view path) {
+  if (Status planned = take(StoreCall::find_mailbox); !planned) return planned;
+  return inner_->find_mailbox(user_id, path);
+}
+
+Result<Mailbox> FaultyStore::create_mailbox(int64_t user_id, std::string_view path,
+                                            std::string_view special_use) {
+  if (Status planned = take(StoreCall::create_mailbox); !planned) return planned;
+  return inner_->create_mailbox(user_id, path, special_use);
+}
+
+Status FaultyStore::rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) {
+  if (Status planned = take(StoreCall::rename_mailbox); !planned) return planned;
+  return inner_->rename_mailbox(user_id, from, to);
+}
+
+Status FaultyStore::delete_mailbox(int64_t user_id, std::string_view path) {
+  if (Status planned = take(StoreCall::delete_mailbox); !planned) return planned;
+  return inner_->delete_mailbox(user_id, path);
+}
+
+Status FaultyStore::set_subscribed(int64_t user_id, std::string_view path, bool subscribed) {
+  if (Status planned = take(StoreCall::set_subscribed); !planned) return planned;
+  return inner_->set_subscribed(user_id, path, subscribed);
+}
+
+Result<Appended> FaultyStore::append_message(int64_t user_id, int64_t mailbox_id,
+                                             const NewMessage& message) {
+  if (Status planned = take(StoreCall::append_message); !planned) return planned;
+  return inner_->append_message(user_id, mailbox_id, message);
+}
+
+Result<std::vector<MessageInfo>> FaultyStore::list_messages(int64_t user_id, int64_t mailbox_id) {
+  if (Status planned = take(StoreCall::list_messages); !planned) return planned;
+  return inner_->list_messages(user_id, mailbox_id);
+}
+
+Result<StoredMessage> FaultyStore::read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) {
+  if (Status planned = take(StoreCall::read_message); !planned) return planned;
+  return inner_->read_message(user_id, mailbox_id, uid);
+}
+
+Result<std::string> FaultyStore::read_blob(const mime::BlobKey& key) {
+  if (Status planned = take(StoreCall::read_blob); !planned) return planned;
+  return inner_->read_blob(key);
+}
+
+Result<std::vector<UidPair>> FaultyStore::copy_messages(int64_t user_id, int64_t from_mailbox,
+                                                        const std::vector<uint32_t>& uids,
+                                                        int64_t to_mailbox) {
+  if (Status planned = take(StoreCall::copy_messages); !planned) return planned;
+  return inner_->copy_messages(user_id, from_mailbox, uids, to_mailbox);
+}
+
+Result<std::vector<UidPair>> FaultyStore::move_messages(int64_t user_id, int64_t from_mailbox,
+                                                        const std::vector<uint32_t>& uids,
+                                                        int64_t to_mailbox) {
+  if (Status planned = take(StoreCall::move_messages); !planned) return planned;
+  return inner_->move_messages(user_id, from_mailbox, uids, to_mailbox);
+}
+
+Result<std::vector<uint32_t>> FaultyStore::expunge_messages(int64_t user_id, int64_t mailbox_id,
+                                                            const std::vector<uint32_t>& uids) {
+  if (Status planned = take(StoreCall::expunge_messages); !planned) return planned;
+  return inner_->expunge_messages(user_id, mailbox_id, uids);
+}
+
+Result<std::vector<MessageInfo>> FaultyStore::store_flags(int64_t user_id, int64_t mailbox_id,
+                                                          const std::vector<uint32_t>& uids,
+                                                          FlagMode mode,
+                                                          const std::vector<std::string>& flags) {
+  if (Status planned = take(StoreCall::store_flags); !planned) return planned;
+  return inner_->store_flags(user_id, mailbox_id, uids, mode, flags);
+}
+
+Result<std::vector<JournalEntry>> FaultyStore::journal_since(int64_t user_id, int64_t mailbox_id,
+                                                             uint64_t since) {
+  if (Status planned = take(StoreCall::journal_since); !planned) return planned;
+  return inner_->journal_since(user_id, mailbox_id, since);
+}
+
+Status FaultyStore::vacuum() {
+  if (Status planned = take(StoreCall::vacuum); !planned) return planned;
+  return inner_->vacuum();
+}
+
+Result<Stats> FaultyStore::stats() {
+  if (Status planned = take(StoreCall::stats); !planned) return planned;
+  return inner_->stats();
+}
+
+}  // namespace eider::store

@@ -1,0 +1,112 @@
+// A Store that delegates to another and fails chosen calls: for the tests of
+// the layers above the store (a failed delivery, a flag change lost to a
+// full disk) without touching a real backend.
+//
+// Thread-safe. A call chosen to fail returns the given Status without
+// reaching the wrapped store, so nothing of it happens there.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "store/store.h"
+
+namespace eider::store {
+
+enum class StoreCall {
+  create_user,
+  find_user,
+  find_user_by_id,
+  list_users,
+  delete_user,
+  set_password_hash,
+  set_quota,
+  add_address,
+  remove_address,
+  list_addresses,
+  find_address,
+  list_mailboxes,
+  find_mailbox,
+  create_mailbox,
+  rename_mailbox,
+  delete_mailbox,
+  set_subscribed,
+  append_message,
+  list_messages,
+  read_message,
+  read_blob,
+  copy_messages,
+  move_messages,
+  expunge_messages,
+  store_flags,
+  journal_since,
+  vacuum,
+  stats,
+};
+
+class FaultyStore final : public Store {
+ public:
+  explicit FaultyStore(std::shared_ptr<Store> inner) : inner_(std::move(inner)) {}
+
+  // The next `times` calls of `call` fail with `status` (a failed Status).
+  void fail(StoreCall call, Status status, int times = 1);
+  // Cancels every planned failure.
+  void clear();
+
+  Result<User> create_user(std::string_view name, std::string_view password_hash,
+                           const std::vector<std::string>& addresses,
+                           uint64_t quota_bytes) override;
+  Result<User> find_user(std::string_view name) override;
+  Result<User> find_user_by_id(int64_t user_id) override;
+  Result<std::vector<User>> list_users() override;
+  Status delete_user(std::string_view name) override;
+  Status set_password_hash(std::string_view name, std::string_view password_hash) override;
+  Status set_quota(std::string_view name, uint64_t quota_bytes) override;
+  Status add_address(int64_t user_id, std::string_view address) override;
+  Status remove_address(std::string_view address) override;
+  Result<std::vector<std::string>> list_addresses(int64_t user_id) override;
+  Result<int64_t> find_address(std::string_view normalized_address) override;
+  Result<std::vector<Mailbox>> list_mailboxes(int64_t user_id) override;
+  Result<Mailbox> find_mailbox(int64_t user_id, std::string_view path) override;
+  Result<Mailbox> create_mailbox(int64_t user_id, std::string_view path,
+                                 std::string_view special_use) override;
+  Status rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) override;
+  Status delete_mailbox(int64_t user_id, std::string_view path) override;
+  Status set_subscribed(int64_t user_id, std::string_view path, bool subscribed) override;
+  Result<Appended> append_message(int64_t user_id, int64_t mailbox_id,
+                                  const NewMessage& message) override;
+  Result<std::vector<MessageInfo>> list_messages(int64_t user_id, int64_t mailbox_id) override;
+  Result<StoredMessage> read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) override;
+  Result<std::string> read_blob(const mime::BlobKey& key) override;
+  Result<std::vector<UidPair>> copy_messages(int64_t user_id, int64_t from_mailbox,
+                                             const std::vector<uint32_t>& uids,
+                                             int64_t to_mailbox) override;
+  Result<std::vector<UidPair>> move_messages(int64_t user_id, int64_t from_mailbox,
+                                             const std::vector<uint32_t>& uids,
+                                             int64_t to_mailbox) override;
+  Result<std::vector<uint32_t>> expunge_messages(int64_t user_id, int64_t mailbox_id,
+                                                 const std::vector<uint32_t>& uids) override;
+  Result<std::vector<MessageInfo>> store_flags(int64_t user_id, int64_t mailbox_id,
+                                               const std::vector<uint32_t>& uids, FlagMode mode,
+                                               const std::vector<std::string>& flags) override;
+  Result<std::vector<JournalEntry>> journal_since(int64_t user_id, int64_t mailbox_id,
+                                                  uint64_t since) override;
+  Status vacuum() override;
+  Result<Stats> stats() override;
+
+ private:
+  struct Planned {
+    Status status;
+    int times = 0;
+  };
+
+  // The planned failure for this call, consuming one occurrence; ok otherwise.
+  Status take(StoreCall call);
+
+  std::shared_ptr<Store> inner_;
+  std::mutex mutex_;
+  std::map<StoreCall, Planned> planned_;
+};
+
+}  // namespace eider::store

@@ -1,0 +1,109 @@
+// Shared helpers of the store tests: a temporary data folder, a store opened
+// in it, and hand-made messages (no parser involved).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/faults.h"
+#include "store/store.h"
+
+namespace eider::store::testing {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "eider-store-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path db() const { return path_ / "eider.db"; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline Options options_for(const TempDir& dir, std::shared_ptr<FaultPlan> faults = nullptr) {
+  Options options;
+  options.data_dir = dir.path().string();
+  options.read_threads = 2;
+  options.faults = std::move(faults);
+  return options;
+}
+
+inline std::unique_ptr<Store> open_or_die(const Options& options) {
+  Result<std::unique_ptr<Store>> store = open(options);
+  EXPECT_TRUE(store.is_ok()) << store.status().to_string();
+  return store ? std::move(*store) : nullptr;
+}
+
+// A 32-byte key derived from a name, standing in for a SHA-256.
+inline mime::BlobKey key_of(const std::string& name) {
+  std::string key = name.substr(0, 32);
+  key.resize(32, '.');
+  return key;
+}
+
+// A blob whose content is `size` bytes derived from `name`, compressible
+// unless `random` (xorshift noise, which zstd cannot shrink).
+inline mime::Blob make_blob(const std::string& name, size_t size, bool random = false) {
+  std::string content;
+  content.reserve(size);
+  uint64_t x = std::hash<std::string>{}(name) | 1;
+  for (size_t i = 0; i < size; ++i) {
+    if (random) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      content.push_back(static_cast<char>(x));
+    } else {
+      content.push_back(name[i % name.size()]);
+    }
+  }
+  return mime::Blob{key_of(name), std::move(content)};
+}
+
+// A message of `size` bytes whose tree uses `blobs` once each.
+inline NewMessage make_message(uint64_t size, std::vector<mime::Blob> blobs = {},
+                               std::vector<std::string> flags = {}, std::string message_id = "") {
+  NewMessage message;
+  message.split.size = size;
+  message.split.tree = "tree of a " + std::to_string(size) + "-byte message";
+  for (const mime::Blob& blob : blobs) message.split.tree += " " + blob.key;
+  message.split.blobs = std::move(blobs);
+  message.internal_date = 1700000000;
+  message.flags = std::move(flags);
+  message.envelope = "(NIL \"subject\" NIL NIL NIL NIL NIL NIL NIL NIL)";
+  message.bodystructure = "(\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0)";
+  message.body = message.bodystructure;
+  message.message_id = std::move(message_id);
+  message.subject = "subject";
+  return message;
+}
+
+struct Account {
+  User user;
+  Mailbox inbox;
+};
+
+inline Account make_account(Store& store, const std::string& name, uint64_t quota = 0) {
+  Result<User> user = store.create_user(name, "$6$hash", {name + "@example.org"}, quota);
+  EXPECT_TRUE(user.is_ok()) << user.status().to_string();
+  Result<Mailbox> inbox = store.find_mailbox(user->id, "INBOX");
+  EXPECT_TRUE(inbox.is_ok()) << inbox.status().to_string();
+  return Account{*user, *inbox};
+}
+
+}  // namespace eider::store::testing
