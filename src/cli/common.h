@@ -1,0 +1,49 @@
+// What every `eider` command shares: the config flags, loading the config,
+// opening the store, and the action main() runs after parsing.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace eider::cli {
+
+// The command main() runs once parsing succeeded; a failed Status becomes one
+// "eider: error: ..." line on stderr and exit code 1.
+using Action = std::function<Status()>;
+
+// Flags that set config keys (docs/config.md), remembered only when given so
+// that they override the --config file and nothing else.
+struct ConfigFlags {
+  std::string config_file;
+  std::map<std::string, std::string, std::less<>> values;
+};
+
+// Adds --config plus one --KEY flag for each config key named.
+void add_config_flags(CLI::App& command, ConfigFlags& flags,
+                      const std::vector<std::string_view>& keys);
+
+// The flags every command takes: --config, --data, --store.
+void add_common_flags(CLI::App& command, ConfigFlags& flags);
+
+// Defaults, then the --config file, then the flags.
+Result<core::Config> load_config(const ConfigFlags& flags);
+
+Result<std::unique_ptr<store::Store>> open_store(const core::Config& config);
+
+// Makes `command` set `action` to `run(*options)` when it is the one chosen.
+template <typename Options>
+void on_run(CLI::App& command, Action& action, std::shared_ptr<Options> options,
+            Status (*run)(const Options&)) {
+  command.callback([&action, options, run] { action = [options, run] { return run(*options); }; });
+}
+
+}  // namespace eider::cli

@@ -1,0 +1,102 @@
+// eider user add | list | del | passwd
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "mail/users.h"
+
+namespace eider::cli {
+namespace {
+
+struct UserOptions {
+  ConfigFlags flags;
+  std::string name;
+  std::string password;
+  std::vector<std::string> addresses;
+  uint64_t quota = 0;
+};
+
+Result<std::unique_ptr<store::Store>> open_from(const ConfigFlags& flags) {
+  Result<core::Config> config = load_config(flags);
+  if (!config) return config.status();
+  return open_store(*config);
+}
+
+Status add(const UserOptions& options) {
+  Result<std::unique_ptr<store::Store>> store = open_from(options.flags);
+  if (!store) return store.status();
+  return mail::add_user(**store, options.name, options.password, options.addresses, options.quota)
+      .status();
+}
+
+Status list(const UserOptions& options) {
+  Result<std::unique_ptr<store::Store>> store = open_from(options.flags);
+  if (!store) return store.status();
+  Result<std::vector<mail::UserSummary>> users = mail::list_users(**store);
+  if (!users) return users.status();
+  for (const mail::UserSummary& summary : *users) {
+    std::string addresses;
+    for (const std::string& address : summary.addresses) {
+      if (!addresses.empty()) addresses += ',';
+      addresses += address;
+    }
+    std::string limit =
+        summary.user.quota_bytes == 0 ? "unlimited" : std::to_string(summary.user.quota_bytes);
+    std::printf("%s\t%s\t%llu/%s\n", summary.user.name.c_str(),
+                addresses.empty() ? "-" : addresses.c_str(),
+                static_cast<unsigned long long>(summary.user.storage_used), limit.c_str());
+  }
+  if (std::fflush(stdout) != 0) return error(Code::io_error, "cannot write to stdout");
+  return Status::ok();
+}
+
+Status del(const UserOptions& options) {
+  Result<std::unique_ptr<store::Store>> store = open_from(options.flags);
+  if (!store) return store.status();
+  return mail::delete_user(**store, options.name);
+}
+
+Status passwd(const UserOptions& options) {
+  Result<std::unique_ptr<store::Store>> store = open_from(options.flags);
+  if (!store) return store.status();
+  return mail::set_password(**store, options.name, options.password);
+}
+
+CLI::App* add_command(CLI::App& user, const std::string& name, const std::string& description,
+                      Action& action, Status (*run)(const UserOptions&),
+                      std::shared_ptr<UserOptions>& options) {
+  CLI::App* command = user.add_subcommand(name, description);
+  options = std::make_shared<UserOptions>();
+  add_common_flags(*command, options->flags);
+  on_run(*command, action, options, run);
+  return command;
+}
+
+}  // namespace
+
+void add_user_commands(CLI::App& app, Action& action) {
+  CLI::App* user = app.add_subcommand("user", "Manage user accounts: add, list, del, passwd");
+  user->require_subcommand(1);
+  std::shared_ptr<UserOptions> options;
+
+  CLI::App* add_cmd =
+      add_command(*user, "add", "Add a user with their mailboxes", action, &add, options);
+  add_cmd->add_option("NAME", options->name, "user name")->required();
+  add_cmd->add_option("--password", options->password, "the user's password")->required();
+  add_cmd->add_option("--address", options->addresses, "a mail address (repeatable)")
+      ->allow_extra_args(false);
+  add_cmd->add_option("--quota", options->quota, "storage quota in bytes (0 = unlimited)");
+
+  add_command(*user, "list", "List users: name, addresses, bytes used/quota", action, &list,
+              options);
+
+  CLI::App* del_cmd =
+      add_command(*user, "del", "Delete a user and all their mail", action, &del, options);
+  del_cmd->add_option("NAME", options->name, "user name")->required();
+
+  CLI::App* passwd_cmd =
+      add_command(*user, "passwd", "Set a user's password", action, &passwd, options);
+  passwd_cmd->add_option("NAME", options->name, "user name")->required();
+  passwd_cmd->add_option("--password", options->password, "the new password")->required();
+}
+
+}  // namespace eider::cli

@@ -1,0 +1,166 @@
+#include "mail/mail.h"
+
+#include <algorithm>
+
+#include "mail/names.h"
+#include "mime/tree.h"
+
+namespace eider::mail {
+namespace {
+
+Status refuse_inbox(std::string_view path, std::string_view action) {
+  if (path == kInbox) {
+    return error(Code::invalid_argument, "INBOX cannot be " + std::string(action));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Mail::Mail(store::Store& store, notify::Notifier& notifier, const core::Limits& limits)
+    : store_(store), notifier_(notifier), limits_(limits) {}
+
+Result<store::Mailbox> Mail::find_mailbox(int64_t user_id, std::string_view path) {
+  Result<std::string> normalized = normalize_mailbox_path(path);
+  if (!normalized) return normalized.status();
+  Result<store::Mailbox> mailbox = store_.find_mailbox(user_id, *normalized);
+  if (!mailbox && mailbox.status().code() == Code::not_found) {
+    return error(Code::not_found, "no such mailbox: " + *normalized);
+  }
+  return mailbox;
+}
+
+void Mail::publish_current(int64_t user_id, int64_t mailbox_id) {
+  // The change is committed whatever happens here. If the modseq cannot be
+  // read back, beacon 0 still tells subscribers to read their journal.
+  uint64_t modseq = 0;
+  if (Result<std::vector<store::Mailbox>> mailboxes = store_.list_mailboxes(user_id)) {
+    for (const store::Mailbox& mailbox : *mailboxes) {
+      if (mailbox.id == mailbox_id) modseq = mailbox.highest_modseq;
+    }
+  }
+  notifier_.publish({user_id, mailbox_id, modseq});
+}
+
+Result<store::Appended> Mail::deliver(int64_t user_id, std::string_view mailbox_path,
+                                      std::string_view raw) {
+  return append(user_id, mailbox_path, raw, {}, now_seconds());
+}
+
+Result<store::Appended> Mail::append(int64_t user_id, std::string_view mailbox_path,
+                                     std::string_view raw, const std::vector<std::string>& flags,
+                                     int64_t internal_date) {
+  Result<store::NewMessage> message = ingest(raw, limits_, internal_date);
+  if (!message) return message.status();
+  message->flags = flags;
+  return store_message(user_id, mailbox_path, *message);
+}
+
+Result<store::Appended> Mail::store_message(int64_t user_id, std::string_view mailbox_path,
+                                            const store::NewMessage& message) {
+  Result<store::Mailbox> mailbox = find_mailbox(user_id, mailbox_path);
+  if (!mailbox) return mailbox.status();
+  Result<store::Appended> appended = store_.append_message(user_id, mailbox->id, message);
+  if (!appended) return appended.status();
+  notifier_.publish({user_id, appended->mailbox_id, appended->modseq});
+  return appended;
+}
+
+Result<std::vector<store::UidPair>> Mail::copy(int64_t user_id, int64_t from_mailbox_id,
+                                               const std::vector<uint32_t>& uids,
+                                               std::string_view to_path) {
+  Result<store::Mailbox> to = find_mailbox(user_id, to_path);
+  if (!to) return to.status();
+  Result<std::vector<store::UidPair>> copied =
+      store_.copy_messages(user_id, from_mailbox_id, uids, to->id);
+  if (!copied) return copied.status();
+  if (!copied->empty()) publish_current(user_id, to->id);
+  return copied;
+}
+
+Result<std::vector<store::UidPair>> Mail::move(int64_t user_id, int64_t from_mailbox_id,
+                                               const std::vector<uint32_t>& uids,
+                                               std::string_view to_path) {
+  Result<store::Mailbox> to = find_mailbox(user_id, to_path);
+  if (!to) return to.status();
+  Result<std::vector<store::UidPair>> moved =
+      store_.move_messages(user_id, from_mailbox_id, uids, to->id);
+  if (!moved) return moved.status();
+  if (!moved->empty()) {
+    publish_current(user_id, from_mailbox_id);
+    if (to->id != from_mailbox_id) publish_current(user_id, to->id);
+  }
+  return moved;
+}
+
+Result<std::vector<uint32_t>> Mail::expunge(int64_t user_id, int64_t mailbox_id,
+                                            const std::vector<uint32_t>& uids) {
+  Result<std::vector<uint32_t>> expunged = store_.expunge_messages(user_id, mailbox_id, uids);
+  if (!expunged) return expunged.status();
+  if (!expunged->empty()) publish_current(user_id, mailbox_id);
+  return expunged;
+}
+
+Result<std::vector<store::MessageInfo>> Mail::set_flags(int64_t user_id, int64_t mailbox_id,
+                                                        const std::vector<uint32_t>& uids,
+                                                        store::FlagMode mode,
+                                                        const std::vector<std::string>& flags) {
+  Result<std::vector<store::MessageInfo>> changed =
+      store_.store_flags(user_id, mailbox_id, uids, mode, flags);
+  if (!changed) return changed.status();
+  if (!changed->empty()) {
+    uint64_t modseq = 0;
+    for (const store::MessageInfo& info : *changed) modseq = std::max(modseq, info.modseq);
+    notifier_.publish({user_id, mailbox_id, modseq});
+  }
+  return changed;
+}
+
+Result<store::Mailbox> Mail::create_mailbox(int64_t user_id, std::string_view path) {
+  Result<std::string> normalized = normalize_mailbox_path(path);
+  if (!normalized) return normalized.status();
+  Result<store::Mailbox> created = store_.create_mailbox(user_id, *normalized, "");
+  if (!created) return created.status();
+  notifier_.publish({user_id, created->id, created->highest_modseq});
+  return created;
+}
+
+Status Mail::rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) {
+  Result<store::Mailbox> source = find_mailbox(user_id, from);
+  if (!source) return source.status();
+  EIDER_RETURN_IF_ERROR(refuse_inbox(source->path, "renamed"));
+  Result<std::string> target = normalize_mailbox_path(to);
+  if (!target) return target.status();
+  EIDER_RETURN_IF_ERROR(store_.rename_mailbox(user_id, source->path, *target));
+  publish_current(user_id, source->id);
+  return Status::ok();
+}
+
+Status Mail::delete_mailbox(int64_t user_id, std::string_view path) {
+  Result<store::Mailbox> mailbox = find_mailbox(user_id, path);
+  if (!mailbox) return mailbox.status();
+  EIDER_RETURN_IF_ERROR(refuse_inbox(mailbox->path, "deleted"));
+  EIDER_RETURN_IF_ERROR(store_.delete_mailbox(user_id, mailbox->path));
+  // The mailbox is gone, so its modseq cannot be read back; its deletion
+  // took the next modseq (DESIGN.md idea 4).
+  notifier_.publish({user_id, mailbox->id, mailbox->highest_modseq + 1});
+  return Status::ok();
+}
+
+Result<std::string> Mail::export_message(int64_t user_id, std::string_view mailbox_path,
+                                         uint32_t uid) {
+  Result<store::Mailbox> mailbox = find_mailbox(user_id, mailbox_path);
+  if (!mailbox) return mailbox.status();
+  Result<store::StoredMessage> stored = store_.read_message(user_id, mailbox->id, uid);
+  if (!stored) {
+    if (stored.status().code() == Code::not_found) {
+      return error(Code::not_found,
+                   "no message with uid " + std::to_string(uid) + " in " + mailbox->path);
+    }
+    return stored.status();
+  }
+  return mime::rebuild(stored->tree,
+                       [this](const mime::BlobKey& key) { return store_.read_blob(key); });
+}
+
+}  // namespace eider::mail

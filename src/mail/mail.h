@@ -1,0 +1,90 @@
+// The domain operations every protocol shares: deliver, append, copy, move,
+// expunge, flags, mailboxes and export, over the Store and the Notifier.
+//
+// Each mutating operation is one store transaction. Only after it has
+// committed does the operation publish a beacon (user, mailbox, modseq) for
+// every mailbox it changed; a failed operation publishes nothing and, as the
+// store promises, leaves nothing behind. Calls block on the store: run them
+// on a store thread, never an I/O thread. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/limits.h"
+#include "core/status.h"
+#include "notify/notifier.h"
+#include "store/store.h"
+
+namespace eider::mail {
+
+inline constexpr std::string_view kInbox = "INBOX";
+
+// Parses and splits raw message bytes into what the store keeps: the tree,
+// the blobs (leaf bodies of at least limits.blob_threshold bytes), ENVELOPE,
+// BODYSTRUCTURE, BODY, Message-ID and Subject, computed once here. Fails
+// with Code::invalid_argument "empty message" for no bytes and
+// Code::too_large above limits.max_message_size. Memory: about twice the
+// message size (the tree or its blobs, plus the parsed part list).
+Result<store::NewMessage> ingest(std::string_view raw, const core::Limits& limits,
+                                 int64_t internal_date);
+
+// Seconds since the epoch, the internal date of a delivery.
+int64_t now_seconds();
+
+class Mail {
+ public:
+  Mail(store::Store& store, notify::Notifier& notifier, const core::Limits& limits);
+
+  // Ingests and appends with no flags and internal date now. Code::not_found
+  // for a missing mailbox; Code::over_quota when the user's quota is full.
+  Result<store::Appended> deliver(int64_t user_id, std::string_view mailbox_path,
+                                  std::string_view raw);
+
+  // As deliver, with the client's flags and internal date (IMAP APPEND).
+  Result<store::Appended> append(int64_t user_id, std::string_view mailbox_path,
+                                 std::string_view raw, const std::vector<std::string>& flags,
+                                 int64_t internal_date);
+
+  // Appends an already ingested message: LMTP ingests once and stores the
+  // result for each recipient.
+  Result<store::Appended> store_message(int64_t user_id, std::string_view mailbox_path,
+                                        const store::NewMessage& message);
+
+  Result<std::vector<store::UidPair>> copy(int64_t user_id, int64_t from_mailbox_id,
+                                           const std::vector<uint32_t>& uids,
+                                           std::string_view to_path);
+  Result<std::vector<store::UidPair>> move(int64_t user_id, int64_t from_mailbox_id,
+                                           const std::vector<uint32_t>& uids,
+                                           std::string_view to_path);
+  // Returns the uids actually expunged (uids not in the mailbox are ignored).
+  Result<std::vector<uint32_t>> expunge(int64_t user_id, int64_t mailbox_id,
+                                        const std::vector<uint32_t>& uids);
+  // Returns the messages whose flags changed.
+  Result<std::vector<store::MessageInfo>> set_flags(int64_t user_id, int64_t mailbox_id,
+                                                    const std::vector<uint32_t>& uids,
+                                                    store::FlagMode mode,
+                                                    const std::vector<std::string>& flags);
+
+  // Mailbox names are checked by normalize_mailbox_path (mail/names.h).
+  // INBOX cannot be deleted or renamed.
+  Result<store::Mailbox> create_mailbox(int64_t user_id, std::string_view path);
+  Status rename_mailbox(int64_t user_id, std::string_view from, std::string_view to);
+  Status delete_mailbox(int64_t user_id, std::string_view path);
+
+  // The exact bytes that were delivered or appended.
+  Result<std::string> export_message(int64_t user_id, std::string_view mailbox_path, uint32_t uid);
+
+ private:
+  Result<store::Mailbox> find_mailbox(int64_t user_id, std::string_view path);
+  // Publishes the mailbox's current highest modseq, read after the commit.
+  void publish_current(int64_t user_id, int64_t mailbox_id);
+
+  store::Store& store_;
+  notify::Notifier& notifier_;
+  core::Limits limits_;
+};
+
+}  // namespace eider::mail

@@ -1,0 +1,77 @@
+#include "mail/users.h"
+
+#include "core/password.h"
+#include "mail/address.h"
+
+namespace eider::mail {
+namespace {
+
+Status name_not_found(const Status& status, std::string_view name) {
+  if (status.code() == Code::not_found) {
+    return error(Code::not_found, "no such user: " + std::string(name));
+  }
+  return status;
+}
+
+// A valid argon2id hash of a random password: verifying against it costs as
+// much as a real check, so a missing user is not told apart by timing.
+const std::string& decoy_hash() {
+  static const std::string hash = [] {
+    Result<std::string> made = core::hash_password("eider decoy password");
+    return made ? *made : std::string();
+  }();
+  return hash;
+}
+
+}  // namespace
+
+Result<store::User> add_user(store::Store& store, std::string_view name, std::string_view password,
+                             const std::vector<std::string>& addresses, uint64_t quota_bytes) {
+  std::vector<std::string> normalized;
+  for (const std::string& address : addresses) {
+    Result<std::string> one = normalize_address(address);
+    if (!one) return one.status();
+    normalized.push_back(*one);
+  }
+  Result<std::string> hash = core::hash_password(password);
+  if (!hash) return hash.status();
+  return store.create_user(name, *hash, normalized, quota_bytes);
+}
+
+Status set_password(store::Store& store, std::string_view name, std::string_view password) {
+  Result<std::string> hash = core::hash_password(password);
+  if (!hash) return hash.status();
+  return name_not_found(store.set_password_hash(name, *hash), name);
+}
+
+Status delete_user(store::Store& store, std::string_view name) {
+  return name_not_found(store.delete_user(name), name);
+}
+
+Result<std::vector<UserSummary>> list_users(store::Store& store) {
+  Result<std::vector<store::User>> users = store.list_users();
+  if (!users) return users.status();
+  std::vector<UserSummary> summaries;
+  for (store::User& user : *users) {
+    Result<std::vector<std::string>> addresses = store.list_addresses(user.id);
+    if (!addresses) return addresses.status();
+    summaries.push_back({std::move(user), std::move(*addresses)});
+  }
+  return summaries;
+}
+
+Result<store::User> authenticate(store::Store& store, std::string_view name,
+                                 std::string_view password) {
+  Result<store::User> user = store.find_user(name);
+  if (!user) {
+    if (user.status().code() != Code::not_found) return user.status();
+    (void)core::verify_password(password, decoy_hash());
+    return error(Code::auth_failed, "authentication failed");
+  }
+  if (!core::verify_password(password, user->password_hash)) {
+    return error(Code::auth_failed, "authentication failed");
+  }
+  return user;
+}
+
+}  // namespace eider::mail
