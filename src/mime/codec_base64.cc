@@ -1,5 +1,6 @@
 #include "mime/codec_base64.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -24,6 +25,69 @@ constexpr std::array<uint8_t, 256> make_decode_table() {
 }
 
 constexpr std::array<uint8_t, 256> kDecode = make_decode_table();
+
+// Each table places a character's six bits at their position in the three
+// output bytes (first byte lowest); bit 24 marks a non-alphabet character, so
+// one OR of four lookups decodes a group and detects any exception.
+constexpr uint32_t kNotAlphabet = 1u << 24;
+
+constexpr std::array<uint32_t, 256> make_position_table(int position) {
+  std::array<uint32_t, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    const uint32_t v = kDecode[c];
+    if (v >= 64) {
+      table[c] = kNotAlphabet;
+    } else if (position == 0) {
+      table[c] = v << 2;
+    } else if (position == 1) {
+      table[c] = (v >> 4) | ((v & 0x0f) << 12);
+    } else if (position == 2) {
+      table[c] = ((v >> 2) << 8) | ((v & 0x03) << 22);
+    } else {
+      table[c] = v << 16;
+    }
+  }
+  return table;
+}
+
+constexpr std::array<uint32_t, 256> kPosition0 = make_position_table(0);
+constexpr std::array<uint32_t, 256> kPosition1 = make_position_table(1);
+constexpr std::array<uint32_t, 256> kPosition2 = make_position_table(2);
+constexpr std::array<uint32_t, 256> kPosition3 = make_position_table(3);
+
+// Two output characters for every 12-bit value: half the lookups of one per 6 bits.
+constexpr std::array<char, 8192> make_pair_table() {
+  std::array<char, 8192> table{};
+  for (int v = 0; v < 4096; ++v) {
+    table[2 * v] = kAlphabet[v >> 6];
+    table[2 * v + 1] = kAlphabet[v & 0x3f];
+  }
+  return table;
+}
+
+constexpr std::array<char, 8192> kPairs = make_pair_table();
+
+// Encodes whole 3-byte groups of `in` (n a multiple of 3) into 4n/3 characters.
+char* encode_groups(const uint8_t* in, size_t n, char* out) {
+  for (size_t i = 0; i < n; i += 3) {
+    const uint32_t v = (uint32_t{in[i]} << 16) | (uint32_t{in[i + 1]} << 8) | in[i + 2];
+    std::memcpy(out, &kPairs[2 * (v >> 12)], 2);
+    std::memcpy(out + 2, &kPairs[2 * (v & 0xfff)], 2);
+    out += 4;
+  }
+  return out;
+}
+
+// Encodes the last 1 or 2 bytes (rest = 0 writes nothing) as one padded group.
+char* encode_tail(const uint8_t* in, size_t rest, char* out) {
+  if (rest == 0) return out;
+  const uint32_t v = (uint32_t{in[0]} << 16) | (rest == 2 ? uint32_t{in[1]} << 8 : 0);
+  out[0] = kAlphabet[v >> 18];
+  out[1] = kAlphabet[(v >> 12) & 0x3f];
+  out[2] = rest == 2 ? kAlphabet[(v >> 6) & 0x3f] : '=';
+  out[3] = '=';
+  return out + 4;
+}
 
 }  // namespace
 
@@ -53,20 +117,19 @@ Base64Decoded base64_decode(std::string_view text) {
   bool padded = false;  // a padded group has ended; only line breaks may follow
   size_t i = 0;
   while (i < n) {
-    // Fast path: four alphabet characters at a group boundary.
-    if (count == 0 && i + 4 <= n) {
-      const uint8_t a = kDecode[in[i]], b = kDecode[in[i + 1]], c = kDecode[in[i + 2]],
-                    d = kDecode[in[i + 3]];
-      if ((a | b | c | d) < 64) {
-        if (padded) canonical = false;
-        const uint32_t v = (uint32_t{a} << 18) | (uint32_t{b} << 12) | (uint32_t{c} << 6) | d;
-        out[0] = static_cast<uint8_t>(v >> 16);
+    // Fast path: runs of four alphabet characters at a group boundary.
+    if (count == 0 && !padded) {
+      while (i + 4 <= n) {
+        const uint32_t v = kPosition0[in[i]] | kPosition1[in[i + 1]] | kPosition2[in[i + 2]] |
+                           kPosition3[in[i + 3]];
+        if (v & kNotAlphabet) break;
+        out[0] = static_cast<uint8_t>(v);
         out[1] = static_cast<uint8_t>(v >> 8);
-        out[2] = static_cast<uint8_t>(v);
+        out[2] = static_cast<uint8_t>(v >> 16);
         out += 3;
         i += 4;
-        continue;
       }
+      if (i >= n) break;
     }
     const uint8_t v = kDecode[in[i++]];
     if (v < 64) {
@@ -129,42 +192,44 @@ size_t base64_encoded_size(size_t input_size, const Base64Layout& layout) {
 char* base64_encode_to(std::string_view bytes, const Base64Layout& layout, char* out) {
   const size_t total = base64_encoded_size(bytes.size(), layout);
   if (total == 0) return out;
-  const size_t chars = (bytes.size() + 2) / 3 * 4;
-
-  // Encode unwrapped into the tail of the output, then move each line to its
-  // place at the front. Writes never overtake reads because every line's
-  // destination is at or before its source.
-  char* text = out + (total - chars);
   const auto* in = reinterpret_cast<const uint8_t*>(bytes.data());
   const size_t whole = bytes.size() / 3 * 3;
-  char* t = text;
-  for (size_t i = 0; i < whole; i += 3) {
-    const uint32_t v = (uint32_t{in[i]} << 16) | (uint32_t{in[i + 1]} << 8) | in[i + 2];
-    t[0] = kAlphabet[v >> 18];
-    t[1] = kAlphabet[(v >> 12) & 0x3f];
-    t[2] = kAlphabet[(v >> 6) & 0x3f];
-    t[3] = kAlphabet[v & 0x3f];
-    t += 4;
-  }
-  const size_t rest = bytes.size() - whole;
-  if (rest > 0) {
-    const uint32_t v = (uint32_t{in[whole]} << 16) | (rest == 2 ? uint32_t{in[whole + 1]} << 8 : 0);
-    t[0] = kAlphabet[v >> 18];
-    t[1] = kAlphabet[(v >> 12) & 0x3f];
-    t[2] = rest == 2 ? kAlphabet[(v >> 6) & 0x3f] : '=';
-    t[3] = '=';
+  const std::string_view eol = line_ending_bytes(layout.line_ending);
+
+  if (layout.line_length % 4 == 0) {
+    // Lines hold whole groups: encode each line in place.
+    const size_t per_line = layout.line_length / 4 * 3;  // 0: a single line
+    char* dst = out;
+    size_t pos = 0;
+    while (per_line > 0 && pos + per_line <= whole) {
+      dst = encode_groups(in + pos, per_line, dst);
+      pos += per_line;
+      if (pos < bytes.size() || layout.final_line_ending) {
+        dst = std::copy(eol.begin(), eol.end(), dst);
+      }
+    }
+    if (pos < bytes.size()) {
+      dst = encode_groups(in + pos, whole - pos, dst);
+      dst = encode_tail(in + whole, bytes.size() - whole, dst);
+      if (layout.final_line_ending) dst = std::copy(eol.begin(), eol.end(), dst);
+    }
+    return dst;
   }
 
-  const std::string_view eol = line_ending_bytes(layout.line_ending);
-  const size_t line = layout.line_length == 0 ? chars : layout.line_length;
+  // Otherwise encode unwrapped into the tail of the output, then move each
+  // line to its place at the front. Writes never overtake reads because every
+  // line's destination is at or before its source.
+  const size_t chars = (bytes.size() + 2) / 3 * 4;
+  char* text = out + (total - chars);
+  encode_tail(in + whole, bytes.size() - whole, encode_groups(in, whole, text));
+  const size_t line = layout.line_length;
   char* dst = out;
   for (size_t done = 0; done < chars; done += line) {
     const size_t len = chars - done < line ? chars - done : line;
     std::memmove(dst, text + done, len);
     dst += len;
     if (done + len < chars || layout.final_line_ending) {
-      std::memcpy(dst, eol.data(), eol.size());
-      dst += eol.size();
+      dst = std::copy(eol.begin(), eol.end(), dst);
     }
   }
   return dst;

@@ -114,7 +114,11 @@ bool breaks_match(std::string_view text, const Base64Layout& layout) {
 // A base64 candidate when decoding and re-encoding is expected to give back
 // the text exactly; otherwise identity.
 Candidate base64_or_identity(std::string_view raw, Range range) {
-  const std::string_view body = range.in(raw);
+  // Blank lines before the text stay in the skeleton, like those after it.
+  std::string_view body = range.in(raw);
+  size_t lead = 0;
+  while (lead < body.size() && is_space(body[lead])) ++lead;
+  body.remove_prefix(lead);
   const std::optional<Base64Text> text = base64_text(body);
   if (!text) return identity_candidate(raw, range);
   const std::string_view encoded = body.substr(0, text->length);
@@ -125,7 +129,7 @@ Candidate base64_or_identity(std::string_view raw, Range range) {
     return identity_candidate(raw, range);
   }
   Candidate candidate;
-  candidate.range = Range{range.begin, range.begin + text->length};
+  candidate.range = Range{range.begin + lead, range.begin + lead + text->length};
   candidate.slot.kind = SlotKind::base64;
   candidate.slot.layout = text->layout;
   candidate.slot.key = sha256(decoded.bytes);
