@@ -53,7 +53,9 @@ class AddressParser {
   }
 
  private:
-  void skip(std::string* comment = nullptr) { syntax::skip_cfws(s_, pos_, comment); }
+  // Every skip remembers the last comment: an addr-spec's name is the
+  // comment that follows it, wherever the parse of its parts skipped it.
+  void skip() { syntax::skip_cfws(s_, pos_, &last_comment_); }
   bool at(char c) const { return pos_ < s_.size() && s_[pos_] == c; }
 
   std::string atom() {
@@ -165,16 +167,15 @@ class AddressParser {
       }
     } else {
       pos_ = start;
-      std::string comment;
-      skip(&comment);
+      skip();
+      last_comment_.clear();
       a.mailbox = dotted(false);
       if (a.mailbox && at('@')) {
         ++pos_;
         a.domain = dotted(true);
       }
-      comment.clear();
-      skip(&comment);
-      if (!comment.empty()) a.name = std::move(comment);
+      skip();
+      if (!last_comment_.empty()) a.name = std::move(last_comment_);
     }
     if (!a.mailbox) a.mailbox = "MISSING_MAILBOX";
     if (!a.domain) a.domain = "MISSING_DOMAIN";
@@ -210,6 +211,7 @@ class AddressParser {
 
   std::string_view s_;
   size_t pos_ = 0;
+  std::string last_comment_;
 };
 
 void append_addresses(std::string& out, std::string_view raw) {
