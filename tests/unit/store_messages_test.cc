@@ -48,7 +48,7 @@ TEST_F(StoreMessages, AppendThenReadReturnsWhatWasStored) {
   mime::Blob small = make_blob("small-attachment", 100);
   mime::Blob big = make_blob("big-random-attachment", 200000, true);
   NewMessage message = make_message(250000, {small, big}, {"\\seen", "$Label"}, "<m1@x>");
-  message.split.tree += std::string(5000, 'T');  // compressible tree
+  message.split.tree = testing::make_tree(250000, {small.key, big.key}, std::string(5000, 'T'));
   message.internal_date = 1234567890;
   Result<Appended> appended = store_->append_message(bob_.user.id, bob_.inbox.id, message);
   ASSERT_TRUE(appended.is_ok()) << appended.status().to_string();
@@ -264,6 +264,39 @@ TEST_F(StoreMessages, DeleteMailboxFreesMessagesBlobsAndQuota) {
   EXPECT_EQ(stats.blob_refs, 1u);
   EXPECT_EQ(store_->find_user("bob").value().storage_used, 11000u);
   EXPECT_EQ(store_->read_blob(blob.key).value(), blob.content);
+}
+
+TEST_F(StoreMessages, BlobReferencesComeFromTheTreeWithRepetition) {
+  mime::Blob blob = make_blob("logo", 3000);
+  NewMessage twice = make_message(7000, {blob});
+  twice.split.tree = testing::make_tree(7000, {blob.key, blob.key});
+  ASSERT_TRUE(store_->append_message(bob_.user.id, bob_.inbox.id, twice).is_ok());
+  EXPECT_EQ(store_->stats().value().blob_refs, 2u);
+
+  // A message may rely on a blob already stored without shipping it again.
+  NewMessage relying = make_message(3100);
+  relying.split.tree = testing::make_tree(3100, {blob.key});
+  ASSERT_TRUE(store_->append_message(bob_.user.id, bob_.inbox.id, relying).is_ok());
+  EXPECT_EQ(store_->stats().value().blob_refs, 3u);
+
+  Stats before = store_->stats().value();
+  NewMessage dangling = make_message(3100);
+  dangling.split.tree = testing::make_tree(3100, {testing::key_of("never-stored")});
+  EXPECT_EQ(store_->append_message(bob_.user.id, bob_.inbox.id, dangling).status().code(),
+            Code::invalid_argument);
+  NewMessage corrupt = make_message(10);
+  corrupt.split.tree = "not a tree";
+  EXPECT_EQ(store_->append_message(bob_.user.id, bob_.inbox.id, corrupt).status().code(),
+            Code::corrupt);
+  Stats after = store_->stats().value();
+  EXPECT_EQ(after.message_count, before.message_count);
+  EXPECT_EQ(after.blob_refs, before.blob_refs);
+  EXPECT_EQ(after.journal_rows, before.journal_rows);
+
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {1}).is_ok());
+  EXPECT_EQ(store_->stats().value().blob_refs, 1u);
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {2}).is_ok());
+  EXPECT_EQ(store_->stats().value().blob_count, 0u);
 }
 
 TEST_F(StoreMessages, MessagesWithTheSameMessageIdShareAThread) {

@@ -75,13 +75,37 @@ inline mime::Blob make_blob(const std::string& name, size_t size, bool random = 
   return mime::Blob{key_of(name), std::move(content)};
 }
 
+inline void put_varint(std::string& out, uint64_t value) {
+  for (; value >= 0x80; value >>= 7) out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+  out.push_back(static_cast<char>(value));
+}
+
+// A stored-tree document (docs/formats.md, "Stored tree") written by hand:
+// a skeleton and one identity slot per key, all at offset 0.
+inline std::string make_tree(uint64_t size, const std::vector<mime::BlobKey>& refs,
+                             const std::string& body = "") {
+  std::string skeleton = "Subject: a " + std::to_string(size) + "-byte message\r\n\r\n" + body;
+  std::string tree(1, '\x01');
+  put_varint(tree, size);
+  put_varint(tree, skeleton.size());
+  tree += skeleton;
+  put_varint(tree, refs.size());
+  for (const mime::BlobKey& key : refs) {
+    put_varint(tree, 0);
+    tree.push_back('\x00');
+    tree += key;
+  }
+  return tree;
+}
+
 // A message of `size` bytes whose tree uses `blobs` once each.
 inline NewMessage make_message(uint64_t size, std::vector<mime::Blob> blobs = {},
                                std::vector<std::string> flags = {}, std::string message_id = "") {
   NewMessage message;
   message.split.size = size;
-  message.split.tree = "tree of a " + std::to_string(size) + "-byte message";
-  for (const mime::Blob& blob : blobs) message.split.tree += " " + blob.key;
+  std::vector<mime::BlobKey> refs;
+  for (const mime::Blob& blob : blobs) refs.push_back(blob.key);
+  message.split.tree = make_tree(size, refs);
   message.split.blobs = std::move(blobs);
   message.internal_date = 1700000000;
   message.flags = std::move(flags);
