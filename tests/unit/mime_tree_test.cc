@@ -169,6 +169,29 @@ TEST(SplitSynthetic, StoresRegularBase64DecodedAndIrregularBase64Raw) {
   EXPECT_EQ(raw_split.blobs[0].content, irregular);
 }
 
+TEST(SplitSynthetic, StoresBase64DecodedWhateverItsRegularLayout) {
+  const std::string content = attachment(4000, 12);
+  struct Case {
+    std::string name;
+    std::string body;
+  };
+  const std::vector<Case> cases = {
+      {"76 crlf", base64_encode(content, {76, LineEnding::crlf, false})},
+      {"64 lf", base64_encode(content, {64, LineEnding::lf, false})},
+      {"73 cr", base64_encode(content, {73, LineEnding::cr, false})},
+      {"one line", base64_encode(content, {0, LineEnding::crlf, false})},
+      {"final line ending", base64_encode(content, {76, LineEnding::crlf, true})},
+      {"leading blank line", "\r\n" + base64_encode(content, {76, LineEnding::crlf, false})},
+      {"trailing blank lines", base64_encode(content, {76, LineEnding::crlf, true}) + "\r\n \r\n"},
+  };
+  for (const Case& c : cases) {
+    const std::string raw = multipart("\r\n", kBase64Headers, c.body);
+    const SplitMessage split = check_round_trip(raw, 64, c.name);
+    ASSERT_EQ(split.blobs.size(), 1u) << c.name;
+    EXPECT_EQ(split.blobs[0].content, content) << c.name;
+  }
+}
+
 TEST(SplitSynthetic, SameAttachmentWrappedDifferentlyHasOneKey) {
   const std::string content = attachment(1 << 20, 6);
   const std::string at76 =
