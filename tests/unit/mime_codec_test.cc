@@ -13,7 +13,9 @@
 #include "mime/codec_qp.h"
 #include "mime/codec_rfc2047.h"
 #include "mime/codec_rfc2231.h"
+#include "mime/message.h"
 #include "mime/sha256.h"
+#include "mime_parse_corpus.h"
 
 namespace eider::mime {
 namespace {
@@ -311,6 +313,45 @@ TEST(Charset, KnowsEveryCharsetNamedInTheCorpus) {
     }
   }
   EXPECT_GT(named, 0u);
+}
+
+// Every header field, parameter and text body of the corpus decodes to valid
+// UTF-8, and the encoded words in it are really decoded.
+TEST(CorpusText, DecodesEveryHeaderParameterAndTextBodyToUtf8) {
+  size_t decoded_words = 0;
+  size_t text_bodies = 0;
+  for (const auto& file : testing::corpus()) {
+    const Message message = parse(file.bytes);
+    std::vector<const Part*> stack{&message.root};
+    while (!stack.empty()) {
+      const Part* part = stack.back();
+      stack.pop_back();
+      for (const Part& child : part->children) stack.push_back(&child);
+      for (const HeaderField& field : header_fields(part->header.in(file.bytes))) {
+        const std::string text = decode_header_text(field.value);
+        EXPECT_TRUE(is_valid_utf8(text)) << file.name << ": " << field.name;
+        if (field.value.find("=?") != std::string_view::npos &&
+            text.find("=?") == std::string::npos) {
+          ++decoded_words;
+        }
+      }
+      for (const auto* params : {&part->params, &part->disposition_params}) {
+        for (const Param& param : decode_params(*params)) {
+          EXPECT_TRUE(is_valid_utf8(param.value)) << file.name << ": " << param.name;
+        }
+      }
+      if (part->children.empty() && part->type == "text") {
+        const std::string_view body = part->body.in(file.bytes);
+        const std::string bytes = part->encoding == "base64"             ? base64_decode(body).bytes
+                                  : part->encoding == "quoted-printable" ? qp_decode(body)
+                                                                         : std::string(body);
+        EXPECT_TRUE(is_valid_utf8(to_utf8(bytes, part->param("charset")))) << file.name;
+        ++text_bodies;
+      }
+    }
+  }
+  EXPECT_GT(decoded_words, 20u);
+  EXPECT_GT(text_bodies, 200u);
 }
 
 TEST(Utf8, SanitizesInvalidSequences) {
