@@ -1,9 +1,11 @@
 #include "mime/tree.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "mime/codec_base64.h"
 #include "mime/sha256.h"
@@ -61,9 +63,9 @@ Candidate identity_candidate(std::string_view raw, Range range) {
   return candidate;
 }
 
-// The base64 text of a body and the layout that would write it: the text runs
-// from the start of the body to its last non-blank byte plus one line ending;
-// what follows (blank lines before a boundary) stays in the skeleton.
+// The base64 text of a body that starts with a non-blank byte, and the layout
+// that would write it: the text runs to the last non-blank byte plus one line
+// ending; what follows (blank lines before a boundary) stays in the skeleton.
 struct Base64Text {
   size_t length = 0;
   Base64Layout layout;
@@ -84,7 +86,6 @@ std::optional<Base64Text> base64_text(std::string_view body) {
   Base64Text text;
   const size_t first_break = body.find_first_of("\r\n");
   if (first_break < last) {
-    if (first_break == 0) return std::nullopt;
     text.layout.line_length = static_cast<uint32_t>(std::min<size_t>(first_break, UINT32_MAX));
     text.layout.line_ending = *ending_at(first_break);
   } else {
@@ -233,11 +234,10 @@ SplitMessage split(std::string_view raw, const Message& parsed, const SplitOptio
   SplitMessage result;
   result.size = raw.size();
   result.tree = verified_document(raw, candidates);
-  std::unordered_map<std::string_view, size_t> seen;
+  std::unordered_set<std::string_view> seen;  // views of candidates' keys, which stay put
   for (Candidate& candidate : candidates) {
-    if (seen.count(candidate.slot.key) == 0) {
+    if (seen.insert(candidate.slot.key).second) {
       result.blobs.push_back(Blob{candidate.slot.key, std::move(candidate.content)});
-      seen.emplace(result.blobs.back().key, result.blobs.size() - 1);
     }
   }
   return result;

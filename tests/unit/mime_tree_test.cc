@@ -71,6 +71,20 @@ TEST(SplitCorpus, RebuildsEveryMessageExactlyAtEveryThreshold) {
   }
 }
 
+TEST(SplitCorpus, RebuildsTruncatedAndDamagedMessagesExactly) {
+  std::mt19937 random(3);
+  for (const auto& file : corpus()) {
+    if (file.bytes.empty()) continue;
+    for (int round = 0; round < 3; ++round) {
+      std::string damaged = file.bytes.substr(0, random() % file.bytes.size());
+      for (int flip = 0; flip < 4 && !damaged.empty(); ++flip) {
+        damaged[random() % damaged.size()] = static_cast<char>(random());
+      }
+      check_round_trip(damaged, 0, file.name + " damaged");
+    }
+  }
+}
+
 TEST(SplitCorpus, StoresCorpusBase64AttachmentsDecoded) {
   // Most base64 bodies in the corpus are regular: their blobs hold decoded
   // bytes, which are about 3/4 of the text they replace.
