@@ -6,7 +6,6 @@
 // speed. A delimiter line is matched against the open boundaries innermost
 // first, as Dovecot does: an inner multipart that reuses its parent's boundary
 // owns the lines, and an outer boundary line ends every part inside it.
-#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -24,6 +23,25 @@ struct Stop {
   int level = -1;      // index of the matched boundary in the stack
   bool close = false;  // "--boundary--"
 };
+
+// The number of LF bytes, 8 at a time (std::count is not vectorised at -O2
+// and was the slowest step on large text bodies).
+uint64_t count_lf(std::string_view s) {
+  constexpr uint64_t kLf = 0x0a0a0a0a0a0a0a0aULL;
+  constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL;
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  uint64_t count = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    uint64_t x = w ^ kLf;  // zero bytes where w had LF
+    uint64_t zero_high = ~(((x & kLow7) + kLow7) | x | kLow7);
+    count += ((zero_high >> 7) * kOnes) >> 56;
+  }
+  for (; i < s.size(); ++i) count += s[i] == '\n';
+  return count;
+}
 
 struct Entity {
   Part part;
@@ -214,8 +232,7 @@ class Parser {
     }
     part.body = Range{body_begin, e.stop.at};
     if (part.type == "text" || part.type == "message") {
-      std::string_view body = part.body.in(in_);
-      part.body_lines = std::count(body.begin(), body.end(), '\n');
+      part.body_lines = count_lf(part.body.in(in_));
     }
     return e;
   }
