@@ -1,6 +1,9 @@
 // Fault injection: a failed operation leaves no partial message, journal
 // row, blob reference or quota change, and the next operation works.
+#include <algorithm>
+#include <atomic>
 #include <functional>
+#include <thread>
 
 #include "store/faulty_store.h"
 #include "store_test_util.h"
@@ -160,6 +163,41 @@ TEST_F(StoreFaults, FullDiskIsDiskFullAndLeavesNothing) {
   ASSERT_TRUE(next.is_ok()) << next.status().to_string();
   EXPECT_EQ(next->uid, 4u);
   EXPECT_EQ(store_->find_user("bob").value().storage_used, 3 * 5000u + 300000u);
+}
+
+// A full disk fails the jobs that grow the file; jobs sharing their batch
+// that need no new page still commit (SQLite may abandon the transaction on
+// SQLITE_FULL, and the writer then reruns the others).
+TEST_F(StoreFaults, FullDiskFailsOnlyTheJobsThatNeedSpace) {
+  faults_->disk_full = true;
+  std::vector<std::thread> threads;
+  std::atomic<int> appends_failed{0};
+  std::atomic<int> flags_failed{0};
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 5; ++i) {
+        if (t % 2 == 0) {
+          Status s = store_->append_message(user_.id, inbox_.id, big_message()).status();
+          if (s.code() == Code::disk_full) ++appends_failed;
+        } else {
+          FlagMode mode = i % 2 == 0 ? FlagMode::add : FlagMode::remove;
+          std::string flag = "t" + std::to_string(t);
+          if (!store_->store_flags(user_.id, inbox_.id, {1, 2, 3}, mode, {flag}).is_ok()) {
+            ++flags_failed;
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(appends_failed.load(), 15);
+  EXPECT_EQ(flags_failed.load(), 0);
+  std::vector<MessageInfo> infos = store_->list_messages(user_.id, inbox_.id).value();
+  ASSERT_EQ(infos.size(), 3u);
+  for (MessageInfo& info : infos) {
+    std::sort(info.flags.begin(), info.flags.end());
+    EXPECT_EQ(info.flags, (std::vector<std::string>{"t1", "t3", "t5"}));
+  }
 }
 
 TEST_F(StoreFaults, FaultyStoreFailsChosenCallsWithoutReachingTheStore) {
