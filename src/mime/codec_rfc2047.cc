@@ -44,32 +44,68 @@ std::string q_decode(std::string_view text) {
   return out;
 }
 
-// The encoded word starting at `pos` ("=?"), if it is well formed.
-std::optional<EncodedWord> parse_encoded_word(std::string_view text, size_t pos) {
-  const size_t charset_begin = pos + 2;
-  const size_t charset_end = text.find('?', charset_begin);
-  if (charset_end == std::string_view::npos || charset_end == charset_begin) return std::nullopt;
-  if (charset_end + 2 >= text.size() || text[charset_end + 2] != '?') return std::nullopt;
-  const char encoding = text[charset_end + 1];
-  const size_t data_begin = charset_end + 3;
-  const size_t data_end = text.find("?=", data_begin);
-  if (data_end == std::string_view::npos) return std::nullopt;
-  for (size_t i = charset_begin; i < data_end; ++i) {
-    if (is_space(text[i])) return std::nullopt;
+// Finds encoded words in one text. Candidate starts only move forward, so
+// each search remembers its last answer and the whole scan stays linear even
+// for hostile text full of "=?" that never closes.
+class WordScanner {
+ public:
+  explicit WordScanner(std::string_view text) : text_(text) {}
+
+  // The encoded word starting at `pos` ("=?"), if it is well formed. Calls
+  // must come with non-decreasing `pos`.
+  std::optional<EncodedWord> word_at(size_t pos) {
+    const size_t charset_begin = pos + 2;
+    const size_t charset_end =
+        next(question_, charset_begin, [&](size_t from) { return text_.find('?', from); });
+    if (charset_end == std::string_view::npos || charset_end == charset_begin) {
+      return std::nullopt;
+    }
+    if (charset_end + 2 >= text_.size() || text_[charset_end + 2] != '?') return std::nullopt;
+    const char encoding = text_[charset_end + 1];
+    const size_t data_begin = charset_end + 3;
+    const size_t data_end =
+        next(close_, data_begin, [&](size_t from) { return text_.find("?=", from); });
+    if (data_end == std::string_view::npos) return std::nullopt;
+    const size_t space =
+        next(space_, charset_begin, [&](size_t from) { return text_.find_first_of(" \t", from); });
+    if (space < data_end) return std::nullopt;
+
+    const std::string_view data = text_.substr(data_begin, data_end - data_begin);
+    EncodedWord word;
+    word.charset = text_.substr(charset_begin, charset_end - charset_begin);
+    word.end = data_end + 2;
+    if (encoding == 'B' || encoding == 'b') {
+      word.bytes = base64_decode(data).bytes;
+    } else if (encoding == 'Q' || encoding == 'q') {
+      word.bytes = q_decode(data);
+    } else {
+      return std::nullopt;
+    }
+    return word;
   }
-  const std::string_view data = text.substr(data_begin, data_end - data_begin);
-  EncodedWord word;
-  word.charset = text.substr(charset_begin, charset_end - charset_begin);
-  word.end = data_end + 2;
-  if (encoding == 'B' || encoding == 'b') {
-    word.bytes = base64_decode(data).bytes;
-  } else if (encoding == 'Q' || encoding == 'q') {
-    word.bytes = q_decode(data);
-  } else {
-    return std::nullopt;
+
+ private:
+  // The cached first match at or after some earlier `from`; still the answer
+  // for a later `from` unless the match lies before it.
+  struct Cache {
+    bool valid = false;
+    size_t at = 0;
+  };
+
+  template <typename Find>
+  static size_t next(Cache& cache, size_t from, Find find) {
+    if (!cache.valid || (cache.at != std::string_view::npos && cache.at < from)) {
+      cache.at = find(from);
+      cache.valid = true;
+    }
+    return cache.at;
   }
-  return word;
-}
+
+  std::string_view text_;
+  Cache question_;
+  Cache close_;
+  Cache space_;
+};
 
 bool same_charset(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -106,12 +142,13 @@ std::string decode_header_text(std::string_view raw) {
   };
 
   const std::string_view view = text;
+  WordScanner scanner(view);
   size_t plain_begin = 0;
   size_t search = 0;
   while (true) {
     const size_t pos = view.find("=?", search);
     if (pos == std::string_view::npos) break;
-    std::optional<EncodedWord> word = parse_encoded_word(view, pos);
+    std::optional<EncodedWord> word = scanner.word_at(pos);
     if (!word) {
       search = pos + 1;
       continue;
