@@ -5,7 +5,15 @@
 // ranges cover the input exactly. Multipart nesting deeper than
 // Limits::max_depth, or parts beyond Limits::max_parts, make the rest of that
 // body one opaque leaf. Memory is O(number of parts + header fields), never a
-// copy of the input; time is linear in the input size.
+// copy of the input; time is linear in the input size (times the number of
+// open boundaries for lines that start with "--").
+//
+// A delimiter line is "--" and an open boundary at a line start, whatever
+// follows the boundary (RFC 2046 5.1.1, as Dovecot reads it); "--" right
+// after the boundary closes the multipart. Of several open boundaries that
+// match, one that is the whole line (or the whole line less a closing "--")
+// wins, then the longest, then the innermost. The line ending before a
+// delimiter belongs to the delimiter, not to the part before it.
 #pragma once
 
 #include <cstdint>
@@ -62,7 +70,9 @@ struct Part {
   // message/global): exactly one child, the embedded message, whose header
   // range starts at this part's body. Otherwise empty.
   std::vector<Part> children;
-  // True when nesting or part limits turned this would-be container into a leaf.
+  // True when nesting or part limits stopped parsing inside this part: a
+  // would-be container became a leaf (no children), or a multipart hit
+  // max_parts and the bytes after its last child stay unparsed in its body.
   bool truncated = false;
 
   bool is_multipart() const { return type == "multipart"; }
@@ -71,6 +81,8 @@ struct Part {
   std::string_view param(std::string_view name) const;
 };
 
+// parse() recurses once per nesting level, so max_depth also bounds its
+// stack use (a few hundred bytes per level): keep it in the hundreds.
 struct Limits {
   uint32_t max_depth = 100;      // multipart/message nesting
   uint32_t max_parts = 100000;   // parts in one message
@@ -91,7 +103,9 @@ struct HeaderField {
   std::string_view value;  // raw, after the colon, folding kept, line ending excluded
 };
 
-// Every field of a header block, in order. Lines without a colon are skipped.
+// Every field of a header block, in order, up to its first empty line. Lines
+// without a colon, or whose name has white space in it (a leading mbox
+// "From " line), are skipped, with their continuation lines.
 std::vector<HeaderField> header_fields(std::string_view header_block);
 
 // The raw value of the first field named `name` (case-insensitive), or "".
