@@ -3,9 +3,9 @@
 #include <unicode/ucnv.h>
 #include <unicode/ustring.h>
 
-#include <algorithm>
-#include <cctype>
 #include <memory>
+
+#include "mime/header_syntax.h"
 
 namespace eider::mime {
 namespace {
@@ -23,11 +23,7 @@ std::string normalise(std::string_view charset) {
                               charset.back() == '\'' || charset.back() == '\t')) {
     charset.remove_suffix(1);
   }
-  charset = charset.substr(0, charset.find('*'));
-  std::string name(charset);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return name;
+  return syntax::lowercase(charset.substr(0, charset.find('*')));
 }
 
 bool means_utf8(const std::string& name) {

@@ -1,14 +1,9 @@
 #include "mime/codec_qp.h"
 
+#include "mime/codec_hex.h"
+
 namespace eider::mime {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 bool is_blank(char c) {
   return c == ' ' || c == '\t';
@@ -33,8 +28,10 @@ std::string qp_decode(std::string_view text) {
   while (i < text.size()) {
     const char c = text[i];
     if (c == '=') {
-      if (i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-        out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+      if (i + 2 < text.size() && hex_digit_value(text[i + 1]) >= 0 &&
+          hex_digit_value(text[i + 2]) >= 0) {
+        out.push_back(
+            static_cast<char>(hex_digit_value(text[i + 1]) * 16 + hex_digit_value(text[i + 2])));
         i += 3;
         continue;
       }

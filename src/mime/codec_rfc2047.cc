@@ -1,10 +1,11 @@
 #include "mime/codec_rfc2047.h"
 
-#include <cctype>
 #include <optional>
 
 #include "mime/charset.h"
 #include "mime/codec_base64.h"
+#include "mime/codec_hex.h"
+#include "mime/header_syntax.h"
 
 namespace eider::mime {
 namespace {
@@ -19,13 +20,6 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 std::string q_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -33,9 +27,10 @@ std::string q_decode(std::string_view text) {
     const char c = text[i];
     if (c == '_') {
       out.push_back(' ');
-    } else if (c == '=' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+    } else if (c == '=' && i + 2 < text.size() && hex_digit_value(text[i + 1]) >= 0 &&
+               hex_digit_value(text[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(hex_digit_value(text[i + 1]) * 16 + hex_digit_value(text[i + 2])));
       i += 2;
     } else {
       out.push_back(c);
@@ -107,17 +102,6 @@ class WordScanner {
   Cache space_;
 };
 
-bool same_charset(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::string plain_text(std::string_view bytes) {
   return is_valid_utf8(bytes) ? std::string(bytes) : to_utf8(bytes, "windows-1252");
 }
@@ -160,7 +144,7 @@ std::string decode_header_text(std::string_view raw) {
       flush();
       out += plain_text(between);
     }
-    if (have_pending && !same_charset(pending_charset, word->charset)) flush();
+    if (have_pending && !syntax::iequals(pending_charset, word->charset)) flush();
     pending_charset = word->charset;
     pending += word->bytes;
     have_pending = true;
