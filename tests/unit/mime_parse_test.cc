@@ -146,6 +146,9 @@ TEST(MimeParse, StructureOfHandWrittenMessages) {
       {"message/rfc822 child",
        mp + "--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: in\r\n\r\ninner\r\n--b--\r\n",
        R"(multipart/mixed(message/rfc822(text/plain"inner")))"},
+      {"message/global is an embedded message too",
+       "Content-Type: message/global\r\n\r\nSubject: in\r\n\r\ninner",
+       R"(message/global(text/plain"inner"))"},
       {"base64 message/rfc822 is a leaf",
        "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDog\r\n",
        R"(message/rfc822"U3ViamVjdDog\r\n")"},
@@ -252,6 +255,12 @@ TEST(MimeParse, ContentFieldsAreRead) {
   EXPECT_EQ(p.body_lines, 2u);
   EXPECT_EQ(p.param("charset"), "us-ascii");
   EXPECT_EQ(p.param("missing"), "");
+}
+
+TEST(MimeParse, FieldsBeyondMaxHeaderFieldsAreNotRead) {
+  std::string in = "X-1: a\r\nX-2: b\r\nContent-Type: text/html\r\n\r\n";
+  EXPECT_EQ(parse(in, Limits{.max_header_fields = 2}).root.subtype, "plain");
+  EXPECT_EQ(parse(in, Limits{.max_header_fields = 3}).root.subtype, "html");
 }
 
 TEST(MimeParse, InvalidTransferEncodingIsNone) {
