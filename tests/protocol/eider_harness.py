@@ -26,8 +26,11 @@ LISTENER_FLAGS = ("imap", "imaps", "pop3", "pop3s", "lmtp", "api")
 
 
 def eider_binary():
-    """The eider binary under test: $EIDER_BIN, else <repo>/build/eider."""
-    return Path(os.environ.get("EIDER_BIN", REPO_ROOT / "build" / "eider"))
+    """The eider binary under test: $EIDER_BIN, else <repo>/build/eider.
+
+    Made absolute because the tests run eider from their own temp folders.
+    """
+    return Path(os.environ.get("EIDER_BIN", REPO_ROOT / "build" / "eider")).resolve()
 
 
 def corpus_messages():
