@@ -1,12 +1,18 @@
 // The stored form of a message: a tree plus blobs (DESIGN.md idea 1).
 //
 // split() turns raw message bytes into a tree document and a set of blob
-// bodies. Leaf bodies of at least Options::blob_threshold bytes leave the tree
-// and become blobs keyed by the SHA-256 of their decoded content; the tree
-// keeps what re-encodes them exactly (encoding, line length, line ending,
-// trailing bytes). split() rebuilds every part it moved and compares it with
-// the input; a part that does not reproduce is stored as a blob of its raw
-// bytes (identity encoding). rebuild(split(x)) == x for every input x.
+// bodies. Leaf bodies (not multipart, not message/rfc822) of at least
+// SplitOptions::blob_threshold bytes (and at least 1) leave the tree and
+// become blobs keyed by the SHA-256 of their content. A base64 body whose
+// re-encoding (same line length and line ending) gives back its exact bytes
+// is stored decoded; blank lines around the base64 text stay in the tree.
+// Every other body, and base64 that does not reproduce, is stored as a blob
+// of its raw bytes (identity). split() rebuilds the whole document and
+// compares it with the input before returning, so rebuild(split(x)) == x for
+// every input x, whatever `parsed` says.
+//
+// Time is linear in the message; memory is the tree (the message minus the
+// moved bodies) plus the blob contents, about one more copy of the message.
 //
 // The tree format is documented as a grammar in docs/formats.md.
 #pragma once
@@ -41,13 +47,17 @@ struct SplitMessage {
 
 SplitMessage split(std::string_view raw, const Message& parsed, const SplitOptions& options = {});
 
-// Returns the decoded content of a blob, or a failed Status.
+// Returns the content of a blob (as SplitMessage::blobs held it), or a failed Status.
 using BlobReader = std::function<Result<std::string>(const BlobKey& key)>;
 
-// The exact original bytes. Fails only if the tree is corrupt or a blob read fails.
+// The exact original bytes. Fails only if the tree is corrupt (Code::corrupt;
+// Code::unsupported for a newer format version) or a blob read fails (that
+// read's Status). Each distinct key is read once; memory is the blob contents
+// plus the output.
 Result<std::string> rebuild(std::string_view tree, const BlobReader& read_blob);
 
-// Every blob key the tree refers to, with repetition (a key used twice is listed twice).
+// Every blob key the tree refers to, with repetition (a key used twice is
+// listed twice), without reading any blob. Fails like rebuild() on a bad tree.
 Result<std::vector<BlobKey>> blob_refs(std::string_view tree);
 
 // Hex form of a key, for logs and the CLI.
