@@ -43,6 +43,10 @@ uint64_t count_lf(std::string_view s) {
   return count;
 }
 
+// What contains an entity: it decides the default Content-Type and whether
+// Content-* fields count without a MIME-Version.
+enum class Parent { none, multipart, digest };
+
 struct Entity {
   Part part;
   Stop stop;
@@ -53,7 +57,7 @@ class Parser {
   Parser(std::string_view in, const Limits& limits) : in_(in), limits_(limits) {}
 
   Message run() {
-    Entity root = parse_entity(0, 0, false);
+    Entity root = parse_entity(0, 0, Parent::none);
     return Message{std::move(root.part)};
   }
 
@@ -148,15 +152,15 @@ class Parser {
     return {n, std::nullopt};
   }
 
-  void read_content_fields(Part& part, std::string_view header, bool in_digest) const {
-    if (in_digest) {
-      part.type = "message";
-      part.subtype = "rfc822";
-    }
+  // Reads the Content-* fields of a header block into `part`. Returns whether
+  // the block says it is MIME: a MIME-Version or a Content-Type field.
+  bool read_content_fields(Part& part, std::string_view header) const {
     bool seen_type = false, seen_encoding = false, seen_disposition = false, seen_language = false;
+    bool seen_version = false;
     uint32_t fields = 0;
     syntax::for_each_field(header, [&](std::string_view name, std::string_view value) {
       if (++fields > limits_.max_header_fields) return false;
+      if (syntax::iequals(name, "mime-version")) seen_version = true;
       if (!syntax::istarts_with(name, "content-")) return true;
       std::string_view what = name.substr(8);
       // The first of each field counts, as in Dovecot.
@@ -190,20 +194,35 @@ class Parser {
       }
       return true;
     });
+    return seen_version || seen_type;
+  }
+
+  // RFC 2045 gives Content-* fields meaning only in a MIME entity; Dovecot
+  // drops them from a message that has neither MIME-Version nor
+  // Content-Type (a part of a multipart is MIME by its place), and so do we.
+  static void forget_content_fields(Part& part) {
+    Part plain;
+    plain.header = part.header;
+    part = std::move(plain);
   }
 
   bool can_nest(uint32_t depth) const {
     return depth < limits_.max_depth && parts_ < limits_.max_parts;
   }
 
-  Entity parse_entity(uint64_t begin, uint32_t depth, bool in_digest) {
+  Entity parse_entity(uint64_t begin, uint32_t depth, Parent parent) {
     ++parts_;
     Entity e;
     Part& part = e.part;
+    if (parent == Parent::digest) {
+      part.type = "message";
+      part.subtype = "rfc822";
+    }
     HeaderEnd header = scan_header(begin);
     uint64_t body_begin = header.end;
     part.header = Range{begin, body_begin};
-    read_content_fields(part, part.header.in(in_), in_digest);
+    bool mime = read_content_fields(part, part.header.in(in_));
+    if (!mime && parent == Parent::none) forget_content_fields(part);
     if (header.stop) {
       e.stop = *header.stop;
       part.body = Range{body_begin, body_begin};
@@ -226,7 +245,7 @@ class Parser {
     } else if (part.is_multipart()) {
       e.stop = parse_multipart(part, std::string(boundary), body_begin, depth);
     } else {
-      Entity child = parse_entity(body_begin, depth + 1, false);
+      Entity child = parse_entity(body_begin, depth + 1, Parent::none);
       e.stop = child.stop;
       part.children.push_back(std::move(child.part));
     }
@@ -240,7 +259,7 @@ class Parser {
   Stop parse_multipart(Part& part, std::string boundary, uint64_t body_begin, uint32_t depth) {
     boundaries_.push_back(std::move(boundary));
     const int level = static_cast<int>(boundaries_.size()) - 1;
-    const bool digest = part.subtype == "digest";
+    const Parent parent = part.subtype == "digest" ? Parent::digest : Parent::multipart;
     Stop stop = find_delimiter(body_begin);  // the preamble ends here
     while (stop.level == level && !stop.close) {
       if (parts_ >= limits_.max_parts) {
@@ -249,7 +268,7 @@ class Parser {
         while (stop.level == level && !stop.close) stop = find_delimiter(stop.after);
         break;
       }
-      Entity child = parse_entity(stop.after, depth + 1, digest);
+      Entity child = parse_entity(stop.after, depth + 1, parent);
       part.children.push_back(std::move(child.part));
       stop = child.stop;
     }

@@ -334,7 +334,8 @@ TEST(MimeBodystructure, HandWrittenMessages) {
        "(\"application\" \"octet-stream\" (\"name\" {6}\r\n\xc3\xa9.bin) NIL NIL \"7bit\" 0 NIL "
        "NIL NIL NIL)"},
       {"location and description lose line breaks",
-       "Content-Location: http://x/\r\n y\r\nContent-Description: a\r\n b\r\n\r\n",
+       "MIME-Version: 1.0\r\nContent-Location: http://x/\r\n y\r\nContent-Description: a\r\n "
+       "b\r\n\r\n",
        R"(("text" "plain" ("charset" "us-ascii") NIL "a b" "7bit" 0 0 NIL NIL NIL "http://x/ y"))"},
   };
   for (const auto& c : cases) {

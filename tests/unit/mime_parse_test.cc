@@ -264,9 +264,24 @@ TEST(MimeParse, FieldsBeyondMaxHeaderFieldsAreNotRead) {
 }
 
 TEST(MimeParse, InvalidTransferEncodingIsNone) {
-  EXPECT_EQ(parse("Content-Transfer-Encoding: ?invalid\r\n\r\n").root.encoding, "");
-  EXPECT_EQ(parse("Content-Transfer-Encoding: 7bit junk\r\n\r\n").root.encoding, "");
-  EXPECT_EQ(parse("Content-Transfer-Encoding:  BASE64 \r\n\r\n").root.encoding, "base64");
+  const std::string mime = "MIME-Version: 1.0\r\n";
+  EXPECT_EQ(parse(mime + "Content-Transfer-Encoding: ?invalid\r\n\r\n").root.encoding, "");
+  EXPECT_EQ(parse(mime + "Content-Transfer-Encoding: 7bit junk\r\n\r\n").root.encoding, "");
+  EXPECT_EQ(parse(mime + "Content-Transfer-Encoding:  BASE64 \r\n\r\n").root.encoding, "base64");
+}
+
+TEST(MimeParse, ContentFieldsNeedMimeVersionOrContentTypeOutsideMultiparts) {
+  const std::string fields = "Content-Transfer-Encoding: base64\r\nContent-ID: <i>\r\n";
+  EXPECT_EQ(parse(fields + "\r\nQUJD").root.encoding, "");
+  EXPECT_EQ(parse(fields + "\r\nQUJD").root.id, "");
+  EXPECT_EQ(parse("Mime-Version: 1.0\r\n" + fields + "\r\nQUJD").root.encoding, "base64");
+  EXPECT_EQ(parse("Content-Type: text/plain\r\n" + fields + "\r\nQUJD").root.id, "<i>");
+  // A part of a multipart is MIME by its place.
+  std::string in =
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n" + fields + "\r\nQUJD\r\n--b--\r\n";
+  Message m = parse(in);
+  ASSERT_EQ(m.root.children.size(), 1u);
+  EXPECT_EQ(m.root.children[0].encoding, "base64");
 }
 
 TEST(MimeParse, BodyLinesCountTextAndMessageOnly) {
