@@ -1,6 +1,7 @@
 #include "mime/charset.h"
 
 #include <unicode/ucnv.h>
+#include <unicode/ucnv_cb.h>
 #include <unicode/ustring.h>
 
 #include <memory>
@@ -64,10 +65,22 @@ struct ConverterCloser {
 };
 using Converter = std::unique_ptr<UConverter, ConverterCloser>;
 
+// Writes U+FFFD for every byte sequence that does not convert. ICU's own
+// substitution writes U+001A for some single-byte charsets.
+void substitute_replacement(const void*, UConverterToUnicodeArgs* args, const char*, int32_t,
+                            UConverterCallbackReason reason, UErrorCode* status) {
+  if (reason > UCNV_IRREGULAR) return;  // reset, close or clone: nothing to write
+  *status = U_ZERO_ERROR;
+  const UChar replacement = 0xfffd;
+  ucnv_cbToUWriteUChars(args, &replacement, 1, 0, status);
+}
+
 Converter open_converter(const std::string& name) {
   if (means_utf8(name)) return nullptr;
   UErrorCode status = U_ZERO_ERROR;
   Converter converter(ucnv_open(std::string(widened(name)).c_str(), &status));
+  if (U_FAILURE(status)) return nullptr;
+  ucnv_setToUCallBack(converter.get(), substitute_replacement, nullptr, nullptr, nullptr, &status);
   if (U_FAILURE(status)) return nullptr;
   return converter;
 }

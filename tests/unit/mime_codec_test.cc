@@ -279,6 +279,7 @@ TEST(Charset, ConvertsTableToUtf8) {
       {"euc-jp", "\xc6\xfc", "\xe6\x97\xa5"},
       {"iso-2022-jp", "\x1b$BF|\x1b(B", "\xe6\x97\xa5"},
       {"utf-7", "+ZeVnLA-", "\xe6\x97\xa5\xe6\x9c\xac"},
+      {"shift_jis", "a\xff", "a\xef\xbf\xbd"},
       {"UTF-8", "caf\xc3\xa9", "caf\xc3\xa9"},
       {"utf-8", "bad\xff", "bad\xef\xbf\xbd"},
       {"us-ascii", "caf\xc3\xa9", "caf\xc3\xa9"},
