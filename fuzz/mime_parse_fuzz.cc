@@ -1,7 +1,8 @@
 // Fuzzes the MIME parser, ENVELOPE/BODYSTRUCTURE and the tree split/rebuild.
 //
-// Oracles: parse() ranges cover the input and nest (see check_ranges), and
-// rebuild(split(x)) == x with every leaf moved to a blob (threshold 0) and
+// Oracles: parse() ranges cover the input and nest (see check_ranges), every
+// BODYSTRUCTURE and ENVELOPE passes the RFC 3501 grammar checker of the unit
+// tests, and rebuild(split(x)) == x with every leaf moved to a blob (threshold 0) and
 // with small leaves kept inline (threshold 64). Any broken rule aborts.
 #include <cstdint>
 #include <cstdio>
@@ -12,6 +13,7 @@
 
 #include "mime/message.h"
 #include "mime/tree.h"
+#include "mime_imap_grammar.h"
 
 namespace {
 
@@ -42,11 +44,18 @@ void check_ranges(const Part& part, uint64_t size) {
   }
 }
 
+// Every BODYSTRUCTURE, BODY and ENVELOPE must be well formed by RFC 3501.
 void check_imap(std::string_view in, const Part& part) {
-  if (eider::mime::bodystructure(in, part, true).empty()) fail("empty BODYSTRUCTURE");
-  if (eider::mime::bodystructure(in, part, false).empty()) fail("empty BODY");
-  if (part.is_message() && part.children.size() == 1) {
-    if (eider::mime::envelope(in, part.children[0]).empty()) fail("empty ENVELOPE");
+  using eider::mime::testing::Rfc3501Grammar;
+  if (!Rfc3501Grammar(eider::mime::bodystructure(in, part, true)).whole_body()) {
+    fail("BODYSTRUCTURE breaks the RFC 3501 grammar");
+  }
+  if (!Rfc3501Grammar(eider::mime::bodystructure(in, part, false)).whole_body()) {
+    fail("BODY breaks the RFC 3501 grammar");
+  }
+  if (part.is_message() && part.children.size() == 1 &&
+      !Rfc3501Grammar(eider::mime::envelope(in, part.children[0])).whole_envelope()) {
+    fail("ENVELOPE breaks the RFC 3501 grammar");
   }
   for (const Part& child : part.children) check_imap(in, child);
 }
@@ -72,7 +81,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   eider::mime::Message m = eider::mime::parse(in);
   if (m.root.header.begin != 0 || m.root.body.end != size) fail("root does not cover input");
   check_ranges(m.root, size);
-  if (eider::mime::envelope(in, m.root).empty()) fail("empty ENVELOPE");
+  if (!eider::mime::testing::Rfc3501Grammar(eider::mime::envelope(in, m.root)).whole_envelope()) {
+    fail("ENVELOPE breaks the RFC 3501 grammar");
+  }
   check_imap(in, m.root);
   check_round_trip(in, m, 0);
   check_round_trip(in, m, 64);
