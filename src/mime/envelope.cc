@@ -214,9 +214,13 @@ class AddressParser {
   std::string last_comment_;
 };
 
-void append_addresses(std::string& out, std::string_view raw) {
-  std::string value = syntax::unfold(raw);
-  std::vector<Address> list = AddressParser(value).list();
+std::vector<Address> addresses(std::optional<std::string_view> raw) {
+  if (!raw) return {};
+  std::string value = syntax::unfold(*raw);
+  return AddressParser(value).list();
+}
+
+void append_addresses(std::string& out, const std::vector<Address>& list) {
   if (list.empty()) {
     out += "NIL";
     return;
@@ -257,17 +261,22 @@ std::string envelope(std::string_view bytes, const Part& message) {
                            }
                            return true;
                          });
-  // Sender and Reply-To default to From (RFC 3501 section 7.4.2).
-  if (!values[kSender]) values[kSender] = values[kFrom];
-  if (!values[kReplyTo]) values[kReplyTo] = values[kFrom];
+  std::vector<Address> lists[kBcc - kFrom + 1];
+  for (int i = kFrom; i <= kBcc; ++i) lists[i - kFrom] = addresses(values[i]);
+  // "If the Sender or Reply-To lines are absent in the [RFC-2822] header, or
+  // are present but empty, the server sets the corresponding member of the
+  // envelope to be the same value as the from member" (RFC 3501 7.4.2).
+  for (int i : {kSender, kReplyTo}) {
+    if (lists[i - kFrom].empty()) lists[i - kFrom] = lists[0];
+  }
 
   std::string out = "(";
-  for (size_t i = 0; i < std::size(kNames); ++i) {
+  for (int i = 0; i < static_cast<int>(std::size(kNames)); ++i) {
     if (i > 0) out.push_back(' ');
-    if (!values[i]) {
+    if (i >= kFrom && i <= kBcc) {
+      append_addresses(out, lists[i - kFrom]);
+    } else if (!values[i]) {
       out += "NIL";
-    } else if (i >= kFrom && i <= kBcc) {
-      append_addresses(out, *values[i]);
     } else if (i == kSubject) {
       imap::append_string_for_humans(out, *values[i]);
     } else {

@@ -39,6 +39,9 @@ TEST(MimeEnvelope, MissingFieldsAreNilAndSenderReplyToDefaultToFrom) {
   EXPECT_EQ(
       envelope_of("From: a@b\r\n\r\n"),
       R"((NIL NIL ((NIL NIL "a" "b")) ((NIL NIL "a" "b")) ((NIL NIL "a" "b")) NIL NIL NIL NIL NIL))");
+  EXPECT_EQ(
+      envelope_of("From: a@b\r\nSender: \r\nReply-To: (none)\r\n\r\n"),
+      R"((NIL NIL ((NIL NIL "a" "b")) ((NIL NIL "a" "b")) ((NIL NIL "a" "b")) NIL NIL NIL NIL NIL))");
 }
 
 struct AddressCase {
