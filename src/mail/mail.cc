@@ -88,7 +88,7 @@ Result<std::vector<store::UidPair>> Mail::move(int64_t user_id, int64_t from_mai
   if (!moved) return moved.status();
   if (!moved->empty()) {
     publish_current(user_id, from_mailbox_id);
-    if (to->id != from_mailbox_id) publish_current(user_id, to->id);
+    publish_current(user_id, to->id);
   }
   return moved;
 }

@@ -56,6 +56,7 @@ class Mail {
   Result<std::vector<store::UidPair>> copy(int64_t user_id, int64_t from_mailbox_id,
                                            const std::vector<uint32_t>& uids,
                                            std::string_view to_path);
+  // Code::invalid_argument when the destination is the source mailbox.
   Result<std::vector<store::UidPair>> move(int64_t user_id, int64_t from_mailbox_id,
                                            const std::vector<uint32_t>& uids,
                                            std::string_view to_path);
