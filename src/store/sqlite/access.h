@@ -21,10 +21,10 @@ Result<T> SqliteStore::read(F&& read) {
     idle_readers_.pop_back();
   }
   std::optional<Result<T>> result;
-  Status begun = connection->exec("BEGIN");
+  Status begun = connection->run("BEGIN");
   if (begun) {
     result.emplace(read(*connection));
-    (void)connection->exec("COMMIT");
+    (void)connection->run("COMMIT");
   }
   {
     std::lock_guard lock(readers_mutex_);

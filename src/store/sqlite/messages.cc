@@ -112,18 +112,19 @@ Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id
     }
     Result<int64_t> thread = thread_for(db, user_id, message.message_id);
     if (!thread) return thread.status();
-    EIDER_RETURN_IF_ERROR(
-        db.run("UPDATE mailboxes SET uidnext = uidnext + 1, message_count = message_count + 1"
-               " WHERE user_id = ? AND id = ?",
-               user_id, mailbox_id));
-    Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox_id, 1);
-    if (!modseq) return modseq.status();
+    Result<int64_t> last_modseq = db.query_int(
+        "UPDATE mailboxes SET uidnext = uidnext + 1, message_count = message_count + 1,"
+        " highest_modseq = highest_modseq + 1 WHERE user_id = ? AND id = ?"
+        " RETURNING highest_modseq",
+        user_id, mailbox_id);
+    if (!last_modseq) return last_modseq.status();
+    const auto modseq = static_cast<uint64_t>(*last_modseq);
     const uint32_t uid = mailbox->uidnext;
     EIDER_RETURN_IF_ERROR(db.run(
         "INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size, tree,"
         " envelope, bodystructure, body, message_id, subject, thread_id)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        user_id, mailbox_id, uid, *modseq, packed->flags, message.internal_date, message.split.size,
+        user_id, mailbox_id, uid, modseq, packed->flags, message.internal_date, message.split.size,
         Bytes{packed->tree}, message.envelope, message.bodystructure, message.body,
         message.message_id, message.subject, *thread));
     for (size_t i = 0; i < packed->uses.size(); ++i) {
@@ -134,9 +135,9 @@ Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id
       EIDER_RETURN_IF_ERROR(add_blob_use(db, use, packed->blob_data[i], faults_.get()));
     }
     EIDER_RETURN_IF_ERROR(
-        add_journal(db, user_id, mailbox_id, *modseq, JournalKind::added, uid, ""));
+        add_journal(db, user_id, mailbox_id, modseq, JournalKind::added, uid, ""));
     EIDER_RETURN_IF_ERROR(change_usage(db, user_id, static_cast<int64_t>(message.split.size), 1));
-    return Appended{mailbox_id, mailbox->uidvalidity, uid, *modseq};
+    return Appended{mailbox_id, mailbox->uidvalidity, uid, modseq};
   });
 }
 

@@ -94,7 +94,7 @@ void Writer::run_batch(const std::vector<Pending*>& batch) {
   std::vector<Status> results(batch.size());
   std::vector<bool> failed(batch.size(), false);
   for (;;) {
-    Status begun = connection_->exec("BEGIN IMMEDIATE");
+    Status begun = connection_->run("BEGIN IMMEDIATE");
     if (!begun) {
       for (size_t i = 0; i < batch.size(); ++i) {
         if (!failed[i]) results[i] = begun;
@@ -104,30 +104,30 @@ void Writer::run_batch(const std::vector<Pending*>& batch) {
     bool transaction_lost = false;
     for (size_t i = 0; i < batch.size() && !transaction_lost; ++i) {
       if (failed[i]) continue;
-      Status status = connection_->exec("SAVEPOINT job");
+      Status status = connection_->run("SAVEPOINT job");
       if (status) status = run_guarded(batch[i]->job, *connection_);
-      if (status) status = connection_->exec("RELEASE job");
+      if (status) status = connection_->run("RELEASE job");
       if (status) continue;
       failed[i] = true;
       results[i] = status;
       if (!connection_->in_transaction()) {
         transaction_lost = true;  // SQLite rolled back everything: rerun the others
-      } else if (!connection_->exec("ROLLBACK TO job") || !connection_->exec("RELEASE job")) {
-        (void)connection_->exec("ROLLBACK");
+      } else if (!connection_->run("ROLLBACK TO job") || !connection_->run("RELEASE job")) {
+        (void)connection_->run("ROLLBACK");
         transaction_lost = true;
       }
     }
     if (transaction_lost) {
-      if (connection_->in_transaction()) (void)connection_->exec("ROLLBACK");
+      if (connection_->in_transaction()) (void)connection_->run("ROLLBACK");
       continue;
     }
     Status committed;
     if (faults_ && FaultPlan::take(faults_->fail_commits)) {
       committed = error(Code::io_error, "injected commit failure");
     } else {
-      committed = connection_->exec("COMMIT");
+      committed = connection_->run("COMMIT");
     }
-    if (!committed && connection_->in_transaction()) (void)connection_->exec("ROLLBACK");
+    if (!committed && connection_->in_transaction()) (void)connection_->run("ROLLBACK");
     size_t carried = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
       if (failed[i]) continue;
