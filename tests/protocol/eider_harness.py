@@ -48,10 +48,17 @@ def stderr_lines(result):
     return result.stderr.decode("utf-8", "replace").splitlines()
 
 
-def assert_one_line_error(result):
-    """A refused command: non-zero exit and exactly one non-empty stderr line."""
+# Exit codes of docs/cli.md.
+EXIT_FAILED = 1  # the command failed and changed nothing
+EXIT_USAGE = 2  # the command line is wrong
+
+
+def assert_one_line_error(result, exit_code=EXIT_FAILED):
+    """A refused command: the given exit code and exactly one non-empty stderr line."""
     lines = stderr_lines(result)
-    assert result.returncode != 0, f"expected failure, got exit 0; stderr={lines!r}"
+    assert result.returncode == exit_code, (
+        f"expected exit {exit_code}, got {result.returncode}; stderr={lines!r}"
+    )
     assert len(lines) == 1 and lines[0].strip(), f"expected one stderr line, got {lines!r}"
     return lines[0]
 

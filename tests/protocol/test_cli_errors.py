@@ -3,10 +3,12 @@ leaves the store exactly as it was."""
 
 import hashlib
 import sqlite3
+import subprocess
+import threading
 
 import pytest
 
-from eider_harness import Cli, assert_one_line_error
+from eider_harness import EXIT_USAGE, Cli, assert_one_line_error
 
 MESSAGE = (
     b"From: a@example.test\r\n"
@@ -29,10 +31,10 @@ def snapshot(cli, uid):
     return (cli.user_list(), cli.stats(), cli.export("u", uid))
 
 
-def assert_refused_and_unchanged(cli, uid, *args, input=None):
+def assert_refused_and_unchanged(cli, uid, *args, input=None, exit_code=1):
     before = snapshot(cli, uid)
     result = cli.run(*args, input=input)
-    line = assert_one_line_error(result)
+    line = assert_one_line_error(result, exit_code)
     assert snapshot(cli, uid) == before
     return line
 
@@ -121,18 +123,41 @@ def test_message_over_configured_size_limit_is_refused(populated, small_limit_co
     )
 
 
-def test_long_stream_over_size_limit_is_refused(populated, small_limit_config):
+def test_stream_over_size_limit_is_refused_before_it_ends(populated, small_limit_config):
+    # stdin stays open after 1 MiB: deliver must give up once the limit is
+    # passed instead of reading (and buffering) to the end of the stream.
     cli, uid = populated
-    assert_refused_and_unchanged(
-        cli,
-        uid,
-        "deliver",
-        "--user",
-        "u",
-        "--config",
-        small_limit_config,
-        input=sized_message(8 * 1024 * 1024),
-    )
+    before = snapshot(cli, uid)
+    argv = [cli.binary, "deliver", "--user", "u", "--config", small_limit_config,
+            "--data", cli.data_dir]
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=cli.cwd)
+
+    def feed():
+        try:
+            proc.stdin.write(sized_message(1024 * 1024))
+            proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # eider stopped reading: what the test wants
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail("deliver kept reading an over-limit stream that had not ended")
+    finally:
+        writer.join(timeout=5)
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+    result = subprocess.CompletedProcess(argv, proc.returncode, proc.stdout.read(),
+                                         proc.stderr.read())
+    assert_one_line_error(result)
+    assert snapshot(cli, uid) == before
 
 
 def test_message_of_exactly_the_size_limit_is_accepted(populated, small_limit_config):
@@ -233,7 +258,7 @@ BAD_FLAGS = {
 @pytest.mark.parametrize("args", BAD_FLAGS.values(), ids=BAD_FLAGS.keys())
 def test_bad_flags_are_refused(populated, args):
     cli, uid = populated
-    assert_refused_and_unchanged(cli, uid, *args, input=MESSAGE)
+    assert_refused_and_unchanged(cli, uid, *args, input=MESSAGE, exit_code=EXIT_USAGE)
 
 
 # Each command's --help, with flags its usage must mention.

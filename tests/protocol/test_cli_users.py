@@ -18,6 +18,25 @@ def test_added_users_are_listed(cli):
     assert "alice" in names and "bob" in names
 
 
+def test_user_list_shows_name_addresses_and_usage_tab_separated(cli):
+    cli.add_user("alice", addresses=["alice@example.test", "a@example.test"])
+    cli.ok("user", "add", "bob", "--password", "p", "--quota", "1000000")
+    uid = cli.deliver("alice", MESSAGE)
+    assert uid > 0
+    rows = [line.split("\t") for line in cli.user_list().decode().splitlines()]
+    by_name = {row[0]: row for row in rows}
+    assert sorted(by_name) == ["alice", "bob"]
+    assert all(len(row) == 3 for row in rows)
+    assert sorted(by_name["alice"][1].split(",")) == ["a@example.test", "alice@example.test"]
+    assert by_name["alice"][2] == f"{len(MESSAGE)}/unlimited"
+    assert by_name["bob"][1:] == ["-", "0/1000000"]
+
+
+def test_addresses_are_stored_lowercase(cli):
+    cli.add_user("carol", addresses=["Carol@Example.TEST"])
+    assert cli.user_list().decode().split("\t")[1] == "carol@example.test"
+
+
 def test_empty_store_lists_no_users(cli):
     assert listed_names(cli) == []
 
