@@ -12,6 +12,8 @@ Code code_for(int rc) {
   switch (rc & 0xff) {
     case SQLITE_FULL:
       return Code::disk_full;
+    case SQLITE_TOOBIG:
+      return Code::too_large;
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_PERM:

@@ -18,7 +18,7 @@
 
 namespace eider::store::sqlite {
 
-// The Status for a failed SQLite call: SQLITE_FULL => disk_full,
+// The Status for a failed SQLite call: SQLITE_FULL => disk_full, TOOBIG => too_large,
 // CANTOPEN/READONLY/PERM/AUTH => permission_denied, BUSY/LOCKED => unavailable,
 // CORRUPT/NOTADB => corrupt, IOERR => io_error, UNIQUE/PRIMARY KEY =>
 // already_exists, anything else => internal. `what` prefixes the message.
