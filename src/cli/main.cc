@@ -25,7 +25,6 @@ int fail(int code, const std::string& message) {
 
 int main(int argc, char** argv) {
   CLI::App app("Eider: a mail store server (IMAP, POP3, LMTP, HTTP API)", "eider");
-  app.require_subcommand(1);
   eider::cli::Action action;
   eider::cli::add_serve_command(app, action);
   eider::cli::add_user_commands(app, action);
@@ -38,6 +37,9 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help
     return fail(2, std::string(e.what()) + " (see --help)");
   }
+  // Checked here rather than by CLI11, whose message for "eider frob" would
+  // be "a subcommand is required" instead of naming the unknown word.
+  if (!action) return fail(2, "a command is required (see --help)");
   try {
     eider::Status status = action();
     if (!status.is_ok()) return fail(1, status.message());

@@ -1,4 +1,5 @@
 // eider user add | list | del | passwd
+#include <charconv>
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -61,6 +62,16 @@ Status passwd(const UserOptions& options) {
   return mail::set_password(**store, options.name, options.password);
 }
 
+// CLI11 would wrap "-5" around to a huge unsigned quota.
+const CLI::Validator kByteCount(
+    [](const std::string& value) {
+      uint64_t bytes = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), bytes);
+      bool whole = !value.empty() && ec == std::errc() && end == value.data() + value.size();
+      return whole ? std::string() : "not a byte count: " + value;
+    },
+    "BYTES");
+
 CLI::App* add_command(CLI::App& user, const std::string& name, const std::string& description,
                       Action& action, Status (*run)(const UserOptions&),
                       std::shared_ptr<UserOptions>& options) {
@@ -75,7 +86,6 @@ CLI::App* add_command(CLI::App& user, const std::string& name, const std::string
 
 void add_user_commands(CLI::App& app, Action& action) {
   CLI::App* user = app.add_subcommand("user", "Manage user accounts: add, list, del, passwd");
-  user->require_subcommand(1);
   std::shared_ptr<UserOptions> options;
 
   CLI::App* add_cmd =
@@ -84,7 +94,8 @@ void add_user_commands(CLI::App& app, Action& action) {
   add_cmd->add_option("--password", options->password, "the user's password")->required();
   add_cmd->add_option("--address", options->addresses, "a mail address (repeatable)")
       ->allow_extra_args(false);
-  add_cmd->add_option("--quota", options->quota, "storage quota in bytes (0 = unlimited)");
+  add_cmd->add_option("--quota", options->quota, "storage quota in bytes (0 = unlimited)")
+      ->check(kByteCount);
 
   add_command(*user, "list", "List users: name, addresses, bytes used/quota", action, &list,
               options);
