@@ -1,6 +1,7 @@
 // eider serve: start the services and run until SIGTERM or SIGINT.
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 
 #include "cli/commands.h"
 #include "core/log.h"
@@ -28,6 +29,13 @@ std::string_view signal_name(int signo) {
   }
 }
 
+// The TLS listeners load these later; a missing file should stop start-up
+// now, with its name, rather than fail the first TLS handshake.
+Status check_readable(std::string_view key, const std::string& path) {
+  if (path.empty() || std::ifstream(path).good()) return Status::ok();
+  return error(Code::not_found, std::string(key) + ": cannot read " + path);
+}
+
 Status serve(const ServeOptions& options) {
   // Installed first, so a signal during start-up is kept until wait().
   core::ShutdownSignal shutdown;
@@ -35,6 +43,8 @@ Status serve(const ServeOptions& options) {
   Result<core::Config> config = load_config(options.flags);
   if (!config) return config.status();
   EIDER_RETURN_IF_ERROR(core::validate_config(*config));
+  EIDER_RETURN_IF_ERROR(check_readable("tls-cert", config->tls_cert));
+  EIDER_RETURN_IF_ERROR(check_readable("tls-key", config->tls_key));
   EIDER_RETURN_IF_ERROR(core::init_logging(config->log));
 
   Result<std::unique_ptr<store::Store>> store = open_store(*config);
