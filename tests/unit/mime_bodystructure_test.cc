@@ -48,81 +48,77 @@ TEST(MimeBodystructure, GrammarCheckerRejectsBrokenOutput) {
   EXPECT_TRUE(testing::Rfc3501Grammar(R"(("a" "b" NIL NIL NIL "7bit" 1))").whole_body());
 }
 
-// Dovecot's own test message (src/lib-imap/test-imap-bodystructure.c) and
-// the BODYSTRUCTURE and BODY Dovecot writes for it, in outer parentheses.
-const std::string kDovecotMessage =
-    "From: user@domain.org\n"
-    "Date: Sat, 24 Mar 2007 23:00:00 +0200\n"
-    "Mime-Version: 1.0\n"
-    "Content-Type: multipart/mixed; boundary=\"foo\n"
-    " bar\"\n"
+// One message with every BODYSTRUCTURE feature: a folded quoted boundary,
+// preamble and epilogues, all Content-* fields, a quoted-pair in a parameter,
+// an embedded message holding a multipart, bare LF line endings (sizes count
+// them as CRLF) and an invalid transfer encoding (sent as "7bit").
+const std::string kFullMessage =
+    "From: ann@example.net\n"
+    "Date: Tue, 2 Jan 2024 10:00:00 +0000\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"outer\n"
+    " edge\"\n"
     "\n"
-    "Root MIME prologue\n"
+    "preamble\n"
     "\n"
-    "--foo bar\n"
-    "Content-Type: text/x-myown; charset=us-ascii; foo=\"quoted\\\"string\"\n"
-    "Content-ID: <foo@example.com>\n"
-    "Content-MD5: Q2hlY2sgSW50ZWdyaXR5IQ==\n"
-    "Content-Disposition: inline; foo=bar\n"
-    "Content-Description: hellodescription\n"
-    "Content-Language: en, fi, se\n"
-    "Content-Location: http://example.com/test.txt\n"
+    "--outer edge\n"
+    "Content-Type: text/x-note; charset=us-ascii; tag=\"say \\\"hi\\\"\"\n"
+    "Content-ID: <note@example.net>\n"
+    "Content-MD5: bm90ZQ==\n"
+    "Content-Disposition: inline; size=5\n"
+    "Content-Description: a note\n"
+    "Content-Language: de, nl\n"
+    "Content-Location: https://example.net/note\n"
     "\n"
-    "hello\n"
+    "note\n"
     "\n"
-    "--foo bar\n"
+    "--outer edge\n"
     "Content-Type: message/rfc822\n"
     "\n"
-    "From: sub@domain.org\n"
-    "To: sub-to1@domain.org, sub-to2@domain.org\n"
-    "Date: Sun, 12 Aug 2012 12:34:56 +0300\n"
-    "Subject: submsg\n"
-    "Content-Type: multipart/alternative; boundary=\"sub1\"\n"
+    "From: bob@example.com\n"
+    "To: cy@example.com, dee@example.com\n"
+    "Date: Wed, 3 Jan 2024 11:00:00 +0100\n"
+    "Subject: inner\n"
+    "Content-Type: multipart/alternative; boundary=inner\n"
     "\n"
-    "Sub MIME prologue\n"
-    "--sub1\n"
+    "--inner\n"
     "Content-Type: text/html\n"
     "Content-Transfer-Encoding: 8bit\n"
     "\n"
-    "<p>Hello world</p>\n"
+    "<b>hi</b>\n"
     "\n"
-    "--sub1\n"
-    "Content-Type: text/plain\n"
-    "Content-Transfer-Encoding: ?invalid\n"
+    "--inner\n"
+    "Content-Transfer-Encoding: (bad\n"
     "\n"
-    "Hello another world\n"
-    "\n"
-    "--sub1--\n"
-    "Sub MIME epilogue\n"
-    "\n"
-    "--foo bar--\n"
-    "Root MIME epilogue\n";
+    "hi\n"
+    "--inner--\n"
+    "inner epilogue\n"
+    "--outer edge--\n"
+    "outer epilogue\n";
 
-TEST(MimeBodystructure, MatchesDovecotOnItsOwnTestMessage) {
-  Message m = parse(kDovecotMessage);
-  EXPECT_EQ(
-      bodystructure(kDovecotMessage, m.root, true),
-      R"(()"
-      R"(("text" "x-myown" ("charset" "us-ascii" "foo" "quoted\"string") "<foo@example.com>" )"
-      R"("hellodescription" "7bit" 7 1 "Q2hlY2sgSW50ZWdyaXR5IQ==" ("inline" ("foo" "bar")) )"
-      R"(("en" "fi" "se") "http://example.com/test.txt"))"
-      R"(("message" "rfc822" NIL NIL NIL "7bit" 412 ("Sun, 12 Aug 2012 12:34:56 +0300" "submsg" )"
-      R"(((NIL NIL "sub" "domain.org")) ((NIL NIL "sub" "domain.org")) ((NIL NIL "sub" "domain.org")) )"
-      R"(((NIL NIL "sub-to1" "domain.org")(NIL NIL "sub-to2" "domain.org")) NIL NIL NIL NIL) )"
-      R"((("text" "html" ("charset" "us-ascii") NIL NIL "8bit" 20 1 NIL NIL NIL NIL))"
-      R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 21 1 NIL NIL NIL NIL) )"
-      R"("alternative" ("boundary" "sub1") NIL NIL NIL) 21 NIL NIL NIL NIL) )"
-      R"("mixed" ("boundary" "foo bar") NIL NIL NIL))");
-  EXPECT_EQ(
-      bodystructure(kDovecotMessage, m.root, false),
-      R"(()"
-      R"(("text" "x-myown" ("charset" "us-ascii" "foo" "quoted\"string") "<foo@example.com>" )"
-      R"("hellodescription" "7bit" 7 1))"
-      R"(("message" "rfc822" NIL NIL NIL "7bit" 412 ("Sun, 12 Aug 2012 12:34:56 +0300" "submsg" )"
-      R"(((NIL NIL "sub" "domain.org")) ((NIL NIL "sub" "domain.org")) ((NIL NIL "sub" "domain.org")) )"
-      R"(((NIL NIL "sub-to1" "domain.org")(NIL NIL "sub-to2" "domain.org")) NIL NIL NIL NIL) )"
-      R"((("text" "html" ("charset" "us-ascii") NIL NIL "8bit" 20 1))"
-      R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 21 1) "alternative") 21) "mixed"))");
+TEST(MimeBodystructure, FullMessageInDovecotsConventions) {
+  Message m = parse(kFullMessage);
+  const std::string embedded_envelope =
+      R"(("Wed, 3 Jan 2024 11:00:00 +0100" "inner" ((NIL NIL "bob" "example.com")) )"
+      R"(((NIL NIL "bob" "example.com")) ((NIL NIL "bob" "example.com")) )"
+      R"(((NIL NIL "cy" "example.com")(NIL NIL "dee" "example.com")) NIL NIL NIL NIL))";
+  EXPECT_EQ(bodystructure(kFullMessage, m.root, true),
+            R"((("text" "x-note" ("charset" "us-ascii" "tag" "say \"hi\"") "<note@example.net>" )"
+            R"("a note" "7bit" 6 1 "bm90ZQ==" ("inline" ("size" "5")) ("de" "nl") )"
+            R"("https://example.net/note"))"
+            R"(("message" "rfc822" NIL NIL NIL "7bit" 324 )" +
+                embedded_envelope +
+                R"( (("text" "html" ("charset" "us-ascii") NIL NIL "8bit" 11 1 NIL NIL NIL NIL))"
+                R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 2 0 NIL NIL NIL NIL) )"
+                R"("alternative" ("boundary" "inner") NIL NIL NIL) 17 NIL NIL NIL NIL) )"
+                R"("mixed" ("boundary" "outer edge") NIL NIL NIL))");
+  EXPECT_EQ(bodystructure(kFullMessage, m.root, false),
+            R"((("text" "x-note" ("charset" "us-ascii" "tag" "say \"hi\"") "<note@example.net>" )"
+            R"("a note" "7bit" 6 1)("message" "rfc822" NIL NIL NIL "7bit" 324 )" +
+                embedded_envelope +
+                R"( (("text" "html" ("charset" "us-ascii") NIL NIL "8bit" 11 1))"
+                R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 2 0) "alternative") 17) )"
+                R"("mixed"))");
 }
 
 struct BodyCase {
