@@ -3,9 +3,9 @@
 //
 // Delimiter lines are found with memchr('-') and a line-start check, so a
 // body without "--" at a line start (base64, most text) is crossed at memchr
-// speed. A delimiter line is matched against the open boundaries innermost
-// first, as Dovecot does: an inner multipart that reuses its parent's boundary
-// owns the lines, and an outer boundary line ends every part inside it.
+// speed. A delimiter line is matched against every open boundary (see
+// match_delimiter): an inner multipart that reuses its parent's boundary owns
+// the lines, and an outer boundary line ends every part inside it.
 #include <cstring>
 #include <optional>
 
