@@ -12,16 +12,17 @@ def rows(path):
         doc = json.load(f)
     for b in doc["benchmarks"]:
         if b.get("error_occurred"):
-            yield doc["context"], b["name"], f"error: {b.get('error_message', '')}", "", "", ""
+            yield doc["context"], b["name"], f"error: {b.get('error_message', '')}", "", "", "", ""
             continue
         unit = b.get("time_unit", "ns")
         yield (
             doc["context"],
-            b["name"],
+            b["name"].replace("/process_time", "").replace("/real_time", ""),
             f"{b['real_time']:.1f} {unit}",
             f"{b['cpu_time']:.1f} {unit}",
             f"{b.get('bytes_per_second', 0) / 1e6:.1f}",
             f"{b.get('items_per_second', 0):.0f}",
+            f"{b['per_commit']:.1f}" if "per_commit" in b else "",
         )
 
 
@@ -32,14 +33,17 @@ def main(paths):
     ctx = table[0][0]
     print(
         f"{ctx.get('date', '')}, {ctx.get('num_cpus', '?')} CPUs at "
-        f"{ctx.get('mhz_per_cpu', '?')} MHz, load average {ctx.get('load_avg', [])}, "
-        f"library build {ctx.get('library_build_type', '?')}"
+        f"{ctx.get('mhz_per_cpu', '?')} MHz, load average "
+        + ", ".join(f"{x:.1f}" for x in ctx.get("load_avg", []))
     )
     print()
-    print("| benchmark | wall time / iteration | CPU time / iteration | MB/s | messages/s |")
-    print("|---|---:|---:|---:|---:|")
-    for _, name, real, cpu, mbs, items in table:
-        print(f"| {name} | {real} | {cpu} | {mbs} | {items} |")
+    # Rates are over CPU time for single-threaded benchmarks and over wall
+    # time for those marked real_time (Google Benchmark's own convention).
+    print("| benchmark | wall time / iteration | CPU time / iteration | MB/s | messages/s "
+          "| deliveries per commit |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for _, name, real, cpu, mbs, items, per_commit in table:
+        print(f"| {name} | {real} | {cpu} | {mbs} | {items} | {per_commit} |")
 
 
 if __name__ == "__main__":
