@@ -123,7 +123,9 @@ class Store {
   virtual ~Store() = default;
 
   // Users. create_user also creates INBOX, Drafts, Sent, Junk, Trash and
-  // Archive (the last five with their SPECIAL-USE) and the given addresses.
+  // Archive (the last five with their SPECIAL-USE) and the given addresses,
+  // all or nothing; a taken name or address is Code::already_exists. Names
+  // are compared and stored ASCII-lowercased.
   virtual Result<User> create_user(std::string_view name, std::string_view password_hash,
                                    const std::vector<std::string>& addresses,
                                    uint64_t quota_bytes) = 0;
@@ -149,8 +151,16 @@ class Store {
   virtual Result<Mailbox> find_mailbox(int64_t user_id, std::string_view path) = 0;
   virtual Result<Mailbox> create_mailbox(int64_t user_id, std::string_view path,
                                          std::string_view special_use) = 0;
+  // Paths are checked (no empty level, no control characters) and "INBOX" is
+  // upper-cased in any case; the mail layer's stricter rules come first.
+  // rename_mailbox also renames the mailboxes below `from` ("a/b" with "a"),
+  // keeping ids and UIDVALIDITY; renaming INBOX (RFC 3501) moves its messages
+  // into a new mailbox `to` and leaves INBOX empty, its children in place.
+  // Renaming onto INBOX, or deleting INBOX, is Code::invalid_argument.
   virtual Status rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) = 0;
-  // Deletes the mailbox and its messages (releasing quota and blobs).
+  // Deletes the mailbox and its messages (releasing quota and blobs); the
+  // mailboxes below it stay. A re-created mailbox gets a new id and a greater
+  // UIDVALIDITY.
   virtual Status delete_mailbox(int64_t user_id, std::string_view path) = 0;
   virtual Status set_subscribed(int64_t user_id, std::string_view path, bool subscribed) = 0;
 
@@ -161,7 +171,11 @@ class Store {
   virtual Result<std::vector<MessageInfo>> list_messages(int64_t user_id, int64_t mailbox_id) = 0;
   virtual Result<StoredMessage> read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) = 0;
   virtual Result<std::string> read_blob(const mime::BlobKey& key) = 0;
-  // Copies share blobs. Returns (source uid, new uid) for each copied message.
+  // In copy, move, expunge and store_flags, uids that do not exist are
+  // skipped, and messages are handled in ascending uid order.
+  // Copies share blobs and count against the quota. Returns (source uid, new
+  // uid) for each copied message. A move never fails for quota; moving into
+  // the same mailbox is Code::invalid_argument.
   virtual Result<std::vector<UidPair>> copy_messages(int64_t user_id, int64_t from_mailbox,
                                                      const std::vector<uint32_t>& uids,
                                                      int64_t to_mailbox) = 0;
@@ -171,13 +185,17 @@ class Store {
   // Returns the uids actually expunged.
   virtual Result<std::vector<uint32_t>> expunge_messages(int64_t user_id, int64_t mailbox_id,
                                                          const std::vector<uint32_t>& uids) = 0;
-  // Returns the messages whose flags changed, with their new flags and modseq.
+  // Returns the messages whose flags changed, with their new flags and modseq
+  // (one new modseq each); unchanged messages keep theirs. System flags match
+  // case-insensitively and are stored in canonical case; an empty flag or one
+  // with a space, control character or parenthesis is Code::invalid_argument.
   virtual Result<std::vector<MessageInfo>> store_flags(int64_t user_id, int64_t mailbox_id,
                                                        const std::vector<uint32_t>& uids,
                                                        FlagMode mode,
                                                        const std::vector<std::string>& flags) = 0;
 
-  // Journal rows of a mailbox with modseq > since, in modseq order.
+  // Journal rows of a mailbox with modseq > since, in modseq order (the row
+  // grammar is in docs/formats.md, "Journal row").
   virtual Result<std::vector<JournalEntry>> journal_since(int64_t user_id, int64_t mailbox_id,
                                                           uint64_t since) = 0;
 
