@@ -91,7 +91,7 @@ class StoreFaults : public ::testing::Test {
   Mailbox inbox_;
   Mailbox archive_;
   mime::Blob shared_ = make_blob("shared", 4000);
-  int counter_ = 0;
+  std::atomic<int> counter_{0};
 };
 
 struct Operation {
