@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/status.h"
 
@@ -112,6 +113,21 @@ class Connection {
     if (!row) return row.status();
     if (!*row) return error(Code::not_found, "no row");
     return stmt->int64(0);
+  }
+
+  // Every row of a query, each made into a T by `from(const Statement&)`.
+  template <typename T, typename From, typename... Args>
+  Result<std::vector<T>> query_rows(const char* sql, From from, const Args&... args) {
+    Result<Statement> stmt = prepare(sql);
+    if (!stmt) return stmt.status();
+    stmt->bind(args...);
+    std::vector<T> rows;
+    for (;;) {
+      Result<bool> row = stmt->step();
+      if (!row) return row.status();
+      if (!*row) return rows;
+      rows.push_back(from(*stmt));
+    }
   }
 
   int64_t changes() const { return sqlite3_changes64(db_); }

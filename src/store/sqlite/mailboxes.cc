@@ -23,22 +23,13 @@ Status rename_inbox(Connection& db, int64_t user_id, const std::string& to) {
   if (!inbox) return inbox.status();
   Result<Mailbox> target = insert_mailbox(db, user_id, to, "");
   if (!target) return target.status();
-  std::vector<uint32_t> uids;
-  {
-    Result<Statement> stmt =
-        db.prepare("SELECT uid FROM messages WHERE user_id = ? AND mailbox_id = ? ORDER BY uid");
-    if (!stmt) return stmt.status();
-    stmt->bind(user_id, inbox->id);
-    for (;;) {
-      Result<bool> row = stmt->step();
-      if (!row) return row.status();
-      if (!*row) break;
-      uids.push_back(static_cast<uint32_t>(stmt->int64(0)));
-    }
-  }
-  Result<std::vector<UidPair>> copied = copy_rows(db, user_id, inbox->id, uids, target->id, false);
+  Result<std::vector<uint32_t>> uids = db.query_rows<uint32_t>(
+      "SELECT uid FROM messages WHERE user_id = ? AND mailbox_id = ? ORDER BY uid",
+      [](const Statement& row) { return static_cast<uint32_t>(row.int64(0)); }, user_id, inbox->id);
+  if (!uids) return uids.status();
+  Result<std::vector<UidPair>> copied = copy_rows(db, user_id, inbox->id, *uids, target->id, false);
   if (!copied) return copied.status();
-  return expunge_rows(db, user_id, inbox->id, uids).status();
+  return expunge_rows(db, user_id, inbox->id, *uids).status();
 }
 
 Status rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
@@ -55,18 +46,12 @@ Status rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
 }
 
 Result<std::vector<Mailbox>> all_mailboxes(Connection& db, int64_t user_id) {
-  Result<Statement> stmt = db.prepare("SELECT path FROM mailboxes WHERE user_id = ? ORDER BY path");
-  if (!stmt) return stmt.status();
-  stmt->bind(user_id);
-  std::vector<std::string> paths;
-  for (;;) {
-    Result<bool> row = stmt->step();
-    if (!row) return row.status();
-    if (!*row) break;
-    paths.push_back(stmt->text(0));
-  }
+  Result<std::vector<std::string>> paths = db.query_rows<std::string>(
+      "SELECT path FROM mailboxes WHERE user_id = ? ORDER BY path",
+      [](const Statement& row) { return row.text(0); }, user_id);
+  if (!paths) return paths.status();
   std::vector<Mailbox> mailboxes;
-  for (const std::string& path : paths) {
+  for (const std::string& path : *paths) {
     Result<Mailbox> mailbox = load_mailbox(db, user_id, path);
     if (!mailbox) return mailbox.status();
     mailboxes.push_back(std::move(*mailbox));

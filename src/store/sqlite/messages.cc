@@ -148,17 +148,7 @@ Result<std::vector<MessageInfo>> SqliteStore::list_messages(int64_t user_id, int
     static const std::string sql = std::string("SELECT ") + kInfoColumns +
                                    " FROM messages WHERE user_id = ? AND mailbox_id = ?"
                                    " ORDER BY uid";
-    Result<Statement> stmt = db.prepare(sql.c_str());
-    if (!stmt) return stmt.status();
-    stmt->bind(user_id, mailbox_id);
-    std::vector<MessageInfo> infos;
-    infos.reserve(mailbox->message_count);
-    for (;;) {
-      Result<bool> row = stmt->step();
-      if (!row) return row.status();
-      if (!*row) return infos;
-      infos.push_back(info_from(*stmt));
-    }
+    return db.query_rows<MessageInfo>(sql.c_str(), info_from, user_id, mailbox_id);
   });
 }
 
@@ -282,23 +272,18 @@ Result<std::vector<MessageInfo>> SqliteStore::store_flags(int64_t user_id, int64
 Result<std::vector<JournalEntry>> SqliteStore::journal_since(int64_t user_id, int64_t mailbox_id,
                                                              uint64_t since) {
   return read<std::vector<JournalEntry>>([&](Connection& db) -> Result<std::vector<JournalEntry>> {
-    Result<Statement> stmt = db.prepare(
+    return db.query_rows<JournalEntry>(
         "SELECT modseq, kind, uid, data FROM journal"
-        " WHERE user_id = ? AND mailbox_id = ? AND modseq > ? ORDER BY modseq, id");
-    if (!stmt) return stmt.status();
-    stmt->bind(user_id, mailbox_id, since);
-    std::vector<JournalEntry> entries;
-    for (;;) {
-      Result<bool> row = stmt->step();
-      if (!row) return row.status();
-      if (!*row) return entries;
-      JournalEntry entry;
-      entry.modseq = static_cast<uint64_t>(stmt->int64(0));
-      entry.kind = static_cast<JournalKind>(stmt->int64(1));
-      entry.uid = static_cast<uint32_t>(stmt->int64(2));
-      entry.data = stmt->text(3);
-      entries.push_back(std::move(entry));
-    }
+        " WHERE user_id = ? AND mailbox_id = ? AND modseq > ? ORDER BY modseq, id",
+        [](const Statement& row) {
+          JournalEntry entry;
+          entry.modseq = static_cast<uint64_t>(row.int64(0));
+          entry.kind = static_cast<JournalKind>(row.int64(1));
+          entry.uid = static_cast<uint32_t>(row.int64(2));
+          entry.data = row.text(3);
+          return entry;
+        },
+        user_id, mailbox_id, since);
   });
 }
 

@@ -101,17 +101,11 @@ Result<User> SqliteStore::find_user_by_id(int64_t user_id) {
 
 Result<std::vector<User>> SqliteStore::list_users() {
   return read<std::vector<User>>([&](Connection& db) -> Result<std::vector<User>> {
-    Result<Statement> stmt = db.prepare("SELECT name FROM users ORDER BY name");
-    if (!stmt) return stmt.status();
-    std::vector<std::string> names;
-    for (;;) {
-      Result<bool> row = stmt->step();
-      if (!row) return row.status();
-      if (!*row) break;
-      names.push_back(stmt->text(0));
-    }
+    Result<std::vector<std::string>> names = db.query_rows<std::string>(
+        "SELECT name FROM users ORDER BY name", [](const Statement& row) { return row.text(0); });
+    if (!names) return names.status();
     std::vector<User> users;
-    for (const std::string& name : names) {
+    for (const std::string& name : *names) {
       Result<User> user = load_user(db, name);
       if (!user) return user.status();
       users.push_back(std::move(*user));
@@ -125,19 +119,11 @@ Status SqliteStore::delete_user(std::string_view name) {
   return write<Done>([&](Connection& db) -> Result<Done> {
            Result<User> user = load_user(db, normalized);
            if (!user) return user.status();
-           std::vector<int64_t> mailboxes;
-           {
-             Result<Statement> stmt = db.prepare("SELECT id FROM mailboxes WHERE user_id = ?");
-             if (!stmt) return stmt.status();
-             stmt->bind(user->id);
-             for (;;) {
-               Result<bool> row = stmt->step();
-               if (!row) return row.status();
-               if (!*row) break;
-               mailboxes.push_back(stmt->int64(0));
-             }
-           }
-           for (int64_t mailbox : mailboxes) {
+           Result<std::vector<int64_t>> mailboxes = db.query_rows<int64_t>(
+               "SELECT id FROM mailboxes WHERE user_id = ?",
+               [](const Statement& row) { return row.int64(0); }, user->id);
+           if (!mailboxes) return mailboxes.status();
+           for (int64_t mailbox : *mailboxes) {
              EIDER_RETURN_IF_ERROR(delete_mailbox_rows(db, user->id, mailbox));
            }
            EIDER_RETURN_IF_ERROR(db.run("DELETE FROM addresses WHERE user_id = ?", user->id));
@@ -196,17 +182,9 @@ Status SqliteStore::remove_address(std::string_view address) {
 
 Result<std::vector<std::string>> SqliteStore::list_addresses(int64_t user_id) {
   return read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
-    Result<Statement> stmt =
-        db.prepare("SELECT address FROM addresses WHERE user_id = ? ORDER BY address");
-    if (!stmt) return stmt.status();
-    stmt->bind(user_id);
-    std::vector<std::string> addresses;
-    for (;;) {
-      Result<bool> row = stmt->step();
-      if (!row) return row.status();
-      if (!*row) return addresses;
-      addresses.push_back(stmt->text(0));
-    }
+    return db.query_rows<std::string>(
+        "SELECT address FROM addresses WHERE user_id = ? ORDER BY address",
+        [](const Statement& row) { return row.text(0); }, user_id);
   });
 }
 
