@@ -1,0 +1,94 @@
+// Store threads: calls leave the I/O thread, come back to it, and never run
+// more at once than the pool has threads.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <thread>
+
+#include "store/executor.h"
+#include "store_test_util.h"
+
+namespace eider::store {
+namespace {
+
+namespace asio = boost::asio;
+
+TEST(StoreExecutor, RunsOffTheIoThreadAndResumesOnIt) {
+  asio::io_context io;
+  Executor executor(2);
+  const std::thread::id io_thread = std::this_thread::get_id();
+  std::thread::id ran_on;
+  std::thread::id resumed_on;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        ran_on = co_await executor.run([] { return std::this_thread::get_id(); });
+        resumed_on = std::this_thread::get_id();
+      },
+      asio::detached);
+  io.run();
+  EXPECT_NE(ran_on, io_thread);
+  EXPECT_EQ(resumed_on, io_thread);
+}
+
+TEST(StoreExecutor, CarriesStoreResultsBackToTheCoroutine) {
+  testing::TempDir dir;
+  auto store = testing::open_or_die(testing::options_for(dir));
+  ASSERT_NE(store, nullptr);
+  asio::io_context io;
+  Executor executor(2);
+  Code missing = Code::ok;
+  std::string name;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        Result<User> created =
+            co_await executor.run([&] { return store->create_user("bob", "x", {}, 0); });
+        name = created ? created->name : "";
+        Result<User> absent = co_await executor.run([&] { return store->find_user("eve"); });
+        missing = absent.status().code();
+      },
+      asio::detached);
+  io.run();
+  EXPECT_EQ(name, "bob");
+  EXPECT_EQ(missing, Code::not_found);
+}
+
+TEST(StoreExecutor, NeverRunsMoreCallsAtOnceThanItHasThreads) {
+  constexpr int kCalls = 12;
+  asio::io_context io;
+  std::atomic<int> running{0};
+  std::atomic<int> most{0};
+  int finished = 0;
+  {
+    Executor executor(3);
+    for (int i = 0; i < kCalls; ++i) {
+      asio::co_spawn(
+          io,
+          [&]() -> asio::awaitable<void> {
+            co_await executor.run([&] {
+              int now = ++running;
+              int seen = most.load();
+              while (now > seen && !most.compare_exchange_weak(seen, now)) {
+              }
+              std::this_thread::sleep_for(std::chrono::milliseconds(5));
+              --running;
+              return 0;
+            });
+            ++finished;
+          },
+          asio::detached);
+    }
+    io.run();
+  }
+  EXPECT_EQ(finished, kCalls);
+  EXPECT_LE(most.load(), 3);
+  EXPECT_GE(most.load(), 1);
+}
+
+}  // namespace
+}  // namespace eider::store
