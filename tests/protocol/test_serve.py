@@ -1,10 +1,17 @@
 """`eider serve`: ready line, clean stop on signals, one-line refusal to start."""
 
 import signal
+import sqlite3
 
 import pytest
 
-from eider_harness import Server, assert_one_line_error, run_server_until_exit
+from eider_harness import (
+    LISTENER_FLAGS,
+    Server,
+    assert_one_line_error,
+    free_port,
+    run_server_until_exit,
+)
 
 
 def test_serve_prints_ready_and_exits_zero_on_sigterm(server):
@@ -26,14 +33,60 @@ def test_serve_creates_its_store_in_the_data_folder(server, data_dir):
     assert (data_dir / "eider.db").is_file()
 
 
+def others_off(flag):
+    """Flags switching off every listener except `flag`."""
+    return [arg for f in LISTENER_FLAGS if f != flag for arg in (f"--{f}", "off")]
+
+
+def only_listener(flag, addr):
+    """Listener flags with every listener off but `flag`, set to addr."""
+    return [f"--{flag}", addr, *others_off(flag)]
+
+
 @pytest.mark.parametrize(
     "addr",
-    ["nonsense", "127.0.0.1", "127.0.0.1:notaport", "127.0.0.1:99999", ":"],
+    ["nonsense", "127.0.0.1", "127.0.0.1:notaport", "127.0.0.1:99999", "127.0.0.1:0x10", ":"],
 )
 def test_serve_refuses_a_bad_listener_address(eider_bin, data_dir, tmp_path, addr):
     result = run_server_until_exit(
-        eider_bin, ["--data", data_dir, "--imap", addr, "--pop3", "off", "--lmtp", "off",
-                    "--imaps", "off", "--pop3s", "off", "--api", "off"], cwd=tmp_path
+        eider_bin, ["--data", data_dir, *only_listener("imap", addr)], cwd=tmp_path
+    )
+    assert_one_line_error(result)
+    assert b"eider ready" not in result.stdout
+
+
+def test_serve_refuses_an_api_on_a_public_address_without_a_token(eider_bin, data_dir,
+                                                                  tmp_path):
+    result = run_server_until_exit(
+        eider_bin, ["--data", data_dir, *only_listener("api", f"0.0.0.0:{free_port()}")],
+        cwd=tmp_path,
+    )
+    assert_one_line_error(result)
+    assert b"eider ready" not in result.stdout
+
+
+def test_serve_refuses_a_tls_certificate_without_its_key(eider_bin, data_dir, tmp_path,
+                                                        listener_args):
+    cert = tmp_path / "cert.pem"
+    cert.write_text("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+    result = run_server_until_exit(
+        eider_bin, ["--data", data_dir, *listener_args, "--tls-cert", cert], cwd=tmp_path
+    )
+    assert_one_line_error(result)
+    assert b"eider ready" not in result.stdout
+
+
+def test_serve_refuses_a_store_from_a_newer_schema(eider_bin, cli, tmp_path, listener_args):
+    cli.add_user("u")
+    db = cli.data_dir / "eider.db"
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("PRAGMA user_version = 9999")
+        conn.commit()
+    finally:
+        conn.close()
+    result = run_server_until_exit(
+        eider_bin, ["--data", cli.data_dir, *listener_args], cwd=tmp_path
     )
     assert_one_line_error(result)
     assert b"eider ready" not in result.stdout
@@ -70,8 +123,7 @@ def test_serve_takes_a_listener_address_from_the_config_file(eider_bin, data_dir
     config = tmp_path / "eider.toml"
     config.write_text('imap = "nonsense"\n')
     result = run_server_until_exit(
-        eider_bin, ["--config", config, "--data", data_dir, "--pop3", "off", "--lmtp", "off",
-                    "--imaps", "off", "--pop3s", "off", "--api", "off"], cwd=tmp_path
+        eider_bin, ["--config", config, "--data", data_dir, *others_off("imap")], cwd=tmp_path
     )
     assert_one_line_error(result)
 
