@@ -102,6 +102,36 @@ TEST(StoreGroupCommit, AFailingJobDoesNotFailItsBatch) {
   EXPECT_EQ(store->list_messages(user.id, inbox.id).value().size(), 20u);
 }
 
+// Two stores on one file stand for the server and an admin command running
+// beside it: their writers take turns and neither loses or repeats a uid.
+TEST(StoreGroupCommit, TwoStoresOnOneFileTakeTurns) {
+  TempDir dir;
+  auto first = open_or_die(options_for(dir));
+  auto second = open_or_die(options_for(dir));
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  auto [user, inbox] = make_account(*first, "bob");
+  std::vector<uint32_t> uids[2];
+  std::vector<std::thread> threads;
+  for (int s = 0; s < 2; ++s) {
+    threads.emplace_back([&, s] {
+      Store& store = s == 0 ? *first : *second;
+      for (int i = 0; i < 30; ++i) {
+        Result<Appended> appended = store.append_message(user.id, inbox.id, make_message(10));
+        EXPECT_TRUE(appended.is_ok()) << appended.status().to_string();
+        if (appended) uids[s].push_back(appended->uid);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::vector<uint32_t> all = uids[0];
+  all.insert(all.end(), uids[1].begin(), uids[1].end());
+  std::sort(all.begin(), all.end());
+  ASSERT_EQ(all.size(), 60u);
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i + 1);
+  EXPECT_EQ(second->find_user("bob").value().message_count, 60u);
+}
+
 TEST(StoreGroupCommit, ConcurrentWritesSurviveReopen) {
   TempDir dir;
   int64_t user_id = 0;
