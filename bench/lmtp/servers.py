@@ -1,0 +1,196 @@
+"""The two LMTP servers under test, each started fresh in its own folder.
+
+Both are durable: Eider acknowledges after a durable SQLite commit, Dovecot
+stores maildir files with mail_fsync=always. Both run on loopback, with the
+same users (u0..uN-1@example.test) and their default logging.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+READY_TIMEOUT = 30
+STOP_TIMEOUT = 30
+USER_PASSWORD = "bench-secret"
+# Dovecot refuses mail access as root (uid 0), whatever first_valid_uid says,
+# so its mail user is nobody/nogroup; the bench runs as root and owns the rest.
+DOVECOT_MAIL_UID = 65534
+DOVECOT_MAIL_GID = 65534
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def user_names(count):
+    return [f"u{i}" for i in range(count)]
+
+
+def recipients(count):
+    return [b"%s@example.test" % name.encode() for name in user_names(count)]
+
+
+def wait_for_port(port, proc, timeout=READY_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited {proc.returncode} before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise RuntimeError(f"{proc.args[0]} did not stop within {STOP_TIMEOUT}s of SIGTERM")
+
+
+class Eider:
+    name = "eider"
+
+    def __init__(self, binary, work, users):
+        self.binary = str(Path(binary).resolve())
+        self.work = Path(work)
+        self.template = self.work / "eider-template"
+        self.proc = None
+        self.port = None
+        self.data = None
+        self.template.mkdir(parents=True)
+        for name in user_names(users):
+            subprocess.run(
+                [self.binary, "user", "add", name, "--password", USER_PASSWORD,
+                 "--address", f"{name}@example.test", "--data", str(self.template)],
+                check=True, stdout=subprocess.DEVNULL,
+            )
+
+    def start(self, tag):
+        """Starts `eider serve` on a fresh copy of the data folder."""
+        self.data = self.work / f"eider-{tag}"
+        shutil.copytree(self.template, self.data)
+        self.port = free_port()
+        off = []
+        for flag in ("imap", "imaps", "pop3", "pop3s", "api"):
+            off += [f"--{flag}", "off"]
+        self.proc = subprocess.Popen(
+            [self.binary, "serve", "--data", str(self.data),
+             "--lmtp", f"127.0.0.1:{self.port}", *off],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=open(self.work / f"eider-{tag}.log", "wb"),
+        )
+        line = self.proc.stdout.readline()
+        if line != b"eider ready\n":
+            self.proc.wait(timeout=STOP_TIMEOUT)
+            raise RuntimeError(f"eider serve did not start (exit {self.proc.returncode}), "
+                               f"see {self.work}/eider-{tag}.log")
+        return self.port
+
+    def stop(self):
+        stop(self.proc)
+        self.proc.stdout.close()
+        if self.proc.returncode != 0:
+            raise RuntimeError(f"eider serve exited {self.proc.returncode} on SIGTERM")
+
+    def stored(self):
+        """Number of messages in the store (checked against the 250s)."""
+        out = subprocess.run([self.binary, "stats", "--data", str(self.data)],
+                             check=True, capture_output=True).stdout
+        return json.loads(out)["message_count"]
+
+    def cleanup(self):
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+DOVECOT_CONF = """\
+# Written by bench/lmtp: one LMTP listener on loopback, maildir, fsync always.
+base_dir = {dir}/run
+state_dir = {dir}/state
+log_path = {dir}/dovecot.log
+instance_name = eider-bench-{tag}
+protocols = lmtp
+listen = 127.0.0.1
+ssl = no
+mail_location = maildir:~/Maildir
+mail_fsync = always
+passdb {{
+  driver = passwd-file
+  args = {dir}/users
+}}
+userdb {{
+  driver = passwd-file
+  args = {dir}/users
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  unix_listener lmtp {{
+    mode = 0
+  }}
+}}
+"""
+
+
+class Dovecot:
+    name = "dovecot"
+
+    def __init__(self, work, users):
+        self.work = Path(work)
+        self.users = users
+        self.proc = None
+        self.dir = None
+        self.port = None
+
+    def start(self, tag):
+        """Writes a fresh config and mail folder, runs `dovecot -F` on it."""
+        self.dir = self.work / f"dovecot-{tag}"
+        mail = self.dir / "mail"
+        for sub in ("run", "state", "mail"):
+            (self.dir / sub).mkdir(parents=True)
+        os.chown(mail, DOVECOT_MAIL_UID, DOVECOT_MAIL_GID)
+        with open(self.dir / "users", "w") as f:
+            for name in user_names(self.users):
+                f.write(f"{name}@example.test:{{PLAIN}}{USER_PASSWORD}:"
+                        f"{DOVECOT_MAIL_UID}:{DOVECOT_MAIL_GID}::{mail}/{name}::\n")
+        self.port = free_port()
+        conf = self.dir / "dovecot.conf"
+        conf.write_text(DOVECOT_CONF.format(dir=self.dir, tag=tag, port=self.port))
+        self.proc = subprocess.Popen(
+            ["dovecot", "-F", "-c", str(conf)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(self.dir / "stderr.log", "wb"),
+        )
+        wait_for_port(self.port, self.proc)
+        return self.port
+
+    def stop(self):
+        stop(self.proc)
+
+    def stored(self):
+        """Number of message files in every user's maildir."""
+        total = 0
+        for home in (self.dir / "mail").iterdir():
+            for sub in ("new", "cur"):
+                folder = home / "Maildir" / sub
+                if folder.is_dir():
+                    total += len(os.listdir(folder))
+        return total
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
