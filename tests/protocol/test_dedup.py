@@ -79,3 +79,20 @@ def test_one_attachment_in_a_hundred_messages_is_stored_once_and_freed_on_delete
     after = vacuumed_size(cli)
     # The blob alone is 1 MiB: a quarter of that left over means it was kept.
     assert after < before + MIB // 4, f"{after} bytes after delete and vacuum, {before} before"
+
+
+def test_blob_shared_by_two_users_lives_until_the_last_one_is_deleted(cli):
+    cli.add_user("alice")
+    cli.add_user("bob")
+    msg = message(0, 76)
+    cli.deliver("alice", msg)
+    bob_uid = cli.deliver("bob", msg, mailbox="Archive")
+    assert cli.stats()["blob_count"] == 1
+
+    cli.ok("user", "del", "alice")
+    cli.ok("vacuum")
+    assert cli.stats()["blob_count"] == 1
+    assert cli.export("bob", bob_uid, mailbox="Archive") == msg
+
+    cli.ok("user", "del", "bob")
+    assert cli.stats()["blob_count"] == 0
