@@ -1,12 +1,19 @@
 // eider serve: start the services and run until SIGTERM or SIGINT.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "cli/commands.h"
 #include "core/log.h"
 #include "core/shutdown.h"
+#include "lmtp/lmtp.h"
+#include "mail/mail.h"
+#include "net/server.h"
 #include "notify/notifier.h"
+#include "store/executor.h"
 
 namespace eider::cli {
 namespace {
@@ -16,7 +23,18 @@ struct ServeOptions {
 };
 
 const std::vector<std::string_view> kServeKeys = {
-    "notify", "imap", "imaps", "pop3", "pop3s", "lmtp", "api", "api-token", "tls-cert", "tls-key"};
+    "notify",     "imap",          "imaps",       "pop3",        "pop3s",
+    "lmtp",       "api",           "api-token",   "tls-cert",    "tls-key",
+    "io-threads", "store-threads", "spam-filter", "spam-mailbox"};
+
+// How long SIGTERM waits for sessions to finish what they are committing.
+constexpr std::chrono::seconds kShutdownGrace{30};
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
 
 std::string_view signal_name(int signo) {
   switch (signo) {
@@ -36,6 +54,56 @@ Status check_readable(std::string_view key, const std::string& path) {
   return error(Code::not_found, std::string(key) + ": cannot read " + path);
 }
 
+void log_ready(const core::Config& config) {
+  core::log_event(core::LogLevel::info, "serve.ready",
+                  {{"data", config.data},
+                   {"store", config.store},
+                   {"notify", config.notify},
+                   {"imap", config.imap.to_string()},
+                   {"imaps", config.imaps.to_string()},
+                   {"pop3", config.pop3.to_string()},
+                   {"pop3s", config.pop3s.to_string()},
+                   {"lmtp", config.lmtp.to_string()},
+                   {"api", config.api.to_string()}});
+}
+
+// Binds the listeners, says ready, runs until the signal, then stops
+// accepting and lets the sessions finish. Returns once no session and no
+// store call is left, so the caller may close the store.
+Status run_services(const core::Config& config, store::Store& store, notify::Notifier& notifier,
+                    core::ShutdownSignal& shutdown) {
+  mail::Mail mail(store, notifier, config.limits);
+  net::ServerOptions server_options;
+  server_options.io_threads = config.io_threads != 0
+                                  ? config.io_threads
+                                  : std::max(1u, std::thread::hardware_concurrency());
+  server_options.max_connections = config.limits.max_connections;
+  server_options.max_connections_per_ip = config.limits.max_connections_per_ip;
+  net::Server server(server_options);
+  // Declared after the server, so destroyed before its io_contexts: joining
+  // the store threads first means no store call resumes on a dead context.
+  store::Executor executor(config.store_threads);
+  lmtp::Settings lmtp_settings{.hostname = host_name(),
+                               .limits = config.limits,
+                               .spam_filter = config.spam_filter == "headers",
+                               .spam_mailbox = config.spam_mailbox};
+  EIDER_RETURN_IF_ERROR(
+      server.listen(config.lmtp, lmtp::service(lmtp_settings, mail, store, executor)));
+  server.start();
+
+  std::fputs("eider ready\n", stdout);
+  std::fflush(stdout);
+  log_ready(config);
+
+  int signo = shutdown.wait();
+  core::log_event(core::LogLevel::info, "serve.stopping", {{"signal", signal_name(signo)}});
+  server.stop();
+  std::size_t left = server.wait(kShutdownGrace);
+  if (left > 0)
+    core::log_event(core::LogLevel::warn, "serve.sessions_abandoned", {{"count", left}});
+  return Status::ok();
+}
+
 Status serve(const ServeOptions& options) {
   // Installed first, so a signal during start-up is kept until wait().
   core::ShutdownSignal shutdown;
@@ -52,26 +120,12 @@ Status serve(const ServeOptions& options) {
   Result<std::unique_ptr<notify::Notifier>> notifier = notify::open_notifier(config->notify);
   if (!notifier) return notifier.status();
 
-  std::fputs("eider ready\n", stdout);
-  std::fflush(stdout);
-  core::log_event(core::LogLevel::info, "serve.ready",
-                  {{"data", config->data},
-                   {"store", config->store},
-                   {"notify", config->notify},
-                   {"imap", config->imap.to_string()},
-                   {"imaps", config->imaps.to_string()},
-                   {"pop3", config->pop3.to_string()},
-                   {"pop3s", config->pop3s.to_string()},
-                   {"lmtp", config->lmtp.to_string()},
-                   {"api", config->api.to_string()}});
-
-  int signo = shutdown.wait();
-  core::log_event(core::LogLevel::info, "serve.stopping", {{"signal", signal_name(signo)}});
+  Status status = run_services(*config, **store, **notifier, shutdown);
   notifier->reset();
   // Destroying the store finishes every queued write first.
   store->reset();
-  core::log_event(core::LogLevel::info, "serve.stopped");
-  return Status::ok();
+  if (status.is_ok()) core::log_event(core::LogLevel::info, "serve.stopped");
+  return status;
 }
 
 }  // namespace

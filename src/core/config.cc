@@ -14,11 +14,12 @@ namespace {
 using TextField = std::string Config::*;
 using AddrField = Addr Config::*;
 using NumberField = uint64_t Limits::*;
+using CountField = uint64_t Config::*;
 using LogField = std::string LogSettings::*;
 
 struct Key {
   std::string_view name;
-  std::variant<TextField, AddrField, NumberField, LogField> field;
+  std::variant<TextField, AddrField, NumberField, LogField, CountField> field;
 };
 
 // One row per key; the order is the order of docs/config.md.
@@ -35,6 +36,10 @@ const Key kKeys[] = {
     {"api-token", &Config::api_token},
     {"tls-cert", &Config::tls_cert},
     {"tls-key", &Config::tls_key},
+    {"io-threads", &Config::io_threads},
+    {"store-threads", &Config::store_threads},
+    {"spam-filter", &Config::spam_filter},
+    {"spam-mailbox", &Config::spam_mailbox},
     {"max-message-size", &Limits::max_message_size},
     {"max-mime-depth", &Limits::max_mime_depth},
     {"max-mime-parts", &Limits::max_mime_parts},
@@ -45,6 +50,9 @@ const Key kKeys[] = {
     {"max-connections-per-ip", &Limits::max_connections_per_ip},
     {"max-commands-per-second", &Limits::max_commands_per_second},
     {"max-auth-failures", &Limits::max_auth_failures},
+    {"max-connections", &Limits::max_connections},
+    {"max-recipients", &Limits::max_recipients},
+    {"idle-timeout", &Limits::idle_timeout},
     {"log-file", &LogSettings::file},
     {"log-level", &LogSettings::level},
 };
@@ -103,14 +111,19 @@ std::string node_type_name(const toml::node& node) {
 
 Status apply_node(Config& config, const Key& key, const toml::node& node, std::string_view source) {
   std::string where = std::string(source) + ": key '" + std::string(key.name) + "'";
-  if (std::holds_alternative<NumberField>(key.field)) {
+  if (std::holds_alternative<NumberField>(key.field) ||
+      std::holds_alternative<CountField>(key.field)) {
     std::optional<int64_t> number = node.value_exact<int64_t>();
     if (!number) {
       return error(Code::invalid_argument,
                    where + " must be an integer, not " + node_type_name(node));
     }
     if (*number < 0) return error(Code::invalid_argument, where + " must not be negative");
-    config.limits.*std::get<NumberField>(key.field) = static_cast<uint64_t>(*number);
+    if (auto* field = std::get_if<NumberField>(&key.field)) {
+      config.limits.*(*field) = static_cast<uint64_t>(*number);
+    } else {
+      config.*std::get<CountField>(key.field) = static_cast<uint64_t>(*number);
+    }
     return Status::ok();
   }
   std::optional<std::string> text = node.value_exact<std::string>();
@@ -198,19 +211,28 @@ Status set_config_value(Config& config, std::string_view key_name, std::string_v
   }
   std::string name(key_name);
   if (auto* field = std::get_if<TextField>(&key->field)) {
+    if (key_name == "spam-filter" && value != "headers" && value != "off") {
+      return error(Code::invalid_argument,
+                   "spam-filter: want headers or off, not " + std::string(value));
+    }
     config.*(*field) = std::string(value);
   } else if (auto* field = std::get_if<AddrField>(&key->field)) {
     Result<Addr> addr = parse_addr(value);
     if (!addr) return error(addr.status().code(), name + ": " + addr.status().message());
     config.*(*field) = *addr;
-  } else if (auto* field = std::get_if<NumberField>(&key->field)) {
+  } else if (std::holds_alternative<NumberField>(key->field) ||
+             std::holds_alternative<CountField>(key->field)) {
     uint64_t number = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
     if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
       return error(Code::invalid_argument,
                    name + ": not a non-negative integer: " + std::string(value));
     }
-    config.limits.*(*field) = number;
+    if (auto* field = std::get_if<NumberField>(&key->field)) {
+      config.limits.*(*field) = number;
+    } else {
+      config.*std::get<CountField>(key->field) = number;
+    }
   } else {
     if (key_name == "log-level") EIDER_RETURN_IF_ERROR(check_level(value));
     config.log.*std::get<LogField>(key->field) = std::string(value);

@@ -51,6 +51,15 @@ struct Config {
   std::string api_token;
   std::string tls_cert;
   std::string tls_key;
+  // I/O threads, each with its own event loop; 0 = one per core.
+  uint64_t io_threads = 0;
+  // Store threads: how many store calls (deliveries) run at once; concurrent
+  // deliveries share commits, so this also bounds a commit's batch.
+  uint64_t store_threads = 32;
+  // "headers": a delivery whose spam headers say spam goes to spam_mailbox;
+  // "off": every delivery goes to INBOX.
+  std::string spam_filter = "headers";
+  std::string spam_mailbox = "Junk";
   Limits limits;
   LogSettings log;
 };

@@ -27,6 +27,12 @@ struct Limits {
   uint64_t max_commands_per_second = 200;
   // Failed authentications per connection before it is closed.
   uint64_t max_auth_failures = 5;
+  // Concurrent connections over all listeners; more are refused at once.
+  uint64_t max_connections = 1000;
+  // Recipients in one LMTP transaction (RFC 5321 4.5.3.1.8: at least 100).
+  uint64_t max_recipients = 100;
+  // Seconds a connection may wait for the client's next bytes (0 = forever).
+  uint64_t idle_timeout = 300;
 };
 
 }  // namespace eider::core

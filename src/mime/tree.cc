@@ -282,6 +282,14 @@ Result<std::string> rebuild(std::string_view tree, const BlobReader& read_blob) 
   return out;
 }
 
+Result<std::string> prepend_to_tree(std::string_view tree, std::string_view prefix) {
+  Result<TreeView> parsed = tree_format::parse(tree);
+  if (!parsed) return parsed.status();
+  for (Slot& slot : parsed->slots) slot.offset += prefix.size();
+  return tree_format::serialize(parsed->size + prefix.size(), {prefix, parsed->skeleton},
+                                parsed->slots);
+}
+
 Result<std::vector<BlobKey>> blob_refs(std::string_view tree) {
   Result<TreeView> parsed = tree_format::parse(tree);
   if (!parsed) return parsed.status();

@@ -47,6 +47,13 @@ struct SplitMessage {
 
 SplitMessage split(std::string_view raw, const Message& parsed, const SplitOptions& options = {});
 
+// The tree of `prefix` followed by the message `tree` was made from, without
+// parsing or splitting again: the prefix joins the start of the skeleton and
+// every slot moves by its length, so the blobs stay the same. LMTP uses it
+// to give each recipient its own trace header lines over one split. Fails
+// like rebuild() on a bad tree. Time and memory: one copy of the tree.
+Result<std::string> prepend_to_tree(std::string_view tree, std::string_view prefix);
+
 // Returns the content of a blob (as SplitMessage::blobs held it), or a failed Status.
 using BlobReader = std::function<Result<std::string>(const BlobKey& key)>;
 

@@ -1,0 +1,38 @@
+// The LMTP service (RFC 2033): how an MTA hands mail to Eider.
+//
+// One session per connection, as a coroutine on its I/O thread; every store
+// call (recipient lookup, parse, append) runs on the store Executor. A
+// message is parsed and split once per transaction; each accepted recipient
+// then gets its own copy of the tree headed by its own trace lines, sharing
+// the blobs. Each recipient's 250 is sent only after its append committed.
+//
+// Memory per session: the input buffer (one read chunk plus at most one
+// command line, bounded by max-line-length) while idle; during a
+// transaction also the message, at most max-message-size: bytes past it
+// are read and dropped, and the transaction ends with 552 5.3.4.
+// The wire behaviour is described in docs/lmtp.md.
+#pragma once
+
+#include <string>
+
+#include "core/limits.h"
+#include "mail/mail.h"
+#include "net/server.h"
+#include "store/executor.h"
+#include "store/store.h"
+
+namespace eider::lmtp {
+
+struct Settings {
+  std::string hostname;  // in the greeting and the Received lines
+  core::Limits limits;
+  bool spam_filter = true;            // file spam by its headers
+  std::string spam_mailbox = "Junk";  // where it goes (INBOX when missing)
+};
+
+// The service to give net::Server::listen. The references must outlive the
+// Server's connections.
+net::Service service(const Settings& settings, mail::Mail& mail, store::Store& store,
+                     store::Executor& executor);
+
+}  // namespace eider::lmtp

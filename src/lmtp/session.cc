@@ -1,0 +1,400 @@
+// One LMTP session: the command loop, the DATA and BDAT readers, and the
+// delivery of a finished message to each accepted recipient.
+#include <atomic>
+#include <vector>
+
+#include "core/log.h"
+#include "lmtp/lmtp.h"
+#include "lmtp/protocol.h"
+#include "lmtp/trace.h"
+#include "mail/address.h"
+#include "mime/tree.h"
+
+namespace eider::lmtp {
+namespace {
+
+namespace asio = boost::asio;
+
+// Bytes asked of the socket per read; also what an idle session keeps.
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+struct Recipient {
+  std::string path;  // as given in RCPT TO
+  int64_t user_id = 0;
+};
+
+// Unique within this process and increasing: start time, then a counter.
+std::string next_queue_id() {
+  static const int64_t start = mail::now_seconds();
+  static std::atomic<uint64_t> counter{0};
+  char text[40];
+  std::snprintf(text, sizeof text, "%llX.%llu", static_cast<unsigned long long>(start),
+                static_cast<unsigned long long>(++counter));
+  return text;
+}
+
+Reply failure_reply(const Status& status) {
+  switch (status.code()) {
+    case Code::over_quota:
+      return {552, "5.2.2", "Mailbox full: over quota"};
+    case Code::too_large:
+      return {552, "5.3.4", "Message too large"};
+    case Code::invalid_argument:
+      return {554, "5.6.0", "Message refused: " + status.message()};
+    default:
+      return {451, "4.3.0", "Temporary failure, try again later"};
+  }
+}
+
+class Session {
+ public:
+  Session(const Settings& settings, mail::Mail& mail, store::Store& store,
+          store::Executor& executor, net::Connection& connection)
+      : settings_(settings),
+        mail_(mail),
+        store_(store),
+        executor_(executor),
+        connection_(connection),
+        lines_(settings.limits.max_line_length) {}
+
+  asio::awaitable<void> run() {
+    connection_.set_idle_timeout(std::chrono::seconds(settings_.limits.idle_timeout));
+    reply({220, "", settings_.hostname + " Eider LMTP ready"});
+    while (true) {
+      LineSplitter::Line line = lines_.next(unread());
+      pos_ += line.consumed;
+      if (line.kind == LineSplitter::Line::Kind::need_more) {
+        if (!co_await fill()) co_return;
+        continue;
+      }
+      if (line.kind == LineSplitter::Line::Kind::too_long) {
+        reply({500, "5.5.6", "Line too long"});
+        continue;
+      }
+      Parsed parsed = parse_command(line.text);
+      if (auto* error = std::get_if<Reply>(&parsed)) {
+        reply(*error);
+        continue;
+      }
+      if (!co_await execute(std::get<Command>(parsed))) co_return;
+    }
+  }
+
+ private:
+  std::string_view unread() const { return std::string_view(in_).substr(pos_); }
+
+  void reply(const Reply& r) { out_ += r.format(); }
+
+  // Sends the pending replies, then reads more input. False when the
+  // session is over (closed, timed out, shutting down), after saying why.
+  asio::awaitable<bool> fill() {
+    if (!co_await flush()) co_return false;
+    in_.erase(0, pos_);
+    pos_ = 0;
+    // A large command line or chunk grew the buffer: give the memory back.
+    if (in_.empty() && in_.capacity() > 4 * kReadChunk) in_.shrink_to_fit();
+    const std::size_t old_size = in_.size();
+    in_.resize(old_size + kReadChunk);
+    net::Read read = co_await connection_.read_some(in_.data() + old_size, kReadChunk);
+    in_.resize(old_size + read.size);
+    switch (read.ended) {
+      case net::Read::Ended::no:
+        co_return true;
+      case net::Read::Ended::timeout:
+        reply({421, "4.4.2", settings_.hostname + " Idle timeout, closing connection"});
+        break;
+      case net::Read::Ended::shutdown:
+        reply({421, "4.3.2", settings_.hostname + " Service shutting down"});
+        break;
+      case net::Read::Ended::closed:
+        co_return false;
+    }
+    co_await flush();
+    co_return false;
+  }
+
+  asio::awaitable<bool> flush() {
+    if (out_.empty()) co_return true;
+    Status written = co_await connection_.write(out_);
+    out_.clear();
+    co_return written.is_ok();
+  }
+
+  void reset_transaction() {
+    in_transaction_ = false;
+    sender_.clear();
+    body_type_ = Body::unspecified;
+    smtputf8_ = false;
+    recipients_.clear();
+    chunking_ = false;
+    body_ = std::string();
+  }
+
+  // Runs one parsed command. False when the session is over.
+  asio::awaitable<bool> execute(const Command& command) {
+    switch (command.verb) {
+      case Verb::lhlo:
+        lhlo_ = command.argument;
+        reset_transaction();
+        reply_lhlo();
+        break;
+      case Verb::helo:
+      case Verb::ehlo:
+        reply({500, "5.5.1", "This is LMTP: use LHLO"});
+        break;
+      case Verb::mail:
+        mail_from(command);
+        break;
+      case Verb::rcpt:
+        co_await rcpt_to(command);
+        break;
+      case Verb::data:
+        co_return co_await data();
+      case Verb::bdat:
+        co_return co_await bdat(command);
+      case Verb::rset:
+        reset_transaction();
+        reply({250, "2.0.0", "OK"});
+        break;
+      case Verb::noop:
+        reply({250, "2.0.0", "OK"});
+        break;
+      case Verb::vrfy:
+        reply({252, "2.5.0", "Cannot VRFY, but will take a message for this address"});
+        break;
+      case Verb::help:
+        reply({214, "2.0.0", "See RFC 2033"});
+        break;
+      case Verb::quit:
+        reply({221, "2.0.0", settings_.hostname + " closing connection"});
+        co_await flush();
+        co_return false;
+    }
+    co_return true;
+  }
+
+  void reply_lhlo() {
+    const std::string lines[] = {settings_.hostname,
+                                 "PIPELINING",
+                                 "ENHANCEDSTATUSCODES",
+                                 "8BITMIME",
+                                 "SMTPUTF8",
+                                 "SIZE " + std::to_string(settings_.limits.max_message_size),
+                                 "CHUNKING",
+                                 "BINARYMIME"};
+    for (std::size_t i = 0; i < std::size(lines); ++i) {
+      out_ += Reply{250, "", lines[i]}.format(i + 1 == std::size(lines));
+    }
+  }
+
+  void mail_from(const Command& command) {
+    if (lhlo_.empty()) return reply({503, "5.5.1", "Send LHLO first"});
+    if (in_transaction_) return reply({503, "5.5.1", "Nested MAIL command"});
+    if (command.size && *command.size > settings_.limits.max_message_size) {
+      return reply({552, "5.3.4",
+                    "Message size exceeds fixed limit of " +
+                        std::to_string(settings_.limits.max_message_size)});
+    }
+    in_transaction_ = true;
+    sender_ = command.path;
+    body_type_ = command.body;
+    smtputf8_ = command.smtputf8;
+    reply({250, "2.1.0", "Sender OK"});
+  }
+
+  asio::awaitable<void> rcpt_to(const Command& command) {
+    if (!in_transaction_) co_return reply({503, "5.5.1", "Send MAIL first"});
+    if (recipients_.size() >= settings_.limits.max_recipients) {
+      co_return reply({452, "4.5.3", "Too many recipients"});
+    }
+    Result<int64_t> user = co_await executor_.run(
+        [this, &command] { return mail::resolve_address(store_, command.path); });
+    if (user) {
+      recipients_.push_back({command.path, *user});
+      co_return reply({250, "2.1.5", "Recipient OK"});
+    }
+    switch (user.status().code()) {
+      case Code::not_found:
+        co_return reply({550, "5.1.1", "<" + command.path + "> User unknown"});
+      case Code::invalid_argument:
+        co_return reply({501, "5.1.3", "Bad recipient address syntax"});
+      default:
+        log_failure("lmtp.rcpt_failed", user.status());
+        co_return reply({451, "4.3.0", "Temporary failure, try again later"});
+    }
+  }
+
+  // A reply to DATA or BDAT when the transaction cannot take a message.
+  std::optional<Reply> data_refusal() const {
+    if (!in_transaction_) return Reply{503, "5.5.1", "Send MAIL first"};
+    if (recipients_.empty()) return Reply{503, "5.5.1", "No valid recipients"};
+    return std::nullopt;
+  }
+
+  asio::awaitable<bool> data() {
+    if (std::optional<Reply> refusal = data_refusal()) {
+      reply(*refusal);
+      co_return true;
+    }
+    if (chunking_ || body_type_ == Body::binary_mime) {
+      reply({503, "5.5.1", "BINARYMIME and BDAT transfers take no DATA"});
+      co_return true;
+    }
+    reply({354, "", "Start mail input; end with <CRLF>.<CRLF>"});
+    DataDecoder decoder(settings_.limits.max_message_size);
+    while (true) {
+      DataDecoder::Step step = decoder.feed(unread(), body_);
+      pos_ += step.consumed;
+      if (step.done) break;
+      if (!co_await fill()) co_return false;
+    }
+    co_await finish_message(decoder.too_large());
+    co_return true;
+  }
+
+  asio::awaitable<bool> bdat(const Command& command) {
+    // The chunk is read whatever the reply (RFC 3030 2): it is not a command.
+    const uint64_t limit = settings_.limits.max_message_size;
+    uint64_t left = command.chunk_size;
+    const bool keep = !data_refusal();
+    while (true) {
+      std::size_t take = static_cast<std::size_t>(std::min<uint64_t>(left, unread().size()));
+      if (keep && !chunk_too_large_ && body_.size() + take <= limit) {
+        body_.append(unread().substr(0, take));
+      } else if (keep) {
+        chunk_too_large_ = true;
+      }
+      pos_ += take;
+      left -= take;
+      if (left == 0) break;
+      if (!co_await fill()) co_return false;
+    }
+    if (std::optional<Reply> refusal = data_refusal()) {
+      reply(*refusal);
+      co_return true;
+    }
+    chunking_ = true;
+    if (!command.last) {
+      reply({250, "2.0.0", std::to_string(command.chunk_size) + " octets received"});
+      co_return true;
+    }
+    co_await finish_message(chunk_too_large_);
+    co_return true;
+  }
+
+  // One reply per accepted recipient, in RCPT order, then a new transaction.
+  asio::awaitable<void> finish_message(bool too_large) {
+    if (too_large) {
+      for (std::size_t i = 0; i < recipients_.size(); ++i) {
+        reply({552, "5.3.4", "Message too large"});
+      }
+    } else {
+      co_await deliver();
+    }
+    reset_transaction();
+    chunk_too_large_ = false;
+  }
+
+  asio::awaitable<void> deliver() {
+    const int64_t now = mail::now_seconds();
+    const std::string id = next_queue_id();
+    Result<store::NewMessage> message =
+        co_await executor_.run([this, now] { return mail::ingest(body_, settings_.limits, now); });
+    if (!message) {
+      for (std::size_t i = 0; i < recipients_.size(); ++i) reply(failure_reply(message.status()));
+      co_return;
+    }
+    const bool spam = settings_.spam_filter && headers_say_spam(body_);
+    const std::string_view eol = line_ending_of(body_);
+    const std::string base_tree = std::move(message->split.tree);
+    const uint64_t base_size = message->split.size;
+    for (const Recipient& recipient : recipients_) {
+      const std::string trace = trace_headers({.sender = sender_,
+                                               .recipient = recipient.path,
+                                               .lhlo = lhlo_,
+                                               .peer = connection_.peer(),
+                                               .hostname = settings_.hostname,
+                                               .id = id,
+                                               .protocol = smtputf8_ ? "UTF8LMTP" : "LMTP",
+                                               .time = now},
+                                              eol);
+      Result<store::Appended> stored = co_await executor_.run([&, spam] {
+        Result<std::string> tree = mime::prepend_to_tree(base_tree, trace);
+        if (!tree) return Result<store::Appended>(tree.status());
+        message->split.tree = std::move(tree).value();
+        message->split.size = base_size + trace.size();
+        return store_for(recipient.user_id, spam, *message);
+      });
+      if (stored) {
+        reply({250, "2.0.0",
+               "<" + recipient.path + "> " + std::to_string(stored->uidvalidity) + ":" +
+                   std::to_string(stored->uid) + " delivered; queue id " + id});
+      } else {
+        if (failure_reply(stored.status()).code == 451) {
+          log_failure("lmtp.store_failed", stored.status());
+        }
+        reply(failure_reply(stored.status()));
+      }
+    }
+  }
+
+  // On a store thread: spam goes to the spam mailbox, or INBOX when the user
+  // has none by that name.
+  Result<store::Appended> store_for(int64_t user_id, bool spam, const store::NewMessage& message) {
+    if (spam) {
+      Result<store::Appended> filed = mail_.store_message(user_id, settings_.spam_mailbox, message);
+      if (filed || filed.status().code() != Code::not_found) return filed;
+    }
+    return mail_.store_message(user_id, mail::kInbox, message);
+  }
+
+  void log_failure(std::string_view event, const Status& status) {
+    core::log_event(core::LogLevel::error, event,
+                    {{"peer", connection_.peer()}, {"error", status.to_string()}});
+  }
+
+  const Settings& settings_;
+  mail::Mail& mail_;
+  store::Store& store_;
+  store::Executor& executor_;
+  net::Connection& connection_;
+  LineSplitter lines_;
+
+  std::string in_;  // input; in_[pos_..] is not consumed yet
+  std::size_t pos_ = 0;
+  std::string out_;  // replies not sent yet (PIPELINING: sent before each read)
+
+  std::string lhlo_;
+  bool in_transaction_ = false;
+  std::string sender_;
+  Body body_type_ = Body::unspecified;
+  bool smtputf8_ = false;
+  std::vector<Recipient> recipients_;
+  bool chunking_ = false;  // a BDAT chunk was taken in this transaction
+  bool chunk_too_large_ = false;
+  std::string body_;
+};
+
+asio::awaitable<void> run_session(std::shared_ptr<const Settings> settings, mail::Mail& mail,
+                                  store::Store& store, store::Executor& executor,
+                                  net::Connection& connection) {
+  Session session(*settings, mail, store, executor, connection);
+  co_await session.run();
+}
+
+}  // namespace
+
+net::Service service(const Settings& settings, mail::Mail& mail, store::Store& store,
+                     store::Executor& executor) {
+  auto shared = std::make_shared<const Settings>(settings);
+  net::Service result;
+  result.name = "lmtp";
+  result.refusal = Reply{421, "4.7.0", settings.hostname + " Too many connections"}.format();
+  // Not a coroutine itself: run_session's frame owns copies of what it uses.
+  result.handler = [shared, &mail, &store, &executor](net::Connection& connection) {
+    return run_session(shared, mail, store, executor, connection);
+  };
+  return result;
+}
+
+}  // namespace eider::lmtp

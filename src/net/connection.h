@@ -1,0 +1,78 @@
+// One client connection, as a protocol session sees it: reads and writes
+// that end with a reason instead of an exception, an idle timeout, and the
+// server's request to stop.
+//
+// A Connection belongs to one I/O thread; call it only from the coroutine
+// that runs it. It holds no buffers of its own: the session owns its input
+// buffer and decides how large it may grow.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace eider::net {
+
+using Socket = boost::asio::generic::stream_protocol::socket;
+
+struct Read {
+  enum class Ended {
+    no,        // `size` bytes were read (size > 0)
+    closed,    // the peer closed the connection (or reset it)
+    timeout,   // nothing arrived within the idle timeout
+    shutdown,  // the server is stopping
+  };
+  std::size_t size = 0;
+  Ended ended = Ended::no;
+};
+
+// Always held by a shared_ptr: a pending idle timer keeps it alive.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // `peer` is the client's IP address ("192.0.2.7", "2001:db8::1") or
+  // "unix" for a unix socket peer.
+  Connection(Socket socket, std::string peer);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Reads at least one byte into [data, data + size). A read waiting longer
+  // than the idle timeout ends with Ended::timeout; once stop() was called,
+  // reads end with Ended::shutdown.
+  boost::asio::awaitable<Read> read_some(char* data, std::size_t size);
+
+  // Writes all bytes; fails with Code::io_error when the peer is gone, or
+  // when the server stops while the peer is not reading.
+  boost::asio::awaitable<Status> write(std::string_view bytes);
+
+  // 0 = no timeout.
+  void set_idle_timeout(std::chrono::seconds timeout) { idle_timeout_ = timeout; }
+
+  const std::string& peer() const { return peer_; }
+  Socket::executor_type executor() { return socket_.get_executor(); }
+  bool stopping() const { return stopping_; }
+
+  // Makes pending and future reads end with Ended::shutdown. Called by the
+  // Server on the connection's own I/O thread.
+  void stop();
+  void close();
+
+ private:
+  Socket socket_;
+  boost::asio::steady_timer timer_;
+  std::string peer_;
+  std::chrono::seconds idle_timeout_{0};
+  // Counts reads, so a timer that fires after its read completed is ignored.
+  uint64_t read_generation_ = 0;
+  bool stopping_ = false;
+  bool timed_out_ = false;
+};
+
+}  // namespace eider::net
