@@ -18,6 +18,9 @@ LineSplitter::Line LineSplitter::next(std::string_view input) {
   std::size_t lf = input.substr(0, window).find('\n');
   if (lf == std::string_view::npos) {
     if (input.size() < max_ + 2) return Line{Kind::need_more, 0, {}};
+    // Too long: its end may already be here, with whole lines after it.
+    lf = input.find('\n', window);
+    if (lf != std::string_view::npos) return Line{Kind::too_long, lf + 1, {}};
     discarding_ = true;
     return Line{Kind::need_more, input.size(), {}};
   }
