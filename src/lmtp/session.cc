@@ -318,17 +318,18 @@ class Session {
                                                .protocol = smtputf8_ ? "UTF8LMTP" : "LMTP",
                                                .time = now},
                                               eol);
-      Result<store::Appended> stored = co_await executor_.run([&, spam] {
+      Result<Filed> stored = co_await executor_.run([&, spam] {
         Result<std::string> tree = mime::prepend_to_tree(base_tree, trace);
-        if (!tree) return Result<store::Appended>(tree.status());
+        if (!tree) return Result<Filed>(tree.status());
         message->split.tree = std::move(tree).value();
         message->split.size = base_size + trace.size();
         return store_for(recipient.user_id, spam, *message);
       });
       if (stored) {
         reply({250, "2.0.0",
-               "<" + recipient.path + "> " + std::to_string(stored->uidvalidity) + ":" +
-                   std::to_string(stored->uid) + " delivered; queue id " + id});
+               "<" + recipient.path + "> " + std::to_string(stored->appended.uidvalidity) + ":" +
+                   std::to_string(stored->appended.uid) + " delivered to " +
+                   std::string(stored->mailbox) + "; queue id " + id});
       } else {
         if (failure_reply(stored.status()).code == 451) {
           log_failure("lmtp.store_failed", stored.status());
@@ -338,14 +339,22 @@ class Session {
     }
   }
 
+  struct Filed {
+    store::Appended appended;
+    std::string_view mailbox;
+  };
+
   // On a store thread: spam goes to the spam mailbox, or INBOX when the user
   // has none by that name.
-  Result<store::Appended> store_for(int64_t user_id, bool spam, const store::NewMessage& message) {
+  Result<Filed> store_for(int64_t user_id, bool spam, const store::NewMessage& message) {
     if (spam) {
       Result<store::Appended> filed = mail_.store_message(user_id, settings_.spam_mailbox, message);
-      if (filed || filed.status().code() != Code::not_found) return filed;
+      if (filed) return Filed{*filed, settings_.spam_mailbox};
+      if (filed.status().code() != Code::not_found) return filed.status();
     }
-    return mail_.store_message(user_id, mail::kInbox, message);
+    Result<store::Appended> filed = mail_.store_message(user_id, mail::kInbox, message);
+    if (!filed) return filed.status();
+    return Filed{*filed, mail::kInbox};
   }
 
   void log_failure(std::string_view event, const Status& status) {
