@@ -48,8 +48,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // reads end with Ended::shutdown.
   boost::asio::awaitable<Read> read_some(char* data, std::size_t size);
 
-  // Writes all bytes; fails with Code::io_error when the peer is gone, or
-  // when the server stops while the peer is not reading.
+  // Writes all bytes; fails with Code::io_error when the peer is gone. Not
+  // ended by stop(): a peer that never reads holds it until the Server's
+  // shutdown grace runs out.
   boost::asio::awaitable<Status> write(std::string_view bytes);
 
   // 0 = no timeout.

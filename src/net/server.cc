@@ -70,8 +70,10 @@ asio::awaitable<Status> Connection::write(std::string_view bytes) {
 
 void Connection::stop() {
   stopping_ = true;
+  // Ends a pending read (it sees end of input) but not a pending write: a
+  // reply to a delivery that has committed still goes out.
   boost::system::error_code ignored;
-  socket_.cancel(ignored);
+  socket_.shutdown(Socket::shutdown_receive, ignored);
 }
 
 void Connection::close() {
