@@ -8,7 +8,13 @@ import time
 
 import pytest
 
-from eider_harness import LISTENER_FLAGS, Server, free_port
+from eider_harness import (
+    LISTENER_FLAGS,
+    Server,
+    assert_one_line_error,
+    free_port,
+    run_server_until_exit,
+)
 from test_lmtp import Raw, delivered, split_trace
 
 
@@ -228,3 +234,23 @@ def test_sigterm_during_sessions_exits_zero(serve, cli):
         conn.close()
     # The unfinished message was never acknowledged and is not stored.
     assert cli.run("export", "--user", "bob", "--mailbox", "INBOX", "--uid", "1").returncode != 0
+
+
+def test_unknown_spam_filter_value_stops_start_up(eider_bin, data_dir, tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text('spam-filter = "maybe"\n')
+    result = run_server_until_exit(eider_bin, ["--data", data_dir, "--config", config])
+    assert "spam-filter" in assert_one_line_error(result)
+
+
+def test_lmtp_address_in_use_stops_start_up(eider_bin, data_dir, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        addr = f"127.0.0.1:{taken.getsockname()[1]}"
+        args = ["--data", data_dir, "--lmtp", addr]
+        for flag in LISTENER_FLAGS:
+            if flag != "lmtp":
+                args += [f"--{flag}", "off"]
+        result = run_server_until_exit(eider_bin, args)
+    assert addr in assert_one_line_error(result)
