@@ -298,13 +298,17 @@ class Session {
   asio::awaitable<void> deliver() {
     const int64_t now = mail::now_seconds();
     const std::string id = next_queue_id();
-    Result<store::NewMessage> message =
-        co_await executor_.run([this, now] { return mail::ingest(body_, settings_.limits, now); });
+    // Parsing is CPU work in proportion to the message: off the I/O thread,
+    // like the header scan for spam (a message may be all header).
+    bool spam = false;
+    Result<store::NewMessage> message = co_await executor_.run([this, now, &spam] {
+      spam = settings_.spam_filter && headers_say_spam(body_);
+      return mail::ingest(body_, settings_.limits, now);
+    });
     if (!message) {
       for (std::size_t i = 0; i < recipients_.size(); ++i) reply(failure_reply(message.status()));
       co_return;
     }
-    const bool spam = settings_.spam_filter && headers_say_spam(body_);
     const std::string_view eol = line_ending_of(body_);
     const std::string base_tree = std::move(message->split.tree);
     const uint64_t base_size = message->split.size;
