@@ -1,6 +1,7 @@
 """`eider serve`: ready line, clean stop on signals, one-line refusal to start."""
 
 import signal
+import socket
 import sqlite3
 
 import pytest
@@ -51,6 +52,18 @@ def test_serve_refuses_a_bad_listener_address(eider_bin, data_dir, tmp_path, add
     result = run_server_until_exit(
         eider_bin, ["--data", data_dir, *only_listener("imap", addr)], cwd=tmp_path
     )
+    assert_one_line_error(result)
+    assert b"eider ready" not in result.stdout
+
+
+def test_serve_refuses_an_lmtp_address_already_in_use(eider_bin, data_dir, tmp_path):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        addr = f"127.0.0.1:{taken.getsockname()[1]}"
+        result = run_server_until_exit(
+            eider_bin, ["--data", data_dir, *only_listener("lmtp", addr)], cwd=tmp_path
+        )
     assert_one_line_error(result)
     assert b"eider ready" not in result.stdout
 
