@@ -10,6 +10,7 @@ import selectors
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -134,6 +135,9 @@ class Server:
         self.cwd = cwd
         self.proc = None
         self.stdout = b""
+        # The log goes to a file, not a pipe: nobody reads stderr while the
+        # server runs, and a full pipe would block the server mid-test.
+        self.stderr_file = tempfile.TemporaryFile()
 
     def start(self, timeout=READY_TIMEOUT):
         """Starts the server; returns True once ready, False if it exited first."""
@@ -141,7 +145,7 @@ class Server:
             self.argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.stderr_file,
             cwd=self.cwd,
         )
         return self._wait_ready(timeout)
@@ -179,10 +183,11 @@ class Server:
         return self.proc.returncode
 
     def communicate(self):
-        """Rest of stdout and all of stderr, once the process has exited."""
-        out, err = self.proc.communicate(timeout=STOP_TIMEOUT)
+        """All of stdout and stderr, once the process has exited."""
+        out, _ = self.proc.communicate(timeout=STOP_TIMEOUT)
         self.stdout += out
-        return self.stdout, err
+        self.stderr_file.seek(0)
+        return self.stdout, self.stderr_file.read()
 
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
