@@ -204,6 +204,11 @@ struct Server::Impl {
       boost::system::error_code peer_ec;
       Endpoint remote = socket.remote_endpoint(peer_ec);
       std::string peer = peer_ec ? "unknown" : peer_address(remote);
+      if (peer != "unix") {
+        // Sessions batch their replies themselves; Nagle would only delay them.
+        boost::system::error_code ignored;
+        socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+      }
       auto connection = std::make_shared<Connection>(std::move(socket), peer);
       if (!admit(connection)) {
         asio::co_spawn(home, refuse(connection, listener.service), asio::detached);
