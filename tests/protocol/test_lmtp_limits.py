@@ -242,15 +242,3 @@ def test_unknown_spam_filter_value_stops_start_up(eider_bin, data_dir, tmp_path)
     result = run_server_until_exit(eider_bin, ["--data", data_dir, "--config", config])
     assert "spam-filter" in assert_one_line_error(result)
 
-
-def test_lmtp_address_in_use_stops_start_up(eider_bin, data_dir, tmp_path):
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        addr = f"127.0.0.1:{taken.getsockname()[1]}"
-        args = ["--data", data_dir, "--lmtp", addr]
-        for flag in LISTENER_FLAGS:
-            if flag != "lmtp":
-                args += [f"--{flag}", "off"]
-        result = run_server_until_exit(eider_bin, args)
-    assert addr in assert_one_line_error(result)
