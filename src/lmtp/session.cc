@@ -15,8 +15,10 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Bytes asked of the socket per read; also what an idle session keeps.
+// Bytes asked of the socket per read: small for commands (what an idle
+// session keeps), larger while message data streams in (fewer reads).
 constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kDataChunk = 64 * 1024;
 
 struct Recipient {
   std::string path;  // as given in RCPT TO
@@ -87,15 +89,15 @@ class Session {
 
   // Sends the pending replies, then reads more input. False when the
   // session is over (closed, timed out, shutting down), after saying why.
-  asio::awaitable<bool> fill() {
+  asio::awaitable<bool> fill(std::size_t chunk = kReadChunk) {
     if (!co_await flush()) co_return false;
     in_.erase(0, pos_);
     pos_ = 0;
-    // A large command line or chunk grew the buffer: give the memory back.
-    if (in_.empty() && in_.capacity() > 4 * kReadChunk) in_.shrink_to_fit();
+    // Message data or a long line grew the buffer: give the memory back.
+    if (chunk == kReadChunk && in_.empty() && in_.capacity() > kReadChunk) in_.shrink_to_fit();
     const std::size_t old_size = in_.size();
-    in_.resize(old_size + kReadChunk);
-    net::Read read = co_await connection_.read_some(in_.data() + old_size, kReadChunk);
+    in_.resize(old_size + chunk);
+    net::Read read = co_await connection_.read_some(in_.data() + old_size, chunk);
     in_.resize(old_size + read.size);
     switch (read.ended) {
       case net::Read::Ended::no:
@@ -246,7 +248,7 @@ class Session {
       DataDecoder::Step step = decoder.feed(unread(), body_);
       pos_ += step.consumed;
       if (step.done) break;
-      if (!co_await fill()) co_return false;
+      if (!co_await fill(kDataChunk)) co_return false;
     }
     co_await finish_message(decoder.too_large());
     co_return true;
@@ -267,7 +269,7 @@ class Session {
       pos_ += take;
       left -= take;
       if (left == 0) break;
-      if (!co_await fill()) co_return false;
+      if (!co_await fill(kDataChunk)) co_return false;
     }
     if (std::optional<Reply> refusal = data_refusal()) {
       reply(*refusal);
