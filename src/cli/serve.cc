@@ -28,7 +28,7 @@ const std::vector<std::string_view> kServeKeys = {
     "io-threads", "store-threads", "spam-filter", "spam-mailbox"};
 
 // How long SIGTERM waits for sessions to finish what they are committing.
-constexpr std::chrono::seconds kShutdownGrace{30};
+constexpr std::chrono::seconds kShutdownGrace{10};
 
 std::string host_name() {
   char name[256] = {};

@@ -129,6 +129,7 @@ class Session {
     smtputf8_ = false;
     recipients_.clear();
     chunking_ = false;
+    chunk_too_large_ = false;
     body_ = std::string();
   }
 
@@ -294,7 +295,6 @@ class Session {
       co_await deliver();
     }
     reset_transaction();
-    chunk_too_large_ = false;
   }
 
   asio::awaitable<void> deliver() {

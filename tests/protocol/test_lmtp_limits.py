@@ -91,6 +91,14 @@ def test_size_limit_at_mail_data_and_bdat(serve):
     code, text, _ = conn.reply()
     assert (code, text[:5]) == (552, b"5.3.4")
 
+    # An oversized BDAT transfer abandoned with RSET leaves nothing behind.
+    transaction(conn)
+    conn.send(b"BDAT 1200\r\n" + b"z" * 1200 + b"RSET\r\n")
+    assert [conn.code(), conn.code()] == [250, 250]
+    transaction(conn)
+    conn.send(b"BDAT 5 LAST\r\nsmall")
+    assert conn.code() == 250
+
     # The session goes on and a message within the limit is delivered.
     transaction(conn)
     conn.send(b"DATA\r\n")
