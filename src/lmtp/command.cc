@@ -89,13 +89,29 @@ std::variant<std::string_view, Reply> read_path(std::string_view text, std::stri
   return rest;
 }
 
-Parsed parse_mail(std::string_view args) {
-  if (!istarts_with(args, "FROM:")) return syntax_error("Syntax: MAIL FROM:<address>");
+// MAIL and RCPT: "FROM:" or "TO:" (the keyword), the path, then parameters.
+struct PathCommand {
   Command command;
-  command.verb = Verb::mail;
-  auto rest = read_path(args.substr(5), command.path);
+  std::vector<std::string_view> params;
+};
+
+std::variant<PathCommand, Reply> read_path_command(std::string_view args, Verb verb,
+                                                   std::string_view keyword,
+                                                   std::string_view usage) {
+  if (!istarts_with(args, keyword)) return syntax_error("Syntax: " + std::string(usage));
+  PathCommand out;
+  out.command.verb = verb;
+  auto rest = read_path(args.substr(keyword.size()), out.command.path);
   if (auto* reply = std::get_if<Reply>(&rest)) return *reply;
-  for (std::string_view param : split_words(std::get<std::string_view>(rest))) {
+  out.params = split_words(std::get<std::string_view>(rest));
+  return out;
+}
+
+Parsed parse_mail(std::string_view args) {
+  auto read = read_path_command(args, Verb::mail, "FROM:", "MAIL FROM:<address>");
+  if (auto* reply = std::get_if<Reply>(&read)) return *reply;
+  auto& [command, params] = std::get<PathCommand>(read);
+  for (std::string_view param : params) {
     std::size_t eq = param.find('=');
     std::string_view key = param.substr(0, eq);
     std::string_view value = eq == std::string_view::npos ? "" : param.substr(eq + 1);
@@ -122,13 +138,10 @@ Parsed parse_mail(std::string_view args) {
 }
 
 Parsed parse_rcpt(std::string_view args) {
-  if (!istarts_with(args, "TO:")) return syntax_error("Syntax: RCPT TO:<address>");
-  Command command;
-  command.verb = Verb::rcpt;
-  auto rest = read_path(args.substr(3), command.path);
-  if (auto* reply = std::get_if<Reply>(&rest)) return *reply;
+  auto read = read_path_command(args, Verb::rcpt, "TO:", "RCPT TO:<address>");
+  if (auto* reply = std::get_if<Reply>(&read)) return *reply;
+  auto& [command, params] = std::get<PathCommand>(read);
   if (command.path.empty()) return syntax_error("Syntax: empty recipient");
-  std::vector<std::string_view> params = split_words(std::get<std::string_view>(rest));
   if (!params.empty()) {
     std::string_view key = params.front().substr(0, params.front().find('='));
     return Reply{555, "5.5.4", "Unsupported parameter: " + std::string(key)};

@@ -57,6 +57,12 @@ class Raw:
     def code(self):
         return self.reply()[0]
 
+    def expect(self, code, status):
+        """Reads one reply and asserts its code and enhanced status code."""
+        got, text, lines = self.reply()
+        assert (got, text[: len(status)]) == (code, status), lines
+        return text
+
     def start(self, name=b"client.example"):
         assert self.code() == 220
         self.send(b"LHLO " + name + b"\r\n")
@@ -138,8 +144,7 @@ def test_multi_recipient_transaction_gets_one_reply_per_recipient(users, raw, cl
     raw.send(b"RCPT TO:<bob@example.test>\r\n")
     assert raw.code() == 250
     raw.send(b"RCPT TO:<nobody@example.test>\r\n")
-    code, text, _ = raw.reply()
-    assert (code, text[:5]) == (550, b"5.1.1")
+    raw.expect(550, b"5.1.1")
     raw.send(b"RCPT TO:<carol@example.test>\r\n")
     assert raw.code() == 250
     raw.send(b"RCPT TO:<dave@example.test>\r\n")
@@ -247,8 +252,7 @@ def test_recipient_resolution(cli, server, listener_args, rcpt):
 def test_commands_out_of_order_and_unknown(users, raw):
     raw.send(b"MAIL FROM:<a@b.example>\r\n")
     assert raw.code() == 220
-    code, text, _ = raw.reply()
-    assert (code, text[:5]) == (503, b"5.5.1")  # before LHLO
+    raw.expect(503, b"5.5.1")  # before LHLO
     for line, expected in [
         (b"EHLO client.example", (500, b"5.5.1")),
         (b"HELO client.example", (500, b"5.5.1")),
@@ -270,8 +274,7 @@ def test_commands_out_of_order_and_unknown(users, raw):
         if expected is None:
             # A refused BDAT still takes its chunk: "abc" is not a command.
             raw.send(line + b"\r\nabc")
-            code, text, _ = raw.reply()
-            assert (code, text[:5]) == (503, b"5.5.1")
+            raw.expect(503, b"5.5.1")
             continue
         raw.send(line + b"\r\n")
         code, text, _ = raw.reply()

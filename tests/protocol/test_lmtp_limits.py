@@ -60,6 +60,14 @@ def connect(address):
     return Raw(address, family)
 
 
+def started(serve, config=""):
+    """A connection to a new server with `config`, after greeting and LHLO."""
+    _, address = serve(config)
+    conn = connect(address)
+    conn.start()
+    return conn
+
+
 def transaction(conn, rcpts=(b"bob@example.test",)):
     conn.send(b"MAIL FROM:<a@example.org>\r\n")
     assert conn.code() == 250
@@ -74,8 +82,7 @@ def test_size_limit_at_mail_data_and_bdat(serve):
     lines = conn.start()
     assert b"250-SIZE 1000\r\n" in lines
     conn.send(b"MAIL FROM:<a@example.org> SIZE=1001\r\n")
-    code, text, _ = conn.reply()
-    assert (code, text[:5]) == (552, b"5.3.4")
+    conn.expect(552, b"5.3.4")
 
     # DATA: the whole message is read, then one 552 per recipient.
     transaction(conn, [b"bob@example.test", b"BOB@example.test"])
@@ -88,8 +95,7 @@ def test_size_limit_at_mail_data_and_bdat(serve):
     transaction(conn)
     conn.send(b"BDAT 600\r\n" + b"z" * 600 + b"BDAT 600 LAST\r\n" + b"z" * 600)
     assert conn.code() == 250
-    code, text, _ = conn.reply()
-    assert (code, text[:5]) == (552, b"5.3.4")
+    conn.expect(552, b"5.3.4")
 
     # An oversized BDAT transfer abandoned with RSET leaves nothing behind.
     transaction(conn)
@@ -109,13 +115,10 @@ def test_size_limit_at_mail_data_and_bdat(serve):
 
 
 def test_recipient_limit(serve):
-    _, address = serve("max-recipients = 2\n")
-    conn = connect(address)
-    conn.start()
+    conn = started(serve, "max-recipients = 2\n")
     transaction(conn, [b"bob@example.test", b"bob+a@example.test"])
     conn.send(b"RCPT TO:<bob+b@example.test>\r\n")
-    code, text, _ = conn.reply()
-    assert (code, text[:5]) == (452, b"4.5.3")
+    conn.expect(452, b"4.5.3")
     conn.send(b"DATA\r\n")
     assert conn.code() == 354
     conn.send(b"Subject: two\r\n\r\nx\r\n.\r\n")
@@ -124,22 +127,16 @@ def test_recipient_limit(serve):
 
 
 def test_line_length_limit_answers_and_goes_on(serve):
-    _, address = serve("max-line-length = 100\n")
-    conn = connect(address)
-    conn.start()
+    conn = started(serve, "max-line-length = 100\n")
     conn.send(b"NOOP " + b"x" * 5000 + b"\r\nNOOP\r\n")
-    code, text, _ = conn.reply()
-    assert (code, text[:5]) == (500, b"5.5.6")
+    conn.expect(500, b"5.5.6")
     assert conn.code() == 250
     conn.close()
 
 
 def test_idle_timeout_says_421_and_closes(serve):
-    _, address = serve("idle-timeout = 1\n")
-    conn = connect(address)
-    conn.start()
-    code, text, _ = conn.reply()
-    assert (code, text[:5]) == (421, b"4.4.2")
+    conn = started(serve, "idle-timeout = 1\n")
+    conn.expect(421, b"4.4.2")
     assert conn.reply()[0] == 0
     conn.close()
 
@@ -149,8 +146,7 @@ def test_connection_limit_says_421(serve):
     first, second = connect(address), connect(address)
     assert first.code() == 220 and second.code() == 220
     third = connect(address)
-    code, text, _ = third.reply()
-    assert (code, text[:5]) == (421, b"4.7.0")
+    third.expect(421, b"4.7.0")
     for conn in (first, second, third):
         conn.close()
 
@@ -186,9 +182,7 @@ HAM = b"X-Spam-Flag: NO\r\nX-Spam-Status: No, score=0.1\r\nSubject: ham\r\n\r\nh
 
 
 def test_spam_goes_to_junk(serve, cli):
-    _, address = serve()
-    conn = connect(address)
-    conn.start()
+    conn = started(serve)
     for message in SPAM:
         mailbox, uid = deliver(conn, message)
         assert mailbox == "Junk"
@@ -200,9 +194,7 @@ def test_spam_goes_to_junk(serve, cli):
 
 
 def test_spam_filter_off_delivers_to_inbox(serve, cli):
-    _, address = serve('spam-filter = "off"\n')
-    conn = connect(address)
-    conn.start()
+    conn = started(serve, 'spam-filter = "off"\n')
     mailbox, uid = deliver(conn, SPAM[0])
     assert mailbox == "INBOX"
     assert split_trace(cli.export("bob", uid))[1] == SPAM[0]
@@ -237,8 +229,7 @@ def test_sigterm_during_sessions_exits_zero(serve, cli):
     time.sleep(0.2)
     assert srv.stop(signal.SIGTERM) == 0
     for conn in (idle, busy):
-        code, text, _ = conn.reply()
-        assert (code, text[:5]) == (421, b"4.3.2")
+        conn.expect(421, b"4.3.2")
         conn.close()
     # The unfinished message was never acknowledged and is not stored.
     assert cli.run("export", "--user", "bob", "--mailbox", "INBOX", "--uid", "1").returncode != 0
