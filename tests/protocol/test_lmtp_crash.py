@@ -2,8 +2,8 @@
 at random moments and restarted on the same data folder, 10 rounds.
 
 A 250 means stored: every acknowledged message must be there, intact (the
-trace headers prepended, the rest byte for byte), and no message may be
-stored twice. A message whose reply was cut off by the kill may or may not be
+trace headers prepended, the rest byte for byte) under the UID its 250
+names, and no message may be stored twice. A message whose reply was cut off by the kill may or may not be
 stored; one refused with 4xx/5xx must not be.
 """
 
@@ -22,6 +22,8 @@ CLIENTS = 8
 USERS = ("crash0", "crash1", "crash2")
 KILL_AFTER = (0.3, 1.2)  # seconds of delivery before each SIGKILL
 TEST_ID = re.compile(rb"^X-Test-Id: (\S+)\r$", re.M)
+# docs/lmtp.md: 250 2.0.0 <rcpt> <uidvalidity>:<uid> delivered to <mailbox>; ...
+DELIVERED = re.compile(rb"2\.0\.0 <[^>]*> \d+:(\d+) delivered to INBOX;")
 HEADER_LINE = re.compile(rb"[!-9;-~]+:|[ \t]")
 
 MAX_UID_GAP = 64
@@ -59,7 +61,7 @@ class Client(threading.Thread):
         self.port = port
         self.rnd = rnd
         self.index = index
-        self.sent = sent  # test id -> [message, outcome], shared, one writer per id
+        self.sent = sent  # test id -> [message, outcome, user, reply], one writer per id
         self.rng = random.Random(SEED * 1000 + rnd * CLIENTS + index)
         self.error = None
 
@@ -74,13 +76,14 @@ class Client(threading.Thread):
                 test_id = b"r%dc%ds%d" % (self.rnd, self.index, seq)
                 seq += 1
                 message = make_message(self.rng, test_id)
-                entry = self.sent[test_id] = [message, UNKNOWN]
                 user = USERS[(self.index + seq) % len(USERS)]
+                entry = self.sent[test_id] = [message, UNKNOWN, user, None]
                 try:
-                    code, _ = conn.deliver(b"sender@example.test", recipient(user), message)
+                    code, text = conn.deliver(b"sender@example.test", recipient(user), message)
                 except LmtpError:
                     return
                 entry[1] = ACKED if code == 250 else REFUSED
+                entry[3] = text
         except Exception as e:  # noqa: BLE001: reported by the test
             self.error = e
         finally:
@@ -107,8 +110,8 @@ def run_round(eider_bin, data_dir, tmp_path, rnd, kill_after, sent):
 
 
 def stored_messages(cli, total):
-    """Every stored message of USERS' INBOXes, found by exporting UIDs from 1
-    up until `total` (the store's own count) are found."""
+    """(user, uid, bytes) of every message in USERS' INBOXes, found by
+    exporting UIDs from 1 up until `total` (the store's own count) are found."""
     found = []
 
     def export(user, uid):
@@ -121,12 +124,12 @@ def stored_messages(cli, total):
             # UIDs should have no gaps, but walk past a few rather than miss
             # a message behind one: a gap shows as a count mismatch anyway.
             while misses < MAX_UID_GAP and len(found) < total:
-                batch = list(pool.map(lambda u: export(user, u), range(uid, uid + 32)))
+                uids = range(uid, uid + 32)
                 uid += 32
-                for data in batch:
+                for n, data in zip(uids, pool.map(lambda u: export(user, u), uids)):
                     misses = misses + 1 if data is None else 0
                     if data is not None:
-                        found.append(data)
+                        found.append((user, n, data))
     return found
 
 
@@ -148,11 +151,11 @@ def test_acknowledged_deliveries_survive_sigkill(eider_bin, cli, data_dir, tmp_p
     sent = {}
     per_round = []
     for rnd in range(ROUNDS):
-        before = sum(1 for m, o in sent.values() if o == ACKED)
+        before = sum(1 for e in sent.values() if e[1] == ACKED)
         run_round(cli.binary, data_dir, tmp_path, rnd, rng.uniform(*KILL_AFTER), sent)
-        per_round.append(sum(1 for m, o in sent.values() if o == ACKED) - before)
+        per_round.append(sum(1 for e in sent.values() if e[1] == ACKED) - before)
 
-    outcomes = [o for _, o in sent.values()]
+    outcomes = [e[1] for e in sent.values()]
     assert all(n > 0 for n in per_round), f"a round without any 250: {per_round}"
     assert outcomes.count(UNKNOWN) > 0, "no kill caught a delivery in flight"
 
@@ -166,10 +169,10 @@ def test_acknowledged_deliveries_survive_sigkill(eider_bin, cli, data_dir, tmp_p
     assert len(stored) == total, f"stats counts {total} messages, export finds {len(stored)}"
 
     copies = {}
-    for data in stored:
+    for user, uid, data in stored:
         ids = TEST_ID.findall(data)
         assert len(ids) == 1, f"stored message without one X-Test-Id: {data[:300]!r}"
-        copies.setdefault(ids[0], []).append(data)
+        copies.setdefault(ids[0], []).append((user, uid, data))
 
     twice = [i for i, c in copies.items() if len(c) > 1]
     assert not twice, f"stored more than once: {twice[:10]}"
@@ -178,9 +181,17 @@ def test_acknowledged_deliveries_survive_sigkill(eider_bin, cli, data_dir, tmp_p
     refused_but_stored = [i for i in copies if sent[i][1] == REFUSED]
     assert not refused_but_stored, f"refused but stored: {refused_but_stored[:10]}"
 
-    lost = [i for i, (_, o) in sent.items() if o == ACKED and i not in copies]
+    lost = [i for i, e in sent.items() if e[1] == ACKED and i not in copies]
     assert not lost, f"{len(lost)} acknowledged messages missing, e.g. {lost[:10]}"
-    for test_id, (message, outcome) in sent.items():
-        if test_id in copies:
-            trace = split_trace(copies[test_id][0], message)
-            assert b"Delivered-To:" in trace, f"{test_id}: no Delivered-To in {trace!r}"
+    for test_id, (message, outcome, user, reply) in sent.items():
+        if test_id not in copies:
+            continue
+        ((stored_user, uid, data),) = copies[test_id]
+        assert stored_user == user, f"{test_id}: sent to {user}, stored for {stored_user}"
+        if outcome == ACKED:
+            # The acknowledgement names the very copy that is stored.
+            named = DELIVERED.search(reply)
+            assert named, f"{test_id}: 250 reply without the stored UID: {reply!r}"
+            assert int(named[1]) == uid, f"{test_id}: 250 names UID {named[1]}, stored as {uid}"
+        trace = split_trace(data, message)
+        assert b"Delivered-To:" in trace, f"{test_id}: no Delivered-To in {trace!r}"
