@@ -2,9 +2,9 @@
 at random moments and restarted on the same data folder, 10 rounds.
 
 A 250 means stored: every acknowledged message must be there, intact (the
-trace headers prepended, the rest byte for byte) under the UID its 250
-names, and no message may be stored twice. A message whose reply was cut off by the kill may or may not be
-stored; one refused with 4xx/5xx must not be.
+trace headers prepended, the rest byte for byte) under the UID its 250 names,
+and no message may be stored twice. A message whose reply was cut off by the
+kill may or may not be stored; one refused with 4xx/5xx must not be.
 """
 
 import hashlib
