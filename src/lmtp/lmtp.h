@@ -6,10 +6,12 @@
 // then gets its own copy of the tree headed by its own trace lines, sharing
 // the blobs. Each recipient's 250 is sent only after its append committed.
 //
-// Memory per session: the input buffer (one read chunk plus at most one
-// command line, bounded by max-line-length) while idle; during a
-// transaction also the message, at most max-message-size: bytes past it
-// are read and dropped, and the transaction ends with 552 5.3.4.
+// Memory per session: the input buffer, 16 KiB while idle (plus at most one
+// unfinished command line, bounded by max-line-length, and 64 KiB reads
+// while message data streams in); during a transaction also the message, at
+// most max-message-size: bytes past it are read and dropped, and the
+// transaction ends with 552 5.3.4 for each recipient. Pipelined replies are
+// sent before each read, so they stay in proportion to one read's commands.
 // The wire behaviour is described in docs/lmtp.md.
 #pragma once
 
