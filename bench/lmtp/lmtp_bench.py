@@ -18,7 +18,9 @@ import time
 from pathlib import Path
 
 import loadgen
-import servers
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
+import servers  # noqa: E402  (bench/harness/servers.py)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TARGET_RATIO = 2.0

@@ -1,8 +1,13 @@
-"""The two LMTP servers under test, each started fresh in its own folder.
+"""The servers of the side-by-side benchmarks (bench/lmtp, bench/pop3):
+Eider and Dovecot, each started fresh in its own folder, on loopback, with the
+same users (u0..uN-1@example.test, password USER_PASSWORD) and their default
+logging.
 
-Both are durable: Eider acknowledges after a durable SQLite commit, Dovecot
-stores maildir files with mail_fsync=always. Both run on loopback, with the
-same users (u0..uN-1@example.test) and their default logging.
+Each server speaks LMTP (so every bench fills it the same way) plus the
+protocols given to its constructor; `ports` maps each protocol to its port,
+`port` is the LMTP port. Both are durable: Eider acknowledges after a durable
+SQLite commit, Dovecot stores maildir files with mail_fsync=always (unless a
+bench that does not measure delivery asks for less).
 """
 
 import json
@@ -50,6 +55,28 @@ def wait_for_port(port, proc, timeout=READY_TIMEOUT):
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
+def tree_cpu(pid):
+    """CPU seconds (user + system) of a running process and its descendants,
+    including children they have already reaped (Dovecot's per-session
+    processes), read from /proc."""
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                text = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = text.rsplit(")", 1)[1].split()
+            # fields[1] is the ppid; [11..14] utime stime cutime cstime.
+            stats[int(entry)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += stats.get(p, (0, 0))[1]
+        todo += [c for c, (ppid, _) in stats.items() if ppid == p]
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def stop(proc):
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -64,12 +91,14 @@ def stop(proc):
 class Eider:
     name = "eider"
 
-    def __init__(self, binary, work, users):
+    def __init__(self, binary, work, users, protocols=("lmtp",)):
         self.binary = str(Path(binary).resolve())
         self.work = Path(work)
         self.template = self.work / "eider-template"
+        self.protocols = ("lmtp", *(p for p in protocols if p != "lmtp"))
         self.proc = None
         self.port = None
+        self.ports = {}
         self.data = None
         self.template.mkdir(parents=True)
         for name in user_names(users):
@@ -83,13 +112,14 @@ class Eider:
         """Starts `eider serve` on a fresh copy of the data folder."""
         self.data = self.work / f"eider-{tag}"
         shutil.copytree(self.template, self.data)
-        self.port = free_port()
-        off = []
-        for flag in ("imap", "imaps", "pop3", "pop3s", "api"):
-            off += [f"--{flag}", "off"]
+        self.ports = {p: free_port() for p in self.protocols}
+        self.port = self.ports["lmtp"]
+        listeners = []
+        for flag in ("imap", "imaps", "pop3", "pop3s", "lmtp", "api"):
+            port = self.ports.get(flag)
+            listeners += [f"--{flag}", f"127.0.0.1:{port}" if port else "off"]
         self.proc = subprocess.Popen(
-            [self.binary, "serve", "--data", str(self.data),
-             "--lmtp", f"127.0.0.1:{self.port}", *off],
+            [self.binary, "serve", "--data", str(self.data), *listeners],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=open(self.work / f"eider-{tag}.log", "wb"),
         )
@@ -117,16 +147,22 @@ class Eider:
 
 
 DOVECOT_CONF = """\
-# Written by bench/lmtp: one LMTP listener on loopback, maildir, fsync always.
+# Written by bench/harness: listeners on loopback only, maildir.
 base_dir = {dir}/run
 state_dir = {dir}/state
 log_path = {dir}/dovecot.log
 instance_name = eider-bench-{tag}
-protocols = lmtp
+protocols = {protocols}
 listen = 127.0.0.1
 ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+# Users log in as u0 (as in Eider); the passwd-file has u0@example.test.
+auth_default_realm = example.test
 mail_location = maildir:~/Maildir
-mail_fsync = always
+mail_fsync = {mail_fsync}
+# UIDL from UID and UIDVALIDITY, as Eider derives it.
+pop3_uidl_format = %08Xu%08Xv
 passdb {{
   driver = passwd-file
   args = {dir}/users
@@ -146,16 +182,34 @@ service lmtp {{
 }}
 """
 
+DOVECOT_POP3 = """\
+service pop3-login {{
+  inet_listener pop3 {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
+"""
+
 
 class Dovecot:
     name = "dovecot"
 
-    def __init__(self, work, users):
+    def __init__(self, work, users, protocols=("lmtp",), mail_fsync="always"):
         self.work = Path(work)
         self.users = users
+        self.protocols = ("lmtp", *(p for p in protocols if p != "lmtp"))
+        unknown = set(self.protocols) - {"lmtp", "pop3"}
+        if unknown:
+            raise ValueError(f"no Dovecot config for {sorted(unknown)}")
+        self.mail_fsync = mail_fsync
         self.proc = None
         self.dir = None
         self.port = None
+        self.ports = {}
 
     def start(self, tag):
         """Writes a fresh config and mail folder, runs `dovecot -F` on it."""
@@ -168,15 +222,22 @@ class Dovecot:
             for name in user_names(self.users):
                 f.write(f"{name}@example.test:{{PLAIN}}{USER_PASSWORD}:"
                         f"{DOVECOT_MAIL_UID}:{DOVECOT_MAIL_GID}::{mail}/{name}::\n")
-        self.port = free_port()
+        self.ports = {p: free_port() for p in self.protocols}
+        self.port = self.ports["lmtp"]
+        text = DOVECOT_CONF.format(dir=self.dir, tag=tag, port=self.port,
+                                   protocols=" ".join(self.protocols),
+                                   mail_fsync=self.mail_fsync)
+        if "pop3" in self.ports:
+            text += DOVECOT_POP3.format(port=self.ports["pop3"])
         conf = self.dir / "dovecot.conf"
-        conf.write_text(DOVECOT_CONF.format(dir=self.dir, tag=tag, port=self.port))
+        conf.write_text(text)
         self.proc = subprocess.Popen(
             ["dovecot", "-F", "-c", str(conf)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=open(self.dir / "stderr.log", "wb"),
         )
-        wait_for_port(self.port, self.proc)
+        for port in self.ports.values():
+            wait_for_port(port, self.proc)
         return self.port
 
     def stop(self):
