@@ -91,8 +91,9 @@ def stop(proc):
 class Eider:
     name = "eider"
 
-    def __init__(self, binary, work, users, protocols=("lmtp",)):
+    def __init__(self, binary, work, users, protocols=("lmtp",), serve_args=()):
         self.binary = str(Path(binary).resolve())
+        self.serve_args = list(serve_args)  # more `eider serve` flags
         self.work = Path(work)
         self.template = self.work / "eider-template"
         self.protocols = ("lmtp", *(p for p in protocols if p != "lmtp"))
@@ -119,7 +120,7 @@ class Eider:
             port = self.ports.get(flag)
             listeners += [f"--{flag}", f"127.0.0.1:{port}" if port else "off"]
         self.proc = subprocess.Popen(
-            [self.binary, "serve", "--data", str(self.data), *listeners],
+            [self.binary, "serve", "--data", str(self.data), *listeners, *self.serve_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=open(self.work / f"eider-{tag}.log", "wb"),
         )
@@ -141,6 +142,17 @@ class Eider:
         out = subprocess.run([self.binary, "stats", "--data", str(self.data)],
                              check=True, capture_output=True).stdout
         return json.loads(out)["message_count"]
+
+    def password_hashes(self):
+        """{user name: the argon2id hash Eider stored for it}, read from the
+        template's SQLite file, so Dovecot can be given the very same hashes
+        (and pay the same price per login)."""
+        import sqlite3
+        db = sqlite3.connect(f"file:{self.template / 'eider.db'}?mode=ro", uri=True)
+        try:
+            return dict(db.execute("SELECT name, password_hash FROM users"))
+        finally:
+            db.close()
 
     def cleanup(self):
         shutil.rmtree(self.data, ignore_errors=True)
@@ -198,8 +210,11 @@ service pop3-login {{
 class Dovecot:
     name = "dovecot"
 
-    def __init__(self, work, users, protocols=("lmtp",), mail_fsync="always"):
+    def __init__(self, work, users, protocols=("lmtp",), mail_fsync="always",
+                 password_hashes=None):
         self.work = Path(work)
+        # {user: "$argon2id$..."} to store instead of {PLAIN}USER_PASSWORD.
+        self.password_hashes = password_hashes or {}
         self.users = users
         self.protocols = ("lmtp", *(p for p in protocols if p != "lmtp"))
         unknown = set(self.protocols) - {"lmtp", "pop3"}
@@ -220,7 +235,9 @@ class Dovecot:
         os.chown(mail, DOVECOT_MAIL_UID, DOVECOT_MAIL_GID)
         with open(self.dir / "users", "w") as f:
             for name in user_names(self.users):
-                f.write(f"{name}@example.test:{{PLAIN}}{USER_PASSWORD}:"
+                hashed = self.password_hashes.get(name)
+                password = f"{{ARGON2ID}}{hashed}" if hashed else f"{{PLAIN}}{USER_PASSWORD}"
+                f.write(f"{name}@example.test:{password}:"
                         f"{DOVECOT_MAIL_UID}:{DOVECOT_MAIL_GID}::{mail}/{name}::\n")
         self.ports = {p: free_port() for p in self.protocols}
         self.port = self.ports["lmtp"]

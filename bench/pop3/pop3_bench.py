@@ -53,6 +53,8 @@ def parse_args():
                    default=Path(os.environ.get("EIDER_BENCH_DIR",
                                                REPO_ROOT / "build-bench-release" / "bench-data")),
                    help="parent of the temporary folder")
+    p.add_argument("--eider-arg", action="append", default=[], metavar="FLAG",
+                   help="one more `eider serve` argument (repeat), e.g. --eider-arg=--io-threads=1")
     p.add_argument("--json", type=Path, help="write every cell's numbers here")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     return p.parse_args()
@@ -195,13 +197,22 @@ def main():
         f"mean {total / len(corpus) / 1e3:.1f} kB, in each of {users} INBOXes")
 
     make = {
-        "eider": lambda: servers.Eider(args.eider, work, users, protocols=("pop3",)),
+        "eider": lambda: servers.Eider(args.eider, work, users, protocols=("pop3",),
+                                       serve_args=args.eider_arg),
         # Delivery is not measured here: fsync only where Dovecot's default
         # does, so filling 32 mailboxes takes seconds, not minutes.
         "dovecot": lambda: servers.Dovecot(work, users, protocols=("pop3",),
                                            mail_fsync="optimized"),
     }
-    targets = [make[n]() for n in names]
+    built = {}
+    for n in sorted(names, key=lambda n: n != "eider"):  # eider first
+        built[n] = make[n]()
+        if n == "eider" and "dovecot" in names:
+            # Both verify the same argon2id hashes (Eider's parameters) at login.
+            hashes = built[n].password_hashes()
+            make["dovecot"] = lambda h=hashes: servers.Dovecot(
+                work, users, protocols=("pop3",), mail_fsync="optimized", password_hashes=h)
+    targets = [built[n] for n in names]
     cells = []
     try:
         for server in targets:
