@@ -2,7 +2,9 @@
 // one number reader every grammar piece shares.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/status.h"
@@ -30,6 +32,22 @@ inline bool is_tag_char(char c) {
 // list-char: ATOM-CHAR / list-wildcards / resp-specials
 inline bool is_list_char(char c) {
   return is_astring_char(c) || c == '%' || c == '*';
+}
+
+inline char ascii_upper(char c) {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
+}
+
+inline std::string to_upper(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), ascii_upper);
+  return out;
+}
+
+inline bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_upper(x) == ascii_upper(y);
+         });
 }
 
 // Reads 1*DIGIT (at most 20 digits, no overflow past 2^64-1) from the front

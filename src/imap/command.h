@@ -1,0 +1,141 @@
+// The parsed IMAP command: what parse_command (imap/parser.h) returns.
+//
+// Strings are the bytes the client sent (quoted strings unescaped, literals
+// as received); mailbox names are still modified UTF-7: decode them with
+// imap/mailbox_name.h. Keywords that the protocol treats case-insensitively
+// (command names, STATUS items, LIST options, ENABLE capabilities, the
+// mechanism of AUTHENTICATE) are upper-cased; flags keep their spelling.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "imap/fetch_parser.h"
+#include "imap/search_parser.h"
+#include "imap/sequence_set.h"
+
+namespace eider::imap {
+
+// CAPABILITY NOOP LOGOUT STARTTLS CHECK CLOSE EXPUNGE IDLE NAMESPACE UNSELECT.
+struct NoArguments {};
+
+struct Login {
+  std::string user;
+  std::string password;
+};
+
+struct Authenticate {
+  std::string mechanism;
+  // SASL-IR (RFC 4959): the base64 text as sent; "=" is an empty response.
+  std::optional<std::string> initial_response;
+};
+
+// DELETE SUBSCRIBE UNSUBSCRIBE GETQUOTAROOT; GETQUOTA (the quota root).
+struct MailboxArgument {
+  std::string mailbox;
+};
+
+struct Qresync {
+  uint32_t uid_validity = 0;
+  uint64_t mod_seq = 0;
+  std::optional<SequenceSet> known_uids;
+  std::optional<SequenceSet> seq_match;  // known sequence numbers, RFC 7162 3.2.5.2
+  std::optional<SequenceSet> uid_match;
+};
+
+// SELECT and EXAMINE.
+struct Select {
+  std::string mailbox;
+  bool condstore = false;
+  std::optional<Qresync> qresync;
+};
+
+struct Create {
+  std::string mailbox;
+  std::vector<std::string> special_use;  // CREATE-SPECIAL-USE: "\Sent", as written
+};
+
+struct Rename {
+  std::string from;
+  std::string to;
+};
+
+// LIST (with LIST-EXTENDED, LIST-STATUS, SPECIAL-USE) and LSUB.
+struct List {
+  std::vector<std::string> selection;  // upper-cased: SUBSCRIBED REMOTE RECURSIVEMATCH ...
+  std::string reference;
+  std::vector<std::string> patterns;      // one unless the extended form gave a list
+  std::vector<std::string> returns;       // upper-cased: SUBSCRIBED CHILDREN SPECIAL-USE STATUS
+  std::vector<std::string> status_items;  // RETURN (STATUS (...)), upper-cased
+};
+
+struct StatusRequest {
+  std::string mailbox;
+  std::vector<std::string> items;  // upper-cased, each a known STATUS item
+};
+
+struct AppendMessage {
+  std::vector<std::string> flags;
+  std::optional<std::string> date_time;  // "dd-Mon-yyyy hh:mm:ss +zzzz", as sent
+  std::string content;                   // moved from the literal, never copied
+  bool binary = false;                   // literal8 ~{n} (RFC 3516)
+};
+
+struct Append {
+  std::string mailbox;
+  std::vector<AppendMessage> messages;  // more than one only with MULTIAPPEND
+};
+
+struct Store {
+  SequenceSet set;
+  std::optional<uint64_t> unchanged_since;
+  enum class Mode { replace, add, remove } mode = Mode::replace;
+  bool silent = false;
+  std::vector<std::string> flags;
+};
+
+// COPY and MOVE.
+struct Copy {
+  SequenceSet set;
+  std::string mailbox;
+};
+
+// UID EXPUNGE.
+struct UidExpunge {
+  SequenceSet set;
+};
+
+struct Enable {
+  std::vector<std::string> capabilities;
+};
+
+// ID (RFC 2971): NIL gives an empty list.
+struct Id {
+  std::vector<std::pair<std::string, std::optional<std::string>>> fields;
+};
+
+struct Compress {
+  std::string mechanism;  // "DEFLATE"
+};
+
+struct SetQuota {
+  std::string root;
+  std::vector<std::pair<std::string, uint64_t>> limits;  // resource upper-cased
+};
+
+using Arguments = std::variant<NoArguments, Login, Authenticate, MailboxArgument, Select, Create,
+                               Rename, List, StatusRequest, Append, Store, Copy, UidExpunge, Enable,
+                               Id, Compress, SetQuota, FetchRequest, SearchRequest>;
+
+struct Command {
+  std::string tag;
+  std::string name;  // upper-cased: "FETCH"; "UID FETCH" has name FETCH and uid = true
+  bool uid = false;
+  Arguments arguments;
+};
+
+}  // namespace eider::imap

@@ -1,0 +1,234 @@
+// Arguments of the commands that name a mailbox: SELECT/EXAMINE, CREATE,
+// RENAME, LIST/LSUB, STATUS, APPEND and the one-mailbox commands.
+#include "imap/command_parser.h"
+#include "imap/syntax.h"
+
+namespace eider::imap {
+namespace {
+
+Status bad(std::string text) {
+  return error(Code::invalid_argument, std::move(text));
+}
+
+Result<std::string> read_mailbox(Cursor& cursor) {
+  EIDER_RETURN_IF_ERROR(cursor.sp());
+  Result<std::string> mailbox = cursor.astring();
+  if (!mailbox) return bad("mailbox name expected");
+  return mailbox;
+}
+
+Result<SequenceSet> read_set(Cursor& cursor) {
+  return SequenceSet::parse(cursor.word());
+}
+
+// QRESYNC parameters (RFC 7162 3.2.5): "(" uidvalidity SP modseq
+// [SP known-uids] [SP "(" seq-match SP uid-match ")"] ")".
+Result<Qresync> read_qresync(Cursor& cursor) {
+  Qresync q;
+  EIDER_RETURN_IF_ERROR(cursor.sp());
+  EIDER_RETURN_IF_ERROR(cursor.open());
+  Result<uint64_t> validity = cursor.number();
+  if (!validity || *validity == 0 || *validity > UINT32_MAX) return bad("invalid UIDVALIDITY");
+  q.uid_validity = static_cast<uint32_t>(*validity);
+  EIDER_RETURN_IF_ERROR(cursor.sp());
+  Result<uint64_t> modseq = cursor.number();
+  if (!modseq || *modseq == 0 || *modseq > INT64_MAX) return bad("invalid mod-sequence");
+  q.mod_seq = *modseq;
+  if (cursor.eat(' ') && cursor.peek() != '(') {
+    Result<SequenceSet> known = read_set(cursor);
+    if (!known) return known.status();
+    q.known_uids = std::move(*known);
+    if (!cursor.eat(' ') && cursor.peek() != ')') return bad("invalid QRESYNC parameters");
+  }
+  if (cursor.peek() == '(') {
+    EIDER_RETURN_IF_ERROR(cursor.open());
+    Result<SequenceSet> seqs = read_set(cursor);
+    if (!seqs) return seqs.status();
+    EIDER_RETURN_IF_ERROR(cursor.sp());
+    Result<SequenceSet> uids = read_set(cursor);
+    if (!uids) return uids.status();
+    EIDER_RETURN_IF_ERROR(cursor.close());
+    q.seq_match = std::move(*seqs);
+    q.uid_match = std::move(*uids);
+  }
+  EIDER_RETURN_IF_ERROR(cursor.close());
+  return q;
+}
+
+// "(" 1*list-char / string ... ")" or a single pattern.
+Status read_patterns(Cursor& cursor, std::vector<std::string>& patterns, bool allow_list) {
+  if (allow_list && cursor.peek() == '(') {
+    return cursor.list(false, [&]() -> Status {
+      Result<std::string> p = cursor.list_mailbox();
+      if (!p) return p.status();
+      patterns.push_back(std::move(*p));
+      return Status::ok();
+    });
+  }
+  Result<std::string> p = cursor.list_mailbox();
+  if (!p) return p.status();
+  patterns.push_back(std::move(*p));
+  return Status::ok();
+}
+
+Status read_atom_list(Cursor& cursor, std::vector<std::string>& out, bool allow_empty) {
+  return cursor.list(allow_empty, [&]() -> Status {
+    Result<std::string> a = cursor.atom();
+    if (!a) return bad("option expected");
+    out.push_back(to_upper(*a));
+    return Status::ok();
+  });
+}
+
+constexpr std::string_view kStatusItems[] = {"MESSAGES", "RECENT",        "UIDNEXT", "UIDVALIDITY",
+                                             "UNSEEN",   "HIGHESTMODSEQ", "SIZE",    "DELETED"};
+
+Status read_status_items(Cursor& cursor, std::vector<std::string>& items) {
+  EIDER_RETURN_IF_ERROR(read_atom_list(cursor, items, false));
+  for (const std::string& item : items) {
+    if (std::find(std::begin(kStatusItems), std::end(kStatusItems), item) ==
+        std::end(kStatusItems)) {
+      return bad("unknown STATUS item \"" + item + "\"");
+    }
+  }
+  return Status::ok();
+}
+
+Status read_list_returns(Cursor& cursor, List& list) {
+  return cursor.list(true, [&]() -> Status {
+    Result<std::string> a = cursor.atom();
+    if (!a) return bad("RETURN option expected");
+    std::string option = to_upper(*a);
+    if (option == "STATUS") {
+      if (!list.status_items.empty()) return bad("STATUS given twice");
+      EIDER_RETURN_IF_ERROR(cursor.sp());
+      EIDER_RETURN_IF_ERROR(read_status_items(cursor, list.status_items));
+    }
+    list.returns.push_back(std::move(option));
+    return Status::ok();
+  });
+}
+
+}  // namespace
+
+Result<MailboxArgument> parse_mailbox_argument(Cursor& cursor) {
+  Result<std::string> mailbox = read_mailbox(cursor);
+  if (!mailbox) return mailbox.status();
+  return MailboxArgument{std::move(*mailbox)};
+}
+
+Result<Select> parse_select(Cursor& cursor) {
+  Select select;
+  Result<std::string> mailbox = read_mailbox(cursor);
+  if (!mailbox) return mailbox.status();
+  select.mailbox = std::move(*mailbox);
+  if (!cursor.eat(' ')) return select;
+  EIDER_RETURN_IF_ERROR(cursor.list(false, [&]() -> Status {
+    Result<std::string> name = cursor.atom();
+    std::string upper = name ? to_upper(*name) : "";
+    if (upper == "CONDSTORE" && !select.condstore) {
+      select.condstore = true;
+    } else if (upper == "QRESYNC" && !select.qresync) {
+      Result<Qresync> q = read_qresync(cursor);
+      if (!q) return q.status();
+      select.qresync = std::move(*q);
+    } else {
+      return bad("unknown or repeated SELECT parameter");
+    }
+    return Status::ok();
+  }));
+  return select;
+}
+
+Result<Create> parse_create(Cursor& cursor) {
+  Create create;
+  Result<std::string> mailbox = read_mailbox(cursor);
+  if (!mailbox) return mailbox.status();
+  create.mailbox = std::move(*mailbox);
+  if (!cursor.eat(' ')) return create;
+  EIDER_RETURN_IF_ERROR(cursor.list(false, [&]() -> Status {
+    Result<std::string> name = cursor.atom();
+    if (!name || !iequals(*name, "USE") || !create.special_use.empty()) {
+      return bad("unknown or repeated CREATE parameter");
+    }
+    EIDER_RETURN_IF_ERROR(cursor.sp());
+    Result<std::vector<std::string>> uses = parse_flag_list(cursor);
+    if (!uses) return uses.status();
+    if (uses->empty()) return bad("USE needs at least one attribute");
+    create.special_use = std::move(*uses);
+    return Status::ok();
+  }));
+  return create;
+}
+
+Result<Rename> parse_rename(Cursor& cursor) {
+  Result<std::string> from = read_mailbox(cursor);
+  if (!from) return from.status();
+  Result<std::string> to = read_mailbox(cursor);
+  if (!to) return to.status();
+  return Rename{std::move(*from), std::move(*to)};
+}
+
+Result<List> parse_list(Cursor& cursor, bool lsub) {
+  List list;
+  EIDER_RETURN_IF_ERROR(cursor.sp());
+  if (!lsub && cursor.peek() == '(') {  // LIST-EXTENDED selection options
+    EIDER_RETURN_IF_ERROR(read_atom_list(cursor, list.selection, true));
+    EIDER_RETURN_IF_ERROR(cursor.sp());
+  }
+  Result<std::string> reference = cursor.astring();
+  if (!reference) return bad("reference name expected");
+  list.reference = std::move(*reference);
+  EIDER_RETURN_IF_ERROR(cursor.sp());
+  EIDER_RETURN_IF_ERROR(read_patterns(cursor, list.patterns, !lsub));
+  if (!lsub && cursor.eat(' ')) {
+    Result<std::string> word = cursor.atom();
+    if (!word || !iequals(*word, "RETURN")) return bad("RETURN expected");
+    EIDER_RETURN_IF_ERROR(cursor.sp());
+    EIDER_RETURN_IF_ERROR(read_list_returns(cursor, list));
+  }
+  return list;
+}
+
+Result<StatusRequest> parse_status(Cursor& cursor) {
+  StatusRequest status;
+  Result<std::string> mailbox = read_mailbox(cursor);
+  if (!mailbox) return mailbox.status();
+  status.mailbox = std::move(*mailbox);
+  EIDER_RETURN_IF_ERROR(cursor.sp());
+  EIDER_RETURN_IF_ERROR(read_status_items(cursor, status.items));
+  return status;
+}
+
+Result<Append> parse_append(Cursor& cursor) {
+  Append append;
+  Result<std::string> mailbox = read_mailbox(cursor);
+  if (!mailbox) return mailbox.status();
+  append.mailbox = std::move(*mailbox);
+  // MULTIAPPEND (RFC 3502): one or more [flags] [date-time] literal groups.
+  do {
+    EIDER_RETURN_IF_ERROR(cursor.count_argument());
+    AppendMessage message;
+    EIDER_RETURN_IF_ERROR(cursor.sp());
+    if (cursor.peek() == '(') {
+      Result<std::vector<std::string>> flags = parse_flag_list(cursor);
+      if (!flags) return flags.status();
+      message.flags = std::move(*flags);
+      EIDER_RETURN_IF_ERROR(cursor.sp());
+    }
+    if (cursor.peek() == '"') {
+      Result<std::string> date = cursor.quoted();
+      if (!date) return date.status();
+      message.date_time = std::move(*date);
+      EIDER_RETURN_IF_ERROR(cursor.sp());
+    }
+    Result<Literal> literal = cursor.take_literal();
+    if (!literal) return bad("message literal expected");
+    message.content = std::move(literal->bytes);
+    message.binary = literal->binary;
+    append.messages.push_back(std::move(message));
+  } while (!cursor.at_end());
+  return append;
+}
+
+}  // namespace eider::imap
