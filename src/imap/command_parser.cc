@@ -250,7 +250,9 @@ std::variant<Command, ParseError> parse_command(RawCommand raw, const Limits& li
   Cursor cursor(raw, limits);
   Command command;
   command.tag = std::string(cursor.take_while(is_tag_char));
-  if (command.tag.empty()) return ParseError{ErrorKind::syntax, "", "missing or invalid tag"};
+  if (command.tag.empty() || (cursor.peek() != ' ' && !cursor.at_end())) {
+    return ParseError{ErrorKind::syntax, "", "missing or invalid tag"};
+  }
   if (!cursor.eat(' ')) return ParseError{ErrorKind::syntax, command.tag, "missing command"};
   Result<std::string> name = cursor.atom();
   if (!name) return ParseError{ErrorKind::syntax, command.tag, "missing command"};
