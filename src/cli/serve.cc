@@ -10,9 +10,12 @@
 #include "core/log.h"
 #include "core/shutdown.h"
 #include "lmtp/lmtp.h"
+#include "mail/auth_limiter.h"
 #include "mail/mail.h"
 #include "net/server.h"
+#include "net/tls.h"
 #include "notify/notifier.h"
+#include "pop3/pop3.h"
 #include "store/executor.h"
 
 namespace eider::cli {
@@ -22,10 +25,27 @@ struct ServeOptions {
   ConfigFlags flags;
 };
 
-const std::vector<std::string_view> kServeKeys = {
-    "notify",     "imap",          "imaps",       "pop3",        "pop3s",
-    "lmtp",       "api",           "api-token",   "tls-cert",    "tls-key",
-    "io-threads", "store-threads", "spam-filter", "spam-mailbox"};
+const std::vector<std::string_view> kServeKeys = {"notify",
+                                                  "imap",
+                                                  "imaps",
+                                                  "pop3",
+                                                  "pop3s",
+                                                  "lmtp",
+                                                  "api",
+                                                  "api-token",
+                                                  "tls-cert",
+                                                  "tls-key",
+                                                  "io-threads",
+                                                  "store-threads",
+                                                  "spam-filter",
+                                                  "spam-mailbox",
+                                                  "pop3-max-messages",
+                                                  "pop3-delete-mode",
+                                                  "pop3-retr-seen",
+                                                  "allow-plaintext-auth",
+                                                  "auth-failure-delay",
+                                                  "max-auth-failures",
+                                                  "idle-timeout"};
 
 // How long SIGTERM waits for sessions to finish what they are committing.
 constexpr std::chrono::seconds kShutdownGrace{10};
@@ -73,6 +93,17 @@ void log_ready(const core::Config& config) {
 Status run_services(const core::Config& config, store::Store& store, notify::Notifier& notifier,
                     core::ShutdownSignal& shutdown) {
   mail::Mail mail(store, notifier, config.limits);
+  // Declared before the server: its sessions use them until it is gone.
+  std::unique_ptr<net::TlsContext> tls;
+  if (!config.pop3.is_off() || !config.pop3s.is_off()) {
+    Result<std::unique_ptr<net::TlsContext>> context =
+        net::TlsContext::create(config.tls_cert, config.tls_key, config.data, host_name());
+    if (!context) return context.status();
+    tls = std::move(context).value();
+  }
+  mail::AuthLimiter limiter(
+      {.base_delay = std::chrono::milliseconds(config.limits.auth_failure_delay),
+       .max_delay = std::chrono::milliseconds(config.limits.auth_failure_delay * 8)});
   net::ServerOptions server_options;
   server_options.io_threads = config.io_threads != 0
                                   ? config.io_threads
@@ -89,6 +120,17 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
                                .spam_mailbox = config.spam_mailbox};
   EIDER_RETURN_IF_ERROR(
       server.listen(config.lmtp, lmtp::service(lmtp_settings, mail, store, executor)));
+
+  pop3::Settings pop3_settings{.limits = config.limits,
+                               .max_messages = config.pop3_max_messages,
+                               .delete_to_trash = config.pop3_delete_mode == "trash",
+                               .retr_sets_seen = config.pop3_retr_seen == "yes",
+                               .allow_plaintext_auth = config.allow_plaintext_auth == "yes",
+                               .tls = tls.get()};
+  const pop3::Services pop3_services{mail, store, executor, limiter};
+  EIDER_RETURN_IF_ERROR(server.listen(config.pop3, pop3::service(pop3_settings, pop3_services)));
+  pop3_settings.implicit_tls = true;
+  EIDER_RETURN_IF_ERROR(server.listen(config.pop3s, pop3::service(pop3_settings, pop3_services)));
   server.start();
 
   std::fputs("eider ready\n", stdout);

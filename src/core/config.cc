@@ -40,6 +40,10 @@ const Key kKeys[] = {
     {"store-threads", &Config::store_threads},
     {"spam-filter", &Config::spam_filter},
     {"spam-mailbox", &Config::spam_mailbox},
+    {"pop3-max-messages", &Config::pop3_max_messages},
+    {"pop3-delete-mode", &Config::pop3_delete_mode},
+    {"pop3-retr-seen", &Config::pop3_retr_seen},
+    {"allow-plaintext-auth", &Config::allow_plaintext_auth},
     {"max-message-size", &Limits::max_message_size},
     {"max-mime-depth", &Limits::max_mime_depth},
     {"max-mime-parts", &Limits::max_mime_parts},
@@ -50,6 +54,7 @@ const Key kKeys[] = {
     {"max-connections-per-ip", &Limits::max_connections_per_ip},
     {"max-commands-per-second", &Limits::max_commands_per_second},
     {"max-auth-failures", &Limits::max_auth_failures},
+    {"auth-failure-delay", &Limits::auth_failure_delay},
     {"max-connections", &Limits::max_connections},
     {"max-recipients", &Limits::max_recipients},
     {"idle-timeout", &Limits::idle_timeout},
@@ -214,6 +219,14 @@ Status set_config_value(Config& config, std::string_view key_name, std::string_v
     if (key_name == "spam-filter" && value != "headers" && value != "off") {
       return error(Code::invalid_argument,
                    "spam-filter: want headers or off, not " + std::string(value));
+    }
+    if (key_name == "pop3-delete-mode" && value != "expunge" && value != "trash") {
+      return error(Code::invalid_argument,
+                   "pop3-delete-mode: want expunge or trash, not " + std::string(value));
+    }
+    if ((key_name == "pop3-retr-seen" || key_name == "allow-plaintext-auth") && value != "yes" &&
+        value != "no") {
+      return error(Code::invalid_argument, name + ": want yes or no, not " + std::string(value));
     }
     config.*(*field) = std::string(value);
   } else if (auto* field = std::get_if<AddrField>(&key->field)) {

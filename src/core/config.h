@@ -60,6 +60,15 @@ struct Config {
   // "off": every delivery goes to INBOX.
   std::string spam_filter = "headers";
   std::string spam_mailbox = "Junk";
+  // POP3: the maildrop is the newest pop3_max_messages of INBOX (0 = all).
+  uint64_t pop3_max_messages = 0;
+  // What DELE does at QUIT: "expunge" or "trash" (move to Trash).
+  std::string pop3_delete_mode = "expunge";
+  // "yes": RETR adds \Seen; "no": it leaves flags alone.
+  std::string pop3_retr_seen = "yes";
+  // "yes": passwords may be sent before TLS; "no": only after STLS/STARTTLS
+  // or on an implicit TLS port.
+  std::string allow_plaintext_auth = "yes";
   Limits limits;
   LogSettings log;
 };

@@ -27,6 +27,9 @@ struct Limits {
   uint64_t max_commands_per_second = 200;
   // Failed authentications per connection before it is closed.
   uint64_t max_auth_failures = 5;
+  // Milliseconds a failed login waits before its answer; doubles with each
+  // recent failure for the same user or IP, up to 8 times this.
+  uint64_t auth_failure_delay = 1000;
   // Concurrent connections over all listeners; more are refused at once.
   uint64_t max_connections = 1000;
   // Recipients in one LMTP transaction (RFC 5321 4.5.3.1.8: at least 100).

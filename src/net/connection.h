@@ -21,6 +21,14 @@
 
 namespace eider::net {
 
+class TlsContext;
+// The TLS layer over a connection's socket (tls.cc): kept out of this
+// header so only tls.cc compiles OpenSSL's Asio stream.
+struct TlsStream;
+struct TlsStreamDeleter {
+  void operator()(TlsStream* stream) const;
+};
+
 using Socket = boost::asio::generic::stream_protocol::socket;
 
 struct Read {
@@ -53,6 +61,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // shutdown grace runs out.
   boost::asio::awaitable<Status> write(std::string_view bytes);
 
+  // Runs the TLS handshake as the server; afterwards reads and writes go
+  // through TLS. The caller discards any input it buffered before (RFC 2595
+  // 4: bytes pipelined before the handshake are not trusted). Fails with
+  // Code::io_error when the handshake fails or times out (idle timeout);
+  // the connection is then unusable. Call it once, with nothing in flight.
+  boost::asio::awaitable<Status> start_tls(const TlsContext& context);
+  bool secure() const { return tls_ != nullptr; }
+
   // 0 = no timeout.
   void set_idle_timeout(std::chrono::seconds timeout) { idle_timeout_ = timeout; }
 
@@ -66,7 +82,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close();
 
  private:
+  // Arms the idle timer for one operation; see read_some.
+  void arm_idle_timer();
+
   Socket socket_;
+  std::unique_ptr<TlsStream, TlsStreamDeleter> tls_;
   boost::asio::steady_timer timer_;
   std::string peer_;
   std::chrono::seconds idle_timeout_{0};

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "net/tls_stream.h"
 
 namespace eider::net {
 
@@ -41,6 +42,18 @@ Connection::Connection(Socket socket, std::string peer)
 
 asio::awaitable<Read> Connection::read_some(char* data, std::size_t size) {
   if (stopping_) co_return Read{0, Read::Ended::shutdown};
+  arm_idle_timer();
+  auto [ec, n] = tls_ ? co_await tls_read_some(*tls_, data, size)
+                      : co_await socket_.async_read_some(asio::buffer(data, size), kNoThrow);
+  ++read_generation_;
+  timer_.cancel();
+  if (stopping_) co_return Read{0, Read::Ended::shutdown};
+  if (timed_out_) co_return Read{0, Read::Ended::timeout};
+  if (ec || n == 0) co_return Read{0, Read::Ended::closed};
+  co_return Read{n, Read::Ended::no};
+}
+
+void Connection::arm_idle_timer() {
   const uint64_t generation = ++read_generation_;
   timed_out_ = false;
   if (idle_timeout_.count() > 0) {
@@ -52,18 +65,12 @@ asio::awaitable<Read> Connection::read_some(char* data, std::size_t size) {
       self->socket_.cancel(ignored);
     });
   }
-  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(data, size), kNoThrow);
-  ++read_generation_;
-  timer_.cancel();
-  if (stopping_) co_return Read{0, Read::Ended::shutdown};
-  if (timed_out_) co_return Read{0, Read::Ended::timeout};
-  if (ec || n == 0) co_return Read{0, Read::Ended::closed};
-  co_return Read{n, Read::Ended::no};
 }
 
 asio::awaitable<Status> Connection::write(std::string_view bytes) {
-  auto [ec, n] =
-      co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), kNoThrow);
+  auto [ec, n] = tls_ ? co_await tls_write(*tls_, bytes)
+                      : co_await asio::async_write(
+                            socket_, asio::buffer(bytes.data(), bytes.size()), kNoThrow);
   if (ec) co_return error(Code::io_error, "write to " + peer_ + ": " + ec.message());
   co_return Status::ok();
 }

@@ -1,0 +1,227 @@
+// The TRANSACTION and UPDATE states: the maildrop snapshot, STAT, LIST,
+// UIDL, RETR, TOP, DELE, RSET, and the deletions QUIT commits.
+#include <algorithm>
+
+#include "core/log.h"
+#include "mime/tree.h"
+#include "pop3/session.h"
+
+namespace eider::pop3 {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::string_view kTrash = "Trash";
+
+// A RETR answer larger than this is sent at once rather than after the
+// next read, so pipelined RETRs do not pile up in memory.
+constexpr std::size_t kFlushAt = 64 * 1024;
+
+struct Snapshot {
+  store::Mailbox mailbox;
+  std::vector<store::MessageInfo> messages;
+  std::vector<uint64_t> sizes;
+};
+
+// On a store thread. The sizes POP3 reports are those of the bytes it
+// sends, so each message is rebuilt once here (the store keeps the size of
+// the stored bytes, which differs for bare-LF messages).
+Result<Snapshot> take_snapshot(store::Store& store, int64_t user_id, uint64_t max_messages) {
+  Snapshot snapshot;
+  Result<store::Mailbox> mailbox = store.find_mailbox(user_id, mail::kInbox);
+  if (!mailbox) return mailbox.status();
+  snapshot.mailbox = std::move(mailbox).value();
+  Result<std::vector<store::MessageInfo>> messages =
+      store.list_messages(user_id, snapshot.mailbox.id);
+  if (!messages) return messages.status();
+  snapshot.messages = std::move(messages).value();
+  std::sort(snapshot.messages.begin(), snapshot.messages.end(),
+            [](const auto& a, const auto& b) { return a.uid < b.uid; });
+  if (max_messages != 0 && snapshot.messages.size() > max_messages) {
+    snapshot.messages.erase(snapshot.messages.begin(),
+                            snapshot.messages.end() - static_cast<std::ptrdiff_t>(max_messages));
+  }
+  auto read_blob = [&store](const mime::BlobKey& key) { return store.read_blob(key); };
+  for (const store::MessageInfo& info : snapshot.messages) {
+    Result<store::StoredMessage> stored =
+        store.read_message(user_id, snapshot.mailbox.id, info.uid);
+    if (!stored) {
+      // Expunged since the listing: RETR will say so.
+      snapshot.sizes.push_back(info.size);
+      continue;
+    }
+    Result<std::string> bytes = mime::rebuild(stored->tree, read_blob);
+    if (!bytes) return bytes.status();
+    snapshot.sizes.push_back(wire_size(*bytes));
+  }
+  return snapshot;
+}
+
+}  // namespace
+
+asio::awaitable<Status> Session::open_maildrop(int64_t user_id) {
+  store::Store& store = services_.store;
+  const uint64_t max_messages = settings_.max_messages;
+  Result<Snapshot> snapshot = co_await services_.executor.run(
+      [&store, user_id, max_messages] { return take_snapshot(store, user_id, max_messages); });
+  if (!snapshot) co_return snapshot.status();
+  user_id_ = user_id;
+  mailbox_id_ = snapshot->mailbox.id;
+  uidvalidity_ = snapshot->mailbox.uidvalidity;
+  messages_.clear();
+  messages_.reserve(snapshot->messages.size());
+  for (std::size_t i = 0; i < snapshot->messages.size(); ++i) {
+    messages_.push_back({snapshot->messages[i].uid, snapshot->sizes[i], false});
+  }
+  co_return Status::ok();
+}
+
+asio::awaitable<void> Session::transaction(const Command& command) {
+  switch (command.verb) {
+    case Verb::stat:
+      co_return stat();
+    case Verb::list:
+      co_return list(command, false);
+    case Verb::uidl:
+      co_return list(command, true);
+    case Verb::retr:
+    case Verb::top:
+      co_return co_await retrieve(command);
+    case Verb::dele:
+      if (Message* message = find(*command.number)) {
+        message->deleted = true;
+        ok("Message " + std::to_string(*command.number) + " deleted");
+      }
+      co_return;
+    case Verb::rset:
+      for (Message& message : messages_) message.deleted = false;
+      co_return ok("Maildrop has " + std::to_string(messages_.size()) + " messages");
+    case Verb::user:
+    case Verb::pass:
+    case Verb::auth:
+    case Verb::stls:
+      co_return err("Already logged in");
+    default:
+      co_return err("Unexpected command");
+  }
+}
+
+Session::Message* Session::find(uint32_t number) {
+  if (number == 0 || number > messages_.size()) {
+    err("No such message");
+    return nullptr;
+  }
+  Message& message = messages_[number - 1];
+  if (message.deleted) {
+    err("Message " + std::to_string(number) + " already deleted");
+    return nullptr;
+  }
+  return &message;
+}
+
+void Session::stat() {
+  uint64_t count = 0;
+  uint64_t size = 0;
+  for (const Message& message : messages_) {
+    if (message.deleted) continue;
+    ++count;
+    size += message.size;
+  }
+  ok(std::to_string(count) + " " + std::to_string(size));
+}
+
+std::string Session::uidl_of(const Message& message) const {
+  return std::to_string(uidvalidity_) + "." + std::to_string(message.uid);
+}
+
+void Session::list(const Command& command, bool uidl) {
+  auto value = [&](const Message& message) {
+    return uidl ? uidl_of(message) : std::to_string(message.size);
+  };
+  if (command.number) {
+    if (const Message* message = find(*command.number)) {
+      ok(std::to_string(*command.number) + " " + value(*message));
+    }
+    return;
+  }
+  ok(uidl ? "Unique-ID listing follows" : "Scan listing follows");
+  for (std::size_t i = 0; i < messages_.size(); ++i) {
+    if (messages_[i].deleted) continue;
+    out_ += std::to_string(i + 1) + " " + value(messages_[i]) + "\r\n";
+  }
+  out_ += ".\r\n";
+}
+
+asio::awaitable<void> Session::retrieve(const Command& command) {
+  const Message* message = find(*command.number);
+  if (message == nullptr) co_return;
+  const bool mark_seen = command.verb == Verb::retr && settings_.retr_sets_seen;
+  const uint32_t uid = message->uid;
+  store::Store& store = services_.store;
+  mail::Mail& mail = services_.mail;
+  const int64_t user_id = user_id_;
+  const int64_t mailbox_id = mailbox_id_;
+  Result<std::string> bytes = co_await services_.executor.run([&, uid, user_id, mailbox_id] {
+    Result<store::StoredMessage> stored = store.read_message(user_id, mailbox_id, uid);
+    if (!stored) return Result<std::string>(stored.status());
+    Result<std::string> rebuilt = mime::rebuild(
+        stored->tree, [&store](const mime::BlobKey& key) { return store.read_blob(key); });
+    if (rebuilt && mark_seen) {
+      // The message has been read either way: a failed flag change is logged, not fatal.
+      Result<std::vector<store::MessageInfo>> seen =
+          mail.set_flags(user_id, mailbox_id, {uid}, store::FlagMode::add, {"\\Seen"});
+      if (!seen) {
+        core::log_event(core::LogLevel::warn, "pop3.seen_failed",
+                        {{"error", seen.status().to_string()}});
+      }
+    }
+    return rebuilt;
+  });
+  if (!bytes) {
+    if (bytes.status().code() == Code::not_found) {
+      co_return err("Message " + std::to_string(*command.number) +
+                    " was deleted by another session");
+    }
+    log_failure("pop3.retr_failed", bytes.status());
+    co_return err("[SYS/TEMP] Cannot read the message now");
+  }
+  ok(command.verb == Verb::retr ? "Message follows" : "Top of message follows");
+  std::optional<uint64_t> lines;
+  if (command.verb == Verb::top) lines = command.lines;
+  out_ += encode_message(*bytes, lines);
+  if (out_.size() >= kFlushAt) co_await flush();
+}
+
+asio::awaitable<void> Session::quit() {
+  if (state_ != State::transaction) {
+    ok("Bye");
+    state_ = State::done;
+    co_return;
+  }
+  std::vector<uint32_t> uids;
+  for (const Message& message : messages_) {
+    if (message.deleted) uids.push_back(message.uid);
+  }
+  state_ = State::done;
+  if (uids.empty()) co_return ok("Bye");
+  mail::Mail& mail = services_.mail;
+  const bool to_trash = settings_.delete_to_trash;
+  const int64_t user_id = user_id_;
+  const int64_t mailbox_id = mailbox_id_;
+  Status removed = co_await services_.executor.run([&mail, &uids, to_trash, user_id, mailbox_id] {
+    if (to_trash) {
+      Result<std::vector<store::UidPair>> moved = mail.move(user_id, mailbox_id, uids, kTrash);
+      return moved ? Status::ok() : moved.status();
+    }
+    Result<std::vector<uint32_t>> expunged = mail.expunge(user_id, mailbox_id, uids);
+    return expunged ? Status::ok() : expunged.status();
+  });
+  if (!removed.is_ok()) {
+    log_failure("pop3.update_failed", removed);
+    co_return err("[SYS/TEMP] Deleted messages were not removed, try again later");
+  }
+  ok("Bye, " + std::to_string(uids.size()) + " messages deleted");
+}
+
+}  // namespace eider::pop3

@@ -1,0 +1,201 @@
+#include "pop3/protocol.h"
+
+#include <charconv>
+
+#include "mime/codec_base64.h"
+
+namespace eider::pop3 {
+namespace {
+
+struct VerbName {
+  std::string_view name;
+  Verb verb;
+};
+
+constexpr VerbName kVerbs[] = {
+    {"USER", Verb::user}, {"PASS", Verb::pass}, {"AUTH", Verb::auth}, {"CAPA", Verb::capa},
+    {"STLS", Verb::stls}, {"STAT", Verb::stat}, {"LIST", Verb::list}, {"UIDL", Verb::uidl},
+    {"RETR", Verb::retr}, {"TOP", Verb::top},   {"DELE", Verb::dele}, {"RSET", Verb::rset},
+    {"NOOP", Verb::noop}, {"QUIT", Verb::quit},
+};
+
+char upper(char c) {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+bool equals_upper(std::string_view word, std::string_view name) {
+  if (word.size() != name.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if (upper(word[i]) != name[i]) return false;
+  }
+  return true;
+}
+
+// Splits on single spaces; RFC 1939 keywords and arguments are separated by
+// one space, but clients that send several are tolerated.
+std::string_view next_word(std::string_view& rest) {
+  std::size_t start = rest.find_first_not_of(' ');
+  if (start == std::string_view::npos) {
+    rest = {};
+    return {};
+  }
+  rest.remove_prefix(start);
+  std::size_t end = rest.find(' ');
+  std::string_view word = rest.substr(0, end);
+  rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
+  return word;
+}
+
+std::optional<uint64_t> parse_number(std::string_view text, uint64_t max) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value > max) return std::nullopt;
+  return value;
+}
+
+constexpr uint64_t kMaxMessageNumber = 0x7fffffff;
+
+Parsed parse_message_number(Command command, std::string_view word) {
+  std::optional<uint64_t> number = parse_number(word, kMaxMessageNumber);
+  if (!number || *number == 0) return ParseError{"Invalid message number: " + std::string(word)};
+  command.number = static_cast<uint32_t>(*number);
+  return command;
+}
+
+}  // namespace
+
+Parsed parse_command(std::string_view line) {
+  std::string_view rest = line;
+  std::string_view keyword = next_word(rest);
+  if (keyword.empty()) return ParseError{"Empty command"};
+  Command command;
+  bool known = false;
+  for (const VerbName& verb : kVerbs) {
+    if (equals_upper(keyword, verb.name)) {
+      command.verb = verb.verb;
+      known = true;
+      break;
+    }
+  }
+  if (!known) return ParseError{"Unknown command"};
+  switch (command.verb) {
+    case Verb::user: {
+      std::string_view name = next_word(rest);
+      if (name.empty()) return ParseError{"USER needs a name"};
+      if (name.size() > kMaxUserName) return ParseError{"User name too long"};
+      if (!next_word(rest).empty()) return ParseError{"USER takes one argument"};
+      command.argument = std::string(name);
+      return command;
+    }
+    case Verb::pass: {
+      // The password is the rest of the line: it may contain spaces.
+      std::string_view password = line.substr(keyword.size());
+      if (!password.empty()) password.remove_prefix(1);
+      if (password.empty()) return ParseError{"PASS needs a password"};
+      command.argument = std::string(password);
+      return command;
+    }
+    case Verb::auth: {
+      std::string_view mechanism = next_word(rest);
+      std::string_view initial = next_word(rest);
+      if (!next_word(rest).empty()) return ParseError{"Too many arguments to AUTH"};
+      for (char c : mechanism) command.argument += upper(c);
+      if (!initial.empty()) command.initial = std::string(initial);
+      return command;
+    }
+    case Verb::list:
+    case Verb::uidl: {
+      std::string_view word = next_word(rest);
+      if (!next_word(rest).empty()) return ParseError{"Too many arguments"};
+      if (word.empty()) return command;
+      return parse_message_number(command, word);
+    }
+    case Verb::retr:
+    case Verb::dele: {
+      std::string_view word = next_word(rest);
+      if (word.empty()) return ParseError{"Message number required"};
+      if (!next_word(rest).empty()) return ParseError{"Too many arguments"};
+      return parse_message_number(command, word);
+    }
+    case Verb::top: {
+      std::string_view word = next_word(rest);
+      std::string_view lines = next_word(rest);
+      if (word.empty() || lines.empty()) return ParseError{"TOP needs a message number and lines"};
+      if (!next_word(rest).empty()) return ParseError{"Too many arguments"};
+      std::optional<uint64_t> count = parse_number(lines, UINT64_MAX);
+      if (!count) return ParseError{"Invalid line count: " + std::string(lines)};
+      command.lines = *count;
+      return parse_message_number(command, word);
+    }
+    case Verb::capa:
+    case Verb::stls:
+    case Verb::stat:
+    case Verb::rset:
+    case Verb::noop:
+    case Verb::quit:
+      if (!next_word(rest).empty()) return ParseError{"No arguments expected"};
+      return command;
+  }
+  return ParseError{"Unknown command"};
+}
+
+std::string encode_message(std::string_view message, std::optional<uint64_t> max_body_lines) {
+  std::string out;
+  out.reserve(message.size() + message.size() / 32 + 8);
+  bool in_body = false;
+  uint64_t body_lines = 0;
+  std::size_t pos = 0;
+  while (pos < message.size()) {
+    if (in_body && max_body_lines && body_lines >= *max_body_lines) break;
+    std::size_t lf = message.find('\n', pos);
+    std::size_t end = lf == std::string_view::npos ? message.size() : lf;
+    std::string_view line = message.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty() && line.front() == '.') out += '.';
+    out += line;
+    out += "\r\n";
+    if (in_body) {
+      ++body_lines;
+    } else if (line.empty()) {
+      in_body = true;
+    }
+    pos = lf == std::string_view::npos ? message.size() : lf + 1;
+  }
+  out += ".\r\n";
+  return out;
+}
+
+uint64_t wire_size(std::string_view message) {
+  uint64_t size = message.size();
+  for (std::size_t i = 0; i < message.size(); ++i) {
+    if (message[i] == '\n' && (i == 0 || message[i - 1] != '\r')) ++size;
+  }
+  return size;
+}
+
+std::optional<std::string> decode_base64(std::string_view text) {
+  for (char c : text) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/' || c == '=';
+    if (!ok) return std::nullopt;
+  }
+  return mime::base64_decode(text).bytes;
+}
+
+std::optional<SaslPlain> decode_sasl_plain(std::string_view base64) {
+  std::optional<std::string> bytes = decode_base64(base64);
+  if (!bytes) return std::nullopt;
+  std::size_t first = bytes->find('\0');
+  if (first == std::string::npos) return std::nullopt;
+  std::size_t second = bytes->find('\0', first + 1);
+  if (second == std::string::npos || bytes->find('\0', second + 1) != std::string::npos) {
+    return std::nullopt;
+  }
+  SaslPlain plain{bytes->substr(0, first), bytes->substr(first + 1, second - first - 1),
+                  bytes->substr(second + 1)};
+  if (plain.authcid.empty()) return std::nullopt;
+  return plain;
+}
+
+}  // namespace eider::pop3

@@ -1,0 +1,83 @@
+// The POP3 wire format as pure functions (RFC 1939, RFC 2449, RFC 5034):
+// bytes in, structures or an error text out, no sockets and no store.
+//
+// - parse_command reads one command line (without its line ending) into a
+//   Command, or the text of the -ERR to send. Message numbers are checked
+//   for syntax here (1..2^31-1, digits only); whether they exist is the
+//   session's business.
+// - encode_message turns stored message bytes into what RETR and TOP send:
+//   every line ending CRLF (a bare LF becomes CRLF), lines starting with "."
+//   dot-stuffed, the terminating ".\r\n" appended.
+// - wire_size is the size POP3 reports for a message: the bytes
+//   encode_message sends before dot-stuffing (RFC 1939 "exact size" as
+//   clients use it: bare LF counted as CRLF, as IMAP's RFC822.SIZE).
+// - decode_sasl_plain and decode_base64 read AUTH responses.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace eider::pop3 {
+
+enum class Verb {
+  user,
+  pass,
+  auth,
+  capa,
+  stls,
+  stat,
+  list,
+  uidl,
+  retr,
+  top,
+  dele,
+  rset,
+  noop,
+  quit
+};
+
+struct Command {
+  Verb verb = Verb::noop;
+  std::string argument;                // USER name, PASS password, AUTH mechanism
+  std::optional<std::string> initial;  // AUTH initial response ("=" is an empty one)
+  std::optional<uint32_t> number;      // LIST/UIDL/RETR/TOP/DELE message number
+  uint64_t lines = 0;                  // TOP line count
+};
+
+struct ParseError {
+  std::string text;  // for "-ERR <text>"
+};
+
+using Parsed = std::variant<Command, ParseError>;
+
+Parsed parse_command(std::string_view line);
+
+// Longest USER argument accepted; longer names cannot exist.
+inline constexpr std::size_t kMaxUserName = 255;
+
+// RETR (max_body_lines empty) or TOP n: the header, the empty line, then at
+// most `max_body_lines` body lines. Output is dot-stuffed and ends with
+// ".\r\n"; a message without a final line ending gets CRLF first.
+std::string encode_message(std::string_view message,
+                           std::optional<uint64_t> max_body_lines = std::nullopt);
+
+uint64_t wire_size(std::string_view message);
+
+struct SaslPlain {
+  std::string authzid;
+  std::string authcid;
+  std::string password;
+};
+
+// RFC 4616: authzid NUL authcid NUL password, after base64. Empty when the
+// text is not valid base64 or not three NUL-separated fields.
+std::optional<SaslPlain> decode_sasl_plain(std::string_view base64);
+
+// Strict enough for SASL: only the base64 alphabet and padding. Empty on
+// any other character.
+std::optional<std::string> decode_base64(std::string_view text);
+
+}  // namespace eider::pop3

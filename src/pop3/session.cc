@@ -1,0 +1,300 @@
+// One POP3 session: the command loop and the AUTHORIZATION state (login,
+// AUTH, STLS). The TRANSACTION and UPDATE states are in maildrop.cc.
+#include "pop3/session.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/log.h"
+#include "mail/users.h"
+
+namespace eider::pop3 {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Bytes asked of the socket per read.
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+// AUTH LOGIN's prompts, "Username:" and "Password:" in base64, as clients expect.
+constexpr std::string_view kUsernamePrompt = "VXNlcm5hbWU6";
+constexpr std::string_view kPasswordPrompt = "UGFzc3dvcmQ6";
+
+}  // namespace
+
+Session::Session(const Settings& settings, const Services& services, net::Connection& connection)
+    : settings_(settings), services_(services), connection_(connection) {}
+
+asio::awaitable<void> Session::run() {
+  connection_.set_idle_timeout(std::chrono::seconds(settings_.limits.idle_timeout));
+  if (settings_.implicit_tls) {
+    Status secured = co_await connection_.start_tls(*settings_.tls);
+    if (!secured.is_ok()) co_return;
+  }
+  ok("Eider POP3 ready");
+  while (state_ != State::done) {
+    Line line = co_await read_line();
+    if (line.kind == Line::Kind::ended) co_return;
+    if (line.kind == Line::Kind::too_long) {
+      err("Line too long");
+      continue;
+    }
+    Parsed parsed = parse_command(line.text);
+    if (auto* parse_error = std::get_if<ParseError>(&parsed)) {
+      err(parse_error->text);
+      continue;
+    }
+    co_await execute(std::get<Command>(parsed));
+  }
+  co_await flush();
+}
+
+void Session::ok(std::string_view text) {
+  out_ += "+OK ";
+  out_ += text;
+  out_ += "\r\n";
+}
+
+void Session::err(std::string_view text) {
+  out_ += "-ERR ";
+  out_ += text;
+  out_ += "\r\n";
+}
+
+asio::awaitable<bool> Session::flush() {
+  if (out_.empty()) co_return true;
+  Status written = co_await connection_.write(out_);
+  out_.clear();
+  // A large answer (RETR) must not keep its buffer while the session idles.
+  if (out_.capacity() > kReadChunk) out_.shrink_to_fit();
+  if (!written.is_ok()) state_ = State::done;
+  co_return written.is_ok();
+}
+
+asio::awaitable<bool> Session::fill() {
+  if (!co_await flush()) co_return false;
+  in_.erase(0, pos_);
+  pos_ = 0;
+  if (in_.empty() && in_.capacity() > kReadChunk) in_.shrink_to_fit();
+  const std::size_t old_size = in_.size();
+  in_.resize(old_size + kReadChunk);
+  net::Read read = co_await connection_.read_some(in_.data() + old_size, kReadChunk);
+  in_.resize(old_size + read.size);
+  switch (read.ended) {
+    case net::Read::Ended::no:
+      co_return true;
+    case net::Read::Ended::timeout:
+      err("Autologout; idle for too long");
+      break;
+    case net::Read::Ended::shutdown:
+      err("[SYS/TEMP] Server shutting down");
+      break;
+    case net::Read::Ended::closed:
+      state_ = State::done;
+      co_return false;
+  }
+  co_await flush();
+  state_ = State::done;
+  co_return false;
+}
+
+asio::awaitable<Session::Line> Session::read_line() {
+  while (true) {
+    std::string_view unread = std::string_view(in_).substr(pos_);
+    std::size_t lf = unread.find('\n');
+    if (lf != std::string_view::npos) {
+      std::string_view text = unread.substr(0, lf);
+      if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+      pos_ += lf + 1;
+      if (discarding_ || text.size() > settings_.limits.max_line_length) {
+        discarding_ = false;
+        co_return Line{Line::Kind::too_long, {}};
+      }
+      co_return Line{Line::Kind::line, std::string(text)};
+    }
+    if (unread.size() > settings_.limits.max_line_length) {
+      // Dropped as it streams in, so the buffer stays bounded.
+      discarding_ = true;
+      pos_ = in_.size();
+    }
+    if (!co_await fill()) co_return Line{Line::Kind::ended, {}};
+  }
+}
+
+asio::awaitable<void> Session::execute(const Command& command) {
+  if (command.verb == Verb::quit) co_return co_await quit();
+  if (command.verb == Verb::capa) co_return capa();
+  if (command.verb == Verb::noop && state_ == State::transaction) co_return ok("");
+  if (state_ == State::authorization) co_return co_await authorization(command);
+  co_await transaction(command);
+}
+
+void Session::capa() {
+  ok("Capability list follows");
+  out_ += "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n";
+  if (state_ == State::authorization) {
+    if (plaintext_allowed()) out_ += "USER\r\nSASL PLAIN LOGIN\r\n";
+    if (stls_available()) out_ += "STLS\r\n";
+  }
+  out_ += "IMPLEMENTATION Eider\r\n.\r\n";
+}
+
+bool Session::plaintext_allowed() const {
+  return settings_.allow_plaintext_auth || connection_.secure();
+}
+
+bool Session::stls_available() const {
+  return settings_.tls != nullptr && !connection_.secure();
+}
+
+asio::awaitable<void> Session::authorization(const Command& command) {
+  switch (command.verb) {
+    case Verb::user:
+      if (!plaintext_allowed()) co_return refuse_plaintext();
+      user_ = command.argument;
+      co_return ok("Send PASS");
+    case Verb::pass: {
+      if (!plaintext_allowed()) co_return refuse_plaintext();
+      if (user_.empty()) co_return err("Send USER first");
+      std::string user = std::exchange(user_, {});
+      co_return co_await login(user, command.argument);
+    }
+    case Verb::auth:
+      co_return co_await auth(command);
+    case Verb::stls:
+      co_return co_await stls();
+    default:
+      co_return err("Not allowed before login");
+  }
+}
+
+void Session::refuse_plaintext() {
+  err("[AUTH] Plaintext authentication disallowed on non-secure connections: use STLS");
+}
+
+asio::awaitable<void> Session::stls() {
+  if (!stls_available()) {
+    co_return err(connection_.secure() ? "Already using TLS" : "STLS not available");
+  }
+  ok("Begin TLS negotiation");
+  if (!co_await flush()) co_return;
+  // RFC 2595 4: what the client sent before the handshake is not trusted.
+  in_.clear();
+  pos_ = 0;
+  discarding_ = false;
+  user_.clear();
+  Status secured = co_await connection_.start_tls(*settings_.tls);
+  if (!secured.is_ok()) state_ = State::done;
+}
+
+asio::awaitable<void> Session::auth(const Command& command) {
+  if (command.argument.empty()) {
+    ok("Supported mechanisms follow");
+    out_ += "PLAIN\r\nLOGIN\r\n.\r\n";
+    co_return;
+  }
+  if (!plaintext_allowed()) co_return refuse_plaintext();
+  if (command.argument == "PLAIN") {
+    std::optional<std::string> response = command.initial;
+    if (!response) response = co_await challenge("");
+    if (!response) co_return;
+    if (*response == "=") response->clear();
+    std::optional<SaslPlain> plain = decode_sasl_plain(*response);
+    if (!plain) co_return co_await fail_login("", "Invalid PLAIN response");
+    if (!plain->authzid.empty() && plain->authzid != plain->authcid) {
+      co_return co_await fail_login(plain->authcid, "[AUTH] Cannot log in as another user");
+    }
+    co_return co_await login(plain->authcid, plain->password);
+  }
+  if (command.argument == "LOGIN") {
+    std::optional<std::string> name = command.initial;
+    if (!name) name = co_await challenge(kUsernamePrompt);
+    if (!name) co_return;
+    std::optional<std::string> password = co_await challenge(kPasswordPrompt);
+    if (!password) co_return;
+    std::optional<std::string> user = decode_base64(*name == "=" ? "" : *name);
+    std::optional<std::string> secret = decode_base64(*password);
+    if (!user || !secret || user->empty())
+      co_return co_await fail_login("", "Invalid LOGIN response");
+    co_return co_await login(*user, *secret);
+  }
+  err("Unsupported authentication mechanism");
+}
+
+asio::awaitable<std::optional<std::string>> Session::challenge(std::string_view text) {
+  out_ += "+ ";
+  out_ += text;
+  out_ += "\r\n";
+  Line line = co_await read_line();
+  if (line.kind == Line::Kind::ended) co_return std::nullopt;
+  if (line.kind == Line::Kind::too_long) {
+    err("Line too long");
+    co_return std::nullopt;
+  }
+  if (line.text == "*") {
+    err("Authentication cancelled");
+    co_return std::nullopt;
+  }
+  co_return line.text;
+}
+
+asio::awaitable<void> Session::login(const std::string& name, const std::string& password) {
+  store::Store& store = services_.store;
+  Result<store::User> user = co_await services_.executor.run(
+      [&store, &name, &password] { return mail::authenticate(store, name, password); });
+  if (!user) {
+    if (user.status().code() == Code::auth_failed) {
+      co_return co_await fail_login(name, "[AUTH] Authentication failed");
+    }
+    log_failure("pop3.login_failed", user.status());
+    co_return err("[SYS/TEMP] Cannot log in now, try again later");
+  }
+  services_.limiter.record_success(name);
+  Status opened = co_await open_maildrop(user->id);
+  if (!opened.is_ok()) {
+    log_failure("pop3.maildrop_failed", opened);
+    co_return err("[SYS/TEMP] Cannot open the maildrop, try again later");
+  }
+  state_ = State::transaction;
+  ok("Logged in, " + std::to_string(messages_.size()) + " messages");
+}
+
+asio::awaitable<void> Session::fail_login(const std::string& name, std::string_view text) {
+  std::chrono::milliseconds delay = services_.limiter.record_failure(name, connection_.peer());
+  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  err(text);
+  if (++auth_failures_ >= settings_.limits.max_auth_failures) {
+    err("[AUTH] Too many authentication failures, closing connection");
+    state_ = State::done;
+  }
+}
+
+void Session::log_failure(std::string_view event, const Status& status) {
+  core::log_event(core::LogLevel::error, event,
+                  {{"peer", connection_.peer()}, {"error", status.to_string()}});
+}
+
+asio::awaitable<void> run_session(std::shared_ptr<const Settings> settings, Services services,
+                                  net::Connection& connection) {
+  Session session(*settings, services, connection);
+  co_await session.run();
+}
+
+net::Service service(const Settings& settings, const Services& services) {
+  auto shared = std::make_shared<const Settings>(settings);
+  net::Service result;
+  result.name = settings.implicit_tls ? "pop3s" : "pop3";
+  // Sent before any TLS handshake: a POP3S client sees a failed handshake.
+  result.refusal = "-ERR [SYS/TEMP] Too many connections\r\n";
+  // Not a coroutine itself: run_session's frame owns copies of what it uses.
+  result.handler = [shared, services](net::Connection& connection) {
+    return run_session(shared, services, connection);
+  };
+  return result;
+}
+
+}  // namespace eider::pop3

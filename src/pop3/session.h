@@ -1,0 +1,93 @@
+// A POP3 session's state, private to src/pop3: session.cc runs the command
+// loop and AUTHORIZATION, maildrop.cc the TRANSACTION and UPDATE states.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pop3/pop3.h"
+#include "pop3/protocol.h"
+
+namespace eider::pop3 {
+
+class Session {
+ public:
+  Session(const Settings& settings, const Services& services, net::Connection& connection);
+
+  boost::asio::awaitable<void> run();
+
+ private:
+  enum class State { authorization, transaction, done };
+
+  struct Line {
+    enum class Kind { line, too_long, ended };
+    Kind kind = Kind::line;
+    std::string text;  // without the line ending
+  };
+
+  // One message of the maildrop, fixed at login.
+  struct Message {
+    uint32_t uid = 0;
+    uint64_t size = 0;  // as sent: wire_size()
+    bool deleted = false;
+  };
+
+  void ok(std::string_view text);
+  void err(std::string_view text);
+  // Sends the pending replies. False (and the session done) when the peer is gone.
+  boost::asio::awaitable<bool> flush();
+  // Flushes, then reads more input. False when the session is over.
+  boost::asio::awaitable<bool> fill();
+  boost::asio::awaitable<Line> read_line();
+
+  boost::asio::awaitable<void> execute(const Command& command);
+  void capa();
+  bool plaintext_allowed() const;
+  bool stls_available() const;
+
+  // AUTHORIZATION (session.cc).
+  boost::asio::awaitable<void> authorization(const Command& command);
+  void refuse_plaintext();
+  boost::asio::awaitable<void> stls();
+  boost::asio::awaitable<void> auth(const Command& command);
+  // Sends "+ text" and reads the client's answer; empty when cancelled or over.
+  boost::asio::awaitable<std::optional<std::string>> challenge(std::string_view text);
+  boost::asio::awaitable<void> login(const std::string& name, const std::string& password);
+  boost::asio::awaitable<void> fail_login(const std::string& name, std::string_view text);
+  void log_failure(std::string_view event, const Status& status);
+
+  // TRANSACTION and UPDATE (maildrop.cc).
+  boost::asio::awaitable<Status> open_maildrop(int64_t user_id);
+  boost::asio::awaitable<void> transaction(const Command& command);
+  // The message numbered `number`, or null after an -ERR.
+  Message* find(uint32_t number);
+  void stat();
+  void list(const Command& command, bool uidl);
+  std::string uidl_of(const Message& message) const;
+  boost::asio::awaitable<void> retrieve(const Command& command);
+  boost::asio::awaitable<void> quit();
+
+  const Settings& settings_;
+  Services services_;
+  net::Connection& connection_;
+
+  std::string in_;  // input; in_[pos_..] is not consumed yet
+  std::size_t pos_ = 0;
+  bool discarding_ = false;  // inside a line longer than max-line-length
+  std::string out_;          // replies not sent yet (PIPELINING: sent before each read)
+
+  State state_ = State::authorization;
+  std::string user_;  // from USER, until PASS
+  uint64_t auth_failures_ = 0;
+
+  int64_t user_id_ = 0;
+  int64_t mailbox_id_ = 0;
+  uint32_t uidvalidity_ = 0;
+  std::vector<Message> messages_;
+};
+
+}  // namespace eider::pop3
