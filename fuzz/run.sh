@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang in build-fuzz/ and runs each for
 # its share of $1 seconds (default 60): mime_parse_fuzz seeded from
-# tests/corpus, lmtp_parse_fuzz from a few LMTP sessions written here.
+# tests/corpus, lmtp_parse_fuzz and imap_parse_fuzz from a few sessions
+# written here.
 # Exits non-zero when a fuzzer finds a crash; the input is left in
 # build-fuzz/fuzz-artifacts/.
 set -euo pipefail
@@ -9,7 +10,7 @@ set -euo pipefail
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-fuzz"
-targets=(mime_parse_fuzz lmtp_parse_fuzz)
+targets=(mime_parse_fuzz lmtp_parse_fuzz imap_parse_fuzz)
 share=$((seconds / ${#targets[@]}))
 ((share > 0)) || share=1
 
@@ -34,3 +35,14 @@ printf 'LHLO mx\r\nMAIL FROM:<a@b.example> SIZE=10 BODY=8BITMIME SMTPUTF8\r\nRCP
 printf 'Subject: x\r\n\r\n..a\r\n.\nb\r.\r\n.x\r\n.\r\nQUIT\r\n' >"$corpus/seed-data"
 printf 'BDAT 5 LAST\r\nabcdeRSET\r\nMAIL FROM:<@r,@s:a@b> BODY=BINARYMIME\r\n' >"$corpus/seed-bdat"
 "$build/fuzz/lmtp_parse_fuzz" "$corpus" -max_len=65536 "${common[@]}"
+
+corpus="$build/fuzz-corpus/imap_parse"
+mkdir -p "$corpus"
+# The first 8 bytes of an input choose the chunk sizes it is fed in.
+printf '\x00\x01\x02\x07a LOGIN {5}\r\nalice {3+}\r\npwd\r\nb SELECT INBOX (CONDSTORE)\r\n' \
+  >"$corpus/seed-login"
+printf '\x03\x00\x05\x01\x0d\x02\x00\x00c APPEND Drafts (\\Draft) "1-Feb-2020 10:00:00 +0000" ~{4+}\r\n\0\1\2\3 {2}\r\nhi\r\n' \
+  >"$corpus/seed-append"
+printf '\x00\x00\x00\x00\x00\x00\x00\x00d UID FETCH 1:*,7 (FLAGS BODY.PEEK[1.HEADER.FIELDS (From)]<0.9> BINARY[2]) (CHANGEDSINCE 5 VANISHED)\r\ne SEARCH RETURN (MIN) CHARSET UTF-8 OR (FROM x NOT SEEN) SINCE 1-Feb-1994 UID 1:4294967295\r\nf LIST (SUBSCRIBED) "" ("&AOQ-" %%) RETURN (STATUS (MESSAGES))\r\ng STORE 1 (UNCHANGEDSINCE 9) +FLAGS.SILENT (\\Seen)\r\n' \
+  >"$corpus/seed-commands"
+"$build/fuzz/imap_parse_fuzz" "$corpus" -max_len=65536 "${common[@]}"
