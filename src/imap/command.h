@@ -80,9 +80,10 @@ struct StatusRequest {
 
 struct AppendMessage {
   std::vector<std::string> flags;
-  std::optional<std::string> date_time;  // "dd-Mon-yyyy hh:mm:ss +zzzz", as sent
-  std::string content;                   // moved from the literal, never copied
-  bool binary = false;                   // literal8 ~{n} (RFC 3516)
+  // "dd-Mon-yyyy hh:mm:ss +zzzz" as sent (day may be " d"), checked valid.
+  std::optional<std::string> date_time;
+  std::string content;  // moved from the literal, never copied
+  bool binary = false;  // literal8 ~{n} (RFC 3516)
 };
 
 struct Append {

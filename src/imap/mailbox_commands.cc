@@ -83,6 +83,26 @@ Status read_atom_list(Cursor& cursor, std::vector<std::string>& out, bool allow_
 constexpr std::string_view kStatusItems[] = {"MESSAGES", "RECENT",        "UIDNEXT", "UIDVALIDITY",
                                              "UNSEEN",   "HIGHESTMODSEQ", "SIZE",    "DELETED"};
 
+// date-time (RFC 3501 9): DQUOTE date-day-fixed "-" date-month "-" date-year
+// SP time SP zone DQUOTE, where date-day-fixed is (SP DIGIT) / 2DIGIT.
+bool is_date_time(std::string_view s) {
+  if (s.size() != 26 || s[11] != ' ' || s[20] != ' ') return false;
+  std::string_view day = s.substr(0, 2);
+  if (day[0] == ' ') day.remove_prefix(1);
+  if (!parse_date(std::string(day) + std::string(s.substr(2, 9)))) return false;
+  auto digits = [&](std::size_t at, std::size_t n, int max) {
+    int v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v <= max;
+  };
+  return digits(12, 2, 23) && s[14] == ':' && digits(15, 2, 59) && s[17] == ':' &&
+         digits(18, 2, 60) && (s[21] == '+' || s[21] == '-') && digits(22, 2, 99) &&
+         digits(24, 2, 59);
+}
+
 Status read_status_items(Cursor& cursor, std::vector<std::string>& items) {
   EIDER_RETURN_IF_ERROR(read_atom_list(cursor, items, false));
   for (const std::string& item : items) {
@@ -219,6 +239,7 @@ Result<Append> parse_append(Cursor& cursor) {
     if (cursor.peek() == '"') {
       Result<std::string> date = cursor.quoted();
       if (!date) return date.status();
+      if (!is_date_time(*date)) return bad("invalid date-time \"" + *date + "\"");
       message.date_time = std::move(*date);
       EIDER_RETURN_IF_ERROR(cursor.sp());
     }

@@ -130,6 +130,9 @@ TEST(CommandParser, ReadsAppend) {
   EXPECT_EQ(append.messages[0].content, "abc");
   EXPECT_TRUE(append.messages[1].flags.empty());
   EXPECT_EQ(append.messages[1].content, "de");
+  EXPECT_EQ(
+      args<Append>("a APPEND x \"29-Feb-2024 23:59:60 -1200\" {1+}\r\nx").messages[0].date_time,
+      "29-Feb-2024 23:59:60 -1200");
 }
 
 struct BadCase {
@@ -217,6 +220,10 @@ TEST(CommandParser, BadInputCatalogue) {
       {"a APPEND INBOX (\\Seen)", E::syntax, "a"},
       {"a APPEND INBOX (\\Seen) \"date\"", E::syntax, "a"},
       {"a APPEND INBOX \"x\" \"y\"", E::syntax, "a"},
+      {"a APPEND INBOX \"31-Feb-2020 10:00:00 +0000\" {1+}\r\nx", E::syntax, "a"},
+      {"a APPEND INBOX \"01-Feb-2020 24:00:00 +0000\" {1+}\r\nx", E::syntax, "a"},
+      {"a APPEND INBOX \"1-Feb-2020 10:00:00 +0000\" {1+}\r\nx", E::syntax, "a"},
+      {"a APPEND INBOX \"01-Feb-2020 10:00:00 0000\" {1+}\r\nx", E::syntax, "a"},
       {"a STORE", E::syntax, "a"},
       {"a STORE 1", E::syntax, "a"},
       {"a STORE 1 FLAGS", E::syntax, "a"},
