@@ -17,7 +17,8 @@ bool is_name_char(char c) {
 }
 
 // section-part: nz-number *("." nz-number); stops before ".TEXT" etc.
-Status read_part(Cursor& cursor, std::vector<uint32_t>& part) {
+Result<std::vector<uint32_t>> read_part(Cursor& cursor) {
+  std::vector<uint32_t> part;
   while (cursor.peek() >= '0' && cursor.peek() <= '9') {
     Result<uint64_t> n = cursor.number();
     if (!n || *n == 0 || *n > UINT32_MAX) return bad("invalid section part number");
@@ -27,26 +28,31 @@ Status read_part(Cursor& cursor, std::vector<uint32_t>& part) {
     char next = cursor.peek();
     if (next < '0' || next > '9') {
       if (next == '\0' || !is_name_char(next)) return bad("invalid section");
-      return Status::ok();  // the "." before a section-text
+      return part;  // the "." before a section-text
     }
   }
-  return Status::ok();
+  return part;
 }
 
-Status read_header_list(Cursor& cursor, std::vector<std::string>& fields) {
+Result<std::vector<std::string>> read_header_list(Cursor& cursor) {
+  std::vector<std::string> fields;
   EIDER_RETURN_IF_ERROR(cursor.sp());
-  return cursor.list(false, [&]() -> Status {
+  EIDER_RETURN_IF_ERROR(cursor.list(false, [&]() -> Status {
     Result<std::string> name = cursor.astring();
     if (!name || name->empty()) return bad("header field name expected");
     fields.push_back(std::move(*name));
     return Status::ok();
-  });
+  }));
+  return fields;
 }
 
 // "[" section-spec "]" for BODY; "[" section-part "]" for BINARY.
-Status read_section(Cursor& cursor, bool binary, Section& section) {
+Result<Section> read_section(Cursor& cursor, bool binary) {
+  Section section;
   EIDER_RETURN_IF_ERROR(cursor.expect('['));
-  EIDER_RETURN_IF_ERROR(read_part(cursor, section.part));
+  Result<std::vector<uint32_t>> part = read_part(cursor);
+  if (!part) return part.status();
+  section.part = std::move(*part);
   if (!binary && cursor.peek() != ']') {
     std::string name = to_upper(cursor.take_while(is_name_char));
     if (name == "HEADER") {
@@ -58,13 +64,15 @@ Status read_section(Cursor& cursor, bool binary, Section& section) {
     } else if (name == "HEADER.FIELDS" || name == "HEADER.FIELDS.NOT") {
       section.text =
           name == "HEADER.FIELDS" ? Section::Text::header_fields : Section::Text::header_fields_not;
-      EIDER_RETURN_IF_ERROR(read_header_list(cursor, section.fields));
+      Result<std::vector<std::string>> fields = read_header_list(cursor);
+      if (!fields) return fields.status();
+      section.fields = std::move(*fields);
     } else {
       return bad("invalid section \"" + name + "\"");
     }
   }
   if (!cursor.eat(']')) return bad("invalid section: ']' expected");
-  return Status::ok();
+  return section;
 }
 
 Result<std::optional<Partial>> read_partial(Cursor& cursor) {
@@ -103,18 +111,12 @@ constexpr Simple kSimple[] = {
 };
 
 // The rest of the attribute whose name was read (section, partial).
-Status finish_attribute(Cursor& cursor, std::string name, std::vector<FetchAttribute>& out) {
+Result<FetchAttribute> finish_attribute(Cursor& cursor, const std::string& name) {
   for (const Simple& s : kSimple) {
-    if (name == s.name) {
-      out.push_back(simple_attribute(s.item));
-      return Status::ok();
-    }
+    if (name == s.name) return simple_attribute(s.item);
   }
+  if (name == "BODY" && cursor.peek() != '[') return simple_attribute(FetchItem::body);
   FetchAttribute att;
-  if (name == "BODY" && cursor.peek() != '[') {
-    out.push_back(simple_attribute(FetchItem::body));
-    return Status::ok();
-  }
   if (name == "BODY" || name == "BODY.PEEK") {
     att.item = FetchItem::body_section;
   } else if (name == "BINARY" || name == "BINARY.PEEK") {
@@ -125,30 +127,28 @@ Status finish_attribute(Cursor& cursor, std::string name, std::vector<FetchAttri
     return bad("unknown FETCH attribute \"" + name + "\"");
   }
   att.peek = name.ends_with(".PEEK");
-  EIDER_RETURN_IF_ERROR(read_section(cursor, att.item != FetchItem::body_section, att.section));
+  Result<Section> section = read_section(cursor, att.item != FetchItem::body_section);
+  if (!section) return section.status();
+  att.section = std::move(*section);
   if (att.item != FetchItem::binary_size) {
     Result<std::optional<Partial>> partial = read_partial(cursor);
     if (!partial) return partial.status();
     att.partial = *partial;
   }
-  out.push_back(std::move(att));
-  return Status::ok();
+  return att;
 }
 
-Status read_attribute(Cursor& cursor, std::vector<FetchAttribute>& out) {
-  return finish_attribute(cursor, to_upper(cursor.take_while(is_name_char)), out);
-}
-
-// ALL, FAST, FULL (RFC 3501 6.4.5); false when `name` is no macro.
-bool expand_macro(std::string_view name, std::vector<FetchAttribute>& out) {
+// ALL, FAST, FULL (RFC 3501 6.4.5); empty when `name` is no macro.
+std::vector<FetchAttribute> expand_macro(std::string_view name) {
   std::vector<FetchItem> items;
   if (iequals(name, "ALL") || iequals(name, "FAST") || iequals(name, "FULL")) {
     items = {FetchItem::flags, FetchItem::internal_date, FetchItem::rfc822_size};
     if (!iequals(name, "FAST")) items.push_back(FetchItem::envelope);
     if (iequals(name, "FULL")) items.push_back(FetchItem::body);
   }
+  std::vector<FetchAttribute> out;
   for (FetchItem item : items) out.push_back(simple_attribute(item));
-  return !items.empty();
+  return out;
 }
 
 Status read_modifiers(Cursor& cursor, FetchRequest& request) {
@@ -179,12 +179,20 @@ Result<FetchRequest> parse_fetch(Cursor& cursor) {
   request.set = std::move(*set);
   EIDER_RETURN_IF_ERROR(cursor.sp());
   if (cursor.peek() == '(') {
-    EIDER_RETURN_IF_ERROR(
-        cursor.list(false, [&] { return read_attribute(cursor, request.attributes); }));
+    EIDER_RETURN_IF_ERROR(cursor.list(false, [&]() -> Status {
+      Result<FetchAttribute> att =
+          finish_attribute(cursor, to_upper(cursor.take_while(is_name_char)));
+      if (!att) return att.status();
+      request.attributes.push_back(std::move(*att));
+      return Status::ok();
+    }));
   } else {
     std::string name = to_upper(cursor.take_while(is_name_char));
-    if (!expand_macro(name, request.attributes)) {
-      EIDER_RETURN_IF_ERROR(finish_attribute(cursor, std::move(name), request.attributes));
+    request.attributes = expand_macro(name);
+    if (request.attributes.empty()) {
+      Result<FetchAttribute> att = finish_attribute(cursor, name);
+      if (!att) return att.status();
+      request.attributes.push_back(std::move(*att));
     }
   }
   if (cursor.peek() == ' ') EIDER_RETURN_IF_ERROR(read_modifiers(cursor, request));

@@ -1,6 +1,8 @@
 // SEARCH: RETURN options, CHARSET and the key tree.
 #include "imap/search_parser.h"
 
+#include <span>
+
 #include "imap/cursor.h"
 #include "imap/syntax.h"
 
