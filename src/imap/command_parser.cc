@@ -9,10 +9,6 @@
 namespace eider::imap {
 namespace {
 
-Status bad(std::string text) {
-  return error(Code::invalid_argument, std::move(text));
-}
-
 Result<NoArguments> no_arguments(Cursor&) {
   return NoArguments{};
 }

@@ -7,10 +7,6 @@
 namespace eider::imap {
 namespace {
 
-Status bad(std::string text) {
-  return error(Code::invalid_argument, std::move(text));
-}
-
 bool is_name_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '-';

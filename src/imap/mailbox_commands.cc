@@ -6,10 +6,6 @@
 namespace eider::imap {
 namespace {
 
-Status bad(std::string text) {
-  return error(Code::invalid_argument, std::move(text));
-}
-
 Result<std::string> read_mailbox(Cursor& cursor) {
   EIDER_RETURN_IF_ERROR(cursor.sp());
   Result<std::string> mailbox = cursor.astring();

@@ -3,15 +3,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "imap/syntax.h"
+
 namespace eider::imap {
 namespace {
 
 constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-Status bad(std::string text) {
-  return error(Code::invalid_argument, std::move(text));
-}
 
 bool printable(uint32_t cp) {
   return cp >= 0x20 && cp <= 0x7e;

@@ -11,10 +11,6 @@ namespace {
 
 using Kind = SearchKey::Kind;
 
-Status bad(std::string text) {
-  return error(Code::invalid_argument, std::move(text));
-}
-
 struct Name {
   std::string_view name;
   Kind kind;

@@ -34,6 +34,11 @@ inline bool is_list_char(char c) {
   return is_astring_char(c) || c == '%' || c == '*';
 }
 
+// The failure of every grammar reader: becomes a BAD with this text.
+inline Status bad(std::string text) {
+  return error(Code::invalid_argument, std::move(text));
+}
+
 inline char ascii_upper(char c) {
   return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
 }
