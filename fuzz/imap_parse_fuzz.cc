@@ -80,7 +80,7 @@ std::vector<std::string> run(std::string_view input, std::string_view chunk_size
         break;
       case CommandReader::Step::Kind::command:
         check(command_bytes(*step.command) <=
-              limits.max_line_length + limits.max_literals * limits.max_message_size);
+              limits.max_line_length + limits.max_message_size);
         events.push_back("C" + step.command->tag + " " + step.command->name);
         break;
       case CommandReader::Step::Kind::error:

@@ -42,10 +42,12 @@ namespace eider::imap {
 struct Limits {
   std::size_t max_line_length = 64 * 1024;
   uint64_t max_literal_size = 1024 * 1024;
-  uint64_t max_message_size = 64ull * 1024 * 1024;  // APPEND literals
-  std::size_t max_literals = 64;                    // per command (MULTIAPPEND messages, LOGIN ...)
-  std::size_t max_depth = 32;                       // nested parentheses and search keys
-  std::size_t max_arguments = 4096;                 // list elements, search keys, fetch items
+  // Each APPEND literal, and all literals of one command together (so a
+  // MULTIAPPEND holds at most this much).
+  uint64_t max_message_size = 64ull * 1024 * 1024;
+  std::size_t max_literals = 64;     // per command (MULTIAPPEND messages, LOGIN ...)
+  std::size_t max_depth = 32;        // nested parentheses and search keys
+  std::size_t max_arguments = 4096;  // list elements, search keys, fetch items
 };
 
 enum class ErrorKind {
@@ -113,7 +115,8 @@ class CommandReader {
   Limits limits_;
   State state_ = State::line;
   RawCommand raw_;
-  std::size_t text_size_ = 0;  // bytes of raw_.text so far
+  std::size_t text_size_ = 0;   // bytes of raw_.text so far
+  uint64_t literal_total_ = 0;  // bytes of raw_.literals, announced
   uint64_t literal_left_ = 0;
   // While discarding: the tail of the line, to spot a trailing {n+}.
   std::string tail_;

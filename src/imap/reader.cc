@@ -57,6 +57,7 @@ void CommandReader::reset() {
   raw_ = RawCommand{};
   raw_.text.emplace_back();
   text_size_ = 0;
+  literal_total_ = 0;
   literal_left_ = 0;
   tail_.clear();
   state_ = State::line;
@@ -126,6 +127,10 @@ CommandReader::Step CommandReader::finish_line(std::size_t consumed) {
     refusal = ParseError{ErrorKind::literal_too_large, current_tag(),
                          "literal of " + std::to_string(marker->size) +
                              " bytes is larger than the limit of " + std::to_string(limit)};
+  } else if (marker->size > limits_.max_message_size - literal_total_) {
+    refusal = ParseError{ErrorKind::literal_too_large, current_tag(),
+                         "the literals of one command may hold at most " +
+                             std::to_string(limits_.max_message_size) + " bytes together"};
   }
   Step step;
   step.consumed = consumed;
@@ -145,6 +150,7 @@ CommandReader::Step CommandReader::finish_line(std::size_t consumed) {
   }
   raw_.literals.push_back(Literal{std::string(), marker->binary});
   raw_.literals.back().bytes.reserve(marker->size);
+  literal_total_ += marker->size;
   raw_.text.emplace_back();
   literal_left_ = marker->size;
   if (marker->sync) {

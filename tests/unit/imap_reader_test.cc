@@ -135,6 +135,16 @@ TEST(CommandReader, OversizedLiterals) {
   EXPECT_TRUE(std::holds_alternative<Command>(append[0]));
 }
 
+TEST(CommandReader, LiteralsOfOneCommandAreBoundedTogether) {
+  Limits limits;
+  limits.max_message_size = 10;
+  std::vector<Event> events =
+      feed_all("a APPEND x {6+}\r\n123456 {5+}\r\n12345\r\nb NOOP\r\n", 0, limits);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(std::get<ParseError>(events[0]).kind, ErrorKind::literal_too_large);
+  EXPECT_EQ(command_at(events, 1).tag, "b");
+}
+
 TEST(CommandReader, LiteralCountIsBounded) {
   Limits limits;
   limits.max_literals = 2;
