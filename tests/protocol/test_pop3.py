@@ -404,7 +404,10 @@ def test_stls_and_pipelined_plaintext_is_discarded(mailbox, pop_port):
     tls.close()
 
 
-def test_pop3s(mailbox, listener_args):
+def test_pop3s(mailbox, listener_args, data_dir):
+    # No tls-cert configured: a self-signed pair was generated in the data folder.
+    assert (data_dir / "tls" / "cert.pem").is_file()
+    assert (data_dir / "tls" / "key.pem").stat().st_mode & 0o777 == 0o600
     pop = poplib.POP3_SSL("127.0.0.1", port_of(listener_args, "pop3s"), timeout=TIMEOUT,
                           context=unverified())
     assert pop.getwelcome().startswith(b"+OK")
@@ -414,3 +417,12 @@ def test_pop3s(mailbox, listener_args):
     assert pop.stat()[0] == 3
     assert pop.retr(1)[1][-1] == b"line 2 of message 1"
     pop.quit()
+
+
+def test_idle_timeout_ends_the_session(cli, custom_server, pop_port):
+    cli.add_user(USER, PASSWORD)
+    custom_server("--idle-timeout", "1")
+    raw = Raw(pop_port)
+    assert raw.line() == b"-ERR Autologout; idle for too long\r\n"
+    assert raw.line() == b""
+    raw.close()
