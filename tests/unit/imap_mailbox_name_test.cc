@@ -15,7 +15,9 @@ TEST(MailboxName, RoundTrips) {
       {"INBOX", "INBOX"},
       {"&", "&-"},
       {"a&b", "a&-b"},
-      {"Entw\xc3\xbc" "rfe", "Entw&APw-rfe"},
+      {"Entw\xc3\xbc"
+       "rfe",
+       "Entw&APw-rfe"},
       {"~peter/mail/\xe5\x8f\xb0\xe5\x8c\x97/\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
        "~peter/mail/&U,BTFw-/&ZeVnLIqe-"},
       {"\xf0\x9f\x93\xa7 Mail", "&2D3c5w- Mail"},
@@ -55,8 +57,8 @@ TEST(MailboxName, RejectsInvalidWireNames) {
 }
 
 TEST(MailboxName, RejectsInvalidUtf8) {
-  for (std::string_view bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3", "\x80",
-                               "a\x01", "\xe2\x82"}) {
+  for (std::string_view bad :
+       {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3", "\x80", "a\x01", "\xe2\x82"}) {
     EXPECT_FALSE(encode_mailbox_name(bad)) << bad;
   }
 }
