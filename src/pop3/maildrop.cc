@@ -72,7 +72,9 @@ asio::awaitable<Status> Session::open_maildrop(int64_t user_id) {
   messages_.clear();
   messages_.reserve(snapshot->messages.size());
   for (std::size_t i = 0; i < snapshot->messages.size(); ++i) {
-    messages_.push_back({snapshot->messages[i].uid, snapshot->sizes[i], false});
+    const std::vector<std::string>& flags = snapshot->messages[i].flags;
+    const bool seen = std::find(flags.begin(), flags.end(), "\\Seen") != flags.end();
+    messages_.push_back({snapshot->messages[i].uid, snapshot->sizes[i], false, seen, false});
   }
   co_return Status::ok();
 }
@@ -154,29 +156,17 @@ void Session::list(const Command& command, bool uidl) {
 }
 
 asio::awaitable<void> Session::retrieve(const Command& command) {
-  const Message* message = find(*command.number);
+  Message* message = find(*command.number);
   if (message == nullptr) co_return;
-  const bool mark_seen = command.verb == Verb::retr && settings_.retr_sets_seen;
   const uint32_t uid = message->uid;
   store::Store& store = services_.store;
-  mail::Mail& mail = services_.mail;
   const int64_t user_id = user_id_;
   const int64_t mailbox_id = mailbox_id_;
-  Result<std::string> bytes = co_await services_.executor.run([&, uid, user_id, mailbox_id] {
+  Result<std::string> bytes = co_await services_.executor.run([&store, uid, user_id, mailbox_id] {
     Result<store::StoredMessage> stored = store.read_message(user_id, mailbox_id, uid);
     if (!stored) return Result<std::string>(stored.status());
-    Result<std::string> rebuilt = mime::rebuild(
-        stored->tree, [&store](const mime::BlobKey& key) { return store.read_blob(key); });
-    if (rebuilt && mark_seen) {
-      // The message has been read either way: a failed flag change is logged, not fatal.
-      Result<std::vector<store::MessageInfo>> seen =
-          mail.set_flags(user_id, mailbox_id, {uid}, store::FlagMode::add, {"\\Seen"});
-      if (!seen) {
-        core::log_event(core::LogLevel::warn, "pop3.seen_failed",
-                        {{"error", seen.status().to_string()}});
-      }
-    }
-    return rebuilt;
+    return mime::rebuild(stored->tree,
+                         [&store](const mime::BlobKey& key) { return store.read_blob(key); });
   });
   if (!bytes) {
     if (bytes.status().code() == Code::not_found) {
@@ -185,6 +175,11 @@ asio::awaitable<void> Session::retrieve(const Command& command) {
     }
     log_failure("pop3.retr_failed", bytes.status());
     co_return err("[SYS/TEMP] Cannot read the message now");
+  }
+  // \Seen is written once at QUIT, as Dovecot does, rather than one durable
+  // commit per RETR: a download of N messages costs one flag transaction.
+  if (command.verb == Verb::retr && settings_.retr_sets_seen && !message->seen) {
+    message->mark_seen = true;
   }
   ok(command.verb == Verb::retr ? "Message follows" : "Top of message follows");
   std::optional<uint64_t> lines;
@@ -199,29 +194,45 @@ asio::awaitable<void> Session::quit() {
     state_ = State::done;
     co_return;
   }
-  std::vector<uint32_t> uids;
+  std::vector<uint32_t> deleted;
+  std::vector<uint32_t> read;
   for (const Message& message : messages_) {
-    if (message.deleted) uids.push_back(message.uid);
+    if (message.deleted) {
+      deleted.push_back(message.uid);
+    } else if (message.mark_seen) {
+      read.push_back(message.uid);
+    }
   }
   state_ = State::done;
-  if (uids.empty()) co_return ok("Bye");
+  if (deleted.empty() && read.empty()) co_return ok("Bye");
   mail::Mail& mail = services_.mail;
   const bool to_trash = settings_.delete_to_trash;
   const int64_t user_id = user_id_;
   const int64_t mailbox_id = mailbox_id_;
-  Status removed = co_await services_.executor.run([&mail, &uids, to_trash, user_id, mailbox_id] {
+  Status updated = co_await services_.executor.run([&, to_trash, user_id, mailbox_id] {
+    if (!read.empty()) {
+      // The messages have been read either way: a failed flag change is logged, not fatal.
+      Result<std::vector<store::MessageInfo>> seen =
+          mail.set_flags(user_id, mailbox_id, read, store::FlagMode::add, {"\\Seen"});
+      if (!seen) {
+        core::log_event(core::LogLevel::warn, "pop3.seen_failed",
+                        {{"error", seen.status().to_string()}});
+      }
+    }
+    if (deleted.empty()) return Status::ok();
     if (to_trash) {
-      Result<std::vector<store::UidPair>> moved = mail.move(user_id, mailbox_id, uids, kTrash);
+      Result<std::vector<store::UidPair>> moved = mail.move(user_id, mailbox_id, deleted, kTrash);
       return moved ? Status::ok() : moved.status();
     }
-    Result<std::vector<uint32_t>> expunged = mail.expunge(user_id, mailbox_id, uids);
+    Result<std::vector<uint32_t>> expunged = mail.expunge(user_id, mailbox_id, deleted);
     return expunged ? Status::ok() : expunged.status();
   });
-  if (!removed.is_ok()) {
-    log_failure("pop3.update_failed", removed);
+  if (!updated.is_ok()) {
+    log_failure("pop3.update_failed", updated);
     co_return err("[SYS/TEMP] Deleted messages were not removed, try again later");
   }
-  ok("Bye, " + std::to_string(uids.size()) + " messages deleted");
+  if (deleted.empty()) co_return ok("Bye");
+  ok("Bye, " + std::to_string(deleted.size()) + " messages deleted");
 }
 
 }  // namespace eider::pop3

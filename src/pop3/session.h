@@ -34,6 +34,8 @@ class Session {
     uint32_t uid = 0;
     uint64_t size = 0;  // as sent: wire_size()
     bool deleted = false;
+    bool seen = false;       // had \Seen at login
+    bool mark_seen = false;  // RETR read it: QUIT sets \Seen
   };
 
   void ok(std::string_view text);

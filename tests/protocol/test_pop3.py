@@ -212,6 +212,37 @@ def test_dropped_connection_deletes_nothing(cli, mailbox, pop_port):
     assert inbox_uids(cli) == mailbox
 
 
+def inbox_flags(data_dir):
+    """uid -> flags of alice's INBOX, read from the store file: no IMAP yet to ask."""
+    import sqlite3
+    db = sqlite3.connect(f"file:{data_dir / 'eider.db'}?mode=ro", uri=True)
+    try:
+        rows = db.execute(
+            "SELECT m.uid, m.flags FROM messages m JOIN mailboxes b ON m.mailbox_id = b.id "
+            "WHERE b.path = 'INBOX'").fetchall()
+    finally:
+        db.close()
+    return {uid: flags.split() for uid, flags in rows}
+
+
+def test_retr_sets_seen_at_quit_and_top_or_a_drop_sets_nothing(mailbox, pop_port, data_dir):
+    pop = login(pop_port)
+    pop.retr(1)
+    pop.top(2, 0)
+    pop.sock.close()
+    assert all("\\Seen" not in flags for flags in inbox_flags(data_dir).values())
+
+    pop = login(pop_port)
+    pop.retr(1)
+    pop.retr(3)
+    pop.top(2, 0)
+    pop.quit()
+    flags = inbox_flags(data_dir)
+    assert "\\Seen" in flags[mailbox[0]]
+    assert "\\Seen" not in flags[mailbox[1]]
+    assert "\\Seen" in flags[mailbox[2]]
+
+
 def test_message_deleted_by_another_session_gives_err(cli, mailbox, pop_port):
     holder = login(pop_port)
     other = login(pop_port)
