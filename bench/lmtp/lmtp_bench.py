@@ -11,7 +11,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -21,6 +20,7 @@ import loadgen
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 import servers  # noqa: E402  (bench/harness/servers.py)
+from cells import median_of  # noqa: E402  (bench/harness/cells.py)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TARGET_RATIO = 2.0
@@ -93,11 +93,6 @@ def run_cell(server, tag, corpus, rcpts, clients, seconds):
         "server_cpu_ms_per_message": 1000 * server_cpu / max(result.messages, 1),
         "generator_cpu_percent": 100 * result.generator_cpu / result.seconds,
     }
-
-
-def median_of(cells, server, clients, key):
-    values = [c[key] for c in cells if c["server"] == server and c["clients"] == clients]
-    return statistics.median(values) if values else None
 
 
 def print_tables(cells, names, client_counts, rounds):

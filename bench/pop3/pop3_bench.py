@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ sys.path.insert(0, str(HERE.parent / "lmtp"))
 import loadgen  # noqa: E402  (bench/lmtp/loadgen.py: corpus and LMTP replies)
 import pop3load  # noqa: E402
 import servers  # noqa: E402  (bench/harness/servers.py)
+from cells import median_of  # noqa: E402  (bench/harness/cells.py)
 
 TARGET_RATIO = 1.0
 # Eider files a message whose own headers say spam into Junk, Dovecot (no
@@ -139,11 +139,6 @@ def run_cell(server, corpus_count, clients, seconds):
         "server_cpu_percent": 100 * server_cpu / result.seconds,
         "generator_cpu_percent": 100 * result.generator_cpu / result.seconds,
     }
-
-
-def median_of(cells, server, clients, key):
-    values = [c[key] for c in cells if c["server"] == server and c["clients"] == clients]
-    return statistics.median(values) if values else None
 
 
 def print_tables(cells, names, client_counts, rounds):
