@@ -46,13 +46,31 @@ Status write_stdout(std::string_view bytes) {
   return Status::ok();
 }
 
-Result<int64_t> find_user_id(store::Store& store, const std::string& name) {
-  Result<store::User> user = store.find_user(name);
+// The store, notifier and Mail a message command works through, for one user.
+// Mail refers to the store and notifier, which the unique_ptrs keep in place.
+struct UserMail {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<notify::Notifier> notifier;
+  std::unique_ptr<mail::Mail> mail;
+  int64_t user_id = 0;
+};
+
+Result<UserMail> open_user_mail(const core::Config& config, const std::string& user_name) {
+  UserMail opened;
+  Result<std::unique_ptr<store::Store>> store = open_store(config);
+  if (!store) return store.status();
+  opened.store = std::move(store).value();
+  Result<std::unique_ptr<notify::Notifier>> notifier = notify::open_notifier(config.notify);
+  if (!notifier) return notifier.status();
+  opened.notifier = std::move(notifier).value();
+  Result<store::User> user = opened.store->find_user(user_name);
   if (!user && user.status().code() == Code::not_found) {
-    return error(Code::not_found, "no such user: " + name);
+    return error(Code::not_found, "no such user: " + user_name);
   }
   if (!user) return user.status();
-  return user->id;
+  opened.user_id = user->id;
+  opened.mail = std::make_unique<mail::Mail>(*opened.store, *opened.notifier, config.limits);
+  return opened;
 }
 
 Status deliver(const MessageOptions& options) {
@@ -63,15 +81,9 @@ Status deliver(const MessageOptions& options) {
   if (!raw) return raw.status();
   if (raw->empty()) return error(Code::invalid_argument, "empty message");
 
-  Result<std::unique_ptr<store::Store>> store = open_store(*config);
-  if (!store) return store.status();
-  Result<std::unique_ptr<notify::Notifier>> notifier = notify::open_notifier(config->notify);
-  if (!notifier) return notifier.status();
-  Result<int64_t> user_id = find_user_id(**store, options.user);
-  if (!user_id) return user_id.status();
-
-  mail::Mail mail(**store, **notifier, config->limits);
-  Result<store::Appended> appended = mail.deliver(*user_id, options.mailbox, *raw);
+  Result<UserMail> opened = open_user_mail(*config, options.user);
+  if (!opened) return opened.status();
+  Result<store::Appended> appended = opened->mail->deliver(opened->user_id, options.mailbox, *raw);
   if (!appended) return appended.status();
   return write_stdout(std::to_string(appended->uid) + "\n");
 }
@@ -79,15 +91,10 @@ Status deliver(const MessageOptions& options) {
 Status export_message(const MessageOptions& options) {
   Result<core::Config> config = load_config(options.flags);
   if (!config) return config.status();
-  Result<std::unique_ptr<store::Store>> store = open_store(*config);
-  if (!store) return store.status();
-  Result<std::unique_ptr<notify::Notifier>> notifier = notify::open_notifier(config->notify);
-  if (!notifier) return notifier.status();
-  Result<int64_t> user_id = find_user_id(**store, options.user);
-  if (!user_id) return user_id.status();
-
-  mail::Mail mail(**store, **notifier, config->limits);
-  Result<std::string> bytes = mail.export_message(*user_id, options.mailbox, options.uid);
+  Result<UserMail> opened = open_user_mail(*config, options.user);
+  if (!opened) return opened.status();
+  Result<std::string> bytes =
+      opened->mail->export_message(opened->user_id, options.mailbox, options.uid);
   if (!bytes) return bytes.status();
   return write_stdout(*bytes);
 }
