@@ -174,3 +174,16 @@ Result<Stats> FaultyStore::stats() {
 }
 
 }  // namespace eider::store
+
+namespace eider::store {
+
+Result<std::vector<StoredMessage>> FaultyStore::read_messages(int64_t user_id, int64_t mailbox_id,
+                                                              const std::vector<uint32_t>& uids,
+                                                              bool with_tree) {
+  return inner_->read_messages(user_id, mailbox_id, uids, with_tree);
+}
+Result<RecentClaim> FaultyStore::claim_recent(int64_t user_id, int64_t mailbox_id) {
+  return inner_->claim_recent(user_id, mailbox_id);
+}
+
+}  // namespace eider::store

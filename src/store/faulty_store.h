@@ -78,6 +78,10 @@ class FaultyStore final : public Store {
                                   const NewMessage& message) override;
   Result<std::vector<MessageInfo>> list_messages(int64_t user_id, int64_t mailbox_id) override;
   Result<StoredMessage> read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) override;
+  Result<std::vector<StoredMessage>> read_messages(int64_t user_id, int64_t mailbox_id,
+                                                   const std::vector<uint32_t>& uids,
+                                                   bool with_tree) override;
+  Result<RecentClaim> claim_recent(int64_t user_id, int64_t mailbox_id) override;
   Result<std::string> read_blob(const mime::BlobKey& key) override;
   Result<std::vector<UidPair>> copy_messages(int64_t user_id, int64_t from_mailbox,
                                              const std::vector<uint32_t>& uids,

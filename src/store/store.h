@@ -55,6 +55,9 @@ struct NewMessage {
   std::string body;                // IMAP BODY (non-extensible) text
   std::string message_id;          // for threading
   std::string subject;             // for threading and search
+  // Bytes as IMAP and POP3 send the message: every bare LF counted as CRLF
+  // (RFC822.SIZE, POP3 LIST). Computed by mail::ingest.
+  uint64_t wire_size = 0;
 };
 
 // What a session needs to know about a message without its content.
@@ -63,7 +66,8 @@ struct MessageInfo {
   uint64_t modseq = 0;
   std::vector<std::string> flags;
   int64_t internal_date = 0;
-  uint64_t size = 0;
+  uint64_t size = 0;       // bytes as delivered (what export writes)
+  uint64_t wire_size = 0;  // bytes as sent over IMAP/POP3 (bare LF as CRLF)
   int64_t thread_id = 0;
 };
 
@@ -99,6 +103,13 @@ struct JournalEntry {
 };
 
 enum class FlagMode { add, remove, replace };
+
+// The UIDs a session won as \Recent (RFC 3501 2.3.2): [first, next - 1],
+// empty when first == next.
+struct RecentClaim {
+  uint32_t first = 0;
+  uint32_t next = 0;
+};
 
 struct UidPair {
   uint32_t from = 0;
@@ -170,6 +181,19 @@ class Store {
                                           const NewMessage& message) = 0;
   virtual Result<std::vector<MessageInfo>> list_messages(int64_t user_id, int64_t mailbox_id) = 0;
   virtual Result<StoredMessage> read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) = 0;
+  // Several messages in one read, in ascending uid order; uids that do not
+  // exist are skipped (an expunged message is not an error). With
+  // with_tree = false, StoredMessage::tree is left empty (FETCH ENVELOPE,
+  // BODYSTRUCTURE without content).
+  virtual Result<std::vector<StoredMessage>> read_messages(int64_t user_id, int64_t mailbox_id,
+                                                           const std::vector<uint32_t>& uids,
+                                                           bool with_tree) = 0;
+  // \Recent: atomically hands the caller every UID of the mailbox not yet
+  // handed to any session (from the last claim's `next` up to uidnext - 1)
+  // and moves the mark to uidnext. Not journaled, no MODSEQ change; when
+  // there is nothing to claim it writes nothing. Code::not_found for a
+  // missing mailbox.
+  virtual Result<RecentClaim> claim_recent(int64_t user_id, int64_t mailbox_id) = 0;
   virtual Result<std::string> read_blob(const mime::BlobKey& key) = 0;
   // In copy, move, expunge and store_flags, uids that do not exist are
   // skipped, and messages are handled in ascending uid order.

@@ -288,3 +288,16 @@ Result<std::vector<JournalEntry>> SqliteStore::journal_since(int64_t user_id, in
 }
 
 }  // namespace eider::store::sqlite
+
+namespace eider::store::sqlite {
+
+// Placeholder until the store work of issue 4 lands (same session).
+Result<std::vector<StoredMessage>> SqliteStore::read_messages(int64_t, int64_t,
+                                                              const std::vector<uint32_t>&, bool) {
+  return error(Code::unsupported, "read_messages: not yet");
+}
+Result<RecentClaim> SqliteStore::claim_recent(int64_t, int64_t) {
+  return error(Code::unsupported, "claim_recent: not yet");
+}
+
+}  // namespace eider::store::sqlite

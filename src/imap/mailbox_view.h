@@ -1,0 +1,98 @@
+// A selected mailbox as one session sees it (DESIGN.md ideas 3 and 4): the
+// UIDs told to the client, the highest MODSEQ applied, and which UIDs are
+// \Recent for this session. Pure: no store, no I/O. The session reads
+// journal rows after modseq() and gives them to apply(); the view turns
+// them into the untagged responses RFC 3501 allows at that moment.
+//
+// Ordering rule (RFC 3501 7.4.1 and 5.5): during FETCH, STORE and SEARCH
+// (not their UID forms) an EXPUNGE must not be sent, so the session then
+// calls apply() with Announce::no_expunge: rows are consumed up to (not
+// including) the first expunge of a UID the client knows, and the rest wait
+// for the next call, so sequence numbers never drift. New messages are
+// announced with one EXISTS (and RECENT) for the batch.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "imap/uid_list.h"
+#include "store/store.h"
+
+namespace eider::imap {
+
+struct ViewUpdate {
+  // Untagged lines ready to send, each ending in CRLF, in the order they
+  // must go out: "* 3 EXPUNGE", "* 5 FETCH (FLAGS (\Seen) UID 12)",
+  // "* 7 EXISTS", "* 1 RECENT".
+  std::string untagged;
+  bool changed = false;  // anything was applied (even with nothing to say)
+  bool more = false;     // stopped early at an expunge (Announce::no_expunge)
+  uint32_t added = 0;    // messages that joined (the session may claim \Recent)
+};
+
+class MailboxView {
+ public:
+  enum class Announce { all, no_expunge };
+
+  // The state right after SELECT/EXAMINE: `uids` ascending (from
+  // list_messages), `modseq` the mailbox's highest_modseq read in the same
+  // snapshot.
+  MailboxView(int64_t mailbox_id, uint32_t uidvalidity, bool read_only,
+              std::span<const uint32_t> uids, uint64_t modseq);
+
+  int64_t mailbox_id() const { return mailbox_id_; }
+  uint32_t uidvalidity() const { return uidvalidity_; }
+  bool read_only() const { return read_only_; }
+  uint64_t modseq() const { return modseq_; }
+  const UidList& uids() const { return uids_; }
+  uint32_t exists() const { return uids_.size(); }
+
+  // \Recent (RFC 3501 2.3.2): this session is the first to be told of these
+  // UIDs. The session claims them from the store (Store::claim_recent) at
+  // SELECT and when new messages arrive, and records each claimed range
+  // [first, last] here. Ranges are few (one per claim that won anything).
+  void add_recent(uint32_t first, uint32_t last);
+  bool is_recent(uint32_t uid) const;
+  // Known UIDs that are \Recent.
+  uint32_t recent_count() const;
+
+  // Applies journal rows (modseq ascending; rows at or below modseq() are
+  // skipped) as far as `announce` allows, and returns what to tell the
+  // client. Rows:
+  // - added: a UID above every known one joins; the batch ends with one
+  //   "* n EXISTS" (and "* r RECENT" when the recent count changed) if any
+  //   joined. A UID not above the known ones is ignored.
+  // - expunged: "* n EXPUNGE" for a known UID, removed at once so later
+  //   lines use the new numbering; nothing for an unknown UID. With
+  //   Announce::no_expunge, apply stops before the first expunge of a known
+  //   UID and sets ViewUpdate::more; the session reads the journal again
+  //   from modseq() when it is allowed to announce.
+  // - flags: "* n FETCH (FLAGS (...) UID u)" for a known UID, with \Recent
+  //   added when is_recent(u); several changes of one UID in a batch give
+  //   one line with the last flags, sent at its position in the batch order
+  //   of last change. `data` is the space-separated flag list. With
+  //   `with_modseq` (CONDSTORE enabled) " MODSEQ (m)" follows UID.
+  // - mailbox_deleted: sets deleted(); nothing said.
+  // - other kinds: nothing.
+  // modseq() advances to the last row consumed.
+  ViewUpdate apply(const std::vector<store::JournalEntry>& rows, Announce announce,
+                   bool with_modseq = false);
+
+  bool deleted() const { return deleted_; }
+
+  // Releases spare memory while idle.
+  void shrink_to_fit();
+
+ private:
+  int64_t mailbox_id_;
+  uint32_t uidvalidity_;
+  bool read_only_;
+  UidList uids_;
+  uint64_t modseq_;
+  bool deleted_ = false;
+  std::vector<UidList::Run> recent_;
+};
+
+}  // namespace eider::imap
