@@ -206,6 +206,18 @@ service pop3-login {{
 }}
 """
 
+DOVECOT_IMAP = """\
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+"""
+
 
 class Dovecot:
     name = "dovecot"
@@ -217,7 +229,7 @@ class Dovecot:
         self.password_hashes = password_hashes or {}
         self.users = users
         self.protocols = ("lmtp", *(p for p in protocols if p != "lmtp"))
-        unknown = set(self.protocols) - {"lmtp", "pop3"}
+        unknown = set(self.protocols) - {"lmtp", "pop3", "imap"}
         if unknown:
             raise ValueError(f"no Dovecot config for {sorted(unknown)}")
         self.mail_fsync = mail_fsync
@@ -246,6 +258,8 @@ class Dovecot:
                                    mail_fsync=self.mail_fsync)
         if "pop3" in self.ports:
             text += DOVECOT_POP3.format(port=self.ports["pop3"])
+        if "imap" in self.ports:
+            text += DOVECOT_IMAP.format(port=self.ports["imap"])
         conf = self.dir / "dovecot.conf"
         conf.write_text(text)
         self.proc = subprocess.Popen(
