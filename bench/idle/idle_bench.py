@@ -1,0 +1,374 @@
+"""IDLE memory per session: Eider beside Dovecot (plain and imap-hibernate).
+
+Run through bench/idle/run, which raises `ulimit -n`, builds eider and
+installs Dovecot. For each mode (eider, dovecot-plain, dovecot-hibernate) in
+turn: a fresh server with --users users, each INBOX filled over LMTP with
+--messages messages (bench/imap/imapload.message). Session i logs in as
+u<i mod users> (so many sessions per user), SELECTs INBOX and enters IDLE.
+The client is one Python process with non-blocking sockets (selectors),
+speaking raw IMAP, with at most --concurrency handshakes in flight.
+
+PSS (/proc/<pid>/smaps_rollup, summed over the server's whole process tree:
+for Dovecot master, config, log, anvil, auth, imap-login, imap and
+imap-hibernate) is read after a warm-up of 10 sessions that come and go
+(so one-time costs such as Dovecot's auth process or Eider's first login are
+in the baseline) and again once all sessions idle (for imap-hibernate: once
+the imap processes have handed their clients to imap-hibernate and exited).
+Per session = (after - before) / sessions.
+
+Then one message is delivered over LMTP to u0, and every session of u0 must
+see `* n EXISTS` while in IDLE (the sessions are alive); the time from the
+LMTP 250 to the last EXISTS is reported.
+"""
+
+import argparse
+import errno
+import json
+import os
+import selectors
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE.parent / "imap"))
+sys.path.insert(0, str(HERE.parent / "harness"))
+
+import asyncio  # noqa: E402
+import imapload  # noqa: E402  (bench/imap/imapload.py)
+import imapservers  # noqa: E402  (bench/imap/imapservers.py)
+import servers  # noqa: E402  (bench/harness/servers.py)
+
+TARGET_KIB = 8.0  # the issue's target for Eider: PSS per IDLE session
+WARMUP = 10
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--eider", required=True, help="the eider binary")
+    p.add_argument("--sessions", default=10000, type=int)
+    p.add_argument("--plain-sessions", type=int, default=1000,
+                   help="sessions for dovecot-plain (one imap process each; "
+                        "capped at --sessions)")
+    p.add_argument("--users", default=10, type=int, help="users, sessions spread over them")
+    p.add_argument("--messages", default=1000, type=int, help="messages in each INBOX")
+    p.add_argument("--hibernate-timeout", default=2, type=int,
+                   help="Dovecot imap_hibernate_timeout, seconds")
+    p.add_argument("--concurrency", default=100, type=int, help="handshakes in flight")
+    p.add_argument("--modes", default="eider,dovecot-plain,dovecot-hibernate")
+    p.add_argument("--work", type=Path,
+                   default=Path(os.environ.get("EIDER_BENCH_DIR",
+                                               REPO_ROOT / "build-bench-imap" / "bench-data")))
+    p.add_argument("--eider-arg", action="append", default=[], metavar="FLAG")
+    p.add_argument("--json", type=Path)
+    p.add_argument("--keep", action="store_true")
+    return p.parse_args()
+
+
+def log(text):
+    print(text, file=sys.stderr, flush=True)
+
+
+PASSWORD = servers.USER_PASSWORD.encode()
+
+
+class Conn:
+    __slots__ = ("sock", "user", "state", "buf", "exists_at", "error")
+
+    def __init__(self, sock, user):
+        self.sock = sock
+        self.user = user
+        self.state = "connect"
+        self.buf = b""
+        self.exists_at = None
+        self.error = None
+
+
+class IdleClient:
+    """Many IMAP sessions in IDLE, driven by one selector."""
+
+    def __init__(self, port, users):
+        self.port = port
+        self.users = users
+        self.sel = selectors.DefaultSelector()
+        self.conns = []
+        self.idling = 0
+        self.failed = []
+        self.expect_exists = None
+
+    def _start(self, index):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        err = s.connect_ex(("127.0.0.1", self.port))
+        if err not in (0, errno.EINPROGRESS):
+            raise OSError(err, os.strerror(err))
+        c = Conn(s, index % self.users)
+        self.conns.append(c)
+        self.sel.register(s, selectors.EVENT_WRITE, c)
+
+    def _fail(self, c, why):
+        c.error = why
+        c.state = "dead"
+        self.failed.append(c)
+        try:
+            self.sel.unregister(c.sock)
+        except (KeyError, ValueError):
+            pass
+        c.sock.close()
+
+    def _send(self, c, data):
+        c.sock.sendall(data)  # tiny commands fit the empty send buffer
+
+    def _line(self, c, line):
+        st = c.state
+        if st == "greeting":
+            if not line.startswith(b"* OK"):
+                return self._fail(c, f"greeting {line[:100]!r}")
+            self._send(c, b'a LOGIN u%d "%s"\r\n' % (c.user, PASSWORD))
+            c.state = "login"
+        elif st == "login":
+            if line.startswith(b"a "):
+                if not line.startswith(b"a OK"):
+                    return self._fail(c, f"LOGIN {line[:100]!r}")
+                self._send(c, b"b SELECT INBOX\r\n")
+                c.state = "select"
+        elif st == "select":
+            if line.startswith(b"b "):
+                if not line.startswith(b"b OK"):
+                    return self._fail(c, f"SELECT {line[:100]!r}")
+                self._send(c, b"c IDLE\r\n")
+                c.state = "idle"
+        elif st == "idle":
+            if line.startswith(b"+"):
+                c.state = "idling"
+                self.idling += 1
+            elif line.startswith(b"c "):
+                return self._fail(c, f"IDLE {line[:100]!r}")
+        elif st == "idling":
+            if line.startswith(b"* BYE"):
+                return self._fail(c, f"BYE while idling {line[:100]!r}")
+            if (self.expect_exists and c.exists_at is None
+                    and line == b"* %d EXISTS" % self.expect_exists):
+                c.exists_at = time.monotonic()
+
+    def _event(self, c, mask):
+        if c.state == "connect":
+            err = c.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                return self._fail(c, f"connect: {os.strerror(err)}")
+            c.state = "greeting"
+            self.sel.modify(c.sock, selectors.EVENT_READ, c)
+            return
+        try:
+            data = c.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as e:
+            return self._fail(c, f"recv: {e}")
+        if not data:
+            return self._fail(c, f"closed by server in state {c.state}")
+        buf = c.buf + data
+        while True:
+            nl = buf.find(b"\r\n")
+            if nl < 0:
+                break
+            line, buf = buf[:nl], buf[nl + 2:]
+            self._line(c, line)
+            if c.state == "dead":
+                return
+        c.buf = buf
+
+    def poll(self, timeout):
+        for key, mask in self.sel.select(timeout):
+            self._event(key.data, mask)
+
+    def open(self, count, concurrency, timeout=1800):
+        """Opens `count` sessions, at most `concurrency` handshakes at once."""
+        target = len(self.conns) + count
+        deadline = time.monotonic() + timeout
+        base = self.idling + len(self.failed)
+        while self.idling + len(self.failed) - base < count:
+            in_flight = len(self.conns) - (self.idling + len(self.failed))
+            while len(self.conns) < target and in_flight < concurrency:
+                self._start(len(self.conns))
+                in_flight += 1
+            self.poll(0.5)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {self.idling} sessions idle after {timeout} s")
+        if self.failed:
+            raise RuntimeError(f"{len(self.failed)} sessions failed, first: "
+                               f"{self.failed[0].error}")
+
+    def wait_exists(self, user, exists, timeout):
+        self.expect_exists = exists
+        mine = [c for c in self.conns if c.user == user and c.state == "idling"]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(c.exists_at is not None for c in mine):
+                break
+            self.poll(0.2)
+        got = [c.exists_at for c in mine if c.exists_at is not None]
+        return len(mine), len(got), (max(got) if got else None)
+
+    def close_all(self):
+        for c in self.conns:
+            if c.state != "dead":
+                try:
+                    self.sel.unregister(c.sock)
+                except (KeyError, ValueError):
+                    pass
+                c.sock.close()
+        self.conns = []
+        self.idling = 0
+
+
+def count_named(pid, name):
+    n = 0
+    for p in imapservers.process_tree(pid):
+        try:
+            if Path(f"/proc/{p}/comm").read_text().strip() == name:
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
+def run_mode(mode, args, work, eider_binary):
+    users = args.users
+    sessions = args.sessions if mode != "dovecot-plain" else min(args.sessions,
+                                                                 args.plain_sessions)
+    if mode == "eider":
+        server = imapservers.Eider(eider_binary, work / mode, users,
+                                   max_connections=sessions + 200,
+                                   serve_args=args.eider_arg)
+    else:
+        hib = args.hibernate_timeout if mode == "dovecot-hibernate" else None
+        server = imapservers.Dovecot(work / mode, users, sessions=sessions + WARMUP,
+                                     hibernate=hib, mail_fsync="never")
+        server.work.mkdir(parents=True, exist_ok=True)
+        os.chmod(server.work, 0o755)
+    result = {"mode": mode, "server": server.name, "sessions": sessions, "users": users,
+              "messages": args.messages}
+    server.start("idle")
+    client = None
+    try:
+        fill = imapload.fill(server.port, args.messages, servers.recipients(users), 8)
+        log(f"{mode}: {users} INBOXes of {args.messages} messages filled in {fill:.1f} s")
+        # A fresh server process, without what the fill left (LMTP processes,
+        # caches): the measurement starts from the same state on both.
+        server.restart("idle")
+        client = IdleClient(server.ports["imap"], users)
+        client.open(WARMUP, args.concurrency)
+        client.close_all()
+        time.sleep(3)
+        before, before_by = server.pss()
+        t0 = time.monotonic()
+        client.open(sessions, args.concurrency)
+        opened = time.monotonic() - t0
+        log(f"{mode}: {sessions} sessions in IDLE after {opened:.1f} s")
+        if mode == "dovecot-hibernate":
+            deadline = time.monotonic() + 120
+            while count_named(server.proc.pid, "imap") > 0 and time.monotonic() < deadline:
+                client.poll(0.5)
+            log(f"{mode}: imap processes left: {count_named(server.proc.pid, 'imap')}")
+        settle = time.monotonic() + 5
+        while time.monotonic() < settle:
+            client.poll(0.5)
+        after, after_by = server.pss()
+        result.update({
+            "open_seconds": opened, "pss_before_kib": before, "pss_after_kib": after,
+            "pss_per_session_kib": (after - before) / sessions,
+            "processes_before": before_by, "processes_after": after_by,
+            "imap_processes": after_by.get("imap", (0, 0))[0],
+        })
+        log(f"{mode}: PSS {before / 1024:.1f} MiB -> {after / 1024:.1f} MiB, "
+            f"{result['pss_per_session_kib']:.1f} KiB per session")
+        # Liveness: one message to u0; each of u0's sessions must see it.
+        t0 = time.monotonic()
+        asyncio.run(imapload.deliver_one(server.port, servers.recipients(1)))
+        delivered = time.monotonic()
+        total, got, last = client.wait_exists(0, args.messages + 1, timeout=120)
+        result.update({
+            "deliver_seconds": delivered - t0, "u0_sessions": total, "u0_saw_exists": got,
+            "exists_seconds": (last - delivered) if last else None,
+            "dead_sessions": len(client.failed),
+            "first_dead": client.failed[0].error if client.failed else None,
+        })
+        log(f"{mode}: {got}/{total} of u0's sessions saw * {args.messages + 1} EXISTS, "
+            f"the last {result['exists_seconds'] or float('nan'):.2f} s after the LMTP 250; "
+            f"{len(client.failed)} sessions dead")
+    finally:
+        if client:
+            client.close_all()
+        if server.proc is not None and server.proc.poll() is None:
+            server.stop()
+        elif server.proc is not None:
+            result["exit"] = server.proc.returncode
+            log(f"{mode}: server exited with {server.proc.returncode}, see "
+                f"{server.log_path('idle')}")
+        if not args.keep:
+            server.cleanup()
+    return result
+
+
+def print_table(results):
+    print("\nIDLE sessions: server PSS (/proc/*/smaps_rollup, whole process tree)\n")
+    print("| server / mode | sessions | PSS before MiB | PSS after MiB | PSS per session KiB "
+          "| imap processes | open s | alive (u0 saw EXISTS) | EXISTS after s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        if "pss_per_session_kib" not in r:
+            print(f"| {r['mode']} | {r['sessions']} | failed | | | | | | |")
+            continue
+        ex = r.get("exists_seconds")
+        print(f"| {r['mode']} | {r['sessions']} | {r['pss_before_kib'] / 1024:.1f} "
+              f"| {r['pss_after_kib'] / 1024:.1f} | {r['pss_per_session_kib']:.1f} "
+              f"| {r['imap_processes']} | {r['open_seconds']:.1f} "
+              f"| {r.get('u0_saw_exists')}/{r.get('u0_sessions')} "
+              + (f"| {ex:.2f} |" if ex is not None else "| - |"))
+    by = {r["mode"]: r.get("pss_per_session_kib") for r in results}
+    e = by.get("eider")
+    if e:
+        print(f"\nTarget: Eider at most {TARGET_KIB:g} KiB per session: "
+              f"{'met' if e <= TARGET_KIB else 'NOT met'} ({e:.1f} KiB)")
+        for mode in ("dovecot-plain", "dovecot-hibernate"):
+            if by.get(mode):
+                print(f"eider/{mode} PSS per session: {e / by[mode]:.3f} "
+                      f"(< 1 means Eider uses less memory)")
+    print("\nPSS by process after opening the sessions (count, MiB):")
+    for r in results:
+        if "processes_after" in r:
+            parts = sorted(r["processes_after"].items(), key=lambda kv: -kv[1][1])
+            print(f"- {r['mode']}: " + ", ".join(
+                f"{name} x{n} {kib / 1024:.1f}" for name, (n, kib) in parts))
+
+
+def main():
+    args = parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="idle-", dir=args.work))
+    os.chmod(work, 0o755)
+    log(f"work folder {work}; ulimit -n {os.sysconf('SC_OPEN_MAX')}")
+    results = []
+    for mode in args.modes.split(","):
+        try:
+            results.append(run_mode(mode, args, work, args.eider))
+        except Exception as e:  # noqa: BLE001  one mode failing still reports the others
+            log(f"{mode}: FAILED: {e}")
+            results.append({"mode": mode, "sessions": args.sessions, "error": str(e)})
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "results": results}, indent=1))
+    print_table(results)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

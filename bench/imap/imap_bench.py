@@ -1,0 +1,300 @@
+"""IMAP, Eider beside Dovecot: SELECT, FETCH, STORE, SEARCH on one big mailbox.
+
+Run through bench/imap/run, which builds eider and installs Dovecot. Each
+server is started once on a fresh data folder with one user, u0, and its
+INBOX is filled over LMTP with --messages synthetic messages (2.3-3.8 kB,
+realistic headers, 16 subjects and 13 senders in turn) by --fill-connections
+pipelining connections; the fill is timed. Eider is durable as always;
+Dovecot fills with mail_fsync=never (the fill is not the comparison, and
+with fsync it takes many minutes here), then restarts with mail_fsync=always
+for the measured cells.
+
+Each round, for each server (who goes first alternates), on u0's INBOX:
+- cold: stop the server, sync and drop the page cache (when allowed), start
+  it again; LOGIN (not timed), SELECT INBOX (select_cold), then
+  FETCH 1:1000 BODY.PEEK[] (fetch_body_cold);
+- the same FETCH again in the same session (fetch_body_warm);
+- a new session: SELECT INBOX (select), UID FETCH 1:* (UID FLAGS)
+  (uid_fetch_flags), UID STORE 1:10000 +FLAGS.SILENT (\\Flagged) (store; the
+  flag is taken off again afterwards, not timed), SEARCH SUBJECT and SEARCH
+  FROM substrings (search_subject, search_from);
+- 50 clients (--clients) on u0's INBOX for --seconds: a fixed random mix of
+  NOOP, SELECT, FETCH of flags, envelopes and bodies, STORE and SEARCH
+  (imapload.MIX): ops/s.
+Times are wall-clock from sending the command to its tagged OK, as the
+client sees it. The tables show the median over the rounds.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "harness"))
+
+import imapload  # noqa: E402
+import imapservers  # noqa: E402
+import servers  # noqa: E402  (bench/harness/servers.py)
+from cells import median_of  # noqa: E402  (bench/harness/cells.py)
+
+TARGET_RATIO = 1.0
+USER = b"u0"
+PASSWORD = servers.USER_PASSWORD.encode()
+# (key, label); each is a time in seconds, smaller is better.
+TIMED = [
+    ("select_cold", "SELECT INBOX, first after restart"),
+    ("fetch_body_cold", "FETCH 1:1000 BODY.PEEK[], cold"),
+    ("fetch_body_warm", "FETCH 1:1000 BODY.PEEK[], warm"),
+    ("select", "SELECT INBOX"),
+    ("uid_fetch_flags", "UID FETCH 1:* (UID FLAGS)"),
+    ("store", "UID STORE 1:10000 +FLAGS.SILENT (\\Flagged)"),
+    ("search_subject", f"SEARCH SUBJECT \"{imapload.SEARCH_SUBJECT}\""),
+    ("search_from", f"SEARCH FROM \"{imapload.SEARCH_FROM}\""),
+]
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--eider", required=True, help="the eider binary")
+    p.add_argument("--messages", default=100000, type=int, help="messages in u0's INBOX")
+    p.add_argument("--fill-connections", default=16, type=int)
+    p.add_argument("--clients", default=50, type=int, help="clients of the mixed load")
+    p.add_argument("--seconds", default=10.0, type=float, help="time of the mixed load")
+    p.add_argument("--rounds", default=3, type=int)
+    p.add_argument("--servers", default="eider,dovecot")
+    p.add_argument("--work", type=Path,
+                   default=Path(os.environ.get("EIDER_BENCH_DIR",
+                                               REPO_ROOT / "build-bench-imap" / "bench-data")),
+                   help="parent of the temporary folder (use a real disk, not tmpfs)")
+    p.add_argument("--eider-arg", action="append", default=[], metavar="FLAG",
+                   help="one more `eider serve` argument (repeat)")
+    p.add_argument("--json", type=Path, help="write every cell's numbers here")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    return p.parse_args()
+
+
+def log(text):
+    print(text, file=sys.stderr, flush=True)
+
+
+async def _session(server):
+    return await imapload.Session.open("127.0.0.1", server.ports["imap"], USER, PASSWORD)
+
+
+async def check_mailbox(server, messages):
+    """u0's INBOX must hold exactly the messages delivered."""
+    s = await _session(server)
+    try:
+        _, body = await s.command(b"SELECT INBOX")
+        exists = imapload.exists_of(body)
+        if exists != messages:
+            raise RuntimeError(f"{server.name}: INBOX has {exists} messages, "
+                               f"{messages} delivered")
+        _, body = await s.command(b"UID FETCH 1:* (UID)")
+        uids = body.count(b" FETCH ")
+        if uids != messages:
+            raise RuntimeError(f"{server.name}: UID FETCH 1:* gave {uids} answers")
+    finally:
+        await s.logout()
+
+
+async def _single_cells(server, messages, rnd, dropped, checks):
+    cell = {"server": server.name, "clients": 1, "round": rnd,
+            "page_cache_dropped": dropped}
+    n = min(1000, messages)
+    s = await _session(server)
+    try:
+        cell["select_cold"], body = await imapload.timed(s, b"SELECT INBOX")
+        cell["fetch_body_cold"], body = await imapload.timed(s, b"FETCH 1:%d BODY.PEEK[]" % n)
+        cell["fetch_body_bytes"] = len(body)
+        if body.count(b" FETCH ") != n:
+            raise RuntimeError(f"{server.name}: FETCH 1:{n} BODY.PEEK[] gave "
+                               f"{body.count(b' FETCH ')} answers")
+        cell["fetch_body_warm"], _ = await imapload.timed(s, b"FETCH 1:%d BODY.PEEK[]" % n)
+    finally:
+        await s.logout()
+
+    s = await _session(server)
+    try:
+        cell["select"], body = await imapload.timed(s, b"SELECT INBOX")
+        cell["uid_fetch_flags"], body = await imapload.timed(s, b"UID FETCH 1:* (UID FLAGS)")
+        if body.count(b" FETCH ") != messages:
+            raise RuntimeError(f"{server.name}: UID FETCH 1:* (UID FLAGS) gave "
+                               f"{body.count(b' FETCH ')} answers")
+        flagged = min(10000, messages)
+        cell["store"], _ = await imapload.timed(
+            s, b"UID STORE 1:%d +FLAGS.SILENT (\\Flagged)" % flagged)
+        if checks:
+            _, body = await s.command(b"UID SEARCH FLAGGED")
+            got = imapload.search_hits(body)
+            if got != flagged:
+                raise RuntimeError(f"{server.name}: {got} messages \\Flagged after STORE, "
+                                   f"expected {flagged}")
+        await s.command(b"UID STORE 1:%d -FLAGS.SILENT (\\Flagged)" % flagged)
+        cell["search_subject"], body = await imapload.timed(
+            s, b'SEARCH SUBJECT "%s"' % imapload.SEARCH_SUBJECT.encode())
+        cell["search_subject_hits"] = imapload.search_hits(body)
+        cell["search_from"], body = await imapload.timed(
+            s, b'SEARCH FROM "%s"' % imapload.SEARCH_FROM.encode())
+        cell["search_from_hits"] = imapload.search_hits(body)
+    finally:
+        await s.logout()
+    return cell
+
+
+def run_round(server, messages, rnd, clients, seconds):
+    dropped = [False]
+
+    def cold():
+        dropped[0] = imapservers.drop_caches()
+
+    server.restart(f"imap", before_start=cold)
+    cell = asyncio.run(_single_cells(server, messages, rnd, dropped[0], checks=rnd == 0))
+    cpu_before = servers.tree_cpu(server.proc.pid)
+    result = imapload.mixed("127.0.0.1", server.ports["imap"], USER, PASSWORD,
+                            clients, seconds, messages)
+    cpu = servers.tree_cpu(server.proc.pid) - cpu_before
+    mixed = {
+        "server": server.name, "clients": clients, "round": rnd,
+        "ops": result.ops, "seconds": result.seconds, "ops_per_s": result.ops_per_s,
+        "server_cpu_percent": 100 * cpu / result.seconds,
+        "generator_cpu_percent": 100 * result.generator_cpu / result.seconds,
+        "ms_by_kind": {k: 1000 * t / c if c else None for k, (c, t) in result.by_kind.items()},
+        "ops_by_kind": {k: c for k, (c, t) in result.by_kind.items()},
+    }
+    return cell, mixed
+
+
+def print_tables(cells, names, clients, rounds, messages, fills):
+    both = {"eider", "dovecot"} <= set(names)
+    print(f"\nIMAP on a {messages}-message INBOX, median of {rounds} rounds "
+          "(times in ms, client-side wall time)")
+    print("ratio = eider/dovecot in speed = dovecot time / eider time; "
+          f">= {TARGET_RATIO:g} means Eider is at least as fast\n")
+    head = "| operation | " + " | ".join(f"{n} ms" for n in names)
+    print(head + (" | eider/dovecot | target |" if both else " |"))
+    print("|---|" + "---:|" * len(names) + ("---:|---|" if both else ""))
+    for key, label in TIMED:
+        vals = {n: median_of(cells, n, 1, key) for n in names}
+        row = f"| {label} | " + " | ".join(f"{1000 * vals[n]:.1f}" for n in names)
+        if both:
+            ratio = vals["dovecot"] / vals["eider"]
+            row += f" | {ratio:.2f} | {'met' if ratio >= TARGET_RATIO else 'NOT met'}"
+        print(row + " |")
+    vals = {n: median_of(cells, n, clients, "ops_per_s") for n in names}
+    row = f"| {clients} clients, mixed load (ops/s) | " + " | ".join(
+        f"{vals[n]:.0f}" for n in names)
+    if both:
+        ratio = vals["eider"] / vals["dovecot"]
+        row += f" | {ratio:.2f} | {'met' if ratio >= TARGET_RATIO else 'NOT met'}"
+    print(row + " |")
+
+    print("\nMixed load, mean latency per command kind (ms, median over rounds):\n")
+    kinds = [k for _, k in imapload.MIX]
+    print("| server | " + " | ".join(kinds) + " | server CPU % | generator CPU % |")
+    print("|---|" + "---:|" * (len(kinds) + 2))
+    for n in names:
+        mine = [c for c in cells if c["server"] == n and c["clients"] == clients]
+        row = []
+        for k in kinds:
+            v = sorted(c["ms_by_kind"][k] for c in mine if c["ms_by_kind"][k] is not None)
+            row.append(f"{v[len(v) // 2]:.1f}" if v else "-")
+        print(f"| {n} | " + " | ".join(row) +
+              f" | {median_of(cells, n, clients, 'server_cpu_percent'):.0f}"
+              f" | {median_of(cells, n, clients, 'generator_cpu_percent'):.0f} |")
+
+    print("\nSEARCH hits: " + ", ".join(
+        f"{n} SUBJECT {median_of(cells, n, 1, 'search_subject_hits'):.0f} "
+        f"FROM {median_of(cells, n, 1, 'search_from_hits'):.0f}" for n in names))
+    print("Fill over LMTP: " + ", ".join(
+        f"{n} {fills[n]:.0f} s ({messages / fills[n]:.0f} messages/s)" for n in names))
+    dropped = {c["page_cache_dropped"] for c in cells if c["clients"] == 1}
+    print("Cold = first access after a server restart"
+          + (" with the page cache dropped (sync; echo 3 > /proc/sys/vm/drop_caches)"
+             if dropped == {True} else " (the page cache could NOT be dropped)"))
+    print("\nRounds (ms / ops/s):")
+    for n in names:
+        for key, _ in TIMED:
+            vals = [1000 * c[key] for c in cells if c["server"] == n and c["clients"] == 1]
+            print(f"- {n} {key}: " + "/".join(f"{v:.1f}" for v in vals))
+        vals = [c["ops_per_s"] for c in cells if c["server"] == n and c["clients"] == clients]
+        print(f"- {n} mixed ops/s: " + "/".join(f"{v:.0f}" for v in vals))
+
+
+def main():
+    args = parse_args()
+    names = args.servers.split(",")
+    args.work.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="imap-", dir=args.work))
+    os.chmod(work, 0o755)  # Dovecot's mail user (nobody) must reach its maildirs
+    log(f"work folder {work}")
+    sample = [len(imapload.message(i)) for i in range(200)]
+    log(f"messages: {args.messages}, {min(sample)}-{max(sample)} bytes "
+        f"(mean {sum(sample) / len(sample):.0f})")
+
+    conns = args.clients + 100
+    make = {
+        "eider": lambda: imapservers.Eider(args.eider, work, 1, max_connections=conns,
+                                           serve_args=args.eider_arg),
+        "dovecot": lambda: imapservers.Dovecot(work, 1, sessions=conns,
+                                               mail_fsync="never"),
+    }
+    targets = [make[n]() for n in names]
+    rcpts = servers.recipients(1)
+    cells, fills = [], {}
+    try:
+        for server in targets:
+            server.start("imap")
+            log(f"{server.name}: filling u0's INBOX with {args.messages} messages over LMTP, "
+                f"{args.fill_connections} connections")
+            fills[server.name] = imapload.fill(server.port, args.messages, rcpts,
+                                               args.fill_connections,
+                                               progress=max(args.messages // 5, 1))
+            log(f"{server.name}: filled in {fills[server.name]:.1f} s "
+                f"({args.messages / fills[server.name]:.0f} messages/s)")
+            if server.name == "dovecot":
+                server.restart(mail_fsync="always")
+            asyncio.run(check_mailbox(server, args.messages))
+        for rnd in range(args.rounds):
+            order = targets if rnd % 2 == 0 else targets[::-1]
+            for server in order:
+                cell, mixed = run_round(server, args.messages, rnd, args.clients,
+                                        args.seconds)
+                cells += [cell, mixed]
+                log(f"round {rnd + 1} {server.name:8} " + " ".join(
+                    f"{k} {1000 * cell[k]:.1f}" for k, _ in TIMED)
+                    + f" ms; mixed {mixed['ops_per_s']:.0f} ops/s "
+                    f"(server {mixed['server_cpu_percent']:.0f}% CPU, "
+                    f"generator {mixed['generator_cpu_percent']:.0f}%)")
+    finally:
+        for server in targets:
+            if server.proc is not None and server.proc.poll() is None:
+                server.stop()
+            elif server.proc is not None:
+                log(f"{server.name} exited with {server.proc.returncode}: see "
+                    f"{server.log_path('imap')}")
+
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "messages": args.messages, "rounds": args.rounds, "clients": args.clients,
+            "seconds": args.seconds, "fill_seconds": fills,
+            "ratio": "eider/dovecot speed: dovecot time / eider time, eider ops/s / dovecot ops/s",
+            "cells": cells,
+        }, indent=1))
+    print_tables(cells, names, args.clients, args.rounds, args.messages, fills)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

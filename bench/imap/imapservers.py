@@ -1,0 +1,246 @@
+"""Eider and Dovecot for the IMAP benches (bench/imap, bench/idle).
+
+Built on bench/harness/servers.py (same users, same loopback set-up, same
+passwd-file Dovecot on maildir), with what the IMAP benches need on top:
+
+- an IMAP listener on both;
+- raised connection limits: Eider gets a TOML config file with
+  max-connections and max-connections-per-ip, Dovecot gets process_limit,
+  client_limit and mail_max_userip_connections;
+- Dovecot's imap-hibernate, optionally (imap_hibernate_timeout);
+- restart(): stop and start again on the same data folder and ports (the
+  "cold" cells), where servers.*.start() always starts from a fresh folder;
+- pss_kib(): the proportional set size of the server, summed over all its
+  processes (Dovecot: master, auth, imap-login, imap, imap-hibernate, ...),
+  from /proc/<pid>/smaps_rollup.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
+import servers  # noqa: E402  (bench/harness/servers.py)
+
+
+def process_tree(pid):
+    """pid and all its descendants, from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                text = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(text.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def pss_of(pid):
+    """PSS of one process in KiB (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_pss(pid):
+    """(total PSS in KiB, {process name: (count, PSS KiB)}) over pid's tree."""
+    total, by_name = 0, {}
+    for p in process_tree(pid):
+        kib = pss_of(p)
+        try:
+            name = Path(f"/proc/{p}/comm").read_text().strip()
+        except OSError:
+            continue
+        total += kib
+        count, sub = by_name.get(name, (0, 0))
+        by_name[name] = (count + 1, sub + kib)
+    return total, by_name
+
+
+class Eider(servers.Eider):
+    """`eider serve` with IMAP and LMTP, limits raised through a config file."""
+
+    def __init__(self, binary, work, users, max_connections=1000, serve_args=()):
+        conf = Path(work) / "eider-bench.toml"
+        Path(work).mkdir(parents=True, exist_ok=True)
+        conf.write_text(f"max-connections = {max_connections}\n"
+                        f"max-connections-per-ip = {max_connections}\n")
+        super().__init__(binary, work, users, protocols=("imap",),
+                         serve_args=["--config", str(conf), *serve_args])
+
+    def restart(self, tag, before_start=None):
+        """Stops the server and starts it again on the same data and ports."""
+        self.stop()
+        if before_start:
+            before_start()
+        listeners = []
+        for flag in ("imap", "imaps", "pop3", "pop3s", "lmtp", "api"):
+            port = self.ports.get(flag)
+            listeners += [f"--{flag}", f"127.0.0.1:{port}" if port else "off"]
+        self.proc = subprocess.Popen(
+            [self.binary, "serve", "--data", str(self.data), *listeners, *self.serve_args],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=open(self.work / f"eider-{tag}.log", "ab"),
+        )
+        line = self.proc.stdout.readline()
+        if line != b"eider ready\n":
+            self.proc.wait(timeout=servers.STOP_TIMEOUT)
+            raise RuntimeError(f"eider serve did not restart (exit {self.proc.returncode}), "
+                               f"see {self.work}/eider-{tag}.log")
+
+    def pss(self):
+        return tree_pss(self.proc.pid)
+
+    def log_path(self, tag):
+        return self.work / f"eider-{tag}.log"
+
+
+DOVECOT_IMAP = """\
+# bench/imap: IMAP listener and limits.
+mail_max_userip_connections = {sessions}
+default_process_limit = {processes}
+default_client_limit = {sessions}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+  # High-performance mode: a few login processes serve all logins; after
+  # LOGIN the connection is handed to an imap process (no TLS, no proxying).
+  service_count = 0
+  process_min_avail = 2
+  client_limit = {sessions}
+}}
+service imap {{
+  process_limit = {processes}
+  client_limit = 1
+}}
+service anvil {{
+  client_limit = {anvil}
+}}
+service auth {{
+  client_limit = {anvil}
+}}
+"""
+
+DOVECOT_HIBERNATE = """\
+# imap-hibernate: an IDLE client moves to the imap-hibernate process after
+# imap_hibernate_timeout, and its imap process exits.
+imap_hibernate_timeout = {timeout}s
+service imap {{
+  unix_listener imap-master {{
+    mode = 0666
+  }}
+}}
+service imap-hibernate {{
+  unix_listener imap-hibernate {{
+    mode = 0666
+  }}
+  client_limit = {sessions}
+}}
+"""
+
+
+class Dovecot(servers.Dovecot):
+    """Dovecot with IMAP and LMTP (maildir), limits raised for `sessions`
+    connections; `hibernate` is None or imap_hibernate_timeout in seconds."""
+
+    def __init__(self, work, users, sessions=1000, processes=None, hibernate=None,
+                 mail_fsync="always"):
+        super().__init__(work, users, protocols=("lmtp",), mail_fsync=mail_fsync)
+        self.protocols = ("lmtp", "imap")
+        self.sessions = sessions
+        self.processes = processes or sessions + 100
+        self.hibernate = hibernate
+
+    def _conf_text(self, tag):
+        text = servers.DOVECOT_CONF.format(dir=self.dir, tag=tag, port=self.port,
+                                           protocols=" ".join(self.protocols),
+                                           mail_fsync=self.mail_fsync)
+        text += DOVECOT_IMAP.format(port=self.ports["imap"], sessions=self.sessions + 100,
+                                    processes=self.processes,
+                                    anvil=2 * (self.sessions + self.processes) + 100)
+        # Unix socket paths must stay under 108 bytes: base_dir moves to /tmp.
+        text = text.replace(f"base_dir = {self.dir}/run", f"base_dir = {self.run_dir}")
+        if self.hibernate is not None:
+            text += DOVECOT_HIBERNATE.format(timeout=self.hibernate,
+                                             sessions=self.sessions + 100)
+        return text
+
+    def start(self, tag):
+        self.dir = self.work / f"dovecot-{tag}"
+        mail = self.dir / "mail"
+        for sub in ("run", "state", "mail"):
+            (self.dir / sub).mkdir(parents=True)
+        os.chown(mail, servers.DOVECOT_MAIL_UID, servers.DOVECOT_MAIL_GID)
+        with open(self.dir / "users", "w") as f:
+            for name in servers.user_names(self.users):
+                f.write(f"{name}@example.test:{{PLAIN}}{servers.USER_PASSWORD}:"
+                        f"{servers.DOVECOT_MAIL_UID}:{servers.DOVECOT_MAIL_GID}::"
+                        f"{mail}/{name}::\n")
+        self.ports = {p: servers.free_port() for p in self.protocols}
+        self.port = self.ports["lmtp"]
+        self.tag = tag
+        self.run_dir = tempfile.mkdtemp(prefix="eider-bench-dovecot-")
+        self._launch()
+        return self.port
+
+    def _launch(self):
+        conf = self.dir / "dovecot.conf"
+        conf.write_text(self._conf_text(self.tag))
+        self.proc = subprocess.Popen(
+            ["dovecot", "-F", "-c", str(conf)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=open(self.dir / "stderr.log", "ab"),
+        )
+        for port in self.ports.values():
+            servers.wait_for_port(port, self.proc)
+
+    def restart(self, tag=None, before_start=None, mail_fsync=None):
+        """Stops Dovecot and starts it again on the same mail, ports and
+        config (optionally another mail_fsync)."""
+        self.stop()
+        if mail_fsync:
+            self.mail_fsync = mail_fsync
+        if before_start:
+            before_start()
+        self._launch()
+
+    def pss(self):
+        return tree_pss(self.proc.pid)
+
+    def cleanup(self):
+        super().cleanup()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def log_path(self, tag=None):
+        return self.dir / "dovecot.log"
+
+
+def drop_caches():
+    """Writes back and drops the page cache; False if not allowed."""
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
