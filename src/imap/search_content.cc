@@ -1,0 +1,158 @@
+#include "imap/search_content.h"
+
+#include "imap/search_date.h"
+#include "imap/search_fold.h"
+#include "mime/charset.h"
+#include "mime/codec_base64.h"
+#include "mime/codec_qp.h"
+#include "mime/codec_rfc2047.h"
+
+namespace eider::imap {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Most header values are one line of ASCII with no encoded word; those skip
+// the RFC 2047 decoder and its allocations, which dominates a header SEARCH.
+bool needs_decoding(std::string_view raw) {
+  for (char c : raw) {
+    if (static_cast<unsigned char>(c) >= 0x80 || c == '\r' || c == '\n') return true;
+  }
+  return raw.find("=?") != std::string_view::npos;
+}
+
+std::string folded_header_text(std::string_view raw) {
+  if (!needs_decoding(raw)) return fold_case(trim(raw));
+  return fold_case(mime::decode_header_text(raw));
+}
+
+std::string unfolded(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (char c : raw) {
+    if (c != '\r' && c != '\n') out.push_back(c);
+  }
+  return out;
+}
+
+// "name: value" lines of a whole header block, decoded and folded, for TEXT;
+// then the block as written, as Dovecot also searches it, so that text in
+// lines that are no header field (a message without a header) is found too.
+std::string folded_header_block(std::string_view block) {
+  std::string out = fold_case(block);
+  out += '\n';
+  for (const mime::HeaderField& field : mime::header_fields(block)) {
+    out += fold_case(field.name);
+    out += ": ";
+    out += folded_header_text(field.value);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string decoded_body(std::string_view bytes, const mime::Part& part) {
+  if (part.encoding == "base64") return mime::base64_decode(bytes).bytes;
+  if (part.encoding == "quoted-printable") return mime::qp_decode(bytes);
+  return std::string(bytes);
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+}  // namespace
+
+const std::vector<mime::HeaderField>& MessageText::fields() {
+  if (!fields_) {
+    // header_fields() stops at the first empty line, so the body is never read.
+    fields_ = mime::header_fields(raw_);
+    folded_values_.resize(fields_->size());
+  }
+  return *fields_;
+}
+
+const std::string& MessageText::folded_value(size_t index) {
+  std::optional<std::string>& value = folded_values_[index];
+  if (!value) value = folded_header_text((*fields_)[index].value);
+  return *value;
+}
+
+bool MessageText::header_contains(std::string_view name, std::string_view folded_needle,
+                                  bool address) {
+  const std::vector<mime::HeaderField>& all = fields();
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!iequals(all[i].name, name)) continue;
+    if (folded_needle.empty() || contains(folded_value(i), folded_needle)) return true;
+    // Dovecot also finds an address as written, encoded words and all.
+    if (address && needs_decoding(all[i].value) &&
+        contains(fold_case(unfolded(all[i].value)), folded_needle)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void MessageText::add_part_text(const mime::Part& part) {
+  if (part.is_multipart()) {
+    for (const mime::Part& child : part.children) add_part_text(child);
+    return;
+  }
+  if (part.is_message()) {
+    for (const mime::Part& embedded : part.children) {
+      segments_->push_back({folded_header_block(embedded.header.in(raw_)), true});
+      add_part_text(embedded);
+    }
+    return;
+  }
+  if (part.type != "text") return;
+  std::string bytes = decoded_body(part.body.in(raw_), part);
+  segments_->push_back({fold_case(mime::to_utf8(bytes, part.param("charset"))), false});
+}
+
+const std::vector<MessageText::Segment>& MessageText::segments() {
+  if (!segments_) {
+    segments_.emplace();
+    mime::Message message = mime::parse(raw_);
+    segments_->push_back({folded_header_block(message.root.header.in(raw_)), true});
+    add_part_text(message.root);
+  }
+  return *segments_;
+}
+
+bool MessageText::body_contains(std::string_view folded_needle) {
+  for (const Segment& segment : segments()) {
+    if (!segment.header && contains(segment.folded, folded_needle)) return true;
+  }
+  return false;
+}
+
+bool MessageText::text_contains(std::string_view folded_needle) {
+  for (const Segment& segment : segments()) {
+    if (contains(segment.folded, folded_needle)) return true;
+  }
+  return false;
+}
+
+std::optional<int64_t> MessageText::sent_day() {
+  for (const mime::HeaderField& field : fields()) {
+    if (iequals(field.name, "Date")) return date_header_day(field.value);
+  }
+  return std::nullopt;
+}
+
+}  // namespace eider::imap

@@ -1,0 +1,158 @@
+#include "imap/search_date.h"
+
+#include <string>
+#include <vector>
+
+namespace eider::imap {
+namespace {
+
+bool is_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+int to_int(std::string_view digits) {
+  int value = 0;
+  for (char c : digits) value = value * 10 + (c - '0');
+  return value;
+}
+
+// 1..12 for an English month name or its 3-letter prefix (any case), else 0.
+int month_number(std::string_view word) {
+  static constexpr std::string_view kNames[] = {"january",   "february", "march",    "april",
+                                                "may",       "june",     "july",     "august",
+                                                "september", "october",  "november", "december"};
+  if (word.size() < 3) return 0;
+  std::string lower;
+  for (char c : word) lower.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c);
+  for (int i = 0; i < 12; ++i) {
+    if (kNames[i].starts_with(lower)) return i + 1;
+  }
+  return 0;
+}
+
+// RFC 5322 4.3: two-digit years are 1950..2049, three-digit ones add 1900.
+int full_year(std::string_view digits) {
+  int year = to_int(digits);
+  if (digits.size() == 2) return year < 50 ? year + 2000 : year + 1900;
+  if (digits.size() == 3) return year + 1900;
+  return year;
+}
+
+bool valid_date(int year, int month, int day) {
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) {
+    return false;
+  }
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month != 2 || day <= 28 || leap;
+}
+
+// The words of the value with comments removed. Zones ("+0200", "-600") stay
+// whole; other words split at '-' and '/' too, so "12-Jun-2002" and
+// "2002-06-12T10:00" become their parts.
+std::vector<std::string_view> words(std::string_view value, std::string& storage) {
+  int depth = 0;
+  for (char c : value) {
+    if (c == '(') {
+      ++depth;
+    } else if (c == ')' && depth > 0) {
+      --depth;
+    } else if (depth == 0) {
+      storage.push_back((c == '\r' || c == '\n' || c == '\t' || c == ',') ? ' ' : c);
+    }
+  }
+  std::vector<std::string_view> out;
+  std::string_view rest = storage;
+  while (!rest.empty()) {
+    size_t begin = rest.find_first_not_of(' ');
+    if (begin == std::string_view::npos) break;
+    rest.remove_prefix(begin);
+    size_t end = rest.find(' ');
+    std::string_view word = rest.substr(0, end);
+    rest.remove_prefix(word.size());
+    bool whole = word[0] == '+' || word[0] == '-';
+    while (!whole && !word.empty()) {
+      size_t cut = word.find_first_of("-/");
+      if (cut != 0) out.push_back(word.substr(0, cut));
+      if (cut == std::string_view::npos) break;
+      word.remove_prefix(cut + 1);
+    }
+    if (whole) out.push_back(word);
+  }
+  return out;
+}
+
+// "12" of "12T10:00:00Z".
+std::string_view leading_digits(std::string_view word) {
+  size_t n = 0;
+  while (n < word.size() && word[n] >= '0' && word[n] <= '9') ++n;
+  return word.substr(0, n);
+}
+
+bool is_day(std::string_view word) {
+  return word.size() <= 2 && is_digits(word);
+}
+
+bool is_year(std::string_view word) {
+  return word.size() >= 2 && word.size() <= 4 && is_digits(word);
+}
+
+std::optional<int64_t> checked(int year, int month, int day) {
+  if (!valid_date(year, month, day)) return std::nullopt;
+  return day_number(Date{year, month, day});
+}
+
+}  // namespace
+
+int64_t day_number(const Date& date) {
+  // Howard Hinnant's days_from_civil.
+  int64_t y = date.year - (date.month <= 2 ? 1 : 0);
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  int64_t yoe = y - era * 400;
+  int64_t mp = (date.month + 9) % 12;
+  int64_t doy = (153 * mp + 2) / 5 + date.day - 1;
+  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+int64_t utc_day(int64_t seconds) {
+  int64_t day = seconds / 86400;
+  return (seconds % 86400 < 0) ? day - 1 : day;
+}
+
+std::optional<int64_t> date_header_day(std::string_view value) {
+  std::string storage;
+  std::vector<std::string_view> w = words(value, storage);
+  size_t m = 0;
+  int month = 0;
+  while (m < w.size() && (month = month_number(w[m])) == 0) ++m;
+  if (month == 0) {
+    // Numeric "2002-06-12".
+    for (size_t i = 0; i + 2 < w.size(); ++i) {
+      if (w[i].size() == 4 && is_digits(w[i]) && is_day(w[i + 1]) &&
+          is_day(leading_digits(w[i + 2]))) {
+        return checked(to_int(w[i]), to_int(w[i + 1]), to_int(leading_digits(w[i + 2])));
+      }
+    }
+    return std::nullopt;
+  }
+  size_t next = m + 1;
+  int day = 0;
+  if (m > 0 && is_day(w[m - 1])) {
+    day = to_int(w[m - 1]);
+  } else if (next < w.size() && is_day(w[next])) {
+    day = to_int(w[next++]);
+  } else {
+    return std::nullopt;
+  }
+  for (size_t i = next; i < w.size(); ++i) {
+    if (is_year(w[i])) return checked(full_year(w[i]), month, day);
+  }
+  return std::nullopt;
+}
+
+}  // namespace eider::imap
