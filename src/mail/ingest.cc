@@ -5,6 +5,7 @@
 #include "mail/mail.h"
 #include "mime/message.h"
 #include "mime/tree.h"
+#include "mime/wire.h"
 
 namespace eider::mail {
 namespace {
@@ -50,6 +51,7 @@ Result<store::NewMessage> ingest(std::string_view raw, const core::Limits& limit
   store::NewMessage message;
   message.split = mime::split(raw, parsed, {.blob_threshold = limits.blob_threshold});
   message.internal_date = internal_date;
+  message.wire_size = mime::wire_size(raw);
   message.envelope = mime::envelope(raw, parsed.root);
   message.bodystructure = mime::bodystructure(raw, parsed.root, true);
   message.body = mime::bodystructure(raw, parsed.root, false);

@@ -2,14 +2,14 @@
 // Dovecot's imap-bodystructure.c writes them: text parts without a charset
 // get ("charset" "us-ascii") appended, the encoding defaults to "7bit", a
 // multipart with no children shows one empty text/plain child, sizes count
-// what IMAP sends (a bare LF goes out as CRLF), and lines are counted for
-// text/* and message/rfc822 bodies.
+// what IMAP sends (mime::wire_size: a bare LF or CR goes out as CRLF), and
+// lines are counted for text/* and message/rfc822 bodies.
 #include <algorithm>
-#include <cstring>
 
 #include "mime/header_syntax.h"
 #include "mime/imap_string.h"
 #include "mime/message.h"
+#include "mime/wire.h"
 
 namespace eider::mime {
 namespace {
@@ -18,22 +18,6 @@ constexpr std::string_view kEmptyBody =
     R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0))";
 constexpr std::string_view kEmptyBodyExtended =
     R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL))";
-
-// Bytes of the body as IMAP sends it: every LF not preceded by CR is one
-// byte more on the wire.
-uint64_t wire_size(std::string_view body) {
-  uint64_t size = body.size();
-  const char* p = body.data();
-  const char* end = p + body.size();
-  while (p < end) {
-    const void* nl = std::memchr(p, '\n', end - p);
-    if (nl == nullptr) break;
-    const char* q = static_cast<const char*>(nl);
-    if (q == body.data() || q[-1] != '\r') ++size;
-    p = q + 1;
-  }
-  return size;
-}
 
 void append_params(std::string& out, const std::vector<Param>& params, bool default_charset) {
   bool has_charset =

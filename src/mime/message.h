@@ -124,7 +124,8 @@ std::string envelope(std::string_view bytes, const Part& message);
 // part, as RFC 3501 defines `body`, outer parentheses included, with MD5 NIL
 // (or the Content-MD5 value), disposition, language and location in the
 // extension data. Follows Dovecot's conventions (see bodystructure.cc).
-// Sizes count bare LF as CRLF, as IMAP sends it. Time is linear in the part.
+// Sizes are mime::wire_size (mime/wire.h), as IMAP sends the part. Time is
+// linear in the part.
 std::string bodystructure(std::string_view bytes, const Part& part, bool extended);
 
 }  // namespace eider::mime

@@ -124,6 +124,18 @@ Result<StoredMessage> FaultyStore::read_message(int64_t user_id, int64_t mailbox
   return inner_->read_message(user_id, mailbox_id, uid);
 }
 
+Result<std::vector<StoredMessage>> FaultyStore::read_messages(int64_t user_id, int64_t mailbox_id,
+                                                              const std::vector<uint32_t>& uids,
+                                                              bool with_tree) {
+  if (Status planned = take(StoreCall::read_messages); !planned) return planned;
+  return inner_->read_messages(user_id, mailbox_id, uids, with_tree);
+}
+
+Result<RecentClaim> FaultyStore::claim_recent(int64_t user_id, int64_t mailbox_id) {
+  if (Status planned = take(StoreCall::claim_recent); !planned) return planned;
+  return inner_->claim_recent(user_id, mailbox_id);
+}
+
 Result<std::string> FaultyStore::read_blob(const mime::BlobKey& key) {
   if (Status planned = take(StoreCall::read_blob); !planned) return planned;
   return inner_->read_blob(key);
@@ -171,19 +183,6 @@ Status FaultyStore::vacuum() {
 Result<Stats> FaultyStore::stats() {
   if (Status planned = take(StoreCall::stats); !planned) return planned;
   return inner_->stats();
-}
-
-}  // namespace eider::store
-
-namespace eider::store {
-
-Result<std::vector<StoredMessage>> FaultyStore::read_messages(int64_t user_id, int64_t mailbox_id,
-                                                              const std::vector<uint32_t>& uids,
-                                                              bool with_tree) {
-  return inner_->read_messages(user_id, mailbox_id, uids, with_tree);
-}
-Result<RecentClaim> FaultyStore::claim_recent(int64_t user_id, int64_t mailbox_id) {
-  return inner_->claim_recent(user_id, mailbox_id);
 }
 
 }  // namespace eider::store

@@ -35,6 +35,8 @@ enum class StoreCall {
   append_message,
   list_messages,
   read_message,
+  read_messages,
+  claim_recent,
   read_blob,
   copy_messages,
   move_messages,

@@ -43,6 +43,7 @@ struct Mailbox {
   uint64_t highest_modseq = 0;
   bool subscribed = true;
   uint64_t message_count = 0;
+  uint32_t recent_uid = 1;  // first UID not yet claimed as \Recent (claim_recent)
 };
 
 // A message as delivered or appended: the split form plus what IMAP needs.
@@ -55,8 +56,9 @@ struct NewMessage {
   std::string body;                // IMAP BODY (non-extensible) text
   std::string message_id;          // for threading
   std::string subject;             // for threading and search
-  // Bytes as IMAP and POP3 send the message: every bare LF counted as CRLF
-  // (RFC822.SIZE, POP3 LIST). Computed by mail::ingest.
+  // Bytes as IMAP and POP3 send the message: every bare LF or bare CR
+  // counted as CRLF (RFC822.SIZE, POP3 LIST; mime/wire.h). Computed by
+  // mail::ingest.
   uint64_t wire_size = 0;
 };
 
@@ -67,7 +69,7 @@ struct MessageInfo {
   std::vector<std::string> flags;
   int64_t internal_date = 0;
   uint64_t size = 0;       // bytes as delivered (what export writes)
-  uint64_t wire_size = 0;  // bytes as sent over IMAP/POP3 (bare LF as CRLF)
+  uint64_t wire_size = 0;  // bytes as sent over IMAP/POP3 (bare LF/CR as CRLF)
   int64_t thread_id = 0;
 };
 

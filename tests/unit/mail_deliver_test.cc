@@ -109,6 +109,12 @@ TEST_F(Deliver, IngestComputesImapFieldsOnce) {
   EXPECT_TRUE(message->bodystructure.starts_with("(\"text\" \"plain\"")) << message->bodystructure;
   EXPECT_TRUE(message->body.starts_with("(\"text\" \"plain\"")) << message->body;
   EXPECT_EQ(message->split.size, raw.size());
+  EXPECT_EQ(message->wire_size, raw.size());
+
+  Result<store::NewMessage> bare = ingest("Subject: x\n\nbody\rmore\n", core::Limits{}, 1234);
+  ASSERT_TRUE(bare.is_ok());
+  EXPECT_EQ(bare->split.size, 22u);
+  EXPECT_EQ(bare->wire_size, 26u);
 }
 
 TEST_F(Deliver, RefusedMessagesLeaveNothingAndPublishNothing) {

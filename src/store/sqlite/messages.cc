@@ -12,7 +12,10 @@ namespace eider::store::sqlite {
 
 namespace {
 
-constexpr const char* kInfoColumns = "uid, modseq, flags, internal_date, size, thread_id";
+constexpr const char* kInfoColumns =
+    "uid, modseq, flags, internal_date, size, thread_id, wire_size";
+// Columns of kInfoColumns, then tree, envelope, bodystructure, body.
+constexpr int kInfoColumnCount = 7;
 
 MessageInfo info_from(const Statement& row) {
   MessageInfo info;
@@ -22,7 +25,20 @@ MessageInfo info_from(const Statement& row) {
   info.internal_date = row.int64(3);
   info.size = static_cast<uint64_t>(row.int64(4));
   info.thread_id = row.int64(5);
+  info.wire_size = static_cast<uint64_t>(row.int64(6));
   return info;
+}
+
+// A row of kInfoColumns + ", tree, envelope, bodystructure, body"; the tree
+// stays packed.
+StoredMessage stored_from(const Statement& row, bool with_tree) {
+  StoredMessage message;
+  message.info = info_from(row);
+  if (with_tree) message.tree = row.text(kInfoColumnCount);
+  message.envelope = row.text(kInfoColumnCount + 1);
+  message.bodystructure = row.text(kInfoColumnCount + 2);
+  message.body = row.text(kInfoColumnCount + 3);
+  return message;
 }
 
 // A message prepared outside the writer: flags checked, bytes compressed.
@@ -122,11 +138,11 @@ Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id
     const uint32_t uid = mailbox->uidnext;
     EIDER_RETURN_IF_ERROR(db.run(
         "INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size, tree,"
-        " envelope, bodystructure, body, message_id, subject, thread_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " envelope, bodystructure, body, message_id, subject, thread_id, wire_size)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         user_id, mailbox_id, uid, modseq, packed->flags, message.internal_date, message.split.size,
         Bytes{packed->tree}, message.envelope, message.bodystructure, message.body,
-        message.message_id, message.subject, *thread));
+        message.message_id, message.subject, *thread, message.wire_size));
     for (size_t i = 0; i < packed->uses.size(); ++i) {
       const BlobUse& use = packed->uses[i];
       EIDER_RETURN_IF_ERROR(db.run(
@@ -162,13 +178,7 @@ Result<StoredMessage> SqliteStore::read_message(int64_t user_id, int64_t mailbox
     Result<bool> row = stmt->bind(user_id, mailbox_id, uid).step();
     if (!row) return row.status();
     if (!*row) return error(Code::not_found, "no message with uid " + std::to_string(uid));
-    StoredMessage message;
-    message.info = info_from(*stmt);
-    message.tree = stmt->text(6);
-    message.envelope = stmt->text(7);
-    message.bodystructure = stmt->text(8);
-    message.body = stmt->text(9);
-    return message;
+    return stored_from(*stmt, true);
   });
   if (!stored) return stored;
   // Decompressed here, after the reader connection went back to the pool.
@@ -291,13 +301,107 @@ Result<std::vector<JournalEntry>> SqliteStore::journal_since(int64_t user_id, in
 
 namespace eider::store::sqlite {
 
-// Placeholder until the store work of issue 4 lands (same session).
-Result<std::vector<StoredMessage>> SqliteStore::read_messages(int64_t, int64_t,
-                                                              const std::vector<uint32_t>&, bool) {
-  return error(Code::unsupported, "read_messages: not yet");
+namespace {
+
+// Wanted uids closer than this share one range scan: stepping over a few
+// rows that are not wanted costs less than another query.
+constexpr uint32_t kScanGap = 32;
+
+// Appends the wanted messages of one mailbox, `sorted` ascending and
+// without duplicates, to `out`, as ranges of nearby uids. Each row's uid is
+// read before anything else, so an unwanted row's tree is never copied.
+Status read_rows(Connection& db, int64_t user_id, int64_t mailbox_id,
+                 const std::vector<uint32_t>& sorted, bool with_tree,
+                 std::vector<StoredMessage>& out) {
+  static const std::string with_tree_sql =
+      std::string("SELECT ") + kInfoColumns +
+      ", tree, envelope, bodystructure, body FROM messages"
+      " WHERE user_id = ? AND mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid";
+  static const std::string without_tree_sql =
+      std::string("SELECT ") + kInfoColumns +
+      ", x'', envelope, bodystructure, body FROM messages"
+      " WHERE user_id = ? AND mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid";
+  const char* sql = with_tree ? with_tree_sql.c_str() : without_tree_sql.c_str();
+  size_t begin = 0;
+  while (begin < sorted.size()) {
+    size_t end = begin + 1;
+    while (end < sorted.size() && sorted[end] - sorted[end - 1] <= kScanGap) ++end;
+    Result<Statement> stmt = db.prepare(sql);
+    if (!stmt) return stmt.status();
+    stmt->bind(user_id, mailbox_id, sorted[begin], sorted[end - 1]);
+    size_t next = begin;
+    for (;;) {
+      Result<bool> row = stmt->step();
+      if (!row) return row.status();
+      if (!*row) break;
+      const auto uid = static_cast<uint32_t>(stmt->int64(0));
+      while (next < end && sorted[next] < uid) ++next;
+      if (next == end) break;
+      if (sorted[next] == uid) out.push_back(stored_from(*stmt, with_tree));
+    }
+    begin = end;
+  }
+  return Status::ok();
 }
-Result<RecentClaim> SqliteStore::claim_recent(int64_t, int64_t) {
-  return error(Code::unsupported, "claim_recent: not yet");
+
+struct RecentMark {
+  uint32_t recent_uid = 0;
+  uint32_t uidnext = 0;
+};
+
+Result<RecentMark> load_recent_mark(Connection& db, int64_t user_id, int64_t mailbox_id) {
+  Result<Statement> stmt =
+      db.prepare("SELECT recent_uid, uidnext FROM mailboxes WHERE user_id = ? AND id = ?");
+  if (!stmt) return stmt.status();
+  Result<bool> row = stmt->bind(user_id, mailbox_id).step();
+  if (!row) return row.status();
+  if (!*row) return error(Code::not_found, "no mailbox with id " + std::to_string(mailbox_id));
+  return RecentMark{static_cast<uint32_t>(stmt->int64(0)), static_cast<uint32_t>(stmt->int64(1))};
+}
+
+}  // namespace
+
+Result<std::vector<StoredMessage>> SqliteStore::read_messages(int64_t user_id, int64_t mailbox_id,
+                                                              const std::vector<uint32_t>& uids,
+                                                              bool with_tree) {
+  std::vector<uint32_t> sorted = uids;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  Result<std::vector<StoredMessage>> stored =
+      read<std::vector<StoredMessage>>([&](Connection& db) -> Result<std::vector<StoredMessage>> {
+        Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+        if (!mailbox) return mailbox.status();
+        std::vector<StoredMessage> out;
+        out.reserve(sorted.size());
+        EIDER_RETURN_IF_ERROR(read_rows(db, user_id, mailbox_id, sorted, with_tree, out));
+        return out;
+      });
+  if (!stored || !with_tree) return stored;
+  // Decompressed here, after the reader connection went back to the pool.
+  for (StoredMessage& message : *stored) {
+    Result<std::string> tree = unpack(message.tree);
+    if (!tree) return tree.status();
+    message.tree = std::move(*tree);
+  }
+  return stored;
+}
+
+Result<RecentClaim> SqliteStore::claim_recent(int64_t user_id, int64_t mailbox_id) {
+  // Most calls find nothing new: answer those from a reader and leave the
+  // writer (and its fsync) alone.
+  Result<RecentMark> seen =
+      read<RecentMark>([&](Connection& db) { return load_recent_mark(db, user_id, mailbox_id); });
+  if (!seen) return seen.status();
+  if (seen->recent_uid >= seen->uidnext) return RecentClaim{seen->uidnext, seen->uidnext};
+  return write<RecentClaim>([&](Connection& db) -> Result<RecentClaim> {
+    // Another session may have claimed since the read above.
+    Result<RecentMark> mark = load_recent_mark(db, user_id, mailbox_id);
+    if (!mark) return mark.status();
+    if (mark->recent_uid >= mark->uidnext) return RecentClaim{mark->uidnext, mark->uidnext};
+    EIDER_RETURN_IF_ERROR(db.run("UPDATE mailboxes SET recent_uid = ? WHERE user_id = ? AND id = ?",
+                                 mark->uidnext, user_id, mailbox_id));
+    return RecentClaim{mark->recent_uid, mark->uidnext};
+  });
 }
 
 }  // namespace eider::store::sqlite

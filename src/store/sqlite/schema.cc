@@ -2,15 +2,28 @@
 
 #include <array>
 #include <string>
+#include <vector>
+
+#include "mime/tree.h"
+#include "mime/wire.h"
+#include "store/sqlite/codec.h"
 
 namespace eider::store::sqlite {
 
 namespace {
 
+Status backfill_wire_sizes(Connection& db);
+
+struct Migration {
+  const char* sql;
+  // Runs after `sql` in the same transaction, for what SQL cannot compute.
+  Status (*after)(Connection&) = nullptr;
+};
+
 // Append only: a released migration is never edited, a change is a new entry.
 // Every per-user table carries user_id (DESIGN.md: distributable by user).
-constexpr std::array kMigrations = {
-    R"sql(
+const std::array kMigrations = {
+    Migration{R"sql(
 CREATE TABLE users (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL UNIQUE,
@@ -81,16 +94,69 @@ CREATE TABLE blobs (
   size INTEGER NOT NULL,
   data BLOB NOT NULL
 );
+)sql"},
+    // 2: sizes as sent over IMAP/POP3, and the \Recent mark. Mail that was
+    // there before is not recent: nobody can tell which session saw it.
+    Migration{R"sql(
+ALTER TABLE messages ADD COLUMN wire_size INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE mailboxes ADD COLUMN recent_uid INTEGER NOT NULL DEFAULT 1;
+UPDATE mailboxes SET recent_uid = uidnext;
 )sql",
+              backfill_wire_sizes},
 };
 
-Status apply(Connection& connection, int version, const char* sql) {
+// Rebuilds each existing message once: its wire size depends on line ends
+// that may sit inside blobs, so the tree alone does not give it.
+Status backfill_wire_sizes(Connection& db) {
+  struct Key {
+    int64_t mailbox_id;
+    int64_t uid;
+  };
+  // Keys first: updating rows while a SELECT walks the same table is not
+  // something SQLite defines the order of.
+  Result<std::vector<Key>> keys = db.query_rows<Key>(
+      "SELECT mailbox_id, uid FROM messages WHERE wire_size < 0", [](const Statement& row) {
+        return Key{row.int64(0), row.int64(1)};
+      });
+  if (!keys) return keys.status();
+  auto read_blob = [&db](const mime::BlobKey& key) -> Result<std::string> {
+    Result<Statement> stmt = db.prepare("SELECT data FROM blobs WHERE key = ?");
+    if (!stmt) return stmt.status();
+    Result<bool> row = stmt->bind(Bytes{key}).step();
+    if (!row) return row.status();
+    if (!*row) return error(Code::corrupt, "missing blob " + mime::blob_key_hex(key));
+    return unpack(stmt->text(0));
+  };
+  for (const Key& key : *keys) {
+    std::string packed;
+    {
+      Result<Statement> stmt =
+          db.prepare("SELECT tree FROM messages WHERE mailbox_id = ? AND uid = ?");
+      if (!stmt) return stmt.status();
+      Result<bool> row = stmt->bind(key.mailbox_id, key.uid).step();
+      if (!row) return row.status();
+      if (!*row) continue;
+      packed = stmt->text(0);
+    }
+    Result<std::string> tree = unpack(packed);
+    if (!tree) return tree.status();
+    Result<std::string> bytes = mime::rebuild(*tree, read_blob);
+    if (!bytes) return bytes.status();
+    EIDER_RETURN_IF_ERROR(
+        db.run("UPDATE messages SET wire_size = ? WHERE mailbox_id = ? AND uid = ?",
+               mime::wire_size(*bytes), key.mailbox_id, key.uid));
+  }
+  return Status::ok();
+}
+
+Status apply(Connection& connection, int version, const Migration& migration) {
   EIDER_RETURN_IF_ERROR(connection.exec("BEGIN IMMEDIATE"));
   // Another process may have migrated while this one waited for the lock.
   Result<int64_t> current = connection.query_int("PRAGMA user_version");
   Status status = current.status();
   if (status && *current >= version) return connection.exec("COMMIT");
-  if (status) status = connection.exec(sql);
+  if (status) status = connection.exec(migration.sql);
+  if (status && migration.after != nullptr) status = migration.after(connection);
   if (status) status = connection.exec("PRAGMA user_version=" + std::to_string(version));
   if (status) status = connection.exec("COMMIT");
   if (!status && connection.in_transaction()) (void)connection.exec("ROLLBACK");

@@ -1,0 +1,185 @@
+// Store::claim_recent, and migration 2 (wire_size, recent_uid) over a
+// database left at schema version 1.
+#include <sqlite3.h>
+
+#include <thread>
+#include <utility>
+
+#include "mime/message.h"
+#include "mime/tree.h"
+#include "mime/wire.h"
+#include "store_test_util.h"
+
+namespace eider::store {
+namespace {
+
+using testing::Account;
+using testing::make_account;
+using testing::make_message;
+using testing::open_or_die;
+using testing::options_for;
+using testing::TempDir;
+
+using Claim = std::pair<uint32_t, uint32_t>;  // RecentClaim as (first, next)
+
+Claim as_pair(const RecentClaim& claim) {
+  return {claim.first, claim.next};
+}
+
+class StoreRecent : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = open_or_die(options_for(dir_));
+    ASSERT_NE(store_, nullptr);
+    bob_ = make_account(*store_, "bob");
+  }
+
+  void append(int64_t mailbox_id) {
+    ASSERT_TRUE(store_->append_message(bob_.user.id, mailbox_id, make_message(100)));
+  }
+
+  Claim claim(int64_t mailbox_id) {
+    Result<RecentClaim> claimed = store_->claim_recent(bob_.user.id, mailbox_id);
+    EXPECT_TRUE(claimed.is_ok()) << claimed.status().to_string();
+    return claimed ? as_pair(*claimed) : Claim{};
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+  Account bob_;
+};
+
+TEST_F(StoreRecent, EachUidIsClaimedOnce) {
+  EXPECT_EQ(claim(bob_.inbox.id), Claim(1, 1));
+  append(bob_.inbox.id);
+  append(bob_.inbox.id);
+  const uint64_t modseq = store_->find_mailbox(bob_.user.id, "INBOX")->highest_modseq;
+  EXPECT_EQ(claim(bob_.inbox.id), Claim(1, 3));
+  EXPECT_EQ(claim(bob_.inbox.id), Claim(3, 3));
+  append(bob_.inbox.id);
+  EXPECT_EQ(claim(bob_.inbox.id), Claim(3, 4));
+  EXPECT_EQ(claim(bob_.inbox.id), Claim(4, 4));
+  // Not journaled: the claim is no change a session must be told about.
+  Mailbox inbox = store_->find_mailbox(bob_.user.id, "INBOX").value();
+  EXPECT_EQ(inbox.highest_modseq, modseq + 1);
+  EXPECT_EQ(store_->journal_since(bob_.user.id, bob_.inbox.id, modseq)->size(), 1u);
+}
+
+TEST_F(StoreRecent, NothingToClaimWritesNothing) {
+  append(bob_.inbox.id);
+  claim(bob_.inbox.id);
+  const uint64_t commits = store_->stats()->commits;
+  EXPECT_EQ(claim(bob_.inbox.id), Claim(2, 2));
+  EXPECT_EQ(store_->stats()->commits, commits);
+}
+
+TEST_F(StoreRecent, ConcurrentClaimsNeverOverlap) {
+  for (int i = 0; i < 50; ++i) append(bob_.inbox.id);
+  std::vector<std::thread> threads;
+  std::vector<Claim> claims(8);
+  for (size_t i = 0; i < claims.size(); ++i) {
+    threads.emplace_back([&, i] { claims[i] = claim(bob_.inbox.id); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  uint32_t claimed = 0;
+  for (const Claim& c : claims) {
+    claimed += c.second - c.first;
+    if (c.first != c.second) {
+      EXPECT_EQ(c, Claim(1, 51));
+    }
+  }
+  EXPECT_EQ(claimed, 50u);
+}
+
+TEST_F(StoreRecent, CopiesAndMovesAreRecentInTheTarget) {
+  append(bob_.inbox.id);
+  append(bob_.inbox.id);
+  claim(bob_.inbox.id);
+  Mailbox trash = store_->find_mailbox(bob_.user.id, "Trash").value();
+  ASSERT_TRUE(store_->copy_messages(bob_.user.id, bob_.inbox.id, {1}, trash.id));
+  ASSERT_TRUE(store_->move_messages(bob_.user.id, bob_.inbox.id, {2}, trash.id));
+  EXPECT_EQ(claim(trash.id), Claim(1, 3));
+  EXPECT_EQ(claim(bob_.inbox.id), Claim(3, 3));
+}
+
+TEST_F(StoreRecent, MissingMailboxIsNotFound) {
+  EXPECT_EQ(store_->claim_recent(bob_.user.id, 999999).status().code(), Code::not_found);
+  Account eve = make_account(*store_, "eve");
+  EXPECT_EQ(store_->claim_recent(eve.user.id, bob_.inbox.id).status().code(), Code::not_found);
+  ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "Trash"));
+  Mailbox trash = store_->create_mailbox(bob_.user.id, "Trash", "").value();
+  append(trash.id);
+  EXPECT_EQ(claim(trash.id), Claim(1, 2));
+}
+
+TEST_F(StoreRecent, RenamedInboxMessagesAreRecentInTheNewMailbox) {
+  append(bob_.inbox.id);
+  append(bob_.inbox.id);
+  claim(bob_.inbox.id);
+  ASSERT_TRUE(store_->rename_mailbox(bob_.user.id, "INBOX", "Old"));
+  Mailbox old = store_->find_mailbox(bob_.user.id, "Old").value();
+  EXPECT_EQ(claim(old.id), Claim(1, 3));
+  EXPECT_EQ(claim(bob_.inbox.id), Claim(3, 3));
+  append(bob_.inbox.id);
+  EXPECT_EQ(claim(bob_.inbox.id), Claim(3, 4));
+}
+
+void exec(sqlite3* db, const char* sql) {
+  char* message = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &message), SQLITE_OK) << message;
+}
+
+int64_t query_int(sqlite3* db, const char* sql) {
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  int64_t value = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  return value;
+}
+
+TEST(StoreMigration, VersionTwoBackfillsWireSizesAndLeavesOldMailNotRecent) {
+  TempDir dir;
+  const std::string raw = "Subject: old\n\nbody line long enough for a blob\rand more\n";
+  int64_t user_id = 0;
+  int64_t inbox_id = 0;
+  {
+    std::unique_ptr<Store> store = open_or_die(options_for(dir));
+    ASSERT_NE(store, nullptr);
+    Account bob = make_account(*store, "bob");
+    user_id = bob.user.id;
+    inbox_id = bob.inbox.id;
+    NewMessage message = make_message(raw.size());
+    message.split = mime::split(raw, mime::parse(raw), {.blob_threshold = 16});
+    ASSERT_FALSE(message.split.blobs.empty());
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->append_message(user_id, inbox_id, message));
+  }
+  // Back to what version 1 wrote: neither column exists.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 2);
+  exec(db,
+       "ALTER TABLE messages DROP COLUMN wire_size; ALTER TABLE mailboxes DROP COLUMN recent_uid;"
+       " PRAGMA user_version = 1");
+  sqlite3_close(db);
+
+  for (int reopen = 0; reopen < 2; ++reopen) {
+    std::unique_ptr<Store> store = open_or_die(options_for(dir));
+    ASSERT_NE(store, nullptr);
+    std::vector<MessageInfo> infos = store->list_messages(user_id, inbox_id).value();
+    ASSERT_GE(infos.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) EXPECT_EQ(infos[i].wire_size, mime::wire_size(raw));
+    if (reopen == 0) {
+      EXPECT_EQ(as_pair(store->claim_recent(user_id, inbox_id).value()), Claim(4, 4));
+      ASSERT_TRUE(store->append_message(user_id, inbox_id, make_message(10)));
+    } else {
+      EXPECT_EQ(as_pair(store->claim_recent(user_id, inbox_id).value()), Claim(4, 5));
+    }
+  }
+  ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 2);
+  sqlite3_close(db);
+}
+
+}  // namespace
+}  // namespace eider::store
