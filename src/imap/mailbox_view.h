@@ -29,7 +29,7 @@ struct ViewUpdate {
   std::string untagged;
   bool changed = false;  // anything was applied (even with nothing to say)
   bool more = false;     // stopped early at an expunge (Announce::no_expunge)
-  uint32_t added = 0;    // messages that joined (the session may claim \Recent)
+  uint32_t added = 0;    // messages that joined and are still there
 };
 
 class MailboxView {
@@ -52,7 +52,10 @@ class MailboxView {
   // \Recent (RFC 3501 2.3.2): this session is the first to be told of these
   // UIDs. The session claims them from the store (Store::claim_recent) at
   // SELECT and when new messages arrive, and records each claimed range
-  // [first, last] here. Ranges are few (one per claim that won anything).
+  // [first, last] here. Claim before apply() when the rows bring added
+  // messages, so its RECENT line counts them; a claimed UID the view does
+  // not know yet counts from the batch that adds it. Ranges are few (one per
+  // claim that won anything); overlapping or touching ranges are merged.
   void add_recent(uint32_t first, uint32_t last);
   bool is_recent(uint32_t uid) const;
   // Known UIDs that are \Recent.
@@ -62,8 +65,10 @@ class MailboxView {
   // skipped) as far as `announce` allows, and returns what to tell the
   // client. Rows:
   // - added: a UID above every known one joins; the batch ends with one
-  //   "* n EXISTS" (and "* r RECENT" when the recent count changed) if any
-  //   joined. A UID not above the known ones is ignored.
+  //   "* n EXISTS" and one "* r RECENT" if any joined and is still there.
+  //   A UID not above the known ones is ignored. A UID that joins in the
+  //   batch gets no FETCH or EXPUNGE line: the client learns of it only at
+  //   EXISTS, so its flags are read when the client fetches it.
   // - expunged: "* n EXPUNGE" for a known UID, removed at once so later
   //   lines use the new numbering; nothing for an unknown UID. With
   //   Announce::no_expunge, apply stops before the first expunge of a known

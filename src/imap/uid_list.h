@@ -6,6 +6,7 @@
 // session stays small (issue: at most 8 KiB per idle session). Lookups by
 // sequence number or UID are O(log r) for r runs, using a prefix count that
 // is rebuilt lazily after a change; append is amortised O(1); erase is O(r).
+// Const lookups may rebuild that prefix, so one list belongs to one thread.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,8 @@ class UidList {
   std::vector<uint32_t> uids() const;
   // The UIDs in [first, last] held, ascending: O(log r + hits).
   std::vector<uint32_t> uids_between(uint32_t first, uint32_t last) const;
+  // How many UIDs in [first, last] are held: O(log r), allocates nothing.
+  uint32_t count_between(uint32_t first, uint32_t last) const;
 
   struct Run {
     uint32_t first = 0;
@@ -55,6 +58,8 @@ class UidList {
 
  private:
   void rebuild_prefix() const;
+  // Messages whose UID is at most uid.
+  uint32_t rank(uint32_t uid) const;
 
   std::vector<Run> runs_;
   uint32_t count_ = 0;
