@@ -30,6 +30,7 @@ import asyncio
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -76,6 +77,11 @@ def parse_args():
                    help="parent of the temporary folder (use a real disk, not tmpfs)")
     p.add_argument("--eider-arg", action="append", default=[], metavar="FLAG",
                    help="one more `eider serve` argument (repeat)")
+    p.add_argument("--dovecot-fill-cache", type=Path, metavar="DIR",
+                   help="keep a copy of Dovecot's filled maildir (and its fill time) in "
+                        "DIR/dovecot-u0-<messages>, and use that copy in later runs "
+                        "instead of filling Dovecot again (at 100,000 messages its fill "
+                        "takes 20-30 minutes on a busy 2-core machine)")
     p.add_argument("--json", type=Path, help="write every cell's numbers here")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     return p.parse_args()
@@ -249,20 +255,38 @@ def main():
     }
     targets = [make[n]() for n in names]
     rcpts = servers.recipients(1)
-    cells, fills = [], {}
+    cells, fills, cached = [], {}, set()
     try:
         for server in targets:
             server.start("imap")
-            log(f"{server.name}: filling u0's INBOX with {args.messages} messages over LMTP, "
-                f"{args.fill_connections} connections")
-            fills[server.name] = imapload.fill(server.port, args.messages, rcpts,
-                                               args.fill_connections,
-                                               progress=max(args.messages // 5, 1))
-            log(f"{server.name}: filled in {fills[server.name]:.1f} s "
-                f"({args.messages / fills[server.name]:.0f} messages/s)")
+            cache = None
+            if server.name == "dovecot" and args.dovecot_fill_cache:
+                cache = args.dovecot_fill_cache / f"dovecot-u0-{args.messages}"
+            if cache and (cache / "fill.json").exists():
+                subprocess.run(["cp", "-a", str(cache / "u0"), str(server.dir / "mail" / "u0")],
+                               check=True)
+                fills[server.name] = json.loads((cache / "fill.json").read_text())["seconds"]
+                cached.add(server.name)
+                log(f"{server.name}: u0's maildir copied from {cache} (filled over LMTP "
+                    f"in {fills[server.name]:.1f} s by an earlier run)")
+            else:
+                log(f"{server.name}: filling u0's INBOX with {args.messages} messages over "
+                    f"LMTP, {args.fill_connections} connections")
+                fills[server.name] = imapload.fill(server.port, args.messages, rcpts,
+                                                   args.fill_connections,
+                                                   progress=max(args.messages // 5, 1))
+                log(f"{server.name}: filled in {fills[server.name]:.1f} s "
+                    f"({args.messages / fills[server.name]:.0f} messages/s)")
             if server.name == "dovecot":
                 server.restart(mail_fsync="always")
             asyncio.run(check_mailbox(server, args.messages))
+            if cache and server.name not in cached:
+                server.stop()
+                cache.mkdir(parents=True, exist_ok=True)
+                subprocess.run(["cp", "-a", str(server.dir / "mail" / "u0"), str(cache / "u0")],
+                               check=True)
+                (cache / "fill.json").write_text(json.dumps({"seconds": fills[server.name]}))
+                server.restart()
         for rnd in range(args.rounds):
             order = targets if rnd % 2 == 0 else targets[::-1]
             for server in order:
@@ -288,10 +312,14 @@ def main():
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "messages": args.messages, "rounds": args.rounds, "clients": args.clients,
             "seconds": args.seconds, "fill_seconds": fills,
+            "fill_from_cache": sorted(cached),
             "ratio": "eider/dovecot speed: dovecot time / eider time, eider ops/s / dovecot ops/s",
             "cells": cells,
         }, indent=1))
     print_tables(cells, names, args.clients, args.rounds, args.messages, fills)
+    if cached:
+        print(f"({', '.join(sorted(cached))}: the fill time is that of the earlier run whose "
+              "filled maildir this run copied, see --dovecot-fill-cache)")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -170,6 +170,7 @@ class Dovecot(servers.Dovecot):
         self.sessions = sessions
         self.processes = processes or sessions + 100
         self.hibernate = hibernate
+        self.extra_conf = ""  # more config lines (the fill uses some)
 
     def _conf_text(self, tag):
         text = servers.DOVECOT_CONF.format(dir=self.dir, tag=tag, port=self.port,
@@ -180,6 +181,7 @@ class Dovecot(servers.Dovecot):
                                     anvil=2 * (self.sessions + self.processes) + 100)
         # Unix socket paths must stay under 108 bytes: base_dir moves to /tmp.
         text = text.replace(f"base_dir = {self.dir}/run", f"base_dir = {self.run_dir}")
+        text += self.extra_conf
         if self.hibernate is not None:
             text += DOVECOT_HIBERNATE.format(timeout=self.hibernate,
                                              sessions=self.sessions + 100)
@@ -214,12 +216,14 @@ class Dovecot(servers.Dovecot):
         for port in self.ports.values():
             servers.wait_for_port(port, self.proc)
 
-    def restart(self, tag=None, before_start=None, mail_fsync=None):
+    def restart(self, tag=None, before_start=None, mail_fsync=None, extra_conf=None):
         """Stops Dovecot and starts it again on the same mail, ports and
-        config (optionally another mail_fsync)."""
+        config (optionally another mail_fsync and extra config)."""
         self.stop()
         if mail_fsync:
             self.mail_fsync = mail_fsync
+        if extra_conf is not None:
+            self.extra_conf = extra_conf
         if before_start:
             before_start()
         self._launch()
