@@ -1,5 +1,5 @@
-// Private to src/mime: writing IMAP strings (RFC 3501 section 4.3) into
-// ENVELOPE and BODYSTRUCTURE responses.
+// Shared by src/mime and src/imap (nothing else): writing IMAP strings
+// (RFC 3501 section 4.3) into ENVELOPE, BODYSTRUCTURE and FETCH responses.
 //
 // A value goes out as a quoted string when it can be one (only TEXT-CHARs,
 // not longer than kMaxQuotedSize), otherwise as a literal {n}\r\n... .
