@@ -402,6 +402,9 @@ class _Parser:
                 part = Single(kind, mtype, subtype, params, fid, desc, enc, octets)
                 if kind == "message":
                     self.sp()
+                    if self.peek() != ord("("):
+                        self.fail('envelope: a MESSAGE/RFC822 part carries the envelope, body '
+                                  'and line count of the message it encapsulates (7.4.2)')
                     part.envelope = self.envelope()
                     self.sp()
                     part.body = self.body(ext)

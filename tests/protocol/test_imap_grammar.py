@@ -144,6 +144,8 @@ BAD_BODIES = [
      "body-type-text"),
     ("message/rfc822 without envelope",
      b'("message" "rfc822" NIL NIL NIL "7bit" 1 (' + TEXT + b") 1)", True, "envelope"),
+    ("message/rfc822 in the basic form",
+     b'("message" "rfc822" NIL NIL NIL "base64" 130 NIL NIL NIL NIL)', True, "body-type-msg"),
     ("message/rfc822 without lines", b'("message" "rfc822" NIL NIL NIL "7bit" 1 ' + ENV_MIN +
      b" (" + TEXT + b"))", True, "body-type-msg"),
     ("extension data in BODY", b"(" + TEXT + b" NIL)", False, "body-type-1part"),
@@ -250,3 +252,15 @@ def test_error_names_position_and_rule():
 def test_only_bytes():
     with pytest.raises(TypeError):
         parse_nstring('"text"')
+
+
+def test_dovecot_message_rfc822_with_base64_body():
+    """What Dovecot 2.3 sends for a message/rfc822 part whose body is base64
+    (not allowed by RFC 2046, found in the corpus): still the body-type-msg
+    form, with an empty envelope and body."""
+    data = (b'("message" "rfc822" NIL NIL NIL "base64" 130 (NIL NIL NIL NIL NIL NIL NIL NIL NIL '
+            b'NIL) ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL) 3 '
+            b'NIL NIL NIL NIL)')
+    part = parse_body(data)
+    assert part.kind == "message" and part.lines == 3 and part.body.octets == 0
+    assert [n for n, _ in part_numbers(part)] == ["1", "1.1"]
