@@ -21,12 +21,10 @@ constexpr std::size_t kFlushAt = 64 * 1024;
 struct Snapshot {
   store::Mailbox mailbox;
   std::vector<store::MessageInfo> messages;
-  std::vector<uint64_t> sizes;
 };
 
-// On a store thread. The sizes POP3 reports are those of the bytes it
-// sends, so each message is rebuilt once here (the store keeps the size of
-// the stored bytes, which differs for bare-LF messages).
+// On a store thread. Sizes come from the listing (MessageInfo::wire_size,
+// what RETR sends), so a login reads no message content.
 Result<Snapshot> take_snapshot(store::Store& store, int64_t user_id, uint64_t max_messages) {
   Snapshot snapshot;
   Result<store::Mailbox> mailbox = store.find_mailbox(user_id, mail::kInbox);
@@ -41,19 +39,6 @@ Result<Snapshot> take_snapshot(store::Store& store, int64_t user_id, uint64_t ma
   if (max_messages != 0 && snapshot.messages.size() > max_messages) {
     snapshot.messages.erase(snapshot.messages.begin(),
                             snapshot.messages.end() - static_cast<std::ptrdiff_t>(max_messages));
-  }
-  auto read_blob = [&store](const mime::BlobKey& key) { return store.read_blob(key); };
-  for (const store::MessageInfo& info : snapshot.messages) {
-    Result<store::StoredMessage> stored =
-        store.read_message(user_id, snapshot.mailbox.id, info.uid);
-    if (!stored) {
-      // Expunged since the listing: RETR will say so.
-      snapshot.sizes.push_back(info.size);
-      continue;
-    }
-    Result<std::string> bytes = mime::rebuild(stored->tree, read_blob);
-    if (!bytes) return bytes.status();
-    snapshot.sizes.push_back(wire_size(*bytes));
   }
   return snapshot;
 }
@@ -71,10 +56,9 @@ asio::awaitable<Status> Session::open_maildrop(int64_t user_id) {
   uidvalidity_ = snapshot->mailbox.uidvalidity;
   messages_.clear();
   messages_.reserve(snapshot->messages.size());
-  for (std::size_t i = 0; i < snapshot->messages.size(); ++i) {
-    const std::vector<std::string>& flags = snapshot->messages[i].flags;
-    const bool seen = std::find(flags.begin(), flags.end(), "\\Seen") != flags.end();
-    messages_.push_back({snapshot->messages[i].uid, snapshot->sizes[i], false, seen, false});
+  for (const store::MessageInfo& info : snapshot->messages) {
+    const bool seen = std::find(info.flags.begin(), info.flags.end(), "\\Seen") != info.flags.end();
+    messages_.push_back({info.uid, info.wire_size, false, seen, false});
   }
   co_return Status::ok();
 }
@@ -184,7 +168,7 @@ asio::awaitable<void> Session::retrieve(const Command& command) {
   ok(command.verb == Verb::retr ? "Message follows" : "Top of message follows");
   std::optional<uint64_t> lines;
   if (command.verb == Verb::top) lines = command.lines;
-  out_ += encode_message(*bytes, lines);
+  out_ = append_encoded(std::move(out_), *bytes, lines);
   if (out_.size() >= kFlushAt) co_await flush();
 }
 

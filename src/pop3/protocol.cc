@@ -1,6 +1,8 @@
 #include "pop3/protocol.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include "mime/codec_base64.h"
 
@@ -140,38 +142,64 @@ Parsed parse_command(std::string_view line) {
   return ParseError{"Unknown command"};
 }
 
-std::string encode_message(std::string_view message, std::optional<uint64_t> max_body_lines) {
-  std::string out;
-  out.reserve(message.size() + message.size() / 32 + 8);
+std::string append_encoded(std::string out, std::string_view message,
+                           std::optional<uint64_t> max_body_lines) {
+  // Room for the message, a bare LF or dot now and then, and ".\r\n"; a
+  // message of bare LFs needs one more growth at most.
+  out.reserve(out.size() + message.size() + message.size() / 32 + 8);
+  const char* const end = message.data() + message.size();
+  auto next = [end](const char* from, char c) {
+    const void* found = std::memchr(from, c, end - from);
+    return found != nullptr ? static_cast<const char*>(found) : end;
+  };
+  // Bytes from `run` to the current line go out as they are: copied in one
+  // piece when a change is due, so a CRLF message without dot lines is one
+  // append.
+  const char* run = message.data();
+  const char* line = message.data();
+  const char* cr = next(line, '\r');
+  const char* lf = next(line, '\n');
   bool in_body = false;
   uint64_t body_lines = 0;
-  std::size_t pos = 0;
-  while (pos < message.size()) {
+  while (line < end) {
     if (in_body && max_body_lines && body_lines >= *max_body_lines) break;
-    std::size_t lf = message.find('\n', pos);
-    std::size_t end = lf == std::string_view::npos ? message.size() : lf;
-    std::string_view line = message.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!line.empty() && line.front() == '.') out += '.';
-    out += line;
-    out += "\r\n";
+    if (*line == '.') {
+      out.append(run, line);
+      out += '.';
+      run = line;
+    }
+    if (cr < line) cr = next(line, '\r');
+    if (lf < line) lf = next(line, '\n');
+    const char* line_end = std::min(cr, lf);
+    const char* after = line_end;
+    if (line_end == end) {
+      // No line ending left: the last line gets one.
+      out.append(run, end);
+      out += "\r\n";
+      run = end;
+    } else if (lf != end && cr + 1 == lf) {
+      after = lf + 1;
+    } else {
+      // A bare CR or LF goes out as CRLF (mime::wire_size counts it so).
+      after = line_end + 1;
+      out.append(run, line_end);
+      out += "\r\n";
+      run = after;
+    }
     if (in_body) {
       ++body_lines;
-    } else if (line.empty()) {
+    } else if (line_end == line) {
       in_body = true;
     }
-    pos = lf == std::string_view::npos ? message.size() : lf + 1;
+    line = after;
   }
+  out.append(run, line);
   out += ".\r\n";
   return out;
 }
 
-uint64_t wire_size(std::string_view message) {
-  uint64_t size = message.size();
-  for (std::size_t i = 0; i < message.size(); ++i) {
-    if (message[i] == '\n' && (i == 0 || message[i - 1] != '\r')) ++size;
-  }
-  return size;
+std::string encode_message(std::string_view message, std::optional<uint64_t> max_body_lines) {
+  return append_encoded(std::string(), message, max_body_lines);
 }
 
 std::optional<std::string> decode_base64(std::string_view text) {

@@ -6,11 +6,12 @@
 //   for syntax here (1..2^31-1, digits only); whether they exist is the
 //   session's business.
 // - encode_message turns stored message bytes into what RETR and TOP send:
-//   every line ending CRLF (a bare LF becomes CRLF), lines starting with "."
-//   dot-stuffed, the terminating ".\r\n" appended.
-// - wire_size is the size POP3 reports for a message: the bytes
-//   encode_message sends before dot-stuffing (RFC 1939 "exact size" as
-//   clients use it: bare LF counted as CRLF, as IMAP's RFC822.SIZE).
+//   every line ending CRLF (a bare LF or bare CR becomes CRLF), lines
+//   starting with "." dot-stuffed, the terminating ".\r\n" appended. The
+//   size POP3 reports (RFC 1939 "exact size" as clients use it) is that of
+//   these bytes before dot-stuffing and the final CRLF of a message without
+//   one: mime::wire_size, as IMAP's RFC822.SIZE, kept in the store as
+//   MessageInfo::wire_size.
 // - decode_sasl_plain and decode_base64 read AUTH responses.
 #pragma once
 
@@ -60,11 +61,14 @@ inline constexpr std::size_t kMaxUserName = 255;
 
 // RETR (max_body_lines empty) or TOP n: the header, the empty line, then at
 // most `max_body_lines` body lines. Output is dot-stuffed and ends with
-// ".\r\n"; a message without a final line ending gets CRLF first.
+// ".\r\n"; a message without a final line ending gets CRLF first. One pass;
+// a run of lines that need no change is copied in one piece.
 std::string encode_message(std::string_view message,
                            std::optional<uint64_t> max_body_lines = std::nullopt);
-
-uint64_t wire_size(std::string_view message);
+// The same, appended to `out`: a session passes its send buffer (moved in,
+// returned) so the message is not copied a second time.
+std::string append_encoded(std::string out, std::string_view message,
+                           std::optional<uint64_t> max_body_lines = std::nullopt);
 
 struct SaslPlain {
   std::string authzid;

@@ -32,7 +32,7 @@ class Session {
   // One message of the maildrop, fixed at login.
   struct Message {
     uint32_t uid = 0;
-    uint64_t size = 0;  // as sent: wire_size()
+    uint64_t size = 0;  // as sent: MessageInfo::wire_size
     bool deleted = false;
     bool seen = false;       // had \Seen at login
     bool mark_seen = false;  // RETR read it: QUIT sets \Seen

@@ -1,6 +1,7 @@
 // The POP3 command parser and the RETR/TOP encoder, as tables.
 #include <gtest/gtest.h>
 
+#include "mime/wire.h"
 #include "pop3/protocol.h"
 
 namespace eider::pop3 {
@@ -127,19 +128,32 @@ TEST(Pop3Encode, CrlfDotStuffingAndTop) {
       {"A: b\r\n\r\n1\r\n", 10, "A: b\r\n\r\n1\r\n.\r\n"},
       {"A: b\r\nno body", 0, "A: b\r\nno body\r\n.\r\n"},
       {"", {}, ".\r\n"},
-      {"bare\rcr\n", {}, "bare\rcr\r\n.\r\n"},
+      // A bare CR is a line end too, as IMAP sends it (mime::wire_size).
+      {"bare\rcr\n", {}, "bare\r\ncr\r\n.\r\n"},
+      {"A: b\r\r\n\r\n.\r", {}, "A: b\r\n\r\n\r\n..\r\n.\r\n"},
+      {"A: b\r\n\r\n1\r2\n3\r\n4", 2, "A: b\r\n\r\n1\r\n2\r\n.\r\n"},
+      {"\r\n\n.\n", 0, "\r\n.\r\n"},
   };
   for (const EncodeCase& c : cases) {
     EXPECT_EQ(encode_message(c.message, c.lines), c.expected) << c.message;
   }
 }
 
-TEST(Pop3Encode, WireSizeCountsBareLfAsCrlf) {
-  EXPECT_EQ(wire_size("a\r\nb\r\n"), 6u);
-  EXPECT_EQ(wire_size("a\nb\n"), 6u);
-  EXPECT_EQ(wire_size("\n"), 2u);
-  EXPECT_EQ(wire_size("a\r\nb"), 4u);
-  EXPECT_EQ(wire_size(""), 0u);
+TEST(Pop3Encode, SizeIsWireSizeAndAppendKeepsThePrefix) {
+  const std::string_view messages[] = {"A: b\r\n\r\nbody\r\n", "A: b\n\nx\ry\r\n",
+                                       "A: b\r\n\r\n.dot\n..\r\n", "no end"};
+  for (std::string_view message : messages) {
+    std::string out = append_encoded("+OK\r\n", message);
+    ASSERT_TRUE(out.starts_with("+OK\r\n"));
+    EXPECT_EQ(out.substr(5), encode_message(message));
+    uint64_t dots = 0;
+    for (std::size_t i = 0; i + 1 < out.size(); ++i) {
+      if (out[i] == '\n' && out[i + 1] == '.') ++dots;
+    }
+    const uint64_t final_crlf = message.ends_with('\n') || message.ends_with('\r') ? 0 : 2;
+    // Every stuffed line adds a dot; the terminating ".\r\n" is counted too.
+    EXPECT_EQ(out.size() - 5 - 3 - final_crlf - (dots - 1), mime::wire_size(message)) << message;
+  }
 }
 
 TEST(Pop3Sasl, Plain) {
