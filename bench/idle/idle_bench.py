@@ -305,7 +305,11 @@ def run_mode(mode, args, work, eider_binary):
         if client:
             client.close_all()
         if server.proc is not None and server.proc.poll() is None:
-            server.stop()
+            try:
+                server.stop()
+            except RuntimeError as e:  # the numbers above still stand
+                result["stop_error"] = str(e)
+                log(f"{mode}: {e}")
         elif server.proc is not None:
             result["exit"] = server.proc.returncode
             log(f"{mode}: server exited with {server.proc.returncode}, see "
