@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "core/log.h"
 #include "core/shutdown.h"
+#include "imap/imap.h"
 #include "lmtp/lmtp.h"
 #include "mail/auth_limiter.h"
 #include "mail/mail.h"
@@ -43,6 +44,7 @@ const std::vector<std::string_view> kServeKeys = {"notify",
                                                   "pop3-delete-mode",
                                                   "pop3-retr-seen",
                                                   "allow-plaintext-auth",
+                                                  "imap-idle-timeout",
                                                   "auth-failure-delay",
                                                   "max-auth-failures",
                                                   "idle-timeout"};
@@ -95,7 +97,8 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
   mail::Mail mail(store, notifier, config.limits);
   // Declared before the server: its sessions use them until it is gone.
   std::unique_ptr<net::TlsContext> tls;
-  if (!config.pop3.is_off() || !config.pop3s.is_off()) {
+  if (!config.pop3.is_off() || !config.pop3s.is_off() || !config.imap.is_off() ||
+      !config.imaps.is_off()) {
     Result<std::unique_ptr<net::TlsContext>> context =
         net::TlsContext::create(config.tls_cert, config.tls_key, config.data, host_name());
     if (!context) return context.status();
@@ -131,6 +134,15 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
   EIDER_RETURN_IF_ERROR(server.listen(config.pop3, pop3::service(pop3_settings, pop3_services)));
   pop3_settings.implicit_tls = true;
   EIDER_RETURN_IF_ERROR(server.listen(config.pop3s, pop3::service(pop3_settings, pop3_services)));
+
+  imap::Settings imap_settings{.limits = config.limits,
+                               .allow_plaintext_auth = config.allow_plaintext_auth == "yes",
+                               .tls = tls.get(),
+                               .authenticated_idle_timeout = config.imap_idle_timeout};
+  const imap::Services imap_services{mail, store, executor, limiter, notifier};
+  EIDER_RETURN_IF_ERROR(server.listen(config.imap, imap::service(imap_settings, imap_services)));
+  imap_settings.implicit_tls = true;
+  EIDER_RETURN_IF_ERROR(server.listen(config.imaps, imap::service(imap_settings, imap_services)));
   server.start();
 
   std::fputs("eider ready\n", stdout);

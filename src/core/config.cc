@@ -44,6 +44,7 @@ const Key kKeys[] = {
     {"pop3-delete-mode", &Config::pop3_delete_mode},
     {"pop3-retr-seen", &Config::pop3_retr_seen},
     {"allow-plaintext-auth", &Config::allow_plaintext_auth},
+    {"imap-idle-timeout", &Config::imap_idle_timeout},
     {"max-message-size", &Limits::max_message_size},
     {"max-mime-depth", &Limits::max_mime_depth},
     {"max-mime-parts", &Limits::max_mime_parts},

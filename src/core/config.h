@@ -69,6 +69,9 @@ struct Config {
   // "yes": passwords may be sent before TLS; "no": only after STLS/STARTTLS
   // or on an implicit TLS port.
   std::string allow_plaintext_auth = "yes";
+  // Seconds a logged-in IMAP client may stay silent (RFC 3501 5.4 asks for
+  // at least 30 minutes); before login, limits.idle_timeout applies.
+  uint64_t imap_idle_timeout = 1800;
   Limits limits;
   LogSettings log;
 };

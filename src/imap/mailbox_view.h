@@ -12,6 +12,7 @@
 // announced with one EXISTS (and RECENT) for the batch.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -86,6 +87,11 @@ class MailboxView {
                    bool with_modseq = false);
 
   bool deleted() const { return deleted_; }
+
+  // Moves modseq() up to `modseq` (never down): the session calls it after
+  // a batch it read entirely, when it left out rows before apply() (flag
+  // changes it had already told the client), so they are not read again.
+  void advance_to(uint64_t modseq) { modseq_ = std::max(modseq_, modseq); }
 
   // Releases spare memory while idle.
   void shrink_to_fit();

@@ -62,6 +62,9 @@ struct ParseError {
   ErrorKind kind = ErrorKind::syntax;
   std::string tag;   // "" when no valid tag was read: answer untagged
   std::string text;  // for the BAD/NO response, e.g. "FETCH: unknown attribute FOO"
+  // A refused non-synchronizing literal: the bytes the client sends anyway
+  // and the reader will discard (the session may close instead).
+  uint64_t discarded_literal = 0;
 };
 
 // The framed command before its arguments are parsed: text segments with the

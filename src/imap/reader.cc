@@ -145,6 +145,7 @@ CommandReader::Step CommandReader::finish_line(std::size_t consumed) {
     // prefer to close on a huge one), then skip them and the rest of the line.
     step.kind = Step::Kind::error;
     step.error = std::move(*refusal);
+    step.error.discarded_literal = marker->size;
     skip(marker->size);
     return step;
   }

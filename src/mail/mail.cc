@@ -116,10 +116,11 @@ Result<std::vector<store::MessageInfo>> Mail::set_flags(int64_t user_id, int64_t
   return changed;
 }
 
-Result<store::Mailbox> Mail::create_mailbox(int64_t user_id, std::string_view path) {
+Result<store::Mailbox> Mail::create_mailbox(int64_t user_id, std::string_view path,
+                                            std::string_view special_use) {
   Result<std::string> normalized = normalize_mailbox_path(path);
   if (!normalized) return normalized.status();
-  Result<store::Mailbox> created = store_.create_mailbox(user_id, *normalized, "");
+  Result<store::Mailbox> created = store_.create_mailbox(user_id, *normalized, special_use);
   if (!created) return created.status();
   notifier_.publish({user_id, created->id, created->highest_modseq});
   return created;
@@ -128,7 +129,6 @@ Result<store::Mailbox> Mail::create_mailbox(int64_t user_id, std::string_view pa
 Status Mail::rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) {
   Result<store::Mailbox> source = find_mailbox(user_id, from);
   if (!source) return source.status();
-  EIDER_RETURN_IF_ERROR(refuse_inbox(source->path, "renamed"));
   Result<std::string> target = normalize_mailbox_path(to);
   if (!target) return target.status();
   EIDER_RETURN_IF_ERROR(store_.rename_mailbox(user_id, source->path, *target));

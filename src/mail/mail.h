@@ -70,8 +70,12 @@ class Mail {
                                                     const std::vector<std::string>& flags);
 
   // Mailbox names are checked by normalize_mailbox_path (mail/names.h).
-  // INBOX cannot be deleted or renamed.
-  Result<store::Mailbox> create_mailbox(int64_t user_id, std::string_view path);
+  // INBOX cannot be deleted; renaming it moves its messages into a new
+  // mailbox and leaves it empty (RFC 3501 6.3.5, see Store::rename_mailbox).
+  // `special_use` ("\\Sent", ...) is for CREATE-SPECIAL-USE (RFC 6154); the
+  // caller checks it is one RFC 6154 defines.
+  Result<store::Mailbox> create_mailbox(int64_t user_id, std::string_view path,
+                                        std::string_view special_use = "");
   Status rename_mailbox(int64_t user_id, std::string_view from, std::string_view to);
   Status delete_mailbox(int64_t user_id, std::string_view path);
 

@@ -12,7 +12,6 @@
 //   these bytes before dot-stuffing and the final CRLF of a message without
 //   one: mime::wire_size, as IMAP's RFC822.SIZE, kept in the store as
 //   MessageInfo::wire_size.
-// - decode_sasl_plain and decode_base64 read AUTH responses.
 #pragma once
 
 #include <cstdint>
@@ -69,19 +68,5 @@ std::string encode_message(std::string_view message,
 // returned) so the message is not copied a second time.
 std::string append_encoded(std::string out, std::string_view message,
                            std::optional<uint64_t> max_body_lines = std::nullopt);
-
-struct SaslPlain {
-  std::string authzid;
-  std::string authcid;
-  std::string password;
-};
-
-// RFC 4616: authzid NUL authcid NUL password, after base64. Empty when the
-// text is not valid base64 or not three NUL-separated fields.
-std::optional<SaslPlain> decode_sasl_plain(std::string_view base64);
-
-// Strict enough for SASL: only the base64 alphabet and padding. Empty on
-// any other character.
-std::optional<std::string> decode_base64(std::string_view text);
 
 }  // namespace eider::pop3

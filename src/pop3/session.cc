@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.h"
+#include "mail/sasl.h"
 #include "mail/users.h"
 
 namespace eider::pop3 {
@@ -18,10 +19,6 @@ namespace {
 
 // Bytes asked of the socket per read.
 constexpr std::size_t kReadChunk = 16 * 1024;
-
-// AUTH LOGIN's prompts, "Username:" and "Password:" in base64, as clients expect.
-constexpr std::string_view kUsernamePrompt = "VXNlcm5hbWU6";
-constexpr std::string_view kPasswordPrompt = "UGFzc3dvcmQ6";
 
 }  // namespace
 
@@ -202,7 +199,7 @@ asio::awaitable<void> Session::auth(const Command& command) {
     if (!response) response = co_await challenge("");
     if (!response) co_return;
     if (*response == "=") response->clear();
-    std::optional<SaslPlain> plain = decode_sasl_plain(*response);
+    std::optional<mail::SaslPlain> plain = mail::decode_sasl_plain(*response);
     if (!plain) co_return co_await fail_login("", "Invalid PLAIN response");
     if (!plain->authzid.empty() && plain->authzid != plain->authcid) {
       co_return co_await fail_login(plain->authcid, "[AUTH] Cannot log in as another user");
@@ -211,12 +208,12 @@ asio::awaitable<void> Session::auth(const Command& command) {
   }
   if (command.argument == "LOGIN") {
     std::optional<std::string> name = command.initial;
-    if (!name) name = co_await challenge(kUsernamePrompt);
+    if (!name) name = co_await challenge(mail::kSaslUsernamePrompt);
     if (!name) co_return;
-    std::optional<std::string> password = co_await challenge(kPasswordPrompt);
+    std::optional<std::string> password = co_await challenge(mail::kSaslPasswordPrompt);
     if (!password) co_return;
-    std::optional<std::string> user = decode_base64(*name == "=" ? "" : *name);
-    std::optional<std::string> secret = decode_base64(*password);
+    std::optional<std::string> user = mail::decode_sasl_base64(*name == "=" ? "" : *name);
+    std::optional<std::string> secret = mail::decode_sasl_base64(*password);
     if (!user || !secret || user->empty())
       co_return co_await fail_login("", "Invalid LOGIN response");
     co_return co_await login(*user, *secret);

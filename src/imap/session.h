@@ -1,0 +1,170 @@
+// An IMAP session's state, private to src/imap. session.cc runs the command
+// loop, the connection-level commands and authentication;
+// session_mailbox.cc the authenticated-state commands (SELECT, LIST,
+// APPEND, ...); session_message.cc the selected-state commands (FETCH,
+// STORE, SEARCH, COPY, MOVE, EXPUNGE, IDLE) and the journal sync.
+//
+// Error idiom: handlers never throw and never fail the coroutine; each ends
+// by writing its tagged reply into out_. Store failures become NO with the
+// store's message; the connection goes on.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "imap/command.h"
+#include "imap/imap.h"
+#include "imap/mailbox_view.h"
+#include "imap/parser.h"
+#include "net/connection.h"
+
+namespace eider::imap {
+
+// The first flag of `flags` that is a system flag a client may not set:
+// \Recent (RFC 3501 2.3.2: the server's) or an unknown "\Name".
+std::optional<std::string> invalid_system_flag(const std::vector<std::string>& flags);
+
+class Session {
+ public:
+  Session(const Settings& settings, const Services& services, net::Connection& connection);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  boost::asio::awaitable<void> run();
+
+ private:
+  enum class State { not_authenticated, authenticated, selected, logout };
+
+  // Why reading stopped.
+  enum class ReadEnd { more, closed, timeout, shutdown };
+
+  // Beacons reach the session through this, on its own I/O thread; the
+  // destructor clears `session` so a beacon posted late does nothing.
+  struct Wake {
+    Session* session = nullptr;
+  };
+
+  // --- I/O (session.cc) ---
+  boost::asio::awaitable<bool> flush();
+  // Flushes, then reads at most `chunk` more bytes into in_.
+  boost::asio::awaitable<ReadEnd> fill(std::size_t chunk);
+  // One raw line (AUTHENTICATE responses, IDLE's DONE), without its line
+  // ending; nullopt when the connection ended (end_ says why) or the line
+  // was longer than max-line-length (end_ stays more).
+  boost::asio::awaitable<std::optional<std::string>> read_line(std::size_t chunk);
+  // Says goodbye for a read that ended (timeout, shutdown) and ends the session.
+  boost::asio::awaitable<void> say_goodbye(ReadEnd end);
+  // Sets the tagged reply; execute() sends it after any untagged updates.
+  void tagged(const Command& command, std::string_view status, std::string_view text);
+  void ok(const Command& command, std::string_view text) { tagged(command, "OK", text); }
+  void no(const Command& command, std::string_view text) { tagged(command, "NO", text); }
+  void bad(const Command& command, std::string_view text) { tagged(command, "BAD", text); }
+  // NO with the response code and text a Status of the store or mail layer calls for.
+  void fail(const Command& command, const Status& status);
+  void release_idle_memory();
+  // The command-rate limit: waits while the client is over
+  // max-commands-per-second.
+  boost::asio::awaitable<void> pace();
+
+  // --- commands in any state (session.cc) ---
+  // Runs the command, then tells the client what changed where RFC 3501
+  // allows it, then sends the tagged reply (reply_).
+  boost::asio::awaitable<void> execute(Command& command);
+  boost::asio::awaitable<void> dispatch(Command& command);
+  std::string capabilities() const;
+  void capability(const Command& command);
+  void id(const Command& command);
+  void logout(const Command& command);
+
+  // --- not authenticated (session.cc) ---
+  bool plaintext_allowed() const;
+  boost::asio::awaitable<void> starttls(const Command& command);
+  boost::asio::awaitable<void> login(const Command& command);
+  boost::asio::awaitable<void> authenticate(const Command& command);
+  // Sends "+ text" and reads the client's response; nullopt when the
+  // client cancelled ("*", answered BAD here) or the connection ended.
+  boost::asio::awaitable<std::optional<std::string>> challenge(const Command& command,
+                                                               std::string_view text);
+  boost::asio::awaitable<void> log_in(const Command& command, const std::string& name,
+                                      const std::string& password);
+  boost::asio::awaitable<void> fail_login(const Command& command, const std::string& name,
+                                          std::string_view text);
+
+  // --- authenticated (session_mailbox.cc) ---
+  // The stored path for a wire mailbox name, or nullopt after a NO/BAD.
+  std::optional<std::string> mailbox_path(const Command& command, std::string_view wire);
+  boost::asio::awaitable<void> select(const Command& command, bool read_only);
+  boost::asio::awaitable<void> create(const Command& command);
+  boost::asio::awaitable<void> delete_mailbox(const Command& command);
+  boost::asio::awaitable<void> rename(const Command& command);
+  boost::asio::awaitable<void> subscribe(const Command& command, bool subscribed);
+  boost::asio::awaitable<void> list(const Command& command, bool lsub);
+  boost::asio::awaitable<void> status(const Command& command);
+  boost::asio::awaitable<void> append(Command& command);
+  void namespace_(const Command& command);
+  void enable(const Command& command);
+  void unselect();
+
+  // --- selected (session_message.cc) ---
+  // The UIDs a FETCH/STORE/COPY/... set names in the session's view.
+  // nullopt when a sequence number is beyond the mailbox (answered BAD);
+  // UID sets name only UIDs that exist, never an error.
+  std::optional<std::vector<uint32_t>> resolve(const SequenceSet& set, bool uid) const;
+  boost::asio::awaitable<void> fetch(const Command& command);
+  boost::asio::awaitable<void> store_flags(const Command& command);
+  boost::asio::awaitable<void> search(const Command& command);
+  boost::asio::awaitable<void> copy(const Command& command, bool move);
+  boost::asio::awaitable<void> expunge(const Command& command);
+  boost::asio::awaitable<void> close(const Command& command);
+  boost::asio::awaitable<void> idle(const Command& command);
+  // Reads the journal after the view's MODSEQ and queues what the client
+  // may be told (see MailboxView::apply). Without `force`, only when a
+  // beacon said the mailbox changed.
+  boost::asio::awaitable<void> sync(MailboxView::Announce announce, bool force);
+  void on_beacon(const notify::Beacon& beacon);
+  // Sends changes while the client idles (runs beside the read of DONE).
+  boost::asio::awaitable<void> push_while_idle();
+
+  const Settings& settings_;
+  Services services_;
+  net::Connection& connection_;
+  CommandReader reader_;
+
+  std::string in_;  // input; in_[pos_..] is not consumed yet
+  std::size_t pos_ = 0;
+  std::string out_;    // responses not sent yet
+  std::string reply_;  // the running command's tagged reply
+  ReadEnd end_ = ReadEnd::more;
+
+  State state_ = State::not_authenticated;
+  uint64_t auth_failures_ = 0;
+  int64_t user_id_ = 0;
+  std::string user_name_;
+  std::optional<MailboxView> view_;
+  // Flag changes this session made and already reported (uid, modseq), so
+  // the next sync does not report them again.
+  std::vector<std::pair<uint32_t, uint64_t>> told_;
+
+  std::shared_ptr<Wake> wake_;
+  notify::Subscription subscription_;
+  bool changed_ = false;  // a beacon came for the selected mailbox
+  bool idling_ = false;
+  bool pushing_ = false;
+  boost::asio::steady_timer* push_done_ = nullptr;
+
+  // Command pacing: the start of the current one-second window and the
+  // commands in it.
+  std::chrono::steady_clock::time_point window_start_{};
+  uint64_t window_commands_ = 0;
+};
+
+}  // namespace eider::imap

@@ -1,0 +1,432 @@
+// The authenticated-state commands: SELECT/EXAMINE, CREATE, DELETE, RENAME,
+// SUBSCRIBE/UNSUBSCRIBE, LIST/LSUB, STATUS, APPEND, NAMESPACE, ENABLE.
+#include <algorithm>
+#include <ctime>
+#include <set>
+
+#include "imap/mailbox_list.h"
+#include "imap/mailbox_name.h"
+#include "imap/session.h"
+#include "mail/names.h"
+
+namespace eider::imap {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::string_view kSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+
+// RFC 6154 attributes a mailbox can be created with. \All and \Flagged
+// name virtual mailboxes, which Eider does not have.
+constexpr std::array<std::string_view, 5> kCreatableSpecialUse = {"\\Archive", "\\Drafts", "\\Junk",
+                                                                  "\\Sent", "\\Trash"};
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+// `s` as an IMAP quoted string (mailbox names are printable ASCII on the wire).
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+// "dd-Mon-yyyy hh:mm:ss +zzzz" (the parser checked its grammar) as seconds
+// since the epoch.
+std::optional<int64_t> parse_date_time(std::string_view text) {
+  static constexpr std::string_view kMonths = "janfebmaraprmayjunjulaugsepoctnovdec";
+  if (text.size() != 26) return std::nullopt;
+  auto number = [&](std::size_t at, std::size_t length) {
+    int value = 0;
+    for (std::size_t i = at; i < at + length; ++i) {
+      char c = text[i];
+      if (c == ' ') continue;
+      value = value * 10 + (c - '0');
+    }
+    return value;
+  };
+  std::string month(text.substr(3, 3));
+  for (char& c : month) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::size_t index = kMonths.find(month);
+  if (index == std::string_view::npos || index % 3 != 0) return std::nullopt;
+  std::tm tm{};
+  tm.tm_mday = number(0, 2);
+  tm.tm_mon = static_cast<int>(index / 3);
+  tm.tm_year = number(7, 4) - 1900;
+  tm.tm_hour = number(12, 2);
+  tm.tm_min = number(15, 2);
+  tm.tm_sec = number(18, 2);
+  int64_t seconds = timegm(&tm);
+  int64_t zone = number(22, 2) * 3600 + number(24, 2) * 60;
+  return text[21] == '-' ? seconds + zone : seconds - zone;
+}
+
+}  // namespace
+
+std::optional<std::string> invalid_system_flag(const std::vector<std::string>& flags) {
+  for (const std::string& flag : flags) {
+    if (flag.empty() || flag[0] != '\\') continue;
+    bool known = false;
+    for (std::string_view system : {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"}) {
+      known = known || iequals(flag, system);
+    }
+    if (!known) return flag;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Session::mailbox_path(const Command& command, std::string_view wire) {
+  Result<std::string> utf8 = decode_mailbox_name(wire);
+  if (!utf8) {
+    bad(command, "Invalid mailbox name: " + utf8.status().message());
+    return std::nullopt;
+  }
+  Result<std::string> path = mail::normalize_mailbox_path(*utf8);
+  if (!path) {
+    no(command, "[CANNOT] Invalid mailbox name: " + path.status().message());
+    return std::nullopt;
+  }
+  return *path;
+}
+
+void Session::unselect() {
+  view_.reset();
+  told_.clear();
+  changed_ = false;
+  if (state_ == State::selected) state_ = State::authenticated;
+}
+
+asio::awaitable<void> Session::select(const Command& command, bool read_only) {
+  unselect();
+  const auto& args = std::get<Select>(command.arguments);
+  std::optional<std::string> path = mailbox_path(command, args.mailbox);
+  if (!path) co_return;
+
+  struct Opened {
+    Result<store::Mailbox> mailbox;
+    Result<std::vector<store::MessageInfo>> messages = std::vector<store::MessageInfo>{};
+    Result<store::RecentClaim> recent = store::RecentClaim{};
+  };
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  // The mailbox (and its modseq) is read before its messages: a change in
+  // between is then in the journal after the view's modseq, and applying
+  // it again is harmless.
+  Opened opened = co_await services_.executor.run([&store, user, &path, read_only] {
+    Opened result{store.find_mailbox(user, *path)};
+    if (!result.mailbox) return result;
+    result.messages = store.list_messages(user, result.mailbox->id);
+    if (result.messages && !read_only) result.recent = store.claim_recent(user, result.mailbox->id);
+    return result;
+  });
+  if (!opened.mailbox) {
+    if (opened.mailbox.status().code() == Code::not_found) {
+      co_return no(command, "[NONEXISTENT] Mailbox does not exist: " + *path);
+    }
+    co_return fail(command, opened.mailbox.status());
+  }
+  if (!opened.messages) co_return fail(command, opened.messages.status());
+  if (!opened.recent) co_return fail(command, opened.recent.status());
+
+  const store::Mailbox& mailbox = *opened.mailbox;
+  const std::vector<store::MessageInfo>& messages = *opened.messages;
+  std::vector<uint32_t> uids;
+  uids.reserve(messages.size());
+  std::set<std::string> keywords;
+  uint32_t first_unseen = 0;
+  for (const store::MessageInfo& message : messages) {
+    uids.push_back(message.uid);
+    bool seen = false;
+    for (const std::string& flag : message.flags) {
+      if (flag == "\\Seen") seen = true;
+      if (!flag.empty() && flag[0] != '\\') keywords.insert(flag);
+    }
+    if (!seen && first_unseen == 0) first_unseen = static_cast<uint32_t>(uids.size());
+  }
+  view_.emplace(mailbox.id, mailbox.uidvalidity, read_only, uids, mailbox.highest_modseq);
+  if (opened.recent->first < opened.recent->next) {
+    view_->add_recent(opened.recent->first, opened.recent->next - 1);
+  }
+  state_ = State::selected;
+
+  std::string flags(kSystemFlags);
+  for (const std::string& keyword : keywords) flags += " " + keyword;
+  // A message listed here may be newer than the mailbox row read before it.
+  const uint32_t uidnext =
+      std::max(mailbox.uidnext, uids.empty() ? 1u : static_cast<uint32_t>(uids.back() + 1));
+  out_ += "* FLAGS (" + flags + ")\r\n";
+  out_ += read_only ? "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"
+                    : "* OK [PERMANENTFLAGS (" + flags + " \\*)] Flags permitted\r\n";
+  out_ += "* " + std::to_string(view_->exists()) + " EXISTS\r\n";
+  out_ += "* " + std::to_string(view_->recent_count()) + " RECENT\r\n";
+  if (first_unseen != 0) {
+    out_ += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen\r\n";
+  }
+  out_ += "* OK [UIDVALIDITY " + std::to_string(mailbox.uidvalidity) + "] UIDs valid\r\n";
+  out_ += "* OK [UIDNEXT " + std::to_string(uidnext) + "] Predicted next UID\r\n";
+  out_ += "* OK [HIGHESTMODSEQ " + std::to_string(mailbox.highest_modseq) + "] Highest\r\n";
+  ok(command, read_only ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
+}
+
+asio::awaitable<void> Session::create(const Command& command) {
+  const auto& args = std::get<Create>(command.arguments);
+  std::string_view wire = args.mailbox;
+  // RFC 3501 6.3.3: a trailing delimiter only says the name will have children.
+  while (wire.size() > 1 && wire.back() == '/') wire.remove_suffix(1);
+  std::optional<std::string> path = mailbox_path(command, wire);
+  if (!path) co_return;
+  std::string special_use;
+  if (args.special_use.size() > 1) co_return no(command, "[USEATTR] Only one special use allowed");
+  if (args.special_use.size() == 1) {
+    for (std::string_view known : kCreatableSpecialUse) {
+      if (iequals(args.special_use[0], known)) special_use = known;
+    }
+    if (special_use.empty()) {
+      co_return no(command, "[USEATTR] Special use not supported: " + args.special_use[0]);
+    }
+  }
+  if (*path == mail::kInbox) co_return no(command, "[ALREADYEXISTS] INBOX always exists");
+  mail::Mail& mail = services_.mail;
+  const int64_t user = user_id_;
+  Result<store::Mailbox> created =
+      co_await services_.executor.run([&mail, user, &path, &special_use]() {
+        // RFC 3501 6.3.3: superior names are created as needed.
+        for (std::size_t slash = path->find('/'); slash != std::string::npos;
+             slash = path->find('/', slash + 1)) {
+          Result<store::Mailbox> parent = mail.create_mailbox(user, path->substr(0, slash));
+          if (!parent && parent.status().code() != Code::already_exists) return parent;
+        }
+        return mail.create_mailbox(user, *path, special_use);
+      });
+  if (!created) co_return fail(command, created.status());
+  ok(command, "CREATE completed");
+}
+
+asio::awaitable<void> Session::delete_mailbox(const Command& command) {
+  const auto& args = std::get<MailboxArgument>(command.arguments);
+  std::optional<std::string> path = mailbox_path(command, args.mailbox);
+  if (!path) co_return;
+  if (*path == mail::kInbox) co_return no(command, "[CANNOT] INBOX cannot be deleted");
+  mail::Mail& mail = services_.mail;
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  struct Deleted {
+    int64_t mailbox_id = 0;
+    Status status;
+  };
+  Deleted deleted = co_await services_.executor.run([&mail, &store, user, &path] {
+    Result<store::Mailbox> mailbox = store.find_mailbox(user, *path);
+    if (!mailbox) return Deleted{0, mailbox.status()};
+    return Deleted{mailbox->id, mail.delete_mailbox(user, *path)};
+  });
+  if (!deleted.status.is_ok()) co_return fail(command, deleted.status);
+  // Deleting the selected mailbox leaves nothing selected (RFC 9051 6.3.4).
+  if (view_ && view_->mailbox_id() == deleted.mailbox_id) unselect();
+  ok(command, "DELETE completed");
+}
+
+asio::awaitable<void> Session::rename(const Command& command) {
+  const auto& args = std::get<Rename>(command.arguments);
+  std::optional<std::string> from = mailbox_path(command, args.from);
+  if (!from) co_return;
+  std::optional<std::string> to = mailbox_path(command, args.to);
+  if (!to) co_return;
+  if (*to == mail::kInbox) co_return no(command, "[ALREADYEXISTS] INBOX always exists");
+  mail::Mail& mail = services_.mail;
+  const int64_t user = user_id_;
+  Status renamed = co_await services_.executor.run(
+      [&mail, user, &from, &to] { return mail.rename_mailbox(user, *from, *to); });
+  if (!renamed.is_ok()) co_return fail(command, renamed);
+  ok(command, "RENAME completed");
+}
+
+asio::awaitable<void> Session::subscribe(const Command& command, bool subscribed) {
+  const auto& args = std::get<MailboxArgument>(command.arguments);
+  std::optional<std::string> path = mailbox_path(command, args.mailbox);
+  if (!path) co_return;
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  Status done = co_await services_.executor.run(
+      [&store, user, &path, subscribed] { return store.set_subscribed(user, *path, subscribed); });
+  if (!done.is_ok()) co_return fail(command, done);
+  ok(command, subscribed ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
+}
+
+asio::awaitable<void> Session::list(const Command& command, bool lsub) {
+  const auto& args = std::get<List>(command.arguments);
+  auto has = [](const std::vector<std::string>& options, std::string_view option) {
+    return std::find(options.begin(), options.end(), option) != options.end();
+  };
+  ListRequest request;
+  request.lsub = lsub;
+  Result<std::string> reference = decode_mailbox_name(args.reference);
+  if (!reference) co_return bad(command, "Invalid reference: " + reference.status().message());
+  request.reference = *reference;
+  for (const std::string& pattern : args.patterns) {
+    Result<std::string> utf8 = decode_mailbox_name(pattern);
+    if (!utf8) co_return bad(command, "Invalid pattern: " + utf8.status().message());
+    request.patterns.push_back(*utf8);
+  }
+  const std::string_view name = lsub ? "LSUB" : "LIST";
+  if (!lsub && args.selection.empty() && request.patterns.size() == 1 &&
+      request.patterns[0].empty()) {
+    // RFC 3501 6.3.8: an empty pattern asks for the delimiter and root.
+    append_list_line(out_, ListEntry{"", {"\\Noselect"}, false}, false);
+    co_return ok(command, "LIST completed");
+  }
+  request.subscribed_only = lsub || has(args.selection, "SUBSCRIBED");
+  request.return_subscribed = has(args.returns, "SUBSCRIBED") || has(args.selection, "SUBSCRIBED");
+  request.special_use_only = has(args.selection, "SPECIAL-USE");
+  request.return_children = !lsub;
+
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  Result<std::vector<store::Mailbox>> mailboxes =
+      co_await services_.executor.run([&store, user] { return store.list_mailboxes(user); });
+  if (!mailboxes) co_return fail(command, mailboxes.status());
+  for (const ListEntry& entry : list_mailboxes(*mailboxes, request)) {
+    append_list_line(out_, entry, lsub);
+  }
+  ok(command, std::string(name) + " completed");
+}
+
+asio::awaitable<void> Session::status(const Command& command) {
+  const auto& args = std::get<StatusRequest>(command.arguments);
+  std::optional<std::string> path = mailbox_path(command, args.mailbox);
+  if (!path) co_return;
+  const bool needs_messages =
+      std::any_of(args.items.begin(), args.items.end(),
+                  [](const std::string& item) { return item == "UNSEEN" || item == "RECENT"; });
+  struct Counted {
+    Result<store::Mailbox> mailbox;
+    uint64_t unseen = 0;
+    uint64_t recent = 0;
+    uint64_t size = 0;
+    Status status;
+  };
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  Counted counted = co_await services_.executor.run([&store, user, &path, needs_messages] {
+    Counted result{store.find_mailbox(user, *path), 0, 0, 0, Status::ok()};
+    if (!result.mailbox || !needs_messages) return result;
+    Result<std::vector<store::MessageInfo>> messages =
+        store.list_messages(user, result.mailbox->id);
+    if (!messages) {
+      result.status = messages.status();
+      return result;
+    }
+    for (const store::MessageInfo& message : *messages) {
+      if (std::find(message.flags.begin(), message.flags.end(), "\\Seen") == message.flags.end())
+        ++result.unseen;
+      if (message.uid >= result.mailbox->recent_uid) ++result.recent;
+      result.size += message.wire_size;
+    }
+    return result;
+  });
+  if (!counted.mailbox) {
+    if (counted.mailbox.status().code() == Code::not_found) {
+      co_return no(command, "[NONEXISTENT] Mailbox does not exist: " + *path);
+    }
+    co_return fail(command, counted.mailbox.status());
+  }
+  if (!counted.status.is_ok()) co_return fail(command, counted.status);
+  const store::Mailbox& mailbox = *counted.mailbox;
+  std::string items;
+  for (const std::string& item : args.items) {
+    uint64_t value = 0;
+    if (item == "MESSAGES")
+      value = mailbox.message_count;
+    else if (item == "RECENT")
+      value = counted.recent;
+    else if (item == "UIDNEXT")
+      value = mailbox.uidnext;
+    else if (item == "UIDVALIDITY")
+      value = mailbox.uidvalidity;
+    else if (item == "UNSEEN")
+      value = counted.unseen;
+    else if (item == "HIGHESTMODSEQ")
+      value = mailbox.highest_modseq;
+    else
+      continue;
+    if (!items.empty()) items += ' ';
+    items += item + " " + std::to_string(value);
+  }
+  Result<std::string> wire = encode_mailbox_name(mailbox.path);
+  out_ += "* STATUS " + quoted(wire ? *wire : args.mailbox) + " (" + items + ")\r\n";
+  ok(command, "STATUS completed");
+}
+
+asio::awaitable<void> Session::append(Command& command) {
+  auto& args = std::get<Append>(command.arguments);
+  std::optional<std::string> path = mailbox_path(command, args.mailbox);
+  if (!path) co_return;
+  struct Prepared {
+    std::string content;
+    std::vector<std::string> flags;
+    int64_t date = 0;
+  };
+  std::vector<Prepared> messages;
+  for (AppendMessage& message : args.messages) {
+    if (std::optional<std::string> flag = invalid_system_flag(message.flags)) {
+      co_return bad(command, "Invalid system flag " + *flag);
+    }
+    Prepared prepared{std::move(message.content), std::move(message.flags), mail::now_seconds()};
+    if (message.date_time) {
+      std::optional<int64_t> date = parse_date_time(*message.date_time);
+      if (!date) co_return bad(command, "Invalid date-time");
+      prepared.date = *date;
+    }
+    if (prepared.content.empty()) co_return no(command, "[CANNOT] Empty message");
+    messages.push_back(std::move(prepared));
+  }
+  mail::Mail& mail = services_.mail;
+  const int64_t user = user_id_;
+  // MULTIAPPEND is not advertised, so a client sends one message here.
+  Result<std::vector<store::Appended>> appended =
+      co_await services_.executor.run([&mail, user, &path, &messages] {
+        std::vector<store::Appended> result;
+        for (const Prepared& message : messages) {
+          Result<store::Appended> one =
+              mail.append(user, *path, message.content, message.flags, message.date);
+          if (!one) return Result<std::vector<store::Appended>>(one.status());
+          result.push_back(*one);
+        }
+        return Result<std::vector<store::Appended>>(std::move(result));
+      });
+  if (!appended) {
+    if (appended.status().code() == Code::not_found) {
+      co_return no(command, "[TRYCREATE] Mailbox does not exist: " + *path);
+    }
+    co_return fail(command, appended.status());
+  }
+  std::string uids;
+  for (const store::Appended& one : *appended) {
+    if (!uids.empty()) uids += ',';
+    uids += std::to_string(one.uid);
+  }
+  ok(command, "[APPENDUID " + std::to_string(appended->front().uidvalidity) + " " + uids +
+                  "] APPEND completed");
+}
+
+void Session::namespace_(const Command& command) {
+  out_ += "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n";
+  ok(command, "NAMESPACE completed");
+}
+
+void Session::enable(const Command& command) {
+  // No capability that ENABLE can switch on is offered yet (RFC 5161: the
+  // server lists only what it enabled).
+  out_ += "* ENABLED\r\n";
+  ok(command, "ENABLE completed");
+}
+
+}  // namespace eider::imap

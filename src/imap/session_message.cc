@@ -1,0 +1,556 @@
+// The selected-state commands (FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE,
+// CLOSE, IDLE) and the journal sync that keeps the session's view current.
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/log.h"
+#include "imap/fetch_response.h"
+#include "imap/mailbox_name.h"
+#include "imap/search_eval.h"
+#include "imap/session.h"
+#include "mime/message.h"
+#include "mime/tree.h"
+
+namespace eider::imap {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Messages loaded and answered per store call: bounds the memory of a large
+// FETCH or SEARCH to one batch of messages.
+constexpr std::size_t kContentBatch = 64;
+constexpr std::size_t kInfoBatch = 4096;
+// Bytes read while idling, where only "DONE" is expected.
+constexpr std::size_t kIdleReadChunk = 64;
+// Output that makes a long FETCH send what it has so far.
+constexpr std::size_t kFlushAt = 256 * 1024;
+
+bool has_flag(const std::vector<std::string>& flags, std::string_view flag) {
+  return std::find(flags.begin(), flags.end(), flag) != flags.end();
+}
+
+// "1:3,7" for ascending UIDs (COPYUID, RFC 4315).
+std::string uid_set(const std::vector<uint32_t>& uids) {
+  std::string out;
+  for (std::size_t i = 0; i < uids.size();) {
+    std::size_t j = i;
+    while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    out += std::to_string(uids[i]);
+    if (j > i) out += ':' + std::to_string(uids[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
+mime::Limits parse_limits(const core::Limits& limits) {
+  mime::Limits result;
+  result.max_depth = static_cast<uint32_t>(std::min<uint64_t>(limits.max_mime_depth, UINT32_MAX));
+  result.max_parts = static_cast<uint32_t>(std::min<uint64_t>(limits.max_mime_parts, UINT32_MAX));
+  return result;
+}
+
+// One message of a FETCH or SEARCH as the session knows it.
+struct Wanted {
+  uint32_t seq = 0;
+  uint32_t uid = 0;
+  bool recent = false;
+  bool add_flags = false;  // \Seen was just set by this FETCH
+};
+
+struct Rendered {
+  Status status;
+  std::string text;
+  uint32_t missing = 0;  // asked for, but expunged meanwhile
+};
+
+// Loads one batch and renders its FETCH responses; runs on a store thread.
+Rendered render_batch(store::Store& store, int64_t user, int64_t mailbox,
+                      const std::vector<Wanted>& batch, const FetchRequest& request,
+                      const FetchPlan& plan, const FetchOptions& base, const mime::Limits& limits) {
+  Rendered out;
+  std::vector<uint32_t> uids;
+  uids.reserve(batch.size());
+  for (const Wanted& wanted : batch) uids.push_back(wanted.uid);
+  Result<std::vector<store::StoredMessage>> loaded =
+      store.read_messages(user, mailbox, uids, plan.content);
+  if (!loaded) {
+    out.status = loaded.status();
+    return out;
+  }
+  auto read_blob = [&store](const mime::BlobKey& key) { return store.read_blob(key); };
+  std::size_t next = 0;
+  for (const Wanted& wanted : batch) {
+    while (next < loaded->size() && (*loaded)[next].info.uid < wanted.uid) ++next;
+    if (next == loaded->size() || (*loaded)[next].info.uid != wanted.uid) {
+      ++out.missing;
+      continue;
+    }
+    const store::StoredMessage& stored = (*loaded)[next];
+    FetchMessage message;
+    message.seq = wanted.seq;
+    message.info = &stored.info;
+    message.recent = wanted.recent;
+    message.stored = &stored;
+    FetchOptions options = base;
+    options.add_flags = wanted.add_flags;
+    std::string raw;
+    mime::Message parsed;
+    if (plan.content) {
+      Result<std::string> rebuilt = mime::rebuild(stored.tree, read_blob);
+      if (!rebuilt) {
+        out.status = rebuilt.status();
+        return out;
+      }
+      raw = std::move(rebuilt).value();
+      parsed = mime::parse(raw, limits);
+      message.raw = raw;
+      message.parsed = &parsed;
+    }
+    render_fetch(out.text, message, request.attributes, options);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<uint32_t>> Session::resolve(const SequenceSet& set, bool uid) const {
+  const UidList& uids = view_->uids();
+  std::vector<uint32_t> result;
+  if (uid) {
+    const ResolvedSet resolved(set, uids.max_uid());
+    for (const SeqRange& range : resolved.ranges()) {
+      std::vector<uint32_t> part = uids.uids_between(range.first, range.last);
+      result.insert(result.end(), part.begin(), part.end());
+    }
+    return result;
+  }
+  ResolvedSet resolved(set, uids.size());
+  if (resolved.max() > uids.size()) return std::nullopt;
+  for (const SeqRange& range : resolved.ranges()) {
+    for (uint32_t seq = range.first; seq <= range.last && seq != 0; ++seq) {
+      result.push_back(uids.uid_at(seq));
+      if (seq == UINT32_MAX) break;
+    }
+  }
+  return result;
+}
+
+asio::awaitable<void> Session::fetch(const Command& command) {
+  const auto& request = std::get<FetchRequest>(command.arguments);
+  std::optional<std::vector<uint32_t>> uids = resolve(request.set, command.uid);
+  if (!uids) co_return bad(command, "Invalid message sequence number");
+  const FetchPlan plan = plan_fetch(request.attributes);
+  store::Store& store = services_.store;
+  mail::Mail& mail = services_.mail;
+  const int64_t user = user_id_;
+  const int64_t mailbox = view_->mailbox_id();
+
+  // RFC 3501 6.4.5: BODY[...] sets \Seen; the new flags go out with the data.
+  std::vector<uint32_t> now_seen;
+  if (plan.sets_seen && !view_->read_only() && !uids->empty()) {
+    Result<std::vector<store::MessageInfo>> changed =
+        co_await services_.executor.run([&mail, user, mailbox, &uids] {
+          return mail.set_flags(user, mailbox, *uids, store::FlagMode::add, {"\\Seen"});
+        });
+    if (!changed) co_return fail(command, changed.status());
+    for (const store::MessageInfo& info : *changed) {
+      now_seen.push_back(info.uid);
+      told_.emplace_back(info.uid, info.modseq);
+    }
+  }
+
+  std::vector<Wanted> wanted;
+  wanted.reserve(uids->size());
+  for (uint32_t uid : *uids) {
+    wanted.push_back(Wanted{view_->uids().seq_of(uid), uid, view_->is_recent(uid),
+                            std::binary_search(now_seen.begin(), now_seen.end(), uid)});
+  }
+  const FetchOptions options{.uid = command.uid};
+  const mime::Limits limits = parse_limits(settings_.limits);
+  uint32_t missing = 0;
+
+  if (!plan.content && !plan.stored) {
+    // Flags, sizes, dates and UIDs come from one listing of the mailbox.
+    Result<std::vector<store::MessageInfo>> listed = co_await services_.executor.run(
+        [&store, user, mailbox] { return store.list_messages(user, mailbox); });
+    if (!listed) co_return fail(command, listed.status());
+    std::size_t next = 0;
+    for (const Wanted& one : wanted) {
+      while (next < listed->size() && (*listed)[next].uid < one.uid) ++next;
+      if (next == listed->size() || (*listed)[next].uid != one.uid) {
+        ++missing;
+        continue;
+      }
+      FetchMessage message;
+      message.seq = one.seq;
+      message.info = &(*listed)[next];
+      message.recent = one.recent;
+      FetchOptions each = options;
+      each.add_flags = one.add_flags;
+      render_fetch(out_, message, request.attributes, each);
+      if (out_.size() >= kFlushAt && !co_await flush()) co_return;
+    }
+  } else {
+    const std::size_t batch_size = plan.content ? kContentBatch : kInfoBatch;
+    for (std::size_t begin = 0; begin < wanted.size(); begin += batch_size) {
+      std::vector<Wanted> batch(wanted.begin() + begin,
+                                wanted.begin() + std::min(wanted.size(), begin + batch_size));
+      Rendered rendered = co_await services_.executor.run(
+          [&store, user, mailbox, &batch, &request, &plan, &options, &limits] {
+            return render_batch(store, user, mailbox, batch, request, plan, options, limits);
+          });
+      if (!rendered.status.is_ok()) co_return fail(command, rendered.status);
+      missing += rendered.missing;
+      out_ += rendered.text;
+      if (out_.size() >= kFlushAt && !co_await flush()) co_return;
+    }
+  }
+  if (missing > 0 && !command.uid) {
+    // Another session expunged some of them; this one still numbers them
+    // until it may say EXPUNGE (as Dovecot answers).
+    co_return no(command, "[EXPUNGEISSUED] Some of the requested messages no longer exist");
+  }
+  ok(command, command.uid ? "UID FETCH completed" : "FETCH completed");
+}
+
+asio::awaitable<void> Session::store_flags(const Command& command) {
+  const auto& request = std::get<Store>(command.arguments);
+  if (view_->read_only()) co_return no(command, "[READ-ONLY] Mailbox is read-only");
+  if (std::optional<std::string> flag = invalid_system_flag(request.flags)) {
+    co_return bad(command, "Invalid system flag " + *flag);
+  }
+  std::optional<std::vector<uint32_t>> uids = resolve(request.set, command.uid);
+  if (!uids) co_return bad(command, "Invalid message sequence number");
+  store::FlagMode mode = request.mode == Store::Mode::add      ? store::FlagMode::add
+                         : request.mode == Store::Mode::remove ? store::FlagMode::remove
+                                                               : store::FlagMode::replace;
+  mail::Mail& mail = services_.mail;
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  const int64_t mailbox = view_->mailbox_id();
+  struct Stored {
+    Result<std::vector<store::MessageInfo>> changed;
+    Result<std::vector<store::MessageInfo>> current = std::vector<store::MessageInfo>{};
+  };
+  const bool silent = request.silent;
+  Stored stored = co_await services_.executor.run(
+      [&mail, &store, user, mailbox, &uids, mode, &request, silent] {
+        Stored result{mail.set_flags(user, mailbox, *uids, mode, request.flags)};
+        // Without .SILENT every message of the set is answered with its
+        // flags, changed or not (RFC 3501 6.4.6).
+        if (result.changed && !silent && !uids->empty()) {
+          Result<std::vector<store::StoredMessage>> read =
+              store.read_messages(user, mailbox, *uids, false);
+          if (!read) {
+            result.current = read.status();
+          } else {
+            std::vector<store::MessageInfo> infos;
+            infos.reserve(read->size());
+            for (store::StoredMessage& message : *read) infos.push_back(std::move(message.info));
+            result.current = std::move(infos);
+          }
+        }
+        return result;
+      });
+  if (!stored.changed) co_return fail(command, stored.changed.status());
+  for (const store::MessageInfo& info : *stored.changed) told_.emplace_back(info.uid, info.modseq);
+  if (!silent) {
+    if (!stored.current) co_return fail(command, stored.current.status());
+    for (const store::MessageInfo& info : *stored.current) {
+      out_ += "* " + std::to_string(view_->uids().seq_of(info.uid)) + " FETCH (FLAGS ";
+      append_flag_list(out_, info.flags, view_->is_recent(info.uid));
+      if (command.uid) out_ += " UID " + std::to_string(info.uid);
+      out_ += ")\r\n";
+    }
+  }
+  ok(command, command.uid ? "UID STORE completed" : "STORE completed");
+}
+
+asio::awaitable<void> Session::search(const Command& command) {
+  const auto& request = std::get<SearchRequest>(command.arguments);
+  const UidList& view_uids = view_->uids();
+  Result<SearchProgram> program =
+      SearchProgram::compile(request, view_uids.size(), view_uids.max_uid());
+  if (!program) {
+    if (program.status().code() == Code::unsupported) {
+      co_return no(command, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset");
+    }
+    co_return bad(command, program.status().message());
+  }
+  std::vector<Wanted> wanted;
+  wanted.reserve(view_uids.size());
+  uint32_t seq = 0;
+  for (const UidList::Run& run : view_uids.runs()) {
+    for (uint32_t uid = run.first;; ++uid) {
+      wanted.push_back(Wanted{++seq, uid, view_->is_recent(uid), false});
+      if (uid == run.last) break;
+    }
+  }
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  const int64_t mailbox = view_->mailbox_id();
+  const bool uid_form = command.uid;
+  struct Found {
+    Status status;
+    std::string numbers;
+  };
+  Found found =
+      co_await services_.executor.run([&store, user, mailbox, &wanted, &program, uid_form] {
+        Found result;
+        auto hit = [&](const Wanted& one) {
+          result.numbers += ' ';
+          result.numbers += std::to_string(uid_form ? one.uid : one.seq);
+        };
+        if (!program->needs_content()) {
+          Result<std::vector<store::MessageInfo>> listed = store.list_messages(user, mailbox);
+          if (!listed) return Found{listed.status(), {}};
+          std::size_t next = 0;
+          for (const Wanted& one : wanted) {
+            while (next < listed->size() && (*listed)[next].uid < one.uid) ++next;
+            if (next == listed->size() || (*listed)[next].uid != one.uid) continue;
+            if (program->matches({one.seq, &(*listed)[next], one.recent, {}})) hit(one);
+          }
+          return result;
+        }
+        auto read_blob = [&store](const mime::BlobKey& key) { return store.read_blob(key); };
+        for (std::size_t begin = 0; begin < wanted.size(); begin += kContentBatch) {
+          std::size_t end = std::min(wanted.size(), begin + kContentBatch);
+          std::vector<uint32_t> uids;
+          for (std::size_t i = begin; i < end; ++i) uids.push_back(wanted[i].uid);
+          Result<std::vector<store::StoredMessage>> loaded =
+              store.read_messages(user, mailbox, uids, true);
+          if (!loaded) return Found{loaded.status(), {}};
+          std::size_t next = 0;
+          for (std::size_t i = begin; i < end; ++i) {
+            const Wanted& one = wanted[i];
+            while (next < loaded->size() && (*loaded)[next].info.uid < one.uid) ++next;
+            if (next == loaded->size() || (*loaded)[next].info.uid != one.uid) continue;
+            Result<std::string> raw = mime::rebuild((*loaded)[next].tree, read_blob);
+            if (!raw) return Found{raw.status(), {}};
+            if (program->matches({one.seq, &(*loaded)[next].info, one.recent, *raw})) hit(one);
+          }
+        }
+        return result;
+      });
+  if (!found.status.is_ok()) co_return fail(command, found.status);
+  out_ += "* SEARCH" + found.numbers + "\r\n";
+  ok(command, command.uid ? "UID SEARCH completed" : "SEARCH completed");
+}
+
+asio::awaitable<void> Session::copy(const Command& command, bool move) {
+  const auto& request = std::get<Copy>(command.arguments);
+  if (move && view_->read_only()) co_return no(command, "[READ-ONLY] Mailbox is read-only");
+  std::optional<std::vector<uint32_t>> uids = resolve(request.set, command.uid);
+  if (!uids) co_return bad(command, "Invalid message sequence number");
+  std::optional<std::string> path = mailbox_path(command, request.mailbox);
+  if (!path) co_return;
+  const std::string_view verb = move ? "MOVE" : "COPY";
+  if (uids->empty()) co_return ok(command, std::string(verb) + " completed");
+  mail::Mail& mail = services_.mail;
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  const int64_t mailbox = view_->mailbox_id();
+  struct Copied {
+    Result<std::vector<store::UidPair>> pairs;
+    uint32_t uidvalidity = 0;
+  };
+  Copied copied =
+      co_await services_.executor.run([&mail, &store, user, mailbox, &uids, &path, move] {
+        Copied result{move ? mail.move(user, mailbox, *uids, *path)
+                           : mail.copy(user, mailbox, *uids, *path)};
+        if (result.pairs) {
+          Result<store::Mailbox> target = store.find_mailbox(user, *path);
+          if (target) result.uidvalidity = target->uidvalidity;
+        }
+        return result;
+      });
+  if (!copied.pairs) {
+    if (copied.pairs.status().code() == Code::not_found) {
+      co_return no(command, "[TRYCREATE] Mailbox does not exist: " + *path);
+    }
+    if (copied.pairs.status().code() == Code::invalid_argument && move) {
+      co_return no(command, "[CANNOT] Cannot move into the same mailbox");
+    }
+    co_return fail(command, copied.pairs.status());
+  }
+  std::string code;
+  if (!copied.pairs->empty() && copied.uidvalidity != 0) {
+    std::vector<uint32_t> from;
+    std::vector<uint32_t> to;
+    for (const store::UidPair& pair : *copied.pairs) {
+      from.push_back(pair.from);
+      to.push_back(pair.to);
+    }
+    code = "[COPYUID " + std::to_string(copied.uidvalidity) + " " + uid_set(from) + " " +
+           uid_set(to) + "] ";
+  }
+  if (move) {
+    // RFC 6851 4.3: COPYUID goes in an untagged OK before the expunges.
+    if (!code.empty()) out_ += "* OK " + code + "Moved\r\n";
+    co_return ok(command, "MOVE completed");
+  }
+  ok(command, code + "COPY completed");
+}
+
+asio::awaitable<void> Session::expunge(const Command& command) {
+  if (view_->read_only()) co_return no(command, "[READ-ONLY] Mailbox is read-only");
+  std::optional<ResolvedSet> only;
+  if (command.uid) {
+    only.emplace(std::get<UidExpunge>(command.arguments).set, view_->uids().max_uid());
+  }
+  store::Store& store = services_.store;
+  mail::Mail& mail = services_.mail;
+  const int64_t user = user_id_;
+  const int64_t mailbox = view_->mailbox_id();
+  Result<std::vector<uint32_t>> expunged =
+      co_await services_.executor.run([&store, &mail, user, mailbox, &only] {
+        Result<std::vector<store::MessageInfo>> listed = store.list_messages(user, mailbox);
+        if (!listed) return Result<std::vector<uint32_t>>(listed.status());
+        std::vector<uint32_t> deleted;
+        for (const store::MessageInfo& info : *listed) {
+          if (has_flag(info.flags, "\\Deleted") && (!only || only->contains(info.uid)))
+            deleted.push_back(info.uid);
+        }
+        if (deleted.empty()) return Result<std::vector<uint32_t>>(std::move(deleted));
+        return mail.expunge(user, mailbox, deleted);
+      });
+  if (!expunged) co_return fail(command, expunged.status());
+  // The EXPUNGE responses come from the journal, in execute()'s sync.
+  ok(command, command.uid ? "UID EXPUNGE completed" : "EXPUNGE completed");
+}
+
+asio::awaitable<void> Session::close(const Command& command) {
+  if (!view_->read_only()) {
+    store::Store& store = services_.store;
+    mail::Mail& mail = services_.mail;
+    const int64_t user = user_id_;
+    const int64_t mailbox = view_->mailbox_id();
+    Status done = co_await services_.executor.run([&store, &mail, user, mailbox] {
+      Result<std::vector<store::MessageInfo>> listed = store.list_messages(user, mailbox);
+      if (!listed) return listed.status();
+      std::vector<uint32_t> deleted;
+      for (const store::MessageInfo& info : *listed) {
+        if (has_flag(info.flags, "\\Deleted")) deleted.push_back(info.uid);
+      }
+      if (deleted.empty()) return Status::ok();
+      return mail.expunge(user, mailbox, deleted).status();
+    });
+    if (!done.is_ok()) co_return fail(command, done);
+  }
+  // RFC 3501 6.4.2: no EXPUNGE responses for what CLOSE removes.
+  unselect();
+  ok(command, "CLOSE completed");
+}
+
+// --- IDLE and the journal sync ---
+
+asio::awaitable<void> Session::idle(const Command& command) {
+  out_ += "+ idling\r\n";
+  if (!co_await flush()) co_return;
+  idling_ = true;
+  if (changed_) {
+    pushing_ = true;
+    asio::co_spawn(connection_.executor(), push_while_idle(), [](std::exception_ptr) {});
+  }
+  release_idle_memory();
+  std::optional<std::string> line = co_await read_line(kIdleReadChunk);
+  idling_ = false;
+  if (pushing_) {
+    // The push writes while this waited for DONE; only one writes at a time.
+    asio::steady_timer done(connection_.executor(), asio::steady_timer::time_point::max());
+    push_done_ = &done;
+    co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
+    push_done_ = nullptr;
+  }
+  if (!line) {
+    if (end_ != ReadEnd::more) co_return co_await say_goodbye(end_);
+    co_return bad(command, "Line too long");
+  }
+  std::string word = *line;
+  for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (word != "DONE") co_return bad(command, "Expected DONE");
+  ok(command, "IDLE terminated");
+}
+
+void Session::on_beacon(const notify::Beacon& beacon) {
+  if (!view_ || beacon.mailbox_id != view_->mailbox_id() || beacon.modseq <= view_->modseq()) {
+    return;
+  }
+  changed_ = true;
+  if (idling_ && !pushing_) {
+    pushing_ = true;
+    asio::co_spawn(connection_.executor(), push_while_idle(), [](std::exception_ptr) {});
+  }
+}
+
+asio::awaitable<void> Session::push_while_idle() {
+  try {
+    while (idling_ && changed_ && state_ == State::selected) {
+      co_await sync(MailboxView::Announce::all, false);
+      if (out_.empty()) continue;
+      // Sent from a buffer of its own: the DONE reader may flush out_.
+      std::string pushed;
+      pushed.swap(out_);
+      Status written = co_await connection_.write(pushed);
+      if (!written.is_ok()) break;
+    }
+  } catch (const std::exception& error) {
+    core::log_event(core::LogLevel::error, "imap.idle_push_failed",
+                    {{"peer", connection_.peer()}, {"error", error.what()}});
+  }
+  pushing_ = false;
+  if (push_done_ != nullptr) push_done_->cancel();
+}
+
+asio::awaitable<void> Session::sync(MailboxView::Announce announce, bool force) {
+  if (!view_ || (!force && !changed_)) co_return;
+  changed_ = false;
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  const int64_t mailbox = view_->mailbox_id();
+  const uint64_t since = view_->modseq();
+  Result<std::vector<store::JournalEntry>> rows = co_await services_.executor.run(
+      [&store, user, mailbox, since] { return store.journal_since(user, mailbox, since); });
+  if (!rows) {
+    core::log_event(core::LogLevel::error, "imap.journal_failed",
+                    {{"peer", connection_.peer()}, {"error", rows.status().to_string()}});
+    changed_ = true;
+    co_return;
+  }
+  if (rows->empty() || !view_ || view_->mailbox_id() != mailbox) co_return;
+  const uint64_t last = rows->back().modseq;
+  // Flag changes this session already answered are not told twice.
+  if (!told_.empty()) {
+    std::erase_if(*rows, [this](const store::JournalEntry& row) {
+      return row.kind == store::JournalKind::flags &&
+             std::find(told_.begin(), told_.end(), std::make_pair(row.uid, row.modseq)) !=
+                 told_.end();
+    });
+    told_.clear();
+  }
+  const bool arrivals = std::any_of(rows->begin(), rows->end(), [this](const auto& row) {
+    return row.kind == store::JournalKind::added && row.uid > view_->uids().max_uid();
+  });
+  if (arrivals && !view_->read_only()) {
+    Result<store::RecentClaim> claim = co_await services_.executor.run(
+        [&store, user, mailbox] { return store.claim_recent(user, mailbox); });
+    if (claim && claim->first < claim->next && view_) {
+      view_->add_recent(claim->first, claim->next - 1);
+    }
+  }
+  if (!view_ || view_->mailbox_id() != mailbox) co_return;
+  ViewUpdate update = view_->apply(*rows, announce);
+  if (!update.more) view_->advance_to(last);
+  out_ += update.untagged;
+  if (update.more) changed_ = true;
+  if (view_->deleted()) {
+    out_ += "* BYE Selected mailbox was deleted\r\n";
+    state_ = State::logout;
+  }
+}
+
+}  // namespace eider::imap
