@@ -7,6 +7,7 @@
 #include "lmtp/lmtp.h"
 #include "lmtp/protocol.h"
 #include "lmtp/trace.h"
+#include "mime/wire.h"
 #include "mail/address.h"
 #include "mime/tree.h"
 
@@ -314,6 +315,7 @@ class Session {
     const std::string_view eol = line_ending_of(body_);
     const std::string base_tree = std::move(message->split.tree);
     const uint64_t base_size = message->split.size;
+    const uint64_t base_wire_size = message->wire_size;
     for (const Recipient& recipient : recipients_) {
       const std::string trace = trace_headers({.sender = sender_,
                                                .recipient = recipient.path,
@@ -329,6 +331,8 @@ class Session {
         if (!tree) return Result<Filed>(tree.status());
         message->split.tree = std::move(tree).value();
         message->split.size = base_size + trace.size();
+        // The trace lines end as the message's do, so sizes simply add up.
+        message->wire_size = base_wire_size + mime::wire_size(trace);
         return store_for(recipient.user_id, spam, *message);
       });
       if (stored) {

@@ -109,6 +109,14 @@ void append_single(std::string& out, std::string_view bytes, const Part& part, b
     append_body(out, bytes, part.children.front(), extended);
     out.push_back(' ');
     out += std::to_string(part.body_lines);
+  } else if (part.is_message()) {
+    // Not parsed (a base64 or quoted-printable message/rfc822, or limits):
+    // RFC 3501 7.4.2 still wants an envelope, a body and a line count, so
+    // empty ones stand in, as Dovecot sends them.
+    out += " (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ";
+    out += extended ? kEmptyBodyExtended : kEmptyBody;
+    out.push_back(' ');
+    out += std::to_string(part.body_lines);
   }
   if (!extended) return;
   out.push_back(' ');

@@ -146,9 +146,9 @@ TEST(MimeBodystructure, HandWrittenMessages) {
       {"multipart without parts shows an empty text part",
        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b--\r\n",
        R"((("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL))"},
-      {"base64 message/rfc822 is a basic body",
+      {"base64 message/rfc822 has an empty envelope and body, as RFC 3501 7.4.2 needs",
        "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJD\r\n",
-       R"(("message" "rfc822" NIL NIL NIL "base64" 6 NIL NIL NIL NIL))"},
+       R"(("message" "rfc822" NIL NIL NIL "base64" 6 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL) 1 NIL NIL NIL NIL))"},
       {"8-bit parameter value is a literal",
        "Content-Type: application/octet-stream; name=\"\xc3\xa9.bin\"\r\n\r\n",
        "(\"application\" \"octet-stream\" (\"name\" {6}\r\n\xc3\xa9.bin) NIL NIL \"7bit\" 0 NIL "
