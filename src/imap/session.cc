@@ -38,6 +38,7 @@ Session::Session(const Settings& settings, const Services& services, net::Connec
       services_(services),
       connection_(connection),
       reader_(parser_limits(settings.limits)),
+      lines_(settings.limits.max_line_length),
       wake_(std::make_shared<Wake>(Wake{this})) {}
 
 Session::~Session() {
@@ -52,8 +53,8 @@ asio::awaitable<void> Session::run() {
   }
   out_ += "* OK [CAPABILITY " + capabilities() + "] Eider IMAP ready\r\n";
   while (state_ != State::logout) {
-    CommandReader::Step step = reader_.feed(std::string_view(in_).substr(pos_));
-    pos_ += step.consumed;
+    CommandReader::Step step = reader_.feed(input_.unread());
+    input_.consume(step.consumed);
     switch (step.kind) {
       case CommandReader::Step::Kind::need_more: {
         ReadEnd end = co_await fill(kReadChunk);
@@ -108,13 +109,7 @@ asio::awaitable<bool> Session::flush() {
 
 asio::awaitable<Session::ReadEnd> Session::fill(std::size_t chunk) {
   if (!co_await flush()) co_return ReadEnd::closed;
-  in_.erase(0, pos_);
-  pos_ = 0;
-  if (in_.empty() && in_.capacity() > chunk) std::string().swap(in_);
-  const std::size_t old_size = in_.size();
-  in_.resize(old_size + chunk);
-  net::Read read = co_await connection_.read_some(in_.data() + old_size, chunk);
-  in_.resize(old_size + read.size);
+  net::Read read = co_await input_.read_more(connection_, chunk);
   switch (read.ended) {
     case net::Read::Ended::no:
       co_return ReadEnd::more;
@@ -132,22 +127,11 @@ asio::awaitable<Session::ReadEnd> Session::fill(std::size_t chunk) {
 }
 
 asio::awaitable<std::optional<std::string>> Session::read_line(std::size_t chunk) {
-  bool too_long = false;
   while (true) {
-    std::string_view unread = std::string_view(in_).substr(pos_);
-    std::size_t lf = unread.find('\n');
-    if (lf != std::string_view::npos) {
-      std::string_view text = unread.substr(0, lf);
-      if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-      pos_ += lf + 1;
-      if (too_long || text.size() > settings_.limits.max_line_length) co_return std::nullopt;
-      co_return std::string(text);
-    }
-    if (unread.size() > settings_.limits.max_line_length) {
-      // Dropped as it streams in, so the buffer stays bounded.
-      too_long = true;
-      pos_ = in_.size();
-    }
+    net::LineSplitter::Line line = lines_.next(input_.unread());
+    input_.consume(line.consumed);
+    if (line.kind == net::LineSplitter::Line::Kind::line) co_return std::string(line.text);
+    if (line.kind == net::LineSplitter::Line::Kind::too_long) co_return std::nullopt;
     if (co_await fill(chunk) != ReadEnd::more) co_return std::nullopt;
   }
 }
@@ -194,10 +178,7 @@ void Session::fail(const Command& command, const Status& status) {
 }
 
 void Session::release_idle_memory() {
-  if (pos_ == in_.size()) {
-    std::string().swap(in_);
-    pos_ = 0;
-  }
+  input_.release();
   if (out_.empty()) std::string().swap(out_);
   std::vector<std::pair<uint32_t, uint64_t>>().swap(told_);
   if (view_) view_->shrink_to_fit();
@@ -344,8 +325,8 @@ asio::awaitable<void> Session::starttls(const Command& command) {
   if (!co_await flush()) co_return;
   // RFC 3501 6.2.1: what the client pipelined before the handshake is not
   // trusted, so it is dropped with any command half read.
-  std::string().swap(in_);
-  pos_ = 0;
+  input_.clear();
+  lines_.reset();
   reader_ = CommandReader(parser_limits(settings_.limits));
   Status secured = co_await connection_.start_tls(*settings_.tls);
   if (!secured.is_ok()) state_ = State::logout;

@@ -25,6 +25,8 @@
 #include "imap/mailbox_view.h"
 #include "imap/parser.h"
 #include "net/connection.h"
+#include "net/input_buffer.h"
+#include "net/line_splitter.h"
 
 namespace eider::imap {
 
@@ -55,7 +57,7 @@ class Session {
 
   // --- I/O (session.cc) ---
   boost::asio::awaitable<bool> flush();
-  // Flushes, then reads at most `chunk` more bytes into in_.
+  // Flushes, then reads at most `chunk` more bytes of input.
   boost::asio::awaitable<ReadEnd> fill(std::size_t chunk);
   // One raw line (AUTHENTICATE responses, IDLE's DONE), without its line
   // ending; nullopt when the connection ended (end_ says why) or the line
@@ -138,11 +140,10 @@ class Session {
   Services services_;
   net::Connection& connection_;
   CommandReader reader_;
-
-  std::string in_;  // input; in_[pos_..] is not consumed yet
-  std::size_t pos_ = 0;
-  std::string out_;    // responses not sent yet
-  std::string reply_;  // the running command's tagged reply
+  net::InputBuffer input_;
+  net::LineSplitter lines_;  // AUTHENTICATE responses and IDLE's DONE
+  std::string out_;          // responses not sent yet
+  std::string reply_;        // the running command's tagged reply
   ReadEnd end_ = ReadEnd::more;
 
   State state_ = State::not_authenticated;

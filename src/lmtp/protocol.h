@@ -1,9 +1,7 @@
 // The LMTP wire format as pure functions: bytes in, structures or "need more
 // input" out, no sockets and no store (STYLE.md: parsing apart from I/O).
 //
-// - LineSplitter cuts command lines out of the input, bounded by a maximum
-//   line length: a longer line is discarded as it streams in (memory stays
-//   bounded) and reported once its end arrives.
+// Command lines are cut out of the input by net::LineSplitter.
 // - parse_command reads one command line (RFC 5321 4.1, RFC 2033, RFC 3030,
 //   RFC 1870, RFC 6152, RFC 6531) into a Command, or the error reply to send.
 // - DataDecoder reads the DATA stream: dot-unstuffing, and the end of data,
@@ -54,30 +52,6 @@ using Parsed = std::variant<Command, Reply>;
 // 5.5.2, bad arguments 501 5.5.4, unknown MAIL/RCPT parameters 555 5.5.4.
 // Whether the command is allowed now is the session's business.
 Parsed parse_command(std::string_view line);
-
-class LineSplitter {
- public:
-  explicit LineSplitter(uint64_t max_line_length) : max_(max_line_length) {}
-
-  struct Line {
-    enum class Kind { need_more, line, too_long };
-    Kind kind = Kind::need_more;
-    std::size_t consumed = 0;  // bytes of the input used, even for need_more
-    std::string_view text;     // Kind::line: the line without CRLF or LF
-  };
-
-  // Looks for the next line at the start of `input` (the unconsumed bytes).
-  // A line ends at LF, with an optional CR before it. Lines longer than the
-  // maximum (not counting the line ending) are consumed while they arrive
-  // and reported as too_long when their LF is seen. Callers drop `consumed`
-  // bytes from their buffer, so it never holds more than max + 2 bytes of
-  // an unfinished line.
-  Line next(std::string_view input);
-
- private:
-  uint64_t max_;
-  bool discarding_ = false;
-};
 
 class DataDecoder {
  public:

@@ -7,9 +7,11 @@
 #include "lmtp/lmtp.h"
 #include "lmtp/protocol.h"
 #include "lmtp/trace.h"
-#include "mime/wire.h"
 #include "mail/address.h"
 #include "mime/tree.h"
+#include "mime/wire.h"
+#include "net/input_buffer.h"
+#include "net/line_splitter.h"
 
 namespace eider::lmtp {
 namespace {
@@ -64,13 +66,13 @@ class Session {
     connection_.set_idle_timeout(std::chrono::seconds(settings_.limits.idle_timeout));
     reply({220, "", settings_.hostname + " Eider LMTP ready"});
     while (true) {
-      LineSplitter::Line line = lines_.next(unread());
-      pos_ += line.consumed;
-      if (line.kind == LineSplitter::Line::Kind::need_more) {
+      net::LineSplitter::Line line = lines_.next(input_.unread());
+      input_.consume(line.consumed);
+      if (line.kind == net::LineSplitter::Line::Kind::need_more) {
         if (!co_await fill()) co_return;
         continue;
       }
-      if (line.kind == LineSplitter::Line::Kind::too_long) {
+      if (line.kind == net::LineSplitter::Line::Kind::too_long) {
         reply({500, "5.5.6", "Line too long"});
         continue;
       }
@@ -84,22 +86,13 @@ class Session {
   }
 
  private:
-  std::string_view unread() const { return std::string_view(in_).substr(pos_); }
-
   void reply(const Reply& r) { out_ += r.format(); }
 
   // Sends the pending replies, then reads more input. False when the
   // session is over (closed, timed out, shutting down), after saying why.
   asio::awaitable<bool> fill(std::size_t chunk = kReadChunk) {
     if (!co_await flush()) co_return false;
-    in_.erase(0, pos_);
-    pos_ = 0;
-    // Message data or a long line grew the buffer: give the memory back.
-    if (chunk == kReadChunk && in_.empty() && in_.capacity() > kReadChunk) in_.shrink_to_fit();
-    const std::size_t old_size = in_.size();
-    in_.resize(old_size + chunk);
-    net::Read read = co_await connection_.read_some(in_.data() + old_size, chunk);
-    in_.resize(old_size + read.size);
+    net::Read read = co_await input_.read_more(connection_, chunk);
     switch (read.ended) {
       case net::Read::Ended::no:
         co_return true;
@@ -247,8 +240,8 @@ class Session {
     reply({354, "", "Start mail input; end with <CRLF>.<CRLF>"});
     DataDecoder decoder(settings_.limits.max_message_size);
     while (true) {
-      DataDecoder::Step step = decoder.feed(unread(), body_);
-      pos_ += step.consumed;
+      DataDecoder::Step step = decoder.feed(input_.unread(), body_);
+      input_.consume(step.consumed);
       if (step.done) break;
       if (!co_await fill(kDataChunk)) co_return false;
     }
@@ -262,13 +255,13 @@ class Session {
     uint64_t left = command.chunk_size;
     const bool keep = !data_refusal();
     while (true) {
-      std::size_t take = static_cast<std::size_t>(std::min<uint64_t>(left, unread().size()));
+      std::size_t take = static_cast<std::size_t>(std::min<uint64_t>(left, input_.unread().size()));
       if (keep && !chunk_too_large_ && body_.size() + take <= limit) {
-        body_.append(unread().substr(0, take));
+        body_.append(input_.unread().substr(0, take));
       } else if (keep) {
         chunk_too_large_ = true;
       }
-      pos_ += take;
+      input_.consume(take);
       left -= take;
       if (left == 0) break;
       if (!co_await fill(kDataChunk)) co_return false;
@@ -377,10 +370,9 @@ class Session {
   store::Store& store_;
   store::Executor& executor_;
   net::Connection& connection_;
-  LineSplitter lines_;
+  net::LineSplitter lines_;
 
-  std::string in_;  // input; in_[pos_..] is not consumed yet
-  std::size_t pos_ = 0;
+  net::InputBuffer input_;
   std::string out_;  // replies not sent yet (PIPELINING: sent before each read)
 
   std::string lhlo_;

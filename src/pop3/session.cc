@@ -23,7 +23,10 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 }  // namespace
 
 Session::Session(const Settings& settings, const Services& services, net::Connection& connection)
-    : settings_(settings), services_(services), connection_(connection) {}
+    : settings_(settings),
+      services_(services),
+      connection_(connection),
+      lines_(settings.limits.max_line_length) {}
 
 asio::awaitable<void> Session::run() {
   connection_.set_idle_timeout(std::chrono::seconds(settings_.limits.idle_timeout));
@@ -73,13 +76,7 @@ asio::awaitable<bool> Session::flush() {
 
 asio::awaitable<bool> Session::fill() {
   if (!co_await flush()) co_return false;
-  in_.erase(0, pos_);
-  pos_ = 0;
-  if (in_.empty() && in_.capacity() > kReadChunk) in_.shrink_to_fit();
-  const std::size_t old_size = in_.size();
-  in_.resize(old_size + kReadChunk);
-  net::Read read = co_await connection_.read_some(in_.data() + old_size, kReadChunk);
-  in_.resize(old_size + read.size);
+  net::Read read = co_await input_.read_more(connection_, kReadChunk);
   switch (read.ended) {
     case net::Read::Ended::no:
       co_return true;
@@ -100,22 +97,13 @@ asio::awaitable<bool> Session::fill() {
 
 asio::awaitable<Session::Line> Session::read_line() {
   while (true) {
-    std::string_view unread = std::string_view(in_).substr(pos_);
-    std::size_t lf = unread.find('\n');
-    if (lf != std::string_view::npos) {
-      std::string_view text = unread.substr(0, lf);
-      if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-      pos_ += lf + 1;
-      if (discarding_ || text.size() > settings_.limits.max_line_length) {
-        discarding_ = false;
-        co_return Line{Line::Kind::too_long, {}};
-      }
-      co_return Line{Line::Kind::line, std::string(text)};
+    net::LineSplitter::Line line = lines_.next(input_.unread());
+    input_.consume(line.consumed);
+    if (line.kind == net::LineSplitter::Line::Kind::line) {
+      co_return Line{Line::Kind::line, std::string(line.text)};
     }
-    if (unread.size() > settings_.limits.max_line_length) {
-      // Dropped as it streams in, so the buffer stays bounded.
-      discarding_ = true;
-      pos_ = in_.size();
+    if (line.kind == net::LineSplitter::Line::Kind::too_long) {
+      co_return Line{Line::Kind::too_long, {}};
     }
     if (!co_await fill()) co_return Line{Line::Kind::ended, {}};
   }
@@ -179,9 +167,8 @@ asio::awaitable<void> Session::stls() {
   ok("Begin TLS negotiation");
   if (!co_await flush()) co_return;
   // RFC 2595 4: what the client sent before the handshake is not trusted.
-  in_.clear();
-  pos_ = 0;
-  discarding_ = false;
+  input_.clear();
+  lines_.reset();
   user_.clear();
   Status secured = co_await connection_.start_tls(*settings_.tls);
   if (!secured.is_ok()) state_ = State::done;

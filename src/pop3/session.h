@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "net/input_buffer.h"
+#include "net/line_splitter.h"
 #include "pop3/pop3.h"
 #include "pop3/protocol.h"
 
@@ -77,10 +79,9 @@ class Session {
   Services services_;
   net::Connection& connection_;
 
-  std::string in_;  // input; in_[pos_..] is not consumed yet
-  std::size_t pos_ = 0;
-  bool discarding_ = false;  // inside a line longer than max-line-length
-  std::string out_;          // replies not sent yet (PIPELINING: sent before each read)
+  net::InputBuffer input_;
+  net::LineSplitter lines_;
+  std::string out_;  // replies not sent yet (PIPELINING: sent before each read)
 
   State state_ = State::authorization;
   std::string user_;  // from USER, until PASS

@@ -42,11 +42,18 @@ def listener_args():
 @pytest.fixture
 def server(eider_bin, data_dir, tmp_path, listener_args):
     """A ready `eider serve` on the test's data folder; must exit 0 on SIGTERM."""
-    srv = Server(eider_bin, ["--data", data_dir, *listener_args], cwd=tmp_path)
-    try:
-        if not srv.start():
-            _, err = srv.communicate()
+    for attempt in range(3):
+        srv = Server(eider_bin, ["--data", data_dir, *listener_args], cwd=tmp_path)
+        if srv.start():
+            break
+        _, err = srv.communicate()
+        # A port picked as free can be taken by another process before eider
+        # binds it; pick new ones (in place: tests read their ports from here).
+        if b"in use" not in err or attempt == 2:
             pytest.fail(f"eider serve exited {srv.proc.returncode} before ready: {err!r}")
+        for i in range(1, len(listener_args), 2):
+            listener_args[i] = f"127.0.0.1:{free_port()}"
+    try:
         yield srv
         code = srv.stop(signal.SIGTERM)
         assert code == 0, f"eider serve exited {code} on SIGTERM"
