@@ -322,6 +322,9 @@ def main():
               "filled maildir this run copied, see --dovecot-fill-cache)")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+        for server in targets:  # Dovecot's base_dir (sockets) under /tmp
+            if getattr(server, "run_dir", None):
+                shutil.rmtree(server.run_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
