@@ -1,11 +1,14 @@
 // IMAP BODY and BODYSTRUCTURE (RFC 3501 section 7.4.2), written the way
 // Dovecot's imap-bodystructure.c writes them: text parts without a charset
-// get ("charset" "us-ascii") appended, the encoding defaults to "7bit", a
+// get ("charset" "us-ascii") appended, the encoding defaults to "7bit",
+// media types, encodings, disposition types and parameter names keep the
+// case they were written in, a
 // multipart with no children shows one empty text/plain child, sizes count
 // what IMAP sends (mime::wire_size: a bare LF or CR goes out as CRLF), and
 // lines are counted for text/* and message/rfc822 bodies.
 #include <algorithm>
 
+#include "mime/codec_rfc2231.h"
 #include "mime/header_syntax.h"
 #include "mime/imap_string.h"
 #include "mime/message.h"
@@ -19,7 +22,8 @@ constexpr std::string_view kEmptyBody =
 constexpr std::string_view kEmptyBodyExtended =
     R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL))";
 
-void append_params(std::string& out, const std::vector<Param>& params, bool default_charset) {
+void append_params(std::string& out, const std::vector<Param>& raw, bool default_charset) {
+  const std::vector<Param> params = join_continuations(raw);
   bool has_charset =
       std::any_of(params.begin(), params.end(), [](const Param& p) { return p.name == "charset"; });
   bool add_charset = default_charset && !has_charset;
@@ -30,7 +34,7 @@ void append_params(std::string& out, const std::vector<Param>& params, bool defa
   out.push_back('(');
   for (size_t i = 0; i < params.size(); ++i) {
     if (i > 0) out.push_back(' ');
-    imap::append_string(out, params[i].name);
+    imap::append_string(out, params[i].name_as_written());
     out.push_back(' ');
     imap::append_string(out, params[i].value);
   }
@@ -45,11 +49,12 @@ void append_params(std::string& out, const std::vector<Param>& params, bool defa
 // language, location.
 void append_common_extension(std::string& out, const Part& part) {
   out.push_back(' ');
-  if (part.disposition.empty()) {
+  if (!part.has_disposition) {
     out += "NIL";
   } else {
+    // An empty Content-Disposition is ("" NIL), as Dovecot sends it.
     out.push_back('(');
-    imap::append_string(out, part.disposition);
+    imap::append_string(out, part.as_written(Part::Spelled::disposition));
     out.push_back(' ');
     append_params(out, part.disposition_params, false);
     out.push_back(')');
@@ -77,7 +82,7 @@ void append_multipart(std::string& out, std::string_view bytes, const Part& part
   }
   for (const Part& child : part.children) append_body(out, bytes, child, extended);
   out.push_back(' ');
-  imap::append_string(out, part.subtype);
+  imap::append_string(out, part.as_written(Part::Spelled::subtype));
   if (!extended) return;
   out.push_back(' ');
   append_params(out, part.params, false);
@@ -86,17 +91,27 @@ void append_multipart(std::string& out, std::string_view bytes, const Part& part
 
 void append_single(std::string& out, std::string_view bytes, const Part& part, bool extended) {
   bool text = part.type == "text";
-  imap::append_string(out, part.type);
+  // Dovecot writes an embedded message's type in lowercase, whatever the
+  // sender wrote.
+  imap::append_string(
+      out, part.is_message() ? std::string_view(part.type) : part.as_written(Part::Spelled::type));
   out.push_back(' ');
-  imap::append_string(out, part.subtype);
+  imap::append_string(out, part.is_message() ? std::string_view(part.subtype)
+                                             : part.as_written(Part::Spelled::subtype));
   out.push_back(' ');
   append_params(out, part.params, text);
   out.push_back(' ');
   imap::append_nstring_nolf(out, part.id);
   out.push_back(' ');
-  imap::append_nstring_nolf(out, part.description);
+  // A present but empty Content-Description is "", as Dovecot sends it.
+  if (part.has_description && part.description.empty()) {
+    out += R"("")";
+  } else {
+    imap::append_nstring_nolf(out, part.description);
+  }
   out.push_back(' ');
-  imap::append_string(out, part.encoding.empty() ? std::string_view("7bit") : part.encoding);
+  imap::append_string(out, part.encoding.empty() ? std::string_view("7bit")
+                                                 : part.as_written(Part::Spelled::encoding));
   out.push_back(' ');
   out += std::to_string(wire_size(part.body.in(bytes)));
   if (text) {

@@ -122,11 +122,116 @@ std::vector<Param> decode_params(const std::vector<Param>& raw) {
   std::vector<Param> decoded;
   decoded.reserve(groups.size());
   for (const Group& group : groups) {
-    decoded.push_back(Param{std::string(group.base), group.sections.empty()
-                                                         ? decode_header_text(group.plain)
-                                                         : join_sections(group.sections)});
+    decoded.push_back(Param{
+        std::string(group.base),
+        group.sections.empty() ? decode_header_text(group.plain) : join_sections(group.sections),
+        {}});
   }
   return decoded;
+}
+
+namespace {
+
+struct Continuation {
+  std::string_view base;  // as written
+  std::string lower_base;
+  int64_t index;
+  bool extended;
+  const std::string* value;
+};
+
+std::string continuation_name(std::string_view base, int64_t index, bool extended) {
+  std::string name(base);
+  name.push_back('*');
+  name += std::to_string(index);
+  if (extended) name.push_back('*');
+  return name;
+}
+
+// A plain section inside an extended value must not look percent-encoded.
+void append_escaped_percent(std::string& out, std::string_view value) {
+  for (char c : value) {
+    if (c == '%') {
+      out += "%25";
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+Param make_param(std::string_view written) {
+  Param p;
+  for (char c : written) p.name.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c);
+  if (p.name != written) p.written_name = std::string(written);
+  return p;
+}
+
+}  // namespace
+
+std::vector<Param> join_continuations(const std::vector<Param>& raw) {
+  std::vector<Param> out;
+  std::vector<Continuation> sections;
+  for (const Param& param : raw) {
+    std::string_view written = param.name_as_written();
+    const size_t star = written.find('*');
+    if (star == std::string_view::npos) {
+      out.push_back(param);
+      continue;
+    }
+    // Only "name*", "name*N" and "name*N*" (N decimal, possibly empty) are
+    // sections; any other name with a star is an ordinary parameter.
+    // Dovecot reads a star with nothing after it ("name*") as the extended
+    // marker of section 0.
+    size_t p = star + 1 == written.size() ? star : star + 1;
+    int64_t index = 0;
+    while (p < written.size() && written[p] >= '0' && written[p] <= '9') {
+      index = std::min<int64_t>(index * 10 + (written[p] - '0'), int64_t{1} << 40);
+      ++p;
+    }
+    bool extended = p < written.size() && written[p] == '*';
+    if (extended) ++p;
+    if (p != written.size()) {
+      out.push_back(param);
+      continue;
+    }
+    std::string_view base = written.substr(0, star);
+    sections.push_back(
+        Continuation{base, std::string(param.name.substr(0, star)), index, extended, &param.value});
+  }
+  std::stable_sort(
+      sections.begin(), sections.end(), [](const Continuation& a, const Continuation& b) {
+        return a.lower_base != b.lower_base ? a.lower_base < b.lower_base : a.index < b.index;
+      });
+  for (size_t i = 0, j = 0; i < sections.size(); i = j) {
+    bool complete = true;
+    bool any_extended = false;
+    int64_t next = 0;
+    for (j = i; j < sections.size() && sections[j].lower_base == sections[i].lower_base; ++j) {
+      complete = complete && sections[j].index == next++;
+      any_extended = any_extended || sections[j].extended;
+    }
+    if (!complete) {
+      for (size_t k = i; k < j; ++k) {
+        Param p = make_param(
+            continuation_name(sections[k].base, sections[k].index, sections[k].extended));
+        p.value = *sections[k].value;
+        out.push_back(std::move(p));
+      }
+      continue;
+    }
+    Param joined = make_param(std::string(sections[i].base) + (any_extended ? "*" : ""));
+    // A value that starts plain gets an empty charset'language' prefix.
+    if (any_extended && !sections[i].extended) joined.value = "''";
+    for (size_t k = i; k < j; ++k) {
+      if (any_extended && !sections[k].extended) {
+        append_escaped_percent(joined.value, *sections[k].value);
+      } else {
+        joined.value += *sections[k].value;
+      }
+    }
+    out.push_back(std::move(joined));
+  }
+  return out;
 }
 
 }  // namespace eider::mime

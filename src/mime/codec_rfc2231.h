@@ -19,4 +19,13 @@ namespace eider::mime {
 // number of params, linear in their bytes.
 std::vector<Param> decode_params(const std::vector<Param>& raw);
 
+// The parameters as Dovecot's rfc2231_parse() hands them to BODYSTRUCTURE:
+// ordinary ones first, in order; then, per base name (case-insensitive,
+// sorted), the sections "name*", "name*N", "name*N*" joined into one
+// "name" (all plain) or "name*" (any extended: plain sections get '%'
+// escaped, and a plain first section an empty '' prefix), values not
+// decoded. A name whose indexes are not exactly 0..n-1 keeps its sections,
+// written as "name*N" / "name*N*". Time O(n log n) in the number of params.
+std::vector<Param> join_continuations(const std::vector<Param>& raw);
+
 }  // namespace eider::mime

@@ -220,6 +220,20 @@ std::vector<Address> addresses(std::optional<std::string_view> raw) {
   return AddressParser(value).list();
 }
 
+// Date, In-Reply-To and Message-ID as Dovecot sends them: line endings
+// dropped, white space after the colon skipped, all other white space (a
+// fold's indentation, even before the first text, and trailing blanks) kept.
+std::string unfold_keeping_space(std::string_view raw) {
+  size_t begin = 0;
+  while (begin < raw.size() && syntax::is_wsp(raw[begin])) ++begin;
+  std::string out;
+  out.reserve(raw.size() - begin);
+  for (char c : raw.substr(begin)) {
+    if (c != '\r' && c != '\n') out.push_back(c);
+  }
+  return out;
+}
+
 void append_addresses(std::string& out, const std::vector<Address>& list) {
   if (list.empty()) {
     out += "NIL";
@@ -256,8 +270,9 @@ std::string envelope(std::string_view bytes, const Part& message) {
   std::optional<std::string_view> values[std::size(kNames)];
   syntax::for_each_field(message.header.in(bytes),
                          [&](std::string_view name, std::string_view value) {
+                           // The last of each field counts, as in Dovecot.
                            for (size_t i = 0; i < std::size(kNames); ++i) {
-                             if (!values[i] && syntax::iequals(name, kNames[i])) values[i] = value;
+                             if (syntax::iequals(name, kNames[i])) values[i] = value;
                            }
                            return true;
                          });
@@ -280,7 +295,7 @@ std::string envelope(std::string_view bytes, const Part& message) {
     } else if (i == kSubject) {
       imap::append_string_for_humans(out, *values[i]);
     } else {
-      imap::append_string(out, syntax::unfold(*values[i]));
+      imap::append_string(out, unfold_keeping_space(*values[i]));
     }
   }
   out.push_back(')');

@@ -127,7 +127,8 @@ std::vector<Param> parameters(std::string_view s, size_t pos) {
     if (pos >= s.size() || s[pos] != '=') continue;  // a name without a value says nothing
     ++pos;
     skip_cfws(s, pos);
-    Param param{lowercase(name), {}};
+    Param param{lowercase(name), {}, {}};
+    if (param.name != name) param.written_name = std::string(name);
     if (pos < s.size() && s[pos] == '"') {
       param.value = quoted_string(s, pos);
     } else {
@@ -151,8 +152,8 @@ ContentType content_type(std::string_view raw_value) {
   std::string_view subtype = token(s, pos);
   if (subtype.empty()) return ct;
   ct.valid = true;
-  ct.type = lowercase(type);
-  ct.subtype = lowercase(subtype);
+  ct.type = std::string(type);
+  ct.subtype = std::string(subtype);
   ct.params = parameters(s, pos);
   return ct;
 }
@@ -164,7 +165,7 @@ Disposition content_disposition(std::string_view raw_value) {
   skip_cfws(s, pos);
   std::string_view type = token(s, pos);
   if (type.empty()) return d;
-  d.type = lowercase(type);
+  d.type = std::string(type);
   d.params = parameters(s, pos);
   return d;
 }
@@ -193,7 +194,7 @@ std::string transfer_encoding(std::string_view raw_value) {
   skip_cfws(s, pos);
   // "?invalid" or "7bit garbage" is no encoding at all, as Dovecot reads it.
   if (pos < s.size()) return {};
-  return lowercase(tok);
+  return std::string(tok);
 }
 
 }  // namespace eider::mime::syntax

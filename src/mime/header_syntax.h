@@ -44,19 +44,20 @@ std::string quoted_string(std::string_view s, size_t& pos);
 
 // Parameters after the media type of Content-Type / Content-Disposition:
 // `;` name `=` (token / quoted-string), with garbage skipped up to the next
-// `;` outside quotes. Names are lowercased; duplicates are kept in order.
+// `;` outside quotes. Names are lowercased (the spelling kept in
+// written_name when it differs); duplicates are kept in order.
 std::vector<Param> parameters(std::string_view s, size_t pos);
 
 struct ContentType {
-  bool valid = false;  // false: no "type/subtype"; callers use the default
-  std::string type;
-  std::string subtype;
+  bool valid = false;   // false: no "type/subtype"; callers use the default
+  std::string type;     // as written
+  std::string subtype;  // as written
   std::vector<Param> params;
 };
 ContentType content_type(std::string_view raw_value);
 
 struct Disposition {
-  std::string type;  // lowercased, "" when missing
+  std::string type;  // as written, "" when missing
   std::vector<Param> params;
 };
 Disposition content_disposition(std::string_view raw_value);
@@ -64,7 +65,7 @@ Disposition content_disposition(std::string_view raw_value);
 // The comma-separated language tags of Content-Language, as written.
 std::vector<std::string> content_language(std::string_view raw_value);
 
-// The first token of Content-Transfer-Encoding, lowercased ("" if none).
+// The first token of Content-Transfer-Encoding, as written ("" if none).
 std::string transfer_encoding(std::string_view raw_value);
 
 // Calls visit(name, value) for each field of a header block, in order, until

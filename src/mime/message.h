@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace eider::mime {
@@ -34,10 +35,20 @@ struct Range {
 // A Content-Type / Content-Disposition parameter. The name is lowercased;
 // the value is unquoted (backslash escapes removed) but not charset-decoded.
 // RFC 2231 continuations (name*0, name*1*, ...) are kept as separate params,
-// exactly as they appear, so that BODYSTRUCTURE shows what the sender wrote.
+// exactly as they appear (BODYSTRUCTURE joins them, as Dovecot does).
 struct Param {
+  Param() = default;
+  Param(std::string lower_name, std::string raw_value, std::string written = {})
+      : name(std::move(lower_name)),
+        value(std::move(raw_value)),
+        written_name(std::move(written)) {}
+
   std::string name;
   std::string value;
+  // The name as written when it is not all lowercase ("Boundary"), else "":
+  // BODYSTRUCTURE echoes the sender's spelling, as Dovecot does.
+  std::string written_name;
+  std::string_view name_as_written() const { return written_name.empty() ? name : written_name; }
 };
 
 struct Part {
@@ -53,11 +64,13 @@ struct Part {
   std::string type = "text";
   std::string subtype = "plain";
   std::vector<Param> params;
-  std::string id;           // Content-ID, raw (unfolded, trimmed), "" if absent
-  std::string description;  // Content-Description, raw (unfolded, trimmed)
-  std::string encoding;     // Content-Transfer-Encoding lowercased, "" if absent (7bit)
-  std::string md5;          // Content-MD5, raw
-  std::string disposition;  // disposition type, lowercased, "" if absent
+  std::string id;                // Content-ID, raw (unfolded, trimmed), "" if absent
+  std::string description;       // Content-Description, raw (unfolded, trimmed)
+  bool has_description = false;  // present, even if empty
+  std::string encoding;          // Content-Transfer-Encoding lowercased, "" if absent (7bit)
+  std::string md5;               // Content-MD5, raw
+  std::string disposition;       // disposition type, lowercased, "" if absent or empty
+  bool has_disposition = false;  // a Content-Disposition field was seen, even empty
   std::vector<Param> disposition_params;
   std::vector<std::string> language;  // Content-Language values
   std::string location;               // Content-Location, raw
@@ -75,17 +88,28 @@ struct Part {
   // max_parts and the bytes after its last child stay unparsed in its body.
   bool truncated = false;
 
+  // Type, subtype, encoding and disposition type as written, NUL-separated,
+  // or "" when all four are written in lowercase (nearly always), so that
+  // BODYSTRUCTURE can echo "TEXT" "PLAIN" as Dovecot does at no cost to the
+  // common part. Logic uses the lowercased fields above.
+  std::string written_case;
+  enum class Spelled { type, subtype, encoding, disposition };
+  std::string_view as_written(Spelled which) const;
+
   bool is_multipart() const { return type == "multipart"; }
-  bool is_message() const { return type == "message" && (subtype == "rfc822" || subtype == "global"); }
+  bool is_message() const {
+    return type == "message" && (subtype == "rfc822" || subtype == "global");
+  }
   // The value of the named (lowercased) Content-Type parameter, or "".
   std::string_view param(std::string_view name) const;
+  bool has_param(std::string_view name) const;
 };
 
 // parse() recurses once per nesting level, so max_depth also bounds its
 // stack use (a few hundred bytes per level): keep it in the hundreds.
 struct Limits {
-  uint32_t max_depth = 100;      // multipart/message nesting
-  uint32_t max_parts = 100000;   // parts in one message
+  uint32_t max_depth = 100;            // multipart/message nesting
+  uint32_t max_parts = 100000;         // parts in one message
   uint32_t max_header_fields = 10000;  // fields parsed per header block (rest kept raw)
 };
 
@@ -113,7 +137,7 @@ std::string_view header_value(std::string_view header_block, std::string_view na
 
 // The IMAP ENVELOPE of a message part (the root or an embedded message), as
 // the exact parenthesised list RFC 3501 section 7.4.2 defines, "(" to ")".
-// The first of each header field counts; Sender and Reply-To default to
+// The last of each header field counts (as in Dovecot); Sender and Reply-To default to
 // From. Strings that cannot be quoted (8-bit, CR, LF, NUL, over 4 KB) are
 // literals {n}\r\n..., so the result is ready to send as FETCH data.
 // `bytes` is the input given to parse(). Time and memory are linear in the

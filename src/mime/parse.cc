@@ -155,8 +155,9 @@ class Parser {
   // Reads the Content-* fields of a header block into `part`. Returns whether
   // the block says it is MIME: a MIME-Version or a Content-Type field.
   bool read_content_fields(Part& part, std::string_view header) const {
-    bool seen_type = false, seen_encoding = false, seen_disposition = false, seen_language = false;
+    bool seen_type = false, seen_encoding = false, seen_language = false;
     bool seen_version = false;
+    std::string written[4];  // type, subtype, encoding, disposition as written
     uint32_t fields = 0;
     syntax::for_each_field(header, [&](std::string_view name, std::string_view value) {
       if (++fields > limits_.max_header_fields) return false;
@@ -168,24 +169,29 @@ class Parser {
         seen_type = true;
         syntax::ContentType ct = syntax::content_type(value);
         if (ct.valid) {
-          part.type = std::move(ct.type);
-          part.subtype = std::move(ct.subtype);
+          part.type = syntax::lowercase(ct.type);
+          part.subtype = syntax::lowercase(ct.subtype);
+          written[0] = std::move(ct.type);
+          written[1] = std::move(ct.subtype);
           part.params = std::move(ct.params);
         }
       } else if (syntax::iequals(what, "transfer-encoding") && !seen_encoding) {
         seen_encoding = true;
-        part.encoding = syntax::transfer_encoding(value);
-      } else if (syntax::iequals(what, "disposition") && !seen_disposition) {
-        seen_disposition = true;
+        written[2] = syntax::transfer_encoding(value);
+        part.encoding = syntax::lowercase(written[2]);
+      } else if (syntax::iequals(what, "disposition") && !part.has_disposition) {
+        part.has_disposition = true;
         syntax::Disposition d = syntax::content_disposition(value);
-        part.disposition = std::move(d.type);
+        part.disposition = syntax::lowercase(d.type);
+        written[3] = std::move(d.type);
         part.disposition_params = std::move(d.params);
       } else if (syntax::iequals(what, "language") && !seen_language) {
         seen_language = true;
         part.language = syntax::content_language(value);
       } else if (syntax::iequals(what, "id") && part.id.empty()) {
         part.id = syntax::unfold(value);
-      } else if (syntax::iequals(what, "description") && part.description.empty()) {
+      } else if (syntax::iequals(what, "description") && !part.has_description) {
+        part.has_description = true;
         part.description = syntax::unfold(value);
       } else if (syntax::iequals(what, "md5") && part.md5.empty()) {
         part.md5 = syntax::unfold(value);
@@ -194,7 +200,21 @@ class Parser {
       }
       return true;
     });
+    remember_written_case(part, written);
     return seen_version || seen_type;
+  }
+
+  // `written` has "" where a field was absent or invalid: the default
+  // (lowercase) value stands there.
+  static void remember_written_case(Part& part, const std::string (&written)[4]) {
+    const std::string* lower[] = {&part.type, &part.subtype, &part.encoding, &part.disposition};
+    bool same = true;
+    for (size_t i = 0; i < 4; ++i) same = same && (written[i].empty() || written[i] == *lower[i]);
+    if (same) return;
+    for (size_t i = 0; i < 4; ++i) {
+      part.written_case += written[i].empty() ? *lower[i] : written[i];
+      part.written_case.push_back('\0');
+    }
   }
 
   // RFC 2045 gives Content-* fields meaning only in a MIME entity; Dovecot
@@ -233,8 +253,11 @@ class Parser {
     // A message/rfc822 sent base64 or quoted-printable cannot be parsed
     // without decoding it: Dovecot keeps it a leaf, and so do we.
     bool encoded = part.encoding == "base64" || part.encoding == "quoted-printable";
-    // A boundary with a line break in it could never start a line.
-    bool usable = !boundary.empty() && boundary.find_first_of("\r\n") == std::string_view::npos;
+    // A boundary with a line break in it could never start a line. An empty
+    // one (boundary="") makes every line starting with "--" a delimiter,
+    // as Dovecot reads it.
+    bool usable =
+        part.has_param("boundary") && boundary.find_first_of("\r\n") == std::string_view::npos;
     bool container = (part.is_multipart() && usable) || (part.is_message() && !encoded);
     if (container && !can_nest(depth)) {
       part.truncated = true;
@@ -292,6 +315,22 @@ std::string_view Part::param(std::string_view name) const {
     if (p.name == name) return p.value;
   }
   return {};
+}
+
+bool Part::has_param(std::string_view name) const {
+  for (const Param& p : params) {
+    if (p.name == name) return true;
+  }
+  return false;
+}
+
+std::string_view Part::as_written(Spelled which) const {
+  std::string_view lower[] = {type, subtype, encoding, disposition};
+  size_t index = static_cast<size_t>(which);
+  if (written_case.empty()) return lower[index];
+  std::string_view rest = written_case;
+  for (size_t i = 0; i < index; ++i) rest.remove_prefix(rest.find('\0') + 1);
+  return rest.substr(0, rest.find('\0'));
 }
 
 Message parse(std::string_view bytes, const Limits& limits) {
