@@ -41,6 +41,14 @@ std::string folded_header_text(std::string_view raw) {
   return fold_case(mime::decode_header_text(raw));
 }
 
+std::string_view unfolded_view(std::string_view raw) {
+  while (!raw.empty() && (raw.front() == ' ' || raw.front() == '\t' || raw.front() == '\r' ||
+                          raw.front() == '\n')) {
+    raw.remove_prefix(1);
+  }
+  return raw;
+}
+
 std::string unfolded(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
@@ -69,6 +77,37 @@ std::string decoded_body(std::string_view bytes, const mime::Part& part) {
   if (part.encoding == "base64") return mime::base64_decode(bytes).bytes;
   if (part.encoding == "quoted-printable") return mime::qp_decode(bytes);
   return std::string(bytes);
+}
+
+bool known_encoding_name(std::string_view name) {
+  return iequals(name, "7bit") || iequals(name, "8bit") || iequals(name, "binary") ||
+         iequals(name, "base64") || iequals(name, "quoted-printable");
+}
+
+// The leading MIME token of a Content-Transfer-Encoding value: "text" of
+// "text/html", "7bit" of "7bit garbage", "" of "?x".
+std::string_view leading_token(std::string_view value) {
+  value = trim(unfolded_view(value));
+  size_t n = 0;
+  while (n < value.size() && static_cast<unsigned char>(value[n]) > ' ' &&
+         std::string_view("()<>@,;:\\\"/[]?=").find(value[n]) == std::string_view::npos) {
+    ++n;
+  }
+  return value.substr(0, n);
+}
+
+// RFC 2045 6.4: a body in an encoding we do not know is to be treated as
+// application/octet-stream, which has no text to search (Dovecot skips it
+// too). The parser reads "text/html" as no encoding, so the field is read
+// again here.
+bool known_encoding(const mime::Part& part, std::string_view raw) {
+  if (!part.encoding.empty()) return known_encoding_name(part.encoding);
+  for (const mime::HeaderField& field : mime::header_fields(part.header.in(raw))) {
+    if (iequals(field.name, "Content-Transfer-Encoding")) {
+      return known_encoding_name(leading_token(field.value));
+    }
+  }
+  return true;
 }
 
 bool contains(std::string_view haystack, std::string_view needle) {
@@ -119,7 +158,10 @@ void MessageText::add_part_text(const mime::Part& part) {
     }
     return;
   }
-  if (part.type != "text") return;
+  // Other message/* bodies (partial, delivery-status, feedback-report) are
+  // text in all but name, and Dovecot searches them as text too.
+  if (part.type != "text" && part.type != "message") return;
+  if (!known_encoding(part, raw_)) return;
   std::string bytes = decoded_body(part.body.in(raw_), part);
   segments_->push_back({fold_case(mime::to_utf8(bytes, part.param("charset"))), false});
 }

@@ -26,7 +26,8 @@ class MessageText {
   // decoded text of one of them contains `folded_needle`. With `address`,
   // the field's raw text (undecoded, unfolded) counts as well.
   bool header_contains(std::string_view name, std::string_view folded_needle, bool address);
-  // Whether the text of a text/* leaf (decoded to UTF-8 and folded) contains it.
+  // Whether the text of a text/* or message/* leaf (decoded to UTF-8 and
+  // folded) contains it. A leaf in an unknown transfer encoding has no text.
   bool body_contains(std::string_view folded_needle);
   // Like body_contains(), counting the top-level and embedded messages' headers too.
   bool text_contains(std::string_view folded_needle);

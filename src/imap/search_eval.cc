@@ -87,6 +87,7 @@ struct Node {
   int64_t day = 0;
   std::optional<ResolvedSet> set;
   bool content = false;  // this node or a descendant reads the message
+  bool body = false;     // ... or reads past the top-level header block
   std::vector<Node> children;
 };
 
@@ -97,6 +98,7 @@ Result<Node> compile_node(const SearchKey& key, const std::optional<std::string>
   node.number = key.number;
   node.day = day_number(key.date);
   node.content = reads_content(key.kind);
+  node.body = key.kind == Kind::body || key.kind == Kind::text;
   if (key.kind == Kind::header) node.field = key.field;
   if (is_text_key(key.kind)) {
     Result<std::string> utf8 = needle_utf8(charset, key.text);
@@ -111,6 +113,7 @@ Result<Node> compile_node(const SearchKey& key, const std::optional<std::string>
     Result<Node> compiled = compile_node(child, charset, max_seq, max_uid);
     if (!compiled) return compiled.status();
     node.content = node.content || compiled->content;
+    node.body = node.body || compiled->body;
     node.children.push_back(std::move(*compiled));
   }
   // Keys on metadata first, so that a conjunction such as "UNSEEN BODY x"
@@ -129,10 +132,9 @@ struct Subject {
     if (!text) text.emplace(message.raw);
     return *text;
   }
-  int64_t sent_day() {
-    std::optional<int64_t> day = content().sent_day();
-    return day ? *day : utc_day(message.info->internal_date);
-  }
+  // A missing or unreadable Date: is 1970-01-01, as in Dovecot: RFC 3501
+  // leaves it open, and clients compare results between servers.
+  int64_t sent_day() { return content().sent_day().value_or(0); }
 };
 
 bool evaluate(const Node& node, Subject& subject) {
@@ -242,6 +244,10 @@ SearchProgram::~SearchProgram() = default;
 
 bool SearchProgram::needs_content() const {
   return impl_->root.content;
+}
+
+bool SearchProgram::needs_body() const {
+  return impl_->root.body;
 }
 
 bool SearchProgram::matches(const SearchMessage& message) const {

@@ -6,13 +6,15 @@
 // Text keys (BODY, TEXT, SUBJECT, FROM, TO, CC, BCC, HEADER) match a
 // case-insensitive substring (Unicode simple case folding) of the decoded
 // text: header values after RFC 2047 decoding and unfolding; bodies of
-// text/* parts (and message/rfc822 headers) after transfer decoding
-// (base64, quoted-printable) and conversion of their charset to UTF-8.
+// text/* and message/* leaves (and message/rfc822 headers) after transfer
+// decoding (base64, quoted-printable) and conversion of their charset to
+// UTF-8. A body in an unknown transfer encoding is opaque (RFC 2045 6.4)
+// and has no text, as in Dovecot.
 // The search strings arrive in the request's CHARSET and are converted to
 // UTF-8 first. HEADER name "" matches every message that has that field.
 // Dates: BEFORE/ON/SINCE compare the internal date's day in UTC;
 // SENTBEFORE/SENTON/SENTSINCE the Date: header's day in its own zone
-// (a missing or broken Date: uses the internal date, as Dovecot does).
+// (a missing or unreadable Date: counts as 1970-01-01, as in Dovecot).
 // LARGER/SMALLER compare RFC822.SIZE (wire_size). MODSEQ compares the
 // message's modseq. Sequence sets and UID sets resolve "*" against the
 // values given to compile().
@@ -38,7 +40,9 @@ struct SearchMessage {
   uint32_t seq = 0;
   const store::MessageInfo* info = nullptr;
   bool recent = false;
-  // The message bytes as stored; empty unless needs_content().
+  // The message bytes as stored; empty unless needs_content(). Unless
+  // needs_body(), the top-level header block alone (up to and including its
+  // empty line) gives the same results.
   std::string_view raw;
 };
 
@@ -53,6 +57,9 @@ class SearchProgram {
 
   // True when some key reads headers or bodies (so the session loads the message).
   bool needs_content() const;
+  // True when some key (BODY, TEXT) reads past the top-level header block, so
+  // that a header-only search need not rebuild bodies or load blobs.
+  bool needs_body() const;
   bool matches(const SearchMessage& message) const;
 
   SearchProgram(SearchProgram&&) noexcept;

@@ -137,6 +137,30 @@ TEST(SearchEval, NeedsContentOnlyForContentKeys) {
   }
 }
 
+TEST(SearchEval, NeedsBodyOnlyForBodyAndText) {
+  for (const char* key : {"SEEN", "SUBJECT x FROM y", "OR TO x CC y", "BCC x", "HEADER X-A \"\"",
+                          "SENTON 1-Jan-2020", "NOT SENTSINCE 1-Jan-2020"}) {
+    EXPECT_FALSE(compile(key).needs_body()) << key;
+  }
+  for (const char* key :
+       {"BODY x", "TEXT x", "BODY \"\"", "NOT (SEEN OR 1 BODY y)", "OR SUBJECT x TEXT y"}) {
+    EXPECT_TRUE(compile(key).needs_body()) << key;
+  }
+}
+
+TEST(SearchEval, HeaderKeysNeedOnlyTheHeaderBlock) {
+  const std::string header =
+      "Date: Fri, 15 Mar 2024 10:00:00 +0000\r\nSubject: quarterly\r\nFrom: a@example.com\r\n\r\n";
+  Fixture whole = message(header + "body mentions quarterly\r\n");
+  Fixture head = message(header);
+  for (const char* key : {"SUBJECT quarterly", "FROM example", "SENTON 15-Mar-2024",
+                          "HEADER Subject \"\"", "NOT SUBJECT body"}) {
+    ASSERT_FALSE(compile(key).needs_body()) << key;
+    EXPECT_TRUE(matches(key, whole)) << key;
+    EXPECT_TRUE(matches(key, head)) << key;
+  }
+}
+
 TEST(SearchEval, InternalDateIsUtcDay) {
   Fixture f = message();
   EXPECT_TRUE(matches("ON 15-Mar-2024", f));
@@ -182,12 +206,14 @@ TEST(SearchEval, SentDateInItsOwnZone) {
   EXPECT_FALSE(matches("SENTSINCE 16-Mar-2024", early));
 }
 
-TEST(SearchEval, BrokenOrMissingSentDateUsesInternalDate) {
+TEST(SearchEval, MissingOrBrokenSentDateIsEpochDay) {
   for (const char* header :
        {"", "Date: \r\n", "Date: yesterday\r\n", "Date: 31 Feb 2020 10:00:00 +0000\r\n"}) {
     Fixture f = message(std::string(header) + "Subject: x\r\n\r\nbody\r\n");
-    EXPECT_TRUE(matches("SENTON 15-Mar-2024", f)) << header;
-    EXPECT_TRUE(matches("SENTBEFORE 16-Mar-2024", f)) << header;
+    EXPECT_FALSE(matches("SENTON 15-Mar-2024", f)) << header;
+    EXPECT_TRUE(matches("SENTON 1-Jan-1970", f)) << header;
+    EXPECT_TRUE(matches("SENTBEFORE 1-Jan-2000", f)) << header;
+    EXPECT_FALSE(matches("SENTSINCE 2-Jan-1970", f)) << header;
   }
 }
 
@@ -329,6 +355,37 @@ TEST(SearchEval, BodiesThroughMime) {
   EXPECT_FALSE(matches("TEXT zzzznotfound", f));
   EXPECT_TRUE(matches("BODY \"\"", f));
   EXPECT_TRUE(matches("NOT BODY zzz SUBJECT menu", f));
+}
+
+TEST(SearchEval, OtherMessageTypesAreSearchedAsText) {
+  for (const char* subtype :
+       {"partial; id=\"a@b\"; number=1", "delivery-status", "feedback-report"}) {
+    Fixture f = message(std::string("Content-Type: message/") + subtype +
+                        "\r\n\r\nReporting-MTA: dns; Hello.example\r\n");
+    EXPECT_TRUE(matches("BODY \"reporting-mta: dns\"", f)) << subtype;
+    EXPECT_TRUE(matches("TEXT hello", f)) << subtype;
+  }
+  Fixture report = message(
+      "Content-Type: multipart/report; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nsee below\r\n"
+      "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+      "Final-Recipient: rfc822; x@example.com\r\n--b--\r\n");
+  EXPECT_TRUE(matches("BODY final-recipient", report));
+}
+
+TEST(SearchEval, UnknownTransferEncodingHasNoText) {
+  for (const char* encoding : {"7-bit", "plain", "x-uuencode", "text/html", "8bits", "?x"}) {
+    Fixture f = message(std::string("Content-Type: text/plain\r\nContent-Transfer-Encoding: ") +
+                        encoding + "\r\n\r\nhello there\r\n");
+    EXPECT_FALSE(matches("BODY hello", f)) << encoding;
+    EXPECT_FALSE(matches("TEXT \"hello there\"", f)) << encoding;
+    EXPECT_TRUE(matches("TEXT content-transfer-encoding", f)) << encoding;
+  }
+  for (const char* encoding : {"7BIT", "8Bit", "BINARY", "Quoted-Printable", " 7bit (c)"}) {
+    Fixture f = message(std::string("Content-Type: text/plain\r\nContent-Transfer-Encoding: ") +
+                        encoding + "\r\n\r\nhello there\r\n");
+    EXPECT_TRUE(matches("BODY \"hello there\"", f)) << encoding;
+  }
 }
 
 TEST(SearchEval, Base64TextAndNoContentType) {
