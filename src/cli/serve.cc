@@ -1,4 +1,5 @@
 // eider serve: start the services and run until SIGTERM or SIGINT.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -159,6 +160,12 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
 }
 
 Status serve(const ServeOptions& options) {
+  // glibc raises its mmap threshold after the first large block is freed
+  // (argon2id takes 19 MiB per login); later such blocks then come from the
+  // per-thread arenas, which keep their pages after free, and an idle server
+  // holds tens of MiB per thread that ever hashed a password. A fixed
+  // threshold keeps large blocks mmap'ed and returned to the system.
+  mallopt(M_MMAP_THRESHOLD, 512 * 1024);
   // Installed first, so a signal during start-up is kept until wait().
   core::ShutdownSignal shutdown;
 

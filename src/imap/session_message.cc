@@ -290,6 +290,17 @@ asio::awaitable<void> Session::search(const Command& command) {
       if (uid == run.last) break;
     }
   }
+  // Sequence and UID sets at the top level narrow the messages to load
+  // before any content is read ("SEARCH 1:1000 SUBJECT x" reads 1,000).
+  const std::vector<SearchKey> no_keys;
+  for (const SearchKey& key :
+       request.key.kind == SearchKey::Kind::and_ ? request.key.children : no_keys) {
+    if (key.kind != SearchKey::Kind::sequence_set && key.kind != SearchKey::Kind::uid) continue;
+    const bool by_uid = key.kind == SearchKey::Kind::uid;
+    const ResolvedSet set(key.set, by_uid ? view_uids.max_uid() : view_uids.size());
+    std::erase_if(wanted,
+                  [&](const Wanted& one) { return !set.contains(by_uid ? one.uid : one.seq); });
+  }
   store::Store& store = services_.store;
   const int64_t user = user_id_;
   const int64_t mailbox = view_->mailbox_id();
@@ -298,8 +309,10 @@ asio::awaitable<void> Session::search(const Command& command) {
     Status status;
     std::string numbers;
   };
-  Found found =
-      co_await services_.executor.run([&store, user, mailbox, &wanted, &program, uid_form] {
+  // Header keys need only the top-level header: no blob is read for them.
+  const bool whole_message = program->needs_body();
+  Found found = co_await services_.executor.run(
+      [&store, user, mailbox, &wanted, &program, uid_form, whole_message] {
         Found result;
         auto hit = [&](const Wanted& one) {
           result.numbers += ' ';
@@ -329,7 +342,8 @@ asio::awaitable<void> Session::search(const Command& command) {
             const Wanted& one = wanted[i];
             while (next < loaded->size() && (*loaded)[next].info.uid < one.uid) ++next;
             if (next == loaded->size() || (*loaded)[next].info.uid != one.uid) continue;
-            Result<std::string> raw = mime::rebuild((*loaded)[next].tree, read_blob);
+            Result<std::string> raw = whole_message ? mime::rebuild((*loaded)[next].tree, read_blob)
+                                                    : mime::leading_bytes((*loaded)[next].tree);
             if (!raw) return Found{raw.status(), {}};
             if (program->matches({one.seq, &(*loaded)[next].info, one.recent, *raw})) hit(one);
           }

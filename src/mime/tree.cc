@@ -290,6 +290,13 @@ Result<std::string> prepend_to_tree(std::string_view tree, std::string_view pref
                                 parsed->slots);
 }
 
+Result<std::string> leading_bytes(std::string_view tree) {
+  Result<TreeView> parsed = tree_format::parse(tree);
+  if (!parsed) return parsed.status();
+  if (parsed->slots.empty()) return std::string(parsed->skeleton);
+  return std::string(parsed->skeleton.substr(0, parsed->slots.front().offset));
+}
+
 Result<std::vector<BlobKey>> blob_refs(std::string_view tree) {
   Result<TreeView> parsed = tree_format::parse(tree);
   if (!parsed) return parsed.status();

@@ -63,6 +63,12 @@ using BlobReader = std::function<Result<std::string>(const BlobKey& key)>;
 // plus the output.
 Result<std::string> rebuild(std::string_view tree, const BlobReader& read_blob);
 
+// The message's bytes before its first blob, read without any blob: at
+// least the whole top-level header block, since blobs hold only leaf bodies
+// (SEARCH on headers needs no attachment). The whole message when it has no
+// blob. Fails like rebuild() on a bad tree. Time: one pass over the tree.
+Result<std::string> leading_bytes(std::string_view tree);
+
 // Every blob key the tree refers to, with repetition (a key used twice is
 // listed twice), without reading any blob. Fails like rebuild() on a bad tree.
 Result<std::vector<BlobKey>> blob_refs(std::string_view tree);

@@ -109,14 +109,16 @@ TEST(MimeEnvelope, SubjectIsTextForHumans) {
   }
 }
 
+// As Dovecot sends them: line breaks removed, the folding white space kept.
 TEST(MimeEnvelope, DateAndIdsAreUnfoldedRawStrings) {
-  EXPECT_EQ(envelope_of("Message-ID:\r\n <x@y>\r\nDate: Mon,\r\n 1 Jan 2024\r\n\r\n"),
-            R"(("Mon, 1 Jan 2024" NIL NIL NIL NIL NIL NIL NIL NIL "<x@y>"))");
+  EXPECT_EQ(envelope_of("Message-ID:\r\n <x@y>\r\nDate: Mon,\r\n 1 Jan 2024 \r\n\r\n"),
+            R"(("Mon, 1 Jan 2024 " NIL NIL NIL NIL NIL NIL NIL NIL " <x@y>"))");
 }
 
-TEST(MimeEnvelope, FirstOccurrenceOfAFieldCounts) {
+// Dovecot's choice for a field given twice.
+TEST(MimeEnvelope, LastOccurrenceOfAFieldCounts) {
   EXPECT_EQ(envelope_of("Subject: one\r\nSubject: two\r\n\r\n"),
-            R"((NIL "one" NIL NIL NIL NIL NIL NIL NIL NIL))");
+            R"((NIL "two" NIL NIL NIL NIL NIL NIL NIL NIL))");
 }
 
 TEST(MimeEnvelope, OfAnEmbeddedMessage) {

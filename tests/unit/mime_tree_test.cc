@@ -50,6 +50,15 @@ SplitMessage check_round_trip(const std::string& raw, uint64_t threshold, const 
     EXPECT_EQ(std::set<BlobKey>(refs->begin(), refs->end()), listed) << name;
   }
 
+  // What SEARCH on headers reads instead of a rebuild: an exact prefix
+  // holding at least the top-level header block.
+  const Result<std::string> lead = leading_bytes(split.tree);
+  EXPECT_TRUE(lead.is_ok()) << name;
+  if (lead) {
+    EXPECT_TRUE(std::string_view(raw).starts_with(*lead)) << name;
+    EXPECT_GE(lead->size(), parse(raw).root.header.end) << name << " at threshold " << threshold;
+  }
+
   const std::map<BlobKey, std::string> blobs = blob_map(split);
   const Result<std::string> rebuilt = rebuild(split.tree, reader_over(blobs));
   EXPECT_TRUE(rebuilt.is_ok()) << name << ": " << rebuilt.status().to_string();
