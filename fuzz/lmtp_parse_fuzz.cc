@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "lmtp/protocol.h"
+#include "net/line_splitter.h"
 
 namespace {
 
@@ -21,13 +22,13 @@ void check(bool ok) {
 
 void fuzz_lines(std::string_view input) {
   constexpr uint64_t kMax = 64;
-  eider::lmtp::LineSplitter splitter(kMax);
+  eider::net::LineSplitter splitter(kMax);
   std::string buffer;
   std::size_t fed = 0;
   while (true) {
-    eider::lmtp::LineSplitter::Line line = splitter.next(buffer);
+    eider::net::LineSplitter::Line line = splitter.next(buffer);
     check(line.consumed <= buffer.size());
-    if (line.kind == eider::lmtp::LineSplitter::Line::Kind::line) {
+    if (line.kind == eider::net::LineSplitter::Line::Kind::line) {
       check(line.text.size() <= kMax && line.text.find('\n') == std::string_view::npos);
       eider::lmtp::Parsed parsed = eider::lmtp::parse_command(line.text);
       if (auto* reply = std::get_if<eider::lmtp::Reply>(&parsed)) {
@@ -35,7 +36,7 @@ void fuzz_lines(std::string_view input) {
       }
     }
     buffer.erase(0, line.consumed);
-    if (line.kind != eider::lmtp::LineSplitter::Line::Kind::need_more) continue;
+    if (line.kind != eider::net::LineSplitter::Line::Kind::need_more) continue;
     if (fed == input.size()) return;
     // Pieces of 7 bytes: lines and limits cross piece boundaries.
     buffer.append(input.substr(fed, 7));
