@@ -28,10 +28,6 @@ constexpr std::size_t kIdleReadChunk = 64;
 // Output that makes a long FETCH send what it has so far.
 constexpr std::size_t kFlushAt = 256 * 1024;
 
-bool has_flag(const std::vector<std::string>& flags, std::string_view flag) {
-  return std::find(flags.begin(), flags.end(), flag) != flags.end();
-}
-
 // "1:3,7" for ascending UIDs (COPYUID, RFC 4315).
 std::string uid_set(const std::vector<uint32_t>& uids) {
   std::string out;
@@ -416,21 +412,14 @@ asio::awaitable<void> Session::expunge(const Command& command) {
   if (command.uid) {
     only.emplace(std::get<UidExpunge>(command.arguments).set, view_->uids().max_uid());
   }
-  store::Store& store = services_.store;
   mail::Mail& mail = services_.mail;
   const int64_t user = user_id_;
   const int64_t mailbox = view_->mailbox_id();
   Result<std::vector<uint32_t>> expunged =
-      co_await services_.executor.run([&store, &mail, user, mailbox, &only] {
-        Result<std::vector<store::MessageInfo>> listed = store.list_messages(user, mailbox);
-        if (!listed) return Result<std::vector<uint32_t>>(listed.status());
-        std::vector<uint32_t> deleted;
-        for (const store::MessageInfo& info : *listed) {
-          if (has_flag(info.flags, "\\Deleted") && (!only || only->contains(info.uid)))
-            deleted.push_back(info.uid);
-        }
-        if (deleted.empty()) return Result<std::vector<uint32_t>>(std::move(deleted));
-        return mail.expunge(user, mailbox, deleted);
+      co_await services_.executor.run([&mail, user, mailbox, &only] {
+        if (!only) return mail.expunge_deleted(user, mailbox);
+        return mail.expunge_deleted(user, mailbox,
+                                    [&only](uint32_t uid) { return only->contains(uid); });
       });
   if (!expunged) co_return fail(command, expunged.status());
   // The EXPUNGE responses come from the journal, in execute()'s sync.
@@ -439,20 +428,11 @@ asio::awaitable<void> Session::expunge(const Command& command) {
 
 asio::awaitable<void> Session::close(const Command& command) {
   if (!view_->read_only()) {
-    store::Store& store = services_.store;
     mail::Mail& mail = services_.mail;
     const int64_t user = user_id_;
     const int64_t mailbox = view_->mailbox_id();
-    Status done = co_await services_.executor.run([&store, &mail, user, mailbox] {
-      Result<std::vector<store::MessageInfo>> listed = store.list_messages(user, mailbox);
-      if (!listed) return listed.status();
-      std::vector<uint32_t> deleted;
-      for (const store::MessageInfo& info : *listed) {
-        if (has_flag(info.flags, "\\Deleted")) deleted.push_back(info.uid);
-      }
-      if (deleted.empty()) return Status::ok();
-      return mail.expunge(user, mailbox, deleted).status();
-    });
+    Status done = co_await services_.executor.run(
+        [&mail, user, mailbox] { return mail.expunge_deleted(user, mailbox).status(); });
     if (!done.is_ok()) co_return fail(command, done);
   }
   // RFC 3501 6.4.2: no EXPUNGE responses for what CLOSE removes.

@@ -101,6 +101,20 @@ Result<std::vector<uint32_t>> Mail::expunge(int64_t user_id, int64_t mailbox_id,
   return expunged;
 }
 
+Result<std::vector<uint32_t>> Mail::expunge_deleted(int64_t user_id, int64_t mailbox_id,
+                                                    const std::function<bool(uint32_t)>& only) {
+  Result<std::vector<store::MessageInfo>> listed = store_.list_messages(user_id, mailbox_id);
+  if (!listed) return listed.status();
+  std::vector<uint32_t> deleted;
+  for (const store::MessageInfo& info : *listed) {
+    const bool flagged =
+        std::find(info.flags.begin(), info.flags.end(), "\\Deleted") != info.flags.end();
+    if (flagged && (!only || only(info.uid))) deleted.push_back(info.uid);
+  }
+  if (deleted.empty()) return deleted;
+  return expunge(user_id, mailbox_id, deleted);
+}
+
 Result<std::vector<store::MessageInfo>> Mail::set_flags(int64_t user_id, int64_t mailbox_id,
                                                         const std::vector<uint32_t>& uids,
                                                         store::FlagMode mode,

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,11 @@ class Mail {
   // Returns the uids actually expunged (uids not in the mailbox are ignored).
   Result<std::vector<uint32_t>> expunge(int64_t user_id, int64_t mailbox_id,
                                         const std::vector<uint32_t>& uids);
+  // Expunges the messages flagged \Deleted (IMAP EXPUNGE and CLOSE), those
+  // for which `only` holds when it is given (UID EXPUNGE). Returns the uids
+  // expunged.
+  Result<std::vector<uint32_t>> expunge_deleted(
+      int64_t user_id, int64_t mailbox_id, const std::function<bool(uint32_t uid)>& only = nullptr);
   // Returns the messages whose flags changed.
   Result<std::vector<store::MessageInfo>> set_flags(int64_t user_id, int64_t mailbox_id,
                                                     const std::vector<uint32_t>& uids,
