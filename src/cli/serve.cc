@@ -140,7 +140,8 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
                                .allow_plaintext_auth = config.allow_plaintext_auth == "yes",
                                .tls = tls.get(),
                                .authenticated_idle_timeout = config.imap_idle_timeout};
-  const imap::Services imap_services{mail, store, executor, limiter, notifier};
+  imap::SelectCache select_cache;
+  const imap::Services imap_services{mail, store, executor, limiter, notifier, select_cache};
   EIDER_RETURN_IF_ERROR(server.listen(config.imap, imap::service(imap_settings, imap_services)));
   imap_settings.implicit_tls = true;
   EIDER_RETURN_IF_ERROR(server.listen(config.imaps, imap::service(imap_settings, imap_services)));

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "core/limits.h"
+#include "imap/select_cache.h"
 #include "mail/auth_limiter.h"
 #include "mail/mail.h"
 #include "net/server.h"
@@ -49,6 +50,7 @@ struct Services {
   store::Executor& executor;
   mail::AuthLimiter& limiter;
   notify::Notifier& notifier;
+  SelectCache& select_cache;  // shared by the IMAP and IMAPS listeners
 };
 
 // The service to give net::Server::listen. The references must outlive the

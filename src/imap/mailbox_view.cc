@@ -52,6 +52,14 @@ MailboxView::MailboxView(int64_t mailbox_id, uint32_t uidvalidity, bool read_onl
       uids_(uids),
       modseq_(modseq) {}
 
+MailboxView::MailboxView(int64_t mailbox_id, uint32_t uidvalidity, bool read_only, UidList uids,
+                         uint64_t modseq)
+    : mailbox_id_(mailbox_id),
+      uidvalidity_(uidvalidity),
+      read_only_(read_only),
+      uids_(std::move(uids)),
+      modseq_(modseq) {}
+
 void MailboxView::add_recent(uint32_t first, uint32_t last) {
   if (first == 0 || first > last) return;
   auto it = std::lower_bound(recent_.begin(), recent_.end(), first,

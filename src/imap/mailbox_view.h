@@ -42,6 +42,8 @@ class MailboxView {
   // snapshot.
   MailboxView(int64_t mailbox_id, uint32_t uidvalidity, bool read_only,
               std::span<const uint32_t> uids, uint64_t modseq);
+  MailboxView(int64_t mailbox_id, uint32_t uidvalidity, bool read_only, UidList uids,
+              uint64_t modseq);
 
   int64_t mailbox_id() const { return mailbox_id_; }
   uint32_t uidvalidity() const { return uidvalidity_; }

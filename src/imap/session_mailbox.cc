@@ -113,19 +113,17 @@ asio::awaitable<void> Session::select(const Command& command, bool read_only) {
 
   struct Opened {
     Result<store::Mailbox> mailbox;
-    Result<std::vector<store::MessageInfo>> messages = std::vector<store::MessageInfo>{};
+    Result<SelectState> state = SelectState{};
     Result<store::RecentClaim> recent = store::RecentClaim{};
   };
   store::Store& store = services_.store;
+  SelectCache& cache = services_.select_cache;
   const int64_t user = user_id_;
-  // The mailbox (and its modseq) is read before its messages: a change in
-  // between is then in the journal after the view's modseq, and applying
-  // it again is harmless.
-  Opened opened = co_await services_.executor.run([&store, user, &path, read_only] {
+  Opened opened = co_await services_.executor.run([&store, &cache, user, &path, read_only] {
     Opened result{store.find_mailbox(user, *path)};
     if (!result.mailbox) return result;
-    result.messages = store.list_messages(user, result.mailbox->id);
-    if (result.messages && !read_only) result.recent = store.claim_recent(user, result.mailbox->id);
+    result.state = cache.load(store, user, *result.mailbox);
+    if (result.state && !read_only) result.recent = store.claim_recent(user, result.mailbox->id);
     return result;
   });
   if (!opened.mailbox) {
@@ -134,35 +132,28 @@ asio::awaitable<void> Session::select(const Command& command, bool read_only) {
     }
     co_return fail(command, opened.mailbox.status());
   }
-  if (!opened.messages) co_return fail(command, opened.messages.status());
+  if (!opened.state) {
+    if (opened.state.status().code() == Code::not_found) {
+      co_return no(command, "[NONEXISTENT] Mailbox does not exist: " + *path);
+    }
+    co_return fail(command, opened.state.status());
+  }
   if (!opened.recent) co_return fail(command, opened.recent.status());
 
   const store::Mailbox& mailbox = *opened.mailbox;
-  const std::vector<store::MessageInfo>& messages = *opened.messages;
-  std::vector<uint32_t> uids;
-  uids.reserve(messages.size());
-  std::set<std::string> keywords;
-  uint32_t first_unseen = 0;
-  for (const store::MessageInfo& message : messages) {
-    uids.push_back(message.uid);
-    bool seen = false;
-    for (const std::string& flag : message.flags) {
-      if (flag == "\\Seen") seen = true;
-      if (!flag.empty() && flag[0] != '\\') keywords.insert(flag);
-    }
-    if (!seen && first_unseen == 0) first_unseen = static_cast<uint32_t>(uids.size());
-  }
-  view_.emplace(mailbox.id, mailbox.uidvalidity, read_only, uids, mailbox.highest_modseq);
+  SelectState& state = *opened.state;
+  const uint32_t max_uid = state.uids.max_uid();
+  const uint32_t first_unseen = state.uids.seq_of(state.first_unseen_uid);
+  view_.emplace(mailbox.id, mailbox.uidvalidity, read_only, std::move(state.uids), state.modseq);
   if (opened.recent->first < opened.recent->next) {
     view_->add_recent(opened.recent->first, opened.recent->next - 1);
   }
   state_ = State::selected;
 
   std::string flags(kSystemFlags);
-  for (const std::string& keyword : keywords) flags += " " + keyword;
-  // A message listed here may be newer than the mailbox row read before it.
-  const uint32_t uidnext =
-      std::max(mailbox.uidnext, uids.empty() ? 1u : static_cast<uint32_t>(uids.back() + 1));
+  for (const std::string& keyword : state.keywords) flags += " " + keyword;
+  // The state may be newer than the mailbox row read before it.
+  const uint32_t uidnext = std::max(mailbox.uidnext, max_uid + 1);
   out_ += "* FLAGS (" + flags + ")\r\n";
   out_ += read_only ? "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"
                     : "* OK [PERMANENTFLAGS (" + flags + " \\*)] Flags permitted\r\n";
@@ -173,7 +164,7 @@ asio::awaitable<void> Session::select(const Command& command, bool read_only) {
   }
   out_ += "* OK [UIDVALIDITY " + std::to_string(mailbox.uidvalidity) + "] UIDs valid\r\n";
   out_ += "* OK [UIDNEXT " + std::to_string(uidnext) + "] Predicted next UID\r\n";
-  out_ += "* OK [HIGHESTMODSEQ " + std::to_string(mailbox.highest_modseq) + "] Highest\r\n";
+  out_ += "* OK [HIGHESTMODSEQ " + std::to_string(state.modseq) + "] Highest\r\n";
   ok(command, read_only ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
 }
 

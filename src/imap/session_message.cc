@@ -170,9 +170,14 @@ asio::awaitable<void> Session::fetch(const Command& command) {
   uint32_t missing = 0;
 
   if (!plan.content && !plan.stored) {
-    // Flags, sizes, dates and UIDs come from one listing of the mailbox.
-    Result<std::vector<store::MessageInfo>> listed = co_await services_.executor.run(
-        [&store, user, mailbox] { return store.list_messages(user, mailbox); });
+    // Flags, sizes, dates and UIDs come from one listing of the UIDs asked
+    // for (`wanted` is ascending).
+    const uint32_t first = wanted.empty() ? 1 : wanted.front().uid;
+    const uint32_t last = wanted.empty() ? 0 : wanted.back().uid;
+    Result<std::vector<store::MessageInfo>> listed =
+        co_await services_.executor.run([&store, user, mailbox, first, last] {
+          return store.list_messages_between(user, mailbox, first, last);
+        });
     if (!listed) co_return fail(command, listed.status());
     std::size_t next = 0;
     for (const Wanted& one : wanted) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <iterator>
 
 namespace eider::imap {
 namespace {
@@ -43,6 +44,28 @@ bool UidList::append(uint32_t uid) {
     if (prefix_valid) prefix_.push_back(count_);
   }
   ++count_;
+  return true;
+}
+
+bool UidList::insert(uint32_t uid) {
+  if (uid == 0) return false;
+  if (uid > max_uid()) return append(uid);
+  auto next = run_ending_at_or_after(runs_, uid);
+  if (next->first <= uid) return false;
+  const bool joins_next = uid + 1 == next->first;
+  const bool joins_previous = next != runs_.begin() && std::prev(next)->last + 1 == uid;
+  if (joins_previous && joins_next) {
+    std::prev(next)->last = next->last;
+    runs_.erase(next);
+  } else if (joins_previous) {
+    std::prev(next)->last = uid;
+  } else if (joins_next) {
+    next->first = uid;
+  } else {
+    runs_.insert(next, {uid, uid});
+  }
+  ++count_;
+  prefix_.clear();
   return true;
 }
 

@@ -27,10 +27,15 @@ class UidList {
   bool empty() const { return count_ == 0; }
   // The largest UID, 0 when empty.
   uint32_t max_uid() const;
+  // The smallest UID, 0 when empty.
+  uint32_t min_uid() const { return runs_.empty() ? 0 : runs_.front().first; }
 
   // Adds a UID greater than every UID held (a new message); false, and
   // nothing changes, when it is not greater.
   bool append(uint32_t uid);
+  // Adds a UID anywhere (a set of UIDs that come and go, such as the unseen
+  // ones); false when it is 0 or already held. O(r).
+  bool insert(uint32_t uid);
   // Removes a UID; returns the sequence number it had, or nullopt if absent.
   std::optional<uint32_t> erase(uint32_t uid);
 

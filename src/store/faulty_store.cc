@@ -119,6 +119,19 @@ Result<std::vector<MessageInfo>> FaultyStore::list_messages(int64_t user_id, int
   return inner_->list_messages(user_id, mailbox_id);
 }
 
+Result<std::vector<MessageInfo>> FaultyStore::list_messages_between(int64_t user_id,
+                                                                    int64_t mailbox_id,
+                                                                    uint32_t first_uid,
+                                                                    uint32_t last_uid) {
+  if (Status planned = take(StoreCall::list_messages_between); !planned) return planned;
+  return inner_->list_messages_between(user_id, mailbox_id, first_uid, last_uid);
+}
+
+Result<FlagListing> FaultyStore::list_flags(int64_t user_id, int64_t mailbox_id) {
+  if (Status planned = take(StoreCall::list_flags); !planned) return planned;
+  return inner_->list_flags(user_id, mailbox_id);
+}
+
 Result<StoredMessage> FaultyStore::read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) {
   if (Status planned = take(StoreCall::read_message); !planned) return planned;
   return inner_->read_message(user_id, mailbox_id, uid);

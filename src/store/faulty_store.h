@@ -34,6 +34,8 @@ enum class StoreCall {
   set_subscribed,
   append_message,
   list_messages,
+  list_messages_between,
+  list_flags,
   read_message,
   read_messages,
   claim_recent,
@@ -79,6 +81,10 @@ class FaultyStore final : public Store {
   Result<Appended> append_message(int64_t user_id, int64_t mailbox_id,
                                   const NewMessage& message) override;
   Result<std::vector<MessageInfo>> list_messages(int64_t user_id, int64_t mailbox_id) override;
+  Result<std::vector<MessageInfo>> list_messages_between(int64_t user_id, int64_t mailbox_id,
+                                                         uint32_t first_uid,
+                                                         uint32_t last_uid) override;
+  Result<FlagListing> list_flags(int64_t user_id, int64_t mailbox_id) override;
   Result<StoredMessage> read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) override;
   Result<std::vector<StoredMessage>> read_messages(int64_t user_id, int64_t mailbox_id,
                                                    const std::vector<uint32_t>& uids,

@@ -73,6 +73,19 @@ struct MessageInfo {
   int64_t thread_id = 0;
 };
 
+// A message's UID and its flags as stored: one space-separated string
+// (store/flags.h split_flags), so a listing of a large mailbox costs one
+// small string per message.
+struct UidFlags {
+  uint32_t uid = 0;
+  std::string flags;
+};
+
+struct FlagListing {
+  Mailbox mailbox;
+  std::vector<UidFlags> messages;
+};
+
 struct StoredMessage {
   MessageInfo info;
   std::string tree;  // give to mime::rebuild with a reader over read_blob
@@ -182,6 +195,16 @@ class Store {
   virtual Result<Appended> append_message(int64_t user_id, int64_t mailbox_id,
                                           const NewMessage& message) = 0;
   virtual Result<std::vector<MessageInfo>> list_messages(int64_t user_id, int64_t mailbox_id) = 0;
+  // The messages with first_uid <= uid <= last_uid, ascending: what a FETCH
+  // of a few flags needs without listing the whole mailbox.
+  virtual Result<std::vector<MessageInfo>> list_messages_between(int64_t user_id,
+                                                                 int64_t mailbox_id,
+                                                                 uint32_t first_uid,
+                                                                 uint32_t last_uid) = 0;
+  // Every message's UID and stored flags, ascending, with the mailbox row
+  // read in the same snapshot: the listing is exactly the mailbox at
+  // FlagListing::mailbox.highest_modseq (journal rows above it are later).
+  virtual Result<FlagListing> list_flags(int64_t user_id, int64_t mailbox_id) = 0;
   virtual Result<StoredMessage> read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) = 0;
   // Several messages in one read, in ascending uid order; uids that do not
   // exist are skipped (an expunged message is not an error). With

@@ -87,6 +87,7 @@ void expect_matches(const UidList& list, const std::vector<uint32_t>& model, uin
   ASSERT_EQ(list.size(), model.size());
   ASSERT_EQ(list.uids(), model);
   ASSERT_EQ(list.max_uid(), model.empty() ? 0 : model.back());
+  ASSERT_EQ(list.min_uid(), model.empty() ? 0 : model.front());
   for (uint32_t seq = 0; seq <= model.size() + 1; ++seq) {
     uint32_t want = seq >= 1 && seq <= model.size() ? model[seq - 1] : 0;
     ASSERT_EQ(list.uid_at(seq), want) << "seq " << seq;
@@ -103,6 +104,20 @@ void expect_matches(const UidList& list, const std::vector<uint32_t>& model, uin
   }
 }
 
+TEST(UidList, InsertJoinsTheRunsOnBothSides) {
+  const std::vector<uint32_t> start = {1, 2, 4, 5, 9};
+  UidList list(start);
+  ASSERT_EQ(list.runs().size(), 3u);
+  EXPECT_TRUE(list.insert(3));
+  EXPECT_EQ(list.runs().size(), 2u);
+  EXPECT_FALSE(list.insert(3));
+  EXPECT_TRUE(list.insert(7));
+  EXPECT_EQ(list.runs().size(), 3u);
+  EXPECT_EQ(list.seq_of(7), 6u);
+  EXPECT_EQ(list.seq_of(9), 7u);
+  EXPECT_FALSE(list.insert(0));
+}
+
 TEST(UidList, RandomOperationsMatchAVectorModel) {
   std::mt19937 rng(20240611);
   for (int round = 0; round < 20; ++round) {
@@ -113,7 +128,7 @@ TEST(UidList, RandomOperationsMatchAVectorModel) {
     uint32_t next = 51;
     UidList list(model);
     for (int step = 0; step < 300; ++step) {
-      switch (rng() % 4) {
+      switch (rng() % 5) {
         case 0: {
           next += rng() % 3;  // sometimes leave a gap
           ASSERT_TRUE(list.append(next));
@@ -146,6 +161,15 @@ TEST(UidList, RandomOperationsMatchAVectorModel) {
           if (rng() % 8 == 0) list.shrink_to_fit();
           ASSERT_FALSE(list.append(model.empty() ? 0 : model.back()));
           break;
+        case 4: {
+          uint32_t uid = rng() % (next + 2);
+          auto it = std::lower_bound(model.begin(), model.end(), uid);
+          const bool fresh = uid != 0 && (it == model.end() || *it != uid);
+          ASSERT_EQ(list.insert(uid), fresh) << uid;
+          if (fresh) model.insert(it, uid);
+          next = std::max(next, uid + 1);
+          break;
+        }
       }
       if (step % 25 == 0) expect_matches(list, model, next);
     }

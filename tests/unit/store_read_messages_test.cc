@@ -3,6 +3,7 @@
 #include "mime/message.h"
 #include "mime/tree.h"
 #include "mime/wire.h"
+#include "store/flags.h"
 #include "store_test_util.h"
 
 namespace eider::store {
@@ -116,6 +117,33 @@ TEST_F(StoreReadMessages, SkipsMissingUidsInAscendingOrder) {
   }
   EXPECT_TRUE(store_->read_messages(bob_.user.id, bob_.inbox.id, {}, true)->empty());
   EXPECT_TRUE(store_->read_messages(bob_.user.id, bob_.inbox.id, {3, 7}, true)->empty());
+}
+
+TEST_F(StoreReadMessages, ListMessagesBetweenGivesOnlyThatUidRange) {
+  for (int i = 0; i < 6; ++i) append(message_from(kLf));
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {3}));
+  std::vector<MessageInfo> listed =
+      store_->list_messages_between(bob_.user.id, bob_.inbox.id, 2, 5).value();
+  std::vector<uint32_t> uids;
+  for (const MessageInfo& info : listed) uids.push_back(info.uid);
+  EXPECT_EQ(uids, (std::vector<uint32_t>{2, 4, 5}));
+  EXPECT_EQ(listed[0].wire_size, kLf.size() + 5);
+  EXPECT_TRUE(store_->list_messages_between(bob_.user.id, bob_.inbox.id, 7, 9)->empty());
+}
+
+TEST_F(StoreReadMessages, ListFlagsGivesEveryUidWithItsFlagsAndTheMailboxOfThatSnapshot) {
+  NewMessage seen = message_from(kLf);
+  seen.flags = {"\\Seen", "$Work"};
+  append(seen);
+  append(message_from(kLf));
+  FlagListing listing = store_->list_flags(bob_.user.id, bob_.inbox.id).value();
+  ASSERT_EQ(listing.messages.size(), 2u);
+  EXPECT_EQ(listing.messages[0].uid, 1u);
+  EXPECT_EQ(split_flags(listing.messages[0].flags), (std::vector<std::string>{"\\Seen", "$Work"}));
+  EXPECT_EQ(listing.messages[1].flags, "");
+  EXPECT_EQ(listing.mailbox.highest_modseq,
+            store_->find_mailbox(bob_.user.id, "INBOX")->highest_modseq);
+  EXPECT_EQ(store_->list_flags(bob_.user.id, 999999).status().code(), Code::not_found);
 }
 
 TEST_F(StoreReadMessages, WithoutTreeLeavesTreeEmpty) {

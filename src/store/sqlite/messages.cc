@@ -158,13 +158,43 @@ Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id
 }
 
 Result<std::vector<MessageInfo>> SqliteStore::list_messages(int64_t user_id, int64_t mailbox_id) {
+  return list_messages_between(user_id, mailbox_id, 0, UINT32_MAX);
+}
+
+// The listing queries below read only columns of the messages_listing index
+// (schema migration 3), so SQLite never touches the wide message rows.
+Result<std::vector<MessageInfo>> SqliteStore::list_messages_between(int64_t user_id,
+                                                                    int64_t mailbox_id,
+                                                                    uint32_t first_uid,
+                                                                    uint32_t last_uid) {
   return read<std::vector<MessageInfo>>([&](Connection& db) -> Result<std::vector<MessageInfo>> {
     Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
     if (!mailbox) return mailbox.status();
     static const std::string sql = std::string("SELECT ") + kInfoColumns +
-                                   " FROM messages WHERE user_id = ? AND mailbox_id = ?"
-                                   " ORDER BY uid";
-    return db.query_rows<MessageInfo>(sql.c_str(), info_from, user_id, mailbox_id);
+                                   " FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?"
+                                   " AND user_id = ? ORDER BY uid";
+    return db.query_rows<MessageInfo>(sql.c_str(), info_from, mailbox_id, first_uid, last_uid,
+                                      user_id);
+  });
+}
+
+Result<FlagListing> SqliteStore::list_flags(int64_t user_id, int64_t mailbox_id) {
+  return read<FlagListing>([&](Connection& db) -> Result<FlagListing> {
+    Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+    if (!mailbox) return mailbox.status();
+    FlagListing listing{std::move(*mailbox), {}};
+    listing.messages.reserve(listing.mailbox.message_count);
+    Result<Statement> stmt = db.prepare(
+        "SELECT uid, flags FROM messages WHERE mailbox_id = ? AND user_id = ? ORDER BY uid");
+    if (!stmt) return stmt.status();
+    stmt->bind(mailbox_id, user_id);
+    for (;;) {
+      Result<bool> row = stmt->step();
+      if (!row) return row.status();
+      if (!*row) break;
+      listing.messages.push_back(UidFlags{static_cast<uint32_t>(stmt->int64(0)), stmt->text(1)});
+    }
+    return listing;
   });
 }
 

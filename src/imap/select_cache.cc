@@ -1,0 +1,181 @@
+#include "imap/select_cache.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "store/flags.h"
+
+namespace eider::imap {
+
+namespace {
+
+// Past this many journal rows a fresh listing (one covering-index scan) is
+// cheaper than replaying them one by one.
+constexpr std::size_t kMaxReplayedRows = 4096;
+
+bool is_keyword(std::string_view flag) {
+  return !flag.empty() && flag[0] != '\\';
+}
+
+void add_keyword(std::vector<std::string>& keywords, std::string_view flag) {
+  auto at = std::lower_bound(keywords.begin(), keywords.end(), flag);
+  if (at == keywords.end() || *at != flag) keywords.emplace(at, flag);
+}
+
+}  // namespace
+
+std::size_t SelectCache::Entry::bytes() const {
+  std::size_t total =
+      sizeof(Entry) + (uids.runs().capacity() + unseen.runs().capacity()) * sizeof(UidList::Run);
+  for (const std::string& keyword : keywords) total += sizeof(std::string) + keyword.capacity();
+  return total;
+}
+
+SelectCache::SelectCache(std::size_t budget_bytes) : budget_(budget_bytes) {}
+
+std::size_t SelectCache::entries() const {
+  std::lock_guard lock(mutex_);
+  return lru_.size();
+}
+
+Result<SelectState> SelectCache::load(store::Store& store, int64_t user_id,
+                                      const store::Mailbox& mailbox) {
+  auto state_of = [](const Entry& entry) {
+    return SelectState{entry.modseq, entry.uids, entry.unseen.min_uid(), entry.keywords};
+  };
+  std::optional<Entry> entry;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = by_mailbox_.find(mailbox.id);
+    if (found != by_mailbox_.end() && found->second->uidvalidity == mailbox.uidvalidity) {
+      lru_.splice(lru_.begin(), lru_, found->second);
+      if (found->second->modseq >= mailbox.highest_modseq) return state_of(*found->second);
+      entry = *found->second;
+    }
+  }
+  if (entry) {
+    Result<bool> caught_up = catch_up(store, user_id, *entry);
+    if (!caught_up) {
+      if (caught_up.status().code() == Code::not_found) forget(mailbox.id);
+      return caught_up.status();
+    }
+    if (!*caught_up) entry.reset();
+  }
+  if (!entry) {
+    Result<Entry> built = build(store, user_id, mailbox.id);
+    if (!built) return built.status();
+    entry = std::move(*built);
+  }
+  SelectState state = state_of(*entry);
+  keep(std::move(*entry));
+  return state;
+}
+
+Result<SelectCache::Entry> SelectCache::build(store::Store& store, int64_t user_id,
+                                              int64_t mailbox_id) {
+  Result<store::FlagListing> listing = store.list_flags(user_id, mailbox_id);
+  if (!listing) return listing.status();
+  Entry entry;
+  entry.mailbox_id = mailbox_id;
+  entry.uidvalidity = listing->mailbox.uidvalidity;
+  entry.modseq = listing->mailbox.highest_modseq;
+  for (const store::UidFlags& message : listing->messages) {
+    entry.uids.append(message.uid);
+    bool seen = false;
+    for (std::string_view flag : store::split_flags(message.flags)) {
+      if (flag == "\\Seen") seen = true;
+      if (is_keyword(flag)) add_keyword(entry.keywords, flag);
+    }
+    if (!seen) entry.unseen.append(message.uid);
+  }
+  return entry;
+}
+
+Result<bool> SelectCache::catch_up(store::Store& store, int64_t user_id, Entry& entry) {
+  Result<std::vector<store::JournalEntry>> rows =
+      store.journal_since(user_id, entry.mailbox_id, entry.modseq);
+  if (!rows) return rows.status();
+  if (rows->size() > kMaxReplayedRows) return false;
+  std::vector<uint32_t> added;
+  auto set_flags = [&entry](uint32_t uid, const std::vector<std::string>& flags) {
+    bool seen = false;
+    for (const std::string& flag : flags) {
+      if (flag == "\\Seen") seen = true;
+      if (is_keyword(flag)) add_keyword(entry.keywords, flag);
+    }
+    if (seen) {
+      entry.unseen.erase(uid);
+    } else {
+      entry.unseen.insert(uid);
+    }
+  };
+  for (const store::JournalEntry& row : *rows) {
+    switch (row.kind) {
+      case store::JournalKind::added:
+        if (entry.uids.append(row.uid)) added.push_back(row.uid);
+        break;
+      case store::JournalKind::expunged:
+        entry.uids.erase(row.uid);
+        entry.unseen.erase(row.uid);
+        break;
+      case store::JournalKind::flags:
+        if (entry.uids.contains(row.uid)) set_flags(row.uid, store::split_flags(row.data));
+        break;
+      case store::JournalKind::mailbox_deleted:
+        return error(Code::not_found, "mailbox deleted");
+      default:
+        break;
+    }
+    entry.modseq = std::max(entry.modseq, row.modseq);
+  }
+  if (added.empty()) return true;
+  // An "added" row carries no flags: read the new messages' flags. The
+  // listing may be newer than the rows; later rows replayed over it agree.
+  Result<std::vector<store::MessageInfo>> listed =
+      store.list_messages_between(user_id, entry.mailbox_id, added.front(), added.back());
+  if (!listed) return listed.status();
+  for (const store::MessageInfo& info : *listed) {
+    if (std::binary_search(added.begin(), added.end(), info.uid)) set_flags(info.uid, info.flags);
+  }
+  // A new UID missing from the listing was expunged after the rows were
+  // read; the next catch-up removes it. Until then it does not count as
+  // unseen.
+  return true;
+}
+
+void SelectCache::forget(int64_t mailbox_id) {
+  std::lock_guard lock(mutex_);
+  auto found = by_mailbox_.find(mailbox_id);
+  if (found == by_mailbox_.end()) return;
+  bytes_ -= found->second->bytes();
+  lru_.erase(found->second);
+  by_mailbox_.erase(found);
+}
+
+void SelectCache::keep(Entry entry) {
+  const std::size_t size = entry.bytes();
+  std::lock_guard lock(mutex_);
+  auto found = by_mailbox_.find(entry.mailbox_id);
+  if (found != by_mailbox_.end()) {
+    // Another session may have stored a newer state meanwhile.
+    if (found->second->uidvalidity == entry.uidvalidity && found->second->modseq >= entry.modseq) {
+      return;
+    }
+    bytes_ -= found->second->bytes();
+    lru_.erase(found->second);
+    by_mailbox_.erase(found);
+  }
+  // One mailbox may not push every other one out.
+  if (size > budget_ / 4) return;
+  lru_.push_front(std::move(entry));
+  by_mailbox_[lru_.front().mailbox_id] = lru_.begin();
+  bytes_ += size;
+  while (bytes_ > budget_ && lru_.size() > 1) {
+    bytes_ -= lru_.back().bytes();
+    by_mailbox_.erase(lru_.back().mailbox_id);
+    lru_.pop_back();
+  }
+}
+
+}  // namespace eider::imap

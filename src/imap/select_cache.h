@@ -1,0 +1,81 @@
+// What SELECT and EXAMINE announce of a mailbox (its UIDs, the first unseen
+// message, the keywords in use), kept per process and shared by every
+// session, so that opening a large mailbox costs a few small queries instead
+// of a listing of every message.
+//
+// An entry is the mailbox at one modseq. A SELECT brings it up to date from
+// the journal (the same rows sessions apply, DESIGN.md idea 4), or builds it
+// from Store::list_flags when there is no entry or the journal since then is
+// long. Nothing is ever answered from a stale entry: the journal decides.
+// Because every journal row carries a whole state (a flags row the full flag
+// list, an expunge the UID), replaying rows the entry already reflects is
+// harmless, which is what lets the few reads of a catch-up run in separate
+// store transactions.
+//
+// Bounded: least recently used entries are dropped past a byte budget.
+// Thread-safe; its calls block on the store, so run them on the store
+// executor.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+#include "imap/uid_list.h"
+#include "store/store.h"
+
+namespace eider::imap {
+
+struct SelectState {
+  uint64_t modseq = 0;  // the view's starting point: every change after it is in the journal
+  UidList uids;
+  uint32_t first_unseen_uid = 0;  // 0 when every message is \Seen
+  // Keywords for the FLAGS response, sorted. A keyword stays listed once
+  // used, even after the last message carrying it loses it (as Dovecot
+  // keeps keywords defined in its index): RFC 3501 7.2.6 asks for the
+  // flags defined in the mailbox, which a superset satisfies.
+  std::vector<std::string> keywords;
+};
+
+class SelectCache {
+ public:
+  // `budget_bytes` bounds the memory of all entries together.
+  explicit SelectCache(std::size_t budget_bytes = 16 << 20);
+
+  // The state of `mailbox` (a row the caller just read, for its id and
+  // UIDVALIDITY), at or after that row's highest_modseq. Code::not_found
+  // when the mailbox was deleted meanwhile.
+  Result<SelectState> load(store::Store& store, int64_t user_id, const store::Mailbox& mailbox);
+
+  std::size_t entries() const;
+
+ private:
+  struct Entry {
+    int64_t mailbox_id = 0;
+    uint32_t uidvalidity = 0;
+    uint64_t modseq = 0;
+    UidList uids;
+    UidList unseen;
+    std::vector<std::string> keywords;  // sorted, unique
+    std::size_t bytes() const;
+  };
+
+  Result<Entry> build(store::Store& store, int64_t user_id, int64_t mailbox_id);
+  // Applies the journal since entry.modseq; false when a full build is
+  // cheaper (a long journal) or needed (the mailbox is gone: not_found).
+  Result<bool> catch_up(store::Store& store, int64_t user_id, Entry& entry);
+  void keep(Entry entry);
+  void forget(int64_t mailbox_id);
+
+  const std::size_t budget_;
+  mutable std::mutex mutex_;
+  std::list<Entry> lru_;  // most recently used first
+  std::unordered_map<int64_t, std::list<Entry>::iterator> by_mailbox_;
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace eider::imap

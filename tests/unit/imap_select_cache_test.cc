@@ -1,0 +1,187 @@
+// SelectCache: the state SELECT announces, built from the store and kept up
+// to date from the journal, always equal to a fresh build.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "imap/select_cache.h"
+#include "store/faulty_store.h"
+#include "store_test_util.h"
+
+namespace eider::imap {
+namespace {
+
+using store::testing::Account;
+using store::testing::make_account;
+using store::testing::make_message;
+using store::testing::open_or_die;
+using store::testing::options_for;
+using store::testing::TempDir;
+
+class SelectCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::shared_ptr<store::Store> inner = open_or_die(options_for(dir_));
+    ASSERT_NE(inner, nullptr);
+    store_ = std::make_shared<store::FaultyStore>(inner);
+    bob_ = make_account(*store_, "bob");
+  }
+
+  void append(std::vector<std::string> flags = {}) {
+    ASSERT_TRUE(store_->append_message(bob_.user.id, bob_.inbox.id,
+                                       make_message(100, {}, std::move(flags))));
+  }
+
+  void set_flags(std::vector<uint32_t> uids, store::FlagMode mode, std::vector<std::string> flags) {
+    ASSERT_TRUE(store_->store_flags(bob_.user.id, bob_.inbox.id, uids, mode, flags));
+  }
+
+  store::Mailbox inbox() { return *store_->find_mailbox(bob_.user.id, "INBOX"); }
+
+  SelectState load(SelectCache& cache) {
+    Result<SelectState> state = cache.load(*store_, bob_.user.id, inbox());
+    EXPECT_TRUE(state.is_ok()) << state.status().to_string();
+    return state ? std::move(*state) : SelectState{};
+  }
+
+  // What a cache that has never seen the mailbox answers.
+  SelectState fresh() {
+    SelectCache cache;
+    return load(cache);
+  }
+
+  static void expect_same(const SelectState& got, const SelectState& want) {
+    EXPECT_EQ(got.uids.uids(), want.uids.uids());
+    EXPECT_EQ(got.first_unseen_uid, want.first_unseen_uid);
+    EXPECT_EQ(got.modseq, want.modseq);
+  }
+
+  TempDir dir_;
+  std::shared_ptr<store::FaultyStore> store_;
+  Account bob_;
+};
+
+TEST_F(SelectCacheTest, BuildsUidsFirstUnseenAndKeywordsFromTheStore) {
+  append({"\\Seen"});
+  append({});
+  append({"$Work", "\\Seen"});
+  SelectCache cache;
+  SelectState state = load(cache);
+  EXPECT_EQ(state.uids.uids(), (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(state.first_unseen_uid, 2u);
+  EXPECT_EQ(state.keywords, (std::vector<std::string>{"$Work"}));
+  EXPECT_EQ(state.modseq, inbox().highest_modseq);
+}
+
+TEST_F(SelectCacheTest, AnUnchangedMailboxIsAnsweredWithoutReadingTheStore) {
+  append();
+  SelectCache cache;
+  load(cache);
+  store_->fail(store::StoreCall::list_flags,
+               error(Code::io_error, "list_flags must not be called"));
+  store_->fail(store::StoreCall::journal_since, error(Code::io_error, "journal must not be read"));
+  SelectState state = load(cache);
+  EXPECT_EQ(state.uids.size(), 1u);
+  store_->clear();
+}
+
+TEST_F(SelectCacheTest, ChangesAreReadFromTheJournalNotFromAListing) {
+  append({"\\Seen"});
+  append({"\\Seen"});
+  append({"\\Seen"});
+  SelectCache cache;
+  load(cache);
+  append({"$New"});                                     // uid 4, unseen
+  set_flags({2}, store::FlagMode::remove, {"\\Seen"});  // unseen again
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {1}));
+  store_->fail(store::StoreCall::list_flags,
+               error(Code::io_error, "list_flags must not be called"));
+  SelectState state = load(cache);
+  store_->clear();
+  EXPECT_EQ(state.uids.uids(), (std::vector<uint32_t>{2, 3, 4}));
+  EXPECT_EQ(state.first_unseen_uid, 2u);
+  EXPECT_EQ(state.keywords, (std::vector<std::string>{"$New"}));
+  expect_same(state, fresh());
+}
+
+TEST_F(SelectCacheTest, AKeywordStaysListedAfterItsLastMessageDropsIt) {
+  append({"$Old"});
+  SelectCache cache;
+  load(cache);
+  set_flags({1}, store::FlagMode::remove, {"$Old"});
+  EXPECT_EQ(load(cache).keywords, (std::vector<std::string>{"$Old"}));
+}
+
+TEST_F(SelectCacheTest, ADeletedMailboxIsNotFound) {
+  Result<store::Mailbox> box = store_->create_mailbox(bob_.user.id, "Gone", "");
+  ASSERT_TRUE(box);
+  ASSERT_TRUE(store_->append_message(bob_.user.id, box->id, make_message(100)));
+  SelectCache cache;
+  ASSERT_TRUE(cache.load(*store_, bob_.user.id, *box));
+  ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "Gone"));
+  store::Mailbox stale = *box;
+  stale.highest_modseq += 100;  // as if read just before the delete, after a change
+  Result<SelectState> state = cache.load(*store_, bob_.user.id, stale);
+  ASSERT_FALSE(state);
+  EXPECT_EQ(state.status().code(), Code::not_found);
+  EXPECT_EQ(cache.entries(), 0u);
+}
+
+TEST_F(SelectCacheTest, TheByteBudgetDropsTheLeastRecentlyUsedMailboxes) {
+  SelectCache cache(1024);  // a few empty mailboxes' worth
+  std::vector<store::Mailbox> boxes;
+  for (int i = 0; i < 10; ++i) {
+    Result<store::Mailbox> box =
+        store_->create_mailbox(bob_.user.id, "Box" + std::to_string(i), "");
+    ASSERT_TRUE(box);
+    boxes.push_back(*box);
+    ASSERT_TRUE(cache.load(*store_, bob_.user.id, *box));
+  }
+  EXPECT_GE(cache.entries(), 1u);
+  EXPECT_LT(cache.entries(), 10u);
+  // The most recent one is still there: loading it reads nothing.
+  store_->fail(store::StoreCall::list_flags,
+               error(Code::io_error, "list_flags must not be called"));
+  EXPECT_TRUE(cache.load(*store_, bob_.user.id, boxes.back()));
+  // The first one was dropped: loading it lists the mailbox again.
+  EXPECT_FALSE(cache.load(*store_, bob_.user.id, boxes.front()));
+  store_->clear();
+}
+
+TEST_F(SelectCacheTest, RandomChangesAlwaysMatchAFreshBuild) {
+  std::mt19937 rng(20261125);
+  const std::vector<std::string> flag_pool = {"\\Seen", "\\Flagged", "$A", "$B"};
+  SelectCache cache;
+  for (int i = 0; i < 20; ++i) append({});
+  for (int step = 0; step < 300; ++step) {
+    const uint32_t top = inbox().uidnext;
+    switch (rng() % 4) {
+      case 0:
+        append(rng() % 2 ? std::vector<std::string>{"\\Seen"} : std::vector<std::string>{});
+        break;
+      case 1:
+        ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id,
+                                             {static_cast<uint32_t>(rng() % top)}));
+        break;
+      default: {
+        std::vector<uint32_t> uids;
+        for (int n = 0; n < 3; ++n) uids.push_back(static_cast<uint32_t>(rng() % top));
+        const auto mode = static_cast<store::FlagMode>(rng() % 3);
+        set_flags(uids, mode, {flag_pool[rng() % flag_pool.size()]});
+        break;
+      }
+    }
+    // Reading only some of the time lets several changes pile up in the journal.
+    if (rng() % 3 == 0) {
+      SCOPED_TRACE("step " + std::to_string(step));
+      expect_same(load(cache), fresh());
+    }
+  }
+  expect_same(load(cache), fresh());
+}
+
+}  // namespace
+}  // namespace eider::imap
