@@ -7,6 +7,7 @@
 #include "imap/search_date.h"
 #include "imap/search_fold.h"
 #include "mime/charset.h"
+#include "mime/search_summary.h"
 
 namespace eider::imap {
 namespace {
@@ -86,8 +87,9 @@ struct Node {
   uint64_t number = 0;
   int64_t day = 0;
   std::optional<ResolvedSet> set;
-  bool content = false;  // this node or a descendant reads the message
-  bool body = false;     // ... or reads past the top-level header block
+  bool content = false;         // this node or a descendant reads the message
+  bool body = false;            // ... or reads past the top-level header block
+  bool beyond_summary = false;  // ... or reads a field not in mime::search_summary
   std::vector<Node> children;
 };
 
@@ -100,6 +102,8 @@ Result<Node> compile_node(const SearchKey& key, const std::optional<std::string>
   node.content = reads_content(key.kind);
   node.body = key.kind == Kind::body || key.kind == Kind::text;
   if (key.kind == Kind::header) node.field = key.field;
+  node.beyond_summary =
+      node.body || (key.kind == Kind::header && !mime::in_search_summary(key.field));
   if (is_text_key(key.kind)) {
     Result<std::string> utf8 = needle_utf8(charset, key.text);
     if (!utf8) return utf8.status();
@@ -114,6 +118,7 @@ Result<Node> compile_node(const SearchKey& key, const std::optional<std::string>
     if (!compiled) return compiled.status();
     node.content = node.content || compiled->content;
     node.body = node.body || compiled->body;
+    node.beyond_summary = node.beyond_summary || compiled->beyond_summary;
     node.children.push_back(std::move(*compiled));
   }
   // Keys on metadata first, so that a conjunction such as "UNSEEN BODY x"
@@ -248,6 +253,10 @@ bool SearchProgram::needs_content() const {
 
 bool SearchProgram::needs_body() const {
   return impl_->root.body;
+}
+
+bool SearchProgram::summary_suffices() const {
+  return !impl_->root.beyond_summary;
 }
 
 bool SearchProgram::matches(const SearchMessage& message) const {

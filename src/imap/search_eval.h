@@ -42,7 +42,8 @@ struct SearchMessage {
   bool recent = false;
   // The message bytes as stored; empty unless needs_content(). Unless
   // needs_body(), the top-level header block alone (up to and including its
-  // empty line) gives the same results.
+  // empty line) gives the same results; when summary_suffices(), so does
+  // the message's mime::search_summary.
   std::string_view raw;
 };
 
@@ -60,6 +61,9 @@ class SearchProgram {
   // True when some key (BODY, TEXT) reads past the top-level header block, so
   // that a header-only search need not rebuild bodies or load blobs.
   bool needs_body() const;
+  // True when every content key reads only fields of mime::search_summary
+  // (SUBJECT, FROM, TO, CC, BCC, SENT*, HEADER on those fields).
+  bool summary_suffices() const;
   bool matches(const SearchMessage& message) const;
 
   SearchProgram(SearchProgram&&) noexcept;

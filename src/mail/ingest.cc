@@ -4,6 +4,7 @@
 
 #include "mail/mail.h"
 #include "mime/message.h"
+#include "mime/search_summary.h"
 #include "mime/tree.h"
 #include "mime/wire.h"
 
@@ -58,6 +59,9 @@ Result<store::NewMessage> ingest(std::string_view raw, const core::Limits& limit
   std::string_view header = parsed.root.header.in(raw);
   message.message_id = unfold(mime::header_value(header, "Message-ID"));
   message.subject = unfold(mime::header_value(header, "Subject"));
+  // From the raw bytes, as SEARCH reads them (header_fields stops at the
+  // first empty line), so the summary answers exactly as the message would.
+  message.search_summary = mime::search_summary(raw);
   return message;
 }
 

@@ -60,6 +60,9 @@ struct NewMessage {
   // counted as CRLF (RFC822.SIZE, POP3 LIST; mime/wire.h). Computed by
   // mail::ingest.
   uint64_t wire_size = 0;
+  // mime::search_summary of the top-level header ("" when too large);
+  // computed by mail::ingest.
+  std::string search_summary;
 };
 
 // What a session needs to know about a message without its content.
@@ -79,6 +82,12 @@ struct MessageInfo {
 struct UidFlags {
   uint32_t uid = 0;
   std::string flags;
+};
+
+// A message's UID and its mime::search_summary ("" when it has none).
+struct UidSummary {
+  uint32_t uid = 0;
+  std::string summary;
 };
 
 struct FlagListing {
@@ -205,6 +214,10 @@ class Store {
   // read in the same snapshot: the listing is exactly the mailbox at
   // FlagListing::mailbox.highest_modseq (journal rows above it are later).
   virtual Result<FlagListing> list_flags(int64_t user_id, int64_t mailbox_id) = 0;
+  // The search summaries of the messages with first_uid <= uid <= last_uid,
+  // ascending (SEARCH on the fields they hold reads nothing else).
+  virtual Result<std::vector<UidSummary>> list_summaries(int64_t user_id, int64_t mailbox_id,
+                                                         uint32_t first_uid, uint32_t last_uid) = 0;
   virtual Result<StoredMessage> read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) = 0;
   // Several messages in one read, in ascending uid order; uids that do not
   // exist are skipped (an expunged message is not an error). With

@@ -8,6 +8,7 @@
 #include "imap/search_eval.h"
 #include "imap/search_fold.h"
 #include "imap_feed.h"
+#include "mime/search_summary.h"
 #include "mime_parse_corpus.h"
 
 namespace eider::imap {
@@ -441,6 +442,18 @@ TEST(SearchEval, MovableProgram) {
   EXPECT_FALSE(b.needs_content());
 }
 
+TEST(SearchEval, SummarySufficesForKeysOnTheSummaryFieldsOnly) {
+  for (const char* key :
+       {"SEEN", "SUBJECT x FROM y", "OR TO x CC y", "BCC x", "HEADER Message-ID \"\"",
+        "HEADER references x", "SENTON 1-Jan-2020", "NOT SENTSINCE 1-Jan-2020"}) {
+    EXPECT_TRUE(compile(key).summary_suffices()) << key;
+  }
+  for (const char* key : {"BODY x", "TEXT x", "HEADER X-A \"\"", "HEADER Received x",
+                          "OR SUBJECT x HEADER List-Id y", "NOT (SEEN OR 1 BODY y)"}) {
+    EXPECT_FALSE(compile(key).summary_suffices()) << key;
+  }
+}
+
 // A word of 4+ letters from the message's decoded text, chosen by `rng`.
 std::vector<std::string> ascii_words(std::string_view bytes) {
   std::vector<std::string> out;
@@ -488,6 +501,49 @@ TEST(SearchEval, CorpusTextSearch) {
   }
   // Random words mostly come from decodable text; a few sit in attachments.
   EXPECT_GT(found * 2, tried);
+}
+
+// The search summary stands in for the message: every key it suffices for
+// answers the same on it as on the whole message, for every corpus message.
+TEST(SearchEval, SummaryAnswersAsTheWholeMessageOverTheCorpus) {
+  std::mt19937 rng(20261125);
+  const std::vector<std::string> fixed = {"SUBJECT \"\"",
+                                          "FROM @",
+                                          "TO a",
+                                          "CC \"\"",
+                                          "BCC e",
+                                          "SENTBEFORE 1-Jan-2000",
+                                          "SENTON 13-Feb-1969",
+                                          "SENTSINCE 1-Jan-2005",
+                                          "HEADER Message-ID \"\"",
+                                          "HEADER In-Reply-To \"\"",
+                                          "HEADER References <",
+                                          "HEADER Reply-To \"\"",
+                                          "HEADER Sender \"\"",
+                                          "HEADER Date 2"};
+  std::size_t compared = 0;
+  for (const mime::testing::CorpusFile& file : mime::testing::corpus()) {
+    const std::string summary = mime::search_summary(file.bytes);
+    if (summary.empty()) continue;  // searched from the message itself
+    std::vector<std::string> queries = fixed;
+    std::vector<std::string> words = ascii_words(summary);
+    for (int n = 0; n < 3 && !words.empty(); ++n) {
+      const std::string& word = words[rng() % words.size()];
+      for (const char* key : {"SUBJECT ", "FROM ", "TO ", "CC ", "HEADER Message-ID "}) {
+        queries.push_back(key + word);
+      }
+    }
+    for (const std::string& query : queries) {
+      SearchProgram program = compile(query);
+      ASSERT_TRUE(program.summary_suffices()) << query;
+      Fixture f = message(file.bytes);
+      const bool on_message = program.matches({f.seq, &f.info, f.recent, file.bytes});
+      const bool on_summary = program.matches({f.seq, &f.info, f.recent, summary});
+      EXPECT_EQ(on_summary, on_message) << file.name << ": " << query;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 1000u);
 }
 
 }  // namespace

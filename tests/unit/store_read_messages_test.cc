@@ -146,6 +146,25 @@ TEST_F(StoreReadMessages, ListFlagsGivesEveryUidWithItsFlagsAndTheMailboxOfThatS
   EXPECT_EQ(store_->list_flags(bob_.user.id, 999999).status().code(), Code::not_found);
 }
 
+TEST_F(StoreReadMessages, ListSummariesGivesTheStoredSummaryAndCopiesKeepIt) {
+  NewMessage with = message_from(kLf);
+  with.search_summary = "Subject: x\r\n\r\n";
+  append(with);
+  append(message_from(kLf));  // no summary (too large to keep one)
+  Result<Mailbox> other = store_->create_mailbox(bob_.user.id, "Other", "");
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(store_->copy_messages(bob_.user.id, bob_.inbox.id, {1, 2}, other->id));
+  for (int64_t mailbox : {bob_.inbox.id, other->id}) {
+    std::vector<UidSummary> listed =
+        store_->list_summaries(bob_.user.id, mailbox, 1, UINT32_MAX).value();
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed[0].uid, 1u);
+    EXPECT_EQ(listed[0].summary, with.search_summary);
+    EXPECT_EQ(listed[1].summary, "");
+  }
+  EXPECT_EQ(store_->list_summaries(bob_.user.id, bob_.inbox.id, 2, 2)->size(), 1u);
+}
+
 TEST_F(StoreReadMessages, WithoutTreeLeavesTreeEmpty) {
   append(message_from(kCrlf));
   StoredMessage one = store_->read_message(bob_.user.id, bob_.inbox.id, 1).value();

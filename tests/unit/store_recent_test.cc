@@ -1,5 +1,6 @@
-// Store::claim_recent, and migrations 2 (wire_size, recent_uid) and 3 (the
-// listing index) over a database left at schema version 1.
+// Store::claim_recent, and migrations 2 (wire_size, recent_uid), 3 (the
+// listing index) and 4 (search summaries) over a database left at schema
+// version 1.
 #include <sqlite3.h>
 
 #include <thread>
@@ -138,7 +139,7 @@ int64_t query_int(sqlite3* db, const char* sql) {
   return value;
 }
 
-TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentAndTheListingIndex) {
+TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentIndexesAndSummaries) {
   TempDir dir;
   const std::string raw = "Subject: old\n\nbody line long enough for a blob\rand more\n";
   int64_t user_id = 0;
@@ -154,13 +155,14 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentAndTheListingInd
     ASSERT_FALSE(message.split.blobs.empty());
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->append_message(user_id, inbox_id, message));
   }
-  // Back to what version 1 wrote: neither column exists, nor the listing
-  // index of version 3.
+  // Back to what version 1 wrote: none of the columns and indexes of
+  // versions 2 to 4 exist.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 3);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 4);
   exec(db,
-       "DROP INDEX messages_listing; ALTER TABLE messages DROP COLUMN wire_size; ALTER TABLE "
+       "DROP INDEX messages_summary; ALTER TABLE messages DROP COLUMN summary;"
+       " DROP INDEX messages_listing; ALTER TABLE messages DROP COLUMN wire_size; ALTER TABLE "
        "mailboxes DROP COLUMN recent_uid;"
        " PRAGMA user_version = 1");
   sqlite3_close(db);
@@ -179,8 +181,13 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentAndTheListingInd
     }
   }
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 3);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 4);
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_listing'"), 1);
+  // The old messages got their search summary from their stored header.
+  EXPECT_EQ(query_int(db,
+                      "SELECT count(*) FROM messages WHERE summary = CAST('Subject: old' ||"
+                      " char(13, 10, 13, 10) AS BLOB)"),
+            3);
   sqlite3_close(db);
 }
 

@@ -15,6 +15,26 @@ constexpr size_t kMinCompress = 64;
 // A frame claiming more than this is treated as corrupt (no unbounded allocation).
 constexpr unsigned long long kMaxContent = 1ull << 32;
 
+// One context per thread, reused: ZSTD_compress and ZSTD_decompress build
+// and free a context on every call, which cost more than the work itself for
+// messages of a few kilobytes (perf: most of a header SEARCH's time).
+struct Contexts {
+  ZSTD_CCtx* compress = ZSTD_createCCtx();
+  ZSTD_DCtx* decompress = ZSTD_createDCtx();
+  Contexts() = default;
+  Contexts(const Contexts&) = delete;
+  Contexts& operator=(const Contexts&) = delete;
+  ~Contexts() {
+    ZSTD_freeCCtx(compress);
+    ZSTD_freeDCtx(decompress);
+  }
+};
+
+Contexts& contexts() {
+  thread_local Contexts per_thread;
+  return per_thread;
+}
+
 std::string raw(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() + 1);
@@ -29,7 +49,8 @@ std::string pack(std::string_view bytes) {
   if (bytes.size() < kMinCompress) return raw(bytes);
   std::string out(1 + ZSTD_compressBound(bytes.size()), '\0');
   out[0] = kZstd;
-  size_t n = ZSTD_compress(out.data() + 1, out.size() - 1, bytes.data(), bytes.size(), kLevel);
+  size_t n = ZSTD_compressCCtx(contexts().compress, out.data() + 1, out.size() - 1, bytes.data(),
+                               bytes.size(), kLevel);
   if (ZSTD_isError(n) || n >= bytes.size()) return raw(bytes);
   out.resize(n + 1);
   return out;
@@ -45,7 +66,8 @@ Result<std::string> unpack(std::string_view stored) {
     return error(Code::corrupt, "bad zstd frame in stored bytes");
   }
   std::string out(size, '\0');
-  size_t n = ZSTD_decompress(out.data(), out.size(), body.data(), body.size());
+  size_t n =
+      ZSTD_decompressDCtx(contexts().decompress, out.data(), out.size(), body.data(), body.size());
   if (ZSTD_isError(n) || n != size) return error(Code::corrupt, "bad zstd frame in stored bytes");
   return out;
 }

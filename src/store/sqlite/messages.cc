@@ -138,11 +138,12 @@ Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id
     const uint32_t uid = mailbox->uidnext;
     EIDER_RETURN_IF_ERROR(db.run(
         "INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size, tree,"
-        " envelope, bodystructure, body, message_id, subject, thread_id, wire_size)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " envelope, bodystructure, body, message_id, subject, thread_id, wire_size, summary)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         user_id, mailbox_id, uid, modseq, packed->flags, message.internal_date, message.split.size,
         Bytes{packed->tree}, message.envelope, message.bodystructure, message.body,
-        message.message_id, message.subject, *thread, message.wire_size));
+        message.message_id, message.subject, *thread, message.wire_size,
+        Bytes{message.search_summary}));
     for (size_t i = 0; i < packed->uses.size(); ++i) {
       const BlobUse& use = packed->uses[i];
       EIDER_RETURN_IF_ERROR(db.run(
@@ -195,6 +196,22 @@ Result<FlagListing> SqliteStore::list_flags(int64_t user_id, int64_t mailbox_id)
       listing.messages.push_back(UidFlags{static_cast<uint32_t>(stmt->int64(0)), stmt->text(1)});
     }
     return listing;
+  });
+}
+
+// Reads only the messages_summary index (schema migration 4).
+Result<std::vector<UidSummary>> SqliteStore::list_summaries(int64_t user_id, int64_t mailbox_id,
+                                                            uint32_t first_uid, uint32_t last_uid) {
+  return read<std::vector<UidSummary>>([&](Connection& db) -> Result<std::vector<UidSummary>> {
+    Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+    if (!mailbox) return mailbox.status();
+    return db.query_rows<UidSummary>(
+        "SELECT uid, summary FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?"
+        " AND user_id = ? ORDER BY uid",
+        [](const Statement& row) {
+          return UidSummary{static_cast<uint32_t>(row.int64(0)), row.text(1)};
+        },
+        mailbox_id, first_uid, last_uid, user_id);
   });
 }
 

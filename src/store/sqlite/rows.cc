@@ -206,9 +206,10 @@ Result<std::vector<UidPair>> copy_rows(Connection& db, int64_t user_id, int64_t 
   for (const Existing& m : *found) {
     EIDER_RETURN_IF_ERROR(db.run(
         "INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,"
-        " tree, envelope, bodystructure, body, message_id, subject, thread_id, wire_size)"
+        " tree, envelope, bodystructure, body, message_id, subject, thread_id, wire_size,"
+        " summary)"
         " SELECT user_id, ?4, ?5, ?6, flags, internal_date, size, tree, envelope, bodystructure,"
-        " body, message_id, subject, thread_id, wire_size FROM messages"
+        " body, message_id, subject, thread_id, wire_size, summary FROM messages"
         " WHERE user_id = ?1 AND mailbox_id = ?2 AND uid = ?3",
         user_id, from, m.uid, to, uid, *modseq));
     EIDER_RETURN_IF_ERROR(
