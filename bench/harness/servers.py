@@ -55,6 +55,25 @@ def wait_for_port(port, proc, timeout=READY_TIMEOUT):
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
+def process_tree(pid):
+    """pid and all its descendants, from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                text = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(text.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
 def tree_cpu(pid):
     """CPU seconds (user + system) of a running process and its descendants,
     including children they have already reaped (Dovecot's per-session
@@ -115,6 +134,18 @@ class Eider:
         shutil.copytree(self.template, self.data)
         self.ports = {p: free_port() for p in self.protocols}
         self.port = self.ports["lmtp"]
+        self._spawn(tag, "wb")
+        return self.port
+
+    def restart(self, tag, before_start=None):
+        """Stops the server and starts it again on the same data and ports
+        (`before_start`, if given, runs while it is down)."""
+        self.stop()
+        if before_start:
+            before_start()
+        self._spawn(tag, "ab")
+
+    def _spawn(self, tag, log_mode):
         listeners = []
         for flag in ("imap", "imaps", "pop3", "pop3s", "lmtp", "api"):
             port = self.ports.get(flag)
@@ -122,14 +153,16 @@ class Eider:
         self.proc = subprocess.Popen(
             [self.binary, "serve", "--data", str(self.data), *listeners, *self.serve_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=open(self.work / f"eider-{tag}.log", "wb"),
+            stderr=open(self.log_path(tag), log_mode),
         )
         line = self.proc.stdout.readline()
         if line != b"eider ready\n":
             self.proc.wait(timeout=STOP_TIMEOUT)
             raise RuntimeError(f"eider serve did not start (exit {self.proc.returncode}), "
-                               f"see {self.work}/eider-{tag}.log")
-        return self.port
+                               f"see {self.log_path(tag)}")
+
+    def log_path(self, tag):
+        return self.work / f"eider-{tag}.log"
 
     def stop(self):
         stop(self.proc)
@@ -241,6 +274,7 @@ class Dovecot:
     def start(self, tag):
         """Writes a fresh config and mail folder, runs `dovecot -F` on it."""
         self.dir = self.work / f"dovecot-{tag}"
+        self.tag = tag
         mail = self.dir / "mail"
         for sub in ("run", "state", "mail"):
             (self.dir / sub).mkdir(parents=True)
@@ -253,23 +287,40 @@ class Dovecot:
                         f"{DOVECOT_MAIL_UID}:{DOVECOT_MAIL_GID}::{mail}/{name}::\n")
         self.ports = {p: free_port() for p in self.protocols}
         self.port = self.ports["lmtp"]
-        text = DOVECOT_CONF.format(dir=self.dir, tag=tag, port=self.port,
+        self._launch()
+        return self.port
+
+    def restart(self, tag=None, before_start=None, mail_fsync=None):
+        """Stops Dovecot and starts it again on the same mail, ports and
+        config (optionally with another mail_fsync); `before_start`, if
+        given, runs while it is down."""
+        self.stop()
+        if mail_fsync:
+            self.mail_fsync = mail_fsync
+        if before_start:
+            before_start()
+        self._launch()
+
+    def _conf_text(self):
+        text = DOVECOT_CONF.format(dir=self.dir, tag=self.tag, port=self.port,
                                    protocols=" ".join(self.protocols),
                                    mail_fsync=self.mail_fsync)
         if "pop3" in self.ports:
             text += DOVECOT_POP3.format(port=self.ports["pop3"])
         if "imap" in self.ports:
             text += DOVECOT_IMAP.format(port=self.ports["imap"])
+        return text
+
+    def _launch(self):
         conf = self.dir / "dovecot.conf"
-        conf.write_text(text)
+        conf.write_text(self._conf_text())
         self.proc = subprocess.Popen(
             ["dovecot", "-F", "-c", str(conf)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=open(self.dir / "stderr.log", "wb"),
+            stderr=open(self.dir / "stderr.log", "ab"),
         )
         for port in self.ports.values():
             wait_for_port(port, self.proc)
-        return self.port
 
     def stop(self):
         stop(self.proc)

@@ -8,8 +8,8 @@ passwd-file Dovecot on maildir), with what the IMAP benches need on top:
   max-connections and max-connections-per-ip, Dovecot gets process_limit,
   client_limit and mail_max_userip_connections;
 - Dovecot's imap-hibernate, optionally (imap_hibernate_timeout);
-- restart(): stop and start again on the same data folder and ports (the
-  "cold" cells), where servers.*.start() always starts from a fresh folder;
+- restart() with more Dovecot config lines (servers.*.restart() stops and
+  starts again on the same data folder and ports, for the "cold" cells);
 - pss_kib(): the proportional set size of the server, summed over all its
   processes (Dovecot: master, auth, imap-login, imap, imap-hibernate, ...),
   from /proc/<pid>/smaps_rollup.
@@ -17,32 +17,12 @@ passwd-file Dovecot on maildir), with what the IMAP benches need on top:
 
 import os
 import shutil
-import subprocess
 import tempfile
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 import servers  # noqa: E402  (bench/harness/servers.py)
-
-
-def process_tree(pid):
-    """pid and all its descendants, from /proc."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                text = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            ppid = int(text.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += children.get(p, [])
-    return out
 
 
 def pss_of(pid):
@@ -60,7 +40,7 @@ def pss_of(pid):
 def tree_pss(pid):
     """(total PSS in KiB, {process name: (count, PSS KiB)}) over pid's tree."""
     total, by_name = 0, {}
-    for p in process_tree(pid):
+    for p in servers.process_tree(pid):
         kib = pss_of(p)
         try:
             name = Path(f"/proc/{p}/comm").read_text().strip()
@@ -83,31 +63,8 @@ class Eider(servers.Eider):
         super().__init__(binary, work, users, protocols=("imap",),
                          serve_args=["--config", str(conf), *serve_args])
 
-    def restart(self, tag, before_start=None):
-        """Stops the server and starts it again on the same data and ports."""
-        self.stop()
-        if before_start:
-            before_start()
-        listeners = []
-        for flag in ("imap", "imaps", "pop3", "pop3s", "lmtp", "api"):
-            port = self.ports.get(flag)
-            listeners += [f"--{flag}", f"127.0.0.1:{port}" if port else "off"]
-        self.proc = subprocess.Popen(
-            [self.binary, "serve", "--data", str(self.data), *listeners, *self.serve_args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=open(self.work / f"eider-{tag}.log", "ab"),
-        )
-        line = self.proc.stdout.readline()
-        if line != b"eider ready\n":
-            self.proc.wait(timeout=servers.STOP_TIMEOUT)
-            raise RuntimeError(f"eider serve did not restart (exit {self.proc.returncode}), "
-                               f"see {self.work}/eider-{tag}.log")
-
     def pss(self):
         return tree_pss(self.proc.pid)
-
-    def log_path(self, tag):
-        return self.work / f"eider-{tag}.log"
 
 
 DOVECOT_IMAP = """\
@@ -172,8 +129,8 @@ class Dovecot(servers.Dovecot):
         self.hibernate = hibernate
         self.extra_conf = ""  # more config lines (the fill uses some)
 
-    def _conf_text(self, tag):
-        text = servers.DOVECOT_CONF.format(dir=self.dir, tag=tag, port=self.port,
+    def _conf_text(self):
+        text = servers.DOVECOT_CONF.format(dir=self.dir, tag=self.tag, port=self.port,
                                            protocols=" ".join(self.protocols),
                                            mail_fsync=self.mail_fsync)
         text += DOVECOT_IMAP.format(port=self.ports["imap"], sessions=self.sessions + 100,
@@ -188,45 +145,14 @@ class Dovecot(servers.Dovecot):
         return text
 
     def start(self, tag):
-        self.dir = self.work / f"dovecot-{tag}"
-        mail = self.dir / "mail"
-        for sub in ("run", "state", "mail"):
-            (self.dir / sub).mkdir(parents=True)
-        os.chown(mail, servers.DOVECOT_MAIL_UID, servers.DOVECOT_MAIL_GID)
-        with open(self.dir / "users", "w") as f:
-            for name in servers.user_names(self.users):
-                f.write(f"{name}@example.test:{{PLAIN}}{servers.USER_PASSWORD}:"
-                        f"{servers.DOVECOT_MAIL_UID}:{servers.DOVECOT_MAIL_GID}::"
-                        f"{mail}/{name}::\n")
-        self.ports = {p: servers.free_port() for p in self.protocols}
-        self.port = self.ports["lmtp"]
-        self.tag = tag
         self.run_dir = tempfile.mkdtemp(prefix="eider-bench-dovecot-")
-        self._launch()
-        return self.port
-
-    def _launch(self):
-        conf = self.dir / "dovecot.conf"
-        conf.write_text(self._conf_text(self.tag))
-        self.proc = subprocess.Popen(
-            ["dovecot", "-F", "-c", str(conf)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=open(self.dir / "stderr.log", "ab"),
-        )
-        for port in self.ports.values():
-            servers.wait_for_port(port, self.proc)
+        return super().start(tag)
 
     def restart(self, tag=None, before_start=None, mail_fsync=None, extra_conf=None):
-        """Stops Dovecot and starts it again on the same mail, ports and
-        config (optionally another mail_fsync and extra config)."""
-        self.stop()
-        if mail_fsync:
-            self.mail_fsync = mail_fsync
+        """As servers.Dovecot.restart, optionally with more config lines."""
         if extra_conf is not None:
             self.extra_conf = extra_conf
-        if before_start:
-            before_start()
-        self._launch()
+        super().restart(tag, before_start, mail_fsync)
 
     def pss(self):
         return tree_pss(self.proc.pid)
