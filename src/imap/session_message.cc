@@ -563,10 +563,11 @@ asio::awaitable<void> Session::sync(MailboxView::Announce announce, bool force) 
   const uint64_t last = rows->back().modseq;
   // Flag changes this session already answered are not told twice.
   if (!told_.empty()) {
+    // Sorted once: a STORE on 10,000 messages leaves 10,000 of each.
+    std::sort(told_.begin(), told_.end());
     std::erase_if(*rows, [this](const store::JournalEntry& row) {
       return row.kind == store::JournalKind::flags &&
-             std::find(told_.begin(), told_.end(), std::make_pair(row.uid, row.modseq)) !=
-                 told_.end();
+             std::binary_search(told_.begin(), told_.end(), std::make_pair(row.uid, row.modseq));
     });
     told_.clear();
   }
