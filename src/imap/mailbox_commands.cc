@@ -1,5 +1,8 @@
 // Arguments of the commands that name a mailbox: SELECT/EXAMINE, CREATE,
 // RENAME, LIST/LSUB, STATUS, APPEND and the one-mailbox commands.
+#include <algorithm>
+#include <span>
+
 #include "imap/command_parser.h"
 #include "imap/syntax.h"
 
@@ -76,8 +79,9 @@ Status read_atom_list(Cursor& cursor, std::vector<std::string>& out, bool allow_
   });
 }
 
-constexpr std::string_view kStatusItems[] = {"MESSAGES", "RECENT",        "UIDNEXT", "UIDVALIDITY",
-                                             "UNSEEN",   "HIGHESTMODSEQ", "SIZE",    "DELETED"};
+constexpr std::string_view kStatusItems[] = {"MESSAGES",    "RECENT",  "UIDNEXT",
+                                             "UIDVALIDITY", "UNSEEN",  "HIGHESTMODSEQ",
+                                             "SIZE",        "DELETED", "APPENDLIMIT"};
 
 // date-time (RFC 3501 9): DQUOTE date-day-fixed "-" date-month "-" date-year
 // SP time SP zone DQUOTE, where date-day-fixed is (SP DIGIT) / 2DIGIT.
@@ -110,11 +114,39 @@ Status read_status_items(Cursor& cursor, std::vector<std::string>& items) {
   return Status::ok();
 }
 
+// RFC 5258 3 (with RFC 6154 SPECIAL-USE): an option the server does not
+// know is BAD, not ignored, so a client never takes a wider answer for
+// the one it asked.
+constexpr std::string_view kListSelection[] = {"SUBSCRIBED", "REMOTE", "RECURSIVEMATCH",
+                                               "SPECIAL-USE"};
+constexpr std::string_view kListReturns[] = {"SUBSCRIBED", "CHILDREN", "SPECIAL-USE", "STATUS"};
+
+bool is_one_of(std::span<const std::string_view> known, std::string_view option) {
+  return std::find(known.begin(), known.end(), option) != known.end();
+}
+
+Status read_list_selection(Cursor& cursor, List& list) {
+  EIDER_RETURN_IF_ERROR(read_atom_list(cursor, list.selection, true));
+  bool recursive = false;
+  bool filtering = false;  // an option RECURSIVEMATCH can recurse on
+  for (const std::string& option : list.selection) {
+    if (!is_one_of(kListSelection, option)) {
+      return bad("unknown LIST selection option \"" + option + "\"");
+    }
+    recursive = recursive || option == "RECURSIVEMATCH";
+    filtering = filtering || option == "SUBSCRIBED" || option == "SPECIAL-USE";
+  }
+  // RFC 5258 3: RECURSIVEMATCH alone (or with REMOTE only) means nothing.
+  if (recursive && !filtering) return bad("RECURSIVEMATCH needs SUBSCRIBED or SPECIAL-USE");
+  return Status::ok();
+}
+
 Status read_list_returns(Cursor& cursor, List& list) {
   return cursor.list(true, [&]() -> Status {
     Result<std::string> a = cursor.atom();
     if (!a) return bad("RETURN option expected");
     std::string option = to_upper(*a);
+    if (!is_one_of(kListReturns, option)) return bad("unknown LIST return option \"" + *a + "\"");
     if (option == "STATUS") {
       if (!list.status_items.empty()) return bad("STATUS given twice");
       EIDER_RETURN_IF_ERROR(cursor.sp());
@@ -189,7 +221,7 @@ Result<List> parse_list(Cursor& cursor, bool lsub) {
   List list;
   EIDER_RETURN_IF_ERROR(cursor.sp());
   if (!lsub && cursor.peek() == '(') {  // LIST-EXTENDED selection options
-    EIDER_RETURN_IF_ERROR(read_atom_list(cursor, list.selection, true));
+    EIDER_RETURN_IF_ERROR(read_list_selection(cursor, list));
     EIDER_RETURN_IF_ERROR(cursor.sp());
   }
   Result<std::string> reference = cursor.astring();

@@ -110,6 +110,7 @@ void for_each_ancestor(std::string_view path, Visit visit) {
 struct Hit {
   std::string_view name;
   const store::Mailbox* mailbox;  // null for a parent listed only for its children
+  bool child_info = false;        // RECURSIVEMATCH: a descendant out of reach was selected
 };
 
 bool list_order(const Hit& a, const Hit& b) {
@@ -169,12 +170,20 @@ std::vector<ListEntry> list_mailboxes(const std::vector<store::Mailbox>& mailbox
            (!request.special_use_only || !mailbox.special_use.empty());
   };
   // RFC 5258 lists unselected parents of SUBSCRIBED or SPECIAL-USE matches
-  // only under RECURSIVEMATCH, which is not offered; LIST and LSUB show
-  // them as \Noselect so a client can still walk the hierarchy with "%".
+  // only under RECURSIVEMATCH; LIST and LSUB show them as \Noselect so a
+  // client can still walk the hierarchy with "%".
   bool list_parents = request.lsub || (!request.subscribed_only && !request.special_use_only);
+  std::vector<std::string> child_info;
+  if (request.recursive_match && request.subscribed_only) child_info.emplace_back("SUBSCRIBED");
+  if (request.recursive_match && request.special_use_only) child_info.emplace_back("SPECIAL-USE");
 
   std::vector<Hit> hits;
-  std::unordered_set<std::string_view> seen;
+  std::unordered_map<std::string_view, std::size_t> hit_of;  // name -> index in hits
+  auto add = [&](std::string_view name, const store::Mailbox* mailbox) -> Hit& {
+    auto [at, added] = hit_of.emplace(name, hits.size());
+    if (added) hits.push_back({name, mailbox});
+    return hits[at->second];
+  };
   std::vector<bool> child_matches(patterns.size());
   for (const store::Mailbox& mailbox : mailboxes) {
     if (!selected(mailbox)) continue;
@@ -184,22 +193,32 @@ std::vector<ListEntry> list_mailboxes(const std::vector<store::Mailbox>& mailbox
       child_matches[i] = glob_match(Folded::pattern(patterns[i]), name);
       any = any || child_matches[i];
     }
-    if (any && seen.insert(mailbox.path).second) hits.push_back({mailbox.path, &mailbox});
-    if (!list_parents) continue;
-    for_each_ancestor(mailbox.path, [&](std::string_view parent) {
-      if (seen.contains(parent)) return;
-      auto existing = by_path.find(parent);
-      if (existing != by_path.end() && selected(*existing->second)) return;
-      // RFC 3501 6.3.8: the parent stands in for a child the pattern does
-      // not reach ("%" naming "foo" for "foo/bar"), never when the child is
-      // listed itself ("*").
+    if (any) add(mailbox.path, &mailbox);
+    // The parent stands in for a child a pattern does not reach ("%"
+    // naming "foo" for "foo/bar"), never when the child is listed itself
+    // by that pattern ("*").
+    auto stands_in = [&](std::string_view parent) {
       for (std::size_t i = 0; i < patterns.size(); ++i) {
         if (!child_matches[i] && glob_match(Folded::pattern(patterns[i]), Folded::name(parent))) {
-          seen.insert(parent);
-          hits.push_back({parent, nullptr});
-          return;
+          return true;
         }
       }
+      return false;
+    };
+    if (!child_info.empty()) {
+      for_each_ancestor(mailbox.path, [&](std::string_view parent) {
+        if (!stands_in(parent)) return;
+        auto existing = by_path.find(parent);
+        add(parent, existing == by_path.end() ? nullptr : existing->second).child_info = true;
+      });
+      continue;
+    }
+    if (!list_parents) continue;
+    for_each_ancestor(mailbox.path, [&](std::string_view parent) {
+      if (hit_of.contains(parent)) return;
+      auto existing = by_path.find(parent);
+      if (existing != by_path.end() && selected(*existing->second)) return;
+      if (stands_in(parent)) add(parent, nullptr);
     });
   }
   std::sort(hits.begin(), hits.end(), list_order);
@@ -210,8 +229,10 @@ std::vector<ListEntry> list_mailboxes(const std::vector<store::Mailbox>& mailbox
   for (const Hit& hit : hits) {
     ListEntry entry;
     entry.name = std::string(hit.name);
+    if (hit.child_info) entry.child_info = child_info;
     if (hit.mailbox == nullptr) {
       entry.exists = by_path.contains(hit.name);
+      if (!entry.exists && !lsub) entry.attributes.emplace_back("\\NonExistent");
       entry.attributes.emplace_back("\\Noselect");
       if (!lsub && request.return_children) entry.attributes.emplace_back("\\HasChildren");
     } else if (!lsub) {
@@ -245,6 +266,14 @@ void append_list_line(std::string& out, const ListEntry& entry, bool lsub) {
   // go out as a literal rather than the line being lost.
   Result<std::string> wire = encode_mailbox_name(entry.name);
   append_string(out, wire ? std::string_view(*wire) : std::string_view(entry.name));
+  if (!entry.child_info.empty()) {
+    out += " (\"CHILDINFO\" (";
+    for (std::size_t i = 0; i < entry.child_info.size(); ++i) {
+      if (i > 0) out += ' ';
+      append_string(out, entry.child_info[i]);
+    }
+    out += "))";
+  }
   out += "\r\n";
 }
 

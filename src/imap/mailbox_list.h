@@ -11,7 +11,11 @@
 // case-insensitively as the first level. A parent that does not exist but
 // has children matching is listed with \NonExistent \Noselect under "%"
 // (RFC 3501 6.3.8: "foo/%" lists "foo/bar" and "%" lists "foo" as
-// \Noselect when only "foo/bar" exists).
+// \Noselect when only "foo/bar" exists; RFC 5258 3 wants \NonExistent,
+// which implies \Noselect, wherever it is true). With RECURSIVEMATCH, a
+// name the patterns reach is listed, with ("CHILDINFO" (...)), when a
+// descendant out of their reach meets the selection options, even if the
+// name itself does not (RFC 5258 3.5).
 #pragma once
 
 #include <string>
@@ -32,6 +36,7 @@ struct ListRequest {
   bool subscribed_only = false;       // LIST (SUBSCRIBED ...)
   bool return_subscribed = false;     // RETURN (SUBSCRIBED): \Subscribed attribute
   bool special_use_only = false;      // LIST (SPECIAL-USE ...)
+  bool recursive_match = false;       // LIST (... RECURSIVEMATCH)
   bool return_special_use = true;     // special-use attributes (always for plain LIST)
   bool return_children = true;        // \HasChildren / \HasNoChildren
 };
@@ -40,6 +45,9 @@ struct ListEntry {
   std::string name;                     // UTF-8
   std::vector<std::string> attributes;  // "\HasNoChildren", "\Sent", ...
   bool exists = true;                   // false for \NonExistent parents
+  // RECURSIVEMATCH: the selection options a descendant met (CHILDINFO
+  // extended data), "SUBSCRIBED" and/or "SPECIAL-USE"; empty for none.
+  std::vector<std::string> child_info;
 };
 
 // The entries, in the order of `mailboxes` (parents before children), each
@@ -47,7 +55,9 @@ struct ListEntry {
 std::vector<ListEntry> list_mailboxes(const std::vector<store::Mailbox>& mailboxes,
                                       const ListRequest& request);
 
-// Appends `* LIST (attrs) "/" name\r\n` (or LSUB); an empty pattern with
+// Appends `* LIST (attrs) "/" name\r\n` (or LSUB), with
+// ` ("CHILDINFO" ("SUBSCRIBED"))` before the CRLF when the entry has
+// child_info; an empty pattern with
 // LIST answers the delimiter: `* LIST (\Noselect) "/" ""` (the session
 // calls this with an entry of empty name and attributes {"\Noselect"}).
 void append_list_line(std::string& out, const ListEntry& entry, bool lsub);

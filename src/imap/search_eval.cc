@@ -264,4 +264,25 @@ bool SearchProgram::matches(const SearchMessage& message) const {
   return evaluate(impl_->root, subject);
 }
 
+std::string esearch_response(std::string_view tag, bool uid,
+                             const std::vector<std::string>& returns,
+                             std::span<const uint32_t> hits) {
+  auto wants = [&returns](std::string_view option) {
+    return std::find(returns.begin(), returns.end(), option) != returns.end();
+  };
+  // A tag holds no '"' or '\\' (RFC 3501 9), so it is quoted as it is.
+  std::string out = "* ESEARCH (TAG \"";
+  out.append(tag);
+  out += "\")";
+  if (uid) out += " UID";
+  if (!hits.empty() && wants("MIN")) out += " MIN " + std::to_string(hits.front());
+  if (!hits.empty() && wants("MAX")) out += " MAX " + std::to_string(hits.back());
+  if (wants("COUNT")) out += " COUNT " + std::to_string(hits.size());
+  if (!hits.empty() && (returns.empty() || wants("ALL"))) {
+    out += " ALL " + format_sequence_set(hits);
+  }
+  out += "\r\n";
+  return out;
+}
+
 }  // namespace eider::imap

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,5 +76,13 @@ class SearchProgram {
   explicit SearchProgram(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The ESEARCH response line (RFC 4731) for a SEARCH with RETURN options:
+// `hits` ascending (UIDs for UID SEARCH), `returns` as parsed (empty means
+// ALL). MIN, MAX and ALL are left out when nothing matched, as 3.1 says;
+// COUNT 0 is still given.
+std::string esearch_response(std::string_view tag, bool uid,
+                             const std::vector<std::string>& returns,
+                             std::span<const uint32_t> hits);
 
 }  // namespace eider::imap

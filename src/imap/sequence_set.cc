@@ -88,4 +88,20 @@ std::vector<uint32_t> ResolvedSet::select(std::span<const uint32_t> present) con
   return out;
 }
 
+std::string format_sequence_set(std::span<const uint32_t> numbers) {
+  std::string out;
+  for (std::size_t i = 0; i < numbers.size();) {
+    std::size_t j = i;
+    while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    out += std::to_string(numbers[i]);
+    if (j > i) {
+      out += ':';
+      out += std::to_string(numbers[j]);
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
 }  // namespace eider::imap

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -65,5 +66,10 @@ class ResolvedSet {
  private:
   std::vector<SeqRange> ranges_;
 };
+
+// `numbers` (ascending, no repeats) as the shortest set that names them:
+// "1:3,7". COPYUID (RFC 4315) and ESEARCH ALL (RFC 4731) send this form,
+// so a run of a million UIDs costs one range on the wire.
+std::string format_sequence_set(std::span<const uint32_t> numbers);
 
 }  // namespace eider::imap

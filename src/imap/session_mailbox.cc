@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <set>
+#include <unordered_map>
 
 #include "imap/mailbox_list.h"
 #include "imap/mailbox_name.h"
@@ -68,6 +69,66 @@ std::optional<int64_t> parse_date_time(std::string_view text) {
   int64_t seconds = timegm(&tm);
   int64_t zone = number(22, 2) * 3600 + number(24, 2) * 60;
   return text[21] == '-' ? seconds + zone : seconds - zone;
+}
+
+// What STATUS and LIST-STATUS (RFC 5819) answer beyond the mailbox row.
+struct MessageCounts {
+  uint64_t unseen = 0;
+  uint64_t recent = 0;
+};
+
+bool needs_message_counts(const std::vector<std::string>& items) {
+  return std::any_of(items.begin(), items.end(),
+                     [](const std::string& item) { return item == "UNSEEN" || item == "RECENT"; });
+}
+
+// On a store thread. Lists the mailbox's messages only when `needed`, so
+// STATUS (MESSAGES UIDNEXT) reads the mailbox row alone.
+Result<MessageCounts> count_messages(store::Store& store, int64_t user,
+                                     const store::Mailbox& mailbox, bool needed) {
+  MessageCounts counts;
+  if (!needed) return counts;
+  Result<std::vector<store::MessageInfo>> messages = store.list_messages(user, mailbox.id);
+  if (!messages) return messages.status();
+  for (const store::MessageInfo& message : *messages) {
+    if (std::find(message.flags.begin(), message.flags.end(), "\\Seen") == message.flags.end()) {
+      ++counts.unseen;
+    }
+    if (message.uid >= mailbox.recent_uid) ++counts.recent;
+  }
+  return counts;
+}
+
+// `* STATUS name (item value ...)` with the items in the order asked.
+// SIZE and DELETED are read by the parser for extensions not offered, and
+// left out. APPENDLIMIT (RFC 7889) is the server-wide limit for every mailbox.
+void append_status_line(std::string& out, const store::Mailbox& mailbox,
+                        const MessageCounts& counts, const std::vector<std::string>& items,
+                        uint64_t append_limit, std::string_view fallback_name) {
+  std::string values;
+  for (const std::string& item : items) {
+    uint64_t value = 0;
+    if (item == "MESSAGES")
+      value = mailbox.message_count;
+    else if (item == "RECENT")
+      value = counts.recent;
+    else if (item == "UIDNEXT")
+      value = mailbox.uidnext;
+    else if (item == "UIDVALIDITY")
+      value = mailbox.uidvalidity;
+    else if (item == "UNSEEN")
+      value = counts.unseen;
+    else if (item == "HIGHESTMODSEQ")
+      value = mailbox.highest_modseq;
+    else if (item == "APPENDLIMIT")
+      value = append_limit;
+    else
+      continue;
+    if (!values.empty()) values += ' ';
+    values += item + " " + std::to_string(value);
+  }
+  Result<std::string> wire = encode_mailbox_name(mailbox.path);
+  out += "* STATUS " + quoted(wire ? *wire : fallback_name) + " (" + values + ")\r\n";
 }
 
 }  // namespace
@@ -271,21 +332,55 @@ asio::awaitable<void> Session::list(const Command& command, bool lsub) {
   if (!lsub && args.selection.empty() && request.patterns.size() == 1 &&
       request.patterns[0].empty()) {
     // RFC 3501 6.3.8: an empty pattern asks for the delimiter and root.
-    append_list_line(out_, ListEntry{"", {"\\Noselect"}, false}, false);
+    append_list_line(out_, ListEntry{"", {"\\Noselect"}, false, {}}, false);
     co_return ok(command, "LIST completed");
   }
   request.subscribed_only = lsub || has(args.selection, "SUBSCRIBED");
   request.return_subscribed = has(args.returns, "SUBSCRIBED") || has(args.selection, "SUBSCRIBED");
   request.special_use_only = has(args.selection, "SPECIAL-USE");
+  request.recursive_match = has(args.selection, "RECURSIVEMATCH");
   request.return_children = !lsub;
+  // LIST-STATUS (RFC 5819): a STATUS line after each mailbox that can be
+  // selected, counted as the STATUS command counts.
+  const bool with_status = !lsub && has(args.returns, "STATUS");
 
   store::Store& store = services_.store;
   const int64_t user = user_id_;
   Result<std::vector<store::Mailbox>> mailboxes =
       co_await services_.executor.run([&store, user] { return store.list_mailboxes(user); });
   if (!mailboxes) co_return fail(command, mailboxes.status());
-  for (const ListEntry& entry : list_mailboxes(*mailboxes, request)) {
-    append_list_line(out_, entry, lsub);
+  std::vector<ListEntry> entries = list_mailboxes(*mailboxes, request);
+  // The mailbox behind each entry that gets a STATUS line, else null.
+  std::vector<const store::Mailbox*> status_of(entries.size(), nullptr);
+  if (with_status) {
+    std::unordered_map<std::string_view, const store::Mailbox*> by_path;
+    for (const store::Mailbox& mailbox : *mailboxes) by_path.emplace(mailbox.path, &mailbox);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      auto found = by_path.find(entries[i].name);
+      if (entries[i].exists && found != by_path.end()) status_of[i] = found->second;
+    }
+  }
+  const bool needed = needs_message_counts(args.status_items);
+  Result<std::vector<MessageCounts>> counts = std::vector<MessageCounts>(entries.size());
+  if (with_status) {
+    counts = co_await services_.executor.run([&store, user, &status_of, needed] {
+      std::vector<MessageCounts> result(status_of.size());
+      for (std::size_t i = 0; i < status_of.size(); ++i) {
+        if (status_of[i] == nullptr) continue;
+        Result<MessageCounts> one = count_messages(store, user, *status_of[i], needed);
+        if (!one) return Result<std::vector<MessageCounts>>(one.status());
+        result[i] = *one;
+      }
+      return Result<std::vector<MessageCounts>>(std::move(result));
+    });
+  }
+  if (!counts) co_return fail(command, counts.status());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    append_list_line(out_, entries[i], lsub);
+    if (status_of[i] != nullptr) {
+      append_status_line(out_, *status_of[i], (*counts)[i], args.status_items,
+                         settings_.limits.max_message_size, status_of[i]->path);
+    }
   }
   ok(command, std::string(name) + " completed");
 }
@@ -294,33 +389,16 @@ asio::awaitable<void> Session::status(const Command& command) {
   const auto& args = std::get<StatusRequest>(command.arguments);
   std::optional<std::string> path = mailbox_path(command, args.mailbox);
   if (!path) co_return;
-  const bool needs_messages =
-      std::any_of(args.items.begin(), args.items.end(),
-                  [](const std::string& item) { return item == "UNSEEN" || item == "RECENT"; });
   struct Counted {
     Result<store::Mailbox> mailbox;
-    uint64_t unseen = 0;
-    uint64_t recent = 0;
-    uint64_t size = 0;
-    Status status;
+    Result<MessageCounts> counts = MessageCounts{};
   };
   store::Store& store = services_.store;
   const int64_t user = user_id_;
-  Counted counted = co_await services_.executor.run([&store, user, &path, needs_messages] {
-    Counted result{store.find_mailbox(user, *path), 0, 0, 0, Status::ok()};
-    if (!result.mailbox || !needs_messages) return result;
-    Result<std::vector<store::MessageInfo>> messages =
-        store.list_messages(user, result.mailbox->id);
-    if (!messages) {
-      result.status = messages.status();
-      return result;
-    }
-    for (const store::MessageInfo& message : *messages) {
-      if (std::find(message.flags.begin(), message.flags.end(), "\\Seen") == message.flags.end())
-        ++result.unseen;
-      if (message.uid >= result.mailbox->recent_uid) ++result.recent;
-      result.size += message.wire_size;
-    }
+  const bool needed = needs_message_counts(args.items);
+  Counted counted = co_await services_.executor.run([&store, user, &path, needed] {
+    Counted result{store.find_mailbox(user, *path)};
+    if (result.mailbox) result.counts = count_messages(store, user, *result.mailbox, needed);
     return result;
   });
   if (!counted.mailbox) {
@@ -329,30 +407,9 @@ asio::awaitable<void> Session::status(const Command& command) {
     }
     co_return fail(command, counted.mailbox.status());
   }
-  if (!counted.status.is_ok()) co_return fail(command, counted.status);
-  const store::Mailbox& mailbox = *counted.mailbox;
-  std::string items;
-  for (const std::string& item : args.items) {
-    uint64_t value = 0;
-    if (item == "MESSAGES")
-      value = mailbox.message_count;
-    else if (item == "RECENT")
-      value = counted.recent;
-    else if (item == "UIDNEXT")
-      value = mailbox.uidnext;
-    else if (item == "UIDVALIDITY")
-      value = mailbox.uidvalidity;
-    else if (item == "UNSEEN")
-      value = counted.unseen;
-    else if (item == "HIGHESTMODSEQ")
-      value = mailbox.highest_modseq;
-    else
-      continue;
-    if (!items.empty()) items += ' ';
-    items += item + " " + std::to_string(value);
-  }
-  Result<std::string> wire = encode_mailbox_name(mailbox.path);
-  out_ += "* STATUS " + quoted(wire ? *wire : args.mailbox) + " (" + items + ")\r\n";
+  if (!counted.counts) co_return fail(command, counted.counts.status());
+  append_status_line(out_, *counted.mailbox, *counted.counts, args.items,
+                     settings_.limits.max_message_size, args.mailbox);
   ok(command, "STATUS completed");
 }
 

@@ -28,20 +28,6 @@ constexpr std::size_t kIdleReadChunk = 64;
 // Output that makes a long FETCH send what it has so far.
 constexpr std::size_t kFlushAt = 256 * 1024;
 
-// "1:3,7" for ascending UIDs (COPYUID, RFC 4315).
-std::string uid_set(const std::vector<uint32_t>& uids) {
-  std::string out;
-  for (std::size_t i = 0; i < uids.size();) {
-    std::size_t j = i;
-    while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1) ++j;
-    if (!out.empty()) out += ',';
-    out += std::to_string(uids[i]);
-    if (j > i) out += ':' + std::to_string(uids[j]);
-    i = j + 1;
-  }
-  return out;
-}
-
 mime::Limits parse_limits(const core::Limits& limits) {
   mime::Limits result;
   result.max_depth = static_cast<uint32_t>(std::min<uint64_t>(limits.max_mime_depth, UINT32_MAX));
@@ -273,6 +259,11 @@ asio::awaitable<void> Session::store_flags(const Command& command) {
 
 asio::awaitable<void> Session::search(const Command& command) {
   const auto& request = std::get<SearchRequest>(command.arguments);
+  // SAVE (RFC 5182 SEARCHRES) is read by the parser but not offered, and
+  // RFC 4731 3.1 answers a return option the server lacks with BAD.
+  if (std::find(request.returns.begin(), request.returns.end(), "SAVE") != request.returns.end()) {
+    co_return bad(command, "RETURN option SAVE is not supported");
+  }
   const UidList& view_uids = view_->uids();
   Result<SearchProgram> program =
       SearchProgram::compile(request, view_uids.size(), view_uids.max_uid());
@@ -389,9 +380,13 @@ asio::awaitable<void> Session::search(const Command& command) {
   if (!found.status.is_ok()) co_return fail(command, found.status);
   // Messages without a summary are tested last; answer in ascending order.
   std::sort(found.hits.begin(), found.hits.end());
-  out_ += "* SEARCH";
-  for (uint32_t hit : found.hits) out_ += " " + std::to_string(hit);
-  out_ += "\r\n";
+  if (request.esearch) {
+    out_ += esearch_response(command.tag, command.uid, request.returns, found.hits);
+  } else {
+    out_ += "* SEARCH";
+    for (uint32_t hit : found.hits) out_ += " " + std::to_string(hit);
+    out_ += "\r\n";
+  }
   ok(command, command.uid ? "UID SEARCH completed" : "SEARCH completed");
 }
 
@@ -439,8 +434,8 @@ asio::awaitable<void> Session::copy(const Command& command, bool move) {
       from.push_back(pair.from);
       to.push_back(pair.to);
     }
-    code = "[COPYUID " + std::to_string(copied.uidvalidity) + " " + uid_set(from) + " " +
-           uid_set(to) + "] ";
+    code = "[COPYUID " + std::to_string(copied.uidvalidity) + " " + format_sequence_set(from) +
+           " " + format_sequence_set(to) + "] ";
   }
   if (move) {
     // RFC 6851 4.3: COPYUID goes in an untagged OK before the expunges.

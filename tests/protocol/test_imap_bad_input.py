@@ -62,12 +62,21 @@ SELECTED_CASES = [
     (b'a LIST "" * FOO', b"a"),
     (b'a LIST "" * RETURN (STATUS (FOO))', b"a"),
     (b'a LIST "" &Jjo', b"a"),
+    (b'a LIST (RECURSIVEMATCH) "" *', b"a"),  # LIST-EXTENDED (RFC 5258)
+    (b'a LIST (REMOTE RECURSIVEMATCH) "" *', b"a"),
+    (b'a LIST (BOGUS) "" *', b"a"),
+    (b'a LIST "" * RETURN (BOGUS)', b"a"),
+    (b'a LIST "" * RETURN (STATUS (MESSAGES)', b"a"),  # LIST-STATUS (RFC 5819)
+    (b'a LIST "" * RETURN (STATUS ())', b"a"),
+    (b'a LIST "" ("INBOX" "Sent"', b"a"),
     (b'a LSUB "" (x)', b"a"),
     (b"a STATUS", b"a"),
     (b"a STATUS INBOX", b"a"),
     (b"a STATUS INBOX ()", b"a"),
     (b"a STATUS INBOX (MESSAGES FOO)", b"a"),
     (b"a STATUS NoSuchBox (MESSAGES)", b"a"),
+    (b"a STATUS INBOX (APPENDLIMIT", b"a"),  # APPENDLIMIT (RFC 7889)
+    (b"a STATUS NoSuchBox (APPENDLIMIT)", b"a"),
     (b"a APPEND", b"a"),
     (b"a APPEND INBOX", b"a"),
     (b"a APPEND INBOX abc", b"a"),
@@ -114,6 +123,11 @@ SELECTED_CASES = [
     (b"a SEARCH OR SEEN", b"a"),
     (b"a SEARCH " + b"(" * 40, b"a"),
     (b"a SEARCH OR SEEN " + b"(" * 40 + b"SEEN" + b")" * 40, b"a"),
+    (b"a SEARCH RETURN (BOGUS) ALL", b"a"),  # ESEARCH (RFC 4731)
+    (b"a SEARCH RETURN (SAVE) ALL", b"a"),  # SEARCHRES is not offered
+    (b"a SEARCH RETURN (MIN", b"a"),
+    (b"a SEARCH RETURN (MIN MAX)", b"a"),
+    (b"a UID SEARCH RETURN MIN ALL", b"a"),
     (b"a ENABLE", b"a"),
     (b"a ID", b"a"),
     (b'a ID ("name")', b"a"),

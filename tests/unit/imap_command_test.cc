@@ -92,6 +92,35 @@ TEST(CommandParser, ReadsList) {
   EXPECT_TRUE(args<List>("a LIST () \"\" * RETURN ()").returns.empty());
 }
 
+TEST(CommandParser, ReadsListExtendedOptionsAndStatusReturn) {
+  List remote = args<List>("a LIST (remote) \"\" (\"INBOX\" \"Sent\")");
+  EXPECT_EQ(remote.selection, std::vector<std::string>{"REMOTE"});
+  EXPECT_EQ(remote.patterns, (std::vector<std::string>{"INBOX", "Sent"}));
+  List status = args<List>(
+      "a LIST (SPECIAL-USE RECURSIVEMATCH) \"\" * RETURN (SUBSCRIBED STATUS (MESSAGES UIDNEXT "
+      "UNSEEN RECENT UIDVALIDITY HIGHESTMODSEQ APPENDLIMIT))");
+  EXPECT_EQ(status.returns, (std::vector<std::string>{"SUBSCRIBED", "STATUS"}));
+  EXPECT_EQ(status.status_items,
+            (std::vector<std::string>{"MESSAGES", "UIDNEXT", "UNSEEN", "RECENT", "UIDVALIDITY",
+                                      "HIGHESTMODSEQ", "APPENDLIMIT"}));
+  EXPECT_EQ(args<StatusRequest>("a STATUS Sent (appendlimit)").items,
+            std::vector<std::string>{"APPENDLIMIT"});
+}
+
+TEST(CommandParser, UnknownListOptionsAndLoneRecursiveMatchAreBad) {
+  for (std::string_view line :
+       {"a LIST (BOGUS) \"\" *", "a LIST (RECURSIVEMATCH) \"\" *",
+        "a LIST (REMOTE RECURSIVEMATCH) \"\" *", "a LIST \"\" * RETURN (BOGUS)",
+        "a LIST \"\" * RETURN (CHILDREN", "a LIST \"\" * RETURN (STATUS (MESSAGES)",
+        "a LIST \"\" * RETURN (STATUS ())",
+        "a LIST \"\" * RETURN (STATUS (MESSAGES) STATUS (UNSEEN))"}) {
+    ParseError e = parse_error(line);
+    EXPECT_EQ(e.kind, ErrorKind::syntax) << line;
+    EXPECT_EQ(e.tag, "a") << line;
+  }
+  EXPECT_EQ(parse_error("a LIST (FOO) \"\" *").text, "LIST: unknown LIST selection option \"FOO\"");
+}
+
 TEST(CommandParser, ReadsStore) {
   Store store = args<Store>("a STORE 1:3 +FLAGS.SILENT (\\Seen $Work)");
   EXPECT_EQ(store.mode, Store::Mode::add);
@@ -207,6 +236,11 @@ TEST(CommandParser, BadInputCatalogue) {
       {"a LIST \"\" * RETURN (STATUS)", E::syntax, "a"},
       {"a LIST \"\" * RETURN (STATUS (FOO))", E::syntax, "a"},
       {"a LIST (SUBSCRIBED \"\" *", E::syntax, "a"},
+      {"a LIST (BOGUS) \"\" *", E::syntax, "a"},
+      {"a LIST (RECURSIVEMATCH) \"\" *", E::syntax, "a"},
+      {"a LIST \"\" * RETURN (BOGUS)", E::syntax, "a"},
+      {"a LIST \"\" * RETURN (STATUS (MESSAGES)", E::syntax, "a"},
+      {"a LIST \"\" (INBOX Sent", E::syntax, "a"},
       {"a LSUB \"\" (x)", E::syntax, "a"},
       {"a LSUB () \"\" x", E::syntax, "a"},
       {"a STATUS", E::syntax, "a"},
@@ -246,6 +280,11 @@ TEST(CommandParser, BadInputCatalogue) {
       {"a FETCH 1:4294967296 UID", E::syntax, "a"},
       {"a SEARCH", E::syntax, "a"},
       {"a SEARCH BOGUS", E::syntax, "a"},
+      {"a SEARCH RETURN (BOGUS) ALL", E::syntax, "a"},
+      {"a SEARCH RETURN (MIN", E::syntax, "a"},
+      {"a SEARCH RETURN (MIN MAX) ", E::syntax, "a"},
+      {"a UID SEARCH RETURN MIN ALL", E::syntax, "a"},
+      {"a STATUS INBOX (APPENDLIMIT", E::syntax, "a"},
       {"a ENABLE", E::syntax, "a"},
       {"a ENABLE (x)", E::syntax, "a"},
       {"a ID", E::syntax, "a"},

@@ -179,8 +179,8 @@ TEST(MailboxList, ListsMissingParentsAsNoselectUnderPercent) {
   std::vector<ListEntry> top = list_mailboxes(boxes, request({"%"}));
   EXPECT_EQ(lines(top),
             "* LIST (\\HasNoChildren) \"/\" \"INBOX\"\r\n"
-            "* LIST (\\Noselect \\HasChildren) \"/\" \"foo\"\r\n"
-            "* LIST (\\Noselect \\HasChildren) \"/\" \"x\"\r\n");
+            "* LIST (\\NonExistent \\Noselect \\HasChildren) \"/\" \"foo\"\r\n"
+            "* LIST (\\NonExistent \\Noselect \\HasChildren) \"/\" \"x\"\r\n");
   ASSERT_EQ(top.size(), 3u);
   EXPECT_TRUE(top[0].exists);
   EXPECT_FALSE(top[1].exists);
@@ -265,7 +265,7 @@ TEST(MailboxList, EncodesNamesAsModifiedUtf7AndQuotes) {
 
 TEST(MailboxList, DelimiterLine) {
   std::string out;
-  append_list_line(out, ListEntry{"", {"\\Noselect"}, false}, false);
+  append_list_line(out, ListEntry{"", {"\\Noselect"}, false, {}}, false);
   EXPECT_EQ(out, "* LIST (\\Noselect) \"/\" \"\"\r\n");
 }
 
@@ -280,6 +280,59 @@ TEST(MailboxList, EachMailboxOnceAcrossPatterns) {
   EXPECT_EQ(names(list_mailboxes(boxes, request({"*", "%", "a", "inbox", "INBOX", "c"}))),
             (std::vector<std::string>{"INBOX", "a", "a/b", "c", "c/d"}));
   EXPECT_TRUE(list_mailboxes(boxes, request({})).empty());
+}
+
+TEST(MailboxList, RecursiveMatchListsParentsWithChildInfo) {
+  // "Fruit" is unsubscribed with a subscribed child; "Gone" does not exist
+  // but its child is subscribed; "Veg" is subscribed with a subscribed child;
+  // neither "Tea" nor "Tea/Green" is subscribed, so neither is listed.
+  std::vector<store::Mailbox> boxes = {mailbox("INBOX"),
+                                       mailbox("Fruit", "", false),
+                                       mailbox("Fruit/Apple"),
+                                       mailbox("Gone/Child"),
+                                       mailbox("Veg"),
+                                       mailbox("Veg/Leek"),
+                                       mailbox("Tea", "", false),
+                                       mailbox("Tea/Green", "", false)};
+  ListRequest recursive = request({"%"});
+  recursive.subscribed_only = true;
+  recursive.recursive_match = true;
+  EXPECT_EQ(
+      lines(list_mailboxes(boxes, recursive)),
+      "* LIST (\\Subscribed \\HasNoChildren) \"/\" \"INBOX\"\r\n"
+      "* LIST (\\HasChildren) \"/\" \"Fruit\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+      "* LIST (\\NonExistent \\Noselect \\HasChildren) \"/\" \"Gone\" "
+      "(\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+      "* LIST (\\Subscribed \\HasChildren) \"/\" \"Veg\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n");
+  std::vector<ListEntry> entries = list_mailboxes(boxes, recursive);
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_TRUE(entries[1].exists);
+  EXPECT_FALSE(entries[2].exists);
+
+  // "*" reaches the subscribed children themselves: no parent stands in.
+  recursive.patterns = {"*"};
+  EXPECT_EQ(lines(list_mailboxes(boxes, recursive)),
+            "* LIST (\\Subscribed \\HasNoChildren) \"/\" \"INBOX\"\r\n"
+            "* LIST (\\Subscribed \\HasNoChildren) \"/\" \"Fruit/Apple\"\r\n"
+            "* LIST (\\Subscribed \\HasNoChildren) \"/\" \"Gone/Child\"\r\n"
+            "* LIST (\\Subscribed \\HasChildren) \"/\" \"Veg\"\r\n"
+            "* LIST (\\Subscribed \\HasNoChildren) \"/\" \"Veg/Leek\"\r\n");
+}
+
+TEST(MailboxList, RecursiveMatchWithSpecialUse) {
+  std::vector<store::Mailbox> boxes = {mailbox("INBOX"), mailbox("Old"),
+                                       mailbox("Old/Sent", "\\Sent")};
+  ListRequest recursive = request({"%"});
+  recursive.special_use_only = true;
+  recursive.recursive_match = true;
+  EXPECT_EQ(lines(list_mailboxes(boxes, recursive)),
+            "* LIST (\\HasChildren) \"/\" \"Old\" (\"CHILDINFO\" (\"SPECIAL-USE\"))\r\n");
+}
+
+TEST(MailboxList, MultiplePatternsListEachMailboxOnce) {
+  std::vector<store::Mailbox> boxes = mailboxes({"INBOX", "Sent", "Trash", "a/b"});
+  EXPECT_EQ(names(list_mailboxes(boxes, request({"INBOX", "Sent", "S*", "%"}))),
+            (std::vector<std::string>{"INBOX", "Sent", "Trash", "a"}));
 }
 
 }  // namespace

@@ -546,5 +546,26 @@ TEST(SearchEval, SummaryAnswersAsTheWholeMessageOverTheCorpus) {
   EXPECT_GT(compared, 1000u);
 }
 
+TEST(EsearchResponse, GivesMinMaxCountAndAllAsACompactSet) {
+  const std::vector<uint32_t> hits = {2, 3, 4, 5, 9, 11, 12};
+  EXPECT_EQ(esearch_response("a1", false, {"MIN", "MAX", "ALL", "COUNT"}, hits),
+            "* ESEARCH (TAG \"a1\") MIN 2 MAX 12 COUNT 7 ALL 2:5,9,11:12\r\n");
+  EXPECT_EQ(esearch_response("u", true, {"COUNT", "MIN"}, hits),
+            "* ESEARCH (TAG \"u\") UID MIN 2 COUNT 7\r\n");
+  EXPECT_EQ(esearch_response("x", false, {"MAX"}, hits), "* ESEARCH (TAG \"x\") MAX 12\r\n");
+}
+
+TEST(EsearchResponse, EmptyReturnListMeansAll) {
+  const std::vector<uint32_t> hits = {1, 2, 3};
+  EXPECT_EQ(esearch_response("t", true, {}, hits), "* ESEARCH (TAG \"t\") UID ALL 1:3\r\n");
+}
+
+TEST(EsearchResponse, NoMatchLeavesOutMinMaxAndAllButCounts) {
+  EXPECT_EQ(esearch_response("a", false, {"MIN", "MAX", "ALL", "COUNT"}, {}),
+            "* ESEARCH (TAG \"a\") COUNT 0\r\n");
+  EXPECT_EQ(esearch_response("a", true, {"MIN"}, {}), "* ESEARCH (TAG \"a\") UID\r\n");
+  EXPECT_EQ(esearch_response("a", false, {}, {}), "* ESEARCH (TAG \"a\")\r\n");
+}
+
 }  // namespace
 }  // namespace eider::imap

@@ -158,5 +158,31 @@ TEST(SearchParser, ArgumentCountIsBounded) {
   EXPECT_EQ(std::get<ParseError>(events[0]).kind, ErrorKind::too_complex);
 }
 
+TEST(SearchParser, ReadsEsearchReturnOptionsInAnyCaseAndOrder) {
+  SearchRequest every = search("RETURN (all count Max MIN) UNSEEN");
+  EXPECT_TRUE(every.esearch);
+  EXPECT_EQ(every.returns, (std::vector<std::string>{"ALL", "COUNT", "MAX", "MIN"}));
+  EXPECT_EQ(show(every.key), "and (unseen)");
+  Command uid = parse_one("t UID SEARCH RETURN (COUNT) UID 1:*");
+  EXPECT_TRUE(uid.uid);
+  const auto& request = std::get<SearchRequest>(uid.arguments);
+  EXPECT_TRUE(request.esearch);
+  EXPECT_EQ(request.returns, std::vector<std::string>{"COUNT"});
+}
+
+TEST(SearchParser, MalformedReturnOptionsAreBad) {
+  for (std::string_view bad :
+       {"RETURN (BOGUS) ALL", "RETURN (MIN", "RETURN (MIN ALL", "RETURN (MIN) ", "RETURN (MIN)",
+        "RETURN MIN ALL", "RETURN ALL", "RETURN (MIN,MAX) ALL", "RETURN (MIN  MAX) ALL",
+        "RETURN ( MIN) ALL", "RETURN (\"MIN\") ALL", "RETURN (MIN) RETURN (MAX) ALL",
+        "RETURN (MIN (MAX)) ALL", "RETURN () ", "RETURN ()ALL"}) {
+    ParseError e = parse_error("a SEARCH " + std::string(bad));
+    EXPECT_EQ(e.tag, "a") << bad;
+    EXPECT_EQ(e.kind, ErrorKind::syntax) << bad << ": " << e.text;
+  }
+  EXPECT_EQ(parse_error("a SEARCH RETURN (BOGUS) ALL").text,
+            "SEARCH: unknown RETURN option \"BOGUS\"");
+}
+
 }  // namespace
 }  // namespace eider::imap

@@ -55,5 +55,17 @@ TEST(ResolvedSet, SelectsOnlyPresentMembers) {
   EXPECT_FALSE(set.contains(13));
 }
 
+TEST(FormatSequenceSet, JoinsRunsIntoRanges) {
+  EXPECT_EQ(format_sequence_set(std::vector<uint32_t>{}), "");
+  EXPECT_EQ(format_sequence_set(std::vector<uint32_t>{7}), "7");
+  EXPECT_EQ(format_sequence_set(std::vector<uint32_t>{1, 2, 3, 4, 5, 7}), "1:5,7");
+  EXPECT_EQ(format_sequence_set(std::vector<uint32_t>{1, 3, 5}), "1,3,5");
+  EXPECT_EQ(format_sequence_set(std::vector<uint32_t>{4294967294u, 4294967295u}),
+            "4294967294:4294967295");
+  std::vector<uint32_t> million(1000000);
+  for (uint32_t i = 0; i < million.size(); ++i) million[i] = i + 10;
+  EXPECT_EQ(format_sequence_set(million), "10:1000009");
+}
+
 }  // namespace
 }  // namespace eider::imap
