@@ -1,5 +1,6 @@
 #include "imap/search_date.h"
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -51,10 +52,9 @@ bool valid_date(int year, int month, int day) {
   return month != 2 || day <= 28 || leap;
 }
 
-// The words of the value with comments removed. Zones ("+0200", "-600") stay
-// whole; other words split at '-' and '/' too, so "12-Jun-2002" and
-// "2002-06-12T10:00" become their parts.
-std::vector<std::string_view> words(std::string_view value, std::string& storage) {
+// The value with comments removed and line breaks and tabs made spaces.
+std::string without_comments(std::string_view value) {
+  std::string out;
   int depth = 0;
   for (char c : value) {
     if (c == '(') {
@@ -62,9 +62,17 @@ std::vector<std::string_view> words(std::string_view value, std::string& storage
     } else if (c == ')' && depth > 0) {
       --depth;
     } else if (depth == 0) {
-      storage.push_back((c == '\r' || c == '\n' || c == '\t' || c == ',') ? ' ' : c);
+      out.push_back((c == '\r' || c == '\n' || c == '\t') ? ' ' : c);
     }
   }
+  return out;
+}
+
+// The words of a value without comments. Zones ("+0200", "-600") stay
+// whole; other words split at '-' and '/' too, so "12-Jun-2002" and
+// "2002-06-12T10:00" become their parts.
+std::vector<std::string_view> words(std::string_view plain, std::string& storage) {
+  for (char c : plain) storage.push_back(c == ',' ? ' ' : c);
   std::vector<std::string_view> out;
   std::string_view rest = storage;
   while (!rest.empty()) {
@@ -101,6 +109,54 @@ bool is_year(std::string_view word) {
   return word.size() >= 2 && word.size() <= 4 && is_digits(word);
 }
 
+bool is_atext(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return c != 0 && std::strchr("!#$%&'*+-/=?^_`{|}~", c) != nullptr;
+}
+
+// The time of day after the year, when one is there ("hh:mm[:ss]", white
+// space allowed around the colons, as RFC 5322 3.3's obs-time has CFWS).
+// Dovecot's message_date_parse (lib-mail/message-date.c) rejects the whole
+// Date when that time is malformed or out of range ("22:23:35.882",
+// "59:10", "12:05:06,") and SENT* then sees 1970-01-01; so do we. A Date
+// without a time (Dovecot rejects it too, RFC 5322 3.3 requires one) and
+// the forms with the time before the year still give their day: Eider
+// reads those broken forms on purpose.
+bool time_is_valid(std::string_view rest) {
+  size_t pos = 0;
+  auto skip_space = [&] {
+    while (pos < rest.size() && rest[pos] == ' ') ++pos;
+  };
+  // An atom as RFC 5322 reads it: "35.882" is "35" and a '.' no atom starts.
+  auto atom = [&] {
+    skip_space();
+    size_t begin = pos;
+    while (pos < rest.size() && is_atext(rest[pos])) ++pos;
+    std::string_view a = rest.substr(begin, pos - begin);
+    skip_space();
+    return a;
+  };
+  auto two_digits = [](std::string_view a) { return a.size() == 2 && is_digits(a); };
+  skip_space();
+  if (pos >= rest.size() || rest[pos] < '0' || rest[pos] > '9') return true;  // no time
+  std::string_view hour = atom();
+  if (hour.size() > 2 || !is_digits(hour) || pos >= rest.size() || rest[pos] != ':') return false;
+  ++pos;
+  std::string_view minute = atom();
+  if (!two_digits(minute)) return false;
+  int second = 0;
+  if (pos < rest.size() && rest[pos] == ':') {
+    ++pos;
+    std::string_view sec = atom();
+    if (!two_digits(sec)) return false;
+    second = to_int(sec);
+  }
+  // What follows is the zone, an atom, or nothing.
+  if (pos < rest.size() && !is_atext(rest[pos])) return false;
+  // 60 is a leap second, which Dovecot accepts.
+  return to_int(hour) <= 23 && to_int(minute) <= 59 && second <= 60;
+}
+
 std::optional<int64_t> checked(int year, int month, int day) {
   if (!valid_date(year, month, day)) return std::nullopt;
   return day_number(Date{year, month, day});
@@ -125,8 +181,9 @@ int64_t utc_day(int64_t seconds) {
 }
 
 std::optional<int64_t> date_header_day(std::string_view value) {
-  std::string storage;
-  std::vector<std::string_view> w = words(value, storage);
+  std::string plain = without_comments(value);
+  std::string storage;  // plain with ',' as a space; the same length
+  std::vector<std::string_view> w = words(plain, storage);
   size_t m = 0;
   int month = 0;
   while (m < w.size() && (month = month_number(w[m])) == 0) ++m;
@@ -150,7 +207,10 @@ std::optional<int64_t> date_header_day(std::string_view value) {
     return std::nullopt;
   }
   for (size_t i = next; i < w.size(); ++i) {
-    if (is_year(w[i])) return checked(full_year(w[i]), month, day);
+    if (!is_year(w[i])) continue;
+    size_t after_year = static_cast<size_t>(w[i].data() - storage.data()) + w[i].size();
+    if (!time_is_valid(std::string_view(plain).substr(after_year))) return std::nullopt;
+    return checked(full_year(w[i]), month, day);
   }
   return std::nullopt;
 }

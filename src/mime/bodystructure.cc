@@ -149,10 +149,34 @@ void append_body(std::string& out, std::string_view bytes, const Part& part, boo
   out.push_back(')');
 }
 
+// Dovecot's message_part_data_is_plain_7bit (lib-mail/message-part-data.c):
+// a message whose top-level part is text/plain with no parameter but
+// charset=us-ascii and no Content-* field but a 7bit encoding gets a fixed
+// BODYSTRUCTURE, all lowercase, whatever case the header used ("TEXT/PLAIN;
+// CHARSET=US-ASCII", "7BIT"). Parts below the top keep their case.
+bool is_plain_7bit(const Part& root) {
+  if (root.type != "text" || root.subtype != "plain") return false;
+  if (root.params.size() > 1) return false;
+  if (root.params.size() == 1 &&
+      (root.params[0].name != "charset" || !syntax::iequals(root.params[0].value, "us-ascii")))
+    return false;
+  if (!root.encoding.empty() && root.encoding != "7bit") return false;
+  return root.id.empty() && !root.has_description && root.md5.empty() && !root.has_disposition &&
+         root.language.empty() && root.location.empty();
+}
+
 }  // namespace
 
 std::string bodystructure(std::string_view bytes, const Part& part, bool extended) {
   std::string out;
+  if (is_plain_7bit(part)) {
+    out = R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" )";
+    out += std::to_string(wire_size(part.body.in(bytes)));
+    out.push_back(' ');
+    out += std::to_string(part.body_lines);
+    out += extended ? " NIL NIL NIL NIL)" : ")";
+    return out;
+  }
   append_body(out, bytes, part, extended);
   return out;
 }

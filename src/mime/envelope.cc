@@ -6,7 +6,8 @@
 // text raw), an addr-spec's trailing comment becomes its name, a missing local
 // part is "MISSING_MAILBOX", a missing domain "MISSING_DOMAIN", and a broken
 // <angle-addr> gets the domain "SYNTAX_ERROR". Parsing stops at the first
-// byte that cannot continue an address list.
+// byte that cannot continue an address list. Empty list members are skipped
+// (Dovecot reports them; see docs/dovecot-differences.md for why we don't).
 #include <cstring>
 #include <iterator>
 #include <optional>
@@ -141,6 +142,12 @@ class AddressParser {
       ++pos_;
       a.route = std::move(route);
     }
+    // "<>" is no address, but not broken either: Dovecot reports it with
+    // neither mailbox nor domain (both MISSING_*), not as SYNTAX_ERROR.
+    if (at('>')) {
+      ++pos_;
+      return true;
+    }
     a.mailbox = dotted(false);
     if (!a.mailbox) return false;
     if (at('@')) {
@@ -160,26 +167,57 @@ class AddressParser {
     skip();
     if (at('<')) {
       if (!name.empty()) a.name = std::move(name);
-      if (!angle_addr(a)) {
-        a.domain = "SYNTAX_ERROR";
-        while (pos_ < s_.size() && s_[pos_] != '>' && s_[pos_] != ',') ++pos_;
-        if (at('>')) ++pos_;
-      }
+      // Dovecot stops the list where a broken <angle-addr> broke ("Bob
+      // <bob@>, c@d" is only Bob), and so do we.
+      if (!angle_addr(a)) a.domain = "SYNTAX_ERROR";
     } else {
       pos_ = start;
-      skip();
-      last_comment_.clear();
-      a.mailbox = dotted(false);
-      if (a.mailbox && at('@')) {
-        ++pos_;
-        a.domain = dotted(true);
-      }
-      skip();
-      if (!last_comment_.empty()) a.name = std::move(last_comment_);
+      addr_spec(a);
     }
     if (!a.mailbox) a.mailbox = "MISSING_MAILBOX";
-    if (!a.domain) a.domain = "MISSING_DOMAIN";
+    if (!a.domain || a.domain->empty()) a.domain = "MISSING_DOMAIN";
     return a;
+  }
+
+  // An addr-spec, or what stands in its place, read as Dovecot 2.3's
+  // parse_addr_spec and parse_mailbox (lib-mail/message-address.c) read it:
+  // RFC 5322 3.4.1 wants local-part "@" domain, and for the malformed
+  // forms RFC 5322 leaves the reading open, so Eider gives the one clients
+  // see from Dovecot:
+  //  - "@domain" (no local part) keeps the domain: (NIL NIL MISSING_MAILBOX
+  //    "domain");
+  //  - a word without "@" followed by more words ("Big Bug bb@bug.com",
+  //    "Mary Smith") is a display name without an address: ("Big Bug bb"
+  //    NIL MISSING_MAILBOX MISSING_DOMAIN);
+  //  - a lone quoted string without "@" is a display name too;
+  //  - a lone word without "@" stays the mailbox: (NIL NIL "word"
+  //    MISSING_DOMAIN).
+  void addr_spec(Address& a) {
+    skip();
+    last_comment_.clear();
+    bool quoted = at('"');
+    a.mailbox = dotted(false);
+    bool has_domain = at('@');
+    if (has_domain) {
+      ++pos_;
+      a.domain = dotted(true);
+    }
+    skip();
+    if (!last_comment_.empty()) {
+      a.name = std::move(last_comment_);
+      return;
+    }
+    if (has_domain) return;
+    std::string rest = phrase();
+    if (!rest.empty()) {
+      a.name = a.mailbox.value_or("") + " " + rest;
+      a.mailbox.reset();
+    } else if (!quoted) {
+      a.domain = "";
+    } else if (a.mailbox) {
+      a.name = std::move(a.mailbox);
+      a.mailbox.reset();
+    }
   }
 
   void address(std::vector<Address>& out) {

@@ -1,5 +1,7 @@
 #include "mime/header_syntax.h"
 
+#include <optional>
+
 namespace eider::mime::syntax {
 namespace {
 
@@ -9,27 +11,58 @@ bool is_token_char(unsigned char c) {
   return std::strchr("()<>@,;:\\\"/[]?=", c) == nullptr;
 }
 
-// A parameter value that is not quoted: real mail writes '=', '/' and '?'
-// unquoted (boundary=----=_Part_1, name==?utf-8?...?=), so only ';', white
-// space, quotes and controls end it.
-std::string_view lenient_value(std::string_view s, size_t& pos) {
-  size_t begin = pos;
+// The content of a quoted string starting at pos (s[pos] == '"'), or
+// nullopt when it has no closing quote: Dovecot drops such a parameter.
+std::optional<std::string> closed_quoted_string(std::string_view s, size_t& pos) {
+  std::string out;
+  ++pos;  // the opening quote
   while (pos < s.size()) {
-    unsigned char c = s[pos];
-    if (c == ';' || c <= ' ' || c == 0x7f || c == '"') break;
-    ++pos;
+    char c = s[pos++];
+    if (c == '"') return out;
+    if (c == '\\') {
+      if (pos >= s.size()) break;
+      c = s[pos++];
+    }
+    out.push_back(c);
   }
-  return s.substr(begin, pos - begin);
+  return std::nullopt;
 }
 
-void skip_to_semicolon(std::string_view s, size_t& pos) {
-  while (pos < s.size() && s[pos] != ';') {
-    if (s[pos] == '"') {
-      quoted_string(s, pos);
-    } else {
+// One `;` attribute `=` value at pos, read as Dovecot 2.3's
+// rfc822_parse_content_param reads it (lib-mail/rfc822-parser.c), so that
+// BODYSTRUCTURE and the boundary that splits the body agree with it. The
+// value is a token or a quoted-string (RFC 2045 5.1); an unquoted value ends
+// at the first tspecial, so "boundary=----=_Part_1" is "----". One starting
+// with '=' is an unquoted encoded word (name==?utf-8?b?...?=) and runs to
+// white space or ';'. Returns false where the grammar breaks, with pos on
+// the byte that broke it.
+bool parameter(std::string_view s, size_t& pos, std::vector<Param>& params) {
+  if (s[pos] != ';') return false;
+  ++pos;
+  skip_cfws(s, pos);
+  if (pos >= s.size()) return false;
+  std::string_view name = token(s, pos);
+  skip_cfws(s, pos);
+  if (pos >= s.size() || s[pos] != '=') return false;
+  ++pos;
+  skip_cfws(s, pos);
+  Param param{lowercase(name), {}, {}};
+  if (param.name != name) param.written_name = std::string(name);
+  if (pos < s.size() && s[pos] == '"') {
+    std::optional<std::string> value = closed_quoted_string(s, pos);
+    if (!value) return false;
+    param.value = std::move(*value);
+  } else if (pos < s.size() && s[pos] == '=') {
+    size_t begin = pos;
+    while (pos < s.size() && s[pos] != ';' && !is_wsp(s[pos]) && s[pos] != '\r' && s[pos] != '\n')
       ++pos;
-    }
+    param.value = std::string(s.substr(begin, pos - begin));
+  } else {
+    param.value = std::string(token(s, pos));
   }
+  skip_cfws(s, pos);
+  params.push_back(std::move(param));
+  return true;
 }
 
 }  // namespace
@@ -112,29 +145,12 @@ std::string quoted_string(std::string_view s, size_t& pos) {
 
 std::vector<Param> parameters(std::string_view s, size_t pos) {
   std::vector<Param> params;
-  while (true) {
-    skip_cfws(s, pos);
-    if (pos >= s.size()) break;
-    if (s[pos] != ';') {
-      skip_to_semicolon(s, pos);
-      continue;
-    }
-    ++pos;
-    skip_cfws(s, pos);
-    std::string_view name = token(s, pos);
-    if (name.empty()) continue;
-    skip_cfws(s, pos);
-    if (pos >= s.size() || s[pos] != '=') continue;  // a name without a value says nothing
-    ++pos;
-    skip_cfws(s, pos);
-    Param param{lowercase(name), {}, {}};
-    if (param.name != name) param.written_name = std::string(name);
-    if (pos < s.size() && s[pos] == '"') {
-      param.value = quoted_string(s, pos);
-    } else {
-      param.value = std::string(lenient_value(s, pos));
-    }
-    params.push_back(std::move(param));
+  skip_cfws(s, pos);
+  while (pos < s.size()) {
+    // Like Dovecot's rfc2231_parse, a broken parameter costs one byte and
+    // the scan goes on: after "a;;b=1; c=2" the empty parameter eats the
+    // second ';', "b=1" is skipped byte by byte and only c=2 is read.
+    if (!parameter(s, pos, params) && pos < s.size()) ++pos;
   }
   return params;
 }

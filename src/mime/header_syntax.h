@@ -43,9 +43,12 @@ std::string_view token(std::string_view s, size_t& pos);
 std::string quoted_string(std::string_view s, size_t& pos);
 
 // Parameters after the media type of Content-Type / Content-Disposition:
-// `;` name `=` (token / quoted-string), with garbage skipped up to the next
-// `;` outside quotes. Names are lowercased (the spelling kept in
-// written_name when it differs); duplicates are kept in order.
+// `;` name `=` (token / quoted-string), read as Dovecot reads them: where
+// the grammar breaks, one byte is skipped and the scan goes on, so what
+// follows an empty parameter (";;") up to the next ';' is lost, and an
+// unquoted value ends at the first tspecial. Names are lowercased (the
+// spelling kept in written_name when it differs); duplicates are kept in
+// order.
 std::vector<Param> parameters(std::string_view s, size_t pos);
 
 struct ContentType {

@@ -145,7 +145,9 @@ std::string_view header_value(std::string_view header_block, std::string_view na
 std::string envelope(std::string_view bytes, const Part& message);
 
 // The IMAP BODYSTRUCTURE (extended = true) or BODY (extended = false) of a
-// part, as RFC 3501 defines `body`, outer parentheses included, with MD5 NIL
+// message whose top-level part is `part` (Dovecot writes a plain 7bit
+// top-level part in a fixed lowercase form, see bodystructure.cc), as RFC
+// 3501 defines `body`, outer parentheses included, with MD5 NIL
 // (or the Content-MD5 value), disposition, language and location in the
 // extension data. Follows Dovecot's conventions (see bodystructure.cc).
 // Sizes are mime::wire_size (mime/wire.h), as IMAP sends the part. Time is

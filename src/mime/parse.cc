@@ -249,7 +249,14 @@ class Parser {
       return e;
     }
 
-    std::string_view boundary = part.param("boundary");
+    // Dovecot 2.3 splits on the first 80 bytes of a longer boundary
+    // (BOUNDARY_STRING_MAX_LEN in lib-mail/message-parser.c; RFC 2046 5.1.1
+    // allows 70). Delimiter lines then match by that prefix, and a close
+    // delimiter needs "--" right after it, so the close line of such a body
+    // opens one more, empty part instead. BODYSTRUCTURE still shows the
+    // whole parameter.
+    constexpr size_t kMaxBoundary = 80;
+    std::string_view boundary = part.param("boundary").substr(0, kMaxBoundary);
     // A message/rfc822 sent base64 or quoted-printable cannot be parsed
     // without decoding it: Dovecot keeps it a leaf, and so do we.
     bool encoded = part.encoding == "base64" || part.encoding == "quoted-printable";

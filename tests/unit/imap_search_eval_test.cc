@@ -218,6 +218,22 @@ TEST(SearchEval, MissingOrBrokenSentDateIsEpochDay) {
   }
 }
 
+// Dovecot's message_date_parse rejects a Date whose time is malformed or out
+// of range, and SENT* then sees 1970-01-01 (checked against Dovecot 2.3.19).
+TEST(SearchEval, MalformedTimeMakesTheDateUnreadable) {
+  for (const char* bad : {"Tue, 17 Jul 2012 22:23:35.882 0000", "Wed, 15 Dec 2010    59:10 -0500",
+                          "Wed, 15 Dec 2010 23:60:10 -0500", "Wed, 15 Dec 2010 12:5:06 +0000",
+                          "Wed, 15 Dec 2010 12:05:06, +0000"}) {
+    EXPECT_EQ(date_header_day(bad), std::nullopt) << bad;
+  }
+  const int64_t day = day_number(Date{2010, 12, 15});
+  for (const char* good : {"Wed, 15 Dec 2010 23:59:60 -0500", "Wed, 15 Dec 2010 23:59",
+                           "15 Dec 2010 1:05 PM", "Wed, 15 Dec 2010 12 (c) : 05 : 06 +0000",
+                           "Wed, 15 Dec 2010 12:05:06 (UTC)", "Dec 15 12:05:06 2010"}) {
+    EXPECT_EQ(date_header_day(good), day) << good;
+  }
+}
+
 TEST(SearchEval, DateHeaderDays) {
   EXPECT_EQ(day_number(Date{1970, 1, 1}), 0);
   EXPECT_EQ(day_number(Date{2000, 3, 1}), 11017);

@@ -166,5 +166,44 @@ TEST(MimeBodystructure, HandWrittenMessages) {
   }
 }
 
+// Dovecot's plain-7bit shortcut (message_part_data_is_plain_7bit): only the
+// top-level part, only text/plain with charset us-ascii or none, and no
+// Content-* field but a 7bit encoding.
+TEST(MimeBodystructure, TopLevelPlain7bitIsWrittenInLowercase) {
+  const std::vector<BodyCase> cases = {
+      {"7BIT and upper-case type",
+       "MIME-Version: 1.0\r\nContent-Transfer-Encoding: 7BIT\r\n"
+       "Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\nx\r\n",
+       R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 3 1 NIL NIL NIL NIL))"},
+      {"a header without a body",
+       "MIME-Version: 1.0\r\nContent-transfer-encoding: 7BIT\r\n"
+       "Content-Type: text/plain; charset=us-ascii\r\nX: y\r\n \r\nno colon\r\n\r\n",
+       R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 0 0 NIL NIL NIL NIL))"},
+      {"another charset keeps the case",
+       "MIME-Version: 1.0\r\nContent-Transfer-Encoding: 7BIT\r\n"
+       "Content-Type: text/plain; charset=utf-8\r\n\r\nx",
+       R"(("text" "plain" ("charset" "utf-8") NIL NIL "7BIT" 1 0 NIL NIL NIL NIL))"},
+      {"a description keeps the case",
+       "MIME-Version: 1.0\r\nContent-Type: TEXT/PLAIN\r\nContent-Description: d\r\n\r\nx",
+       R"(("TEXT" "PLAIN" ("charset" "us-ascii") NIL "d" "7bit" 1 0 NIL NIL NIL NIL))"},
+      {"text/html keeps the case",
+       "MIME-Version: 1.0\r\nContent-Transfer-Encoding: 7BIT\r\nContent-Type: text/html\r\n"
+       "\r\nx",
+       R"(("text" "html" ("charset" "us-ascii") NIL NIL "7BIT" 1 0 NIL NIL NIL NIL))"},
+      {"an embedded message keeps the case",
+       "Content-Type: message/rfc822\r\n\r\nContent-Transfer-Encoding: 7BIT\r\n"
+       "Content-Type: TEXT/PLAIN\r\n\r\nx\r\n",
+       R"(("message" "rfc822" NIL NIL NIL "7bit" 64 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) )"
+       R"(("TEXT" "PLAIN" ("charset" "us-ascii") NIL NIL "7BIT" 3 1 NIL NIL NIL NIL) 4 NIL NIL NIL NIL))"},
+  };
+  for (const auto& c : cases) {
+    Message m = parse(c.message);
+    EXPECT_EQ(bodystructure(c.message, m.root, true), c.expected) << c.name;
+  }
+  const std::string plain = "Content-Transfer-Encoding: 7Bit\r\n\r\nx";
+  EXPECT_EQ(bodystructure(plain, parse(plain).root, false),
+            R"(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 1 0))");
+}
+
 }  // namespace
 }  // namespace eider::mime

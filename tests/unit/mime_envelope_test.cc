@@ -69,15 +69,14 @@ TEST(MimeEnvelope, AddressesAsDovecotWritesThem) {
       {"empty group", "undisclosed-recipients:;",
        R"(((NIL NIL "undisclosed-recipients" NIL)(NIL NIL NIL NIL)))"},
       {"missing domain", "user", R"(((NIL NIL "user" "MISSING_DOMAIN")))"},
-      {"empty angle addr", "<>", R"(((NIL NIL "MISSING_MAILBOX" "SYNTAX_ERROR")))"},
-      {"broken angle addr", "Bob <bob@>, c@d",
-       R"((("Bob" NIL "bob" "SYNTAX_ERROR")(NIL NIL "c" "d")))"},
+      {"broken angle addr ends the list", "Bob <bob@>, c@d",
+       R"((("Bob" NIL "bob" "SYNTAX_ERROR")))"},
       {"quoted local part", "\"john doe\"@x", R"(((NIL NIL "john doe" "x")))"},
       {"domain literal", "j@[192.0.2.1]", R"(((NIL NIL "j" "[192.0.2.1]")))"},
       {"empty list members", "a@b,, ,c@d", R"(((NIL NIL "a" "b")(NIL NIL "c" "d")))"},
       {"folded list", "a@b,\r\n\tc@d", R"(((NIL NIL "a" "b")(NIL NIL "c" "d")))"},
-      {"garbage ends the list", "John Doe john@example.com",
-       R"(((NIL NIL "John" "MISSING_DOMAIN")))"},
+      {"garbage ends the list", "John Doe john@example.com, a@b",
+       R"((("John Doe john" NIL "MISSING_MAILBOX" "MISSING_DOMAIN")))"},
       {"empty value", "", "NIL"},
       {"8-bit name is a literal", "J\xc3\xb6rg <j@x>", "(({5}\r\nJ\xc3\xb6rg NIL \"j\" \"x\"))"},
   };
@@ -85,6 +84,39 @@ TEST(MimeEnvelope, AddressesAsDovecotWritesThem) {
     std::string got = envelope_of("To: " + c.to + "\r\n\r\n");
     EXPECT_EQ(got, "(NIL NIL NIL NIL NIL " + c.expected + " NIL NIL NIL NIL)") << c.name;
   }
+}
+
+// Each expected value is what Dovecot 2.3.19 answers for the same To:.
+TEST(MimeEnvelope, AddressWithoutAtIsReadAsDovecotReadsIt) {
+  const std::vector<AddressCase> cases = {
+      {"words without @ are a display name", "Mary Smith",
+       R"((("Mary Smith" NIL "MISSING_MAILBOX" "MISSING_DOMAIN")))"},
+      {"dotted words too", "J.Smith Doe",
+       R"((("J.Smith Doe" NIL "MISSING_MAILBOX" "MISSING_DOMAIN")))"},
+      {"a quoted word and more", "\"q\" rest",
+       R"((("q rest" NIL "MISSING_MAILBOX" "MISSING_DOMAIN")))"},
+      {"a lone quoted string is a name", "\"quoted\"",
+       R"((("quoted" NIL "MISSING_MAILBOX" "MISSING_DOMAIN")))"},
+      {"a lone word stays the mailbox", "user", R"(((NIL NIL "user" "MISSING_DOMAIN")))"},
+      {"a comment after a lone word is its name", "user (Comm)",
+       R"((("Comm" NIL "user" "MISSING_DOMAIN")))"},
+      {"nothing after @", "x@", R"(((NIL NIL "x" "MISSING_DOMAIN")))"},
+      {"no local part keeps the domain", "@develop:sblab!att!nsb",
+       R"(((NIL NIL "MISSING_MAILBOX" "develop")))"},
+  };
+  for (const auto& c : cases) {
+    std::string got = envelope_of("To: " + c.to + "\r\n\r\n");
+    EXPECT_EQ(got, "(NIL NIL NIL NIL NIL " + c.expected + " NIL NIL NIL NIL)") << c.name;
+  }
+}
+
+TEST(MimeEnvelope, EmptyAngleAddrIsMissingMailboxAndDomain) {
+  EXPECT_EQ(
+      envelope_of("To: <>\r\n\r\n"),
+      R"((NIL NIL NIL NIL NIL ((NIL NIL "MISSING_MAILBOX" "MISSING_DOMAIN")) NIL NIL NIL NIL))");
+  EXPECT_EQ(
+      envelope_of("To: \"KLAUS- H\" <>\r\n\r\n"),
+      R"((NIL NIL NIL NIL NIL (("KLAUS- H" NIL "MISSING_MAILBOX" "MISSING_DOMAIN")) NIL NIL NIL NIL))");
 }
 
 struct TextCase {

@@ -205,17 +205,20 @@ TEST(MimeParse, ContentTypeParametersAreReadRobustly) {
        {{"charset", "us-ascii"}}},
       {"text/plain;; ;charset=a;", "text/plain", {{"charset", "a"}}},
       {"text/plain; name=; x=1", "text/plain", {{"name", ""}, {"x", "1"}}},
-      {"text/plain; novalue; x=1", "text/plain", {{"x", "1"}}},
+      {"text/plain; novalue; x=1; y=2", "text/plain", {{"y", "2"}}},
       {"text/plain; x=1; x=2", "text/plain", {{"x", "1"}, {"x", "2"}}},
       {"text/plain; name=\"a \\\"q\\\" b;c\"", "text/plain", {{"name", "a \"q\" b;c"}}},
-      {"multipart/mixed; boundary=----=_Part_1_2.3",
+      {"multipart/mixed; boundary=\"----=_Part_1_2.3\"",
        "multipart/mixed",
        {{"boundary", "----=_Part_1_2.3"}}},
+      {"text/plain; name==?utf-8?q?a=20b?=; x=1",
+       "text/plain",
+       {{"name", "=?utf-8?q?a=20b?="}, {"x", "1"}}},
       {"application/pdf; name*0=\"a\"; name*1*=%20b",
        "application/pdf",
        {{"name*0", "a"}, {"name*1*", "%20b"}}},
       {"text/plain garbage; charset=x", "text/plain", {{"charset", "x"}}},
-      {"text/plain; charset=\"unterminated", "text/plain", {{"charset", "unterminated"}}},
+      {"text/plain; x=1; charset=\"unterminated", "text/plain", {{"x", "1"}}},
       {"multipart/mixed;\r\n boundary=\"foo\r\n bar\"",
        "multipart/mixed",
        {{"boundary", "foo bar"}}},
@@ -228,6 +231,56 @@ TEST(MimeParse, ContentTypeParametersAreReadRobustly) {
     EXPECT_EQ(m.root.type + "/" + m.root.subtype, c.type) << c.content_type;
     EXPECT_EQ(render(m.root.params), render(c.params)) << c.content_type;
   }
+}
+
+// Dovecot (rfc2231_parse) skips one byte where a parameter breaks: the
+// second ';' of ";;" goes with the empty parameter, and the next parameter,
+// now without its ';', is skipped up to the following ';'.
+TEST(MimeParse, EmptyParameterLosesTheNextOne) {
+  Message m =
+      parse("Content-Type: multipart/alternative;; boundary=\"foo\"\r\n\r\n--foo\r\n\r\na\r\n");
+  EXPECT_EQ(render(m.root.params), "");
+  EXPECT_TRUE(m.root.children.empty());
+  m = parse("Content-Type: text/plain;; a=1; b=2\r\n\r\n");
+  EXPECT_EQ(render(m.root.params), "[b=2]");
+  m = parse("Content-Type: multipart/mixed;;\r\n Boundary=\"x\"\r\n\r\n--x\r\n\r\na\r\n");
+  EXPECT_EQ(render(m.root.params), "");
+}
+
+// RFC 2045 5.1: a value is a token or a quoted-string, and '=' is a
+// tspecial. Dovecot ends an unquoted value there, and splits the body on what
+// is left: every line starting with "------" is then a delimiter.
+TEST(MimeParse, UnquotedParameterValueEndsAtTspecial) {
+  const std::string in =
+      "Content-Type: multipart/alternative; boundary=----=_Part_1\r\n\r\n"
+      "------=_Part_1\r\n\r\none\r\n------=_Part_1--\r\n";
+  Message m = parse(in);
+  EXPECT_EQ(render(m.root.params), "[boundary=----]");
+  // "------=_Part_1--" has no "--" right after "----": it opens a part.
+  EXPECT_EQ(shape(m.root, in), R"(multipart/alternative(text/plain"one" text/plain""))");
+  m = parse("Content-Type: text/plain; name=a/b.txt; x=1\r\n\r\n");
+  EXPECT_EQ(render(m.root.params), "[name=a][x=1]");
+}
+
+// RFC 2046 5.1.1 allows 70 bytes; Dovecot 2.3 keeps the first 80 of a
+// longer boundary, matches delimiter lines by that prefix and wants the
+// closing "--" right after it.
+TEST(MimeParse, BoundaryLongerThan80IsCutTo80) {
+  const std::string b80(80, 'b');
+  const std::string boundary = b80 + "-and-more";
+  const std::string in = "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n--" +
+                         boundary + "\r\n\r\none\r\n--" + b80 +
+                         "-but-not-the-same\r\n\r\ntwo\r\n--" + boundary + "--\r\nepilogue";
+  Message m = parse(in);
+  EXPECT_EQ(m.root.param("boundary"), boundary);
+  EXPECT_EQ(shape(m.root, in), R"(multipart/mixed(text/plain"one" text/plain"two" text/plain""))");
+  EXPECT_EQ(range_violation(m.root, in.size()), "");
+
+  const std::string b70(70, 'c');
+  const std::string short_in = "Content-Type: multipart/mixed; boundary=" + b70 + "\r\n\r\n--" +
+                               b70 + "\r\n\r\none\r\n--" + b70 + "--\r\n";
+  m = parse(short_in);
+  EXPECT_EQ(shape(m.root, short_in), R"(multipart/mixed(text/plain"one"))");
 }
 
 TEST(MimeParse, ContentFieldsAreRead) {
