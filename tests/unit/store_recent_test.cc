@@ -1,6 +1,5 @@
-// Store::claim_recent, and migrations 2 (wire_size, recent_uid), 3 (the
-// listing index) and 4 (search summaries) over a database left at schema
-// version 1.
+// Store::claim_recent, and migrations 2 (wire_size, recent_uid) to 5 (the
+// split message tables) over a database left at schema version 1.
 #include <sqlite3.h>
 
 #include <thread>
@@ -139,7 +138,7 @@ int64_t query_int(sqlite3* db, const char* sql) {
   return value;
 }
 
-TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentIndexesAndSummaries) {
+TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheSplitTables) {
   TempDir dir;
   const std::string raw = "Subject: old\n\nbody line long enough for a blob\rand more\n";
   int64_t user_id = 0;
@@ -155,16 +154,24 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentIndexesAndSummar
     ASSERT_FALSE(message.split.blobs.empty());
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->append_message(user_id, inbox_id, message));
   }
-  // Back to what version 1 wrote: none of the columns and indexes of
-  // versions 2 to 4 exist.
+  // Back to what version 1 wrote: one wide messages table, without the
+  // columns and indexes of versions 2 to 5.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 4);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 5);
   exec(db,
-       "DROP INDEX messages_summary; ALTER TABLE messages DROP COLUMN summary;"
-       " DROP INDEX messages_listing; ALTER TABLE messages DROP COLUMN wire_size; ALTER TABLE "
-       "mailboxes DROP COLUMN recent_uid;"
-       " PRAGMA user_version = 1");
+       "CREATE TABLE v1 (user_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
+       " uid INTEGER NOT NULL, modseq INTEGER NOT NULL, flags TEXT NOT NULL DEFAULT '',"
+       " internal_date INTEGER NOT NULL, size INTEGER NOT NULL, tree BLOB NOT NULL,"
+       " envelope TEXT NOT NULL, bodystructure TEXT NOT NULL, body TEXT NOT NULL,"
+       " message_id TEXT NOT NULL, subject TEXT NOT NULL, thread_id INTEGER NOT NULL,"
+       " PRIMARY KEY (mailbox_id, uid));"
+       " INSERT INTO v1 SELECT m.user_id, m.mailbox_id, m.uid, m.modseq, m.flags,"
+       " m.internal_date, m.size, c.tree, c.envelope, c.bodystructure, c.body, m.message_id,"
+       " m.subject, m.thread_id FROM messages m JOIN message_contents c USING (mailbox_id, uid);"
+       " DROP TABLE messages; DROP TABLE message_contents; ALTER TABLE v1 RENAME TO messages;"
+       " CREATE INDEX messages_by_message_id ON messages (user_id, message_id);"
+       " ALTER TABLE mailboxes DROP COLUMN recent_uid; PRAGMA user_version = 1");
   sqlite3_close(db);
 
   for (int reopen = 0; reopen < 2; ++reopen) {
@@ -173,6 +180,13 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentIndexesAndSummar
     std::vector<MessageInfo> infos = store->list_messages(user_id, inbox_id).value();
     ASSERT_GE(infos.size(), 3u);
     for (size_t i = 0; i < 3; ++i) EXPECT_EQ(infos[i].wire_size, mime::wire_size(raw));
+    // The content moved to its own table and still rebuilds byte for byte.
+    StoredMessage stored = store->read_message(user_id, inbox_id, 2).value();
+    Result<std::string> rebuilt = mime::rebuild(
+        stored.tree, [&store](const mime::BlobKey& key) { return store->read_blob(key); });
+    ASSERT_TRUE(rebuilt.is_ok()) << rebuilt.status().to_string();
+    EXPECT_EQ(*rebuilt, raw);
+    EXPECT_FALSE(stored.envelope.empty());
     if (reopen == 0) {
       EXPECT_EQ(as_pair(store->claim_recent(user_id, inbox_id).value()), Claim(4, 4));
       ASSERT_TRUE(store->append_message(user_id, inbox_id, make_message(10)));
@@ -181,11 +195,10 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentIndexesAndSummar
     }
   }
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 4);
-  EXPECT_EQ(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_listing'"), 1);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 5);
   // The old messages got their search summary from their stored header.
   EXPECT_EQ(query_int(db,
-                      "SELECT count(*) FROM messages WHERE summary = CAST('Subject: old' ||"
+                      "SELECT count(*) FROM message_contents WHERE summary = CAST('Subject: old' ||"
                       " char(13, 10, 13, 10) AS BLOB)"),
             3);
   sqlite3_close(db);

@@ -12,8 +12,12 @@ namespace eider::store::sqlite {
 
 namespace {
 
+// Columns of `messages m` (schema migration 5: the narrow half of a message).
 constexpr const char* kInfoColumns =
-    "uid, modseq, flags, internal_date, size, thread_id, wire_size";
+    "m.uid, m.modseq, m.flags, m.internal_date, m.size, m.thread_id, m.wire_size";
+// The wide half, joined where the content is read.
+constexpr const char* kJoinContents =
+    " JOIN message_contents c ON c.mailbox_id = m.mailbox_id AND c.uid = m.uid";
 // Columns of kInfoColumns, then tree, envelope, bodystructure, body.
 constexpr int kInfoColumnCount = 7;
 
@@ -101,7 +105,8 @@ Status add_blob_use(Connection& db, const BlobUse& use, const std::string& packe
 Result<std::vector<MessageInfo>> changed_infos(Connection& db, int64_t user_id, int64_t mailbox_id,
                                                const std::vector<uint32_t>& uids) {
   static const std::string sql = std::string("SELECT ") + kInfoColumns +
-                                 " FROM messages WHERE user_id = ? AND mailbox_id = ? AND uid = ?";
+                                 " FROM messages m WHERE m.user_id = ? AND m.mailbox_id = ?"
+                                 " AND m.uid = ?";
   std::vector<MessageInfo> infos;
   for (uint32_t uid : uids) {
     Result<Statement> stmt = db.prepare(sql.c_str());
@@ -137,13 +142,15 @@ Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id
     const auto modseq = static_cast<uint64_t>(*last_modseq);
     const uint32_t uid = mailbox->uidnext;
     EIDER_RETURN_IF_ERROR(db.run(
-        "INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size, tree,"
-        " envelope, bodystructure, body, message_id, subject, thread_id, wire_size, summary)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,"
+        " message_id, subject, thread_id, wire_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         user_id, mailbox_id, uid, modseq, packed->flags, message.internal_date, message.split.size,
-        Bytes{packed->tree}, message.envelope, message.bodystructure, message.body,
-        message.message_id, message.subject, *thread, message.wire_size,
-        Bytes{message.search_summary}));
+        message.message_id, message.subject, *thread, message.wire_size));
+    EIDER_RETURN_IF_ERROR(db.run(
+        "INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope, bodystructure,"
+        " body, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        user_id, mailbox_id, uid, Bytes{packed->tree}, message.envelope, message.bodystructure,
+        message.body, Bytes{message.search_summary}));
     for (size_t i = 0; i < packed->uses.size(); ++i) {
       const BlobUse& use = packed->uses[i];
       EIDER_RETURN_IF_ERROR(db.run(
@@ -162,8 +169,8 @@ Result<std::vector<MessageInfo>> SqliteStore::list_messages(int64_t user_id, int
   return list_messages_between(user_id, mailbox_id, 0, UINT32_MAX);
 }
 
-// The listing queries below read only columns of the messages_listing index
-// (schema migration 3), so SQLite never touches the wide message rows.
+// The listing queries below read only the narrow `messages` rows (schema
+// migration 5), clustered by (mailbox_id, uid).
 Result<std::vector<MessageInfo>> SqliteStore::list_messages_between(int64_t user_id,
                                                                     int64_t mailbox_id,
                                                                     uint32_t first_uid,
@@ -172,8 +179,8 @@ Result<std::vector<MessageInfo>> SqliteStore::list_messages_between(int64_t user
     Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
     if (!mailbox) return mailbox.status();
     static const std::string sql = std::string("SELECT ") + kInfoColumns +
-                                   " FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?"
-                                   " AND user_id = ? ORDER BY uid";
+                                   " FROM messages m WHERE m.mailbox_id = ?"
+                                   " AND m.uid BETWEEN ? AND ? AND m.user_id = ? ORDER BY m.uid";
     return db.query_rows<MessageInfo>(sql.c_str(), info_from, mailbox_id, first_uid, last_uid,
                                       user_id);
   });
@@ -199,14 +206,14 @@ Result<FlagListing> SqliteStore::list_flags(int64_t user_id, int64_t mailbox_id)
   });
 }
 
-// Reads only the messages_summary index (schema migration 4).
+// Reads only the message_contents_summary index (schema migrations 4 and 5).
 Result<std::vector<UidSummary>> SqliteStore::list_summaries(int64_t user_id, int64_t mailbox_id,
                                                             uint32_t first_uid, uint32_t last_uid) {
   return read<std::vector<UidSummary>>([&](Connection& db) -> Result<std::vector<UidSummary>> {
     Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
     if (!mailbox) return mailbox.status();
     return db.query_rows<UidSummary>(
-        "SELECT uid, summary FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?"
+        "SELECT uid, summary FROM message_contents WHERE mailbox_id = ? AND uid BETWEEN ? AND ?"
         " AND user_id = ? ORDER BY uid",
         [](const Statement& row) {
           return UidSummary{static_cast<uint32_t>(row.int64(0)), row.text(1)};
@@ -218,8 +225,9 @@ Result<std::vector<UidSummary>> SqliteStore::list_summaries(int64_t user_id, int
 Result<StoredMessage> SqliteStore::read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) {
   Result<StoredMessage> stored = read<StoredMessage>([&](Connection& db) -> Result<StoredMessage> {
     static const std::string sql = std::string("SELECT ") + kInfoColumns +
-                                   ", tree, envelope, bodystructure, body FROM messages"
-                                   " WHERE user_id = ? AND mailbox_id = ? AND uid = ?";
+                                   ", c.tree, c.envelope, c.bodystructure, c.body FROM messages m" +
+                                   kJoinContents +
+                                   " WHERE m.user_id = ? AND m.mailbox_id = ? AND m.uid = ?";
     Result<Statement> stmt = db.prepare(sql.c_str());
     if (!stmt) return stmt.status();
     Result<bool> row = stmt->bind(user_id, mailbox_id, uid).step();
@@ -362,12 +370,12 @@ Status read_rows(Connection& db, int64_t user_id, int64_t mailbox_id,
                  std::vector<StoredMessage>& out) {
   static const std::string with_tree_sql =
       std::string("SELECT ") + kInfoColumns +
-      ", tree, envelope, bodystructure, body FROM messages"
-      " WHERE user_id = ? AND mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid";
+      ", c.tree, c.envelope, c.bodystructure, c.body FROM messages m" + kJoinContents +
+      " WHERE m.user_id = ? AND m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid";
   static const std::string without_tree_sql =
       std::string("SELECT ") + kInfoColumns +
-      ", x'', envelope, bodystructure, body FROM messages"
-      " WHERE user_id = ? AND mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid";
+      ", x'', c.envelope, c.bodystructure, c.body FROM messages m" + kJoinContents +
+      " WHERE m.user_id = ? AND m.mailbox_id = ? AND m.uid BETWEEN ? AND ? ORDER BY m.uid";
   const char* sql = with_tree ? with_tree_sql.c_str() : without_tree_sql.c_str();
   size_t begin = 0;
   while (begin < sorted.size()) {

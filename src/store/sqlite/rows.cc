@@ -206,12 +206,16 @@ Result<std::vector<UidPair>> copy_rows(Connection& db, int64_t user_id, int64_t 
   for (const Existing& m : *found) {
     EIDER_RETURN_IF_ERROR(db.run(
         "INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,"
-        " tree, envelope, bodystructure, body, message_id, subject, thread_id, wire_size,"
-        " summary)"
-        " SELECT user_id, ?4, ?5, ?6, flags, internal_date, size, tree, envelope, bodystructure,"
-        " body, message_id, subject, thread_id, wire_size, summary FROM messages"
-        " WHERE user_id = ?1 AND mailbox_id = ?2 AND uid = ?3",
+        " message_id, subject, thread_id, wire_size)"
+        " SELECT user_id, ?4, ?5, ?6, flags, internal_date, size, message_id, subject,"
+        " thread_id, wire_size FROM messages WHERE user_id = ?1 AND mailbox_id = ?2 AND uid = ?3",
         user_id, from, m.uid, to, uid, *modseq));
+    EIDER_RETURN_IF_ERROR(db.run(
+        "INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope, bodystructure,"
+        " body, summary)"
+        " SELECT user_id, ?4, ?5, tree, envelope, bodystructure, body, summary"
+        " FROM message_contents WHERE user_id = ?1 AND mailbox_id = ?2 AND uid = ?3",
+        user_id, from, m.uid, to, uid));
     EIDER_RETURN_IF_ERROR(
         db.run("INSERT INTO message_blobs (user_id, mailbox_id, uid, key, uses)"
                " SELECT user_id, ?4, ?5, key, uses FROM message_blobs"
@@ -249,6 +253,9 @@ Result<std::vector<uint32_t>> expunge_rows(Connection& db, int64_t user_id, int6
         db.run("DELETE FROM messages WHERE user_id = ? AND mailbox_id = ? AND uid = ?", user_id,
                mailbox_id, m.uid));
     EIDER_RETURN_IF_ERROR(
+        db.run("DELETE FROM message_contents WHERE user_id = ? AND mailbox_id = ? AND uid = ?",
+               user_id, mailbox_id, m.uid));
+    EIDER_RETURN_IF_ERROR(
         add_journal(db, user_id, mailbox_id, *modseq, JournalKind::expunged, m.uid, ""));
     ++*modseq;
     bytes += m.size;
@@ -282,6 +289,8 @@ Status delete_mailbox_rows(Connection& db, int64_t user_id, int64_t mailbox_id) 
              user_id, mailbox_id));
   EIDER_RETURN_IF_ERROR(
       db.run("DELETE FROM messages WHERE user_id = ? AND mailbox_id = ?", user_id, mailbox_id));
+  EIDER_RETURN_IF_ERROR(db.run("DELETE FROM message_contents WHERE user_id = ? AND mailbox_id = ?",
+                               user_id, mailbox_id));
   EIDER_RETURN_IF_ERROR(
       db.run("DELETE FROM journal WHERE user_id = ? AND mailbox_id = ?", user_id, mailbox_id));
   return db.run("DELETE FROM mailboxes WHERE user_id = ? AND id = ?", user_id, mailbox_id);
