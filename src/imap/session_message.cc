@@ -9,6 +9,7 @@
 #include "imap/fetch_response.h"
 #include "imap/mailbox_name.h"
 #include "imap/search_eval.h"
+#include "imap/search_run.h"
 #include "imap/session.h"
 #include "mime/message.h"
 #include "mime/tree.h"
@@ -273,12 +274,12 @@ asio::awaitable<void> Session::search(const Command& command) {
     }
     co_return bad(command, program.status().message());
   }
-  std::vector<Wanted> wanted;
-  wanted.reserve(view_uids.size());
+  std::vector<SearchCandidate> candidates;
+  candidates.reserve(view_uids.size());
   uint32_t seq = 0;
   for (const UidList::Run& run : view_uids.runs()) {
     for (uint32_t uid = run.first;; ++uid) {
-      wanted.push_back(Wanted{++seq, uid, view_->is_recent(uid), false});
+      candidates.push_back(SearchCandidate{++seq, uid, view_->is_recent(uid)});
       if (uid == run.last) break;
     }
   }
@@ -290,101 +291,24 @@ asio::awaitable<void> Session::search(const Command& command) {
     if (key.kind != SearchKey::Kind::sequence_set && key.kind != SearchKey::Kind::uid) continue;
     const bool by_uid = key.kind == SearchKey::Kind::uid;
     const ResolvedSet set(key.set, by_uid ? view_uids.max_uid() : view_uids.size());
-    std::erase_if(wanted,
-                  [&](const Wanted& one) { return !set.contains(by_uid ? one.uid : one.seq); });
+    std::erase_if(candidates, [&](const SearchCandidate& one) {
+      return !set.contains(by_uid ? one.uid : one.seq);
+    });
   }
   store::Store& store = services_.store;
   const int64_t user = user_id_;
   const int64_t mailbox = view_->mailbox_id();
-  const bool uid_form = command.uid;
-  struct Found {
-    Status status;
-    std::vector<uint32_t> hits;
-  };
-  Found found =
-      co_await services_.executor.run([&store, user, mailbox, &wanted, &program, uid_form] {
-        Found result;
-        auto test = [&](const Wanted& one, const store::MessageInfo& info, std::string_view raw) {
-          if (program->matches({one.seq, &info, one.recent, raw})) {
-            result.hits.push_back(uid_form ? one.uid : one.seq);
-          }
-        };
-        // Each message's bytes, read from its tree: all of them for BODY and
-        // TEXT, else only the top-level header (no blob is read).
-        auto search_trees = [&](std::span<const Wanted> some) -> Status {
-          const bool whole_message = program->needs_body();
-          auto read_blob = [&store](const mime::BlobKey& key) { return store.read_blob(key); };
-          for (std::size_t begin = 0; begin < some.size(); begin += kContentBatch) {
-            std::span<const Wanted> batch =
-                some.subspan(begin, std::min(kContentBatch, some.size() - begin));
-            std::vector<uint32_t> uids;
-            for (const Wanted& one : batch) uids.push_back(one.uid);
-            Result<std::vector<store::StoredMessage>> loaded =
-                store.read_messages(user, mailbox, uids, true);
-            if (!loaded) return loaded.status();
-            std::size_t next = 0;
-            for (const Wanted& one : batch) {
-              while (next < loaded->size() && (*loaded)[next].info.uid < one.uid) ++next;
-              if (next == loaded->size() || (*loaded)[next].info.uid != one.uid) continue;
-              Result<std::string> raw = whole_message
-                                            ? mime::rebuild((*loaded)[next].tree, read_blob)
-                                            : mime::leading_bytes((*loaded)[next].tree);
-              if (!raw) return raw.status();
-              test(one, (*loaded)[next].info, *raw);
-            }
-          }
-          return Status::ok();
-        };
-        if (program->needs_content() && !program->summary_suffices()) {
-          result.status = search_trees(wanted);
-          return result;
-        }
-        // Metadata keys read the listing index, and keys on the summary fields
-        // the summary index (store migrations 3 and 4), a slice of UIDs at a time.
-        const bool with_summary = program->needs_content();
-        std::vector<Wanted> without_summary;
-        for (std::size_t begin = 0; begin < wanted.size(); begin += kInfoBatch) {
-          std::span<const Wanted> slice(wanted.data() + begin,
-                                        std::min(kInfoBatch, wanted.size() - begin));
-          const uint32_t first = slice.front().uid;
-          const uint32_t last = slice.back().uid;
-          Result<std::vector<store::MessageInfo>> listed =
-              store.list_messages_between(user, mailbox, first, last);
-          if (!listed) return Found{listed.status(), {}};
-          Result<std::vector<store::UidSummary>> summaries = std::vector<store::UidSummary>{};
-          if (with_summary) summaries = store.list_summaries(user, mailbox, first, last);
-          if (!summaries) return Found{summaries.status(), {}};
-          std::size_t next = 0;
-          std::size_t next_summary = 0;
-          for (const Wanted& one : slice) {
-            while (next < listed->size() && (*listed)[next].uid < one.uid) ++next;
-            if (next == listed->size() || (*listed)[next].uid != one.uid) continue;
-            std::string_view raw;
-            if (with_summary) {
-              while (next_summary < summaries->size() && (*summaries)[next_summary].uid < one.uid) {
-                ++next_summary;
-              }
-              if (next_summary == summaries->size() || (*summaries)[next_summary].uid != one.uid ||
-                  (*summaries)[next_summary].summary.empty()) {
-                without_summary.push_back(one);  // too large for a summary: read its header
-                continue;
-              }
-              raw = (*summaries)[next_summary].summary;
-            }
-            test(one, (*listed)[next], raw);
-          }
-        }
-        result.status = search_trees(without_summary);
-        return result;
+  const bool by_uid = command.uid;
+  Result<std::vector<uint32_t>> hits =
+      co_await services_.executor.run([&store, user, mailbox, &program, &candidates, by_uid] {
+        return run_search(store, user, mailbox, *program, candidates, by_uid);
       });
-  if (!found.status.is_ok()) co_return fail(command, found.status);
-  // Messages without a summary are tested last; answer in ascending order.
-  std::sort(found.hits.begin(), found.hits.end());
+  if (!hits) co_return fail(command, hits.status());
   if (request.esearch) {
-    out_ += esearch_response(command.tag, command.uid, request.returns, found.hits);
+    out_ += esearch_response(command.tag, command.uid, request.returns, *hits);
   } else {
     out_ += "* SEARCH";
-    for (uint32_t hit : found.hits) out_ += " " + std::to_string(hit);
+    for (uint32_t hit : *hits) out_ += " " + std::to_string(hit);
     out_ += "\r\n";
   }
   ok(command, command.uid ? "UID SEARCH completed" : "SEARCH completed");

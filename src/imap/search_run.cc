@@ -1,0 +1,123 @@
+#include "imap/search_run.h"
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+#include "mime/tree.h"
+
+namespace eider::imap {
+
+namespace {
+
+// Messages whose trees are read in one store call (content keys).
+constexpr std::size_t kTreeBatch = 64;
+// Messages listed in one store call (metadata and summary keys).
+constexpr std::size_t kListBatch = 4096;
+
+class Search {
+ public:
+  Search(store::Store& store, int64_t user_id, int64_t mailbox_id, const SearchProgram& program,
+         bool by_uid)
+      : store_(store), user_(user_id), mailbox_(mailbox_id), program_(program), by_uid_(by_uid) {}
+
+  // Each message's bytes from its tree: all of them for BODY and TEXT, else
+  // the top-level header only (no blob is read).
+  Status over_trees(std::span<const SearchCandidate> some) {
+    const bool whole_message = program_.needs_body();
+    auto read_blob = [this](const mime::BlobKey& key) { return store_.read_blob(key); };
+    for (std::size_t begin = 0; begin < some.size(); begin += kTreeBatch) {
+      std::span<const SearchCandidate> batch =
+          some.subspan(begin, std::min(kTreeBatch, some.size() - begin));
+      std::vector<uint32_t> uids;
+      for (const SearchCandidate& one : batch) uids.push_back(one.uid);
+      Result<std::vector<store::StoredMessage>> loaded =
+          store_.read_messages(user_, mailbox_, uids, true);
+      if (!loaded) return loaded.status();
+      std::size_t next = 0;
+      for (const SearchCandidate& one : batch) {
+        while (next < loaded->size() && (*loaded)[next].info.uid < one.uid) ++next;
+        if (next == loaded->size() || (*loaded)[next].info.uid != one.uid) continue;
+        Result<std::string> raw = whole_message ? mime::rebuild((*loaded)[next].tree, read_blob)
+                                                : mime::leading_bytes((*loaded)[next].tree);
+        if (!raw) return raw.status();
+        test(one, (*loaded)[next].info, *raw);
+      }
+    }
+    return Status::ok();
+  }
+
+  // The listing, and the summaries when content keys need them; messages
+  // without a summary are searched from their trees afterwards.
+  Status over_listing(std::span<const SearchCandidate> candidates) {
+    const bool with_summary = program_.needs_content();
+    std::vector<SearchCandidate> without_summary;
+    for (std::size_t begin = 0; begin < candidates.size(); begin += kListBatch) {
+      std::span<const SearchCandidate> slice =
+          candidates.subspan(begin, std::min(kListBatch, candidates.size() - begin));
+      const uint32_t first = slice.front().uid;
+      const uint32_t last = slice.back().uid;
+      Result<std::vector<store::MessageInfo>> listed =
+          store_.list_messages_between(user_, mailbox_, first, last);
+      if (!listed) return listed.status();
+      Result<std::vector<store::UidSummary>> summaries = std::vector<store::UidSummary>{};
+      if (with_summary) summaries = store_.list_summaries(user_, mailbox_, first, last);
+      if (!summaries) return summaries.status();
+      std::size_t next = 0;
+      std::size_t next_summary = 0;
+      for (const SearchCandidate& one : slice) {
+        while (next < listed->size() && (*listed)[next].uid < one.uid) ++next;
+        if (next == listed->size() || (*listed)[next].uid != one.uid) continue;
+        std::string_view raw;
+        if (with_summary) {
+          while (next_summary < summaries->size() && (*summaries)[next_summary].uid < one.uid) {
+            ++next_summary;
+          }
+          if (next_summary == summaries->size() || (*summaries)[next_summary].uid != one.uid ||
+              (*summaries)[next_summary].summary.empty()) {
+            without_summary.push_back(one);
+            continue;
+          }
+          raw = (*summaries)[next_summary].summary;
+        }
+        test(one, (*listed)[next], raw);
+      }
+    }
+    return over_trees(without_summary);
+  }
+
+  std::vector<uint32_t> take_hits() {
+    // Messages without a summary were tested last.
+    std::sort(hits_.begin(), hits_.end());
+    return std::move(hits_);
+  }
+
+ private:
+  void test(const SearchCandidate& one, const store::MessageInfo& info, std::string_view raw) {
+    if (program_.matches({one.seq, &info, one.recent, raw})) {
+      hits_.push_back(by_uid_ ? one.uid : one.seq);
+    }
+  }
+
+  store::Store& store_;
+  const int64_t user_;
+  const int64_t mailbox_;
+  const SearchProgram& program_;
+  const bool by_uid_;
+  std::vector<uint32_t> hits_;
+};
+
+}  // namespace
+
+Result<std::vector<uint32_t>> run_search(store::Store& store, int64_t user_id, int64_t mailbox_id,
+                                         const SearchProgram& program,
+                                         std::span<const SearchCandidate> candidates, bool by_uid) {
+  Search search(store, user_id, mailbox_id, program, by_uid);
+  const bool listing_suffices = !program.needs_content() || program.summary_suffices();
+  Status status =
+      listing_suffices ? search.over_listing(candidates) : search.over_trees(candidates);
+  if (!status) return status;
+  return search.take_hits();
+}
+
+}  // namespace eider::imap

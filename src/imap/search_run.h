@@ -1,0 +1,40 @@
+// Runs a compiled SEARCH (search_eval.h) over messages of a selected
+// mailbox, reading from the store only what its keys need:
+// - metadata keys (flags, dates, sizes, sets): the narrow message rows;
+// - keys on the search-summary fields (SUBJECT, FROM, ... HEADER on those):
+//   also the stored summaries (mime/search_summary.h), and a message's tree
+//   only when it has no summary;
+// - other HEADER fields: each message's top-level header, from its tree (no
+//   blob is read);
+// - BODY and TEXT: each whole message.
+// Messages are read a slice of UIDs at a time, so memory stays bounded
+// whatever the mailbox holds. Blocking (store calls): run it on the store
+// executor.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/status.h"
+#include "imap/search_eval.h"
+#include "store/store.h"
+
+namespace eider::imap {
+
+// A message the client may be told about: its sequence number in the
+// session's view, its UID and whether it is \Recent in that session.
+struct SearchCandidate {
+  uint32_t seq = 0;
+  uint32_t uid = 0;
+  bool recent = false;
+};
+
+// The matching candidates' UIDs (`by_uid`) or sequence numbers, ascending.
+// `candidates` must be in ascending UID order. A candidate expunged
+// meanwhile does not match.
+Result<std::vector<uint32_t>> run_search(store::Store& store, int64_t user_id, int64_t mailbox_id,
+                                         const SearchProgram& program,
+                                         std::span<const SearchCandidate> candidates, bool by_uid);
+
+}  // namespace eider::imap
