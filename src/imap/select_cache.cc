@@ -10,9 +10,58 @@ namespace eider::imap {
 
 namespace {
 
-// Past this many journal rows a fresh listing (one covering-index scan) is
-// cheaper than replaying them one by one.
+// Past this many journal rows a fresh listing (one scan of the narrow
+// message rows) is cheaper than replaying them one by one.
 constexpr std::size_t kMaxReplayedRows = 4096;
+// A state that needed this many rows replayed is saved again, so the next
+// process to open the mailbox replays few.
+constexpr std::size_t kSaveAfterRows = 1024;
+constexpr char kSnapshotVersion = 1;
+
+void put_varint(std::string& out, uint64_t value) {
+  for (; value >= 0x80; value >>= 7) out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+  out.push_back(static_cast<char>(value));
+}
+
+// Reads what put_varint wrote; false on truncated or oversized input.
+bool get_varint(std::string_view& in, uint64_t& value) {
+  value = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (in.empty()) return false;
+    const auto byte = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+void put_runs(std::string& out, const UidList& list) {
+  put_varint(out, list.runs().size());
+  uint32_t previous = 0;
+  for (const UidList::Run& run : list.runs()) {
+    put_varint(out, run.first - previous);
+    put_varint(out, run.last - run.first);
+    previous = run.last;
+  }
+}
+
+bool get_runs(std::string_view& in, UidList& list) {
+  uint64_t count = 0;
+  if (!get_varint(in, count) || count > in.size()) return false;
+  uint64_t previous = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t gap = 0;
+    uint64_t length = 0;
+    if (!get_varint(in, gap) || !get_varint(in, length)) return false;
+    const uint64_t first = previous + gap;
+    const uint64_t last = first + length;
+    if (first == 0 || last > UINT32_MAX) return false;
+    if (!list.append_run(static_cast<uint32_t>(first), static_cast<uint32_t>(last))) return false;
+    previous = last;
+  }
+  return true;
+}
 
 bool is_keyword(std::string_view flag) {
   return !flag.empty() && flag[0] != '\\';
@@ -34,6 +83,43 @@ std::size_t SelectCache::Entry::bytes() const {
 
 SelectCache::SelectCache(std::size_t budget_bytes) : budget_(budget_bytes) {}
 
+std::string SelectCache::encode(const Entry& entry) {
+  std::string out(1, kSnapshotVersion);
+  put_varint(out, entry.uidvalidity);
+  put_runs(out, entry.uids);
+  put_runs(out, entry.unseen);
+  put_varint(out, entry.keywords.size());
+  for (const std::string& keyword : entry.keywords) {
+    put_varint(out, keyword.size());
+    out += keyword;
+  }
+  return out;
+}
+
+std::optional<SelectCache::Entry> SelectCache::decode(const store::MailboxSnapshot& snapshot,
+                                                      int64_t mailbox_id) {
+  std::string_view in = snapshot.data;
+  if (in.empty() || in.front() != kSnapshotVersion) return std::nullopt;
+  in.remove_prefix(1);
+  Entry entry;
+  entry.mailbox_id = mailbox_id;
+  entry.modseq = snapshot.modseq;
+  uint64_t uidvalidity = 0;
+  uint64_t keywords = 0;
+  if (!get_varint(in, uidvalidity) || uidvalidity > UINT32_MAX) return std::nullopt;
+  entry.uidvalidity = static_cast<uint32_t>(uidvalidity);
+  if (!get_runs(in, entry.uids) || !get_runs(in, entry.unseen)) return std::nullopt;
+  if (!get_varint(in, keywords) || keywords > in.size()) return std::nullopt;
+  for (uint64_t i = 0; i < keywords; ++i) {
+    uint64_t size = 0;
+    if (!get_varint(in, size) || size > in.size()) return std::nullopt;
+    add_keyword(entry.keywords, in.substr(0, size));
+    in.remove_prefix(size);
+  }
+  if (!in.empty()) return std::nullopt;
+  return entry;
+}
+
 std::size_t SelectCache::entries() const {
   std::lock_guard lock(mutex_);
   return lru_.size();
@@ -54,18 +140,35 @@ Result<SelectState> SelectCache::load(store::Store& store, int64_t user_id,
       entry = *found->second;
     }
   }
+  if (!entry) {
+    // Not in this process yet: start from the state an earlier one saved.
+    Result<std::optional<store::MailboxSnapshot>> saved = store.load_snapshot(user_id, mailbox.id);
+    if (!saved) return saved.status();
+    if (*saved) entry = decode(**saved, mailbox.id);
+    if (entry && entry->uidvalidity != mailbox.uidvalidity) entry.reset();
+  }
+  bool save = false;
   if (entry) {
-    Result<bool> caught_up = catch_up(store, user_id, *entry);
+    std::size_t replayed = 0;
+    Result<bool> caught_up = catch_up(store, user_id, *entry, replayed);
     if (!caught_up) {
       if (caught_up.status().code() == Code::not_found) forget(mailbox.id);
       return caught_up.status();
     }
     if (!*caught_up) entry.reset();
+    save = replayed >= kSaveAfterRows;
   }
   if (!entry) {
     Result<Entry> built = build(store, user_id, mailbox.id);
     if (!built) return built.status();
     entry = std::move(*built);
+    save = true;
+  }
+  if (save) {
+    // Best effort: the snapshot only saves the next process a listing, and
+    // a state that failed to save is still right to answer with.
+    (void)store.save_snapshot(user_id, mailbox.id,
+                              store::MailboxSnapshot{entry->modseq, encode(*entry)});
   }
   SelectState state = state_of(*entry);
   keep(std::move(*entry));
@@ -92,11 +195,13 @@ Result<SelectCache::Entry> SelectCache::build(store::Store& store, int64_t user_
   return entry;
 }
 
-Result<bool> SelectCache::catch_up(store::Store& store, int64_t user_id, Entry& entry) {
+Result<bool> SelectCache::catch_up(store::Store& store, int64_t user_id, Entry& entry,
+                                   std::size_t& replayed) {
   Result<std::vector<store::JournalEntry>> rows =
       store.journal_since(user_id, entry.mailbox_id, entry.modseq);
   if (!rows) return rows.status();
   if (rows->size() > kMaxReplayedRows) return false;
+  replayed = rows->size();
   std::vector<uint32_t> added;
   auto set_flags = [&entry](uint32_t uid, const std::vector<std::string>& flags) {
     bool seen = false;

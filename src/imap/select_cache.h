@@ -6,11 +6,12 @@
 // An entry is the mailbox at one modseq. A SELECT brings it up to date from
 // the journal (the same rows sessions apply, DESIGN.md idea 4), or builds it
 // from Store::list_flags when there is no entry or the journal since then is
-// long. Nothing is ever answered from a stale entry: the journal decides.
-// Because every journal row carries a whole state (a flags row the full flag
-// list, an expunge the UID), replaying rows the entry already reflects is
-// harmless, which is what lets the few reads of a catch-up run in separate
-// store transactions.
+// long. A built entry is saved with Store::save_snapshot (and saved again
+// after a long catch-up), so the first SELECT after a restart starts from
+// it instead of listing the mailbox, as Dovecot starts from its index file. Nothing is ever
+// answered from a stale entry: the journal decides. Because every journal row carries a whole state
+// (a flags row the full flag list, an expunge the UID), replaying rows the entry already reflects
+// is harmless, which is what lets the few reads of a catch-up run in separate store transactions.
 //
 // Bounded: least recently used entries are dropped past a byte budget.
 // Thread-safe; its calls block on the store, so run them on the store
@@ -20,6 +21,7 @@
 #include <cstdint>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -65,9 +67,14 @@ class SelectCache {
   };
 
   Result<Entry> build(store::Store& store, int64_t user_id, int64_t mailbox_id);
-  // Applies the journal since entry.modseq; false when a full build is
-  // cheaper (a long journal) or needed (the mailbox is gone: not_found).
-  Result<bool> catch_up(store::Store& store, int64_t user_id, Entry& entry);
+  // Applies the journal since entry.modseq and counts the rows in
+  // `replayed`; false when a full build is cheaper (a long journal);
+  // Code::not_found when the mailbox is gone.
+  Result<bool> catch_up(store::Store& store, int64_t user_id, Entry& entry, std::size_t& replayed);
+  // The entry as a Store::save_snapshot blob, and back (nullopt for data
+  // this version cannot read: the state is then listed again).
+  static std::string encode(const Entry& entry);
+  static std::optional<Entry> decode(const store::MailboxSnapshot& snapshot, int64_t mailbox_id);
   void keep(Entry entry);
   void forget(int64_t mailbox_id);
 

@@ -47,6 +47,14 @@ bool UidList::append(uint32_t uid) {
   return true;
 }
 
+bool UidList::append_run(uint32_t first, uint32_t last) {
+  if (first == 0 || first > last || first <= max_uid()) return false;
+  if (!append(first)) return false;
+  runs_.back().last = last;
+  count_ += last - first;
+  return true;
+}
+
 bool UidList::insert(uint32_t uid) {
   if (uid == 0) return false;
   if (uid > max_uid()) return append(uid);

@@ -33,6 +33,9 @@ class UidList {
   // Adds a UID greater than every UID held (a new message); false, and
   // nothing changes, when it is not greater.
   bool append(uint32_t uid);
+  // Appends every UID of [first, last], all greater than every UID held:
+  // O(1) however long the run. False, and nothing changes, otherwise.
+  bool append_run(uint32_t first, uint32_t last);
   // Adds a UID anywhere (a set of UIDs that come and go, such as the unseen
   // ones); false when it is 0 or already held. O(r).
   bool insert(uint32_t uid);

@@ -155,6 +155,18 @@ Result<RecentClaim> FaultyStore::claim_recent(int64_t user_id, int64_t mailbox_i
   return inner_->claim_recent(user_id, mailbox_id);
 }
 
+Result<std::optional<MailboxSnapshot>> FaultyStore::load_snapshot(int64_t user_id,
+                                                                  int64_t mailbox_id) {
+  if (Status planned = take(StoreCall::load_snapshot); !planned) return planned;
+  return inner_->load_snapshot(user_id, mailbox_id);
+}
+
+Status FaultyStore::save_snapshot(int64_t user_id, int64_t mailbox_id,
+                                  const MailboxSnapshot& snapshot) {
+  if (Status planned = take(StoreCall::save_snapshot); !planned) return planned;
+  return inner_->save_snapshot(user_id, mailbox_id, snapshot);
+}
+
 Result<std::string> FaultyStore::read_blob(const mime::BlobKey& key) {
   if (Status planned = take(StoreCall::read_blob); !planned) return planned;
   return inner_->read_blob(key);

@@ -90,6 +90,14 @@ struct UidSummary {
   std::string summary;
 };
 
+// A protocol layer's summary of a mailbox at one modseq (IMAP keeps its
+// SELECT state there, imap/select_cache.h), so that the first open after a
+// restart needs no listing. Opaque to the store.
+struct MailboxSnapshot {
+  uint64_t modseq = 0;
+  std::string data;
+};
+
 struct FlagListing {
   Mailbox mailbox;
   std::vector<UidFlags> messages;
@@ -232,6 +240,14 @@ class Store {
   // there is nothing to claim it writes nothing. Code::not_found for a
   // missing mailbox.
   virtual Result<RecentClaim> claim_recent(int64_t user_id, int64_t mailbox_id) = 0;
+  // The mailbox's snapshot, or nullopt when none was saved. It goes with
+  // the mailbox (deleted with it, kept by a rename).
+  virtual Result<std::optional<MailboxSnapshot>> load_snapshot(int64_t user_id,
+                                                               int64_t mailbox_id) = 0;
+  // Replaces it, unless the one stored is newer (a higher modseq). Not
+  // journaled; Code::not_found for a missing mailbox.
+  virtual Status save_snapshot(int64_t user_id, int64_t mailbox_id,
+                               const MailboxSnapshot& snapshot) = 0;
   virtual Result<std::string> read_blob(const mime::BlobKey& key) = 0;
   // In copy, move, expunge and store_flags, uids that do not exist are
   // skipped, and messages are handled in ascending uid order.

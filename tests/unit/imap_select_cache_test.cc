@@ -2,6 +2,7 @@
 // to date from the journal, always equal to a fresh build.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "imap/select_cache.h"
 #include "store/faulty_store.h"
+#include "store/flags.h"
 #include "store_test_util.h"
 
 namespace eider::imap {
@@ -47,10 +49,18 @@ class SelectCacheTest : public ::testing::Test {
     return state ? std::move(*state) : SelectState{};
   }
 
-  // What a cache that has never seen the mailbox answers.
+  // The state computed straight from a listing of the store.
   SelectState fresh() {
-    SelectCache cache;
-    return load(cache);
+    store::FlagListing listing = store_->list_flags(bob_.user.id, bob_.inbox.id).value();
+    SelectState state;
+    state.modseq = listing.mailbox.highest_modseq;
+    for (const store::UidFlags& message : listing.messages) {
+      state.uids.append(message.uid);
+      const std::vector<std::string> flags = store::split_flags(message.flags);
+      const bool seen = std::find(flags.begin(), flags.end(), "\\Seen") != flags.end();
+      if (!seen && state.first_unseen_uid == 0) state.first_unseen_uid = message.uid;
+    }
+    return state;
   }
 
   static void expect_same(const SelectState& got, const SelectState& want) {
@@ -146,9 +156,36 @@ TEST_F(SelectCacheTest, TheByteBudgetDropsTheLeastRecentlyUsedMailboxes) {
   store_->fail(store::StoreCall::list_flags,
                error(Code::io_error, "list_flags must not be called"));
   EXPECT_TRUE(cache.load(*store_, bob_.user.id, boxes.back()));
-  // The first one was dropped: loading it lists the mailbox again.
+  // The first one was dropped: loading it reads the store again.
+  store_->fail(store::StoreCall::load_snapshot, error(Code::io_error, "read again"));
   EXPECT_FALSE(cache.load(*store_, bob_.user.id, boxes.front()));
   store_->clear();
+}
+
+TEST_F(SelectCacheTest, AnotherProcessStartsFromTheSavedSnapshotWithoutAListing) {
+  append({"\\Seen"});
+  append({"$Work"});
+  {
+    SelectCache first_process;
+    load(first_process);  // lists the mailbox and saves the state
+  }
+  append({});
+  set_flags({2}, store::FlagMode::add, {"\\Seen"});
+  store_->fail(store::StoreCall::list_flags,
+               error(Code::io_error, "list_flags must not be called"));
+  SelectCache second_process;
+  SelectState state = load(second_process);
+  store_->clear();
+  EXPECT_EQ(state.keywords, (std::vector<std::string>{"$Work"}));
+  expect_same(state, fresh());
+}
+
+TEST_F(SelectCacheTest, AnUnreadableSnapshotIsListedAgain) {
+  append({});
+  ASSERT_TRUE(store_->save_snapshot(bob_.user.id, bob_.inbox.id,
+                                    store::MailboxSnapshot{inbox().highest_modseq, "garbage"}));
+  SelectCache cache;
+  expect_same(load(cache), fresh());
 }
 
 TEST_F(SelectCacheTest, RandomChangesAlwaysMatchAFreshBuild) {
@@ -178,6 +215,11 @@ TEST_F(SelectCacheTest, RandomChangesAlwaysMatchAFreshBuild) {
     if (rng() % 3 == 0) {
       SCOPED_TRACE("step " + std::to_string(step));
       expect_same(load(cache), fresh());
+    }
+    if (rng() % 10 == 0) {
+      SCOPED_TRACE("new cache at step " + std::to_string(step));
+      SelectCache restarted;
+      expect_same(load(restarted), fresh());
     }
   }
   expect_same(load(cache), fresh());

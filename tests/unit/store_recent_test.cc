@@ -1,5 +1,5 @@
-// Store::claim_recent, and migrations 2 (wire_size, recent_uid) to 5 (the
-// split message tables) over a database left at schema version 1.
+// Store::claim_recent, and migrations 2 (wire_size, recent_uid) to 6 (the
+// split message tables, snapshots) over a database left at schema version 1.
 #include <sqlite3.h>
 
 #include <thread>
@@ -158,7 +158,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
   // columns and indexes of versions 2 to 5.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 5);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 6);
   exec(db,
        "CREATE TABLE v1 (user_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
        " uid INTEGER NOT NULL, modseq INTEGER NOT NULL, flags TEXT NOT NULL DEFAULT '',"
@@ -169,7 +169,8 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
        " INSERT INTO v1 SELECT m.user_id, m.mailbox_id, m.uid, m.modseq, m.flags,"
        " m.internal_date, m.size, c.tree, c.envelope, c.bodystructure, c.body, m.message_id,"
        " m.subject, m.thread_id FROM messages m JOIN message_contents c USING (mailbox_id, uid);"
-       " DROP TABLE messages; DROP TABLE message_contents; ALTER TABLE v1 RENAME TO messages;"
+       " DROP TABLE messages; DROP TABLE message_contents; DROP TABLE mailbox_snapshots;"
+       " ALTER TABLE v1 RENAME TO messages;"
        " CREATE INDEX messages_by_message_id ON messages (user_id, message_id);"
        " ALTER TABLE mailboxes DROP COLUMN recent_uid; PRAGMA user_version = 1");
   sqlite3_close(db);
@@ -195,7 +196,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
     }
   }
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 5);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 6);
   // The old messages got their search summary from their stored header.
   EXPECT_EQ(query_int(db,
                       "SELECT count(*) FROM message_contents WHERE summary = CAST('Subject: old' ||"

@@ -459,4 +459,35 @@ Result<RecentClaim> SqliteStore::claim_recent(int64_t user_id, int64_t mailbox_i
   });
 }
 
+Result<std::optional<MailboxSnapshot>> SqliteStore::load_snapshot(int64_t user_id,
+                                                                  int64_t mailbox_id) {
+  return read<std::optional<MailboxSnapshot>>(
+      [&](Connection& db) -> Result<std::optional<MailboxSnapshot>> {
+        Result<Statement> stmt = db.prepare(
+            "SELECT modseq, data FROM mailbox_snapshots WHERE mailbox_id = ? AND user_id = ?");
+        if (!stmt) return stmt.status();
+        Result<bool> row = stmt->bind(mailbox_id, user_id).step();
+        if (!row) return row.status();
+        if (!*row) return std::optional<MailboxSnapshot>{};
+        return std::optional<MailboxSnapshot>{
+            MailboxSnapshot{static_cast<uint64_t>(stmt->int64(0)), stmt->text(1)}};
+      });
+}
+
+Status SqliteStore::save_snapshot(int64_t user_id, int64_t mailbox_id,
+                                  const MailboxSnapshot& snapshot) {
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+           if (!mailbox) return mailbox.status();
+           EIDER_RETURN_IF_ERROR(
+               db.run("INSERT INTO mailbox_snapshots (mailbox_id, user_id, modseq, data)"
+                      " VALUES (?, ?, ?, ?) ON CONFLICT (mailbox_id) DO UPDATE SET"
+                      " modseq = excluded.modseq, data = excluded.data"
+                      " WHERE excluded.modseq >= mailbox_snapshots.modseq",
+                      mailbox_id, user_id, snapshot.modseq, Bytes{snapshot.data}));
+           return Done{};
+         })
+      .status();
+}
+
 }  // namespace eider::store::sqlite

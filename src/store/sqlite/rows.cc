@@ -291,6 +291,8 @@ Status delete_mailbox_rows(Connection& db, int64_t user_id, int64_t mailbox_id) 
       db.run("DELETE FROM messages WHERE user_id = ? AND mailbox_id = ?", user_id, mailbox_id));
   EIDER_RETURN_IF_ERROR(db.run("DELETE FROM message_contents WHERE user_id = ? AND mailbox_id = ?",
                                user_id, mailbox_id));
+  EIDER_RETURN_IF_ERROR(db.run("DELETE FROM mailbox_snapshots WHERE user_id = ? AND mailbox_id = ?",
+                               user_id, mailbox_id));
   EIDER_RETURN_IF_ERROR(
       db.run("DELETE FROM journal WHERE user_id = ? AND mailbox_id = ?", user_id, mailbox_id));
   return db.run("DELETE FROM mailboxes WHERE user_id = ? AND id = ?", user_id, mailbox_id);

@@ -164,6 +164,15 @@ DROP TABLE messages;
 ALTER TABLE messages_narrow RENAME TO messages;
 CREATE INDEX messages_by_message_id ON messages (user_id, message_id);
 )sql"},
+    // 6: a protocol layer's snapshot of each mailbox (Store::save_snapshot).
+    Migration{R"sql(
+CREATE TABLE mailbox_snapshots (
+  mailbox_id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+)sql"},
 };
 
 // Rebuilds each existing message once: its wire size depends on line ends

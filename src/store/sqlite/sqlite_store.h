@@ -62,6 +62,10 @@ class SqliteStore final : public Store {
                                                    const std::vector<uint32_t>& uids,
                                                    bool with_tree) override;
   Result<RecentClaim> claim_recent(int64_t user_id, int64_t mailbox_id) override;
+  Result<std::optional<MailboxSnapshot>> load_snapshot(int64_t user_id,
+                                                       int64_t mailbox_id) override;
+  Status save_snapshot(int64_t user_id, int64_t mailbox_id,
+                       const MailboxSnapshot& snapshot) override;
   Result<std::string> read_blob(const mime::BlobKey& key) override;
   Result<std::vector<UidPair>> copy_messages(int64_t user_id, int64_t from_mailbox,
                                              const std::vector<uint32_t>& uids,
