@@ -55,17 +55,25 @@ def wait_for_port(port, proc, timeout=READY_TIMEOUT):
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
-def process_tree(pid):
-    """pid and all its descendants, from /proc."""
-    children = {}
+def _proc_stats():
+    """{pid: the fields of /proc/<pid>/stat after the command name} for
+    every process (fields[1] is the ppid; [11..14] utime stime cutime
+    cstime)."""
+    stats = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 text = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
                 continue
-            ppid = int(text.rsplit(")", 1)[1].split()[1])
-            children.setdefault(ppid, []).append(int(entry))
+            stats[int(entry)] = text.rsplit(")", 1)[1].split()
+    return stats
+
+
+def _tree(pid, stats):
+    children = {}
+    for child, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(child)
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
@@ -74,26 +82,18 @@ def process_tree(pid):
     return out
 
 
+def process_tree(pid):
+    """pid and all its descendants, from /proc."""
+    return _tree(pid, _proc_stats())
+
+
 def tree_cpu(pid):
     """CPU seconds (user + system) of a running process and its descendants,
     including children they have already reaped (Dovecot's per-session
     processes), read from /proc."""
-    stats = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                text = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            fields = text.rsplit(")", 1)[1].split()
-            # fields[1] is the ppid; [11..14] utime stime cutime cstime.
-            stats[int(entry)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        total += stats.get(p, (0, 0))[1]
-        todo += [c for c, (ppid, _) in stats.items() if ppid == p]
-    return total / os.sysconf("SC_CLK_TCK")
+    stats = _proc_stats()
+    ticks = sum(sum(int(f) for f in stats[p][11:15]) for p in _tree(pid, stats) if p in stats)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def stop(proc):
