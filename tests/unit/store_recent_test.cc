@@ -1,4 +1,4 @@
-// Store::claim_recent, and migrations 2 (wire_size, recent_uid) to 6 (the
+// Store::claim_recent, and migrations 2 (wire_size, recent_uid) to 7 (the
 // split message tables, snapshots) over a database left at schema version 1.
 #include <sqlite3.h>
 
@@ -158,7 +158,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
   // columns and indexes of versions 2 to 5.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 6);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 7);
   exec(db,
        "CREATE TABLE v1 (user_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
        " uid INTEGER NOT NULL, modseq INTEGER NOT NULL, flags TEXT NOT NULL DEFAULT '',"
@@ -167,8 +167,8 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
        " message_id TEXT NOT NULL, subject TEXT NOT NULL, thread_id INTEGER NOT NULL,"
        " PRIMARY KEY (mailbox_id, uid));"
        " INSERT INTO v1 SELECT m.user_id, m.mailbox_id, m.uid, m.modseq, m.flags,"
-       " m.internal_date, m.size, c.tree, c.envelope, c.bodystructure, c.body, m.message_id,"
-       " m.subject, m.thread_id FROM messages m JOIN message_contents c USING (mailbox_id, uid);"
+       " m.internal_date, m.size, c.tree, c.envelope, c.bodystructure, c.body, c.message_id,"
+       " c.subject, m.thread_id FROM messages m JOIN message_contents c USING (mailbox_id, uid);"
        " DROP TABLE messages; DROP TABLE message_contents; DROP TABLE mailbox_snapshots;"
        " ALTER TABLE v1 RENAME TO messages;"
        " CREATE INDEX messages_by_message_id ON messages (user_id, message_id);"
@@ -196,7 +196,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
     }
   }
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 6);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 7);
   // The old messages got their search summary from their stored header.
   EXPECT_EQ(query_int(db,
                       "SELECT count(*) FROM message_contents WHERE summary = CAST('Subject: old' ||"

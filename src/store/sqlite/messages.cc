@@ -72,9 +72,11 @@ Result<PackedMessage> pack_message(const NewMessage& message) {
 // thread; anything else starts its own.
 Result<int64_t> thread_for(Connection& db, int64_t user_id, const std::string& message_id) {
   if (!message_id.empty()) {
-    Result<int64_t> existing =
-        db.query_int("SELECT thread_id FROM messages WHERE user_id = ? AND message_id = ? LIMIT 1",
-                     user_id, message_id);
+    Result<int64_t> existing = db.query_int(
+        "SELECT m.thread_id FROM message_contents c JOIN messages m"
+        " ON m.mailbox_id = c.mailbox_id AND m.uid = c.uid"
+        " WHERE c.user_id = ? AND c.message_id = ? LIMIT 1",
+        user_id, message_id);
     if (existing || existing.status().code() != Code::not_found) return existing;
   }
   return db.query_int(
@@ -141,16 +143,16 @@ Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id
     if (!last_modseq) return last_modseq.status();
     const auto modseq = static_cast<uint64_t>(*last_modseq);
     const uint32_t uid = mailbox->uidnext;
-    EIDER_RETURN_IF_ERROR(db.run(
-        "INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,"
-        " message_id, subject, thread_id, wire_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        user_id, mailbox_id, uid, modseq, packed->flags, message.internal_date, message.split.size,
-        message.message_id, message.subject, *thread, message.wire_size));
+    EIDER_RETURN_IF_ERROR(
+        db.run("INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,"
+               " thread_id, wire_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               user_id, mailbox_id, uid, modseq, packed->flags, message.internal_date,
+               message.split.size, *thread, message.wire_size));
     EIDER_RETURN_IF_ERROR(db.run(
         "INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope, bodystructure,"
-        " body, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " body, summary, message_id, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         user_id, mailbox_id, uid, Bytes{packed->tree}, message.envelope, message.bodystructure,
-        message.body, Bytes{message.search_summary}));
+        message.body, Bytes{message.search_summary}, message.message_id, message.subject));
     for (size_t i = 0; i < packed->uses.size(); ++i) {
       const BlobUse& use = packed->uses[i];
       EIDER_RETURN_IF_ERROR(db.run(

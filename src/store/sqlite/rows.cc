@@ -204,17 +204,17 @@ Result<std::vector<UidPair>> copy_rows(Connection& db, int64_t user_id, int64_t 
   if (!modseq) return modseq.status();
   uint32_t uid = target->uidnext;
   for (const Existing& m : *found) {
-    EIDER_RETURN_IF_ERROR(db.run(
-        "INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,"
-        " message_id, subject, thread_id, wire_size)"
-        " SELECT user_id, ?4, ?5, ?6, flags, internal_date, size, message_id, subject,"
-        " thread_id, wire_size FROM messages WHERE user_id = ?1 AND mailbox_id = ?2 AND uid = ?3",
-        user_id, from, m.uid, to, uid, *modseq));
+    EIDER_RETURN_IF_ERROR(
+        db.run("INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,"
+               " thread_id, wire_size)"
+               " SELECT user_id, ?4, ?5, ?6, flags, internal_date, size, thread_id, wire_size"
+               " FROM messages WHERE user_id = ?1 AND mailbox_id = ?2 AND uid = ?3",
+               user_id, from, m.uid, to, uid, *modseq));
     EIDER_RETURN_IF_ERROR(db.run(
         "INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope, bodystructure,"
-        " body, summary)"
-        " SELECT user_id, ?4, ?5, tree, envelope, bodystructure, body, summary"
-        " FROM message_contents WHERE user_id = ?1 AND mailbox_id = ?2 AND uid = ?3",
+        " body, summary, message_id, subject)"
+        " SELECT user_id, ?4, ?5, tree, envelope, bodystructure, body, summary, message_id,"
+        " subject FROM message_contents WHERE user_id = ?1 AND mailbox_id = ?2 AND uid = ?3",
         user_id, from, m.uid, to, uid));
     EIDER_RETURN_IF_ERROR(
         db.run("INSERT INTO message_blobs (user_id, mailbox_id, uid, key, uses)"

@@ -173,6 +173,35 @@ CREATE TABLE mailbox_snapshots (
   data BLOB NOT NULL
 );
 )sql"},
+    // 7: Message-ID and Subject (used only to thread new mail) move to
+    // message_contents: they were most of each narrow row, and listings
+    // read every narrow row of a mailbox.
+    Migration{R"sql(
+ALTER TABLE message_contents ADD COLUMN message_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE message_contents ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+UPDATE message_contents SET (message_id, subject) =
+  (SELECT m.message_id, m.subject FROM messages m
+   WHERE m.mailbox_id = message_contents.mailbox_id AND m.uid = message_contents.uid);
+CREATE INDEX message_contents_by_message_id ON message_contents (user_id, message_id);
+CREATE TABLE messages_narrower (
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  flags TEXT NOT NULL DEFAULT '',
+  internal_date INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  wire_size INTEGER NOT NULL,
+  thread_id INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
+INSERT INTO messages_narrower
+  (mailbox_id, uid, user_id, modseq, flags, internal_date, size, wire_size, thread_id)
+  SELECT mailbox_id, uid, user_id, modseq, flags, internal_date, size, wire_size, thread_id
+  FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_narrower RENAME TO messages;
+)sql"},
 };
 
 // Rebuilds each existing message once: its wire size depends on line ends
