@@ -13,6 +13,10 @@
 // (a flags row the full flag list, an expunge the UID), replaying rows the entry already reflects
 // is harmless, which is what lets the few reads of a catch-up run in separate store transactions.
 //
+// This relies on the journal keeping every row after an entry's (or a saved
+// snapshot's) modseq: the journal is never trimmed today; whoever trims it
+// must make entries older than what is left rebuild from a listing.
+//
 // Bounded: least recently used entries are dropped past a byte budget.
 // Thread-safe; its calls block on the store, so run them on the store
 // executor.
