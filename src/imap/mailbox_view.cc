@@ -44,14 +44,6 @@ struct Pending {
 
 }  // namespace
 
-MailboxView::MailboxView(int64_t mailbox_id, uint32_t uidvalidity, bool read_only,
-                         std::span<const uint32_t> uids, uint64_t modseq)
-    : mailbox_id_(mailbox_id),
-      uidvalidity_(uidvalidity),
-      read_only_(read_only),
-      uids_(uids),
-      modseq_(modseq) {}
-
 MailboxView::MailboxView(int64_t mailbox_id, uint32_t uidvalidity, bool read_only, UidList uids,
                          uint64_t modseq)
     : mailbox_id_(mailbox_id),

@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -37,11 +36,8 @@ class MailboxView {
  public:
   enum class Announce { all, no_expunge };
 
-  // The state right after SELECT/EXAMINE: `uids` ascending (from
-  // list_messages), `modseq` the mailbox's highest_modseq read in the same
-  // snapshot.
-  MailboxView(int64_t mailbox_id, uint32_t uidvalidity, bool read_only,
-              std::span<const uint32_t> uids, uint64_t modseq);
+  // The state right after SELECT/EXAMINE (select_cache.h): `uids` as of
+  // `modseq`; every change after it is in the journal.
   MailboxView(int64_t mailbox_id, uint32_t uidvalidity, bool read_only, UidList uids,
               uint64_t modseq);
 

@@ -128,7 +128,8 @@ std::size_t SelectCache::entries() const {
 Result<SelectState> SelectCache::load(store::Store& store, int64_t user_id,
                                       const store::Mailbox& mailbox) {
   auto state_of = [](const Entry& entry) {
-    return SelectState{entry.modseq, entry.uids, entry.unseen.min_uid(), entry.keywords};
+    return SelectState{entry.modseq, entry.uids, entry.unseen.min_uid(), entry.unseen.size(),
+                       entry.keywords};
   };
   std::optional<Entry> entry;
   {

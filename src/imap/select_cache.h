@@ -40,6 +40,7 @@ struct SelectState {
   uint64_t modseq = 0;  // the view's starting point: every change after it is in the journal
   UidList uids;
   uint32_t first_unseen_uid = 0;  // 0 when every message is \Seen
+  uint32_t unseen = 0;            // how many messages lack \Seen (STATUS UNSEEN)
   // Keywords for the FLAGS response, sorted. A keyword stays listed once
   // used, even after the last message carrying it loses it (as Dovecot
   // keeps keywords defined in its index): RFC 3501 7.2.6 asks for the

@@ -82,20 +82,17 @@ bool needs_message_counts(const std::vector<std::string>& items) {
                      [](const std::string& item) { return item == "UNSEEN" || item == "RECENT"; });
 }
 
-// On a store thread. Lists the mailbox's messages only when `needed`, so
-// STATUS (MESSAGES UIDNEXT) reads the mailbox row alone.
-Result<MessageCounts> count_messages(store::Store& store, int64_t user,
+// On a store thread. Reads the SELECT state (select_cache.h) only when
+// `needed`, so STATUS (MESSAGES UIDNEXT) reads the mailbox row alone, and
+// STATUS UNSEEN on an unchanged mailbox reads nothing more.
+Result<MessageCounts> count_messages(store::Store& store, SelectCache& cache, int64_t user,
                                      const store::Mailbox& mailbox, bool needed) {
   MessageCounts counts;
   if (!needed) return counts;
-  Result<std::vector<store::MessageInfo>> messages = store.list_messages(user, mailbox.id);
-  if (!messages) return messages.status();
-  for (const store::MessageInfo& message : *messages) {
-    if (std::find(message.flags.begin(), message.flags.end(), "\\Seen") == message.flags.end()) {
-      ++counts.unseen;
-    }
-    if (message.uid >= mailbox.recent_uid) ++counts.recent;
-  }
+  Result<SelectState> state = cache.load(store, user, mailbox);
+  if (!state) return state.status();
+  counts.unseen = state->unseen;
+  counts.recent = state->uids.count_between(mailbox.recent_uid, UINT32_MAX);
   return counts;
 }
 
@@ -363,11 +360,12 @@ asio::awaitable<void> Session::list(const Command& command, bool lsub) {
   const bool needed = needs_message_counts(args.status_items);
   Result<std::vector<MessageCounts>> counts = std::vector<MessageCounts>(entries.size());
   if (with_status) {
-    counts = co_await services_.executor.run([&store, user, &status_of, needed] {
+    SelectCache& cache = services_.select_cache;
+    counts = co_await services_.executor.run([&store, &cache, user, &status_of, needed] {
       std::vector<MessageCounts> result(status_of.size());
       for (std::size_t i = 0; i < status_of.size(); ++i) {
         if (status_of[i] == nullptr) continue;
-        Result<MessageCounts> one = count_messages(store, user, *status_of[i], needed);
+        Result<MessageCounts> one = count_messages(store, cache, user, *status_of[i], needed);
         if (!one) return Result<std::vector<MessageCounts>>(one.status());
         result[i] = *one;
       }
@@ -395,10 +393,13 @@ asio::awaitable<void> Session::status(const Command& command) {
   };
   store::Store& store = services_.store;
   const int64_t user = user_id_;
+  SelectCache& cache = services_.select_cache;
   const bool needed = needs_message_counts(args.items);
-  Counted counted = co_await services_.executor.run([&store, user, &path, needed] {
+  Counted counted = co_await services_.executor.run([&store, &cache, user, &path, needed] {
     Counted result{store.find_mailbox(user, *path)};
-    if (result.mailbox) result.counts = count_messages(store, user, *result.mailbox, needed);
+    if (result.mailbox) {
+      result.counts = count_messages(store, cache, user, *result.mailbox, needed);
+    }
     return result;
   });
   if (!counted.mailbox) {

@@ -24,7 +24,7 @@ std::vector<uint32_t> one_to(uint32_t n) {
 
 // A view of UIDs 1..n at MODSEQ 100.
 MailboxView view_of(uint32_t n) {
-  return MailboxView(7, 1234, false, one_to(n), 100);
+  return MailboxView(7, 1234, false, UidList(one_to(n)), 100);
 }
 
 JournalEntry added(uint64_t modseq, uint32_t uid) {

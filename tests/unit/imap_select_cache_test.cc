@@ -59,6 +59,7 @@ class SelectCacheTest : public ::testing::Test {
       const std::vector<std::string> flags = store::split_flags(message.flags);
       const bool seen = std::find(flags.begin(), flags.end(), "\\Seen") != flags.end();
       if (!seen && state.first_unseen_uid == 0) state.first_unseen_uid = message.uid;
+      if (!seen) ++state.unseen;
     }
     return state;
   }
@@ -66,6 +67,7 @@ class SelectCacheTest : public ::testing::Test {
   static void expect_same(const SelectState& got, const SelectState& want) {
     EXPECT_EQ(got.uids.uids(), want.uids.uids());
     EXPECT_EQ(got.first_unseen_uid, want.first_unseen_uid);
+    EXPECT_EQ(got.unseen, want.unseen);
     EXPECT_EQ(got.modseq, want.modseq);
   }
 
@@ -82,6 +84,7 @@ TEST_F(SelectCacheTest, BuildsUidsFirstUnseenAndKeywordsFromTheStore) {
   SelectState state = load(cache);
   EXPECT_EQ(state.uids.uids(), (std::vector<uint32_t>{1, 2, 3}));
   EXPECT_EQ(state.first_unseen_uid, 2u);
+  EXPECT_EQ(state.unseen, 1u);
   EXPECT_EQ(state.keywords, (std::vector<std::string>{"$Work"}));
   EXPECT_EQ(state.modseq, inbox().highest_modseq);
 }
