@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from eider_harness import LISTENER_FLAGS, Cli, Server, eider_binary, free_port
+from eider_harness import LISTENER_FLAGS, Cli, Server, eider_binary, free_port, port_of
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +59,8 @@ def server(eider_bin, data_dir, tmp_path, listener_args):
         assert code == 0, f"eider serve exited {code} on SIGTERM"
     finally:
         srv.kill()
+
+
+@pytest.fixture
+def imap_port(listener_args):
+    return port_of(listener_args, "imap")

@@ -208,3 +208,8 @@ def run_server_until_exit(binary, args, cwd=None, timeout=READY_TIMEOUT):
         timeout=timeout,
         cwd=cwd,
     )
+
+
+def port_of(listener_args, flag):
+    """The port of `--flag` in a `listener_args` list (conftest.py)."""
+    return int(listener_args[listener_args.index(f"--{flag}") + 1].rsplit(":", 1)[1])

@@ -6,16 +6,13 @@ import re
 import socket
 import ssl
 
+from eider_harness import port_of  # noqa: F401  (re-exported for the IMAP tests)
 from lmtp_client import LmtpConnection
 
 TIMEOUT = 30
 USER = "alice"
 PASSWORD = "secret"
 ADDRESS = b"alice@example.test"
-
-
-def port_of(listener_args, flag):
-    return int(listener_args[listener_args.index(f"--{flag}") + 1].rsplit(":", 1)[1])
 
 
 def crlf(data):

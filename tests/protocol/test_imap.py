@@ -16,11 +16,6 @@ from imap_support import (ADDRESS, PASSWORD, TIMEOUT, USER, Raw, crlf, lmtp_deli
 
 
 @pytest.fixture
-def imap_port(listener_args):
-    return port_of(listener_args, "imap")
-
-
-@pytest.fixture
 def lmtp_port(listener_args):
     return port_of(listener_args, "lmtp")
 

@@ -27,7 +27,7 @@ import re
 import pytest
 
 import dovecot_server
-from eider_harness import corpus_messages
+from eider_harness import corpus_messages, port_of
 from imap_grammar import (Envelope, GrammarError, Multipart, Single, parse_fetch_response,
                           part_numbers)
 from imap_raw import RawImap
@@ -42,10 +42,6 @@ FETCH_SEQ = re.compile(rb"\* (\d+) FETCH ")
 def crlf(data):
     """What IMAP sends for stored bytes: every bare LF as CRLF."""
     return re.sub(rb"(?<!\r)\n", b"\r\n", data)
-
-
-def port_of(listener_args, flag):
-    return int(listener_args[listener_args.index(f"--{flag}") + 1].rsplit(":", 1)[1])
 
 
 def deliver_lmtp(port, paths):

@@ -16,11 +16,6 @@ DEFAULT_APPEND_LIMIT = 64 * 1024 * 1024
 
 
 @pytest.fixture
-def imap_port(listener_args):
-    return port_of(listener_args, "imap")
-
-
-@pytest.fixture
 def account(cli, server):
     cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
     return cli

@@ -14,15 +14,11 @@ import time
 
 import pytest
 
-from eider_harness import Server, corpus_messages
+from eider_harness import Server, corpus_messages, port_of
 
 TIMEOUT = 30
 USER = "alice"
 PASSWORD = "secret"
-
-
-def port_of(listener_args, flag):
-    return int(listener_args[listener_args.index(f"--{flag}") + 1].rsplit(":", 1)[1])
 
 
 def crlf(data):

@@ -44,7 +44,7 @@ import threading
 
 import pytest
 
-from eider_harness import corpus_messages
+from eider_harness import corpus_messages, port_of
 from lmtp_client import LmtpConnection
 
 MESSAGES = 1000
@@ -76,10 +76,6 @@ FETCHMAIL_RECEIVED = re.compile(
 )
 TEST_ID = re.compile(rb"^X-Fetchmail-Test: (\d+)\n", re.M)
 FROM_LINE = b"From fetchmail@localhost Thu Jan  1 00:00:00 1970\n"
-
-
-def port_of(listener_args, flag):
-    return int(listener_args[listener_args.index(f"--{flag}") + 1].rsplit(":", 1)[1])
 
 
 def crlf(raw):
