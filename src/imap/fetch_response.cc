@@ -148,6 +148,11 @@ struct RawSection {
   std::string_view bytes() const { return built ? std::string_view(*built) : view; }
 };
 
+// BODY[] and BODY[]<partial>: the message as stored, which needs no parse.
+bool is_whole_message(const Section& section) {
+  return section.part.empty() && section.text == Section::Text::none;
+}
+
 RawSection raw_section(std::string_view raw, const mime::Message& parsed, const Section& section) {
   using Text = Section::Text;
   const mime::Part* message = &parsed.root;
@@ -276,6 +281,10 @@ void append_section_item(std::string& out, const FetchMessage& message,
   out.push_back(']');
   append_partial_origin(out, attribute.partial);
   out.push_back(' ');
+  if (is_whole_message(attribute.section)) {
+    append_section_value(out, message.raw, attribute.partial);
+    return;
+  }
   assert(message.parsed != nullptr);
   RawSection section = raw_section(message.raw, *message.parsed, attribute.section);
   append_section_value(out, section.bytes(), attribute.partial);
@@ -381,17 +390,21 @@ FetchPlan plan_fetch(const std::vector<FetchAttribute>& attributes) {
   for (const FetchAttribute& a : attributes) {
     switch (a.item) {
       case FetchItem::rfc822:
-      case FetchItem::rfc822_text:
         plan.content = true;
+        plan.sets_seen = true;
+        break;
+      case FetchItem::rfc822_text:
+        plan.content = plan.parse = true;
         plan.sets_seen = true;
         break;
       case FetchItem::rfc822_header:
       case FetchItem::binary_size:
-        plan.content = true;
+        plan.content = plan.parse = true;
         break;
       case FetchItem::body_section:
       case FetchItem::binary_section:
         plan.content = true;
+        plan.parse = plan.parse || !is_whole_message(a.section);
         plan.sets_seen = plan.sets_seen || !a.peek;
         break;
       case FetchItem::envelope:
@@ -404,8 +417,10 @@ FetchPlan plan_fetch(const std::vector<FetchAttribute>& attributes) {
         break;
       case FetchItem::internal_date:
       case FetchItem::rfc822_size:
-      case FetchItem::uid:
       case FetchItem::mod_seq:
+        plan.info = true;
+        break;
+      case FetchItem::uid:
         break;
     }
   }

@@ -26,10 +26,12 @@
 namespace eider::imap {
 
 struct FetchPlan {
-  bool content = false;  // the message bytes are needed (body sections, RFC822*)
-  bool stored = false;   // envelope / bodystructure / body text is needed
+  bool content = false;    // the message bytes are needed (body sections, RFC822*)
+  bool parse = false;      // ... and their MIME parse (a section other than the whole message)
+  bool stored = false;     // envelope / bodystructure / body text is needed
   bool sets_seen = false;  // a non-PEEK BODY[...], RFC822 or RFC822.TEXT is asked
   bool flags = false;      // FLAGS is asked
+  bool info = false;       // INTERNALDATE, RFC822.SIZE or MODSEQ (the message row) is asked
 };
 
 FetchPlan plan_fetch(const std::vector<FetchAttribute>& attributes);
@@ -40,7 +42,8 @@ struct FetchMessage {
   bool recent = false;                       // \Recent for this session
   // When plan.stored: envelope, bodystructure and body from the store.
   const store::StoredMessage* stored = nullptr;
-  // When plan.content: the message as stored (rebuilt) and its parse.
+  // When plan.content: the message as stored (rebuilt); when plan.parse,
+  // its parse too.
   std::string_view raw;
   const mime::Message* parsed = nullptr;
 };

@@ -16,7 +16,10 @@ constexpr std::size_t kMaxReplayedRows = 4096;
 // A state that needed this many rows replayed is saved again, so the next
 // process to open the mailbox replays few.
 constexpr std::size_t kSaveAfterRows = 1024;
-constexpr char kSnapshotVersion = 1;
+// Version 2 added the flag groups; a version 1 snapshot is listed again.
+constexpr char kSnapshotVersion = 2;
+// Different flag lists an entry keeps (SelectCache::Entry::groups).
+constexpr std::size_t kMaxFlagGroups = 256;
 
 void put_varint(std::string& out, uint64_t value) {
   for (; value >= 0x80; value >>= 7) out.push_back(static_cast<char>((value & 0x7f) | 0x80));
@@ -72,13 +75,74 @@ void add_keyword(std::vector<std::string>& keywords, std::string_view flag) {
   if (at == keywords.end() || *at != flag) keywords.emplace(at, flag);
 }
 
+bool get_string(std::string_view& in, std::string& value) {
+  uint64_t size = 0;
+  if (!get_varint(in, size) || size > in.size()) return false;
+  value.assign(in.substr(0, size));
+  in.remove_prefix(size);
+  return true;
+}
+
+void put_string(std::string& out, std::string_view value) {
+  put_varint(out, value.size());
+  out += value;
+}
+
 }  // namespace
 
 std::size_t SelectCache::Entry::bytes() const {
+  auto runs_bytes = [](const UidList& list) {
+    return list.runs().capacity() * sizeof(UidList::Run);
+  };
   std::size_t total =
-      sizeof(Entry) + (uids.runs().capacity() + unseen.runs().capacity()) * sizeof(UidList::Run);
+      sizeof(Entry) + runs_bytes(uids) + runs_bytes(unseen) + groups.capacity() * sizeof(FlagGroup);
   for (const std::string& keyword : keywords) total += sizeof(std::string) + keyword.capacity();
+  for (const FlagGroup& group : groups) total += group.flags.capacity() + runs_bytes(group.uids);
   return total;
+}
+
+void SelectCache::Entry::set_flags(uint32_t uid, std::string_view joined) {
+  bool seen = false;
+  for (std::string_view flag : store::split_flags(joined)) {
+    if (flag == "\\Seen") seen = true;
+    if (is_keyword(flag)) add_keyword(keywords, flag);
+  }
+  if (seen) {
+    unseen.erase(uid);
+  } else {
+    unseen.insert(uid);
+  }
+  if (!flags_known) return;
+  for (FlagGroup& group : groups) {
+    if (group.uids.erase(uid)) {
+      if (group.uids.empty())
+        std::erase_if(groups, [](const FlagGroup& g) { return g.uids.empty(); });
+      break;
+    }
+  }
+  auto group = std::find_if(groups.begin(), groups.end(),
+                            [joined](const FlagGroup& g) { return g.flags == joined; });
+  if (group == groups.end()) {
+    if (groups.size() >= kMaxFlagGroups) {
+      flags_known = false;
+      groups = {};
+      return;
+    }
+    group = groups.insert(groups.end(), FlagGroup{std::string(joined), {}});
+  }
+  group->uids.insert(uid);
+}
+
+void SelectCache::Entry::remove(uint32_t uid) {
+  uids.erase(uid);
+  unseen.erase(uid);
+  for (FlagGroup& group : groups) {
+    if (group.uids.erase(uid)) {
+      if (group.uids.empty())
+        std::erase_if(groups, [](const FlagGroup& g) { return g.uids.empty(); });
+      return;
+    }
+  }
 }
 
 SelectCache::SelectCache(std::size_t budget_bytes) : budget_(budget_bytes) {}
@@ -89,9 +153,12 @@ std::string SelectCache::encode(const Entry& entry) {
   put_runs(out, entry.uids);
   put_runs(out, entry.unseen);
   put_varint(out, entry.keywords.size());
-  for (const std::string& keyword : entry.keywords) {
-    put_varint(out, keyword.size());
-    out += keyword;
+  for (const std::string& keyword : entry.keywords) put_string(out, keyword);
+  out.push_back(entry.flags_known ? 1 : 0);
+  put_varint(out, entry.groups.size());
+  for (const FlagGroup& group : entry.groups) {
+    put_string(out, group.flags);
+    put_runs(out, group.uids);
   }
   return out;
 }
@@ -111,10 +178,19 @@ std::optional<SelectCache::Entry> SelectCache::decode(const store::MailboxSnapsh
   if (!get_runs(in, entry.uids) || !get_runs(in, entry.unseen)) return std::nullopt;
   if (!get_varint(in, keywords) || keywords > in.size()) return std::nullopt;
   for (uint64_t i = 0; i < keywords; ++i) {
-    uint64_t size = 0;
-    if (!get_varint(in, size) || size > in.size()) return std::nullopt;
-    add_keyword(entry.keywords, in.substr(0, size));
-    in.remove_prefix(size);
+    std::string keyword;
+    if (!get_string(in, keyword)) return std::nullopt;
+    add_keyword(entry.keywords, keyword);
+  }
+  uint64_t groups = 0;
+  if (in.empty() || static_cast<uint8_t>(in.front()) > 1) return std::nullopt;
+  entry.flags_known = in.front() == 1;
+  in.remove_prefix(1);
+  if (!get_varint(in, groups) || groups > kMaxFlagGroups) return std::nullopt;
+  for (uint64_t i = 0; i < groups; ++i) {
+    FlagGroup group;
+    if (!get_string(in, group.flags) || !get_runs(in, group.uids)) return std::nullopt;
+    entry.groups.push_back(std::move(group));
   }
   if (!in.empty()) return std::nullopt;
   return entry;
@@ -127,53 +203,101 @@ std::size_t SelectCache::entries() const {
 
 Result<SelectState> SelectCache::load(store::Store& store, int64_t user_id,
                                       const store::Mailbox& mailbox) {
-  auto state_of = [](const Entry& entry) {
-    return SelectState{entry.modseq, entry.uids, entry.unseen.min_uid(), entry.unseen.size(),
-                       entry.keywords};
-  };
+  Result<EntryPtr> entry =
+      current(store, user_id, mailbox.id, mailbox.uidvalidity, mailbox.highest_modseq);
+  if (!entry) return entry.status();
+  const Entry& e = **entry;
+  return SelectState{e.modseq, e.uids, e.unseen.min_uid(), e.unseen.size(), e.keywords};
+}
+
+Result<std::vector<store::UidFlags>> SelectCache::flags(store::Store& store, int64_t user_id,
+                                                        int64_t mailbox_id, uint32_t uidvalidity,
+                                                        const std::vector<uint32_t>& uids) {
+  std::vector<store::UidFlags> result;
+  if (uids.empty()) return result;
+  Result<EntryPtr> entry = current(store, user_id, mailbox_id, uidvalidity, std::nullopt);
+  if (!entry) return entry.status();
+  const Entry& e = **entry;
+  if (!e.flags_known) {
+    Result<std::vector<store::MessageInfo>> listed =
+        store.list_messages_between(user_id, mailbox_id, uids.front(), uids.back());
+    if (!listed) return listed.status();
+    for (const store::MessageInfo& info : *listed) {
+      if (std::binary_search(uids.begin(), uids.end(), info.uid)) {
+        result.push_back(store::UidFlags{info.uid, store::join_flags(info.flags)});
+      }
+    }
+    return result;
+  }
+  // Which group each UID asked for is in; a UID in none was expunged (or
+  // arrived and left between two reads of a catch-up).
+  constexpr uint32_t kNone = UINT32_MAX;
+  std::vector<uint32_t> group_of(uids.size(), kNone);
+  for (uint32_t g = 0; g < e.groups.size(); ++g) {
+    for (const UidList::Run& run : e.groups[g].uids.runs()) {
+      auto at = std::lower_bound(uids.begin(), uids.end(), run.first);
+      for (; at != uids.end() && *at <= run.last; ++at) group_of[at - uids.begin()] = g;
+    }
+  }
+  result.reserve(uids.size());
+  for (std::size_t i = 0; i < uids.size(); ++i) {
+    if (group_of[i] != kNone)
+      result.push_back(store::UidFlags{uids[i], e.groups[group_of[i]].flags});
+  }
+  return result;
+}
+
+Result<SelectCache::EntryPtr> SelectCache::current(store::Store& store, int64_t user_id,
+                                                   int64_t mailbox_id, uint32_t uidvalidity,
+                                                   std::optional<uint64_t> highest_modseq) {
   std::optional<Entry> entry;
   {
     std::lock_guard lock(mutex_);
-    auto found = by_mailbox_.find(mailbox.id);
-    if (found != by_mailbox_.end() && found->second->uidvalidity == mailbox.uidvalidity) {
+    auto found = by_mailbox_.find(mailbox_id);
+    if (found != by_mailbox_.end() && found->second->entry->uidvalidity == uidvalidity) {
       lru_.splice(lru_.begin(), lru_, found->second);
-      if (found->second->modseq >= mailbox.highest_modseq) return state_of(*found->second);
-      entry = *found->second;
+      if (highest_modseq && found->second->entry->modseq >= *highest_modseq) {
+        return found->second->entry;
+      }
+      entry = *found->second->entry;
     }
   }
   if (!entry) {
     // Not in this process yet: start from the state an earlier one saved.
-    Result<std::optional<store::MailboxSnapshot>> saved = store.load_snapshot(user_id, mailbox.id);
+    Result<std::optional<store::MailboxSnapshot>> saved = store.load_snapshot(user_id, mailbox_id);
     if (!saved) return saved.status();
-    if (*saved) entry = decode(**saved, mailbox.id);
-    if (entry && entry->uidvalidity != mailbox.uidvalidity) entry.reset();
+    if (*saved) entry = decode(**saved, mailbox_id);
+    if (entry && entry->uidvalidity != uidvalidity) entry.reset();
   }
   bool save = false;
   if (entry) {
     std::size_t replayed = 0;
     Result<bool> caught_up = catch_up(store, user_id, *entry, replayed);
     if (!caught_up) {
-      if (caught_up.status().code() == Code::not_found) forget(mailbox.id);
+      if (caught_up.status().code() == Code::not_found) forget(mailbox_id);
       return caught_up.status();
     }
     if (!*caught_up) entry.reset();
     save = replayed >= kSaveAfterRows;
   }
   if (!entry) {
-    Result<Entry> built = build(store, user_id, mailbox.id);
+    Result<Entry> built = build(store, user_id, mailbox_id);
     if (!built) return built.status();
+    if (built->uidvalidity != uidvalidity) {
+      return error(Code::not_found, "mailbox re-created");
+    }
     entry = std::move(*built);
     save = true;
   }
   if (save) {
     // Best effort: the snapshot only saves the next process a listing, and
     // a state that failed to save is still right to answer with.
-    (void)store.save_snapshot(user_id, mailbox.id,
+    (void)store.save_snapshot(user_id, mailbox_id,
                               store::MailboxSnapshot{entry->modseq, encode(*entry)});
   }
-  SelectState state = state_of(*entry);
-  keep(std::move(*entry));
-  return state;
+  auto shared = std::make_shared<const Entry>(std::move(*entry));
+  keep(shared);
+  return shared;
 }
 
 Result<SelectCache::Entry> SelectCache::build(store::Store& store, int64_t user_id,
@@ -184,6 +308,7 @@ Result<SelectCache::Entry> SelectCache::build(store::Store& store, int64_t user_
   entry.mailbox_id = mailbox_id;
   entry.uidvalidity = listing->mailbox.uidvalidity;
   entry.modseq = listing->mailbox.highest_modseq;
+  std::size_t last_group = 0;
   for (const store::UidFlags& message : listing->messages) {
     entry.uids.append(message.uid);
     bool seen = false;
@@ -192,6 +317,22 @@ Result<SelectCache::Entry> SelectCache::build(store::Store& store, int64_t user_
       if (is_keyword(flag)) add_keyword(entry.keywords, flag);
     }
     if (!seen) entry.unseen.append(message.uid);
+    if (!entry.flags_known) continue;
+    // Neighbours mostly share their flags: try the last group first.
+    if (last_group >= entry.groups.size() || entry.groups[last_group].flags != message.flags) {
+      auto group = std::find_if(entry.groups.begin(), entry.groups.end(),
+                                [&](const FlagGroup& g) { return g.flags == message.flags; });
+      if (group == entry.groups.end()) {
+        if (entry.groups.size() >= kMaxFlagGroups) {
+          entry.flags_known = false;
+          entry.groups = {};
+          continue;
+        }
+        group = entry.groups.insert(entry.groups.end(), FlagGroup{message.flags, {}});
+      }
+      last_group = static_cast<std::size_t>(group - entry.groups.begin());
+    }
+    entry.groups[last_group].uids.append(message.uid);
   }
   return entry;
 }
@@ -204,29 +345,16 @@ Result<bool> SelectCache::catch_up(store::Store& store, int64_t user_id, Entry& 
   if (rows->size() > kMaxReplayedRows) return false;
   replayed = rows->size();
   std::vector<uint32_t> added;
-  auto set_flags = [&entry](uint32_t uid, const std::vector<std::string>& flags) {
-    bool seen = false;
-    for (const std::string& flag : flags) {
-      if (flag == "\\Seen") seen = true;
-      if (is_keyword(flag)) add_keyword(entry.keywords, flag);
-    }
-    if (seen) {
-      entry.unseen.erase(uid);
-    } else {
-      entry.unseen.insert(uid);
-    }
-  };
   for (const store::JournalEntry& row : *rows) {
     switch (row.kind) {
       case store::JournalKind::added:
         if (entry.uids.append(row.uid)) added.push_back(row.uid);
         break;
       case store::JournalKind::expunged:
-        entry.uids.erase(row.uid);
-        entry.unseen.erase(row.uid);
+        entry.remove(row.uid);
         break;
       case store::JournalKind::flags:
-        if (entry.uids.contains(row.uid)) set_flags(row.uid, store::split_flags(row.data));
+        if (entry.uids.contains(row.uid)) entry.set_flags(row.uid, row.data);
         break;
       case store::JournalKind::mailbox_deleted:
         return error(Code::not_found, "mailbox deleted");
@@ -242,11 +370,13 @@ Result<bool> SelectCache::catch_up(store::Store& store, int64_t user_id, Entry& 
       store.list_messages_between(user_id, entry.mailbox_id, added.front(), added.back());
   if (!listed) return listed.status();
   for (const store::MessageInfo& info : *listed) {
-    if (std::binary_search(added.begin(), added.end(), info.uid)) set_flags(info.uid, info.flags);
+    if (std::binary_search(added.begin(), added.end(), info.uid)) {
+      entry.set_flags(info.uid, store::join_flags(info.flags));
+    }
   }
   // A new UID missing from the listing was expunged after the rows were
-  // read; the next catch-up removes it. Until then it does not count as
-  // unseen.
+  // read; the next catch-up removes it. Until then it is in no flag group
+  // and does not count as unseen.
   return true;
 }
 
@@ -254,32 +384,32 @@ void SelectCache::forget(int64_t mailbox_id) {
   std::lock_guard lock(mutex_);
   auto found = by_mailbox_.find(mailbox_id);
   if (found == by_mailbox_.end()) return;
-  bytes_ -= found->second->bytes();
+  bytes_ -= found->second->bytes;
   lru_.erase(found->second);
   by_mailbox_.erase(found);
 }
 
-void SelectCache::keep(Entry entry) {
-  const std::size_t size = entry.bytes();
+void SelectCache::keep(EntryPtr entry) {
+  const std::size_t size = entry->bytes();
   std::lock_guard lock(mutex_);
-  auto found = by_mailbox_.find(entry.mailbox_id);
+  auto found = by_mailbox_.find(entry->mailbox_id);
   if (found != by_mailbox_.end()) {
     // Another session may have stored a newer state meanwhile.
-    if (found->second->uidvalidity == entry.uidvalidity && found->second->modseq >= entry.modseq) {
-      return;
-    }
-    bytes_ -= found->second->bytes();
+    const Entry& kept = *found->second->entry;
+    if (kept.uidvalidity == entry->uidvalidity && kept.modseq >= entry->modseq) return;
+    bytes_ -= found->second->bytes;
     lru_.erase(found->second);
     by_mailbox_.erase(found);
   }
   // One mailbox may not push every other one out.
   if (size > budget_ / 4) return;
-  lru_.push_front(std::move(entry));
-  by_mailbox_[lru_.front().mailbox_id] = lru_.begin();
+  const int64_t mailbox_id = entry->mailbox_id;
+  lru_.push_front(Slot{std::move(entry), size});
+  by_mailbox_[mailbox_id] = lru_.begin();
   bytes_ += size;
   while (bytes_ > budget_ && lru_.size() > 1) {
-    bytes_ -= lru_.back().bytes();
-    by_mailbox_.erase(lru_.back().mailbox_id);
+    bytes_ -= lru_.back().bytes;
+    by_mailbox_.erase(lru_.back().entry->mailbox_id);
     lru_.pop_back();
   }
 }

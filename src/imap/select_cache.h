@@ -3,7 +3,10 @@
 // session, so that opening a large mailbox costs a few small queries instead
 // of a listing of every message.
 //
-// An entry is the mailbox at one modseq. A SELECT brings it up to date from
+// An entry is the mailbox at one modseq: its UIDs and every message's flags,
+// grouped by flag list (a mailbox holds few different ones, each a few runs
+// of UIDs), which is also what FETCH of flags alone is answered from, as
+// Dovecot answers it from its index. A SELECT brings it up to date from
 // the journal (the same rows sessions apply, DESIGN.md idea 4), or builds it
 // from Store::list_flags when there is no entry or the journal since then is
 // long. A built entry is saved with Store::save_snapshot (and saved again
@@ -24,6 +27,7 @@
 
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -58,9 +62,25 @@ class SelectCache {
   // when the mailbox was deleted meanwhile.
   Result<SelectState> load(store::Store& store, int64_t user_id, const store::Mailbox& mailbox);
 
+  // The flags of those of `uids` (ascending) that the mailbox still holds,
+  // ascending by UID, as stored (store/flags.h). Every change committed
+  // before the call is in the answer: the journal is read, whatever the
+  // mailbox row said. Reads no message row unless the mailbox has more
+  // different flag lists than an entry keeps (then it lists the UIDs asked
+  // for). Code::not_found when the mailbox was deleted or re-created (its
+  // UIDVALIDITY is no longer `uidvalidity`).
+  Result<std::vector<store::UidFlags>> flags(store::Store& store, int64_t user_id,
+                                             int64_t mailbox_id, uint32_t uidvalidity,
+                                             const std::vector<uint32_t>& uids);
+
   std::size_t entries() const;
 
  private:
+  struct FlagGroup {
+    std::string flags;  // joined as stored (store/flags.h join_flags)
+    UidList uids;
+  };
+
   struct Entry {
     int64_t mailbox_id = 0;
     uint32_t uidvalidity = 0;
@@ -68,9 +88,33 @@ class SelectCache {
     UidList uids;
     UidList unseen;
     std::vector<std::string> keywords;  // sorted, unique
+    // Each UID of `uids` whose flags are known is in exactly one group.
+    // With more than kMaxFlagGroups different flag lists the entry stops
+    // keeping them (flags_known false, groups empty): past that, groups
+    // would cost more than the listing they save.
+    std::vector<FlagGroup> groups;
+    bool flags_known = true;
+
     std::size_t bytes() const;
+    // Records a message's flags (joined, as stored and journaled).
+    void set_flags(uint32_t uid, std::string_view joined);
+    void remove(uint32_t uid);
+  };
+  // Entries are shared between sessions and never changed once kept: a
+  // catch-up works on a copy, so readers need no lock (UidList's const
+  // lookups rebuild a cache, so only runs() is read from a shared entry).
+  using EntryPtr = std::shared_ptr<const Entry>;
+  struct Slot {
+    EntryPtr entry;
+    std::size_t bytes = 0;
   };
 
+  // The entry of the mailbox, brought up to date from memory, the saved
+  // snapshot or a listing. With `highest_modseq` (from a mailbox row just
+  // read), an entry at least that new is returned without reading the
+  // journal; without it the journal is always read.
+  Result<EntryPtr> current(store::Store& store, int64_t user_id, int64_t mailbox_id,
+                           uint32_t uidvalidity, std::optional<uint64_t> highest_modseq);
   Result<Entry> build(store::Store& store, int64_t user_id, int64_t mailbox_id);
   // Applies the journal since entry.modseq and counts the rows in
   // `replayed`; false when a full build is cheaper (a long journal);
@@ -80,13 +124,14 @@ class SelectCache {
   // this version cannot read: the state is then listed again).
   static std::string encode(const Entry& entry);
   static std::optional<Entry> decode(const store::MailboxSnapshot& snapshot, int64_t mailbox_id);
-  void keep(Entry entry);
+  // Keeps the entry unless a newer one of the mailbox is kept already.
+  void keep(EntryPtr entry);
   void forget(int64_t mailbox_id);
 
   const std::size_t budget_;
   mutable std::mutex mutex_;
-  std::list<Entry> lru_;  // most recently used first
-  std::unordered_map<int64_t, std::list<Entry>::iterator> by_mailbox_;
+  std::list<Slot> lru_;  // most recently used first
+  std::unordered_map<int64_t, std::list<Slot>::iterator> by_mailbox_;
   std::size_t bytes_ = 0;
 };
 

@@ -95,11 +95,11 @@ asio::awaitable<void> Session::run() {
 
 // --- I/O ---
 
-asio::awaitable<bool> Session::flush() {
+asio::awaitable<bool> Session::flush(Flush mode) {
   if (out_.empty()) co_return true;
   Status written = co_await connection_.write(out_);
   out_.clear();
-  if (out_.capacity() > kKeptOutput) std::string().swap(out_);
+  if (mode == Flush::release_buffer && out_.capacity() > kKeptOutput) std::string().swap(out_);
   if (!written.is_ok()) {
     end_ = ReadEnd::closed;
     state_ = State::logout;

@@ -56,7 +56,12 @@ class Session {
   };
 
   // --- I/O (session.cc) ---
-  boost::asio::awaitable<bool> flush();
+  // Sends what is buffered; false when the connection failed. A large buffer
+  // is released afterwards, unless more of the same answer follows
+  // (keep_buffer: a long FETCH then fills the same memory again rather than
+  // growing a new buffer for every part of its answer).
+  enum class Flush { release_buffer, keep_buffer };
+  boost::asio::awaitable<bool> flush(Flush mode = Flush::release_buffer);
   // Flushes, then reads at most `chunk` more bytes of input.
   boost::asio::awaitable<ReadEnd> fill(std::size_t chunk);
   // One raw line (AUTHENTICATE responses, IDLE's DONE), without its line

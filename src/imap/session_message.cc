@@ -13,6 +13,7 @@
 #include "imap/session.h"
 #include "mime/message.h"
 #include "mime/tree.h"
+#include "store/flags.h"
 
 namespace eider::imap {
 
@@ -46,30 +47,33 @@ struct Wanted {
 
 struct Rendered {
   Status status;
-  std::string text;
   uint32_t missing = 0;  // asked for, but expunged meanwhile
 };
 
-// Loads one batch and renders its FETCH responses; runs on a store thread.
+// Loads one batch and appends its FETCH responses to `out`; runs on a store
+// thread while the session waits, so `out` (the session's output buffer) is
+// not touched by anyone else meanwhile, and rendering into it saves a copy
+// of every body sent.
 Rendered render_batch(store::Store& store, int64_t user, int64_t mailbox,
                       const std::vector<Wanted>& batch, const FetchRequest& request,
-                      const FetchPlan& plan, const FetchOptions& base, const mime::Limits& limits) {
-  Rendered out;
+                      const FetchPlan& plan, const FetchOptions& base, const mime::Limits& limits,
+                      std::string& out) {
+  Rendered result;
   std::vector<uint32_t> uids;
   uids.reserve(batch.size());
   for (const Wanted& wanted : batch) uids.push_back(wanted.uid);
   Result<std::vector<store::StoredMessage>> loaded =
       store.read_messages(user, mailbox, uids, plan.content);
   if (!loaded) {
-    out.status = loaded.status();
-    return out;
+    result.status = loaded.status();
+    return result;
   }
   auto read_blob = [&store](const mime::BlobKey& key) { return store.read_blob(key); };
   std::size_t next = 0;
   for (const Wanted& wanted : batch) {
     while (next < loaded->size() && (*loaded)[next].info.uid < wanted.uid) ++next;
     if (next == loaded->size() || (*loaded)[next].info.uid != wanted.uid) {
-      ++out.missing;
+      ++result.missing;
       continue;
     }
     const store::StoredMessage& stored = (*loaded)[next];
@@ -85,17 +89,44 @@ Rendered render_batch(store::Store& store, int64_t user, int64_t mailbox,
     if (plan.content) {
       Result<std::string> rebuilt = mime::rebuild(stored.tree, read_blob);
       if (!rebuilt) {
-        out.status = rebuilt.status();
-        return out;
+        result.status = rebuilt.status();
+        return result;
       }
       raw = std::move(rebuilt).value();
-      parsed = mime::parse(raw, limits);
       message.raw = raw;
+    }
+    if (plan.parse) {
+      parsed = mime::parse(raw, limits);
       message.parsed = &parsed;
     }
-    render_fetch(out.text, message, request.attributes, options);
+    render_fetch(out, message, request.attributes, options);
   }
-  return out;
+  return result;
+}
+
+struct Match {
+  const Wanted* wanted;
+  std::size_t row;
+};
+
+// Pairs each message of `wanted` (ascending by UID) with its row in `listed`
+// (ascending too); a message without one was expunged meanwhile and counts
+// in `missing`.
+template <typename Row>
+std::vector<Match> match_rows(const std::vector<Wanted>& wanted, const std::vector<Row>& listed,
+                              uint32_t& missing) {
+  std::vector<Match> matches;
+  matches.reserve(listed.size());
+  std::size_t next = 0;
+  for (const Wanted& one : wanted) {
+    while (next < listed.size() && listed[next].uid < one.uid) ++next;
+    if (next == listed.size() || listed[next].uid != one.uid) {
+      ++missing;
+      continue;
+    }
+    matches.push_back(Match{&one, next});
+  }
+  return matches;
 }
 
 }  // namespace
@@ -156,9 +187,35 @@ asio::awaitable<void> Session::fetch(const Command& command) {
   const mime::Limits limits = parse_limits(settings_.limits);
   uint32_t missing = 0;
 
-  if (!plan.content && !plan.stored) {
-    // Flags, sizes, dates and UIDs come from one listing of the UIDs asked
-    // for (`wanted` is ascending).
+  if (!plan.content && !plan.stored && !plan.info) {
+    // UID and FLAGS alone come from the SELECT cache, which is kept current
+    // from the journal: no message row is read (select_cache.h).
+    SelectCache& cache = services_.select_cache;
+    const uint32_t uidvalidity = view_->uidvalidity();
+    Result<std::vector<store::UidFlags>> listed =
+        co_await services_.executor.run([&cache, &store, user, mailbox, uidvalidity, &uids] {
+          return cache.flags(store, user, mailbox, uidvalidity, *uids);
+        });
+    if (!listed) co_return fail(command, listed.status());
+    FetchMessage message;
+    store::MessageInfo info;
+    message.info = &info;
+    const std::string* split = nullptr;  // the flags info.flags holds
+    for (const Match& match : match_rows(wanted, *listed, missing)) {
+      const store::UidFlags& row = (*listed)[match.row];
+      // Neighbours mostly share their flags: split each list once.
+      if (split == nullptr || *split != row.flags) {
+        info.flags = store::split_flags(row.flags);
+        split = &row.flags;
+      }
+      info.uid = row.uid;
+      message.seq = match.wanted->seq;
+      message.recent = match.wanted->recent;
+      render_fetch(out_, message, request.attributes, options);
+      if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
+    }
+  } else if (!plan.content && !plan.stored) {
+    // Dates, sizes and MODSEQ come from one listing of the UIDs asked for.
     const uint32_t first = wanted.empty() ? 1 : wanted.front().uid;
     const uint32_t last = wanted.empty() ? 0 : wanted.back().uid;
     Result<std::vector<store::MessageInfo>> listed =
@@ -166,35 +223,29 @@ asio::awaitable<void> Session::fetch(const Command& command) {
           return store.list_messages_between(user, mailbox, first, last);
         });
     if (!listed) co_return fail(command, listed.status());
-    std::size_t next = 0;
-    for (const Wanted& one : wanted) {
-      while (next < listed->size() && (*listed)[next].uid < one.uid) ++next;
-      if (next == listed->size() || (*listed)[next].uid != one.uid) {
-        ++missing;
-        continue;
-      }
+    for (const Match& match : match_rows(wanted, *listed, missing)) {
       FetchMessage message;
-      message.seq = one.seq;
-      message.info = &(*listed)[next];
-      message.recent = one.recent;
+      message.seq = match.wanted->seq;
+      message.info = &(*listed)[match.row];
+      message.recent = match.wanted->recent;
       FetchOptions each = options;
-      each.add_flags = one.add_flags;
+      each.add_flags = match.wanted->add_flags;
       render_fetch(out_, message, request.attributes, each);
-      if (out_.size() >= kFlushAt && !co_await flush()) co_return;
+      if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   } else {
     const std::size_t batch_size = plan.content ? kContentBatch : kInfoBatch;
     for (std::size_t begin = 0; begin < wanted.size(); begin += batch_size) {
       std::vector<Wanted> batch(wanted.begin() + begin,
                                 wanted.begin() + std::min(wanted.size(), begin + batch_size));
+      std::string& out = out_;
       Rendered rendered = co_await services_.executor.run(
-          [&store, user, mailbox, &batch, &request, &plan, &options, &limits] {
-            return render_batch(store, user, mailbox, batch, request, plan, options, limits);
+          [&store, user, mailbox, &batch, &request, &plan, &options, &limits, &out] {
+            return render_batch(store, user, mailbox, batch, request, plan, options, limits, out);
           });
       if (!rendered.status.is_ok()) co_return fail(command, rendered.status);
       missing += rendered.missing;
-      out_ += rendered.text;
-      if (out_.size() >= kFlushAt && !co_await flush()) co_return;
+      if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   }
   if (missing > 0 && !command.uid) {

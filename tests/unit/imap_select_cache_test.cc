@@ -64,6 +64,33 @@ class SelectCacheTest : public ::testing::Test {
     return state;
   }
 
+  std::vector<store::UidFlags> flags_of(SelectCache& cache, const std::vector<uint32_t>& uids) {
+    Result<std::vector<store::UidFlags>> flags =
+        cache.flags(*store_, bob_.user.id, bob_.inbox.id, bob_.inbox.uidvalidity, uids);
+    EXPECT_TRUE(flags.is_ok()) << flags.status().to_string();
+    return flags ? std::move(*flags) : std::vector<store::UidFlags>{};
+  }
+
+  // Every message's flags, as the store lists them.
+  std::vector<store::UidFlags> stored_flags() {
+    return store_->list_flags(bob_.user.id, bob_.inbox.id).value().messages;
+  }
+
+  static std::vector<uint32_t> every_uid_up_to(uint32_t last) {
+    std::vector<uint32_t> uids;
+    for (uint32_t uid = 1; uid <= last; ++uid) uids.push_back(uid);
+    return uids;
+  }
+
+  static void expect_same(const std::vector<store::UidFlags>& got,
+                          const std::vector<store::UidFlags>& want) {
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].uid, want[i].uid);
+      EXPECT_EQ(got[i].flags, want[i].flags) << "uid " << got[i].uid;
+    }
+  }
+
   static void expect_same(const SelectState& got, const SelectState& want) {
     EXPECT_EQ(got.uids.uids(), want.uids.uids());
     EXPECT_EQ(got.first_unseen_uid, want.first_unseen_uid);
@@ -226,6 +253,90 @@ TEST_F(SelectCacheTest, RandomChangesAlwaysMatchAFreshBuild) {
     }
   }
   expect_same(load(cache), fresh());
+}
+
+TEST_F(SelectCacheTest, FlagsFollowTheJournalWithoutReadingMessageRows) {
+  append({"\\Seen"});
+  append({});
+  append({"$Work"});
+  SelectCache cache;
+  load(cache);
+  set_flags({2}, store::FlagMode::add, {"\\Flagged"});
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {3}));
+  store_->fail(store::StoreCall::list_flags,
+               error(Code::io_error, "list_flags must not be called"));
+  store_->fail(store::StoreCall::list_messages_between,
+               error(Code::io_error, "message rows must not be read"));
+  std::vector<store::UidFlags> flags = flags_of(cache, {1, 2, 3});
+  store_->clear();
+  expect_same(flags, stored_flags());
+  ASSERT_EQ(flags.size(), 2u);
+  EXPECT_EQ(flags[1].flags, "\\Flagged");
+}
+
+TEST_F(SelectCacheTest, FlagsLeaveOutUidsNotAsked) {
+  for (int i = 0; i < 5; ++i) append({i % 2 ? "\\Seen" : "$A"});
+  SelectCache cache;
+  std::vector<store::UidFlags> flags = flags_of(cache, {2, 4, 9});
+  ASSERT_EQ(flags.size(), 2u);
+  EXPECT_EQ(flags[0].uid, 2u);
+  EXPECT_EQ(flags[0].flags, "\\Seen");
+  EXPECT_EQ(flags[1].uid, 4u);
+}
+
+TEST_F(SelectCacheTest, FlagsOfAReCreatedMailboxAreNotFound) {
+  append({});
+  SelectCache cache;
+  Result<std::vector<store::UidFlags>> flags =
+      cache.flags(*store_, bob_.user.id, bob_.inbox.id, bob_.inbox.uidvalidity + 1, {1});
+  ASSERT_FALSE(flags);
+  EXPECT_EQ(flags.status().code(), Code::not_found);
+}
+
+TEST_F(SelectCacheTest, ManyDifferentFlagListsAreListedFromTheStore) {
+  // More different keyword sets than an entry keeps groups for.
+  for (int i = 0; i < 300; ++i) append({"$K" + std::to_string(i)});
+  SelectCache cache;
+  load(cache);
+  set_flags({7}, store::FlagMode::add, {"\\Seen"});
+  expect_same(flags_of(cache, every_uid_up_to(300)), stored_flags());
+  SelectCache restarted;  // from the saved snapshot, which keeps no groups
+  expect_same(flags_of(restarted, every_uid_up_to(300)), stored_flags());
+}
+
+TEST_F(SelectCacheTest, RandomChangesAlwaysGiveTheStoredFlags) {
+  std::mt19937 rng(20261203);
+  const std::vector<std::string> flag_pool = {"\\Seen", "\\Flagged", "$A", "$B"};
+  SelectCache cache;
+  for (int i = 0; i < 20; ++i) append({});
+  for (int step = 0; step < 300; ++step) {
+    const uint32_t top = inbox().uidnext;
+    switch (rng() % 4) {
+      case 0:
+        append(rng() % 2 ? std::vector<std::string>{"\\Seen"} : std::vector<std::string>{});
+        break;
+      case 1:
+        ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id,
+                                             {static_cast<uint32_t>(rng() % top)}));
+        break;
+      default: {
+        std::vector<uint32_t> uids;
+        for (int n = 0; n < 3; ++n) uids.push_back(static_cast<uint32_t>(rng() % top));
+        const auto mode = static_cast<store::FlagMode>(rng() % 3);
+        set_flags(uids, mode, {flag_pool[rng() % flag_pool.size()]});
+        break;
+      }
+    }
+    if (rng() % 3 == 0) {
+      SCOPED_TRACE("step " + std::to_string(step));
+      expect_same(flags_of(cache, every_uid_up_to(inbox().uidnext)), stored_flags());
+    }
+    if (rng() % 10 == 0) {
+      SCOPED_TRACE("new cache at step " + std::to_string(step));
+      SelectCache restarted;
+      expect_same(flags_of(restarted, every_uid_up_to(inbox().uidnext)), stored_flags());
+    }
+  }
 }
 
 }  // namespace
