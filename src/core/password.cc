@@ -3,10 +3,15 @@
 #include <argon2.h>
 #include <crypt.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <array>
+#include <charconv>
 #include <memory>
+#include <optional>
+
+#include "core/argon2_memory.h"
 
 namespace eider::core {
 namespace {
@@ -24,8 +29,96 @@ bool has_prefix(std::string_view text, std::initializer_list<std::string_view> p
   return false;
 }
 
-bool verify_argon2(std::string_view password, const std::string& encoded, argon2_type type) {
-  return argon2_verify(encoded.c_str(), password.data(), password.size(), type) == ARGON2_OK;
+// A PHC-format argon2 hash: "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>",
+// base64 without padding; hashes older than argon2 1.3 have no "v=".
+struct Argon2Hash {
+  uint32_t version = ARGON2_VERSION_10;
+  uint32_t memory_kib = 0;
+  uint32_t iterations = 0;
+  uint32_t parallelism = 0;
+  std::string salt;
+  std::string hash;
+};
+
+// Takes "<name>=<decimal>" off the front of `text`.
+bool take_number(std::string_view& text, std::string_view name, uint32_t& value) {
+  if (!text.starts_with(name) || text.size() <= name.size() || text[name.size()] != '=') {
+    return false;
+  }
+  text.remove_prefix(name.size() + 1);
+  const char* end = text.data() + text.size();
+  auto [stop, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || stop == text.data()) return false;
+  text.remove_prefix(static_cast<std::size_t>(stop - text.data()));
+  return true;
+}
+
+bool take_char(std::string_view& text, char c) {
+  if (text.empty() || text.front() != c) return false;
+  text.remove_prefix(1);
+  return true;
+}
+
+// Standard base64 without padding, as the PHC format writes it.
+std::optional<std::string> decode_unpadded_base64(std::string_view text) {
+  if (text.empty() || text.size() % 4 == 1) return std::nullopt;
+  std::string padded(text);
+  const std::size_t padding = (4 - text.size() % 4) % 4;
+  padded.append(padding, '=');
+  std::string out(padded.size() / 4 * 3, '\0');
+  const int decoded = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(padded.data()),
+                                      static_cast<int>(padded.size()));
+  if (decoded < 0) return std::nullopt;
+  out.resize(static_cast<std::size_t>(decoded) - padding);
+  return out;
+}
+
+std::optional<Argon2Hash> parse_argon2(std::string_view text) {
+  Argon2Hash parsed;
+  if (text.starts_with("v=")) {
+    if (!take_number(text, "v", parsed.version) || !take_char(text, '$')) return std::nullopt;
+  }
+  if (!take_number(text, "m", parsed.memory_kib) || !take_char(text, ',') ||
+      !take_number(text, "t", parsed.iterations) || !take_char(text, ',') ||
+      !take_number(text, "p", parsed.parallelism) || !take_char(text, '$')) {
+    return std::nullopt;
+  }
+  const std::size_t dollar = text.find('$');
+  if (dollar == std::string_view::npos) return std::nullopt;
+  std::optional<std::string> salt = decode_unpadded_base64(text.substr(0, dollar));
+  std::optional<std::string> hash = decode_unpadded_base64(text.substr(dollar + 1));
+  if (!salt || !hash) return std::nullopt;
+  parsed.salt = std::move(*salt);
+  parsed.hash = std::move(*hash);
+  return parsed;
+}
+
+// argon2_verify() would allocate the work memory afresh; a context lets it
+// come from argon2_memory, which reuses it between logins.
+bool verify_argon2(std::string_view password, std::string_view encoded, argon2_type type) {
+  std::optional<Argon2Hash> parsed = parse_argon2(encoded);
+  if (!parsed) return false;
+  std::string secret(password);  // argon2 takes non-const pointers
+  std::string computed(parsed->hash.size(), '\0');
+  argon2_context context{};
+  context.out = reinterpret_cast<uint8_t*>(computed.data());
+  context.outlen = static_cast<uint32_t>(computed.size());
+  context.pwd = reinterpret_cast<uint8_t*>(secret.data());
+  context.pwdlen = static_cast<uint32_t>(secret.size());
+  context.salt = reinterpret_cast<uint8_t*>(parsed->salt.data());
+  context.saltlen = static_cast<uint32_t>(parsed->salt.size());
+  context.t_cost = parsed->iterations;
+  context.m_cost = parsed->memory_kib;
+  context.lanes = parsed->parallelism;
+  context.threads = parsed->parallelism;
+  context.version = parsed->version;
+  context.allocate_cbk = argon2_memory::allocate;
+  context.free_cbk = argon2_memory::release;
+  context.flags = ARGON2_DEFAULT_FLAGS;
+  const bool ok = argon2_verify_ctx(&context, parsed->hash.data(), type) == ARGON2_OK;
+  OPENSSL_cleanse(secret.data(), secret.size());
+  return ok;
 }
 
 bool verify_crypt(const std::string& password, const std::string& encoded) {
@@ -62,8 +155,12 @@ Result<std::string> hash_password(std::string_view password) {
 bool verify_password(std::string_view password, std::string_view encoded) {
   std::string hash(encoded);
   if (hash.find('\0') != std::string::npos) return false;
-  if (hash.starts_with("$argon2id$")) return verify_argon2(password, hash, Argon2_id);
-  if (hash.starts_with("$argon2i$")) return verify_argon2(password, hash, Argon2_i);
+  if (hash.starts_with("$argon2id$")) {
+    return verify_argon2(password, std::string_view(hash).substr(10), Argon2_id);
+  }
+  if (hash.starts_with("$argon2i$")) {
+    return verify_argon2(password, std::string_view(hash).substr(9), Argon2_i);
+  }
   if (has_prefix(hash, {"$2a$", "$2b$", "$2y$", "$6$", "$y$"})) {
     // crypt(3) takes C strings: a password with NUL cannot match what was hashed.
     if (password.find('\0') != std::string_view::npos) return false;

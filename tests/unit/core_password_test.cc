@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
+#include "core/argon2_memory.h"
 #include "core/password.h"
 
 namespace eider::core {
@@ -26,6 +30,13 @@ const Vector kVectors[] = {
     {"argon2id",
      "$argon2id$v=19$m=1024,t=2,p=1$ZWlkZXJ0ZXN0c2FsdDE2Yg$VmlhatnTqq1RIfS8Tb5DUWQ8B+t/"
      "I9e5mbFuQOMER1E"},
+    {"argon2id with two lanes",
+     "$argon2id$v=19$m=1024,t=2,p=2$ZWlkZXJ0ZXN0c2FsdDE2Yg$"
+     "7YTdSTJsOp3RGFXs1zE2Z0gN1og+TofIl31NL2EcODg"},
+    // argon2 1.0 (version 16), written without "v=" as implementations
+    // before 1.3 did.
+    {"argon2id 1.0",
+     "$argon2id$m=1024,t=2,p=1$ZWlkZXJ0ZXN0c2FsdDE2Yg$uX+RuN00T8Tt8UoSr7EiUqyzdF73oj1Z1D8SV2ww0fM"},
 };
 
 TEST(VerifyPassword, AcceptsTheRightPasswordForEveryScheme) {
@@ -63,6 +74,35 @@ TEST(VerifyPassword, RejectsUnsupportedAndMalformedHashes) {
     SCOPED_TRACE(hash);
     EXPECT_FALSE(verify_password("correct horse", hash));
   }
+}
+
+TEST(VerifyPassword, RejectsDamagedArgon2Fields) {
+  const std::string damaged[] = {
+      "$argon2id$v=19$m=1024,t=2$ZWlkZXJ0ZXN0c2FsdDE2Yg$VmlhatnTqq1RIfS8Tb5DUWQ8B+t/"
+      "I9e5mbFuQOMER1E",
+      "$argon2id$v=19$m=x,t=2,p=1$ZWlkZXJ0ZXN0c2FsdDE2Yg$VmlhatnTqq1RIfS8Tb5DUWQ8B+t/"
+      "I9e5mbFuQOMER1E",
+      "$argon2id$v=19$m=1024,t=2,p=1$ZWlkZXJ0ZXN0c2FsdDE2Yg",
+      "$argon2id$v=19$m=1024,t=2,p=1$Z$VmlhatnTqq1RIfS8Tb5DUWQ8B+t/I9e5mbFuQOMER1E",
+      "$argon2id$v=19$m=1024,t=2,p=1$ZWlkZXJ0ZXN0c2FsdDE2Yg$!!!!",
+      "$argon2id$v=19$m=1024,t=0,p=1$ZWlkZXJ0ZXN0c2FsdDE2Yg$VmlhatnTqq1RIfS8Tb5DUWQ8B+t/"
+      "I9e5mbFuQOMER1E",
+      "$argon2id$v=19$m=1024,t=2,p=1$ZWlkZXJ0ZXN0c2FsdDE2Yg$VmlhatnTqq1RIfS8Tb5DUWQ8B+t/"
+      "I9e5mbFuQOMER1",
+  };
+  for (const std::string& hash : damaged) {
+    SCOPED_TRACE(hash);
+    EXPECT_FALSE(verify_password("correct horse", hash));
+  }
+}
+
+TEST(VerifyPassword, Argon2WorkMemoryIsReusedThenReturned) {
+  ASSERT_TRUE(verify_password("correct horse", kVectors[6].hash));
+  EXPECT_GE(argon2_memory::parked(), 1u);
+  ASSERT_TRUE(verify_password("correct horse", kVectors[6].hash));
+  EXPECT_LE(argon2_memory::parked(), argon2_memory::kMaxParked);
+  std::this_thread::sleep_for(argon2_memory::kKeepFor + std::chrono::milliseconds(500));
+  EXPECT_EQ(argon2_memory::parked(), 0u);
 }
 
 TEST(HashPassword, MakesSaltedArgon2idThatVerifies) {
