@@ -18,6 +18,11 @@ Each round, for each server (who goes first alternates), on u0's INBOX:
   (uid_fetch_flags), UID STORE 1:10000 +FLAGS.SILENT (\\Flagged) (store; the
   flag is taken off again afterwards, not timed), SEARCH SUBJECT and SEARCH
   FROM substrings (search_subject, search_from);
+- resync (bench/imap/resync.py): a client that knows the mailbox at one
+  MODSEQ returns with SELECT (QRESYNC ...) after another session added a
+  keyword to 1% of the messages and expunged 0.1% of them (so each round
+  leaves the mailbox 0.1% smaller): time, bytes, and the least bytes the
+  RFC allows for that answer;
 - 50 clients (--clients) on u0's INBOX for --seconds: a fixed random mix of
   NOOP, SELECT, FETCH of flags, envelopes and bodies, STORE and SEARCH
   (imapload.MIX): ops/s.
@@ -43,6 +48,7 @@ sys.path.insert(0, str(HERE.parent / "harness"))
 
 import imapload  # noqa: E402
 import imapservers  # noqa: E402
+import resync  # noqa: E402
 import servers  # noqa: E402  (bench/harness/servers.py)
 from cells import median_of  # noqa: E402  (bench/harness/cells.py)
 
@@ -131,6 +137,7 @@ async def _single_cells(server, messages, rnd, dropped, checks):
     s = await _session(server)
     try:
         cell["select"], body = await imapload.timed(s, b"SELECT INBOX")
+        messages = imapload.exists_of(body)  # resync cells expunge a few each round
         cell["uid_fetch_flags"], body = await imapload.timed(s, b"UID FETCH 1:* (UID FLAGS)")
         if body.count(b" FETCH ") != messages:
             raise RuntimeError(f"{server.name}: UID FETCH 1:* (UID FLAGS) gave "
@@ -153,7 +160,20 @@ async def _single_cells(server, messages, rnd, dropped, checks):
         cell["search_from_hits"] = imapload.search_hits(body)
     finally:
         await s.logout()
+    cell["exists"] = messages
+    if await _has_qresync(server):
+        cell.update(await resync.cell(lambda: _session(server), rnd))
+        cell["exists"] -= cell["resync_expunged"]
     return cell
+
+
+async def _has_qresync(server):
+    s = await _session(server)
+    try:
+        _, body = await s.command(b"CAPABILITY")
+        return b" QRESYNC" in body
+    finally:
+        await s.logout()
 
 
 def run_round(server, messages, rnd, clients, seconds):
@@ -166,7 +186,7 @@ def run_round(server, messages, rnd, clients, seconds):
     cell = asyncio.run(_single_cells(server, messages, rnd, dropped[0], checks=rnd == 0))
     cpu_before = servers.tree_cpu(server.proc.pid)
     result = imapload.mixed("127.0.0.1", server.ports["imap"], USER, PASSWORD,
-                            clients, seconds, messages)
+                            clients, seconds, cell["exists"])
     cpu = servers.tree_cpu(server.proc.pid) - cpu_before
     mixed = {
         "server": server.name, "clients": clients, "round": rnd,
@@ -195,6 +215,14 @@ def print_tables(cells, names, clients, rounds, messages, fills):
             ratio = vals["dovecot"] / vals["eider"]
             row += f" | {ratio:.2f} | {'met' if ratio >= TARGET_RATIO else 'NOT met'}"
         print(row + " |")
+    if all(median_of(cells, n, 1, "resync") is not None for n in names):
+        vals = {n: median_of(cells, n, 1, "resync") for n in names}
+        row = "| SELECT (QRESYNC), 1% changed, 0.1% expunged | " + " | ".join(
+            f"{1000 * vals[n]:.1f}" for n in names)
+        if both:
+            ratio = vals["dovecot"] / vals["eider"]
+            row += f" | {ratio:.2f} | {'met' if ratio >= TARGET_RATIO else 'NOT met'}"
+        print(row + " |")
     vals = {n: median_of(cells, n, clients, "ops_per_s") for n in names}
     row = f"| {clients} clients, mixed load (ops/s) | " + " | ".join(
         f"{vals[n]:.0f}" for n in names)
@@ -217,6 +245,17 @@ def print_tables(cells, names, clients, rounds, messages, fills):
               f" | {median_of(cells, n, clients, 'server_cpu_percent'):.0f}"
               f" | {median_of(cells, n, clients, 'generator_cpu_percent'):.0f} |")
 
+    if all(median_of(cells, n, 1, "resync_bytes") is not None for n in names):
+        print("\nSELECT (QRESYNC) answer, bytes (median), against the least the RFC allows "
+              "(target: within 10%):\n")
+        print("| server | changed | expunged | bytes | minimum | bytes/minimum |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for n in names:
+            sent = median_of(cells, n, 1, "resync_bytes")
+            least = median_of(cells, n, 1, "resync_minimum_bytes")
+            print(f"| {n} | {median_of(cells, n, 1, 'resync_changed'):.0f} "
+                  f"| {median_of(cells, n, 1, 'resync_expunged'):.0f} | {sent:.0f} "
+                  f"| {least:.0f} | {sent / least:.3f} |")
     print("\nSEARCH hits: " + ", ".join(
         f"{n} SUBJECT {median_of(cells, n, 1, 'search_subject_hits'):.0f} "
         f"FROM {median_of(cells, n, 1, 'search_from_hits'):.0f}" for n in names))
