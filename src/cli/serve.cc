@@ -2,9 +2,12 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
+#include <stop_token>
 #include <thread>
 
 #include "cli/commands.h"
@@ -46,12 +49,15 @@ const std::vector<std::string_view> kServeKeys = {"notify",
                                                   "pop3-retr-seen",
                                                   "allow-plaintext-auth",
                                                   "imap-idle-timeout",
+                                                  "journal-days",
                                                   "auth-failure-delay",
                                                   "max-auth-failures",
                                                   "idle-timeout"};
 
 // How long SIGTERM waits for sessions to finish what they are committing.
 constexpr std::chrono::seconds kShutdownGrace{10};
+// Time between journal trims (the `journal-days` window's precision).
+constexpr std::chrono::hours kJournalTrimInterval{1};
 
 std::string host_name() {
   char name[256] = {};
@@ -89,6 +95,43 @@ void log_ready(const core::Config& config) {
                    {"lmtp", config.lmtp.to_string()},
                    {"api", config.api.to_string()}});
 }
+
+// Removes journal rows older than `journal-days` (Store::trim_journal). A
+// failure is logged and retried at the next trim: the journal only grows
+// meanwhile.
+void trim_journal(store::Store& store, uint64_t days) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const uint64_t keep = days > UINT64_MAX / 86400 ? UINT64_MAX : days * 86400;
+  Result<uint64_t> removed = store.trim_journal(now, keep);
+  if (!removed) {
+    core::log_event(core::LogLevel::error, "serve.journal_trim_failed",
+                    {{"error", removed.status().to_string()}});
+  } else if (*removed > 0) {
+    core::log_event(core::LogLevel::info, "serve.journal_trimmed", {{"rows", *removed}});
+  }
+}
+
+// Trims the journal every kJournalTrimInterval until destroyed.
+class JournalTrimmer {
+ public:
+  JournalTrimmer(store::Store& store, uint64_t days)
+      : thread_([this, &store, days](std::stop_token stop) {
+          std::unique_lock lock(mutex_);
+          for (;;) {
+            // Nothing notifies wake_: it returns at the interval or at stop.
+            (void)wake_.wait_for(lock, stop, kJournalTrimInterval, [] { return false; });
+            if (stop.stop_requested()) return;
+            trim_journal(store, days);
+          }
+        }) {}
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::jthread thread_;  // last: stopped and joined before the rest goes
+};
 
 // Binds the listeners, says ready, runs until the signal, then stops
 // accepting and lets the sessions finish. Returns once no session and no
@@ -140,6 +183,10 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
                                .allow_plaintext_auth = config.allow_plaintext_auth == "yes",
                                .tls = tls.get(),
                                .authenticated_idle_timeout = config.imap_idle_timeout};
+  // Before any session: a client that comes back after `journal-days`
+  // finds the journal already trimmed.
+  trim_journal(store, config.journal_days);
+  JournalTrimmer trimmer(store, config.journal_days);
   imap::SelectCache select_cache;
   const imap::Services imap_services{mail, store, executor, limiter, notifier, select_cache};
   EIDER_RETURN_IF_ERROR(server.listen(config.imap, imap::service(imap_settings, imap_services)));

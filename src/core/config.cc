@@ -45,6 +45,7 @@ const Key kKeys[] = {
     {"pop3-retr-seen", &Config::pop3_retr_seen},
     {"allow-plaintext-auth", &Config::allow_plaintext_auth},
     {"imap-idle-timeout", &Config::imap_idle_timeout},
+    {"journal-days", &Config::journal_days},
     {"max-message-size", &Limits::max_message_size},
     {"max-mime-depth", &Limits::max_mime_depth},
     {"max-mime-parts", &Limits::max_mime_parts},

@@ -72,6 +72,10 @@ struct Config {
   // Seconds a logged-in IMAP client may stay silent (RFC 3501 5.4 asks for
   // at least 30 minutes); before login, limits.idle_timeout applies.
   uint64_t imap_idle_timeout = 1800;
+  // Days a journal row (an expunge, a flag change) is kept, so that a client
+  // resynchronising (QRESYNC) from an older state gets the full answer
+  // instead of the exact one; trimmed at start-up and hourly.
+  uint64_t journal_days = 30;
   Limits limits;
   LogSettings log;
 };

@@ -17,19 +17,20 @@ namespace eider {
 
 enum class Code {
   ok = 0,
-  invalid_argument,  // bad input from a user or client
-  not_found,         // no such user, mailbox, message, address
-  already_exists,    // a unique name is taken
-  over_quota,        // the user's storage quota would be exceeded
-  too_large,         // a size limit was exceeded
-  unavailable,       // the store or another dependency cannot serve now (retry later)
-  io_error,          // a disk or network failure
-  disk_full,         // no space left for the store
-  corrupt,           // stored data failed a consistency check
-  permission_denied, // a file or folder could not be accessed
-  unsupported,       // e.g. a database from a newer schema
-  auth_failed,       // wrong user name or password
-  internal,          // a bug: a broken invariant in our own code
+  invalid_argument,   // bad input from a user or client
+  not_found,          // no such user, mailbox, message, address
+  already_exists,     // a unique name is taken
+  over_quota,         // the user's storage quota would be exceeded
+  too_large,          // a size limit was exceeded
+  unavailable,        // the store or another dependency cannot serve now (retry later)
+  io_error,           // a disk or network failure
+  disk_full,          // no space left for the store
+  corrupt,            // stored data failed a consistency check
+  permission_denied,  // a file or folder could not be accessed
+  unsupported,        // e.g. a database from a newer schema
+  auth_failed,        // wrong user name or password
+  out_of_range,       // history asked for is no longer kept (a trimmed journal)
+  internal,           // a bug: a broken invariant in our own code
 };
 
 std::string_view code_name(Code code);
@@ -59,7 +60,9 @@ class [[nodiscard]] Status {
   std::shared_ptr<const Rep> rep_;
 };
 
-inline Status error(Code code, std::string message) { return Status(code, std::move(message)); }
+inline Status error(Code code, std::string message) {
+  return Status(code, std::move(message));
+}
 
 // A value of T, or a failed Status. Never holds an ok Status.
 template <typename T>
@@ -89,8 +92,8 @@ class [[nodiscard]] Result {
 }  // namespace eider
 
 // Propagates a failed Status from an expression yielding Status.
-#define EIDER_RETURN_IF_ERROR(expr)            \
-  do {                                         \
-    ::eider::Status eider_status_ = (expr);    \
+#define EIDER_RETURN_IF_ERROR(expr)                   \
+  do {                                                \
+    ::eider::Status eider_status_ = (expr);           \
     if (!eider_status_.is_ok()) return eider_status_; \
   } while (0)

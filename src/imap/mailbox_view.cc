@@ -6,6 +6,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "imap/sequence_set.h"
+
 namespace eider::imap {
 namespace {
 
@@ -83,7 +85,39 @@ uint32_t MailboxView::recent_count() const {
 }
 
 ViewUpdate MailboxView::apply(const std::vector<store::JournalEntry>& rows, Announce announce,
-                              bool with_modseq) {
+                              Wording wording) {
+  return apply_rows(rows, announce, wording, true);
+}
+
+ViewUpdate MailboxView::resync(const store::FlagListing& listing, Wording wording) {
+  std::vector<store::JournalEntry> rows;
+  const uint32_t known_max = uids_.max_uid();
+  // Gone first, so the FETCH lines are numbered as the client will number
+  // the mailbox after them.
+  auto listed = listing.messages.begin();
+  for (const UidList::Run& run : uids_.runs()) {
+    for (uint32_t uid = run.first;; ++uid) {
+      while (listed != listing.messages.end() && listed->uid < uid) ++listed;
+      if (listed == listing.messages.end() || listed->uid != uid) {
+        rows.push_back({0, store::JournalKind::expunged, uid, ""});
+      }
+      if (uid == run.last) break;
+    }
+  }
+  for (const store::UidFlags& message : listing.messages) {
+    if (message.uid > known_max) {
+      rows.push_back({0, store::JournalKind::added, message.uid, ""});
+    } else if (message.modseq > modseq_) {
+      rows.push_back({message.modseq, store::JournalKind::flags, message.uid, message.flags});
+    }
+  }
+  ViewUpdate update = apply_rows(rows, Announce::all, wording, false);
+  advance_to(listing.mailbox.highest_modseq);
+  return update;
+}
+
+ViewUpdate MailboxView::apply_rows(const std::vector<store::JournalEntry>& rows, Announce announce,
+                                   Wording wording, bool ordered) {
   ViewUpdate update;
   // UIDs above this joined in this batch: the client hears of them only at
   // the closing EXISTS, so they get no EXPUNGE or FETCH line before it.
@@ -92,7 +126,7 @@ ViewUpdate MailboxView::apply(const std::vector<store::JournalEntry>& rows, Anno
   std::unordered_map<uint32_t, size_t> flag_line_of;  // uid -> index in pending
 
   for (const store::JournalEntry& row : rows) {
-    if (row.modseq <= modseq_) continue;
+    if (ordered && row.modseq <= modseq_) continue;
     switch (row.kind) {
       case store::JournalKind::added:
         uids_.append(row.uid);
@@ -108,7 +142,7 @@ ViewUpdate MailboxView::apply(const std::vector<store::JournalEntry>& rows, Anno
           pending[line->second].kind = Pending::Kind::dropped;
           flag_line_of.erase(line);
         }
-        if (known) pending.push_back({Pending::Kind::expunge, *seq});
+        if (known) pending.push_back({Pending::Kind::expunge, *seq, row.uid});
         break;
       }
       case store::JournalKind::flags: {
@@ -133,27 +167,41 @@ ViewUpdate MailboxView::apply(const std::vector<store::JournalEntry>& rows, Anno
         break;
     }
     if (update.more) break;
-    modseq_ = row.modseq;
+    if (ordered) modseq_ = row.modseq;
     update.changed = true;
   }
 
   std::string& out = update.untagged;
+  std::vector<uint32_t> vanished;  // a run of expunges, with Wording::vanished
+  auto say_vanished = [&] {
+    if (vanished.empty()) return;
+    std::sort(vanished.begin(), vanished.end());
+    out += "* VANISHED " + format_sequence_set(vanished) + "\r\n";
+    vanished.clear();
+  };
   for (const Pending& p : pending) {
     switch (p.kind) {
       case Pending::Kind::expunge:
-        out += "* " + std::to_string(p.seq) + " EXPUNGE\r\n";
+        ++update.expunged;
+        if (wording.vanished) {
+          vanished.push_back(p.uid);
+        } else {
+          out += "* " + std::to_string(p.seq) + " EXPUNGE\r\n";
+        }
         break;
       case Pending::Kind::flags:
+        say_vanished();
         out += "* " + std::to_string(p.seq) + " FETCH (FLAGS (";
         append_flag_list(out, *p.flags, is_recent(p.uid));
         out += ") UID " + std::to_string(p.uid);
-        if (with_modseq) out += " MODSEQ (" + std::to_string(p.modseq) + ")";
+        if (wording.modseq) out += " MODSEQ (" + std::to_string(p.modseq) + ")";
         out += ")\r\n";
         break;
       case Pending::Kind::dropped:
         break;
     }
   }
+  say_vanished();
   update.added = known_max == UINT32_MAX ? 0 : uids_.count_between(known_max + 1, UINT32_MAX);
   if (update.added > 0) {
     // RECENT goes with every EXISTS, as Dovecot does. Without one the count

@@ -22,14 +22,23 @@
 
 namespace eider::imap {
 
+// How a view words its announcements: RFC 7162, once the client enabled
+// CONDSTORE (MODSEQ in every FETCH of flags) or QRESYNC (VANISHED instead
+// of EXPUNGE).
+struct Wording {
+  bool modseq = false;
+  bool vanished = false;
+};
+
 struct ViewUpdate {
   // Untagged lines ready to send, each ending in CRLF, in the order they
   // must go out: "* 3 EXPUNGE", "* 5 FETCH (FLAGS (\Seen) UID 12)",
   // "* 7 EXISTS", "* 1 RECENT".
   std::string untagged;
-  bool changed = false;  // anything was applied (even with nothing to say)
-  bool more = false;     // stopped early at an expunge (Announce::no_expunge)
-  uint32_t added = 0;    // messages that joined and are still there
+  bool changed = false;   // anything was applied (even with nothing to say)
+  bool more = false;      // stopped early at an expunge (Announce::no_expunge)
+  uint32_t added = 0;     // messages that joined and are still there
+  uint32_t expunged = 0;  // known messages announced gone
 };
 
 class MailboxView {
@@ -70,6 +79,8 @@ class MailboxView {
   //   EXISTS, so its flags are read when the client fetches it.
   // - expunged: "* n EXPUNGE" for a known UID, removed at once so later
   //   lines use the new numbering; nothing for an unknown UID. With
+  //   Wording::vanished, each run of expunges without a FETCH line between
+  //   them is one "* VANISHED uid-set" instead (RFC 7162 3.2.10). With
   //   Announce::no_expunge, apply stops before the first expunge of a known
   //   UID and sets ViewUpdate::more; the session reads the journal again
   //   from modseq() when it is allowed to announce.
@@ -77,12 +88,21 @@ class MailboxView {
   //   added when is_recent(u); several changes of one UID in a batch give
   //   one line with the last flags, sent at its position in the batch order
   //   of last change. `data` is the space-separated flag list. With
-  //   `with_modseq` (CONDSTORE enabled) " MODSEQ (m)" follows UID.
+  //   Wording::modseq " MODSEQ (m)" follows UID.
   // - mailbox_deleted: sets deleted(); nothing said.
   // - other kinds: nothing.
   // modseq() advances to the last row consumed.
   ViewUpdate apply(const std::vector<store::JournalEntry>& rows, Announce announce,
-                   bool with_modseq = false);
+                   Wording wording = {});
+
+  // Brings the view to `listing` (the mailbox at listing.mailbox's
+  // highest_modseq) when the journal after modseq() is gone
+  // (Store::journal_since answered Code::out_of_range): a known UID missing
+  // from the listing is expunged, a known one whose modseq is above
+  // modseq() has its flags told, UIDs above the known ones join, and
+  // modseq() becomes the listing's. Worded as apply() with Announce::all
+  // words the same changes. Costs one pass over the listing.
+  ViewUpdate resync(const store::FlagListing& listing, Wording wording);
 
   bool deleted() const { return deleted_; }
 
@@ -95,6 +115,11 @@ class MailboxView {
   void shrink_to_fit();
 
  private:
+  // apply(); with `ordered` false the rows are not journal rows (resync
+  // made them): none is skipped for its modseq, and modseq() stays.
+  ViewUpdate apply_rows(const std::vector<store::JournalEntry>& rows, Announce announce,
+                        Wording wording, bool ordered);
+
   int64_t mailbox_id_;
   uint32_t uidvalidity_;
   bool read_only_;

@@ -266,7 +266,7 @@ bool SearchProgram::matches(const SearchMessage& message) const {
 
 std::string esearch_response(std::string_view tag, bool uid,
                              const std::vector<std::string>& returns,
-                             std::span<const uint32_t> hits) {
+                             std::span<const uint32_t> hits, std::optional<uint64_t> modseq) {
   auto wants = [&returns](std::string_view option) {
     return std::find(returns.begin(), returns.end(), option) != returns.end();
   };
@@ -281,6 +281,7 @@ std::string esearch_response(std::string_view tag, bool uid,
   if (!hits.empty() && (returns.empty() || wants("ALL"))) {
     out += " ALL " + format_sequence_set(hits);
   }
+  if (modseq) out += " MODSEQ " + std::to_string(*modseq);
   out += "\r\n";
   return out;
 }

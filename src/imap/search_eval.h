@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -80,9 +81,11 @@ class SearchProgram {
 // The ESEARCH response line (RFC 4731) for a SEARCH with RETURN options:
 // `hits` ascending (UIDs for UID SEARCH), `returns` as parsed (empty means
 // ALL). MIN, MAX and ALL are left out when nothing matched, as 3.1 says;
-// COUNT 0 is still given.
+// COUNT 0 is still given. `modseq` is appended as "MODSEQ n" (RFC 7162
+// 3.1.5) when given.
 std::string esearch_response(std::string_view tag, bool uid,
                              const std::vector<std::string>& returns,
-                             std::span<const uint32_t> hits);
+                             std::span<const uint32_t> hits,
+                             std::optional<uint64_t> modseq = std::nullopt);
 
 }  // namespace eider::imap

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "mime/tree.h"
 
@@ -86,16 +87,23 @@ class Search {
     return over_trees(without_summary);
   }
 
-  std::vector<uint32_t> take_hits() {
+  SearchHits take_hits() {
     // Messages without a summary were tested last.
     std::sort(hits_.begin(), hits_.end());
-    return std::move(hits_);
+    SearchHits hits;
+    hits.numbers.reserve(hits_.size());
+    hits.modseqs.reserve(hits_.size());
+    for (const auto& [number, modseq] : hits_) {
+      hits.numbers.push_back(number);
+      hits.modseqs.push_back(modseq);
+    }
+    return hits;
   }
 
  private:
   void test(const SearchCandidate& one, const store::MessageInfo& info, std::string_view raw) {
     if (program_.matches({one.seq, &info, one.recent, raw})) {
-      hits_.push_back(by_uid_ ? one.uid : one.seq);
+      hits_.emplace_back(by_uid_ ? one.uid : one.seq, info.modseq);
     }
   }
 
@@ -104,14 +112,36 @@ class Search {
   const int64_t mailbox_;
   const SearchProgram& program_;
   const bool by_uid_;
-  std::vector<uint32_t> hits_;
+  std::vector<std::pair<uint32_t, uint64_t>> hits_;  // (number, modseq)
 };
 
 }  // namespace
 
-Result<std::vector<uint32_t>> run_search(store::Store& store, int64_t user_id, int64_t mailbox_id,
-                                         const SearchProgram& program,
-                                         std::span<const SearchCandidate> candidates, bool by_uid) {
+bool mentions_modseq(const SearchKey& key) {
+  return key.kind == SearchKey::Kind::mod_seq ||
+         std::any_of(key.children.begin(), key.children.end(), mentions_modseq);
+}
+
+std::optional<uint64_t> answered_modseq(const SearchHits& hits,
+                                        const std::vector<std::string>& returns) {
+  if (hits.modseqs.empty()) return std::nullopt;
+  auto has = [&returns](std::string_view option) {
+    return std::find(returns.begin(), returns.end(), option) != returns.end();
+  };
+  const bool extremes_only =
+      !returns.empty() && std::all_of(returns.begin(), returns.end(), [](const std::string& r) {
+        return r == "MIN" || r == "MAX";
+      });
+  if (!extremes_only) return *std::max_element(hits.modseqs.begin(), hits.modseqs.end());
+  uint64_t modseq = 0;
+  if (has("MIN")) modseq = hits.modseqs.front();
+  if (has("MAX")) modseq = std::max(modseq, hits.modseqs.back());
+  return modseq;
+}
+
+Result<SearchHits> run_search(store::Store& store, int64_t user_id, int64_t mailbox_id,
+                              const SearchProgram& program,
+                              std::span<const SearchCandidate> candidates, bool by_uid) {
   Search search(store, user_id, mailbox_id, program, by_uid);
   const bool listing_suffices = !program.needs_content() || program.summary_suffices();
   Status status =

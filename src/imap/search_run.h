@@ -13,7 +13,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/status.h"
@@ -30,11 +32,26 @@ struct SearchCandidate {
   bool recent = false;
 };
 
-// The matching candidates' UIDs (`by_uid`) or sequence numbers, ascending.
-// `candidates` must be in ascending UID order. A candidate expunged
-// meanwhile does not match.
-Result<std::vector<uint32_t>> run_search(store::Store& store, int64_t user_id, int64_t mailbox_id,
-                                         const SearchProgram& program,
-                                         std::span<const SearchCandidate> candidates, bool by_uid);
+struct SearchHits {
+  std::vector<uint32_t> numbers;  // UIDs (`by_uid`) or sequence numbers, ascending
+  std::vector<uint64_t> modseqs;  // each hit's modseq as matched (RFC 7162 3.1.5)
+};
+
+// True when a MODSEQ key appears anywhere in the tree (the answer then
+// ends with the MODSEQ of its hits, and CONDSTORE is on).
+bool mentions_modseq(const SearchKey& key);
+
+// The MODSEQ that SEARCH answers with when a key mentions it (RFC 7162
+// 3.1.5): the highest modseq of the hits, or, when the RETURN options are
+// only MIN and/or MAX (RFC 4731), of the hits returned. nullopt without a
+// hit, when no MODSEQ is sent.
+std::optional<uint64_t> answered_modseq(const SearchHits& hits,
+                                        const std::vector<std::string>& returns);
+
+// The matching candidates. `candidates` must be in ascending UID order. A
+// candidate expunged meanwhile does not match.
+Result<SearchHits> run_search(store::Store& store, int64_t user_id, int64_t mailbox_id,
+                              const SearchProgram& program,
+                              std::span<const SearchCandidate> candidates, bool by_uid);
 
 }  // namespace eider::imap

@@ -341,6 +341,8 @@ Result<bool> SelectCache::catch_up(store::Store& store, int64_t user_id, Entry& 
                                    std::size_t& replayed) {
   Result<std::vector<store::JournalEntry>> rows =
       store.journal_since(user_id, entry.mailbox_id, entry.modseq);
+  // Rows after the entry were trimmed: only a listing can tell what changed.
+  if (!rows && rows.status().code() == Code::out_of_range) return false;
   if (!rows) return rows.status();
   if (rows->size() > kMaxReplayedRows) return false;
   replayed = rows->size();

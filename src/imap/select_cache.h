@@ -17,8 +17,9 @@
 // is harmless, which is what lets the few reads of a catch-up run in separate store transactions.
 //
 // This relies on the journal keeping every row after an entry's (or a saved
-// snapshot's) modseq: the journal is never trimmed today; whoever trims it
-// must make entries older than what is left rebuild from a listing.
+// snapshot's) modseq. The journal is trimmed (Store::trim_journal): an
+// entry older than the mailbox's journal_floor, which Store::journal_since
+// answers with Code::out_of_range, is built again from a listing.
 //
 // Bounded: least recently used entries are dropped past a byte budget.
 // Thread-safe; its calls block on the store, so run them on the store
@@ -117,7 +118,8 @@ class SelectCache {
                            uint32_t uidvalidity, std::optional<uint64_t> highest_modseq);
   Result<Entry> build(store::Store& store, int64_t user_id, int64_t mailbox_id);
   // Applies the journal since entry.modseq and counts the rows in
-  // `replayed`; false when a full build is cheaper (a long journal);
+  // `replayed`; false when a full build is cheaper (a long journal) or the
+  // only way (the journal since was trimmed);
   // Code::not_found when the mailbox is gone.
   Result<bool> catch_up(store::Store& store, int64_t user_id, Entry& entry, std::size_t& replayed);
   // The entry as a Store::save_snapshot blob, and back (nullopt for data

@@ -89,17 +89,26 @@ std::vector<uint32_t> ResolvedSet::select(std::span<const uint32_t> present) con
 }
 
 std::string format_sequence_set(std::span<const uint32_t> numbers) {
-  std::string out;
-  for (std::size_t i = 0; i < numbers.size();) {
-    std::size_t j = i;
-    while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) ++j;
-    if (!out.empty()) out += ',';
-    out += std::to_string(numbers[i]);
-    if (j > i) {
-      out += ':';
-      out += std::to_string(numbers[j]);
+  std::vector<SeqRange> ranges;
+  for (uint32_t n : numbers) {
+    if (!ranges.empty() && uint64_t{ranges.back().last} + 1 == n) {
+      ranges.back().last = n;
+    } else {
+      ranges.push_back({n, n});
     }
-    i = j + 1;
+  }
+  return format_ranges(ranges);
+}
+
+std::string format_ranges(std::span<const SeqRange> ranges) {
+  std::string out;
+  for (const SeqRange& range : ranges) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(range.first);
+    if (range.last > range.first) {
+      out += ':';
+      out += std::to_string(range.last);
+    }
   }
   return out;
 }

@@ -71,5 +71,7 @@ class ResolvedSet {
 // "1:3,7". COPYUID (RFC 4315) and ESEARCH ALL (RFC 4731) send this form,
 // so a run of a million UIDs costs one range on the wire.
 std::string format_sequence_set(std::span<const uint32_t> numbers);
+// Sorted, disjoint ranges (a ResolvedSet's) in the same form.
+std::string format_ranges(std::span<const SeqRange> ranges);
 
 }  // namespace eider::imap

@@ -118,8 +118,27 @@ class Session {
   boost::asio::awaitable<void> status(const Command& command);
   boost::asio::awaitable<void> append(Command& command);
   void namespace_(const Command& command);
-  void enable(const Command& command);
   void unselect();
+
+  // --- CONDSTORE and QRESYNC (session_qresync.cc) ---
+  void enable(const Command& command);
+  // How the view words unsolicited responses for this client.
+  Wording wording() const { return Wording{condstore_, qresync_}; }
+  // Appends, for the selected mailbox, VANISHED (EARLIER) for the UIDs of
+  // `scope` (sorted ranges) expunged since `since` and not above `agreed`
+  // (qresync.h), then, with `flags`, FETCH (UID FLAGS MODSEQ) for the
+  // view's messages in scope whose modseq is above `since` (RFC 7162
+  // 3.2.5). Beyond the journal's window the VANISHED set is the full one.
+  // A store failure is returned and nothing is appended.
+  boost::asio::awaitable<Status> tell_changes_since(uint64_t since,
+                                                    const std::vector<SeqRange>& scope,
+                                                    uint32_t agreed, bool flags);
+  // SELECT/EXAMINE (QRESYNC ...) after the usual responses: the changes
+  // since the client's state when its UIDVALIDITY is still the mailbox's.
+  boost::asio::awaitable<Status> qresync_select(const Qresync& qresync, uint32_t uidvalidity);
+  // The sync when the journal after the view's modseq was trimmed: the view
+  // is brought to a listing of the mailbox (MailboxView::resync).
+  boost::asio::awaitable<void> resync_from_listing();
 
   // --- selected (session_message.cc) ---
   // The UIDs a FETCH/STORE/COPY/... set names in the session's view.
@@ -159,6 +178,11 @@ class Session {
   // Flag changes this session made and already reported (uid, modseq), so
   // the next sync does not report them again.
   std::vector<std::pair<uint32_t, uint64_t>> told_;
+  // RFC 7162: CONDSTORE is on after ENABLE or any command that uses it (a
+  // MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE, SELECT's CONDSTORE, STATUS
+  // HIGHESTMODSEQ); QRESYNC only after ENABLE QRESYNC, and implies it.
+  bool condstore_ = false;
+  bool qresync_ = false;
 
   std::shared_ptr<Wake> wake_;
   notify::Subscription subscription_;

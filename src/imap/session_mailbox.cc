@@ -164,8 +164,13 @@ void Session::unselect() {
 }
 
 asio::awaitable<void> Session::select(const Command& command, bool read_only) {
-  unselect();
   const auto& args = std::get<Select>(command.arguments);
+  // RFC 7162 3.2.5: QRESYNC is refused before ENABLE QRESYNC.
+  if (args.qresync && !qresync_) co_return bad(command, "QRESYNC needs ENABLE QRESYNC first");
+  // RFC 7162 3.2.11: the end of the previous mailbox's responses.
+  if (view_ && condstore_) out_ += "* OK [CLOSED] Previous mailbox closed\r\n";
+  unselect();
+  condstore_ = condstore_ || args.condstore;
   std::optional<std::string> path = mailbox_path(command, args.mailbox);
   if (!path) co_return;
 
@@ -223,6 +228,14 @@ asio::awaitable<void> Session::select(const Command& command, bool read_only) {
   out_ += "* OK [UIDVALIDITY " + std::to_string(mailbox.uidvalidity) + "] UIDs valid\r\n";
   out_ += "* OK [UIDNEXT " + std::to_string(uidnext) + "] Predicted next UID\r\n";
   out_ += "* OK [HIGHESTMODSEQ " + std::to_string(state.modseq) + "] Highest\r\n";
+  if (args.qresync) {
+    Status told = co_await qresync_select(*args.qresync, mailbox.uidvalidity);
+    // A NO to SELECT leaves nothing selected (RFC 3501 6.3.1).
+    if (!told) {
+      unselect();
+      co_return fail(command, told);
+    }
+  }
   ok(command, read_only ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
 }
 
@@ -387,6 +400,9 @@ asio::awaitable<void> Session::status(const Command& command) {
   const auto& args = std::get<StatusRequest>(command.arguments);
   std::optional<std::string> path = mailbox_path(command, args.mailbox);
   if (!path) co_return;
+  // RFC 7162 3.1: STATUS (HIGHESTMODSEQ) turns CONDSTORE on.
+  condstore_ = condstore_ ||
+               std::find(args.items.begin(), args.items.end(), "HIGHESTMODSEQ") != args.items.end();
   struct Counted {
     Result<store::Mailbox> mailbox;
     Result<MessageCounts> counts = MessageCounts{};
@@ -469,13 +485,6 @@ asio::awaitable<void> Session::append(Command& command) {
 void Session::namespace_(const Command& command) {
   out_ += "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n";
   ok(command, "NAMESPACE completed");
-}
-
-void Session::enable(const Command& command) {
-  // No capability that ENABLE can switch on is offered yet (RFC 5161: the
-  // server lists only what it enabled).
-  out_ += "* ENABLED\r\n";
-  ok(command, "ENABLE completed");
 }
 
 }  // namespace eider::imap

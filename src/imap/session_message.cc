@@ -155,13 +155,39 @@ std::optional<std::vector<uint32_t>> Session::resolve(const SequenceSet& set, bo
 
 asio::awaitable<void> Session::fetch(const Command& command) {
   const auto& request = std::get<FetchRequest>(command.arguments);
+  if (request.vanished && (!command.uid || !qresync_)) {
+    co_return bad(command, "VANISHED needs UID FETCH and ENABLE QRESYNC");
+  }
   std::optional<std::vector<uint32_t>> uids = resolve(request.set, command.uid);
   if (!uids) co_return bad(command, "Invalid message sequence number");
   const FetchPlan plan = plan_fetch(request.attributes);
+  const bool asks_modseq =
+      std::any_of(request.attributes.begin(), request.attributes.end(),
+                  [](const FetchAttribute& a) { return a.item == FetchItem::mod_seq; });
+  condstore_ = condstore_ || asks_modseq || request.changed_since.has_value();
   store::Store& store = services_.store;
   mail::Mail& mail = services_.mail;
   const int64_t user = user_id_;
   const int64_t mailbox = view_->mailbox_id();
+
+  if (request.changed_since) {
+    const uint64_t since = *request.changed_since;
+    if (request.vanished) {
+      const ResolvedSet scope(request.set, view_->uids().max_uid());
+      Status told = co_await tell_changes_since(since, scope.ranges(), 0, false);
+      if (!told) co_return fail(command, told);
+    }
+    // RFC 7162 3.1.4: only the messages whose modseq is above CHANGEDSINCE.
+    Result<std::vector<store::MessageInfo>> changed = co_await services_.executor.run(
+        [&store, user, mailbox, since] { return store.list_changed_since(user, mailbox, since); });
+    if (!changed) co_return fail(command, changed.status());
+    std::vector<uint32_t> changed_uids;  // ascending, as listed
+    changed_uids.reserve(changed->size());
+    for (const store::MessageInfo& info : *changed) changed_uids.push_back(info.uid);
+    std::erase_if(*uids, [&changed_uids](uint32_t uid) {
+      return !std::binary_search(changed_uids.begin(), changed_uids.end(), uid);
+    });
+  }
 
   // RFC 3501 6.4.5: BODY[...] sets \Seen; the new flags go out with the data.
   std::vector<uint32_t> now_seen;
@@ -183,7 +209,11 @@ asio::awaitable<void> Session::fetch(const Command& command) {
     wanted.push_back(Wanted{view_->uids().seq_of(uid), uid, view_->is_recent(uid),
                             std::binary_search(now_seen.begin(), now_seen.end(), uid)});
   }
-  const FetchOptions options{.uid = command.uid};
+  // MODSEQ goes with every FLAGS once CONDSTORE is on (RFC 7162 3.1), and
+  // CHANGEDSINCE asks for it.
+  const FetchOptions options{.uid = command.uid,
+                             .with_modseq = request.changed_since.has_value() ||
+                                            (condstore_ && (plan.flags || plan.sets_seen))};
   const mime::Limits limits = parse_limits(settings_.limits);
   uint32_t missing = 0;
 
@@ -267,21 +297,34 @@ asio::awaitable<void> Session::store_flags(const Command& command) {
   store::FlagMode mode = request.mode == Store::Mode::add      ? store::FlagMode::add
                          : request.mode == Store::Mode::remove ? store::FlagMode::remove
                                                                : store::FlagMode::replace;
+  condstore_ = condstore_ || request.unchanged_since.has_value();
   mail::Mail& mail = services_.mail;
   store::Store& store = services_.store;
   const int64_t user = user_id_;
   const int64_t mailbox = view_->mailbox_id();
   struct Stored {
-    Result<std::vector<store::MessageInfo>> changed;
+    Result<store::ConditionalFlags> done;
     Result<std::vector<store::MessageInfo>> current = std::vector<store::MessageInfo>{};
   };
   const bool silent = request.silent;
   Stored stored = co_await services_.executor.run(
       [&mail, &store, user, mailbox, &uids, mode, &request, silent] {
-        Stored result{mail.set_flags(user, mailbox, *uids, mode, request.flags)};
+        Stored result{store::ConditionalFlags{}};
+        if (request.unchanged_since) {
+          result.done = mail.set_flags_unchanged_since(user, mailbox, *uids, mode, request.flags,
+                                                       *request.unchanged_since);
+        } else {
+          Result<std::vector<store::MessageInfo>> changed =
+              mail.set_flags(user, mailbox, *uids, mode, request.flags);
+          if (changed) {
+            result.done->changed = std::move(*changed);
+          } else {
+            result.done = changed.status();
+          }
+        }
         // Without .SILENT every message of the set is answered with its
         // flags, changed or not (RFC 3501 6.4.6).
-        if (result.changed && !silent && !uids->empty()) {
+        if (result.done && !silent && !uids->empty()) {
           Result<std::vector<store::StoredMessage>> read =
               store.read_messages(user, mailbox, *uids, false);
           if (!read) {
@@ -295,18 +338,40 @@ asio::awaitable<void> Session::store_flags(const Command& command) {
         }
         return result;
       });
-  if (!stored.changed) co_return fail(command, stored.changed.status());
-  for (const store::MessageInfo& info : *stored.changed) told_.emplace_back(info.uid, info.modseq);
+  if (!stored.done) co_return fail(command, stored.done.status());
+  const store::ConditionalFlags& done = *stored.done;
+  for (const store::MessageInfo& info : done.changed) told_.emplace_back(info.uid, info.modseq);
+  // With CONDSTORE on, every FETCH carries UID and MODSEQ, and .SILENT
+  // still tells each change's MODSEQ (RFC 7162 3.1.3).
+  auto answer = [this, &command](const store::MessageInfo& info, bool with_flags) {
+    out_ += "* " + std::to_string(view_->uids().seq_of(info.uid)) + " FETCH (";
+    if (with_flags) {
+      out_ += "FLAGS ";
+      append_flag_list(out_, info.flags, view_->is_recent(info.uid));
+      if (command.uid || condstore_) out_ += ' ';
+    }
+    if (command.uid || condstore_) out_ += "UID " + std::to_string(info.uid);
+    if (condstore_) out_ += " MODSEQ (" + std::to_string(info.modseq) + ")";
+    out_ += ")\r\n";
+  };
   if (!silent) {
     if (!stored.current) co_return fail(command, stored.current.status());
+    // A message modified meanwhile is left out: the client re-reads it.
     for (const store::MessageInfo& info : *stored.current) {
-      out_ += "* " + std::to_string(view_->uids().seq_of(info.uid)) + " FETCH (FLAGS ";
-      append_flag_list(out_, info.flags, view_->is_recent(info.uid));
-      if (command.uid) out_ += " UID " + std::to_string(info.uid);
-      out_ += ")\r\n";
+      if (!std::binary_search(done.modified.begin(), done.modified.end(), info.uid)) {
+        answer(info, true);
+      }
     }
+  } else if (condstore_) {
+    for (const store::MessageInfo& info : done.changed) answer(info, false);
   }
-  ok(command, command.uid ? "UID STORE completed" : "STORE completed");
+  const std::string verb = command.uid ? "UID STORE" : "STORE";
+  if (done.modified.empty()) co_return ok(command, verb + " completed");
+  std::vector<uint32_t> modified = done.modified;
+  if (!command.uid) {
+    for (uint32_t& number : modified) number = view_->uids().seq_of(number);
+  }
+  ok(command, "[MODIFIED " + format_sequence_set(modified) + "] Conditional " + verb + " failed");
 }
 
 asio::awaitable<void> Session::search(const Command& command) {
@@ -350,16 +415,21 @@ asio::awaitable<void> Session::search(const Command& command) {
   const int64_t user = user_id_;
   const int64_t mailbox = view_->mailbox_id();
   const bool by_uid = command.uid;
-  Result<std::vector<uint32_t>> hits =
+  Result<SearchHits> hits =
       co_await services_.executor.run([&store, user, mailbox, &program, &candidates, by_uid] {
         return run_search(store, user, mailbox, *program, candidates, by_uid);
       });
   if (!hits) co_return fail(command, hits.status());
+  const bool with_modseq = mentions_modseq(request.key);
+  condstore_ = condstore_ || with_modseq;
+  const std::optional<uint64_t> modseq =
+      with_modseq ? answered_modseq(*hits, request.returns) : std::nullopt;
   if (request.esearch) {
-    out_ += esearch_response(command.tag, command.uid, request.returns, *hits);
+    out_ += esearch_response(command.tag, command.uid, request.returns, hits->numbers, modseq);
   } else {
     out_ += "* SEARCH";
-    for (uint32_t hit : *hits) out_ += " " + std::to_string(hit);
+    for (uint32_t hit : hits->numbers) out_ += " " + std::to_string(hit);
+    if (modseq) out_ += " (MODSEQ " + std::to_string(*modseq) + ")";
     out_ += "\r\n";
   }
   ok(command, command.uid ? "UID SEARCH completed" : "SEARCH completed");
@@ -523,6 +593,13 @@ asio::awaitable<void> Session::sync(MailboxView::Announce announce, bool force) 
   const uint64_t since = view_->modseq();
   Result<std::vector<store::JournalEntry>> rows = co_await services_.executor.run(
       [&store, user, mailbox, since] { return store.journal_since(user, mailbox, since); });
+  if (!rows && rows.status().code() == Code::out_of_range) {
+    // The journal after the view was trimmed. A listing tells what changed,
+    // expunges included, so it waits until they may be announced.
+    if (announce == MailboxView::Announce::all) co_return co_await resync_from_listing();
+    changed_ = true;
+    co_return;
+  }
   if (!rows) {
     core::log_event(core::LogLevel::error, "imap.journal_failed",
                     {{"peer", connection_.peer()}, {"error", rows.status().to_string()}});
@@ -552,9 +629,14 @@ asio::awaitable<void> Session::sync(MailboxView::Announce announce, bool force) 
     }
   }
   if (!view_ || view_->mailbox_id() != mailbox) co_return;
-  ViewUpdate update = view_->apply(*rows, announce);
+  ViewUpdate update = view_->apply(*rows, announce, wording());
   if (!update.more) view_->advance_to(last);
   out_ += update.untagged;
+  // RFC 7162 3.2.10: expunges carry no modseq, so the client learns the
+  // mailbox's new one here.
+  if (condstore_ && update.expunged > 0) {
+    out_ += "* OK [HIGHESTMODSEQ " + std::to_string(view_->modseq()) + "] Highest\r\n";
+  }
   if (update.more) changed_ = true;
   if (view_->deleted()) {
     out_ += "* BYE Selected mailbox was deleted\r\n";

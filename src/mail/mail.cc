@@ -122,12 +122,26 @@ Result<std::vector<store::MessageInfo>> Mail::set_flags(int64_t user_id, int64_t
   Result<std::vector<store::MessageInfo>> changed =
       store_.store_flags(user_id, mailbox_id, uids, mode, flags);
   if (!changed) return changed.status();
-  if (!changed->empty()) {
-    uint64_t modseq = 0;
-    for (const store::MessageInfo& info : *changed) modseq = std::max(modseq, info.modseq);
-    notifier_.publish({user_id, mailbox_id, modseq});
-  }
+  publish_flags(user_id, mailbox_id, *changed);
   return changed;
+}
+
+Result<store::ConditionalFlags> Mail::set_flags_unchanged_since(
+    int64_t user_id, int64_t mailbox_id, const std::vector<uint32_t>& uids, store::FlagMode mode,
+    const std::vector<std::string>& flags, uint64_t unchanged_since) {
+  Result<store::ConditionalFlags> done =
+      store_.store_flags_unchanged_since(user_id, mailbox_id, uids, mode, flags, unchanged_since);
+  if (!done) return done.status();
+  publish_flags(user_id, mailbox_id, done->changed);
+  return done;
+}
+
+void Mail::publish_flags(int64_t user_id, int64_t mailbox_id,
+                         const std::vector<store::MessageInfo>& changed) {
+  if (changed.empty()) return;
+  uint64_t modseq = 0;
+  for (const store::MessageInfo& info : changed) modseq = std::max(modseq, info.modseq);
+  notifier_.publish({user_id, mailbox_id, modseq});
 }
 
 Result<store::Mailbox> Mail::create_mailbox(int64_t user_id, std::string_view path,

@@ -74,6 +74,13 @@ class Mail {
                                                     const std::vector<uint32_t>& uids,
                                                     store::FlagMode mode,
                                                     const std::vector<std::string>& flags);
+  // set_flags with UNCHANGEDSINCE (RFC 7162): messages whose modseq is above
+  // `unchanged_since` are left alone and listed in `modified`.
+  Result<store::ConditionalFlags> set_flags_unchanged_since(int64_t user_id, int64_t mailbox_id,
+                                                            const std::vector<uint32_t>& uids,
+                                                            store::FlagMode mode,
+                                                            const std::vector<std::string>& flags,
+                                                            uint64_t unchanged_since);
 
   // Mailbox names are checked by normalize_mailbox_path (mail/names.h).
   // INBOX cannot be deleted; renaming it moves its messages into a new
@@ -92,6 +99,9 @@ class Mail {
   Result<store::Mailbox> find_mailbox(int64_t user_id, std::string_view path);
   // Publishes the mailbox's current highest modseq, read after the commit.
   void publish_current(int64_t user_id, int64_t mailbox_id);
+  // Publishes the highest modseq of a flag change, if anything changed.
+  void publish_flags(int64_t user_id, int64_t mailbox_id,
+                     const std::vector<store::MessageInfo>& changed);
 
   store::Store& store_;
   notify::Notifier& notifier_;

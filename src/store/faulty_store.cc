@@ -200,10 +200,36 @@ Result<std::vector<MessageInfo>> FaultyStore::store_flags(int64_t user_id, int64
   return inner_->store_flags(user_id, mailbox_id, uids, mode, flags);
 }
 
+Result<ConditionalFlags> FaultyStore::store_flags_unchanged_since(
+    int64_t user_id, int64_t mailbox_id, const std::vector<uint32_t>& uids, FlagMode mode,
+    const std::vector<std::string>& flags, uint64_t unchanged_since) {
+  if (Status planned = take(StoreCall::store_flags_unchanged_since); !planned) return planned;
+  return inner_->store_flags_unchanged_since(user_id, mailbox_id, uids, mode, flags,
+                                             unchanged_since);
+}
+
+Result<std::vector<MessageInfo>> FaultyStore::list_changed_since(int64_t user_id,
+                                                                 int64_t mailbox_id,
+                                                                 uint64_t since) {
+  if (Status planned = take(StoreCall::list_changed_since); !planned) return planned;
+  return inner_->list_changed_since(user_id, mailbox_id, since);
+}
+
 Result<std::vector<JournalEntry>> FaultyStore::journal_since(int64_t user_id, int64_t mailbox_id,
                                                              uint64_t since) {
   if (Status planned = take(StoreCall::journal_since); !planned) return planned;
   return inner_->journal_since(user_id, mailbox_id, since);
+}
+
+Result<std::vector<uint32_t>> FaultyStore::expunged_since(int64_t user_id, int64_t mailbox_id,
+                                                          uint64_t since) {
+  if (Status planned = take(StoreCall::expunged_since); !planned) return planned;
+  return inner_->expunged_since(user_id, mailbox_id, since);
+}
+
+Result<uint64_t> FaultyStore::trim_journal(int64_t now, uint64_t keep_seconds) {
+  if (Status planned = take(StoreCall::trim_journal); !planned) return planned;
+  return inner_->trim_journal(now, keep_seconds);
 }
 
 Status FaultyStore::vacuum() {

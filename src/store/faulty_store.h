@@ -47,7 +47,11 @@ enum class StoreCall {
   move_messages,
   expunge_messages,
   store_flags,
+  store_flags_unchanged_since,
+  list_changed_since,
   journal_since,
+  expunged_since,
+  trim_journal,
   vacuum,
   stats,
 };
@@ -111,8 +115,18 @@ class FaultyStore final : public Store {
   Result<std::vector<MessageInfo>> store_flags(int64_t user_id, int64_t mailbox_id,
                                                const std::vector<uint32_t>& uids, FlagMode mode,
                                                const std::vector<std::string>& flags) override;
+  Result<ConditionalFlags> store_flags_unchanged_since(int64_t user_id, int64_t mailbox_id,
+                                                       const std::vector<uint32_t>& uids,
+                                                       FlagMode mode,
+                                                       const std::vector<std::string>& flags,
+                                                       uint64_t unchanged_since) override;
+  Result<std::vector<MessageInfo>> list_changed_since(int64_t user_id, int64_t mailbox_id,
+                                                      uint64_t since) override;
   Result<std::vector<JournalEntry>> journal_since(int64_t user_id, int64_t mailbox_id,
                                                   uint64_t since) override;
+  Result<std::vector<uint32_t>> expunged_since(int64_t user_id, int64_t mailbox_id,
+                                               uint64_t since) override;
+  Result<uint64_t> trim_journal(int64_t now, uint64_t keep_seconds) override;
   Status vacuum() override;
   Result<Stats> stats() override;
 

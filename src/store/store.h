@@ -44,6 +44,9 @@ struct Mailbox {
   bool subscribed = true;
   uint64_t message_count = 0;
   uint32_t recent_uid = 1;  // first UID not yet claimed as \Recent (claim_recent)
+  // Journal rows at or below this modseq may have been trimmed
+  // (trim_journal); every row above it is kept. 0 until the first trim.
+  uint64_t journal_floor = 0;
 };
 
 // A message as delivered or appended: the split form plus what IMAP needs.
@@ -82,6 +85,7 @@ struct MessageInfo {
 struct UidFlags {
   uint32_t uid = 0;
   std::string flags;
+  uint64_t modseq = 0;
 };
 
 // A message's UID and its mime::search_summary ("" when it has none).
@@ -141,6 +145,12 @@ enum class FlagMode { add, remove, replace };
 struct RecentClaim {
   uint32_t first = 0;
   uint32_t next = 0;
+};
+
+// A flag change with UNCHANGEDSINCE (RFC 7162 3.1.3).
+struct ConditionalFlags {
+  std::vector<MessageInfo> changed;  // as store_flags returns them
+  std::vector<uint32_t> modified;    // left alone: their modseq was above the limit; ascending
 };
 
 struct UidPair {
@@ -271,11 +281,38 @@ class Store {
                                                        const std::vector<uint32_t>& uids,
                                                        FlagMode mode,
                                                        const std::vector<std::string>& flags) = 0;
+  // store_flags for the messages whose modseq is at most `unchanged_since`;
+  // the others (existing, in `uids`) are left alone and listed in
+  // `modified`. The test and the change are one transaction, so no other
+  // change can come between them.
+  virtual Result<ConditionalFlags> store_flags_unchanged_since(
+      int64_t user_id, int64_t mailbox_id, const std::vector<uint32_t>& uids, FlagMode mode,
+      const std::vector<std::string>& flags, uint64_t unchanged_since) = 0;
+  // The messages with modseq > since (flags changed or added since), in
+  // ascending uid order, with the mailbox read in the same snapshot (an
+  // index on (mailbox_id, modseq) makes this cost what it returns).
+  virtual Result<std::vector<MessageInfo>> list_changed_since(int64_t user_id, int64_t mailbox_id,
+                                                              uint64_t since) = 0;
 
   // Journal rows of a mailbox with modseq > since, in modseq order (the row
-  // grammar is in docs/formats.md, "Journal row").
+  // grammar is in docs/formats.md, "Journal row"). Code::out_of_range when
+  // since < the mailbox's journal_floor: rows after `since` may be trimmed,
+  // so the caller must rebuild its state from a listing instead.
   virtual Result<std::vector<JournalEntry>> journal_since(int64_t user_id, int64_t mailbox_id,
                                                           uint64_t since) = 0;
+  // The UIDs of the mailbox expunged with modseq > since, ascending (what
+  // QRESYNC reports as VANISHED). Code::out_of_range as for journal_since.
+  virtual Result<std::vector<uint32_t>> expunged_since(int64_t user_id, int64_t mailbox_id,
+                                                       uint64_t since) = 0;
+  // Deletes the journal rows written more than `keep_seconds` before `now`
+  // (seconds since the epoch), raising each affected mailbox's
+  // journal_floor to the highest modseq removed. The age of a row is known
+  // to the precision of the calls: each call records the journal's end with
+  // `now`, and a row goes once a record at least `keep_seconds` old covers
+  // it, so a row is kept at least `keep_seconds` and is removed by the
+  // first call after that plus the time between calls. Returns the rows
+  // removed. Not journaled; no MODSEQ changes.
+  virtual Result<uint64_t> trim_journal(int64_t now, uint64_t keep_seconds) = 0;
 
   // Frees space left by deleted data (blobs and pages) back to the filesystem.
   virtual Status vacuum() = 0;

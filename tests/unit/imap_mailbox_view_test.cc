@@ -131,7 +131,7 @@ TEST(MailboxView, ExpungeDropsThePendingFlagLineOfItsUid) {
 TEST(MailboxView, FlagLinesCarryModseqWhenCondstoreIsOn) {
   MailboxView view = view_of(3);
   ViewUpdate update = view.apply({flags(101, 2, "\\Seen"), flags(105, 2, "\\Seen \\Answered")},
-                                 Announce::all, /*with_modseq=*/true);
+                                 Announce::all, Wording{.modseq = true});
   EXPECT_EQ(update.untagged, "* 2 FETCH (FLAGS (\\Seen \\Answered) UID 2 MODSEQ (105))\r\n");
 }
 

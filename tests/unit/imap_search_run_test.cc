@@ -52,10 +52,10 @@ class SearchRunTest : public ::testing::Test {
 
   std::vector<uint32_t> run(std::string_view query, bool by_uid = true) {
     SearchProgram program = compile(query);
-    Result<std::vector<uint32_t>> hits =
+    Result<SearchHits> hits =
         run_search(*store_, bob_.user.id, bob_.inbox.id, program, candidates_, by_uid);
     EXPECT_TRUE(hits.is_ok()) << hits.status().to_string();
-    return hits ? *hits : std::vector<uint32_t>{};
+    return hits ? hits->numbers : std::vector<uint32_t>{};
   }
 
   TempDir dir_;

@@ -188,6 +188,20 @@ Result<std::vector<MessageInfo>> SqliteStore::list_messages_between(int64_t user
   });
 }
 
+// Reads the messages_by_modseq index (schema migration 8), then the rows it names.
+Result<std::vector<MessageInfo>> SqliteStore::list_changed_since(int64_t user_id,
+                                                                 int64_t mailbox_id,
+                                                                 uint64_t since) {
+  return read<std::vector<MessageInfo>>([&](Connection& db) -> Result<std::vector<MessageInfo>> {
+    Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+    if (!mailbox) return mailbox.status();
+    static const std::string sql = std::string("SELECT ") + kInfoColumns +
+                                   " FROM messages m WHERE m.mailbox_id = ? AND m.modseq > ?"
+                                   " AND m.user_id = ? ORDER BY m.uid";
+    return db.query_rows<MessageInfo>(sql.c_str(), info_from, mailbox_id, since, user_id);
+  });
+}
+
 Result<FlagListing> SqliteStore::list_flags(int64_t user_id, int64_t mailbox_id) {
   return read<FlagListing>([&](Connection& db) -> Result<FlagListing> {
     Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
@@ -195,14 +209,16 @@ Result<FlagListing> SqliteStore::list_flags(int64_t user_id, int64_t mailbox_id)
     FlagListing listing{std::move(*mailbox), {}};
     listing.messages.reserve(listing.mailbox.message_count);
     Result<Statement> stmt = db.prepare(
-        "SELECT uid, flags FROM messages WHERE mailbox_id = ? AND user_id = ? ORDER BY uid");
+        "SELECT uid, flags, modseq FROM messages WHERE mailbox_id = ? AND user_id = ?"
+        " ORDER BY uid");
     if (!stmt) return stmt.status();
     stmt->bind(mailbox_id, user_id);
     for (;;) {
       Result<bool> row = stmt->step();
       if (!row) return row.status();
       if (!*row) break;
-      listing.messages.push_back(UidFlags{static_cast<uint32_t>(stmt->int64(0)), stmt->text(1)});
+      listing.messages.push_back(UidFlags{static_cast<uint32_t>(stmt->int64(0)), stmt->text(1),
+                                          static_cast<uint64_t>(stmt->int64(2))});
     }
     return listing;
   });
@@ -302,24 +318,45 @@ Result<std::vector<MessageInfo>> SqliteStore::store_flags(int64_t user_id, int64
                                                           const std::vector<uint32_t>& uids,
                                                           FlagMode mode,
                                                           const std::vector<std::string>& flags) {
+  Result<ConditionalFlags> done =
+      change_flags(user_id, mailbox_id, uids, mode, flags, std::nullopt);
+  if (!done) return done.status();
+  return std::move(done->changed);
+}
+
+Result<ConditionalFlags> SqliteStore::store_flags_unchanged_since(
+    int64_t user_id, int64_t mailbox_id, const std::vector<uint32_t>& uids, FlagMode mode,
+    const std::vector<std::string>& flags, uint64_t unchanged_since) {
+  return change_flags(user_id, mailbox_id, uids, mode, flags, unchanged_since);
+}
+
+Result<ConditionalFlags> SqliteStore::change_flags(int64_t user_id, int64_t mailbox_id,
+                                                   const std::vector<uint32_t>& uids, FlagMode mode,
+                                                   const std::vector<std::string>& flags,
+                                                   std::optional<uint64_t> unchanged_since) {
   Result<std::vector<std::string>> change = normalize_flags(flags);
   if (!change) return change.status();
   std::vector<uint32_t> sorted = uids;
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  return write<std::vector<MessageInfo>>([&](Connection& db) -> Result<std::vector<MessageInfo>> {
+  return write<ConditionalFlags>([&](Connection& db) -> Result<ConditionalFlags> {
     Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
     if (!mailbox) return mailbox.status();
     Result<std::vector<MessageInfo>> current = changed_infos(db, user_id, mailbox_id, sorted);
-    if (!current) return current;
-    std::vector<MessageInfo> changed;
+    if (!current) return current.status();
+    ConditionalFlags result;
+    std::vector<MessageInfo>& changed = result.changed;
     for (MessageInfo& info : *current) {
+      if (unchanged_since && info.modseq > *unchanged_since) {
+        result.modified.push_back(info.uid);
+        continue;
+      }
       std::vector<std::string> next = apply_flags(info.flags, mode, *change);
       if (same_flags(next, info.flags)) continue;
       info.flags = std::move(next);
       changed.push_back(std::move(info));
     }
-    if (changed.empty()) return changed;
+    if (changed.empty()) return result;
     Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox_id, changed.size());
     if (!modseq) return modseq.status();
     for (MessageInfo& info : changed) {
@@ -332,25 +369,7 @@ Result<std::vector<MessageInfo>> SqliteStore::store_flags(int64_t user_id, int64
       EIDER_RETURN_IF_ERROR(
           add_journal(db, user_id, mailbox_id, info.modseq, JournalKind::flags, info.uid, joined));
     }
-    return changed;
-  });
-}
-
-Result<std::vector<JournalEntry>> SqliteStore::journal_since(int64_t user_id, int64_t mailbox_id,
-                                                             uint64_t since) {
-  return read<std::vector<JournalEntry>>([&](Connection& db) -> Result<std::vector<JournalEntry>> {
-    return db.query_rows<JournalEntry>(
-        "SELECT modseq, kind, uid, data FROM journal"
-        " WHERE user_id = ? AND mailbox_id = ? AND modseq > ? ORDER BY modseq, id",
-        [](const Statement& row) {
-          JournalEntry entry;
-          entry.modseq = static_cast<uint64_t>(row.int64(0));
-          entry.kind = static_cast<JournalKind>(row.int64(1));
-          entry.uid = static_cast<uint32_t>(row.int64(2));
-          entry.data = row.text(3);
-          return entry;
-        },
-        user_id, mailbox_id, since);
+    return result;
   });
 }
 

@@ -33,6 +33,7 @@ Mailbox mailbox_from(const Statement& row) {
   mailbox.subscribed = row.int64(7) != 0;
   mailbox.message_count = static_cast<uint64_t>(row.int64(8));
   mailbox.recent_uid = static_cast<uint32_t>(row.int64(9));
+  mailbox.journal_floor = static_cast<uint64_t>(row.int64(10));
   return mailbox;
 }
 
@@ -110,7 +111,7 @@ Result<Mailbox> load_mailbox(Connection& db, int64_t user_id, std::string_view n
   return load_one<Mailbox>(
       db,
       "SELECT id, user_id, path, special_use, uidvalidity, uidnext, highest_modseq, subscribed,"
-      " message_count, recent_uid FROM mailboxes WHERE user_id = ? AND path = ?",
+      " message_count, recent_uid, journal_floor FROM mailboxes WHERE user_id = ? AND path = ?",
       mailbox_from, "no mailbox \"" + std::string(normalized_path) + "\"", user_id,
       normalized_path);
 }
@@ -119,7 +120,7 @@ Result<Mailbox> load_mailbox_by_id(Connection& db, int64_t user_id, int64_t mail
   return load_one<Mailbox>(
       db,
       "SELECT id, user_id, path, special_use, uidvalidity, uidnext, highest_modseq, subscribed,"
-      " message_count, recent_uid FROM mailboxes WHERE user_id = ? AND id = ?",
+      " message_count, recent_uid, journal_floor FROM mailboxes WHERE user_id = ? AND id = ?",
       mailbox_from, "no mailbox with id " + std::to_string(mailbox_id), user_id, mailbox_id);
 }
 

@@ -202,6 +202,19 @@ INSERT INTO messages_narrower
 DROP TABLE messages;
 ALTER TABLE messages_narrower RENAME TO messages;
 )sql"},
+    // 8: CONDSTORE/QRESYNC. Messages by modseq (what changed since a
+    // client's state), and a journal that can be trimmed: journal_floor
+    // says below which modseq a mailbox's rows may be gone, and
+    // journal_marks records, at each trim, how far the journal went then
+    // (Store::trim_journal), so rows need no time of their own.
+    Migration{R"sql(
+CREATE INDEX messages_by_modseq ON messages (mailbox_id, modseq);
+ALTER TABLE mailboxes ADD COLUMN journal_floor INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE journal_marks (
+  at INTEGER NOT NULL,
+  last_id INTEGER NOT NULL
+);
+)sql"},
 };
 
 // Rebuilds each existing message once: its wire size depends on line ends

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,8 +79,18 @@ class SqliteStore final : public Store {
   Result<std::vector<MessageInfo>> store_flags(int64_t user_id, int64_t mailbox_id,
                                                const std::vector<uint32_t>& uids, FlagMode mode,
                                                const std::vector<std::string>& flags) override;
+  Result<ConditionalFlags> store_flags_unchanged_since(int64_t user_id, int64_t mailbox_id,
+                                                       const std::vector<uint32_t>& uids,
+                                                       FlagMode mode,
+                                                       const std::vector<std::string>& flags,
+                                                       uint64_t unchanged_since) override;
+  Result<std::vector<MessageInfo>> list_changed_since(int64_t user_id, int64_t mailbox_id,
+                                                      uint64_t since) override;
   Result<std::vector<JournalEntry>> journal_since(int64_t user_id, int64_t mailbox_id,
                                                   uint64_t since) override;
+  Result<std::vector<uint32_t>> expunged_since(int64_t user_id, int64_t mailbox_id,
+                                               uint64_t since) override;
+  Result<uint64_t> trim_journal(int64_t now, uint64_t keep_seconds) override;
 
   Status vacuum() override;
   Result<Stats> stats() override;
@@ -88,6 +99,11 @@ class SqliteStore final : public Store {
   SqliteStore(std::unique_ptr<Writer> writer, std::vector<std::unique_ptr<Connection>> readers,
               std::shared_ptr<FaultPlan> faults);
 
+  // store_flags and store_flags_unchanged_since (with `unchanged_since`).
+  Result<ConditionalFlags> change_flags(int64_t user_id, int64_t mailbox_id,
+                                        const std::vector<uint32_t>& uids, FlagMode mode,
+                                        const std::vector<std::string>& flags,
+                                        std::optional<uint64_t> unchanged_since);
   // Runs `read` with a pooled reader connection inside one read transaction.
   template <typename T, typename F>
   Result<T> read(F&& read);
