@@ -668,6 +668,39 @@ class _Parser:
             self.fail('"HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT" or "TEXT"')
 
 
+def _vanished_response(p):
+    """RFC 7162 section 7: "VANISHED" [SP "(EARLIER)"] SP known-uids, where
+    known-uids is a sequence-set of UIDs (no "*" in what a server sends)."""
+    with p.rule("expunged-resp"):
+        p.expect(b"* VANISHED ", '"* VANISHED" SP')
+        earlier = p.at(b"(EARLIER) ")
+        if earlier:
+            p.i += len(b"(EARLIER) ")
+        ranges = []
+        with p.rule("known-uids"):
+            while True:
+                first = p.nz_number("uniqueid")
+                last = first
+                if p.peek() == ord(":"):
+                    p.i += 1
+                    last = p.nz_number("uniqueid")
+                ranges.append((min(first, last), max(first, last)))
+                if p.peek() != ord(","):
+                    break
+                p.i += 1
+        p.expect(b"\r\n", "CRLF ending the response")
+        return earlier, ranges
+
+
+def parse_vanished_response(data):
+    """One whole `* VANISHED [(EARLIER) ]uid-set CRLF`; returns (earlier,
+    [(first, last), ...]) with the ranges as sent."""
+    p = _Parser(data)
+    result = _vanished_response(p)
+    p.end("expunged-resp")
+    return result
+
+
 def _whole(data, rule, method, *args):
     p = _Parser(data)
     result = getattr(p, method)(*args)

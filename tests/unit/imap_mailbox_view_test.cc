@@ -135,6 +135,42 @@ TEST(MailboxView, FlagLinesCarryModseqWhenCondstoreIsOn) {
   EXPECT_EQ(update.untagged, "* 2 FETCH (FLAGS (\\Seen \\Answered) UID 2 MODSEQ (105))\r\n");
 }
 
+TEST(MailboxView, QresyncSaysVanishedForEachRunOfExpunges) {
+  MailboxView view = view_of(10);
+  const Wording qresync{.modseq = true, .vanished = true};
+  ViewUpdate update = view.apply({expunged(101, 3), expunged(102, 5), expunged(103, 4),
+                                  flags(104, 8, "\\Seen"), expunged(105, 9), added(106, 11)},
+                                 Announce::all, qresync);
+  EXPECT_EQ(update.untagged,
+            "* VANISHED 3:5\r\n* 5 FETCH (FLAGS (\\Seen) UID 8 MODSEQ (104))\r\n"
+            "* VANISHED 9\r\n* 7 EXISTS\r\n* 0 RECENT\r\n");
+  EXPECT_EQ(update.expunged, 4u);
+  EXPECT_EQ(view.uids().uids(), (std::vector<uint32_t>{1, 2, 6, 7, 8, 10, 11}));
+}
+
+TEST(MailboxView, VanishedWaitsLikeExpungeDuringFetchStoreAndSearch) {
+  MailboxView view = view_of(3);
+  ViewUpdate update = view.apply({flags(101, 1, "\\Seen"), expunged(102, 2)},
+                                 Announce::no_expunge, Wording{.vanished = true});
+  EXPECT_EQ(update.untagged, "* 1 FETCH (FLAGS (\\Seen) UID 1)\r\n");
+  EXPECT_TRUE(update.more);
+  EXPECT_EQ(update.expunged, 0u);
+}
+
+TEST(MailboxView, ResyncFromAListingTellsWhatTheTrimmedJournalWouldHave) {
+  MailboxView view = view_of(5);
+  store::FlagListing listing;
+  listing.mailbox.highest_modseq = 180;
+  listing.messages = {{1, "", 50}, {3, "\\Seen", 150}, {4, "", 90}, {6, "$New", 170}};
+  ViewUpdate update = view.resync(listing, Wording{.modseq = true});
+  EXPECT_EQ(update.untagged,
+            "* 2 EXPUNGE\r\n* 4 EXPUNGE\r\n* 2 FETCH (FLAGS (\\Seen) UID 3 MODSEQ (150))\r\n"
+            "* 4 EXISTS\r\n* 0 RECENT\r\n");
+  EXPECT_EQ(view.uids().uids(), (std::vector<uint32_t>{1, 3, 4, 6}));
+  EXPECT_EQ(view.modseq(), 180u);
+  EXPECT_EQ(update.expunged, 2u);
+}
+
 TEST(MailboxView, FlagLinesOfRecentMessagesAddRecent) {
   MailboxView view = view_of(5);
   view.add_recent(4, 5);

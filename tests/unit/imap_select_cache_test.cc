@@ -210,6 +210,24 @@ TEST_F(SelectCacheTest, AnotherProcessStartsFromTheSavedSnapshotWithoutAListing)
   expect_same(state, fresh());
 }
 
+TEST_F(SelectCacheTest, AnEntryOlderThanTheTrimmedJournalIsListedAgain) {
+  append({"\\Seen"});
+  append({});
+  append({});
+  SelectCache cache;
+  load(cache);
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {2}));
+  set_flags({3}, store::FlagMode::add, {"\\Seen"});
+  // Every row goes, the expunge of 2 with it: only a listing knows.
+  ASSERT_TRUE(store_->trim_journal(1'700'000'000, 0));
+  SelectState state = load(cache);
+  EXPECT_EQ(state.uids.uids(), (std::vector<uint32_t>{1, 3}));
+  expect_same(state, fresh());
+  // The saved snapshot is older than the floor too: another process lists.
+  SelectCache other_process;
+  expect_same(load(other_process), fresh());
+}
+
 TEST_F(SelectCacheTest, AnUnreadableSnapshotIsListedAgain) {
   append({});
   ASSERT_TRUE(store_->save_snapshot(bob_.user.id, bob_.inbox.id,

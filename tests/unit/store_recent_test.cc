@@ -1,5 +1,6 @@
-// Store::claim_recent, and migrations 2 (wire_size, recent_uid) to 7 (the
-// split message tables, snapshots) over a database left at schema version 1.
+// Store::claim_recent, and migrations 2 (wire_size, recent_uid) to 8 (the
+// split message tables, snapshots, the trimmable journal) over a database
+// left at schema version 1.
 #include <sqlite3.h>
 
 #include <thread>
@@ -158,7 +159,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
   // columns and indexes of versions 2 to 5.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 7);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 8);
   exec(db,
        "CREATE TABLE v1 (user_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
        " uid INTEGER NOT NULL, modseq INTEGER NOT NULL, flags TEXT NOT NULL DEFAULT '',"
@@ -172,7 +173,8 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
        " DROP TABLE messages; DROP TABLE message_contents; DROP TABLE mailbox_snapshots;"
        " ALTER TABLE v1 RENAME TO messages;"
        " CREATE INDEX messages_by_message_id ON messages (user_id, message_id);"
-       " ALTER TABLE mailboxes DROP COLUMN recent_uid; PRAGMA user_version = 1");
+       " ALTER TABLE mailboxes DROP COLUMN recent_uid; ALTER TABLE mailboxes DROP COLUMN"
+       " journal_floor; DROP TABLE journal_marks; PRAGMA user_version = 1");
   sqlite3_close(db);
 
   for (int reopen = 0; reopen < 2; ++reopen) {
@@ -196,7 +198,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
     }
   }
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 7);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 8);
   // The old messages got their search summary from their stored header.
   EXPECT_EQ(query_int(db,
                       "SELECT count(*) FROM message_contents WHERE summary = CAST('Subject: old' ||"
