@@ -1,7 +1,7 @@
 // The IMAP service (RFC 3501 with IDLE, NAMESPACE, UIDPLUS, UNSELECT,
 // ENABLE, ID, MOVE, SPECIAL-USE, CREATE-SPECIAL-USE, CHILDREN, LITERAL+,
-// SASL-IR, ESEARCH, LIST-EXTENDED, LIST-STATUS, APPENDLIMIT; STARTTLS and
-// implicit TLS).
+// SASL-IR, ESEARCH, LIST-EXTENDED, LIST-STATUS, APPENDLIMIT, CONDSTORE,
+// QRESYNC; STARTTLS and implicit TLS).
 //
 // One session per connection, as a coroutine on its I/O thread; every store
 // call runs on the store Executor. A selected session keeps only the UIDs
