@@ -217,9 +217,10 @@ asio::awaitable<void> Session::fetch(const Command& command) {
   const mime::Limits limits = parse_limits(settings_.limits);
   uint32_t missing = 0;
 
-  if (!plan.content && !plan.stored && !plan.info) {
+  if (!plan.content && !plan.stored && !plan.info && !options.with_modseq) {
     // UID and FLAGS alone come from the SELECT cache, which is kept current
-    // from the journal: no message row is read (select_cache.h).
+    // from the journal: no message row is read (select_cache.h). It has no
+    // MODSEQ, which CONDSTORE adds to FLAGS.
     SelectCache& cache = services_.select_cache;
     const uint32_t uidvalidity = view_->uidvalidity();
     Result<std::vector<store::UidFlags>> listed =

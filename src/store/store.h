@@ -85,7 +85,7 @@ struct MessageInfo {
 struct UidFlags {
   uint32_t uid = 0;
   std::string flags;
-  uint64_t modseq = 0;
+  uint64_t modseq = 0;  // list_flags gives it; 0 where a caller has no need of it
 };
 
 // A message's UID and its mime::search_summary ("" when it has none).
