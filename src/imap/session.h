@@ -2,7 +2,9 @@
 // loop, the connection-level commands and authentication;
 // session_mailbox.cc the authenticated-state commands (SELECT, LIST,
 // APPEND, ...); session_message.cc the selected-state commands (FETCH,
-// STORE, SEARCH, COPY, MOVE, EXPUNGE, IDLE) and the journal sync.
+// SEARCH, COPY, MOVE, EXPUNGE, IDLE) and the journal sync;
+// session_store.cc STORE; session_qresync.cc ENABLE and what CONDSTORE and
+// QRESYNC add beyond single commands.
 //
 // Error idiom: handlers never throw and never fail the coroutine; each ends
 // by writing its tagged reply into out_. Store failures become NO with the
@@ -140,7 +142,7 @@ class Session {
   // is brought to a listing of the mailbox (MailboxView::resync).
   boost::asio::awaitable<void> resync_from_listing();
 
-  // --- selected (session_message.cc) ---
+  // --- selected (session_message.cc; STORE in session_store.cc) ---
   // The UIDs a FETCH/STORE/COPY/... set names in the session's view.
   // nullopt when a sequence number is beyond the mailbox (answered BAD);
   // UID sets name only UIDs that exist, never an error.

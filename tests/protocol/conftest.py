@@ -6,6 +6,7 @@ import signal
 import pytest
 
 from eider_harness import LISTENER_FLAGS, Cli, Server, eider_binary, free_port, port_of
+from imap_support import ADDRESS, PASSWORD, USER
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +65,10 @@ def server(eider_bin, data_dir, tmp_path, listener_args):
 @pytest.fixture
 def imap_port(listener_args):
     return port_of(listener_args, "imap")
+
+
+@pytest.fixture
+def account(cli, server):
+    """The IMAP tests' user, on a running server; returns the CLI."""
+    cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
+    return cli

@@ -35,6 +35,13 @@ def unverified():
     return context
 
 
+def ok(result):
+    """The data of an imaplib (typ, data) answer that must be OK."""
+    typ, data = result
+    assert typ == "OK", (typ, data)
+    return data
+
+
 def login(port, user=USER, password=PASSWORD):
     imap = imaplib.IMAP4("127.0.0.1", port, timeout=TIMEOUT)
     imap.login(user, password)

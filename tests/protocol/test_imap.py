@@ -12,7 +12,7 @@ import time
 import pytest
 
 from imap_support import (ADDRESS, PASSWORD, TIMEOUT, USER, Raw, crlf, lmtp_deliver, login,
-                          message, port_of, unverified)
+                          message, ok, port_of, unverified)
 
 
 @pytest.fixture
@@ -25,12 +25,6 @@ def mailbox(cli, server):
     """alice with three messages in INBOX; returns their UIDs."""
     cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
     return [cli.deliver(USER, message(n)) for n in range(1, 4)]
-
-
-def ok(result):
-    typ, data = result
-    assert typ == "OK", (typ, data)
-    return data
 
 
 # --- connection, capabilities, login ---------------------------------------

@@ -7,37 +7,12 @@ window beyond which the answer is the full one; and bad input. imaplib
 where it reads the answer, a raw client where the lines themselves matter
 (imaplib does not parse VANISHED)."""
 
-import imaplib
 import random
 import re
 
-import pytest
-
 from eider_harness import Server
 from imap_grammar import parse_fetch_response, parse_vanished_response
-from imap_support import ADDRESS, PASSWORD, USER, Raw, login, message, port_of
-
-
-@pytest.fixture
-def account(cli, server):
-    cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
-    return cli
-
-
-def ok(result):
-    typ, data = result
-    assert typ == "OK", (typ, data)
-    return data
-
-
-def uid_set(text):
-    """A UID set as sent ("1:3,7") as a Python set."""
-    out = set()
-    for part in text.split(","):
-        first, _, last = part.partition(":")
-        a, b = int(first), int(last or first)
-        out.update(range(min(a, b), max(a, b) + 1))
-    return out
+from imap_support import ADDRESS, PASSWORD, USER, Raw, login, message, ok, port_of
 
 
 def flag_set(flags):
@@ -139,6 +114,12 @@ def fresh_state(port, mailbox="INBOX"):
         client.close()
 
 
+def expunge(imap, uids):
+    """Another session's expunge of `uids` (a UID set) in its selected mailbox."""
+    ok(imap.uid("STORE", uids, "+FLAGS", "(\\Deleted)"))
+    ok(imap.expunge())
+
+
 def deliver(account, count, mailbox=None):
     return [account.deliver(USER, message(n), mailbox=mailbox) for n in range(count)]
 
@@ -165,8 +146,7 @@ def test_client_comes_back_and_gets_exactly_what_changed(account, imap_port):
     ok(other.select("INBOX"))
     ok(other.uid("STORE", "2,5", "+FLAGS", "(\\Flagged)"))
     ok(other.uid("STORE", "7", "+FLAGS", "($Label1 \\Seen)"))
-    ok(other.uid("STORE", "3,4,9", "+FLAGS", "(\\Deleted)"))
-    ok(other.expunge())
+    expunge(other, "3,4,9")
     other.logout()
     new_uid = account.deliver(USER, message(11))
 
@@ -205,8 +185,7 @@ def test_vanished_is_limited_to_the_known_uids(account, imap_port):
     validity, modseq, messages = client.full_sync()
     other = login(imap_port)
     ok(other.select("INBOX"))
-    ok(other.uid("STORE", "2,5", "+FLAGS", "(\\Deleted)"))
-    ok(other.expunge())
+    expunge(other, "2,5")
     ok(other.uid("STORE", "1,6", "+FLAGS", "(\\Seen)"))
     # The client knows only 1:3 (a partial cache).
     assert set(messages) == set(range(1, 7))
@@ -291,8 +270,7 @@ def test_uid_fetch_vanished(account, imap_port):
     _, modseq, _ = client.full_sync()
     other = login(imap_port)
     ok(other.select("INBOX"))
-    ok(other.uid("STORE", "3,4", "+FLAGS", "(\\Deleted)"))
-    ok(other.expunge())
+    expunge(other, "3,4")
     ok(other.uid("STORE", "5", "+FLAGS", "(\\Seen)"))
     client.command("NOOP")  # told as VANISHED (not EARLIER) here
     lines = client.command(f"UID FETCH 1:* (FLAGS) (CHANGEDSINCE {modseq} VANISHED)")
@@ -363,8 +341,7 @@ def test_vanished_instead_of_expunge(account, imap_port):
     # EXPUNGE for the plain one.
     other = login(imap_port)
     ok(other.select("INBOX"))
-    ok(other.uid("STORE", "5", "+FLAGS", "(\\Deleted)"))
-    ok(other.expunge())
+    expunge(other, "5")
     assert client.command("NOOP")[0] == b"* VANISHED 5\r\n"
     lines, _ = plain.command("NOOP")
     assert lines[:3] == [b"* 2 EXPUNGE\r\n", b"* 3 EXPUNGE\r\n", b"* 3 EXPUNGE\r\n"], lines
@@ -395,13 +372,11 @@ def test_beyond_the_journal_window_the_answer_is_the_full_one(eider_bin, cli, da
         deliver(cli, 8)
         other = login(port)
         ok(other.select("INBOX"))
-        ok(other.uid("STORE", "1", "+FLAGS", "(\\Deleted)"))
-        ok(other.expunge())  # known to the client already
+        expunge(other, "1")  # known to the client already
         client = Client(port)
         state = client.full_sync()
         client.close()
-        ok(other.uid("STORE", "3,6", "+FLAGS", "(\\Deleted)"))
-        ok(other.expunge())
+        expunge(other, "3,6")
         ok(other.uid("STORE", "4", "+FLAGS", "(\\Seen)"))
         other.logout()
     finally:

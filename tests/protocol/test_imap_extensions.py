@@ -10,21 +10,9 @@ import re
 import pytest
 
 from eider_harness import Server
-from imap_support import ADDRESS, PASSWORD, USER, Raw, login, message, port_of
+from imap_support import PASSWORD, USER, Raw, login, message, ok, port_of
 
 DEFAULT_APPEND_LIMIT = 64 * 1024 * 1024
-
-
-@pytest.fixture
-def account(cli, server):
-    cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
-    return cli
-
-
-def ok(result):
-    typ, data = result
-    assert typ == "OK", (typ, data)
-    return data
 
 
 def esearch(imap, *criteria, uid=False):

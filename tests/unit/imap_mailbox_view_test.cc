@@ -150,8 +150,8 @@ TEST(MailboxView, QresyncSaysVanishedForEachRunOfExpunges) {
 
 TEST(MailboxView, VanishedWaitsLikeExpungeDuringFetchStoreAndSearch) {
   MailboxView view = view_of(3);
-  ViewUpdate update = view.apply({flags(101, 1, "\\Seen"), expunged(102, 2)},
-                                 Announce::no_expunge, Wording{.vanished = true});
+  ViewUpdate update = view.apply({flags(101, 1, "\\Seen"), expunged(102, 2)}, Announce::no_expunge,
+                                 Wording{.vanished = true});
   EXPECT_EQ(update.untagged, "* 1 FETCH (FLAGS (\\Seen) UID 1)\r\n");
   EXPECT_TRUE(update.more);
   EXPECT_EQ(update.expunged, 0u);

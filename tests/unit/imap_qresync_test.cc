@@ -1,11 +1,11 @@
 // What QRESYNC reports as VANISHED (EARLIER): exact from the journal, full
 // beyond it, bounded by the known UIDs and narrowed by seq-match data.
-#include "imap/qresync.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "imap/qresync.h"
 
 namespace eider::imap {
 namespace {

@@ -36,9 +36,7 @@ class StoreJournal : public ::testing::Test {
     }
   }
 
-  uint64_t highest() {
-    return store_->find_mailbox(bob_.user.id, "INBOX").value().highest_modseq;
-  }
+  uint64_t highest() { return store_->find_mailbox(bob_.user.id, "INBOX").value().highest_modseq; }
   Mailbox inbox() { return store_->find_mailbox(bob_.user.id, "INBOX").value(); }
 
   TempDir dir_;
@@ -74,11 +72,11 @@ TEST_F(StoreJournal, ExpungedSinceGivesTheUidsGoneAfterTheModseqAscending) {
 TEST_F(StoreJournal, UnchangedSinceLeavesNewerMessagesAloneAndListsThem) {
   const uint64_t mark = highest();
   ASSERT_TRUE(store_->store_flags(bob_.user.id, bob_.inbox.id, {2}, FlagMode::add, {"$A"}));
-  ConditionalFlags done = store_
-                              ->store_flags_unchanged_since(bob_.user.id, bob_.inbox.id,
-                                                            {1, 2, 3, 99}, FlagMode::add,
-                                                            {"\\Flagged"}, mark)
-                              .value();
+  ConditionalFlags done =
+      store_
+          ->store_flags_unchanged_since(bob_.user.id, bob_.inbox.id, {1, 2, 3, 99}, FlagMode::add,
+                                        {"\\Flagged"}, mark)
+          .value();
   EXPECT_EQ(uids_of(done.changed), (std::vector<uint32_t>{1, 3}));
   EXPECT_EQ(done.modified, (std::vector<uint32_t>{2}));
   std::vector<MessageInfo> two =
@@ -145,7 +143,8 @@ TEST(StoreJournalMigration, VersionSevenDataGetsTheIndexFloorAndMarks) {
     Account bob = make_account(*store, "bob");
     user_id = bob.user.id;
     inbox_id = bob.inbox.id;
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->append_message(user_id, inbox_id, make_message(5)));
+    for (int i = 0; i < 3; ++i)
+      ASSERT_TRUE(store->append_message(user_id, inbox_id, make_message(5)));
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
