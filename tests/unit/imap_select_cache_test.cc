@@ -43,6 +43,28 @@ class SelectCacheTest : public ::testing::Test {
 
   store::Mailbox inbox() { return *store_->find_mailbox(bob_.user.id, "INBOX"); }
 
+  // One random append, expunge or flag change (of UIDs that may not exist).
+  void random_change(std::mt19937& rng) {
+    const std::vector<std::string> flag_pool = {"\\Seen", "\\Flagged", "$A", "$B"};
+    const uint32_t top = inbox().uidnext;
+    switch (rng() % 4) {
+      case 0:
+        append(rng() % 2 ? std::vector<std::string>{"\\Seen"} : std::vector<std::string>{});
+        break;
+      case 1:
+        ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id,
+                                             {static_cast<uint32_t>(rng() % top)}));
+        break;
+      default: {
+        std::vector<uint32_t> uids;
+        for (int n = 0; n < 3; ++n) uids.push_back(static_cast<uint32_t>(rng() % top));
+        const auto mode = static_cast<store::FlagMode>(rng() % 3);
+        set_flags(uids, mode, {flag_pool[rng() % flag_pool.size()]});
+        break;
+      }
+    }
+  }
+
   SelectState load(SelectCache& cache) {
     Result<SelectState> state = cache.load(*store_, bob_.user.id, inbox());
     EXPECT_TRUE(state.is_ok()) << state.status().to_string();
@@ -238,27 +260,10 @@ TEST_F(SelectCacheTest, AnUnreadableSnapshotIsListedAgain) {
 
 TEST_F(SelectCacheTest, RandomChangesAlwaysMatchAFreshBuild) {
   std::mt19937 rng(20261125);
-  const std::vector<std::string> flag_pool = {"\\Seen", "\\Flagged", "$A", "$B"};
   SelectCache cache;
   for (int i = 0; i < 20; ++i) append({});
   for (int step = 0; step < 300; ++step) {
-    const uint32_t top = inbox().uidnext;
-    switch (rng() % 4) {
-      case 0:
-        append(rng() % 2 ? std::vector<std::string>{"\\Seen"} : std::vector<std::string>{});
-        break;
-      case 1:
-        ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id,
-                                             {static_cast<uint32_t>(rng() % top)}));
-        break;
-      default: {
-        std::vector<uint32_t> uids;
-        for (int n = 0; n < 3; ++n) uids.push_back(static_cast<uint32_t>(rng() % top));
-        const auto mode = static_cast<store::FlagMode>(rng() % 3);
-        set_flags(uids, mode, {flag_pool[rng() % flag_pool.size()]});
-        break;
-      }
-    }
+    random_change(rng);
     // Reading only some of the time lets several changes pile up in the journal.
     if (rng() % 3 == 0) {
       SCOPED_TRACE("step " + std::to_string(step));
@@ -324,27 +329,10 @@ TEST_F(SelectCacheTest, ManyDifferentFlagListsAreListedFromTheStore) {
 
 TEST_F(SelectCacheTest, RandomChangesAlwaysGiveTheStoredFlags) {
   std::mt19937 rng(20261203);
-  const std::vector<std::string> flag_pool = {"\\Seen", "\\Flagged", "$A", "$B"};
   SelectCache cache;
   for (int i = 0; i < 20; ++i) append({});
   for (int step = 0; step < 300; ++step) {
-    const uint32_t top = inbox().uidnext;
-    switch (rng() % 4) {
-      case 0:
-        append(rng() % 2 ? std::vector<std::string>{"\\Seen"} : std::vector<std::string>{});
-        break;
-      case 1:
-        ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id,
-                                             {static_cast<uint32_t>(rng() % top)}));
-        break;
-      default: {
-        std::vector<uint32_t> uids;
-        for (int n = 0; n < 3; ++n) uids.push_back(static_cast<uint32_t>(rng() % top));
-        const auto mode = static_cast<store::FlagMode>(rng() % 3);
-        set_flags(uids, mode, {flag_pool[rng() % flag_pool.size()]});
-        break;
-      }
-    }
+    random_change(rng);
     if (rng() % 3 == 0) {
       SCOPED_TRACE("step " + std::to_string(step));
       expect_same(flags_of(cache, every_uid_up_to(inbox().uidnext)), stored_flags());
