@@ -204,6 +204,8 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
   std::size_t left = server.wait(kShutdownGrace);
   if (left > 0)
     core::log_event(core::LogLevel::warn, "serve.sessions_abandoned", {{"count", left}});
+  // What SELECT knows goes to the store, so the next start replays nothing.
+  select_cache.save_all(store);
   return Status::ok();
 }
 

@@ -13,8 +13,9 @@ namespace {
 // Past this many journal rows a fresh listing (one scan of the narrow
 // message rows) is cheaper than replaying them one by one.
 constexpr std::size_t kMaxReplayedRows = 4096;
-// A state that needed this many rows replayed is saved again, so the next
-// process to open the mailbox replays few.
+// A state this many journal rows ahead of its last save (over any number of
+// catch-ups) is saved again, so the next process to open the mailbox
+// replays few.
 constexpr std::size_t kSaveAfterRows = 1024;
 // Version 2 added the flag groups; a version 1 snapshot is listed again.
 constexpr char kSnapshotVersion = 2;
@@ -196,6 +197,20 @@ std::optional<SelectCache::Entry> SelectCache::decode(const store::MailboxSnapsh
   return entry;
 }
 
+void SelectCache::save_all(store::Store& store) {
+  std::vector<EntryPtr> unsaved;
+  {
+    std::lock_guard lock(mutex_);
+    for (const Slot& slot : lru_) {
+      if (slot.entry->unsaved_rows > 0) unsaved.push_back(slot.entry);
+    }
+  }
+  for (const EntryPtr& entry : unsaved) {
+    (void)store.save_snapshot(entry->user_id, entry->mailbox_id,
+                              store::MailboxSnapshot{entry->modseq, encode(*entry)});
+  }
+}
+
 std::size_t SelectCache::entries() const {
   std::lock_guard lock(mutex_);
   return lru_.size();
@@ -278,7 +293,8 @@ Result<SelectCache::EntryPtr> SelectCache::current(store::Store& store, int64_t 
       return caught_up.status();
     }
     if (!*caught_up) entry.reset();
-    save = replayed >= kSaveAfterRows;
+    if (entry) entry->unsaved_rows += replayed;
+    save = entry && entry->unsaved_rows >= kSaveAfterRows;
   }
   if (!entry) {
     Result<Entry> built = build(store, user_id, mailbox_id);
@@ -289,11 +305,13 @@ Result<SelectCache::EntryPtr> SelectCache::current(store::Store& store, int64_t 
     entry = std::move(*built);
     save = true;
   }
+  entry->user_id = user_id;
   if (save) {
     // Best effort: the snapshot only saves the next process a listing, and
     // a state that failed to save is still right to answer with.
     (void)store.save_snapshot(user_id, mailbox_id,
                               store::MailboxSnapshot{entry->modseq, encode(*entry)});
+    entry->unsaved_rows = 0;
   }
   auto shared = std::make_shared<const Entry>(std::move(*entry));
   keep(shared);

@@ -10,7 +10,8 @@
 // the journal (the same rows sessions apply, DESIGN.md idea 4), or builds it
 // from Store::list_flags when there is no entry or the journal since then is
 // long. A built entry is saved with Store::save_snapshot (and saved again
-// after a long catch-up), so the first SELECT after a restart starts from
+// once 1,024 journal rows ahead of its save, and when the server stops), so
+// the first SELECT after a restart starts from
 // it instead of listing the mailbox, as Dovecot starts from its index file. Nothing is ever
 // answered from a stale entry: the journal decides. Because every journal row carries a whole state
 // (a flags row the full flag list, an expunge the UID), replaying rows the entry already reflects
@@ -74,6 +75,11 @@ class SelectCache {
                                              int64_t mailbox_id, uint32_t uidvalidity,
                                              const std::vector<uint32_t>& uids);
 
+  // Saves each kept state that is ahead of its saved snapshot, so the next
+  // process to open those mailboxes replays nothing; the server calls it on
+  // its way down, after its sessions ended. Best effort, like every save.
+  void save_all(store::Store& store);
+
   std::size_t entries() const;
 
  private:
@@ -83,6 +89,7 @@ class SelectCache {
   };
 
   struct Entry {
+    int64_t user_id = 0;
     int64_t mailbox_id = 0;
     uint32_t uidvalidity = 0;
     uint64_t modseq = 0;
@@ -95,6 +102,9 @@ class SelectCache {
     // would cost more than the listing they save.
     std::vector<FlagGroup> groups;
     bool flags_known = true;
+    // Journal rows applied since the state was last saved or read from a
+    // save: past kSaveAfterRows it is saved again.
+    std::size_t unsaved_rows = 0;
 
     std::size_t bytes() const;
     // Records a message's flags (joined, as stored and journaled).

@@ -250,6 +250,34 @@ TEST_F(SelectCacheTest, AnEntryOlderThanTheTrimmedJournalIsListedAgain) {
   expect_same(load(other_process), fresh());
 }
 
+TEST_F(SelectCacheTest, SaveAllStoresStatesAheadOfTheirSnapshot) {
+  append({});
+  SelectCache cache;
+  load(cache);  // listed and saved
+  set_flags({1}, store::FlagMode::add, {"\\Seen"});
+  load(cache);  // one row replayed: too few to save at once
+  EXPECT_LT(store_->load_snapshot(bob_.user.id, bob_.inbox.id).value()->modseq,
+            inbox().highest_modseq);
+  cache.save_all(*store_);
+  EXPECT_EQ(store_->load_snapshot(bob_.user.id, bob_.inbox.id).value()->modseq,
+            inbox().highest_modseq);
+  SelectCache next_process;
+  expect_same(load(next_process), fresh());
+}
+
+TEST_F(SelectCacheTest, ManySmallCatchUpsAreSavedOnceTheyAddUp) {
+  append({});
+  SelectCache cache;
+  load(cache);
+  const uint64_t first_save = store_->load_snapshot(bob_.user.id, bob_.inbox.id).value()->modseq;
+  // 1,100 changes, each read by its own catch-up.
+  for (int i = 0; i < 1100; ++i) {
+    set_flags({1}, i % 2 ? store::FlagMode::remove : store::FlagMode::add, {"\\Seen"});
+    load(cache);
+  }
+  EXPECT_GT(store_->load_snapshot(bob_.user.id, bob_.inbox.id).value()->modseq, first_save);
+}
+
 TEST_F(SelectCacheTest, AnUnreadableSnapshotIsListedAgain) {
   append({});
   ASSERT_TRUE(store_->save_snapshot(bob_.user.id, bob_.inbox.id,
