@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 
 #include "store/flags.h"
@@ -225,10 +226,11 @@ Result<SelectState> SelectCache::load(store::Store& store, int64_t user_id,
   return SelectState{e.modseq, e.uids, e.unseen.min_uid(), e.unseen.size(), e.keywords};
 }
 
-Result<std::vector<store::UidFlags>> SelectCache::flags(store::Store& store, int64_t user_id,
-                                                        int64_t mailbox_id, uint32_t uidvalidity,
-                                                        const std::vector<uint32_t>& uids) {
-  std::vector<store::UidFlags> result;
+Result<SelectCache::FlagsOf> SelectCache::flags(store::Store& store, int64_t user_id,
+                                                int64_t mailbox_id, uint32_t uidvalidity,
+                                                const std::vector<uint32_t>& uids) {
+  FlagsOf result;
+  result.list_of.assign(uids.size(), FlagsOf::kGone);
   if (uids.empty()) return result;
   Result<EntryPtr> entry = current(store, user_id, mailbox_id, uidvalidity, std::nullopt);
   if (!entry) return entry.status();
@@ -237,27 +239,28 @@ Result<std::vector<store::UidFlags>> SelectCache::flags(store::Store& store, int
     Result<std::vector<store::MessageInfo>> listed =
         store.list_messages_between(user_id, mailbox_id, uids.front(), uids.back());
     if (!listed) return listed.status();
+    std::unordered_map<std::string, uint32_t> index;
+    std::size_t next = 0;
     for (const store::MessageInfo& info : *listed) {
-      if (std::binary_search(uids.begin(), uids.end(), info.uid)) {
-        result.push_back(store::UidFlags{info.uid, store::join_flags(info.flags)});
-      }
+      while (next < uids.size() && uids[next] < info.uid) ++next;
+      if (next == uids.size()) break;
+      if (uids[next] != info.uid) continue;
+      auto [at, added] = index.try_emplace(store::join_flags(info.flags),
+                                           static_cast<uint32_t>(result.lists.size()));
+      if (added) result.lists.push_back(at->first);
+      result.list_of[next] = at->second;
     }
     return result;
   }
-  // Which group each UID asked for is in; a UID in none was expunged (or
-  // arrived and left between two reads of a catch-up).
-  constexpr uint32_t kNone = UINT32_MAX;
-  std::vector<uint32_t> group_of(uids.size(), kNone);
-  for (uint32_t g = 0; g < e.groups.size(); ++g) {
-    for (const UidList::Run& run : e.groups[g].uids.runs()) {
+  // A UID in no group was expunged (or arrived and left between two reads
+  // of a catch-up).
+  for (const FlagGroup& group : e.groups) {
+    const auto list = static_cast<uint32_t>(result.lists.size());
+    result.lists.push_back(group.flags);
+    for (const UidList::Run& run : group.uids.runs()) {
       auto at = std::lower_bound(uids.begin(), uids.end(), run.first);
-      for (; at != uids.end() && *at <= run.last; ++at) group_of[at - uids.begin()] = g;
+      for (; at != uids.end() && *at <= run.last; ++at) result.list_of[at - uids.begin()] = list;
     }
-  }
-  result.reserve(uids.size());
-  for (std::size_t i = 0; i < uids.size(); ++i) {
-    if (group_of[i] != kNone)
-      result.push_back(store::UidFlags{uids[i], e.groups[group_of[i]].flags});
   }
   return result;
 }

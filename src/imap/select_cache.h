@@ -64,16 +64,24 @@ class SelectCache {
   // when the mailbox was deleted meanwhile.
   Result<SelectState> load(store::Store& store, int64_t user_id, const store::Mailbox& mailbox);
 
-  // The flags of those of `uids` (ascending) that the mailbox still holds,
-  // ascending by UID, as stored (store/flags.h). Every change committed
-  // before the call is in the answer: the journal is read, whatever the
-  // mailbox row said. Reads no message row unless the mailbox has more
-  // different flag lists than an entry keeps (then it lists the UIDs asked
-  // for). Code::not_found when the mailbox was deleted or re-created (its
-  // UIDVALIDITY is no longer `uidvalidity`).
-  Result<std::vector<store::UidFlags>> flags(store::Store& store, int64_t user_id,
-                                             int64_t mailbox_id, uint32_t uidvalidity,
-                                             const std::vector<uint32_t>& uids);
+  // The flags of some messages: one entry per different flag list, and for
+  // each UID asked for, which list it has (or kGone).
+  struct FlagsOf {
+    static constexpr uint32_t kGone = UINT32_MAX;
+    std::vector<std::string> lists;  // as stored (store/flags.h join_flags)
+    std::vector<uint32_t> list_of;   // one per UID asked for: an index in lists, or kGone
+  };
+
+  // The flags of `uids` (ascending); a UID the mailbox no longer holds is
+  // kGone. Every change committed before the call is in the answer: the
+  // journal is read, whatever the mailbox row said. Reads no message row
+  // unless the mailbox has more different flag lists than an entry keeps
+  // (then it lists the UIDs asked for). Allocates 4 bytes per UID and one
+  // string per flag list, so a whole large mailbox costs little. Code::not_found
+  // when the mailbox was deleted or re-created (its UIDVALIDITY is no
+  // longer `uidvalidity`).
+  Result<FlagsOf> flags(store::Store& store, int64_t user_id, int64_t mailbox_id,
+                        uint32_t uidvalidity, const std::vector<uint32_t>& uids);
 
   // Saves each kept state that is ahead of its saved snapshot, so the next
   // process to open those mailboxes replays nothing; the server calls it on

@@ -105,6 +105,19 @@ Rendered render_batch(store::Store& store, int64_t user, int64_t mailbox,
   return result;
 }
 
+// The messages of a FETCH, ascending by UID; `now_seen` (ascending) got
+// \Seen from this FETCH.
+std::vector<Wanted> wanted_of(const MailboxView& view, const std::vector<uint32_t>& uids,
+                              const std::vector<uint32_t>& now_seen) {
+  std::vector<Wanted> wanted;
+  wanted.reserve(uids.size());
+  for (uint32_t uid : uids) {
+    wanted.push_back(Wanted{view.uids().seq_of(uid), uid, view.is_recent(uid),
+                            std::binary_search(now_seen.begin(), now_seen.end(), uid)});
+  }
+  return wanted;
+}
+
 struct Match {
   const Wanted* wanted;
   std::size_t row;
@@ -204,12 +217,6 @@ asio::awaitable<void> Session::fetch(const Command& command) {
     }
   }
 
-  std::vector<Wanted> wanted;
-  wanted.reserve(uids->size());
-  for (uint32_t uid : *uids) {
-    wanted.push_back(Wanted{view_->uids().seq_of(uid), uid, view_->is_recent(uid),
-                            std::binary_search(now_seen.begin(), now_seen.end(), uid)});
-  }
   // MODSEQ goes with every FLAGS once CONDSTORE is on (RFC 7162 3.1), and
   // CHANGEDSINCE asks for it.
   const FetchOptions options{.uid = command.uid,
@@ -224,29 +231,32 @@ asio::awaitable<void> Session::fetch(const Command& command) {
     // MODSEQ, which CONDSTORE adds to FLAGS.
     SelectCache& cache = services_.select_cache;
     const uint32_t uidvalidity = view_->uidvalidity();
-    Result<std::vector<store::UidFlags>> listed =
+    Result<SelectCache::FlagsOf> flags =
         co_await services_.executor.run([&cache, &store, user, mailbox, uidvalidity, &uids] {
           return cache.flags(store, user, mailbox, uidvalidity, *uids);
         });
-    if (!listed) co_return fail(command, listed.status());
+    if (!flags) co_return fail(command, flags.status());
+    // One MessageInfo per flag list, split once: a large mailbox has few.
+    std::vector<store::MessageInfo> infos(flags->lists.size());
+    for (std::size_t i = 0; i < infos.size(); ++i)
+      infos[i].flags = store::split_flags(flags->lists[i]);
     FetchMessage message;
-    store::MessageInfo info;
-    message.info = &info;
-    const std::string* split = nullptr;  // the flags info.flags holds
-    for (const Match& match : match_rows(wanted, *listed, missing)) {
-      const store::UidFlags& row = (*listed)[match.row];
-      // Neighbours mostly share their flags: split each list once.
-      if (split == nullptr || *split != row.flags) {
-        info.flags = store::split_flags(row.flags);
-        split = &row.flags;
+    for (std::size_t i = 0; i < uids->size(); ++i) {
+      const uint32_t list = flags->list_of[i];
+      if (list == SelectCache::FlagsOf::kGone) {
+        ++missing;
+        continue;
       }
-      info.uid = row.uid;
-      message.seq = match.wanted->seq;
-      message.recent = match.wanted->recent;
+      const uint32_t uid = (*uids)[i];
+      infos[list].uid = uid;
+      message.info = &infos[list];
+      message.seq = view_->uids().seq_of(uid);
+      message.recent = view_->is_recent(uid);
       render_fetch(out_, message, request.attributes, options);
       if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   } else if (!plan.content && !plan.stored) {
+    const std::vector<Wanted> wanted = wanted_of(*view_, *uids, now_seen);
     // Dates, sizes and MODSEQ come from one listing of the UIDs asked for.
     const uint32_t first = wanted.empty() ? 1 : wanted.front().uid;
     const uint32_t last = wanted.empty() ? 0 : wanted.back().uid;
@@ -266,6 +276,7 @@ asio::awaitable<void> Session::fetch(const Command& command) {
       if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   } else {
+    const std::vector<Wanted> wanted = wanted_of(*view_, *uids, now_seen);
     const std::size_t batch_size = plan.content ? kContentBatch : kInfoBatch;
     for (std::size_t begin = 0; begin < wanted.size(); begin += batch_size) {
       std::vector<Wanted> batch(wanted.begin() + begin,

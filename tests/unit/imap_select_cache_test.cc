@@ -86,11 +86,19 @@ class SelectCacheTest : public ::testing::Test {
     return state;
   }
 
+  // SelectCache::flags as (uid, flags) pairs of the UIDs still there.
   std::vector<store::UidFlags> flags_of(SelectCache& cache, const std::vector<uint32_t>& uids) {
-    Result<std::vector<store::UidFlags>> flags =
+    Result<SelectCache::FlagsOf> flags =
         cache.flags(*store_, bob_.user.id, bob_.inbox.id, bob_.inbox.uidvalidity, uids);
     EXPECT_TRUE(flags.is_ok()) << flags.status().to_string();
-    return flags ? std::move(*flags) : std::vector<store::UidFlags>{};
+    std::vector<store::UidFlags> pairs;
+    if (!flags) return pairs;
+    EXPECT_EQ(flags->list_of.size(), uids.size());
+    for (std::size_t i = 0; i < uids.size(); ++i) {
+      const uint32_t list = flags->list_of[i];
+      if (list != SelectCache::FlagsOf::kGone) pairs.push_back({uids[i], flags->lists.at(list)});
+    }
+    return pairs;
   }
 
   // Every message's flags, as the store lists them.
@@ -338,7 +346,7 @@ TEST_F(SelectCacheTest, FlagsLeaveOutUidsNotAsked) {
 TEST_F(SelectCacheTest, FlagsOfAReCreatedMailboxAreNotFound) {
   append({});
   SelectCache cache;
-  Result<std::vector<store::UidFlags>> flags =
+  Result<SelectCache::FlagsOf> flags =
       cache.flags(*store_, bob_.user.id, bob_.inbox.id, bob_.inbox.uidvalidity + 1, {1});
   ASSERT_FALSE(flags);
   EXPECT_EQ(flags.status().code(), Code::not_found);
