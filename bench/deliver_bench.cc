@@ -56,7 +56,7 @@ class TempStore {
     if (!n.is_ok()) return n.status();
     notifier_ = std::move(*n);
     mail_ = std::make_unique<mail::Mail>(*store_, *notifier_, core::Limits{});
-    Result<store::User> user = store_->create_user("bench", "x", {}, 0);
+    Result<store::User> user = store_->create_user("bench", "x", {}, {});
     if (!user.is_ok()) return user.status();
     user_id_ = user->id;
     return Status::ok();

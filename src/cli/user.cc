@@ -1,6 +1,7 @@
-// eider user add | list | del | passwd
+// eider user add | list | del | passwd | quota
 #include <charconv>
 #include <cstdio>
+#include <optional>
 
 #include "cli/commands.h"
 #include "mail/users.h"
@@ -13,7 +14,8 @@ struct UserOptions {
   std::string name;
   std::string password;
   std::vector<std::string> addresses;
-  uint64_t quota = 0;
+  std::optional<uint64_t> quota;           // bytes
+  std::optional<uint64_t> quota_messages;  // messages
 };
 
 Result<std::unique_ptr<store::Store>> open_from(const ConfigFlags& flags) {
@@ -25,8 +27,21 @@ Result<std::unique_ptr<store::Store>> open_from(const ConfigFlags& flags) {
 Status add(const UserOptions& options) {
   Result<std::unique_ptr<store::Store>> store = open_from(options.flags);
   if (!store) return store.status();
-  return mail::add_user(**store, options.name, options.password, options.addresses, options.quota)
-      .status();
+  store::Quota quota{options.quota.value_or(0), options.quota_messages.value_or(0)};
+  return mail::add_user(**store, options.name, options.password, options.addresses, quota).status();
+}
+
+Status set_quota(const UserOptions& options) {
+  if (!options.quota && !options.quota_messages) {
+    return error(Code::invalid_argument, "give --quota, --quota-messages or both");
+  }
+  Result<std::unique_ptr<store::Store>> store = open_from(options.flags);
+  if (!store) return store.status();
+  return mail::set_quota(**store, options.name, options.quota, options.quota_messages);
+}
+
+std::string usage(uint64_t used, uint64_t limit) {
+  return std::to_string(used) + "/" + (limit == 0 ? "unlimited" : std::to_string(limit));
 }
 
 Status list(const UserOptions& options) {
@@ -40,11 +55,10 @@ Status list(const UserOptions& options) {
       if (!addresses.empty()) addresses += ',';
       addresses += address;
     }
-    std::string limit =
-        summary.user.quota_bytes == 0 ? "unlimited" : std::to_string(summary.user.quota_bytes);
-    std::printf("%s\t%s\t%llu/%s\n", summary.user.name.c_str(),
-                addresses.empty() ? "-" : addresses.c_str(),
-                static_cast<unsigned long long>(summary.user.storage_used), limit.c_str());
+    const store::User& user = summary.user;
+    std::printf("%s\t%s\t%s\t%s\n", user.name.c_str(), addresses.empty() ? "-" : addresses.c_str(),
+                usage(user.storage_used, user.quota_bytes).c_str(),
+                usage(user.message_count, user.quota_messages).c_str());
   }
   if (std::fflush(stdout) != 0) return error(Code::io_error, "cannot write to stdout");
   return Status::ok();
@@ -63,14 +77,28 @@ Status passwd(const UserOptions& options) {
 }
 
 // CLI11 would wrap "-5" around to a huge unsigned quota.
-const CLI::Validator kByteCount(
-    [](const std::string& value) {
-      uint64_t bytes = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), bytes);
-      bool whole = !value.empty() && ec == std::errc() && end == value.data() + value.size();
-      return whole ? std::string() : "not a byte count: " + value;
-    },
-    "BYTES");
+CLI::Validator count_validator(const std::string& what, const std::string& name) {
+  return CLI::Validator(
+      [what](const std::string& value) {
+        uint64_t count = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), count);
+        bool whole = !value.empty() && ec == std::errc() && end == value.data() + value.size();
+        return whole ? std::string() : "not a " + what + ": " + value;
+      },
+      name);
+}
+
+const CLI::Validator kByteCount = count_validator("byte count", "BYTES");
+const CLI::Validator kMessageCount = count_validator("message count", "N");
+
+void add_quota_options(CLI::App& command, UserOptions& options) {
+  command.add_option("--quota", options.quota, "storage quota in bytes (0 = unlimited)")
+      ->check(kByteCount);
+  command
+      .add_option("--quota-messages", options.quota_messages,
+                  "quota on the number of messages (0 = unlimited)")
+      ->check(kMessageCount);
+}
 
 CLI::App* add_command(CLI::App& user, const std::string& name, const std::string& description,
                       Action& action, Status (*run)(const UserOptions&),
@@ -85,7 +113,8 @@ CLI::App* add_command(CLI::App& user, const std::string& name, const std::string
 }  // namespace
 
 void add_user_commands(CLI::App& app, Action& action) {
-  CLI::App* user = app.add_subcommand("user", "Manage user accounts: add, list, del, passwd");
+  CLI::App* user =
+      app.add_subcommand("user", "Manage user accounts: add, list, del, passwd, quota");
   std::shared_ptr<UserOptions> options;
 
   CLI::App* add_cmd =
@@ -94,11 +123,10 @@ void add_user_commands(CLI::App& app, Action& action) {
   add_cmd->add_option("--password", options->password, "the user's password")->required();
   add_cmd->add_option("--address", options->addresses, "a mail address (repeatable)")
       ->allow_extra_args(false);
-  add_cmd->add_option("--quota", options->quota, "storage quota in bytes (0 = unlimited)")
-      ->check(kByteCount);
+  add_quota_options(*add_cmd, *options);
 
-  add_command(*user, "list", "List users: name, addresses, bytes used/quota", action, &list,
-              options);
+  add_command(*user, "list", "List users: name, addresses, bytes and messages used/quota", action,
+              &list, options);
 
   CLI::App* del_cmd =
       add_command(*user, "del", "Delete a user and all their mail", action, &del, options);
@@ -108,6 +136,11 @@ void add_user_commands(CLI::App& app, Action& action) {
       add_command(*user, "passwd", "Set a user's password", action, &passwd, options);
   passwd_cmd->add_option("NAME", options->name, "user name")->required();
   passwd_cmd->add_option("--password", options->password, "the new password")->required();
+
+  CLI::App* quota_cmd = add_command(*user, "quota", "Set a user's quota (limits not given stay)",
+                                    action, &set_quota, options);
+  quota_cmd->add_option("NAME", options->name, "user name")->required();
+  add_quota_options(*quota_cmd, *options);
 }
 
 }  // namespace eider::cli

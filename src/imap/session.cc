@@ -179,6 +179,7 @@ void Session::fail(const Command& command, const Status& status) {
 
 void Session::release_idle_memory() {
   input_.release();
+  connection_.release_idle_memory();
   if (out_.empty()) std::string().swap(out_);
   std::vector<std::pair<uint32_t, uint64_t>>().swap(told_);
   if (view_) view_->shrink_to_fit();
@@ -262,6 +263,10 @@ asio::awaitable<void> Session::dispatch(Command& command) {
   if (is(command, "APPEND")) co_return co_await append(command);
   if (is(command, "NAMESPACE")) co_return namespace_(command);
   if (is(command, "ENABLE")) co_return enable(command);
+  if (is(command, "GETQUOTAROOT")) co_return co_await get_quota_root(command);
+  if (is(command, "GETQUOTA")) co_return co_await get_quota(command);
+  if (is(command, "SETQUOTA")) co_return set_quota(command);
+  if (is(command, "COMPRESS")) co_return co_await compress(command);
 
   if (state_ != State::selected) co_return bad(command, "No mailbox selected");
   if (is(command, "FETCH")) co_return co_await fetch(command);
@@ -285,8 +290,8 @@ asio::awaitable<void> Session::dispatch(Command& command) {
 std::string Session::capabilities() const {
   std::string caps =
       "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS UNSELECT MOVE CHILDREN "
-      "SPECIAL-USE CREATE-SPECIAL-USE ESEARCH LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC "
-      "APPENDLIMIT=" +
+      "SPECIAL-USE CREATE-SPECIAL-USE ESEARCH LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC QUOTA "
+      "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE COMPRESS=DEFLATE APPENDLIMIT=" +
       std::to_string(settings_.limits.max_message_size);
   if (state_ == State::not_authenticated) {
     if (settings_.tls != nullptr && !connection_.secure()) caps += " STARTTLS";
@@ -332,6 +337,24 @@ asio::awaitable<void> Session::starttls(const Command& command) {
   reader_ = CommandReader(parser_limits(settings_.limits));
   Status secured = co_await connection_.start_tls(*settings_.tls);
   if (!secured.is_ok()) state_ = State::logout;
+}
+
+asio::awaitable<void> Session::compress(const Command& command) {
+  const auto& args = std::get<Compress>(command.arguments);
+  if (args.mechanism != "DEFLATE") {
+    co_return bad(command, "Unknown compression mechanism: " + args.mechanism);
+  }
+  if (connection_.compressed()) {
+    co_return no(command, "[COMPRESSIONACTIVE] DEFLATE is active already");
+  }
+  ok(command, "DEFLATE active");
+  out_ += reply_;
+  reply_.clear();
+  if (!co_await flush()) co_return;
+  // RFC 4978 3: the client compresses from its first command after the OK,
+  // so anything read past COMPRESS is compressed input.
+  connection_.start_compression(input_.unread());
+  input_.clear();
 }
 
 asio::awaitable<void> Session::login(const Command& command) {

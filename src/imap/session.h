@@ -1,10 +1,11 @@
 // An IMAP session's state, private to src/imap. session.cc runs the command
 // loop, the connection-level commands and authentication;
 // session_mailbox.cc the authenticated-state commands (SELECT, LIST,
-// APPEND, ...); session_message.cc the selected-state commands (FETCH,
-// SEARCH, COPY, MOVE, EXPUNGE, IDLE) and the journal sync;
-// session_store.cc STORE; session_qresync.cc ENABLE and what CONDSTORE and
-// QRESYNC add beyond single commands.
+// APPEND, ...); session_quota.cc GETQUOTA, GETQUOTAROOT and SETQUOTA;
+// session_message.cc the selected-state commands (FETCH, SEARCH, COPY,
+// MOVE, EXPUNGE, IDLE) and the journal sync; session_store.cc STORE;
+// session_qresync.cc ENABLE and what CONDSTORE and QRESYNC add beyond
+// single commands.
 //
 // Error idiom: handlers never throw and never fail the coroutine; each ends
 // by writing its tagged reply into out_. Store failures become NO with the
@@ -97,6 +98,9 @@ class Session {
   // --- not authenticated (session.cc) ---
   bool plaintext_allowed() const;
   boost::asio::awaitable<void> starttls(const Command& command);
+  // COMPRESS DEFLATE (RFC 4978), after login: the tagged OK goes out
+  // plain, everything after it compressed.
+  boost::asio::awaitable<void> compress(const Command& command);
   boost::asio::awaitable<void> login(const Command& command);
   boost::asio::awaitable<void> authenticate(const Command& command);
   // Sends "+ text" and reads the client's response; nullopt when the
@@ -141,6 +145,14 @@ class Session {
   // The sync when the journal after the view's modseq was trimmed: the view
   // is brought to a listing of the mailbox (MailboxView::resync).
   boost::asio::awaitable<void> resync_from_listing();
+
+  // --- quota (session_quota.cc) ---
+  boost::asio::awaitable<Result<store::User>> load_user();
+  boost::asio::awaitable<void> get_quota_root(const Command& command);
+  boost::asio::awaitable<void> get_quota(const Command& command);
+  void set_quota(const Command& command);
+  // NO [OVERQUOTA] after the untagged QUOTA response with the user's usage.
+  boost::asio::awaitable<void> fail_over_quota(const Command& command, const Status& status);
 
   // --- selected (session_message.cc; STORE in session_store.cc) ---
   // The UIDs a FETCH/STORE/COPY/... set names in the session's view.

@@ -471,6 +471,9 @@ asio::awaitable<void> Session::append(Command& command) {
     if (appended.status().code() == Code::not_found) {
       co_return no(command, "[TRYCREATE] Mailbox does not exist: " + *path);
     }
+    if (appended.status().code() == Code::over_quota) {
+      co_return co_await fail_over_quota(command, appended.status());
+    }
     co_return fail(command, appended.status());
   }
   std::string uids;

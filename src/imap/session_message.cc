@@ -394,6 +394,9 @@ asio::awaitable<void> Session::copy(const Command& command, bool move) {
     if (copied.pairs.status().code() == Code::invalid_argument && move) {
       co_return no(command, "[CANNOT] Cannot move into the same mailbox");
     }
+    if (copied.pairs.status().code() == Code::over_quota) {
+      co_return co_await fail_over_quota(command, copied.pairs.status());
+    }
     co_return fail(command, copied.pairs.status());
   }
   std::string code;
@@ -500,6 +503,8 @@ asio::awaitable<void> Session::push_while_idle() {
       pushed.swap(out_);
       Status written = co_await connection_.write(pushed);
       if (!written.is_ok()) break;
+      // The compressor (with COMPRESS) is not needed again until the next push.
+      connection_.release_idle_memory();
     }
   } catch (const std::exception& error) {
     core::log_event(core::LogLevel::error, "imap.idle_push_failed",

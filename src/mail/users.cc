@@ -26,7 +26,7 @@ const std::string& decoy_hash() {
 }  // namespace
 
 Result<store::User> add_user(store::Store& store, std::string_view name, std::string_view password,
-                             const std::vector<std::string>& addresses, uint64_t quota_bytes) {
+                             const std::vector<std::string>& addresses, const store::Quota& quota) {
   std::vector<std::string> normalized;
   for (const std::string& address : addresses) {
     Result<std::string> one = normalize_address(address);
@@ -35,7 +35,15 @@ Result<store::User> add_user(store::Store& store, std::string_view name, std::st
   }
   Result<std::string> hash = core::hash_password(password);
   if (!hash) return hash.status();
-  return store.create_user(name, *hash, normalized, quota_bytes);
+  return store.create_user(name, *hash, normalized, quota);
+}
+
+Status set_quota(store::Store& store, std::string_view name, std::optional<uint64_t> bytes,
+                 std::optional<uint64_t> messages) {
+  Result<store::User> user = store.find_user(name);
+  if (!user) return name_not_found(user.status(), name);
+  store::Quota quota{bytes.value_or(user->quota_bytes), messages.value_or(user->quota_messages)};
+  return name_not_found(store.set_quota(name, quota), name);
 }
 
 Status set_password(store::Store& store, std::string_view name, std::string_view password) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,9 +20,15 @@ struct UserSummary {
 // Creates the user with an argon2id hash of `password`, their default
 // mailboxes, and `addresses` in their normal form (mail/address.h).
 // Code::already_exists when the name or an address is taken; nothing is
-// created then. quota_bytes 0 means unlimited.
+// created then. A limit of 0 in `quota` means unlimited.
 Result<store::User> add_user(store::Store& store, std::string_view name, std::string_view password,
-                             const std::vector<std::string>& addresses, uint64_t quota_bytes);
+                             const std::vector<std::string>& addresses, const store::Quota& quota);
+
+// Sets the limits that are given and keeps the others (0 = unlimited).
+// Mail already stored stays when it is over the new limits; only new mail
+// is refused. Code::not_found for an unknown user.
+Status set_quota(store::Store& store, std::string_view name, std::optional<uint64_t> bytes,
+                 std::optional<uint64_t> messages);
 
 Status set_password(store::Store& store, std::string_view name, std::string_view password);
 

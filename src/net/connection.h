@@ -3,8 +3,9 @@
 // server's request to stop.
 //
 // A Connection belongs to one I/O thread; call it only from the coroutine
-// that runs it. It holds no buffers of its own: the session owns its input
-// buffer and decides how large it may grow.
+// that runs it (and, for IMAP IDLE, one writer beside one pending read). It
+// holds no buffers of its own unless compression is on: the session owns its
+// input buffer and decides how large it may grow.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -27,6 +28,11 @@ class TlsContext;
 struct TlsStream;
 struct TlsStreamDeleter {
   void operator()(TlsStream* stream) const;
+};
+// COMPRESS=DEFLATE state (compression.cc).
+struct Compression;
+struct CompressionDeleter {
+  void operator()(Compression* compression) const;
 };
 
 using Socket = boost::asio::generic::stream_protocol::socket;
@@ -69,6 +75,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<Status> start_tls(const TlsContext& context);
   bool secure() const { return tls_ != nullptr; }
 
+  // Starts COMPRESS=DEFLATE (RFC 4978): from here on, writes are raw
+  // deflate, each ending with a sync flush, and reads are inflated, above
+  // TLS when it is on. `already_read` is input the session had read past
+  // the COMPRESS command: it belongs to the compressed stream. Call once,
+  // with nothing in flight. Bytes that are not raw deflate end reads with
+  // Ended::closed and a log line (net.inflate_failed).
+  void start_compression(std::string_view already_read);
+  bool compressed() const { return compression_ != nullptr; }
+  // Frees what compression holds that an idle session does not need
+  // (net/deflate.h: the compressor, the inflater's state between blocks,
+  // the compressed input buffer). Safe at any time: what is in use stays.
+  void release_idle_memory();
+
   // 0 = no timeout.
   void set_idle_timeout(std::chrono::seconds timeout) { idle_timeout_ = timeout; }
 
@@ -84,9 +103,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   // Arms the idle timer for one operation; see read_some.
   void arm_idle_timer();
+  // read_some and write on the socket or TLS, below compression.
+  boost::asio::awaitable<Read> read_transport(char* data, std::size_t size);
+  boost::asio::awaitable<Status> write_transport(std::string_view bytes);
+  boost::asio::awaitable<Read> read_inflated(char* data, std::size_t size);
+  boost::asio::awaitable<Status> write_deflated(std::string_view bytes);
 
   Socket socket_;
   std::unique_ptr<TlsStream, TlsStreamDeleter> tls_;
+  std::unique_ptr<Compression, CompressionDeleter> compression_;
   boost::asio::steady_timer timer_;
   std::string peer_;
   std::chrono::seconds idle_timeout_{0};

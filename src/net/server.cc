@@ -41,6 +41,11 @@ Connection::Connection(Socket socket, std::string peer)
     : socket_(std::move(socket)), timer_(socket_.get_executor()), peer_(std::move(peer)) {}
 
 asio::awaitable<Read> Connection::read_some(char* data, std::size_t size) {
+  if (compression_) co_return co_await read_inflated(data, size);
+  co_return co_await read_transport(data, size);
+}
+
+asio::awaitable<Read> Connection::read_transport(char* data, std::size_t size) {
   if (stopping_) co_return Read{0, Read::Ended::shutdown};
   arm_idle_timer();
   auto [ec, n] = tls_ ? co_await tls_read_some(*tls_, data, size)
@@ -68,6 +73,11 @@ void Connection::arm_idle_timer() {
 }
 
 asio::awaitable<Status> Connection::write(std::string_view bytes) {
+  if (compression_) co_return co_await write_deflated(bytes);
+  co_return co_await write_transport(bytes);
+}
+
+asio::awaitable<Status> Connection::write_transport(std::string_view bytes) {
   auto [ec, n] = tls_ ? co_await tls_write(*tls_, bytes)
                       : co_await asio::async_write(
                             socket_, asio::buffer(bytes.data(), bytes.size()), kNoThrow);

@@ -22,9 +22,9 @@ Status FaultyStore::take(StoreCall call) {
 
 Result<User> FaultyStore::create_user(std::string_view name, std::string_view password_hash,
                                       const std::vector<std::string>& addresses,
-                                      uint64_t quota_bytes) {
+                                      const Quota& quota) {
   if (Status planned = take(StoreCall::create_user); !planned) return planned;
-  return inner_->create_user(name, password_hash, addresses, quota_bytes);
+  return inner_->create_user(name, password_hash, addresses, quota);
 }
 
 Result<User> FaultyStore::find_user(std::string_view name) {
@@ -52,9 +52,9 @@ Status FaultyStore::set_password_hash(std::string_view name, std::string_view pa
   return inner_->set_password_hash(name, password_hash);
 }
 
-Status FaultyStore::set_quota(std::string_view name, uint64_t quota_bytes) {
+Status FaultyStore::set_quota(std::string_view name, const Quota& quota) {
   if (Status planned = take(StoreCall::set_quota); !planned) return planned;
-  return inner_->set_quota(name, quota_bytes);
+  return inner_->set_quota(name, quota);
 }
 
 Status FaultyStore::add_address(int64_t user_id, std::string_view address) {

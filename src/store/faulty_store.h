@@ -66,14 +66,13 @@ class FaultyStore final : public Store {
   void clear();
 
   Result<User> create_user(std::string_view name, std::string_view password_hash,
-                           const std::vector<std::string>& addresses,
-                           uint64_t quota_bytes) override;
+                           const std::vector<std::string>& addresses, const Quota& quota) override;
   Result<User> find_user(std::string_view name) override;
   Result<User> find_user_by_id(int64_t user_id) override;
   Result<std::vector<User>> list_users() override;
   Status delete_user(std::string_view name) override;
   Status set_password_hash(std::string_view name, std::string_view password_hash) override;
-  Status set_quota(std::string_view name, uint64_t quota_bytes) override;
+  Status set_quota(std::string_view name, const Quota& quota) override;
   Status add_address(int64_t user_id, std::string_view address) override;
   Status remove_address(std::string_view address) override;
   Result<std::vector<std::string>> list_addresses(int64_t user_id) override;

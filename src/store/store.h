@@ -27,10 +27,19 @@ namespace eider::store {
 struct User {
   int64_t id = 0;
   std::string name;
-  std::string password_hash;  // crypt(3)-style string: $argon2id$, $2b$, $6$, $y$
-  uint64_t quota_bytes = 0;   // 0 = unlimited
-  uint64_t storage_used = 0;  // sum of the sizes of the user's messages, exact
-  uint64_t message_count = 0;
+  std::string password_hash;    // crypt(3)-style string: $argon2id$, $2b$, $6$, $y$
+  uint64_t quota_bytes = 0;     // 0 = unlimited
+  uint64_t quota_messages = 0;  // 0 = unlimited
+  uint64_t storage_used = 0;    // sum of the sizes (as delivered) of the user's messages, exact
+  uint64_t message_count = 0;   // messages in all of the user's mailboxes, exact
+};
+
+// A user's limits, each 0 for unlimited: the sum of the sizes of their
+// messages (bytes as delivered) and the number of messages, over all their
+// mailboxes.
+struct Quota {
+  uint64_t bytes = 0;
+  uint64_t messages = 0;
 };
 
 struct Mailbox {
@@ -181,14 +190,14 @@ class Store {
   // are compared and stored ASCII-lowercased.
   virtual Result<User> create_user(std::string_view name, std::string_view password_hash,
                                    const std::vector<std::string>& addresses,
-                                   uint64_t quota_bytes) = 0;
+                                   const Quota& quota) = 0;
   virtual Result<User> find_user(std::string_view name) = 0;
   virtual Result<User> find_user_by_id(int64_t user_id) = 0;
   virtual Result<std::vector<User>> list_users() = 0;
   // Deletes the user, their mailboxes, messages, addresses, and releases blobs.
   virtual Status delete_user(std::string_view name) = 0;
   virtual Status set_password_hash(std::string_view name, std::string_view password_hash) = 0;
-  virtual Status set_quota(std::string_view name, uint64_t quota_bytes) = 0;
+  virtual Status set_quota(std::string_view name, const Quota& quota) = 0;
 
   // Addresses: unique across users, compared after normalisation (lowercase
   // domain and local part; IDN domains in their Unicode form). "*@domain" is a
@@ -218,7 +227,7 @@ class Store {
   virtual Status set_subscribed(int64_t user_id, std::string_view path, bool subscribed) = 0;
 
   // Messages. append_message fails with Code::over_quota, leaving nothing,
-  // when the user's quota would be exceeded.
+  // when either of the user's limits (Quota) would be exceeded.
   virtual Result<Appended> append_message(int64_t user_id, int64_t mailbox_id,
                                           const NewMessage& message) = 0;
   virtual Result<std::vector<MessageInfo>> list_messages(int64_t user_id, int64_t mailbox_id) = 0;
@@ -261,7 +270,7 @@ class Store {
   virtual Result<std::string> read_blob(const mime::BlobKey& key) = 0;
   // In copy, move, expunge and store_flags, uids that do not exist are
   // skipped, and messages are handled in ascending uid order.
-  // Copies share blobs and count against the quota. Returns (source uid, new
+  // Copies share blobs and count against both limits of the quota. Returns (source uid, new
   // uid) for each copied message. A move never fails for quota; moving into
   // the same mailbox is Code::invalid_argument.
   virtual Result<std::vector<UidPair>> copy_messages(int64_t user_id, int64_t from_mailbox,

@@ -17,6 +17,10 @@ Entry points:
   parse_fetch_responses(data)     -> [(seq, items), ...]   several, back to back
   part_numbers(body)              -> [("1", part), ("1.1", part), ...]
                                      section-part numbers (6.4.5) and their parts
+  parse_quota_response(data)      -> (root, {resource: (usage, limit)})
+                                     one `* QUOTA ...CRLF` (RFC 9208 quota-response)
+  parse_quotaroot_response(data)  -> (mailbox, [root, ...])
+                                     one `* QUOTAROOT ...CRLF` (quotaroot-response)
 
 Each parse_* insists that its rule covers all of `data`.
 
@@ -41,6 +45,7 @@ from typing import List, Optional, Tuple, Union
 
 MAX_NUMBER = 4294967295  # number: unsigned 32-bit
 MAX_MODSEQ = 9223372036854775807  # RFC 7162 mod-sequence-value: 63 bits
+MAX_NUMBER64 = 9223372036854775807  # RFC 9051 number64: 63 bits
 
 CR, LF, SP, DQUOTE, BACKSLASH = 0x0D, 0x0A, 0x20, 0x22, 0x5C
 # atom-specials = "(" / ")" / "{" / SP / CTL / list-wildcards / quoted-specials / resp-specials
@@ -667,6 +672,44 @@ class _Parser:
                     return
             self.fail('"HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT" or "TEXT"')
 
+    # -- QUOTA (RFC 9208 section 6) ---------------------------------------
+    def quota_response(self):
+        with self.rule("quota-response"):
+            self.expect(b"* QUOTA ", '"*" SP "QUOTA" SP')
+            root = self.astring("quota-root-name")
+            self.sp()
+            resources = {}
+            with self.rule("quota-list"):
+                self.expect(b"(", '"("')
+                while True:
+                    with self.rule("quota-resource"):
+                        start = self.i
+                        name = self.atom("resource-name").decode().upper()
+                        if name in resources:
+                            self.fail(f"each resource once, {name} came twice", start)
+                        self.sp()
+                        usage = self.number(MAX_NUMBER64, rule="resource-usage")
+                        self.sp()
+                        limit = self.number(MAX_NUMBER64, rule="resource-limit")
+                        resources[name] = (usage, limit)
+                    if self.peek() == ord(")"):
+                        self.i += 1
+                        break
+                    self.sp()
+            self.expect(b"\r\n", "CRLF ending the response")
+            return root, resources
+
+    def quotaroot_response(self):
+        with self.rule("quotaroot-response"):
+            self.expect(b"* QUOTAROOT ", '"*" SP "QUOTAROOT" SP')
+            mailbox = self.astring("mailbox")
+            roots = []
+            while self.peek() == SP:
+                self.i += 1
+                roots.append(self.astring("quota-root-name"))
+            self.expect(b"\r\n", "CRLF ending the response")
+            return mailbox, roots
+
 
 def _vanished_response(p):
     """RFC 7162 section 7: "VANISHED" [SP "(EARLIER)"] SP known-uids, where
@@ -734,6 +777,16 @@ def parse_fetch_responses(data):
     while p.i < len(p.d):
         out.append(p.fetch_response())
     return out
+
+
+def parse_quota_response(data):
+    """One whole `* QUOTA root (NAME usage limit ...)CRLF`."""
+    return _whole(data, "quota-response", "quota_response")
+
+
+def parse_quotaroot_response(data):
+    """One whole `* QUOTAROOT mailbox *(SP root)CRLF`."""
+    return _whole(data, "quotaroot-response", "quotaroot_response")
 
 
 def part_numbers(body):

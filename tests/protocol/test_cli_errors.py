@@ -251,6 +251,7 @@ BAD_FLAGS = {
     "user-add-without-name": ["user", "add", "--password", "p"],
     "user-add-without-password": ["user", "add", "w"],
     "user-add-bad-quota": ["user", "add", "w", "--password", "p", "--quota", "lots"],
+    "user-add-bad-message-quota": ["user", "add", "w", "--password", "p", "--quota-messages", "-5"],
     "user-unknown-subcommand": ["user", "frobnicate"],
 }
 
@@ -265,8 +266,9 @@ def test_bad_flags_are_refused(populated, args):
 HELP = {
     "eider": ([], ["serve", "user", "deliver", "export"]),
     "serve": (["serve"], ["--data", "--config", "--imap", "--lmtp"]),
-    "user": (["user"], ["add", "list", "del", "passwd"]),
-    "user-add": (["user", "add"], ["--password", "--address", "--quota"]),
+    "user": (["user"], ["add", "list", "del", "passwd", "quota"]),
+    "user-add": (["user", "add"], ["--password", "--address", "--quota", "--quota-messages"]),
+    "user-quota": (["user", "quota"], ["--quota", "--quota-messages"]),
     "user-list": (["user", "list"], ["--data"]),
     "user-del": (["user", "del"], ["--data"]),
     "user-passwd": (["user", "passwd"], ["--password"]),

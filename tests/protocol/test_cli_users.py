@@ -1,8 +1,8 @@
-"""User administration through the CLI: add, list, passwd, del."""
+"""User administration through the CLI: add, list, passwd, quota, del."""
 
 import pytest
 
-from eider_harness import assert_one_line_error
+from eider_harness import EXIT_USAGE, assert_one_line_error
 
 MESSAGE = b"From: a@example.test\r\nSubject: hi\r\n\r\nhello\r\n"
 
@@ -26,10 +26,24 @@ def test_user_list_shows_name_addresses_and_usage_tab_separated(cli):
     rows = [line.split("\t") for line in cli.user_list().decode().splitlines()]
     by_name = {row[0]: row for row in rows}
     assert sorted(by_name) == ["alice", "bob"]
-    assert all(len(row) == 3 for row in rows)
+    assert all(len(row) == 4 for row in rows)
     assert sorted(by_name["alice"][1].split(",")) == ["a@example.test", "alice@example.test"]
-    assert by_name["alice"][2] == f"{len(MESSAGE)}/unlimited"
-    assert by_name["bob"][1:] == ["-", "0/1000000"]
+    assert by_name["alice"][2:] == [f"{len(MESSAGE)}/unlimited", "1/unlimited"]
+    assert by_name["bob"][1:] == ["-", "0/1000000", "0/unlimited"]
+
+
+def test_user_quota_sets_the_limits_given_and_keeps_the_others(cli):
+    cli.ok("user", "add", "bob", "--password", "p", "--quota", "5000", "--quota-messages", "7")
+    assert cli.user_list().decode().split("\t")[2:] == ["0/5000", "0/7\n"]
+    cli.ok("user", "quota", "bob", "--quota-messages", "9")
+    assert cli.user_list().decode().split("\t")[2:] == ["0/5000", "0/9\n"]
+    cli.ok("user", "quota", "bob", "--quota", "0")
+    assert cli.user_list().decode().split("\t")[2:] == ["0/unlimited", "0/9\n"]
+    # Neither limit given, or no such user: refused, nothing changed.
+    assert_one_line_error(cli.run("user", "quota", "bob"))
+    assert_one_line_error(cli.run("user", "quota", "nobody", "--quota", "1"))
+    assert_one_line_error(cli.run("user", "quota", "bob", "--quota-messages", "-1"), EXIT_USAGE)
+    assert cli.user_list().decode().split("\t")[2:] == ["0/unlimited", "0/9\n"]
 
 
 def test_addresses_are_stored_lowercase(cli):

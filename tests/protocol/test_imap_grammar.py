@@ -6,7 +6,8 @@ import pytest
 
 from imap_grammar import (Address, GrammarError, Multipart, Single, parse_body,
                           parse_envelope, parse_fetch_response, parse_fetch_responses,
-                          parse_nstring, part_numbers)
+                          parse_nstring, parse_quota_response, parse_quotaroot_response,
+                          part_numbers)
 
 # RFC 3501 section 7.4.2 and 8 examples.
 RFC_ENVELOPE = (
@@ -264,3 +265,19 @@ def test_dovecot_message_rfc822_with_base64_body():
     part = parse_body(data)
     assert part.kind == "message" and part.lines == 3 and part.body.octets == 0
     assert [n for n, _ in part_numbers(part)] == ["1", "1.1"]
+
+
+def test_quota_and_quotaroot_responses():
+    assert parse_quota_response(b'* QUOTA "" (STORAGE 10 512 MESSAGE 2 100)\r\n') == \
+        (b"", {"STORAGE": (10, 512), "MESSAGE": (2, 100)})
+    assert parse_quota_response(b"* QUOTA root (STORAGE 0 1)\r\n") == (b"root", {"STORAGE": (0, 1)})
+    assert parse_quotaroot_response(b'* QUOTAROOT INBOX ""\r\n') == (b"INBOX", [b""])
+    assert parse_quotaroot_response(b'* QUOTAROOT "a b"\r\n') == (b"a b", [])
+    for bad, rule in ((b'* QUOTA "" ()\r\n', "resource-name"),
+                      (b'* QUOTA "" (STORAGE 1)\r\n', "quota-resource"),
+                      (b'* QUOTA "" (STORAGE 1 2 STORAGE 1 2)\r\n', "quota-resource"),
+                      (b'* QUOTA "" (STORAGE -1 2)\r\n', "resource-usage"),
+                      (b"* QUOTAROOT\r\n", "quotaroot-response")):
+        with pytest.raises(GrammarError) as e:
+            (parse_quota_response if b"QUOTA " in bad else parse_quotaroot_response)(bad)
+        assert e.value.rule == rule, (bad, e.value)

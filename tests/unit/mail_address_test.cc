@@ -95,7 +95,7 @@ TEST_F(ResolveAddress, RefusesUnknownAndMalformedRecipients) {
 
 TEST_F(ResolveAddress, AddressesAreUniqueAfterNormalisation) {
   add("bob", 0, {"bob@xn--bcher-kva.example"});
-  Result<store::User> dup = add_user(*faulty_, "bob2", "pw", {"BOB@bücher.example"}, 0);
+  Result<store::User> dup = add_user(*faulty_, "bob2", "pw", {"BOB@bücher.example"}, {});
   EXPECT_EQ(dup.status().code(), Code::already_exists) << dup.status().to_string();
   EXPECT_EQ(faulty_->find_user("bob2").status().code(), Code::not_found);
 }

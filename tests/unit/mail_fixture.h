@@ -35,7 +35,8 @@ class MailFixture : public ::testing::Test {
 
   int64_t add(const std::string& name, uint64_t quota = 0,
               const std::vector<std::string>& addresses = {}) {
-    Result<store::User> user = add_user(*faulty_, name, "pw", addresses, quota);
+    Result<store::User> user =
+        add_user(*faulty_, name, "pw", addresses, store::Quota{.bytes = quota});
     EXPECT_TRUE(user.is_ok()) << user.status().to_string();
     return user ? user->id : 0;
   }

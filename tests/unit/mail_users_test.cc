@@ -10,7 +10,8 @@ using Users = testing::MailFixture;
 
 TEST_F(Users, AddStoresAHashNormalisedAddressesAndDefaultMailboxes) {
   Result<store::User> user =
-      add_user(*faulty_, "alice", "s3cret", {"Alice@Example.COM", "a@XN--BCHER-KVA.example"}, 5000);
+      add_user(*faulty_, "alice", "s3cret", {"Alice@Example.COM", "a@XN--BCHER-KVA.example"},
+               {.bytes = 5000});
   ASSERT_TRUE(user.is_ok()) << user.status().to_string();
   EXPECT_TRUE(user->password_hash.starts_with("$argon2id$"));
   EXPECT_EQ(user->quota_bytes, 5000u);
@@ -39,7 +40,7 @@ TEST_F(Users, AddRefusesBadInputAndLeavesNothing) {
   };
   for (const auto& [name, addresses, code] : cases) {
     SCOPED_TRACE(name);
-    EXPECT_EQ(add_user(*faulty_, name, "pw", addresses, 0).status().code(), code);
+    EXPECT_EQ(add_user(*faulty_, name, "pw", addresses, {}).status().code(), code);
   }
   Result<std::vector<UserSummary>> users = list_users(*faulty_);
   ASSERT_TRUE(users.is_ok());

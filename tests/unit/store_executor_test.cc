@@ -47,7 +47,7 @@ TEST(StoreExecutor, CarriesStoreResultsBackToTheCoroutine) {
       io,
       [&]() -> asio::awaitable<void> {
         Result<User> created =
-            co_await executor.run([&] { return store->create_user("bob", "x", {}, 0); });
+            co_await executor.run([&] { return store->create_user("bob", "x", {}, {}); });
         name = created ? created->name : "";
         Result<User> absent = co_await executor.run([&] { return store->find_user("eve"); });
         missing = absent.status().code();

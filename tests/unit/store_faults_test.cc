@@ -121,7 +121,7 @@ TEST_F(StoreFaults, FailedCommitLeavesNothingOfAnyOperation) {
       {"rename_mailbox", [this] { return store_->rename_mailbox(user_.id, "Sent", "Sent2"); }},
       {"rename_inbox", [this] { return store_->rename_mailbox(user_.id, "INBOX", "Old"); }},
       {"delete_mailbox", [this] { return store_->delete_mailbox(user_.id, "Archive"); }},
-      {"set_quota", [this] { return store_->set_quota("bob", 1); }},
+      {"set_quota", [this] { return store_->set_quota("bob", {.bytes = 1}); }},
   };
   for (const Operation& op : operations) {
     SCOPED_TRACE(op.name);

@@ -93,7 +93,7 @@ TEST_F(StoreMessages, OtherUsersCannotReachAMessage) {
 }
 
 TEST_F(StoreMessages, QuotaRefusesAppendAndCopyLeavingNothing) {
-  ASSERT_TRUE(store_->set_quota("bob", 1000).is_ok());
+  ASSERT_TRUE(store_->set_quota("bob", {.bytes = 1000}).is_ok());
   append(600);
   Stats before = store_->stats().value();
   EXPECT_EQ(store_->append_message(bob_.user.id, bob_.inbox.id, make_message(401)).status().code(),
@@ -109,6 +109,25 @@ TEST_F(StoreMessages, QuotaRefusesAppendAndCopyLeavingNothing) {
   // A move never needs more space.
   Mailbox trash = store_->find_mailbox(bob_.user.id, "Trash").value();
   EXPECT_TRUE(store_->move_messages(bob_.user.id, bob_.inbox.id, {1, 2}, trash.id).is_ok());
+}
+
+TEST_F(StoreMessages, MessageQuotaRefusesAppendAndCopyPastTheCount) {
+  ASSERT_TRUE(store_->set_quota("bob", {.messages = 3}).is_ok());
+  append(10);
+  append(10);
+  EXPECT_EQ(
+      store_->copy_messages(bob_.user.id, bob_.inbox.id, {1, 2}, bob_.inbox.id).status().code(),
+      Code::over_quota);
+  ASSERT_TRUE(store_->copy_messages(bob_.user.id, bob_.inbox.id, {1}, bob_.inbox.id).is_ok());
+  EXPECT_EQ(store_->append_message(bob_.user.id, bob_.inbox.id, make_message(1)).status().code(),
+            Code::over_quota);
+  User bob = store_->find_user("bob").value();
+  EXPECT_EQ(bob.message_count, 3u);
+  EXPECT_EQ(bob.quota_messages, 3u);
+  EXPECT_EQ(bob.quota_bytes, 0u);
+  // Expunging frees room for one more.
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {1}).is_ok());
+  append(10);
 }
 
 TEST_F(StoreMessages, FlagsAddRemoveReplaceWithCanonicalSystemFlags) {

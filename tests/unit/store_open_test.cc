@@ -47,7 +47,7 @@ TEST(StoreOpen, AppliesMigrationsAndKeepsDataAcrossReopen) {
   {
     auto store = open_or_die(options_for(dir));
     ASSERT_NE(store, nullptr);
-    Result<User> user = store->create_user("Alice", "$6$x", {"alice@example.org"}, 1000);
+    Result<User> user = store->create_user("Alice", "$6$x", {"alice@example.org"}, {.bytes = 1000});
     ASSERT_TRUE(user.is_ok()) << user.status().to_string();
     id = user->id;
   }
@@ -134,7 +134,7 @@ TEST(StoreOpen, ReadOnlyDatabaseFileIsPermissionDenied) {
     Result<std::unique_ptr<Store>> store = open(options_for(dir));
     if (store.is_ok()) {
       // Opening may succeed read-only; the first write must then be refused.
-      Result<User> user = (*store)->create_user("bob", "x", {}, 0);
+      Result<User> user = (*store)->create_user("bob", "x", {}, {});
       ::_exit(user.status().code() == Code::permission_denied ? 0 : 2);
     }
     ::_exit(store.status().code() == Code::permission_denied ? 0 : 1);

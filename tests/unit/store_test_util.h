@@ -123,7 +123,8 @@ struct Account {
 };
 
 inline Account make_account(Store& store, const std::string& name, uint64_t quota = 0) {
-  Result<User> user = store.create_user(name, "$6$hash", {name + "@example.org"}, quota);
+  Result<User> user =
+      store.create_user(name, "$6$hash", {name + "@example.org"}, Quota{.bytes = quota});
   EXPECT_TRUE(user.is_ok()) << user.status().to_string();
   Result<Mailbox> inbox = store.find_mailbox(user->id, "INBOX");
   EXPECT_TRUE(inbox.is_ok()) << inbox.status().to_string();

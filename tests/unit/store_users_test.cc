@@ -31,7 +31,7 @@ class StoreUsers : public ::testing::Test {
 };
 
 TEST_F(StoreUsers, NewUserGetsDefaultMailboxesWithSpecialUse) {
-  Result<User> user = store_->create_user("Bob", "$6$h", {"Bob@Example.ORG"}, 5000);
+  Result<User> user = store_->create_user("Bob", "$6$h", {"Bob@Example.ORG"}, {.bytes = 5000});
   ASSERT_TRUE(user.is_ok()) << user.status().to_string();
   EXPECT_EQ(user->name, "bob");
   EXPECT_EQ(user->password_hash, "$6$h");
@@ -53,10 +53,10 @@ TEST_F(StoreUsers, NewUserGetsDefaultMailboxesWithSpecialUse) {
 }
 
 TEST_F(StoreUsers, DuplicateUserOrAddressIsAlreadyExistsAndLeavesNothing) {
-  ASSERT_TRUE(store_->create_user("bob", "x", {"bob@example.org"}, 0).is_ok());
-  EXPECT_EQ(store_->create_user("BOB", "x", {}, 0).status().code(), Code::already_exists);
+  ASSERT_TRUE(store_->create_user("bob", "x", {"bob@example.org"}, {}).is_ok());
+  EXPECT_EQ(store_->create_user("BOB", "x", {}, {}).status().code(), Code::already_exists);
   EXPECT_EQ(
-      store_->create_user("carol", "x", {"c@example.org", "BOB@example.org"}, 0).status().code(),
+      store_->create_user("carol", "x", {"c@example.org", "BOB@example.org"}, {}).status().code(),
       Code::already_exists);
   // The failed create_user left neither the user nor its first address.
   EXPECT_EQ(store_->find_user("carol").status().code(), Code::not_found);
@@ -79,11 +79,12 @@ TEST_F(StoreUsers, AddressesAreAddedRemovedAndCatchAllKept) {
 TEST_F(StoreUsers, PasswordAndQuotaUpdates) {
   make_account(*store_, "bob");
   ASSERT_TRUE(store_->set_password_hash("Bob", "$y$new").is_ok());
-  ASSERT_TRUE(store_->set_quota("bob", 42).is_ok());
+  ASSERT_TRUE(store_->set_quota("bob", {.bytes = 42, .messages = 7}).is_ok());
   User bob = store_->find_user("bob").value();
   EXPECT_EQ(bob.password_hash, "$y$new");
   EXPECT_EQ(bob.quota_bytes, 42u);
-  EXPECT_EQ(store_->set_quota("nobody", 1).code(), Code::not_found);
+  EXPECT_EQ(bob.quota_messages, 7u);
+  EXPECT_EQ(store_->set_quota("nobody", {.bytes = 1}).code(), Code::not_found);
   EXPECT_EQ(store_->set_password_hash("nobody", "x").code(), Code::not_found);
 }
 

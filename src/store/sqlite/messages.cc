@@ -129,7 +129,7 @@ Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id
   return write<Appended>([&](Connection& db) -> Result<Appended> {
     Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
     if (!mailbox) return mailbox.status();
-    EIDER_RETURN_IF_ERROR(check_quota(db, user_id, message.split.size));
+    EIDER_RETURN_IF_ERROR(check_quota(db, user_id, message.split.size, 1));
     if (mailbox->uidnext >= UINT32_MAX) {
       return error(Code::unavailable, "mailbox \"" + mailbox->path + "\" has run out of UIDs");
     }

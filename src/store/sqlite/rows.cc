@@ -8,7 +8,8 @@ namespace eider::store::sqlite {
 namespace {
 
 constexpr const char* kUserColumns =
-    "SELECT id, name, password_hash, quota_bytes, storage_used, message_count FROM users ";
+    "SELECT id, name, password_hash, quota_bytes, storage_used, message_count, quota_messages"
+    " FROM users ";
 
 User user_from(const Statement& row) {
   User user;
@@ -18,6 +19,7 @@ User user_from(const Statement& row) {
   user.quota_bytes = static_cast<uint64_t>(row.int64(3));
   user.storage_used = static_cast<uint64_t>(row.int64(4));
   user.message_count = static_cast<uint64_t>(row.int64(5));
+  user.quota_messages = static_cast<uint64_t>(row.int64(6));
   return user;
 }
 
@@ -165,12 +167,16 @@ Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t
       user_id, mailbox_id, modseq, static_cast<int>(kind), uid, data);
 }
 
-Status check_quota(Connection& db, int64_t user_id, uint64_t bytes) {
+Status check_quota(Connection& db, int64_t user_id, uint64_t bytes, uint64_t messages) {
   Result<User> user = load_user_by_id(db, user_id);
   if (!user) return user.status();
   if (user->quota_bytes != 0 && user->storage_used + bytes > user->quota_bytes) {
     return error(Code::over_quota, "quota of " + std::to_string(user->quota_bytes) +
                                        " bytes exceeded for user \"" + user->name + "\"");
+  }
+  if (user->quota_messages != 0 && user->message_count + messages > user->quota_messages) {
+    return error(Code::over_quota, "quota of " + std::to_string(user->quota_messages) +
+                                       " messages exceeded for user \"" + user->name + "\"");
   }
   return Status::ok();
 }
@@ -192,8 +198,8 @@ Result<std::vector<UidPair>> copy_rows(Connection& db, int64_t user_id, int64_t 
   if (found->empty()) return pairs;
   uint64_t bytes = 0;
   for (const Existing& m : *found) bytes += m.size;
-  if (check) EIDER_RETURN_IF_ERROR(check_quota(db, user_id, bytes));
   const uint64_t count = found->size();
+  if (check) EIDER_RETURN_IF_ERROR(check_quota(db, user_id, bytes, count));
   if (uint64_t{target->uidnext} + count > UINT32_MAX) {
     return error(Code::unavailable, "mailbox \"" + target->path + "\" has run out of UIDs");
   }

@@ -29,8 +29,9 @@ Result<uint64_t> take_modseqs(Connection& db, int64_t user_id, int64_t mailbox_i
 Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t modseq,
                    JournalKind kind, uint32_t uid, std::string_view data);
 
-// Code::over_quota when adding `bytes` would pass the user's quota.
-Status check_quota(Connection& db, int64_t user_id, uint64_t bytes);
+// Code::over_quota when adding `messages` messages of `bytes` bytes together
+// would pass either of the user's limits.
+Status check_quota(Connection& db, int64_t user_id, uint64_t bytes, uint64_t messages);
 Status change_usage(Connection& db, int64_t user_id, int64_t bytes, int64_t messages);
 
 // Copies existing messages (sharing their blobs) into `to`, in uid order;

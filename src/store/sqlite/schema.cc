@@ -215,6 +215,11 @@ CREATE TABLE journal_marks (
   last_id INTEGER NOT NULL
 );
 )sql"},
+    // 9: a limit on the number of messages (IMAP QUOTA's MESSAGE resource,
+    // RFC 9208), beside quota_bytes; 0 = unlimited.
+    Migration{R"sql(
+ALTER TABLE users ADD COLUMN quota_messages INTEGER NOT NULL DEFAULT 0;
+)sql"},
 };
 
 // Rebuilds each existing message once: its wire size depends on line ends

@@ -61,7 +61,7 @@ Result<std::unique_ptr<Store>> SqliteStore::open(const std::string& path, const 
 
 Result<User> SqliteStore::create_user(std::string_view name, std::string_view password_hash,
                                       const std::vector<std::string>& addresses,
-                                      uint64_t quota_bytes) {
+                                      const Quota& quota) {
   Result<std::string> normalized = normalize_user_name(name);
   if (!normalized) return normalized.status();
   std::vector<std::string> normalized_addresses;
@@ -71,9 +71,10 @@ Result<User> SqliteStore::create_user(std::string_view name, std::string_view pa
     normalized_addresses.push_back(std::move(*a));
   }
   return write<User>([&](Connection& db) -> Result<User> {
-    Status inserted =
-        db.run("INSERT INTO users (name, password_hash, quota_bytes) VALUES (?, ?, ?)", *normalized,
-               password_hash, quota_bytes);
+    Status inserted = db.run(
+        "INSERT INTO users (name, password_hash, quota_bytes, quota_messages)"
+        " VALUES (?, ?, ?, ?)",
+        *normalized, password_hash, quota.bytes, quota.messages);
     if (inserted.code() == Code::already_exists) {
       return error(Code::already_exists, "user \"" + *normalized + "\" already exists");
     }
@@ -145,11 +146,12 @@ Status SqliteStore::set_password_hash(std::string_view name, std::string_view pa
       .status();
 }
 
-Status SqliteStore::set_quota(std::string_view name, uint64_t quota_bytes) {
+Status SqliteStore::set_quota(std::string_view name, const Quota& quota) {
   std::string normalized = lower_ascii(name);
   return write<Done>([&](Connection& db) -> Result<Done> {
            EIDER_RETURN_IF_ERROR(
-               db.run("UPDATE users SET quota_bytes = ? WHERE name = ?", quota_bytes, normalized));
+               db.run("UPDATE users SET quota_bytes = ?, quota_messages = ? WHERE name = ?",
+                      quota.bytes, quota.messages, normalized));
            if (db.changes() == 0) return error(Code::not_found, "no user \"" + normalized + "\"");
            return Done{};
          })

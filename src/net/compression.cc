@@ -1,0 +1,118 @@
+// COMPRESS=DEFLATE on a Connection: the deflate streams of net/deflate.h
+// between the session and the socket (or TLS), and the one buffer they
+// need, for compressed input not inflated yet.
+#include <algorithm>
+#include <cstring>
+
+#include "core/log.h"
+#include "net/connection.h"
+#include "net/deflate.h"
+
+namespace eider::net {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Compressed bytes asked of the socket per read: about what the session
+// asked for in plain bytes, so that IMAP IDLE's small read of DONE holds a
+// small buffer, and never more than the session's usual read.
+constexpr std::size_t kMinCompressedRead = 64;
+constexpr std::size_t kMaxCompressedRead = 16 * 1024;
+
+}  // namespace
+
+struct Compression {
+  Deflater deflater;
+  Inflater inflater;
+  // Compressed input read and not inflated yet: [begin, end) of `input`.
+  std::unique_ptr<char[]> input;
+  std::size_t capacity = 0;
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  bool reading = false;  // a socket read into `input` is pending
+  bool writing = false;  // the deflater is in use by a write
+  bool failed = false;   // the peer sent bad deflate data: reads end closed
+};
+
+void CompressionDeleter::operator()(Compression* compression) const {
+  delete compression;
+}
+
+void Connection::start_compression(std::string_view already_read) {
+  compression_.reset(new Compression);
+  if (already_read.empty()) return;
+  Compression& c = *compression_;
+  c.input = std::make_unique_for_overwrite<char[]>(already_read.size());
+  std::memcpy(c.input.get(), already_read.data(), already_read.size());
+  c.capacity = c.end = already_read.size();
+}
+
+void Connection::release_idle_memory() {
+  if (!compression_) return;
+  Compression& c = *compression_;
+  if (!c.writing) c.deflater.release();
+  if (c.reading || c.begin != c.end) return;
+  c.inflater.release();
+  c.input.reset();
+  c.capacity = c.begin = c.end = 0;
+}
+
+asio::awaitable<Read> Connection::read_inflated(char* data, std::size_t size) {
+  Compression& c = *compression_;
+  while (true) {
+    if (c.failed) co_return Read{0, Read::Ended::closed};
+    // Inflate what is buffered first: an earlier read may have filled the
+    // caller's buffer with more still to come.
+    Result<Inflater::Step> step =
+        c.inflater.inflate(std::string_view(c.input.get() + c.begin, c.end - c.begin), data, size);
+    if (!step) {
+      core::log_event(core::LogLevel::warn, "net.inflate_failed",
+                      {{"peer", peer_}, {"error", step.status().to_string()}});
+      c.failed = true;
+      co_return Read{0, Read::Ended::closed};
+    }
+    c.begin += step->consumed;
+    if (c.begin == c.end) c.begin = c.end = 0;
+    if (step->produced > 0) co_return Read{step->produced, Read::Ended::no};
+
+    const std::size_t want = std::clamp(size, kMinCompressedRead, kMaxCompressedRead);
+    if (c.begin > 0) {
+      std::memmove(c.input.get(), c.input.get() + c.begin, c.end - c.begin);
+      c.end -= c.begin;
+      c.begin = 0;
+    }
+    if (c.capacity < c.end + want) {
+      auto grown = std::make_unique_for_overwrite<char[]>(c.end + want);
+      if (c.end > 0) std::memcpy(grown.get(), c.input.get(), c.end);
+      c.input = std::move(grown);
+      c.capacity = c.end + want;
+    }
+    c.reading = true;
+    Read read = co_await read_transport(c.input.get() + c.end, want);
+    c.reading = false;
+    if (read.ended != Read::Ended::no) co_return read;
+    c.end += read.size;
+  }
+}
+
+asio::awaitable<Status> Connection::write_deflated(std::string_view bytes) {
+  Compression& c = *compression_;
+  c.writing = true;
+  c.deflater.start(bytes);
+  Status status = Status::ok();
+  while (status.is_ok()) {
+    Result<std::string_view> piece = c.deflater.next();
+    if (!piece) {
+      status = piece.status();
+    } else if (piece->empty()) {
+      break;
+    } else {
+      status = co_await write_transport(*piece);
+    }
+  }
+  c.writing = false;
+  co_return status;
+}
+
+}  // namespace eider::net
