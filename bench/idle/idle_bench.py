@@ -19,6 +19,12 @@ Per session = (after - before) / sessions.
 Then one message is delivered over LMTP to u0, and every session of u0 must
 see `* n EXISTS` while in IDLE (the sessions are alive); the time from the
 LMTP 250 to the last EXISTS is reported.
+
+With --compress, each session sends `COMPRESS DEFLATE` (RFC 4978) after
+SELECT and speaks raw deflate from then on (IDLE, DONE, the EXISTS push),
+so the PSS per session is that of a compressed idle session. Dovecot offers
+COMPRESS only with its imap_zlib plugin, which the Dovecot configured here
+does not load, so --compress is for --modes eider.
 """
 
 import argparse
@@ -31,6 +37,7 @@ import socket
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -64,6 +71,8 @@ def parse_args():
                    default=Path(os.environ.get("EIDER_BENCH_DIR",
                                                REPO_ROOT / "build-bench-imap" / "bench-data")))
     p.add_argument("--eider-arg", action="append", default=[], metavar="FLAG")
+    p.add_argument("--compress", action="store_true",
+                   help="COMPRESS DEFLATE after SELECT, before IDLE (eider mode only)")
     p.add_argument("--json", type=Path)
     p.add_argument("--keep", action="store_true")
     return p.parse_args()
@@ -77,7 +86,7 @@ PASSWORD = servers.USER_PASSWORD.encode()
 
 
 class Conn:
-    __slots__ = ("sock", "user", "state", "buf", "exists_at", "error")
+    __slots__ = ("sock", "user", "state", "buf", "exists_at", "error", "deflate", "inflate")
 
     def __init__(self, sock, user):
         self.sock = sock
@@ -86,14 +95,17 @@ class Conn:
         self.buf = b""
         self.exists_at = None
         self.error = None
+        self.deflate = None  # after COMPRESS: the client's compressor
+        self.inflate = None  # and the decompressor of what the server sends
 
 
 class IdleClient:
     """Many IMAP sessions in IDLE, driven by one selector."""
 
-    def __init__(self, port, users):
+    def __init__(self, port, users, compress=False):
         self.port = port
         self.users = users
+        self.compress = compress
         self.sel = selectors.DefaultSelector()
         self.conns = []
         self.idling = 0
@@ -121,6 +133,8 @@ class IdleClient:
         c.sock.close()
 
     def _send(self, c, data):
+        if c.deflate:
+            data = c.deflate.compress(data) + c.deflate.flush(zlib.Z_SYNC_FLUSH)
         c.sock.sendall(data)  # tiny commands fit the empty send buffer
 
     def _line(self, c, line):
@@ -140,6 +154,19 @@ class IdleClient:
             if line.startswith(b"b "):
                 if not line.startswith(b"b OK"):
                     return self._fail(c, f"SELECT {line[:100]!r}")
+                if self.compress:
+                    self._send(c, b"z COMPRESS DEFLATE\r\n")
+                    c.state = "compress"
+                else:
+                    self._send(c, b"c IDLE\r\n")
+                    c.state = "idle"
+        elif st == "compress":
+            if line.startswith(b"z "):
+                if not line.startswith(b"z OK"):
+                    return self._fail(c, f"COMPRESS {line[:100]!r}")
+                # Small client-side state: 1,000s of sessions in one process.
+                c.deflate = zlib.compressobj(6, zlib.DEFLATED, -9, 1)
+                c.inflate = zlib.decompressobj(wbits=-15)
                 self._send(c, b"c IDLE\r\n")
                 c.state = "idle"
         elif st == "idle":
@@ -171,15 +198,21 @@ class IdleClient:
             return self._fail(c, f"recv: {e}")
         if not data:
             return self._fail(c, f"closed by server in state {c.state}")
-        buf = c.buf + data
-        while True:
-            nl = buf.find(b"\r\n")
-            if nl < 0:
-                break
-            line, buf = buf[:nl], buf[nl + 2:]
-            self._line(c, line)
-            if c.state == "dead":
-                return
+        try:
+            buf = c.buf + (c.inflate.decompress(data) if c.inflate else data)
+            while True:
+                nl = buf.find(b"\r\n")
+                if nl < 0:
+                    break
+                line, buf = buf[:nl], buf[nl + 2:]
+                plain = c.inflate is None
+                self._line(c, line)
+                if c.state == "dead":
+                    return
+                if plain and c.inflate:  # what followed COMPRESS's OK is compressed
+                    buf = c.inflate.decompress(buf)
+        except zlib.error as e:
+            return self._fail(c, f"inflate: {e}")
         c.buf = buf
 
     def poll(self, timeout):
@@ -252,7 +285,7 @@ def run_mode(mode, args, work, eider_binary):
         server.work.mkdir(parents=True, exist_ok=True)
         os.chmod(server.work, 0o755)
     result = {"mode": mode, "server": server.name, "sessions": sessions, "users": users,
-              "messages": args.messages}
+              "messages": args.messages, "compress": args.compress}
     server.start("idle")
     client = None
     try:
@@ -261,7 +294,7 @@ def run_mode(mode, args, work, eider_binary):
         # A fresh server process, without what the fill left (LMTP processes,
         # caches): the measurement starts from the same state on both.
         server.restart("idle")
-        client = IdleClient(server.ports["imap"], users)
+        client = IdleClient(server.ports["imap"], users, compress=args.compress)
         client.open(WARMUP, args.concurrency)
         client.close_all()
         time.sleep(3)
@@ -338,12 +371,13 @@ def print_table(results):
           "| EXISTS after s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
+        label = r["mode"] + (" +COMPRESS" if r.get("compress") else "")
         if "pss_per_session_kib" not in r:
-            print(f"| {r['mode']} | {r['sessions']} | failed: {r.get('error', '')} "
+            print(f"| {label} | {r['sessions']} | failed: {r.get('error', '')} "
                   "| | | | | | | |")
             continue
         ex = r.get("exists_seconds")
-        print(f"| {r['mode']} | {r['sessions']} | {r['pss_before_kib'] / 1024:.1f} "
+        print(f"| {label} | {r['sessions']} | {r['pss_before_kib'] / 1024:.1f} "
               f"| {r['pss_after_kib'] / 1024:.1f} | {r['pss_per_session_kib']:.1f} "
               f"| {r['pss_per_session_marginal_kib']:.1f} "
               f"| {r['imap_processes']} | {r['open_seconds']:.1f} "
@@ -368,6 +402,8 @@ def print_table(results):
 
 def main():
     args = parse_args()
+    if args.compress and args.modes != "eider":
+        sys.exit("--compress needs --modes eider (Dovecot here has no imap_zlib)")
     args.work.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="idle-", dir=args.work))
     os.chmod(work, 0o755)

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <optional>
 
+#include "imap/fetch_binary.h"
 #include "imap/syntax.h"
 #include "mime/imap_string.h"
 #include "mime/wire.h"
@@ -290,16 +291,51 @@ void append_section_item(std::string& out, const FetchMessage& message,
   append_section_value(out, section.bytes(), attribute.partial);
 }
 
-// BINARY is answered NIL until it is implemented; the item name is already
-// what RFC 3516 says so that clients can match the reply to the request.
-void append_binary_item(std::string& out, const FetchAttribute& attribute) {
-  out += attribute.item == FetchItem::binary_size ? "BINARY.SIZE[" : "BINARY[";
+// BINARY[part]<partial> and BINARY.SIZE[part] (RFC 3516): the part's
+// content decoded (imap/fetch_binary.h); a literal8 ~{n} when it holds NUL,
+// which no other IMAP string may carry. A part that does not exist is an
+// empty string (size 0), as for BODY.
+Status append_binary_item(std::string& out, const FetchMessage& message,
+                          const FetchAttribute& attribute) {
+  const bool size_only = attribute.item == FetchItem::binary_size;
+  if (attribute.section.part.empty()) {
+    return error(Code::invalid_argument,
+                 "BINARY[] is the whole message, which has no encoding of its own: fetch "
+                 "BODY[] or BINARY[part]");
+  }
+  assert(message.parsed != nullptr);
+  const mime::Part* part = find_part(message.parsed->root, attribute.section.part);
+  std::string decoded;
+  if (part != nullptr) {
+    Result<std::string> bytes = decode_binary(message.raw, *part);
+    if (!bytes) return bytes.status();
+    decoded = std::move(bytes).value();
+  }
+  out += size_only ? "BINARY.SIZE[" : "BINARY[";
   append_section_spec(out, attribute.section);
   out.push_back(']');
-  if (attribute.item == FetchItem::binary_section) {
-    append_partial_origin(out, attribute.partial);
+  if (size_only) {
+    out.push_back(' ');
+    append_number(out, decoded.size());
+    return Status::ok();
   }
-  out += " NIL";
+  append_partial_origin(out, attribute.partial);
+  out.push_back(' ');
+  std::string_view value = decoded;
+  if (attribute.partial) {
+    value = value.substr(std::min<std::size_t>(attribute.partial->offset, value.size()),
+                         attribute.partial->length);
+  }
+  if (value.empty()) {
+    out += "\"\"";
+    return Status::ok();
+  }
+  if (std::memchr(value.data(), '\0', value.size()) != nullptr) out.push_back('~');
+  out.push_back('{');
+  append_number(out, value.size());
+  out += "}\r\n";
+  out += value;
+  return Status::ok();
 }
 
 void append_modseq(std::string& out, uint64_t modseq) {
@@ -318,64 +354,64 @@ void append_flags(std::string& out, const store::MessageInfo& info, bool recent)
   append_flag_list(out, info.flags, recent);
 }
 
-void append_item(std::string& out, const FetchMessage& message, const FetchAttribute& attribute) {
+Status append_item(std::string& out, const FetchMessage& message, const FetchAttribute& attribute) {
   const store::MessageInfo& info = *message.info;
   switch (attribute.item) {
     case FetchItem::envelope:
       assert(message.stored != nullptr);
       out += "ENVELOPE ";
       out += message.stored->envelope;
-      return;
+      return Status::ok();
     case FetchItem::flags:
       append_flags(out, info, message.recent);
-      return;
+      return Status::ok();
     case FetchItem::internal_date:
       out += "INTERNALDATE \"";
       out += format_internal_date(info.internal_date);
       out.push_back('"');
-      return;
+      return Status::ok();
     case FetchItem::rfc822:
       out += "RFC822 ";
       append_section_value(out, message.raw, std::nullopt);
-      return;
+      return Status::ok();
     case FetchItem::rfc822_header:
       assert(message.parsed != nullptr);
       out += "RFC822.HEADER ";
       append_section_value(out, message.parsed->root.header.in(message.raw), std::nullopt);
-      return;
+      return Status::ok();
     case FetchItem::rfc822_size:
       out += "RFC822.SIZE ";
       append_number(out, info.wire_size);
-      return;
+      return Status::ok();
     case FetchItem::rfc822_text:
       assert(message.parsed != nullptr);
       out += "RFC822.TEXT ";
       append_section_value(out, message.parsed->root.body.in(message.raw), std::nullopt);
-      return;
+      return Status::ok();
     case FetchItem::body:
       assert(message.stored != nullptr);
       out += "BODY ";
       out += message.stored->body;
-      return;
+      return Status::ok();
     case FetchItem::body_structure:
       assert(message.stored != nullptr);
       out += "BODYSTRUCTURE ";
       out += message.stored->bodystructure;
-      return;
+      return Status::ok();
     case FetchItem::uid:
       append_uid(out, info.uid);
-      return;
+      return Status::ok();
     case FetchItem::mod_seq:
       append_modseq(out, info.modseq);
-      return;
+      return Status::ok();
     case FetchItem::body_section:
       append_section_item(out, message, attribute);
-      return;
+      return Status::ok();
     case FetchItem::binary_section:
     case FetchItem::binary_size:
-      append_binary_item(out, attribute);
-      return;
+      return append_binary_item(out, message, attribute);
   }
+  return Status::ok();
 }
 
 bool asks(const std::vector<FetchAttribute>& attributes, FetchItem item) {
@@ -427,9 +463,10 @@ FetchPlan plan_fetch(const std::vector<FetchAttribute>& attributes) {
   return plan;
 }
 
-void render_fetch(std::string& out, const FetchMessage& message,
-                  const std::vector<FetchAttribute>& attributes, const FetchOptions& options) {
+Status render_fetch(std::string& out, const FetchMessage& message,
+                    const std::vector<FetchAttribute>& attributes, const FetchOptions& options) {
   assert(message.info != nullptr);
+  const std::size_t start = out.size();
   out += "* ";
   append_number(out, message.seq);
   out += " FETCH (";
@@ -444,7 +481,10 @@ void render_fetch(std::string& out, const FetchMessage& message,
   }
   for (const FetchAttribute& attribute : attributes) {
     separate();
-    append_item(out, message, attribute);
+    if (Status added = append_item(out, message, attribute); !added.is_ok()) {
+      out.resize(start);
+      return added;
+    }
   }
   if (options.add_flags && !asks(attributes, FetchItem::flags)) {
     separate();
@@ -455,6 +495,7 @@ void render_fetch(std::string& out, const FetchMessage& message,
     append_modseq(out, message.info->modseq);
   }
   out += ")\r\n";
+  return Status::ok();
 }
 
 std::string section_bytes(std::string_view raw, const mime::Message& parsed,

@@ -11,7 +11,8 @@
 // (its body); a message/rfc822 part's HEADER/TEXT/n refer to the embedded
 // message; MIME is the part's own header block; a part that does not exist
 // gives an empty string (as Dovecot does), never an error.
-// BINARY is the next issue's: render_fetch answers BINARY items with NIL.
+// BINARY[part] and BINARY.SIZE[part] (RFC 3516) send the part's decoded
+// content (imap/fetch_binary.h), as a literal8 ~{n} when it holds NUL.
 #pragma once
 
 #include <cstdint>
@@ -55,13 +56,17 @@ struct FetchOptions {
 };
 
 // Appends one "* seq FETCH (...)\r\n" line (with literals for sections).
+// Fails, appending nothing, only for BINARY items the message cannot
+// answer: Code::unsupported for a part whose Content-Transfer-Encoding
+// cannot be decoded (NO [UNKNOWN-CTE]), Code::invalid_argument for BINARY[]
+// or a multipart part.
 // Items appear in the order the client asked for them, UID first when it is
 // added by FetchOptions::uid and not asked. Strings that cannot be quoted
 // are literals; NUL bytes in a section are sent as they are stored (a
 // literal carries any byte but NUL per RFC 3501; Dovecot sends 0x80 for
 // NUL in literals too, which this follows).
-void render_fetch(std::string& out, const FetchMessage& message,
-                  const std::vector<FetchAttribute>& attributes, const FetchOptions& options);
+Status render_fetch(std::string& out, const FetchMessage& message,
+                    const std::vector<FetchAttribute>& attributes, const FetchOptions& options);
 
 // The bytes of one section (before <partial>), with bare LF as CRLF. For
 // tests and the differential test against Dovecot.

@@ -291,7 +291,7 @@ std::string Session::capabilities() const {
   std::string caps =
       "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS UNSELECT MOVE CHILDREN "
       "SPECIAL-USE CREATE-SPECIAL-USE ESEARCH LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC QUOTA "
-      "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE COMPRESS=DEFLATE APPENDLIMIT=" +
+      "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE COMPRESS=DEFLATE BINARY APPENDLIMIT=" +
       std::to_string(settings_.limits.max_message_size);
   if (state_ == State::not_authenticated) {
     if (settings_.tls != nullptr && !connection_.secure()) caps += " STARTTLS";

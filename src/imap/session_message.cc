@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cassert>
 
 #include "core/log.h"
 #include "imap/fetch_response.h"
@@ -49,6 +50,9 @@ struct Wanted {
 struct Rendered {
   Status status;
   uint32_t missing = 0;  // asked for, but expunged meanwhile
+  // A message render_fetch could not answer (BINARY of a part it cannot
+  // decode): the FETCH stops there.
+  Status refused;
 };
 
 // Loads one batch and appends its FETCH responses to `out`; runs on a store
@@ -100,7 +104,8 @@ Rendered render_batch(store::Store& store, int64_t user, int64_t mailbox,
       parsed = mime::parse(raw, limits);
       message.parsed = &parsed;
     }
-    render_fetch(out, message, request.attributes, options);
+    result.refused = render_fetch(out, message, request.attributes, options);
+    if (!result.refused.is_ok()) return result;
   }
   return result;
 }
@@ -272,7 +277,9 @@ asio::awaitable<void> Session::fetch(const Command& command) {
       message.recent = match.wanted->recent;
       FetchOptions each = options;
       each.add_flags = match.wanted->add_flags;
-      render_fetch(out_, message, request.attributes, each);
+      // Only BINARY items can fail, and they need the content.
+      [[maybe_unused]] Status rendered = render_fetch(out_, message, request.attributes, each);
+      assert(rendered.is_ok());
       if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   } else {
@@ -288,6 +295,11 @@ asio::awaitable<void> Session::fetch(const Command& command) {
           });
       if (!rendered.status.is_ok()) co_return fail(command, rendered.status);
       missing += rendered.missing;
+      if (!rendered.refused.is_ok()) {
+        const bool unknown = rendered.refused.code() == Code::unsupported;
+        co_return no(command,
+                     (unknown ? "[UNKNOWN-CTE] " : "[CANNOT] ") + rendered.refused.message());
+      }
       if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   }

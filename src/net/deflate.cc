@@ -183,7 +183,7 @@ bool Inflater::release() {
 }
 
 std::size_t Inflater::held() const {
-  return state_ ? state_->counted.bytes : history_.capacity();
+  return state_ ? state_->counted.bytes : history_.size();
 }
 
 }  // namespace eider::net

@@ -33,7 +33,9 @@ extension data"), so extension data after a part in BODY is an error.
 
 Items of msg-att understood: FLAGS, ENVELOPE, INTERNALDATE, RFC822,
 RFC822.HEADER, RFC822.TEXT, RFC822.SIZE, BODY, BODYSTRUCTURE,
-BODY[section]<origin>, UID, and MODSEQ (RFC 7162). Item names are returned
+BODY[section]<origin>, UID, MODSEQ (RFC 7162), and BINARY[part]<origin>
+(nstring or literal8 ~{n}, which may carry NUL) and BINARY.SIZE[part]
+(RFC 3516). Item names are returned
 upper-case; a BODY[...] key keeps its section text as sent, upper-cased, e.g.
 "BODY[1.2.MIME]", "BODY[]<10>", "BODY[HEADER.FIELDS (FROM)]".
 """
@@ -550,6 +552,9 @@ class _Parser:
         if name == b"BODY" and self.peek(4) == ord("["):
             self.i += 4
             return self.body_section()
+        if name in (b"BINARY", b"BINARY.SIZE") and self.peek(len(name)) == ord("["):
+            self.i += len(name)
+            return self.binary_section(name == b"BINARY.SIZE")
         self.i = m.end()
         with self.rule("msg-att-dynamic" if name == b"FLAGS" else "msg-att-static"):
             key = name.decode()
@@ -631,6 +636,46 @@ class _Parser:
                 key += f"<{origin}>"
             self.sp()
             return key, self.nstring()
+
+    def binary_section(self, size):
+        """section-binary, then SP number (BINARY.SIZE) or ["<" number ">"] SP
+        (nstring / literal8) (BINARY), after the item name (RFC 3516 4.2)."""
+        with self.rule("msg-att-static"):
+            start = self.i
+            with self.rule("section-binary"):
+                self.expect(b"[", '"["')
+                if self.peek() != ord("]"):
+                    with self.rule("section-part"):
+                        self.nz_number()
+                        while self.peek() == ord("."):
+                            self.i += 1
+                            self.nz_number()
+                self.expect(b"]", '"]"')
+            key = ("BINARY.SIZE" if size else "BINARY") + self.d[start:self.i].decode("ascii")
+            if size:
+                self.sp()
+                return key, self.number()
+            if self.peek() == ord("<"):
+                self.i += 1
+                key += f"<{self.number()}>"
+                self.expect(b">", '">"')
+            self.sp()
+            if self.peek() == ord("~"):
+                return key, self.literal8()
+            return key, self.nstring()
+
+    def literal8(self):
+        with self.rule("literal8"):
+            self.i += 1
+            self.expect(b"{", '"{"')
+            size = self.number()
+            self.expect(b"}", '"}"')
+            self.expect(b"\r\n", "CRLF after ~{n}")
+            if self.i + size > len(self.d):
+                self.fail(f"{size} octets of literal8 data, only {len(self.d) - self.i} left")
+            data = self.d[self.i:self.i + size]
+            self.i += size
+            return data
 
     def section_spec(self):
         with self.rule("section-spec"):

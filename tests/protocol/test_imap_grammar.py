@@ -281,3 +281,19 @@ def test_quota_and_quotaroot_responses():
         with pytest.raises(GrammarError) as e:
             (parse_quota_response if b"QUOTA " in bad else parse_quotaroot_response)(bad)
         assert e.value.rule == rule, (bad, e.value)
+
+
+def test_binary_items_with_literal8():
+    data = (b"* 2 FETCH (UID 9 BINARY[1.2] ~{3}\r\na\0b BINARY[1]<4> {2}\r\nxy"
+            b" BINARY.SIZE[3] 1234 BINARY[2] \"\")\r\n")
+    seq, items = parse_fetch_response(data)
+    assert seq == 2 and items["UID"] == 9
+    assert items["BINARY[1.2]"] == b"a\0b" and items["BINARY[1]<4>"] == b"xy"
+    assert items["BINARY.SIZE[3]"] == 1234 and items["BINARY[2]"] == b""
+    for bad, rule in ((b"* 1 FETCH (BINARY[1] {1}\r\n\0)\r\n", "CHAR8"),
+                      (b"* 1 FETCH (BINARY[1.TEXT] NIL)\r\n", "number"),
+                      (b"* 1 FETCH (BINARY.SIZE[1] NIL)\r\n", "number"),
+                      (b"* 1 FETCH (BINARY[1] ~{9}\r\nab)\r\n", "literal8")):
+        with pytest.raises(GrammarError) as e:
+            parse_fetch_response(bad)
+        assert e.value.rule == rule, (bad, e.value)

@@ -293,8 +293,8 @@ struct Rendered {
     message.raw = raw;
     message.parsed = &parsed;
     std::string out;
-    render_fetch(out, message, attributes(items), options);
-    return out;
+    Status rendered = render_fetch(out, message, attributes(items), options);
+    return rendered.is_ok() ? out : "error: " + rendered.to_string();
   }
 };
 
@@ -382,10 +382,44 @@ TEST(FetchResponse, LiteralFramingMatchesWireSize) {
   }
 }
 
-TEST(FetchResponse, BinaryIsNilForNow) {
-  Rendered m("Subject: s\r\n\r\nx\r\n");
-  EXPECT_EQ(m.render("(BINARY.PEEK[1] BINARY.SIZE[1] BINARY[]<0.4>)"),
-            "* 3 FETCH (BINARY[1] NIL BINARY.SIZE[1] NIL BINARY[]<0> NIL)\r\n");
+TEST(FetchResponse, BinaryDecodesTheLeafPartsEncoding) {
+  Rendered m(
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Transfer-Encoding: base64\r\n\r\naGVs\r\nbG8A/w==\r\n"
+      "--b\r\nContent-Transfer-Encoding: Quoted-Printable\r\n\r\na=3Db=\r\nc \r\nd\r\n"
+      "--b\r\nContent-Transfer-Encoding: 8bit\r\n\r\nraw\nbytes\r\n"
+      "--b\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin\r\n"
+      "--b--\r\n");
+  // base64 with a NUL: a literal8.
+  constexpr char kLiteral8[] = "* 3 FETCH (BINARY[1] ~{7}\r\nhello\0\xff)\r\n";
+  EXPECT_EQ(m.render("BINARY.PEEK[1]"), std::string(kLiteral8, sizeof kLiteral8 - 1));
+  EXPECT_EQ(m.render("BINARY.SIZE[1]"), "* 3 FETCH (BINARY.SIZE[1] 7)\r\n");
+  // quoted-printable: soft break joined, trailing space before CRLF dropped.
+  EXPECT_EQ(m.render("(BINARY.PEEK[2] BINARY.SIZE[2])"),
+            "* 3 FETCH (BINARY[2] {7}\r\na=bc\r\nd BINARY.SIZE[2] 7)\r\n");
+  // 8bit: as stored, bare LF and all; partials count decoded bytes.
+  EXPECT_EQ(m.render("BINARY.PEEK[3]"), "* 3 FETCH (BINARY[3] {9}\r\nraw\nbytes)\r\n");
+  EXPECT_EQ(m.render("BINARY.PEEK[1]<2.2>"), "* 3 FETCH (BINARY[1]<2> {2}\r\nll)\r\n");
+  EXPECT_EQ(m.render("BINARY.PEEK[1]<20.2>"), "* 3 FETCH (BINARY[1]<20> \"\")\r\n");
+  // A part that does not exist is empty, as for BODY.
+  EXPECT_EQ(m.render("(BINARY.PEEK[9] BINARY.SIZE[9])"),
+            "* 3 FETCH (BINARY[9] \"\" BINARY.SIZE[9] 0)\r\n");
+}
+
+TEST(FetchResponse, BinaryRefusesUnknownEncodingsMultipartsAndTheWholeMessage) {
+  Rendered m(
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: multipart/alternative; boundary=c\r\n\r\n"
+      "--c\r\n\r\nx\r\n--c--\r\n"
+      "--b\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin\r\n"
+      "--b--\r\n");
+  for (const char* items : {"BINARY.PEEK[2]", "BINARY.SIZE[2]", "(UID BINARY.PEEK[2])"}) {
+    EXPECT_EQ(m.render(items).rfind("error: unsupported", 0), 0u) << m.render(items);
+  }
+  for (const char* items : {"BINARY.PEEK[1]", "BINARY.SIZE[]", "BINARY[]<0.4>"}) {
+    EXPECT_EQ(m.render(items).rfind("error: invalid_argument", 0), 0u) << m.render(items);
+  }
+  EXPECT_EQ(m.render("BINARY.PEEK[1.1]"), "* 3 FETCH (BINARY[1.1] {1}\r\nx)\r\n");
 }
 
 TEST(FetchResponse, PlansWhatTheAttributesNeed) {

@@ -83,7 +83,9 @@ TEST(NetDeflate, RoundTripsInAnySplitOfInputAndOutput) {
     const std::string plain = text(size, static_cast<uint32_t>(size));
     Deflater deflater;
     const std::string compressed = deflate_all(deflater, plain);
-    if (size >= 70000) EXPECT_LT(compressed.size(), plain.size() / 2);
+    if (size >= 70000) {
+      EXPECT_LT(compressed.size(), plain.size() / 2);
+    }
     for (auto [in_step, out_size] : {std::pair<std::size_t, std::size_t>{1, 7},
                                      {13, 1},
                                      {4096, 16384},

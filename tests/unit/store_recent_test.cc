@@ -156,10 +156,10 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->append_message(user_id, inbox_id, message));
   }
   // Back to what version 1 wrote: one wide messages table, without the
-  // columns and indexes of versions 2 to 5.
+  // columns, tables and indexes of the later versions.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 8);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 9);
   exec(db,
        "CREATE TABLE v1 (user_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
        " uid INTEGER NOT NULL, modseq INTEGER NOT NULL, flags TEXT NOT NULL DEFAULT '',"
@@ -174,7 +174,8 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
        " ALTER TABLE v1 RENAME TO messages;"
        " CREATE INDEX messages_by_message_id ON messages (user_id, message_id);"
        " ALTER TABLE mailboxes DROP COLUMN recent_uid; ALTER TABLE mailboxes DROP COLUMN"
-       " journal_floor; DROP TABLE journal_marks; PRAGMA user_version = 1");
+       " journal_floor; DROP TABLE journal_marks; ALTER TABLE users DROP COLUMN quota_messages;"
+       " PRAGMA user_version = 1");
   sqlite3_close(db);
 
   for (int reopen = 0; reopen < 2; ++reopen) {
@@ -198,7 +199,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
     }
   }
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 8);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 9);
   // The old messages got their search summary from their stored header.
   EXPECT_EQ(query_int(db,
                       "SELECT count(*) FROM message_contents WHERE summary = CAST('Subject: old' ||"

@@ -1,0 +1,230 @@
+"""BINARY (RFC 3516) over the wire: FETCH BINARY[part], BINARY.PEEK,
+BINARY.SIZE and partials, literal8 for content with NUL, NO [UNKNOWN-CTE],
+BINARY of a multipart refused, APPEND with literal8, and every leaf part of
+every corpus message compared with Python's `email` package decoding of the
+same part (get_payload(decode=True)). Every response passes the grammar
+check (imap_grammar, literal8 included)."""
+
+import base64
+import email
+import email.policy
+import re
+
+import pytest
+
+from eider_harness import corpus_messages, port_of
+from imap_grammar import parse_fetch_response
+from imap_raw import RawImap
+from imap_support import ADDRESS, PASSWORD, USER, Raw, message
+from test_imap_corpus import deliver_lmtp
+
+ENCODINGS = {"", "7bit", "8bit", "binary", "base64", "quoted-printable"}
+
+BLOB = bytes(range(256)) * 40  # every byte value, NUL included
+MULTIPART = (b"From: a@example.com\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+             b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+             b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n"
+             b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+             b"caf=C3=A9 au lait=\r\n, s'il vous pla=C3=AEt\r\n"
+             b"--b\r\nContent-Type: application/octet-stream\r\n"
+             b"Content-Transfer-Encoding: base64\r\n\r\n"
+             + base64.encodebytes(BLOB).replace(b"\n", b"\r\n") +
+             b"--b\r\nContent-Type: application/x-thing\r\n"
+             b"Content-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 x\r\n`\r\nend\r\n"
+             b"--b\r\nContent-Type: multipart/alternative; boundary=c\r\n\r\n"
+             b"--c\r\n\r\nplain\r\n--c--\r\n"
+             b"--b--\r\n")
+
+
+@pytest.fixture
+def imap(cli, server, listener_args):
+    cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
+    cli.deliver(USER, MULTIPART)
+    cli.deliver(USER, message(2))
+    raw = RawImap(port_of(listener_args, "imap"), USER, PASSWORD)
+    raw.command(b"SELECT INBOX")
+    yield raw
+    raw.close()
+
+
+def fetch_items(imap, command):
+    untagged, _ = imap.command(command)
+    [response] = [r for r in untagged if re.match(rb"\* \d+ FETCH ", r)]
+    return parse_fetch_response(response)[1]
+
+
+def test_capability_offers_binary(imap):
+    untagged, _ = imap.command(b"CAPABILITY")
+    assert b"BINARY" in untagged[0].split()
+
+
+def test_base64_part_comes_decoded_as_literal8_with_its_size(imap):
+    items = fetch_items(imap, b"FETCH 1 (BINARY.PEEK[2] BINARY.SIZE[2])")
+    assert items["BINARY[2]"] == BLOB and items["BINARY.SIZE[2]"] == len(BLOB)
+    untagged, _ = imap.command(b"FETCH 1 BINARY.PEEK[2]")
+    assert b"BINARY[2] ~{%d}\r\n" % len(BLOB) in untagged[0]
+
+
+def test_quoted_printable_part_comes_decoded(imap):
+    items = fetch_items(imap, b"FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1])")
+    text = "café au lait, s'il vous plaît".encode()
+    assert items["BINARY[1]"] == text and items["BINARY.SIZE[1]"] == len(text)
+    untagged, _ = imap.command(b"FETCH 1 BINARY.PEEK[1]")
+    assert b"BINARY[1] {%d}\r\n" % len(text) in untagged[0]  # no NUL: a plain literal
+
+
+def test_partial_counts_decoded_bytes(imap):
+    items = fetch_items(imap, b"FETCH 1 BINARY.PEEK[2]<250.10>")
+    assert items["BINARY[2]<250>"] == BLOB[250:260]
+    items = fetch_items(imap, b"FETCH 1 BINARY.PEEK[2]<99999.10>")
+    assert items["BINARY[2]<99999>"] == b""
+
+
+def test_binary_without_peek_sets_seen_and_peek_does_not(imap):
+    items = fetch_items(imap, b"FETCH 2 (FLAGS BINARY.PEEK[1])")
+    assert "\\Seen" not in items["FLAGS"]
+    items = fetch_items(imap, b"FETCH 2 BINARY[1]")
+    assert "\\Seen" in items["FLAGS"]
+    assert items["BINARY[1]"].startswith(b"line 0 of message 2")
+
+
+def test_unknown_encoding_is_unknown_cte(imap):
+    for command in (b"FETCH 1 BINARY.PEEK[3]", b"FETCH 1 BINARY.SIZE[3]",
+                    b"UID FETCH 1 (UID BINARY.PEEK[3])"):
+        untagged, done = imap.command(command, expect_ok=False)
+        assert done.split()[1:3] == [b"NO", b"[UNKNOWN-CTE]"], done
+        assert untagged == []
+    # The other messages of a set still come before the refusal.
+    untagged, done = imap.command(b"FETCH 2,1 BINARY.PEEK[3]", expect_ok=False)
+    assert b"[UNKNOWN-CTE]" in done
+    assert len(untagged) == 1 and untagged[0].startswith(b"* 2 FETCH")
+
+
+def test_binary_of_a_multipart_or_the_whole_message_is_refused(imap):
+    for command in (b"FETCH 1 BINARY.PEEK[4]", b"FETCH 1 BINARY.PEEK[]",
+                    b"FETCH 1 BINARY.SIZE[]", b"FETCH 2 BINARY[]"):
+        untagged, done = imap.command(command, expect_ok=False)
+        assert done.split()[1:3] == [b"NO", b"[CANNOT]"], (command, done)
+    items = fetch_items(imap, b"FETCH 1 BINARY.PEEK[4.1]")
+    assert items["BINARY[4.1]"] == b"plain"
+    # Nothing was set \Seen by the refused non-PEEK BINARY[].
+    items = fetch_items(imap, b"FETCH 1 FLAGS")
+    assert "\\Seen" not in items["FLAGS"]
+
+
+def test_append_takes_a_literal8_with_nul_bytes(imap):
+    data = b"Subject: binary\r\nContent-Transfer-Encoding: binary\r\n\r\nab\x00cd\r\n"
+    for marker in (b"~{%d+}" % len(data), b"~{%d}" % len(data)):
+        tag = imap.next_tag()
+        imap.send(tag + b" APPEND INBOX " + marker + b"\r\n")
+        if not marker.endswith(b"+}"):
+            assert imap.read_response().startswith(b"+")
+        imap.send(data + b"\r\n")
+        _, done = imap.finish(tag)
+        uid = int(re.search(rb"APPENDUID \d+ (\d+)", done).group(1))
+        items = fetch_items(imap, b"UID FETCH %d (BINARY.PEEK[1] BINARY.SIZE[1])" % uid)
+        assert items["BINARY[1]"] == b"ab\x00cd" and items["BINARY.SIZE[1]"] == 5
+
+
+BAD_BINARY_COMMANDS = [
+    b"FETCH 1 BINARY[1.TEXT]",
+    b"FETCH 1 BINARY[HEADER]",
+    b"FETCH 1 BINARY[1]<0>",
+    b"FETCH 1 BINARY.SIZE[1]<0.1>",
+    b"FETCH 1 BINARY[0]",
+    b"FETCH 1 BINARY[1",
+    b"FETCH 1 BINARY.PEEK",
+    b"FETCH 1 BINARY.SIZE",
+    b"FETCH 1 BINARY.BOGUS[1]",
+]
+
+
+def test_malformed_binary_fetches_are_bad_and_the_connection_goes_on(cli, server,
+                                                                      listener_args):
+    cli.add_user(USER, PASSWORD)
+    cli.deliver(USER, message(1))
+    raw = Raw(port_of(listener_args, "imap")).login()
+    raw.command("SELECT INBOX")
+    for command in BAD_BINARY_COMMANDS:
+        _, done = raw.command(command)
+        assert done.split()[1] == b"BAD", (command, done)
+    _, done = raw.command("NOOP")
+    assert b" OK " in done
+
+
+# ---- The corpus ---------------------------------------------------------
+
+def leaf_parts(part, number):
+    """(IMAP part number, part) of every leaf below a part numbered `number`
+    (RFC 3501 6.4.5: a message/rfc822 part's own parts are numbered below
+    it; a non-multipart message's body is its part 1)."""
+    if part.is_multipart() and part.get_content_maintype() == "multipart":
+        for k, child in enumerate(part.get_payload(), 1):
+            yield from leaf_parts(child, f"{number}.{k}" if number else str(k))
+    elif part.is_multipart():  # message/rfc822: one embedded message
+        inner = part.get_payload()[0]
+        if inner.is_multipart() and inner.get_content_maintype() == "multipart":
+            yield from leaf_parts(inner, number)
+        else:
+            yield from leaf_parts(inner, f"{number}.1")
+    else:
+        yield (number or "1"), part
+
+
+def structure(body):
+    """The part numbers and types a BODYSTRUCTURE (parsed by the grammar) names."""
+    from imap_grammar import part_numbers  # noqa: PLC0415
+    return {n: (p.type.lower(), p.subtype.lower()) if hasattr(p, "type") else ("multipart", "")
+            for n, p in part_numbers(body)}
+
+
+def test_binary_of_every_corpus_leaf_equals_pythons_decoding(cli, server, listener_args):
+    paths = corpus_messages()
+    assert paths, "no corpus"
+    cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
+    filed = deliver_lmtp(port_of(listener_args, "lmtp"), paths)
+    imap = RawImap(port_of(listener_args, "imap"), USER, PASSWORD)
+    compared = unknown_cte = 0
+    failures, skipped = [], []
+    try:
+        for mailbox, entries in filed.items():
+            imap.command(b"EXAMINE " + mailbox)
+            for uid, path in entries:
+                msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.compat32)
+                items = fetch_items(imap, b"UID FETCH %d BODYSTRUCTURE" % uid)
+                ours = structure(items["BODYSTRUCTURE"])
+                for number, part in leaf_parts(msg, ""):
+                    theirs = (part.get_content_maintype(), part.get_content_subtype())
+                    if ours.get(number) != theirs:
+                        # The two MIME parsers read a malformed message
+                        # differently: no common part to compare.
+                        skipped.append((path.name, number, ours.get(number), theirs))
+                        continue
+                    cte = part.get("content-transfer-encoding", "").strip().lower()
+                    command = b"UID FETCH %d (BINARY.PEEK[%s] BINARY.SIZE[%s])" % (
+                        uid, number.encode(), number.encode())
+                    untagged, done = imap.command(command, expect_ok=False)
+                    if b"[UNKNOWN-CTE]" in done:
+                        unknown_cte += 1
+                        if cte in ENCODINGS:
+                            failures.append((path.name, number, cte, "UNKNOWN-CTE"))
+                        continue
+                    if not done.split()[1] == b"OK":
+                        failures.append((path.name, number, cte, done))
+                        continue
+                    got = parse_fetch_response(untagged[0])[1]
+                    data = got[f"BINARY[{number}]"]
+                    expected = part.get_payload(decode=True) or b""
+                    if got[f"BINARY.SIZE[{number}]"] != len(data):
+                        failures.append((path.name, number, cte, "BINARY.SIZE differs"))
+                    if data != expected:
+                        failures.append((path.name, number, cte,
+                                         f"{len(data)} bytes, Python {len(expected)}"))
+                    compared += 1
+    finally:
+        imap.close()
+    print(f"\n{compared} leaf parts compared, {unknown_cte} UNKNOWN-CTE, "
+          f"{len(skipped)} where the parsers disagree: {skipped}")
+    assert not failures, failures
+    assert compared > 300
+    assert len(skipped) <= compared // 50, skipped
