@@ -136,6 +136,18 @@ SELECTED_CASES = [
     (b"a LOGIN {x}", b"a"),
     (b"a IDLE x", b"a"),
     (b"a CHECK now", b"a"),
+    (b"a GETQUOTAROOT", b"a"),  # QUOTA (RFC 9208)
+    (b"a GETQUOTAROOT NoSuchBox", b"a"),
+    (b"a GETQUOTA", b"a"),
+    (b"a GETQUOTA nosuchroot", b"a"),
+    (b'a SETQUOTA "" (STORAGE x)', b"a"),
+    (b'a SETQUOTA "" (STORAGE 1)', b"a"),  # limits belong to the administrator
+    (b"a COMPRESS", b"a"),  # COMPRESS (RFC 4978)
+    (b"a COMPRESS X-UNKNOWN", b"a"),
+    (b"a COMPRESS DEFLATE now", b"a"),
+    (b"a FETCH 1 BINARY[1.TEXT]", b"a"),  # BINARY (RFC 3516)
+    (b"a FETCH 1 BINARY.SIZE[1]<0.1>", b"a"),
+    (b"a FETCH 1 BINARY.PEEK[]", b"a"),
 ]
 
 # Sent before login: everything that needs a login is refused.
@@ -150,6 +162,8 @@ LOGGED_OUT_CASES = [
     b"a IDLE",
     b"a LOGIN alice wrong",
     b"a AUTHENTICATE CRAM-MD5",
+    b"a GETQUOTAROOT INBOX",
+    b"a COMPRESS DEFLATE",
 ]
 
 
