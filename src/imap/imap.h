@@ -1,7 +1,7 @@
 // The IMAP service (RFC 3501 with IDLE, NAMESPACE, UIDPLUS, UNSELECT,
 // ENABLE, ID, MOVE, SPECIAL-USE, CREATE-SPECIAL-USE, CHILDREN, LITERAL+,
 // SASL-IR, ESEARCH, LIST-EXTENDED, LIST-STATUS, APPENDLIMIT, CONDSTORE,
-// QRESYNC; STARTTLS and implicit TLS).
+// QRESYNC, QUOTA, COMPRESS=DEFLATE, BINARY; STARTTLS and implicit TLS).
 //
 // One session per connection, as a coroutine on its I/O thread; every store
 // call runs on the store Executor. A selected session keeps only the UIDs
@@ -12,8 +12,9 @@
 //
 // Memory per idle session (IDLE, or waiting between commands): the
 // connection and coroutine frames, the compact UID list (mailbox_view.h) and
-// a notifier subscription; input and output buffers are released while
-// idle. The wire behaviour is described in docs/imap.md.
+// a notifier subscription; input and output buffers (and, with COMPRESS,
+// the deflate state: net/deflate.h) are released while idle. The wire
+// behaviour is described in docs/imap.md.
 #pragma once
 
 #include <chrono>
