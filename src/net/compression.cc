@@ -31,6 +31,8 @@ struct Compression {
   std::size_t begin = 0;
   std::size_t end = 0;
   bool reading = false;  // a socket read into `input` is pending
+  // The last inflate filled the caller's buffer: zlib may hold more output.
+  bool output_pending = false;
   bool writing = false;  // the deflater is in use by a write
   bool failed = false;   // the peer sent bad deflate data: reads end closed
 };
@@ -52,7 +54,7 @@ void Connection::release_idle_memory() {
   if (!compression_) return;
   Compression& c = *compression_;
   if (!c.writing) c.deflater.release();
-  if (c.reading || c.begin != c.end) return;
+  if (c.reading || c.begin != c.end || c.output_pending) return;
   c.inflater.release();
   c.input.reset();
   c.capacity = c.begin = c.end = 0;
@@ -63,18 +65,23 @@ asio::awaitable<Read> Connection::read_inflated(char* data, std::size_t size) {
   while (true) {
     if (c.failed) co_return Read{0, Read::Ended::closed};
     // Inflate what is buffered first: an earlier read may have filled the
-    // caller's buffer with more still to come.
-    Result<Inflater::Step> step =
-        c.inflater.inflate(std::string_view(c.input.get() + c.begin, c.end - c.begin), data, size);
-    if (!step) {
-      core::log_event(core::LogLevel::warn, "net.inflate_failed",
-                      {{"peer", peer_}, {"error", step.status().to_string()}});
-      c.failed = true;
-      co_return Read{0, Read::Ended::closed};
+    // caller's buffer with more still to come. With nothing buffered the
+    // inflater is left alone, so that a released one (net/deflate.h) is not
+    // rebuilt, window and all, only to wait for input.
+    if (c.begin != c.end || c.output_pending) {
+      Result<Inflater::Step> step = c.inflater.inflate(
+          std::string_view(c.input.get() + c.begin, c.end - c.begin), data, size);
+      if (!step) {
+        core::log_event(core::LogLevel::warn, "net.inflate_failed",
+                        {{"peer", peer_}, {"error", step.status().to_string()}});
+        c.failed = true;
+        co_return Read{0, Read::Ended::closed};
+      }
+      c.begin += step->consumed;
+      if (c.begin == c.end) c.begin = c.end = 0;
+      c.output_pending = step->produced == size;
+      if (step->produced > 0) co_return Read{step->produced, Read::Ended::no};
     }
-    c.begin += step->consumed;
-    if (c.begin == c.end) c.begin = c.end = 0;
-    if (step->produced > 0) co_return Read{step->produced, Read::Ended::no};
 
     const std::size_t want = std::clamp(size, kMinCompressedRead, kMaxCompressedRead);
     if (c.begin > 0) {
