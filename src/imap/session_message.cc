@@ -123,6 +123,14 @@ std::vector<Wanted> wanted_of(const MailboxView& view, const std::vector<uint32_
   return wanted;
 }
 
+// render_fetch for a message whose content was not loaded: only BINARY
+// items can fail, and they need the content, so this cannot.
+void render_without_content(std::string& out, const FetchMessage& message,
+                            const FetchRequest& request, const FetchOptions& options) {
+  [[maybe_unused]] Status rendered = render_fetch(out, message, request.attributes, options);
+  assert(rendered.is_ok());
+}
+
 struct Match {
   const Wanted* wanted;
   std::size_t row;
@@ -257,7 +265,7 @@ asio::awaitable<void> Session::fetch(const Command& command) {
       message.info = &infos[list];
       message.seq = view_->uids().seq_of(uid);
       message.recent = view_->is_recent(uid);
-      render_fetch(out_, message, request.attributes, options);
+      render_without_content(out_, message, request, options);
       if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   } else if (!plan.content && !plan.stored) {
@@ -277,9 +285,7 @@ asio::awaitable<void> Session::fetch(const Command& command) {
       message.recent = match.wanted->recent;
       FetchOptions each = options;
       each.add_flags = match.wanted->add_flags;
-      // Only BINARY items can fail, and they need the content.
-      [[maybe_unused]] Status rendered = render_fetch(out_, message, request.attributes, each);
-      assert(rendered.is_ok());
+      render_without_content(out_, message, request, each);
       if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   } else {
