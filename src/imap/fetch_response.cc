@@ -299,9 +299,7 @@ Status append_binary_item(std::string& out, const FetchMessage& message,
                           const FetchAttribute& attribute) {
   const bool size_only = attribute.item == FetchItem::binary_size;
   if (attribute.section.part.empty()) {
-    return error(Code::invalid_argument,
-                 "BINARY[] is the whole message, which has no encoding of its own: fetch "
-                 "BODY[] or BINARY[part]");
+    return error(Code::invalid_argument, std::string(kBinaryWholeMessage));
   }
   assert(message.parsed != nullptr);
   const mime::Part* part = find_part(message.parsed->root, attribute.section.part);
@@ -434,14 +432,20 @@ FetchPlan plan_fetch(const std::vector<FetchAttribute>& attributes) {
         plan.sets_seen = true;
         break;
       case FetchItem::rfc822_header:
+        plan.content = plan.parse = true;
+        break;
       case FetchItem::binary_size:
         plan.content = plan.parse = true;
+        plan.binary_whole_message = plan.binary_whole_message || a.section.part.empty();
         break;
       case FetchItem::body_section:
       case FetchItem::binary_section:
         plan.content = true;
         plan.parse = plan.parse || !is_whole_message(a.section);
         plan.sets_seen = plan.sets_seen || !a.peek;
+        if (a.item == FetchItem::binary_section) {
+          plan.binary_whole_message = plan.binary_whole_message || a.section.part.empty();
+        }
         break;
       case FetchItem::envelope:
       case FetchItem::body:

@@ -26,6 +26,11 @@
 
 namespace eider::imap {
 
+// Why BINARY[] and BINARY.SIZE[] are refused (NO [CANNOT]) for any message.
+inline constexpr std::string_view kBinaryWholeMessage =
+    "BINARY[] is the whole message, which has no encoding of its own: fetch BODY[] or "
+    "BINARY[part]";
+
 struct FetchPlan {
   bool content = false;    // the message bytes are needed (body sections, RFC822*)
   bool parse = false;      // ... and their MIME parse (a section other than the whole message)
@@ -33,6 +38,9 @@ struct FetchPlan {
   bool sets_seen = false;  // a non-PEEK BODY[...], RFC822 or RFC822.TEXT is asked
   bool flags = false;      // FLAGS is asked
   bool info = false;       // INTERNALDATE, RFC822.SIZE or MODSEQ (the message row) is asked
+  // BINARY[] or BINARY.SIZE[] is asked: render_fetch refuses every message
+  // (kBinaryWholeMessage), so nothing should be done for them.
+  bool binary_whole_message = false;
 };
 
 FetchPlan plan_fetch(const std::vector<FetchAttribute>& attributes);

@@ -188,6 +188,9 @@ asio::awaitable<void> Session::fetch(const Command& command) {
   std::optional<std::vector<uint32_t>> uids = resolve(request.set, command.uid);
   if (!uids) co_return bad(command, "Invalid message sequence number");
   const FetchPlan plan = plan_fetch(request.attributes);
+  // Refused before \Seen is set: no message could answer it.
+  if (plan.binary_whole_message)
+    co_return no(command, "[CANNOT] " + std::string(kBinaryWholeMessage));
   const bool asks_modseq =
       std::any_of(request.attributes.begin(), request.attributes.end(),
                   [](const FetchAttribute& a) { return a.item == FetchItem::mod_seq; });

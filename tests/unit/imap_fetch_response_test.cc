@@ -420,6 +420,10 @@ TEST(FetchResponse, BinaryRefusesUnknownEncodingsMultipartsAndTheWholeMessage) {
     EXPECT_EQ(m.render(items).rfind("error: invalid_argument", 0), 0u) << m.render(items);
   }
   EXPECT_EQ(m.render("BINARY.PEEK[1.1]"), "* 3 FETCH (BINARY[1.1] {1}\r\nx)\r\n");
+  // The session refuses BINARY[] before it sets \Seen: the plan says so.
+  EXPECT_TRUE(plan_fetch(attributes("(UID BINARY[])")).binary_whole_message);
+  EXPECT_TRUE(plan_fetch(attributes("BINARY.SIZE[]")).binary_whole_message);
+  EXPECT_FALSE(plan_fetch(attributes("(BINARY[1] BINARY.SIZE[2] BODY[])")).binary_whole_message);
 }
 
 TEST(FetchResponse, PlansWhatTheAttributesNeed) {
