@@ -79,9 +79,9 @@ Status read_atom_list(Cursor& cursor, std::vector<std::string>& out, bool allow_
   });
 }
 
-constexpr std::string_view kStatusItems[] = {"MESSAGES",    "RECENT",  "UIDNEXT",
-                                             "UIDVALIDITY", "UNSEEN",  "HIGHESTMODSEQ",
-                                             "SIZE",        "DELETED", "APPENDLIMIT"};
+constexpr std::string_view kStatusItems[] = {
+    "MESSAGES",      "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN",
+    "HIGHESTMODSEQ", "SIZE",   "DELETED", "APPENDLIMIT", "DELETED-STORAGE"};
 
 // date-time (RFC 3501 9): DQUOTE date-day-fixed "-" date-month "-" date-year
 // SP time SP zone DQUOTE, where date-day-fixed is (SP DIGIT) / 2DIGIT.

@@ -5,10 +5,6 @@
 namespace eider::imap {
 namespace {
 
-uint64_t kibibytes_rounded_up(uint64_t bytes) {
-  return bytes / 1024 + (bytes % 1024 != 0 ? 1 : 0);
-}
-
 void append_resource(std::string& out, std::string_view name, uint64_t used, uint64_t limit) {
   if (out.back() != '(') out += ' ';
   out += name;
@@ -19,6 +15,10 @@ void append_resource(std::string& out, std::string_view name, uint64_t used, uin
 }
 
 }  // namespace
+
+uint64_t kibibytes_rounded_up(uint64_t bytes) {
+  return bytes / 1024 + (bytes % 1024 != 0 ? 1 : 0);
+}
 
 bool has_quota_root(const store::User& user) {
   return user.quota_bytes != 0 || user.quota_messages != 0;

@@ -23,6 +23,9 @@ inline constexpr std::string_view kQuotaRoot = "";
 
 bool has_quota_root(const store::User& user);
 
+// Bytes in units of 1024 octets, rounded up (STORAGE, DELETED-STORAGE).
+uint64_t kibibytes_rounded_up(uint64_t bytes);
+
 // `* QUOTA "" (STORAGE used limit MESSAGE used limit)\r\n` with the limited
 // resources, or "" when the user has no quota root.
 std::string quota_response(const store::User& user);

@@ -7,6 +7,7 @@
 
 #include "imap/mailbox_list.h"
 #include "imap/mailbox_name.h"
+#include "imap/quota.h"
 #include "imap/session.h"
 #include "mail/names.h"
 
@@ -75,30 +76,48 @@ std::optional<int64_t> parse_date_time(std::string_view text) {
 struct MessageCounts {
   uint64_t unseen = 0;
   uint64_t recent = 0;
+  uint64_t deleted = 0;        // messages flagged \Deleted (RFC 9051 DELETED)
+  uint64_t deleted_bytes = 0;  // their sizes as delivered (RFC 9208 DELETED-STORAGE)
 };
 
-bool needs_message_counts(const std::vector<std::string>& items) {
+bool asks_any(const std::vector<std::string>& items, std::string_view a, std::string_view b) {
   return std::any_of(items.begin(), items.end(),
-                     [](const std::string& item) { return item == "UNSEEN" || item == "RECENT"; });
+                     [&](const std::string& item) { return item == a || item == b; });
 }
 
-// On a store thread. Reads the SELECT state (select_cache.h) only when
-// `needed`, so STATUS (MESSAGES UIDNEXT) reads the mailbox row alone, and
-// STATUS UNSEEN on an unchanged mailbox reads nothing more.
+// On a store thread. Reads the SELECT state (select_cache.h) only for
+// UNSEEN or RECENT, so STATUS (MESSAGES UIDNEXT) reads the mailbox row
+// alone, and STATUS UNSEEN on an unchanged mailbox reads nothing more;
+// DELETED and DELETED-STORAGE list the mailbox's message rows.
 Result<MessageCounts> count_messages(store::Store& store, SelectCache& cache, int64_t user,
-                                     const store::Mailbox& mailbox, bool needed) {
+                                     const store::Mailbox& mailbox,
+                                     const std::vector<std::string>& items) {
   MessageCounts counts;
-  if (!needed) return counts;
-  Result<SelectState> state = cache.load(store, user, mailbox);
-  if (!state) return state.status();
-  counts.unseen = state->unseen;
-  counts.recent = state->uids.count_between(mailbox.recent_uid, UINT32_MAX);
+  if (asks_any(items, "UNSEEN", "RECENT")) {
+    Result<SelectState> state = cache.load(store, user, mailbox);
+    if (!state) return state.status();
+    counts.unseen = state->unseen;
+    counts.recent = state->uids.count_between(mailbox.recent_uid, UINT32_MAX);
+  }
+  if (asks_any(items, "DELETED", "DELETED-STORAGE")) {
+    Result<std::vector<store::MessageInfo>> listed = store.list_messages(user, mailbox.id);
+    if (!listed) return listed.status();
+    for (const store::MessageInfo& info : *listed) {
+      // The store keeps system flags in canonical case.
+      if (std::find(info.flags.begin(), info.flags.end(), "\\Deleted") == info.flags.end()) {
+        continue;
+      }
+      ++counts.deleted;
+      counts.deleted_bytes += info.size;
+    }
+  }
   return counts;
 }
 
 // `* STATUS name (item value ...)` with the items in the order asked.
-// SIZE and DELETED are read by the parser for extensions not offered, and
-// left out. APPENDLIMIT (RFC 7889) is the server-wide limit for every mailbox.
+// SIZE is read by the parser for an extension not offered, and left out.
+// APPENDLIMIT (RFC 7889) is the server-wide limit for every mailbox;
+// DELETED-STORAGE (RFC 9208) is in KiB, rounded up as QUOTA's STORAGE.
 void append_status_line(std::string& out, const store::Mailbox& mailbox,
                         const MessageCounts& counts, const std::vector<std::string>& items,
                         uint64_t append_limit, std::string_view fallback_name) {
@@ -119,6 +138,10 @@ void append_status_line(std::string& out, const store::Mailbox& mailbox,
       value = mailbox.highest_modseq;
     else if (item == "APPENDLIMIT")
       value = append_limit;
+    else if (item == "DELETED")
+      value = counts.deleted;
+    else if (item == "DELETED-STORAGE")
+      value = kibibytes_rounded_up(counts.deleted_bytes);
     else
       continue;
     if (!values.empty()) values += ' ';
@@ -370,15 +393,15 @@ asio::awaitable<void> Session::list(const Command& command, bool lsub) {
       if (entries[i].exists && found != by_path.end()) status_of[i] = found->second;
     }
   }
-  const bool needed = needs_message_counts(args.status_items);
+  const std::vector<std::string>& items = args.status_items;
   Result<std::vector<MessageCounts>> counts = std::vector<MessageCounts>(entries.size());
   if (with_status) {
     SelectCache& cache = services_.select_cache;
-    counts = co_await services_.executor.run([&store, &cache, user, &status_of, needed] {
+    counts = co_await services_.executor.run([&store, &cache, user, &status_of, &items] {
       std::vector<MessageCounts> result(status_of.size());
       for (std::size_t i = 0; i < status_of.size(); ++i) {
         if (status_of[i] == nullptr) continue;
-        Result<MessageCounts> one = count_messages(store, cache, user, *status_of[i], needed);
+        Result<MessageCounts> one = count_messages(store, cache, user, *status_of[i], items);
         if (!one) return Result<std::vector<MessageCounts>>(one.status());
         result[i] = *one;
       }
@@ -410,11 +433,11 @@ asio::awaitable<void> Session::status(const Command& command) {
   store::Store& store = services_.store;
   const int64_t user = user_id_;
   SelectCache& cache = services_.select_cache;
-  const bool needed = needs_message_counts(args.items);
-  Counted counted = co_await services_.executor.run([&store, &cache, user, &path, needed] {
+  const std::vector<std::string>& items = args.items;
+  Counted counted = co_await services_.executor.run([&store, &cache, user, &path, &items] {
     Counted result{store.find_mailbox(user, *path)};
     if (result.mailbox) {
-      result.counts = count_messages(store, cache, user, *result.mailbox, needed);
+      result.counts = count_messages(store, cache, user, *result.mailbox, items);
     }
     return result;
   });

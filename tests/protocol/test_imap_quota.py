@@ -202,3 +202,21 @@ def test_quota_commands_need_a_login(ports):
     for command in ("GETQUOTAROOT INBOX", 'GETQUOTA ""', 'SETQUOTA "" (STORAGE 1)'):
         _, done = raw.command(command)
         assert done.split()[1] == b"BAD", done
+
+
+def test_status_deleted_and_deleted_storage_say_what_expunge_would_free(cli, ports):
+    raw = Raw(ports[0]).login()
+    append(raw, message(2))
+    untagged, _ = raw.command("STATUS INBOX (DELETED DELETED-STORAGE MESSAGES)")
+    assert untagged == [b'* STATUS "INBOX" (DELETED 0 DELETED-STORAGE 0 MESSAGES 2)\r\n']
+    raw.command("SELECT INBOX")
+    raw.command("STORE 2 +FLAGS.SILENT (\\Deleted)")
+    size = len(message(2))
+    untagged, _ = raw.command("STATUS INBOX (DELETED-STORAGE DELETED)")
+    assert untagged == [b'* STATUS "INBOX" (DELETED-STORAGE %d DELETED 1)\r\n'
+                        % math.ceil(size / 1024)]
+    untagged, _ = raw.command('LIST "" INBOX RETURN (STATUS (DELETED))')
+    assert untagged[-1] == b'* STATUS "INBOX" (DELETED 1)\r\n'
+    before = usage(cli)
+    raw.command("EXPUNGE")
+    assert usage(cli) == (before[0] - size, before[1] - 1)
