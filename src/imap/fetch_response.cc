@@ -502,6 +502,13 @@ Status render_fetch(std::string& out, const FetchMessage& message,
   return Status::ok();
 }
 
+void render_metadata(std::string& out, const FetchMessage& message,
+                     const std::vector<FetchAttribute>& attributes, const FetchOptions& options) {
+  assert(!plan_fetch(attributes).content);
+  [[maybe_unused]] Status rendered = render_fetch(out, message, attributes, options);
+  assert(rendered.is_ok());
+}
+
 std::string section_bytes(std::string_view raw, const mime::Message& parsed,
                           const Section& section) {
   RawSection s = raw_section(raw, parsed, section);

@@ -75,6 +75,11 @@ struct FetchOptions {
 // NUL in literals too, which this follows).
 Status render_fetch(std::string& out, const FetchMessage& message,
                     const std::vector<FetchAttribute>& attributes, const FetchOptions& options);
+// render_fetch for attributes whose plan needs no content (flags, sizes,
+// dates, UID, MODSEQ): only BINARY items can fail, and they need the
+// content, so this cannot.
+void render_metadata(std::string& out, const FetchMessage& message,
+                     const std::vector<FetchAttribute>& attributes, const FetchOptions& options);
 
 // The bytes of one section (before <partial>), with bare LF as CRLF. For
 // tests and the differential test against Dovecot.

@@ -5,7 +5,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <cassert>
 
 #include "core/log.h"
 #include "imap/fetch_response.h"
@@ -121,14 +120,6 @@ std::vector<Wanted> wanted_of(const MailboxView& view, const std::vector<uint32_
                             std::binary_search(now_seen.begin(), now_seen.end(), uid)});
   }
   return wanted;
-}
-
-// render_fetch for a message whose content was not loaded: only BINARY
-// items can fail, and they need the content, so this cannot.
-void render_without_content(std::string& out, const FetchMessage& message,
-                            const FetchRequest& request, const FetchOptions& options) {
-  [[maybe_unused]] Status rendered = render_fetch(out, message, request.attributes, options);
-  assert(rendered.is_ok());
 }
 
 struct Match {
@@ -268,7 +259,7 @@ asio::awaitable<void> Session::fetch(const Command& command) {
       message.info = &infos[list];
       message.seq = view_->uids().seq_of(uid);
       message.recent = view_->is_recent(uid);
-      render_without_content(out_, message, request, options);
+      render_metadata(out_, message, request.attributes, options);
       if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   } else if (!plan.content && !plan.stored) {
@@ -288,7 +279,7 @@ asio::awaitable<void> Session::fetch(const Command& command) {
       message.recent = match.wanted->recent;
       FetchOptions each = options;
       each.add_flags = match.wanted->add_flags;
-      render_without_content(out_, message, request, each);
+      render_metadata(out_, message, request.attributes, each);
       if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   } else {

@@ -66,7 +66,7 @@ asio::awaitable<Status> Session::tell_changes_since(uint64_t since,
     message.seq = seq;
     message.info = &info;
     message.recent = view_->is_recent(info.uid);
-    render_fetch(out_, message, kUidFlagsModseq, FetchOptions{});
+    render_metadata(out_, message, kUidFlagsModseq, FetchOptions{});
   }
   co_return Status::ok();
 }

@@ -151,7 +151,8 @@ TEST(StoreJournalMigration, VersionSevenDataGetsTheIndexFloorAndMarks) {
   char* message = nullptr;
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP INDEX messages_by_modseq; ALTER TABLE mailboxes DROP COLUMN"
-                         " journal_floor; DROP TABLE journal_marks; PRAGMA user_version = 7",
+                         " journal_floor; DROP TABLE journal_marks; ALTER TABLE users DROP"
+                         " COLUMN quota_messages; PRAGMA user_version = 7",
                          nullptr, nullptr, &message),
             SQLITE_OK)
       << message;
