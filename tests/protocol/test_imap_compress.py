@@ -25,13 +25,15 @@ def big_message(megabytes, seed=1):
             + b"\r\n".join(lines) + b"\r\n")
 
 
-class Compressed:
+class Compressed(Raw):
     """An IMAP connection after COMPRESS DEFLATE: what goes out is deflated
     with a sync flush per send, what comes in is inflated and split into
-    responses (literals included)."""
+    responses (literals included). Commands and tags are Raw's."""
 
     def __init__(self, sock, pending=b""):
+        # Not Raw.__init__, which connects: this wraps a socket already past COMPRESS.
         self.sock = sock
+        self.step = None  # send the deflated bytes this many at a time
         self.out = zlib.compressobj(wbits=-15)
         self.inflate = zlib.decompressobj(wbits=-15)
         self.buffer = b""
@@ -46,13 +48,13 @@ class Compressed:
     def compress(self, data):
         return self.out.compress(data) + self.out.flush(zlib.Z_SYNC_FLUSH)
 
-    def send(self, data, step=None):
+    def send(self, data):
         wire = self.compress(data)
-        if step is None:
+        if self.step is None:
             self.sock.sendall(wire)
             return
-        for i in range(0, len(wire), step):
-            self.sock.sendall(wire[i:i + step])
+        for i in range(0, len(wire), self.step):
+            self.sock.sendall(wire[i:i + self.step])
             time.sleep(0.001)
 
     def _more(self):
@@ -61,7 +63,7 @@ class Compressed:
             raise EOFError("connection closed")
         self.feed(data)
 
-    def response(self):
+    def line(self):
         """One response line with its literals, as sent."""
         out = b""
         while True:
@@ -78,21 +80,13 @@ class Compressed:
             out += self.buffer[:size]
             self.buffer = self.buffer[size:]
 
-    def until(self, tag):
-        tag = tag.encode() if isinstance(tag, str) else tag
-        lines = []
-        while True:
-            line = self.response()
-            if line.startswith(tag + b" "):
-                return lines, line
-            lines.append(line)
-
     def command(self, text, step=None):
-        self.count += 1
-        tag = f"z{self.count}"
-        data = text if isinstance(text, bytes) else text.encode()
-        self.send(tag.encode() + b" " + data + b"\r\n", step)
-        return self.until(tag)
+        """Raw.command, the deflated command sent `step` bytes at a time."""
+        self.step = step
+        try:
+            return super().command(text)
+        finally:
+            self.step = None
 
 
 def compressed_session(port, tls=False):
@@ -183,10 +177,10 @@ def test_idle_after_compress_pushes_new_mail_compressed(ports):
     _, z = compressed_session(ports["imap"])
     z.command("SELECT INBOX")
     z.send(b"i IDLE\r\n")
-    assert z.response().startswith(b"+ ")
+    assert z.line().startswith(b"+ ")
     lmtp_deliver(ports["lmtp"], [message(9)])
-    assert z.response() == b"* 4 EXISTS\r\n"
-    assert z.response() == b"* 4 RECENT\r\n"  # this session claimed all four
+    assert z.line() == b"* 4 EXISTS\r\n"
+    assert z.line() == b"* 4 RECENT\r\n"  # this session claimed all four
     z.send(b"DONE\r\n")
     _, done = z.until("i")
     assert done.startswith(b"i OK")
