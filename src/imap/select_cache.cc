@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/varint.h"
 #include "store/flags.h"
 
 namespace eider::imap {
@@ -22,24 +23,6 @@ constexpr std::size_t kSaveAfterRows = 1024;
 constexpr char kSnapshotVersion = 2;
 // Different flag lists an entry keeps (SelectCache::Entry::groups).
 constexpr std::size_t kMaxFlagGroups = 256;
-
-void put_varint(std::string& out, uint64_t value) {
-  for (; value >= 0x80; value >>= 7) out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-  out.push_back(static_cast<char>(value));
-}
-
-// Reads what put_varint wrote; false on truncated or oversized input.
-bool get_varint(std::string_view& in, uint64_t& value) {
-  value = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (in.empty()) return false;
-    const auto byte = static_cast<uint8_t>(in.front());
-    in.remove_prefix(1);
-    value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return true;
-  }
-  return false;
-}
 
 void put_runs(std::string& out, const UidList& list) {
   put_varint(out, list.runs().size());

@@ -1,5 +1,6 @@
 #include "mime/tree_format.h"
 
+#include "core/varint.h"
 #include "mime/sha256.h"
 
 namespace eider::mime::tree_format {
@@ -8,14 +9,6 @@ namespace {
 constexpr size_t kMaxVarintBytes = 10;
 // The smallest encoded slot: gap, kind and key.
 constexpr size_t kMinSlotBytes = 1 + 1 + kSha256Size;
-
-void put_varint(std::string& out, uint64_t value) {
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
-}
 
 // A cursor over the document that fails (rather than reads past the end).
 class Reader {

@@ -90,5 +90,25 @@ TEST_F(SearchRunTest, AnExpungedCandidateNeverMatches) {
   EXPECT_EQ(run("BODY beach"), (std::vector<uint32_t>{3}));
 }
 
+// Past 1,024 UIDs the summaries are read from sealed chunks, which keep
+// an expunged message's summary: the listing still decides.
+TEST_F(SearchRunTest, SealedSummariesAnswerLikeUnsealedOnesAndExpungedOnesStayOut) {
+  // uid u is a copy of uid (u - 1) % 3 + 1; 3,072 messages fill three chunks.
+  for (uint32_t count = 3; count < 3072; count *= 2) {
+    std::vector<uint32_t> uids;
+    for (uint32_t uid = 1; uid <= count; ++uid) uids.push_back(uid);
+    ASSERT_TRUE(store_->copy_messages(bob_.user.id, bob_.inbox.id, uids, bob_.inbox.id));
+  }
+  append("Subject: holiday again\r\n\r\n", true);  // uid 3073, above the chunks
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {4, 2050}));
+  candidates_.clear();
+  std::vector<uint32_t> expected;
+  for (uint32_t uid = 1; uid <= 3073; ++uid) {
+    candidates_.push_back({uid, uid, false});
+    if ((uid % 3 != 0 || uid == 3073) && uid != 4 && uid != 2050) expected.push_back(uid);
+  }
+  EXPECT_EQ(run("SUBJECT holiday"), expected);
+}
+
 }  // namespace
 }  // namespace eider::imap

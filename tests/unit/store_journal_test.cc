@@ -152,7 +152,7 @@ TEST(StoreJournalMigration, VersionSevenDataGetsTheIndexFloorAndMarks) {
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP INDEX messages_by_modseq; ALTER TABLE mailboxes DROP COLUMN"
                          " journal_floor; DROP TABLE journal_marks; ALTER TABLE users DROP"
-                         " COLUMN quota_messages; PRAGMA user_version = 7",
+                         " COLUMN quota_messages; DROP TABLE summary_chunks; PRAGMA user_version = 7",
                          nullptr, nullptr, &message),
             SQLITE_OK)
       << message;

@@ -15,10 +15,12 @@ namespace eider::store {
 namespace {
 
 using testing::Account;
+using testing::exec;
 using testing::make_account;
 using testing::make_message;
 using testing::open_or_die;
 using testing::options_for;
+using testing::query_int;
 using testing::TempDir;
 
 using Claim = std::pair<uint32_t, uint32_t>;  // RecentClaim as (first, next)
@@ -125,20 +127,6 @@ TEST_F(StoreRecent, RenamedInboxMessagesAreRecentInTheNewMailbox) {
   EXPECT_EQ(claim(bob_.inbox.id), Claim(3, 4));
 }
 
-void exec(sqlite3* db, const char* sql) {
-  char* message = nullptr;
-  ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &message), SQLITE_OK) << message;
-}
-
-int64_t query_int(sqlite3* db, const char* sql) {
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK);
-  EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  int64_t value = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
-  return value;
-}
-
 TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheSplitTables) {
   TempDir dir;
   const std::string raw = "Subject: old\n\nbody line long enough for a blob\rand more\n";
@@ -159,7 +147,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
   // columns, tables and indexes of the later versions.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 9);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 10);
   exec(db,
        "CREATE TABLE v1 (user_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
        " uid INTEGER NOT NULL, modseq INTEGER NOT NULL, flags TEXT NOT NULL DEFAULT '',"
@@ -175,7 +163,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
        " CREATE INDEX messages_by_message_id ON messages (user_id, message_id);"
        " ALTER TABLE mailboxes DROP COLUMN recent_uid; ALTER TABLE mailboxes DROP COLUMN"
        " journal_floor; DROP TABLE journal_marks; ALTER TABLE users DROP COLUMN quota_messages;"
-       " PRAGMA user_version = 1");
+       " DROP TABLE summary_chunks; PRAGMA user_version = 1");
   sqlite3_close(db);
 
   for (int reopen = 0; reopen < 2; ++reopen) {
@@ -199,7 +187,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
     }
   }
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 9);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 10);
   // The old messages got their search summary from their stored header.
   EXPECT_EQ(query_int(db,
                       "SELECT count(*) FROM message_contents WHERE summary = CAST('Subject: old' ||"

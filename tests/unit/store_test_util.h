@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/varint.h"
 #include "store/faults.h"
 #include "store/store.h"
 
@@ -75,11 +77,6 @@ inline mime::Blob make_blob(const std::string& name, size_t size, bool random = 
   return mime::Blob{key_of(name), std::move(content)};
 }
 
-inline void put_varint(std::string& out, uint64_t value) {
-  for (; value >= 0x80; value >>= 7) out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-  out.push_back(static_cast<char>(value));
-}
-
 // A stored-tree document (docs/formats.md, "Stored tree") written by hand:
 // a skeleton and one identity slot per key, all at offset 0.
 inline std::string make_tree(uint64_t size, const std::vector<mime::BlobKey>& refs,
@@ -129,6 +126,22 @@ inline Account make_account(Store& store, const std::string& name, uint64_t quot
   Result<Mailbox> inbox = store.find_mailbox(user->id, "INBOX");
   EXPECT_TRUE(inbox.is_ok()) << inbox.status().to_string();
   return Account{*user, *inbox};
+}
+
+// Runs SQL on a database opened beside the store (migration tests).
+inline void exec(sqlite3* db, const char* sql) {
+  char* message = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &message), SQLITE_OK) << message;
+}
+
+// The first column of the first row of `sql`.
+inline int64_t query_int(sqlite3* db, const char* sql) {
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  int64_t value = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  return value;
 }
 
 }  // namespace eider::store::testing

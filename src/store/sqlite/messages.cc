@@ -7,6 +7,7 @@
 #include "store/sqlite/access.h"
 #include "store/sqlite/codec.h"
 #include "store/sqlite/rows.h"
+#include "store/sqlite/summary_chunks.h"
 
 namespace eider::store::sqlite {
 
@@ -153,6 +154,7 @@ Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id
         " body, summary, message_id, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         user_id, mailbox_id, uid, Bytes{packed->tree}, message.envelope, message.bodystructure,
         message.body, Bytes{message.search_summary}, message.message_id, message.subject));
+    EIDER_RETURN_IF_ERROR(seal_summary_chunks(db, user_id, mailbox_id, uid, uid + 1));
     for (size_t i = 0; i < packed->uses.size(); ++i) {
       const BlobUse& use = packed->uses[i];
       EIDER_RETURN_IF_ERROR(db.run(
@@ -224,20 +226,18 @@ Result<FlagListing> SqliteStore::list_flags(int64_t user_id, int64_t mailbox_id)
   });
 }
 
-// Reads only the message_contents_summary index (schema migrations 4 and 5).
+// Reads the summary chunks and, for UIDs no chunk covers yet, the
+// message_contents_summary index (store/sqlite/summary_chunks.h).
 Result<std::vector<UidSummary>> SqliteStore::list_summaries(int64_t user_id, int64_t mailbox_id,
                                                             uint32_t first_uid, uint32_t last_uid) {
-  return read<std::vector<UidSummary>>([&](Connection& db) -> Result<std::vector<UidSummary>> {
+  Result<SummaryRows> rows = read<SummaryRows>([&](Connection& db) -> Result<SummaryRows> {
     Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
     if (!mailbox) return mailbox.status();
-    return db.query_rows<UidSummary>(
-        "SELECT uid, summary FROM message_contents WHERE mailbox_id = ? AND uid BETWEEN ? AND ?"
-        " AND user_id = ? ORDER BY uid",
-        [](const Statement& row) {
-          return UidSummary{static_cast<uint32_t>(row.int64(0)), row.text(1)};
-        },
-        mailbox_id, first_uid, last_uid, user_id);
+    return read_summary_rows(db, mailbox_id, first_uid, last_uid);
   });
+  if (!rows) return rows.status();
+  // Decompressed here, after the reader connection went back to the pool.
+  return unpack_summaries(std::move(*rows), first_uid, last_uid);
 }
 
 Result<StoredMessage> SqliteStore::read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "store/sqlite/summary_chunks.h"
+
 namespace eider::store::sqlite {
 
 namespace {
@@ -239,6 +241,7 @@ Result<std::vector<UidPair>> copy_rows(Connection& db, int64_t user_id, int64_t 
     ++uid;
     ++*modseq;
   }
+  EIDER_RETURN_IF_ERROR(seal_summary_chunks(db, user_id, to, target->uidnext, uid));
   EIDER_RETURN_IF_ERROR(
       change_usage(db, user_id, static_cast<int64_t>(bytes), static_cast<int64_t>(count)));
   return pairs;
@@ -299,6 +302,8 @@ Status delete_mailbox_rows(Connection& db, int64_t user_id, int64_t mailbox_id) 
   EIDER_RETURN_IF_ERROR(db.run("DELETE FROM message_contents WHERE user_id = ? AND mailbox_id = ?",
                                user_id, mailbox_id));
   EIDER_RETURN_IF_ERROR(db.run("DELETE FROM mailbox_snapshots WHERE user_id = ? AND mailbox_id = ?",
+                               user_id, mailbox_id));
+  EIDER_RETURN_IF_ERROR(db.run("DELETE FROM summary_chunks WHERE user_id = ? AND mailbox_id = ?",
                                user_id, mailbox_id));
   EIDER_RETURN_IF_ERROR(
       db.run("DELETE FROM journal WHERE user_id = ? AND mailbox_id = ?", user_id, mailbox_id));

@@ -8,6 +8,7 @@
 #include "mime/tree.h"
 #include "mime/wire.h"
 #include "store/sqlite/codec.h"
+#include "store/sqlite/summary_chunks.h"
 
 namespace eider::store::sqlite {
 
@@ -15,6 +16,7 @@ namespace {
 
 Status backfill_wire_sizes(Connection& db);
 Status backfill_summaries(Connection& db);
+Status backfill_summary_chunks(Connection& db);
 
 struct Migration {
   const char* sql;
@@ -220,6 +222,19 @@ CREATE TABLE journal_marks (
     Migration{R"sql(
 ALTER TABLE users ADD COLUMN quota_messages INTEGER NOT NULL DEFAULT 0;
 )sql"},
+    // 10: search summaries kept together, 1,024 UIDs to a row
+    // (store/sqlite/summary_chunks.h): the summary index's pages lie
+    // scattered through the file, and a cold SEARCH read them one by one.
+    Migration{R"sql(
+CREATE TABLE summary_chunks (
+  mailbox_id INTEGER NOT NULL,
+  last_uid INTEGER NOT NULL,
+  user_id INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (mailbox_id, last_uid)
+);
+)sql",
+              backfill_summary_chunks},
 };
 
 // Rebuilds each existing message once: its wire size depends on line ends
@@ -291,6 +306,24 @@ Status backfill_summaries(Connection& db) {
     if (!header) return header.status();
     EIDER_RETURN_IF_ERROR(db.run("UPDATE messages SET summary = ? WHERE mailbox_id = ? AND uid = ?",
                                  Bytes{mime::search_summary(*header)}, key.mailbox_id, key.uid));
+  }
+  return Status::ok();
+}
+
+// Seals every complete chunk of every mailbox, one mailbox at a time.
+Status backfill_summary_chunks(Connection& db) {
+  struct Box {
+    int64_t id;
+    int64_t user_id;
+    uint32_t uidnext;
+  };
+  Result<std::vector<Box>> boxes =
+      db.query_rows<Box>("SELECT id, user_id, uidnext FROM mailboxes", [](const Statement& row) {
+        return Box{row.int64(0), row.int64(1), static_cast<uint32_t>(row.int64(2))};
+      });
+  if (!boxes) return boxes.status();
+  for (const Box& box : *boxes) {
+    EIDER_RETURN_IF_ERROR(seal_summary_chunks(db, box.user_id, box.id, 1, box.uidnext));
   }
   return Status::ok();
 }

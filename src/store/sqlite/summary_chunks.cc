@@ -1,0 +1,132 @@
+#include "store/sqlite/summary_chunks.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/varint.h"
+#include "store/sqlite/codec.h"
+
+namespace eider::store::sqlite {
+
+namespace {
+
+UidSummary summary_from(const Statement& row) {
+  return UidSummary{static_cast<uint32_t>(row.int64(0)), row.text(1)};
+}
+
+Result<std::vector<UidSummary>> stored_summaries(Connection& db, int64_t mailbox_id,
+                                                 uint64_t first_uid, uint64_t last_uid) {
+  return db.query_rows<UidSummary>(
+      "SELECT uid, summary FROM message_contents WHERE mailbox_id = ? AND uid BETWEEN ? AND ?"
+      " ORDER BY uid",
+      summary_from, mailbox_id, first_uid, last_uid);
+}
+
+}  // namespace
+
+std::string encode_summary_chunk(uint32_t first_uid, const std::vector<UidSummary>& summaries) {
+  std::string out;
+  std::size_t bytes = 0;
+  for (const UidSummary& one : summaries) bytes += one.summary.size() + 4;
+  out.reserve(bytes);
+  uint32_t previous = first_uid - 1;
+  for (const UidSummary& one : summaries) {
+    put_varint(out, one.uid - previous);
+    put_varint(out, one.summary.size());
+    out += one.summary;
+    previous = one.uid;
+  }
+  return out;
+}
+
+Status decode_summary_chunk(std::string_view chunk, uint32_t chunk_first_uid, uint32_t first_uid,
+                            uint32_t last_uid, std::vector<UidSummary>& out) {
+  uint64_t uid = uint64_t{chunk_first_uid} - 1;
+  const uint64_t chunk_last = uint64_t{chunk_first_uid} + kSummaryChunkUids - 1;
+  while (!chunk.empty()) {
+    uint64_t gap = 0;
+    uint64_t size = 0;
+    if (!get_varint(chunk, gap) || gap == 0 || !get_varint(chunk, size) || size > chunk.size()) {
+      return error(Code::corrupt, "damaged search summary chunk");
+    }
+    uid += gap;
+    if (uid > chunk_last) return error(Code::corrupt, "search summary chunk overruns its UIDs");
+    if (uid > last_uid) break;
+    if (uid >= first_uid) {
+      out.push_back(UidSummary{static_cast<uint32_t>(uid), std::string(chunk.substr(0, size))});
+    }
+    chunk.remove_prefix(size);
+  }
+  return Status::ok();
+}
+
+Status seal_summary_chunks(Connection& db, int64_t user_id, int64_t mailbox_id,
+                           uint32_t old_uidnext, uint32_t uidnext) {
+  const uint64_t step = kSummaryChunkUids;
+  // The first chunk end at or above old_uidnext, i.e. whose last UID was
+  // handed out by this transaction.
+  for (uint64_t last = (uint64_t{old_uidnext} + step - 1) / step * step; last < uidnext;
+       last += step) {
+    if (last == 0) continue;
+    const uint64_t first = last - step + 1;
+    Result<std::vector<UidSummary>> summaries = stored_summaries(db, mailbox_id, first, last);
+    if (!summaries) return summaries.status();
+    const std::string chunk = encode_summary_chunk(static_cast<uint32_t>(first), *summaries);
+    EIDER_RETURN_IF_ERROR(
+        db.run("INSERT OR IGNORE INTO summary_chunks (mailbox_id, last_uid, user_id, data)"
+               " VALUES (?, ?, ?, ?)",
+               mailbox_id, last, user_id, Bytes{pack(chunk)}));
+  }
+  return Status::ok();
+}
+
+Result<SummaryRows> read_summary_rows(Connection& db, int64_t mailbox_id, uint32_t first_uid,
+                                      uint32_t last_uid) {
+  SummaryRows rows;
+  if (first_uid > last_uid) return rows;
+  Result<Statement> stmt = db.prepare(
+      "SELECT last_uid, data FROM summary_chunks WHERE mailbox_id = ? AND last_uid >= ?"
+      " AND last_uid < ? ORDER BY last_uid");
+  if (!stmt) return stmt.status();
+  stmt->bind(mailbox_id, first_uid, uint64_t{last_uid} + kSummaryChunkUids);
+  // UIDs from `next` on are not yet covered by a chunk or a listing.
+  uint64_t next = first_uid;
+  auto read_unsealed = [&](uint64_t below) -> Status {
+    if (next >= below) return Status::ok();
+    Result<std::vector<UidSummary>> some = stored_summaries(db, mailbox_id, next, below - 1);
+    if (!some) return some.status();
+    std::move(some->begin(), some->end(), std::back_inserter(rows.unsealed));
+    return Status::ok();
+  };
+  for (;;) {
+    Result<bool> row = stmt->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    const auto chunk_last = static_cast<uint64_t>(stmt->int64(0));
+    const uint64_t chunk_first = chunk_last - kSummaryChunkUids + 1;
+    EIDER_RETURN_IF_ERROR(read_unsealed(chunk_first));
+    rows.chunks.push_back({static_cast<uint32_t>(chunk_first), stmt->text(1)});
+    next = chunk_last + 1;
+  }
+  EIDER_RETURN_IF_ERROR(read_unsealed(uint64_t{last_uid} + 1));
+  return rows;
+}
+
+Result<std::vector<UidSummary>> unpack_summaries(SummaryRows rows, uint32_t first_uid,
+                                                 uint32_t last_uid) {
+  std::vector<UidSummary> out;
+  for (const SummaryRows::Chunk& chunk : rows.chunks) {
+    Result<std::string> bytes = unpack(chunk.packed);
+    if (!bytes) return bytes.status();
+    EIDER_RETURN_IF_ERROR(decode_summary_chunk(*bytes, chunk.first_uid, first_uid, last_uid, out));
+  }
+  if (rows.chunks.empty()) return std::move(rows.unsealed);
+  // Unsealed summaries lie before, between or after the chunks.
+  const auto chunked = static_cast<std::ptrdiff_t>(out.size());
+  std::move(rows.unsealed.begin(), rows.unsealed.end(), std::back_inserter(out));
+  std::inplace_merge(out.begin(), out.begin() + chunked, out.end(),
+                     [](const UidSummary& a, const UidSummary& b) { return a.uid < b.uid; });
+  return out;
+}
+
+}  // namespace eider::store::sqlite

@@ -1,0 +1,149 @@
+// Search summaries sealed into chunks of 1,024 UIDs (schema version 10):
+// the chunk format, sealing at append and copy, reading across chunks and
+// the UIDs above them, deletion with the mailbox, and the migration.
+#include <sqlite3.h>
+
+#include <string>
+#include <vector>
+
+#include "store/sqlite/summary_chunks.h"
+#include "store_test_util.h"
+
+namespace eider::store {
+namespace {
+
+using sqlite::decode_summary_chunk;
+using sqlite::encode_summary_chunk;
+using testing::Account;
+using testing::exec;
+using testing::make_account;
+using testing::make_message;
+using testing::open_or_die;
+using testing::options_for;
+using testing::query_int;
+using testing::TempDir;
+
+std::string summary_of(uint32_t uid) {
+  return "Subject: message " + std::to_string(uid) + "\r\n\r\n";
+}
+
+TEST(SummaryChunkFormat, DecodesWhatWasEncodedWithinTheAskedUids) {
+  const std::vector<UidSummary> in = {{1025, summary_of(1025)}, {1030, ""}, {2048, "x"}};
+  const std::string chunk = encode_summary_chunk(1025, in);
+  std::vector<UidSummary> out;
+  ASSERT_TRUE(decode_summary_chunk(chunk, 1025, 0, UINT32_MAX, out));
+  ASSERT_EQ(out.size(), 3u);
+  for (size_t i = 0; i < in.size(); ++i) {
+    EXPECT_EQ(out[i].uid, in[i].uid);
+    EXPECT_EQ(out[i].summary, in[i].summary);
+  }
+  out.clear();
+  ASSERT_TRUE(decode_summary_chunk(chunk, 1025, 1026, 2047, out));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].uid, 1030u);
+}
+
+TEST(SummaryChunkFormat, ADamagedChunkIsCorruptNeverReadPastItsEnd) {
+  const std::string chunk = encode_summary_chunk(1, {{1, summary_of(1)}, {2, summary_of(2)}});
+  for (size_t cut = 1; cut < chunk.size(); ++cut) {
+    std::vector<UidSummary> out;
+    Status status = decode_summary_chunk(chunk.substr(0, cut), 1, 0, UINT32_MAX, out);
+    // A cut between two entries reads as a shorter chunk.
+    if (status)
+      EXPECT_EQ(out.size(), 1u);
+    else
+      EXPECT_EQ(status.code(), Code::corrupt);
+  }
+  std::vector<UidSummary> out;
+  // A gap of zero, and a UID beyond the chunk's range.
+  EXPECT_EQ(decode_summary_chunk(std::string("\x00\x00", 2), 1, 0, UINT32_MAX, out).code(),
+            Code::corrupt);
+  EXPECT_EQ(
+      decode_summary_chunk(encode_summary_chunk(1, {{1025, ""}}), 1, 0, UINT32_MAX, out).code(),
+      Code::corrupt);
+}
+
+class StoreSummaryChunks : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = open_or_die(options_for(dir_));
+    ASSERT_NE(store_, nullptr);
+    bob_ = make_account(*store_, "bob");
+  }
+
+  void append(int64_t mailbox, uint32_t uid) {
+    NewMessage message = make_message(10);
+    message.search_summary = summary_of(uid);
+    Result<Appended> appended = store_->append_message(bob_.user.id, mailbox, message);
+    ASSERT_TRUE(appended);
+    ASSERT_EQ(appended->uid, uid);
+  }
+
+  int64_t chunks() {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(dir_.db().c_str(), &db), SQLITE_OK);
+    int64_t count = query_int(db, "SELECT count(*) FROM summary_chunks");
+    sqlite3_close(db);
+    return count;
+  }
+
+  // `listed` is every UID from first to last with its summary_of.
+  void expect_listed(int64_t mailbox, uint32_t first, uint32_t last,
+                     const std::vector<UidSummary>& listed) {
+    ASSERT_EQ(listed.size(), last - first + 1);
+    for (uint32_t uid = first; uid <= last; ++uid) {
+      EXPECT_EQ(listed[uid - first].uid, uid);
+      EXPECT_EQ(listed[uid - first].summary, summary_of(uid)) << "mailbox " << mailbox;
+    }
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+  Account bob_;
+};
+
+TEST_F(StoreSummaryChunks, AppendSealsEachFullRangeAndListingSpansChunksAndTheRest) {
+  for (uint32_t uid = 1; uid <= 2100; ++uid) append(bob_.inbox.id, uid);
+  EXPECT_EQ(chunks(), 2);
+  for (auto [first, last] : {std::pair<uint32_t, uint32_t>{1, 2100},
+                             {1000, 1100},
+                             {1025, 2048},
+                             {2040, 2100},
+                             {2050, 2060},
+                             {7, 7}}) {
+    expect_listed(bob_.inbox.id, first, last,
+                  store_->list_summaries(bob_.user.id, bob_.inbox.id, first, last).value());
+  }
+  EXPECT_TRUE(store_->list_summaries(bob_.user.id, bob_.inbox.id, 2101, UINT32_MAX)->empty());
+}
+
+TEST_F(StoreSummaryChunks, CopySealsTheTargetsRangesAndDeletingTheMailboxDropsThem) {
+  Result<Mailbox> other = store_->create_mailbox(bob_.user.id, "Other", "");
+  ASSERT_TRUE(other);
+  for (uint32_t uid = 1; uid <= 1500; ++uid) append(bob_.inbox.id, uid);
+  std::vector<uint32_t> uids;
+  for (uint32_t uid = 1; uid <= 1500; ++uid) uids.push_back(uid);
+  ASSERT_TRUE(store_->copy_messages(bob_.user.id, bob_.inbox.id, uids, other->id));
+  EXPECT_EQ(chunks(), 2);
+  expect_listed(other->id, 1, 1500,
+                store_->list_summaries(bob_.user.id, other->id, 1, UINT32_MAX).value());
+  ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "Other"));
+  EXPECT_EQ(chunks(), 1);
+}
+
+TEST_F(StoreSummaryChunks, MigrationTenSealsTheChunksOfExistingMail) {
+  for (uint32_t uid = 1; uid <= 1030; ++uid) append(bob_.inbox.id, uid);
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.db().c_str(), &db), SQLITE_OK);
+  exec(db, "DROP TABLE summary_chunks; PRAGMA user_version = 9");
+  sqlite3_close(db);
+  store_ = open_or_die(options_for(dir_));
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(chunks(), 1);
+  expect_listed(bob_.inbox.id, 1, 1030,
+                store_->list_summaries(bob_.user.id, bob_.inbox.id, 1, UINT32_MAX).value());
+}
+
+}  // namespace
+}  // namespace eider::store
