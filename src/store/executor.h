@@ -18,19 +18,23 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <condition_variable>
 #include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace eider::store {
 
 class Executor {
  public:
-  explicit Executor(std::size_t threads) : pool_(threads == 0 ? 1 : threads) {}
-  ~Executor() { pool_.join(); }
+  explicit Executor(std::size_t threads);
+  ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
@@ -41,21 +45,50 @@ class Executor {
     using Value = std::invoke_result_t<F&>;
     return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(Value)>(
         [this](auto handler, F work) {
-          boost::asio::post(
-              pool_, [handler = std::move(handler), work = std::move(work)]() mutable {
-                Value value = work();
-                auto home = boost::asio::get_associated_executor(handler);
-                boost::asio::dispatch(
-                    home, [handler = std::move(handler), value = std::move(value)]() mutable {
-                      std::move(handler)(std::move(value));
-                    });
-              });
+          post([handler = std::move(handler), work = std::move(work)]() mutable {
+            Value value = work();
+            auto home = boost::asio::get_associated_executor(handler);
+            boost::asio::dispatch(
+                home, [handler = std::move(handler), value = std::move(value)]() mutable {
+                  std::move(handler)(std::move(value));
+                });
+          });
         },
         boost::asio::use_awaitable, std::move(fn));
   }
 
  private:
-  boost::asio::thread_pool pool_;
+  // A move-only call (asio's completion handlers cannot be copied, so
+  // std::function will not hold one).
+  struct Job {
+    virtual ~Job() = default;
+    virtual void operator()() = 0;
+  };
+  template <typename Fn>
+  struct JobOf final : Job {
+    explicit JobOf(Fn&& fn) : fn(std::move(fn)) {}
+    void operator()() override { fn(); }
+    Fn fn;
+  };
+  struct Worker;
+
+  template <typename Fn>
+  void post(Fn&& fn) {
+    submit(std::make_unique<JobOf<std::decay_t<Fn>>>(std::forward<Fn>(fn)));
+  }
+  void submit(std::unique_ptr<Job> job);
+  void work(Worker& self);
+
+  std::mutex mutex_;
+  // Calls no idle thread could take yet, oldest first.
+  std::deque<std::unique_ptr<Job>> queue_;
+  // Idle threads, the most recently idle last: a call goes to the thread
+  // that ran the previous one, whose heap arena, zstd context and caches
+  // are warm (a pool that wakes threads in turn spread a FETCH's batches
+  // over all of them, each faulting its memory in anew).
+  std::vector<Worker*> idle_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  bool stopping_ = false;
 };
 
 }  // namespace eider::store
