@@ -61,28 +61,41 @@ class Search {
       Result<std::vector<store::MessageInfo>> listed =
           store_.list_messages_between(user_, mailbox_, first, last);
       if (!listed) return listed.status();
-      Result<std::vector<store::UidSummary>> summaries = std::vector<store::UidSummary>{};
-      if (with_summary) summaries = store_.list_summaries(user_, mailbox_, first, last);
-      if (!summaries) return summaries.status();
+      // Both in ascending UID order, like the slice: one walk pairs them.
       std::size_t next = 0;
-      std::size_t next_summary = 0;
-      for (const SearchCandidate& one : slice) {
-        while (next < listed->size() && (*listed)[next].uid < one.uid) ++next;
-        if (next == listed->size() || (*listed)[next].uid != one.uid) continue;
-        std::string_view raw;
-        if (with_summary) {
-          while (next_summary < summaries->size() && (*summaries)[next_summary].uid < one.uid) {
-            ++next_summary;
-          }
-          if (next_summary == summaries->size() || (*summaries)[next_summary].uid != one.uid ||
-              (*summaries)[next_summary].summary.empty()) {
-            without_summary.push_back(one);
-            continue;
-          }
-          raw = (*summaries)[next_summary].summary;
+      std::size_t next_listed = 0;
+      auto info_of = [&](uint32_t uid) -> const store::MessageInfo* {
+        while (next_listed < listed->size() && (*listed)[next_listed].uid < uid) ++next_listed;
+        if (next_listed == listed->size() || (*listed)[next_listed].uid != uid) return nullptr;
+        return &(*listed)[next_listed];
+      };
+      if (!with_summary) {
+        for (const SearchCandidate& one : slice) {
+          if (const store::MessageInfo* info = info_of(one.uid)) test(one, *info, {});
         }
-        test(one, (*listed)[next], raw);
+        continue;
       }
+      // A candidate the walk passes without a summary is read from its tree
+      // (over_trees skips it if it is gone).
+      auto without_up_to = [&](uint64_t below) {
+        for (; next < slice.size() && slice[next].uid < below; ++next) {
+          without_summary.push_back(slice[next]);
+        }
+      };
+      EIDER_RETURN_IF_ERROR(store_.visit_summaries(
+          user_, mailbox_, first, last, [&](uint32_t uid, std::string_view summary) {
+            without_up_to(uid);
+            if (next == slice.size() || slice[next].uid != uid) return;
+            const SearchCandidate& one = slice[next++];
+            const store::MessageInfo* info = info_of(uid);
+            if (info == nullptr) return;  // expunged since its summary was kept
+            if (summary.empty()) {
+              without_summary.push_back(one);
+            } else {
+              test(one, *info, summary);
+            }
+          }));
+      without_up_to(uint64_t{UINT32_MAX} + 1);
     }
     return over_trees(without_summary);
   }

@@ -132,10 +132,10 @@ Result<FlagListing> FaultyStore::list_flags(int64_t user_id, int64_t mailbox_id)
   return inner_->list_flags(user_id, mailbox_id);
 }
 
-Result<std::vector<UidSummary>> FaultyStore::list_summaries(int64_t user_id, int64_t mailbox_id,
-                                                            uint32_t first_uid, uint32_t last_uid) {
-  if (Status planned = take(StoreCall::list_summaries); !planned) return planned;
-  return inner_->list_summaries(user_id, mailbox_id, first_uid, last_uid);
+Status FaultyStore::visit_summaries(int64_t user_id, int64_t mailbox_id, uint32_t first_uid,
+                                    uint32_t last_uid, const SummaryVisitor& visit) {
+  if (Status planned = take(StoreCall::visit_summaries); !planned) return planned;
+  return inner_->visit_summaries(user_id, mailbox_id, first_uid, last_uid, visit);
 }
 
 Result<StoredMessage> FaultyStore::read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) {

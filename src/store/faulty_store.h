@@ -36,7 +36,7 @@ enum class StoreCall {
   list_messages,
   list_messages_between,
   list_flags,
-  list_summaries,
+  visit_summaries,
   read_message,
   read_messages,
   claim_recent,
@@ -91,8 +91,8 @@ class FaultyStore final : public Store {
                                                          uint32_t first_uid,
                                                          uint32_t last_uid) override;
   Result<FlagListing> list_flags(int64_t user_id, int64_t mailbox_id) override;
-  Result<std::vector<UidSummary>> list_summaries(int64_t user_id, int64_t mailbox_id,
-                                                 uint32_t first_uid, uint32_t last_uid) override;
+  Status visit_summaries(int64_t user_id, int64_t mailbox_id, uint32_t first_uid, uint32_t last_uid,
+                         const SummaryVisitor& visit) override;
   Result<StoredMessage> read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) override;
   Result<std::vector<StoredMessage>> read_messages(int64_t user_id, int64_t mailbox_id,
                                                    const std::vector<uint32_t>& uids,

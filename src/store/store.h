@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -102,6 +103,10 @@ struct UidSummary {
   uint32_t uid = 0;
   std::string summary;
 };
+
+// Called with each UID and summary in turn; `summary` is valid during the
+// call only.
+using SummaryVisitor = std::function<void(uint32_t uid, std::string_view summary)>;
 
 // A protocol layer's summary of a mailbox at one modseq (IMAP keeps its
 // SELECT state there, imap/select_cache.h), so that the first open after a
@@ -241,10 +246,12 @@ class Store {
   // read in the same snapshot: the listing is exactly the mailbox at
   // FlagListing::mailbox.highest_modseq (journal rows above it are later).
   virtual Result<FlagListing> list_flags(int64_t user_id, int64_t mailbox_id) = 0;
-  // The search summaries of the messages with first_uid <= uid <= last_uid,
-  // ascending (SEARCH on the fields they hold reads nothing else).
-  virtual Result<std::vector<UidSummary>> list_summaries(int64_t user_id, int64_t mailbox_id,
-                                                         uint32_t first_uid, uint32_t last_uid) = 0;
+  // Visits the search summaries of the messages with first_uid <= uid <=
+  // last_uid, ascending by UID (SEARCH on the fields they hold reads
+  // nothing else), without copying them. A message expunged a while ago may
+  // still be visited: callers match the UIDs against a listing.
+  virtual Status visit_summaries(int64_t user_id, int64_t mailbox_id, uint32_t first_uid,
+                                 uint32_t last_uid, const SummaryVisitor& visit) = 0;
   virtual Result<StoredMessage> read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) = 0;
   // Several messages in one read, in ascending uid order; uids that do not
   // exist are skipped (an expunged message is not an error). With

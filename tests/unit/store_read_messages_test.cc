@@ -156,13 +156,13 @@ TEST_F(StoreReadMessages, ListSummariesGivesTheStoredSummaryAndCopiesKeepIt) {
   ASSERT_TRUE(store_->copy_messages(bob_.user.id, bob_.inbox.id, {1, 2}, other->id));
   for (int64_t mailbox : {bob_.inbox.id, other->id}) {
     std::vector<UidSummary> listed =
-        store_->list_summaries(bob_.user.id, mailbox, 1, UINT32_MAX).value();
+        testing::summaries_of(*store_, bob_.user.id, mailbox, 1, UINT32_MAX);
     ASSERT_EQ(listed.size(), 2u);
     EXPECT_EQ(listed[0].uid, 1u);
     EXPECT_EQ(listed[0].summary, with.search_summary);
     EXPECT_EQ(listed[1].summary, "");
   }
-  EXPECT_EQ(store_->list_summaries(bob_.user.id, bob_.inbox.id, 2, 2)->size(), 1u);
+  EXPECT_EQ(testing::summaries_of(*store_, bob_.user.id, bob_.inbox.id, 2, 2).size(), 1u);
 }
 
 TEST_F(StoreReadMessages, ASnapshotIsKeptUnlessOlderAndGoesWithItsMailbox) {

@@ -128,6 +128,18 @@ inline Account make_account(Store& store, const std::string& name, uint64_t quot
   return Account{*user, *inbox};
 }
 
+// Store::visit_summaries, collected.
+inline std::vector<UidSummary> summaries_of(Store& store, int64_t user_id, int64_t mailbox_id,
+                                            uint32_t first_uid, uint32_t last_uid) {
+  std::vector<UidSummary> out;
+  Status status = store.visit_summaries(user_id, mailbox_id, first_uid, last_uid,
+                                        [&out](uint32_t uid, std::string_view summary) {
+                                          out.push_back({uid, std::string(summary)});
+                                        });
+  EXPECT_TRUE(status.is_ok()) << status.to_string();
+  return out;
+}
+
 // Runs SQL on a database opened beside the store (migration tests).
 inline void exec(sqlite3* db, const char* sql) {
   char* message = nullptr;

@@ -56,20 +56,29 @@ std::string pack(std::string_view bytes) {
   return out;
 }
 
-Result<std::string> unpack(std::string_view stored) {
+Result<std::string_view> unpack_into(std::string_view stored, std::string& buffer) {
   if (stored.empty()) return error(Code::corrupt, "stored bytes have no marker");
   std::string_view body = stored.substr(1);
-  if (stored[0] == kRaw) return std::string(body);
+  if (stored[0] == kRaw) return body;
   if (stored[0] != kZstd) return error(Code::corrupt, "unknown stored-bytes marker");
   unsigned long long size = ZSTD_getFrameContentSize(body.data(), body.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxContent) {
     return error(Code::corrupt, "bad zstd frame in stored bytes");
   }
-  std::string out(size, '\0');
+  if (buffer.size() < size) buffer.resize(size);
   size_t n =
-      ZSTD_decompressDCtx(contexts().decompress, out.data(), out.size(), body.data(), body.size());
+      ZSTD_decompressDCtx(contexts().decompress, buffer.data(), size, body.data(), body.size());
   if (ZSTD_isError(n) || n != size) return error(Code::corrupt, "bad zstd frame in stored bytes");
-  return out;
+  return std::string_view(buffer.data(), size);
+}
+
+Result<std::string> unpack(std::string_view stored) {
+  std::string buffer;
+  Result<std::string_view> bytes = unpack_into(stored, buffer);
+  if (!bytes) return bytes.status();
+  // A raw value is a view of `stored`; a zstd one is all of `buffer`.
+  if (bytes->data() != buffer.data()) return std::string(*bytes);
+  return buffer;
 }
 
 }  // namespace eider::store::sqlite

@@ -16,5 +16,10 @@ namespace eider::store::sqlite {
 std::string pack(std::string_view bytes);
 // The original bytes; Code::corrupt for an unknown marker or a bad frame.
 Result<std::string> unpack(std::string_view stored);
+// The same without a copy of its own: a view of `stored` itself when it was
+// kept raw, else of `buffer`, which it grows as needed and never shrinks, so
+// a caller unpacking many values in turn allocates (and faults in) memory
+// once. Valid until `stored` or `buffer` changes.
+Result<std::string_view> unpack_into(std::string_view stored, std::string& buffer);
 
 }  // namespace eider::store::sqlite

@@ -228,8 +228,8 @@ Result<FlagListing> SqliteStore::list_flags(int64_t user_id, int64_t mailbox_id)
 
 // Reads the summary chunks and, for UIDs no chunk covers yet, the
 // message_contents_summary index (store/sqlite/summary_chunks.h).
-Result<std::vector<UidSummary>> SqliteStore::list_summaries(int64_t user_id, int64_t mailbox_id,
-                                                            uint32_t first_uid, uint32_t last_uid) {
+Status SqliteStore::visit_summaries(int64_t user_id, int64_t mailbox_id, uint32_t first_uid,
+                                    uint32_t last_uid, const SummaryVisitor& visit) {
   Result<SummaryRows> rows = read<SummaryRows>([&](Connection& db) -> Result<SummaryRows> {
     Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
     if (!mailbox) return mailbox.status();
@@ -237,7 +237,7 @@ Result<std::vector<UidSummary>> SqliteStore::list_summaries(int64_t user_id, int
   });
   if (!rows) return rows.status();
   // Decompressed here, after the reader connection went back to the pool.
-  return unpack_summaries(std::move(*rows), first_uid, last_uid);
+  return visit_summary_rows(*rows, first_uid, last_uid, visit);
 }
 
 Result<StoredMessage> SqliteStore::read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) {

@@ -32,10 +32,11 @@ inline constexpr uint32_t kSummaryChunkUids = 1024;
 // varint(uid - previous uid, starting from the chunk's first UID - 1),
 // varint(length), the summary's bytes.
 std::string encode_summary_chunk(uint32_t first_uid, const std::vector<UidSummary>& summaries);
-// The summaries of a chunk with first_uid <= uid <= last_uid, appended to
-// `out` in ascending order; Code::corrupt for a damaged chunk.
+// Visits the summaries of a chunk with first_uid <= uid <= last_uid in
+// ascending order; Code::corrupt for a damaged chunk (after visiting those
+// before the damage).
 Status decode_summary_chunk(std::string_view chunk, uint32_t chunk_first_uid, uint32_t first_uid,
-                            uint32_t last_uid, std::vector<UidSummary>& out);
+                            uint32_t last_uid, const SummaryVisitor& visit);
 
 // Seals every chunk whose last UID is below `uidnext` and at or above
 // `old_uidnext` (the mailbox's UIDNEXT before the transaction's inserts):
@@ -58,11 +59,11 @@ struct SummaryRows {
 };
 Result<SummaryRows> read_summary_rows(Connection& db, int64_t mailbox_id, uint32_t first_uid,
                                       uint32_t last_uid);
-// The summaries of the messages with first_uid <= uid <= last_uid,
+// Visits the summaries of the messages with first_uid <= uid <= last_uid,
 // ascending. A chunk keeps the summaries of messages expunged after it was
-// sealed, so the answer may name such UIDs: callers match it against a
+// sealed, so such UIDs may be visited: callers match them against a
 // listing.
-Result<std::vector<UidSummary>> unpack_summaries(SummaryRows rows, uint32_t first_uid,
-                                                 uint32_t last_uid);
+Status visit_summary_rows(const SummaryRows& rows, uint32_t first_uid, uint32_t last_uid,
+                          const SummaryVisitor& visit);
 
 }  // namespace eider::store::sqlite
