@@ -437,6 +437,7 @@ FetchPlan plan_fetch(const std::vector<FetchAttribute>& attributes) {
       case FetchItem::binary_size:
         plan.content = plan.parse = true;
         plan.binary_whole_message = plan.binary_whole_message || a.section.part.empty();
+        plan.binary_part = plan.binary_part || !a.section.part.empty();
         break;
       case FetchItem::body_section:
       case FetchItem::binary_section:
@@ -445,6 +446,7 @@ FetchPlan plan_fetch(const std::vector<FetchAttribute>& attributes) {
         plan.sets_seen = plan.sets_seen || !a.peek;
         if (a.item == FetchItem::binary_section) {
           plan.binary_whole_message = plan.binary_whole_message || a.section.part.empty();
+          plan.binary_part = plan.binary_part || !a.section.part.empty();
         }
         break;
       case FetchItem::envelope:

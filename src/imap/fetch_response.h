@@ -41,6 +41,9 @@ struct FetchPlan {
   // BINARY[] or BINARY.SIZE[] is asked: render_fetch refuses every message
   // (kBinaryWholeMessage), so nothing should be done for them.
   bool binary_whole_message = false;
+  // BINARY[part] or BINARY.SIZE[part] is asked: render_fetch refuses a
+  // message whose part it cannot decode.
+  bool binary_part = false;
 };
 
 FetchPlan plan_fetch(const std::vector<FetchAttribute>& attributes);

@@ -109,6 +109,12 @@ Rendered render_batch(store::Store& store, int64_t user, int64_t mailbox,
   return result;
 }
 
+// The text of the NO for a message render_fetch refused (RFC 3516 4.3).
+std::string refusal(const Status& refused) {
+  const bool unknown = refused.code() == Code::unsupported;
+  return (unknown ? "[UNKNOWN-CTE] " : "[CANNOT] ") + refused.message();
+}
+
 // The messages of a FETCH, ascending by UID; `now_seen` (ascending) got
 // \Seen from this FETCH.
 std::vector<Wanted> wanted_of(const MailboxView& view, const std::vector<uint32_t>& uids,
@@ -210,9 +216,33 @@ asio::awaitable<void> Session::fetch(const Command& command) {
     });
   }
 
+  const FetchOptions options{.uid = command.uid,
+                             .with_modseq = request.changed_since.has_value() ||
+                                            (condstore_ && (plan.flags || plan.sets_seen))};
+  const mime::Limits limits = parse_limits(settings_.limits);
+
   // RFC 3501 6.4.5: BODY[...] sets \Seen; the new flags go out with the data.
+  const bool sets_seen = plan.sets_seen && !view_->read_only() && !uids->empty();
+  if (sets_seen && plan.binary_part) {
+    // A BINARY that ends in NO ([UNKNOWN-CTE], [CANNOT]) must leave \Seen
+    // alone, and only rendering tells: a rehearsal into a scratch buffer
+    // first. It doubles the work of a non-PEEK BINARY, which clients send
+    // for one message at a time.
+    const std::vector<Wanted> wanted = wanted_of(*view_, *uids, {});
+    for (std::size_t begin = 0; begin < wanted.size(); begin += kContentBatch) {
+      std::vector<Wanted> batch(wanted.begin() + begin,
+                                wanted.begin() + std::min(wanted.size(), begin + kContentBatch));
+      Rendered rendered = co_await services_.executor.run([&store, user, mailbox, &batch, &request,
+                                                           &plan, &options, &limits] {
+        std::string scratch;
+        return render_batch(store, user, mailbox, batch, request, plan, options, limits, scratch);
+      });
+      if (!rendered.status.is_ok()) co_return fail(command, rendered.status);
+      if (!rendered.refused.is_ok()) co_return no(command, refusal(rendered.refused));
+    }
+  }
   std::vector<uint32_t> now_seen;
-  if (plan.sets_seen && !view_->read_only() && !uids->empty()) {
+  if (sets_seen) {
     Result<std::vector<store::MessageInfo>> changed =
         co_await services_.executor.run([&mail, user, mailbox, &uids] {
           return mail.set_flags(user, mailbox, *uids, store::FlagMode::add, {"\\Seen"});
@@ -224,12 +254,6 @@ asio::awaitable<void> Session::fetch(const Command& command) {
     }
   }
 
-  // MODSEQ goes with every FLAGS once CONDSTORE is on (RFC 7162 3.1), and
-  // CHANGEDSINCE asks for it.
-  const FetchOptions options{.uid = command.uid,
-                             .with_modseq = request.changed_since.has_value() ||
-                                            (condstore_ && (plan.flags || plan.sets_seen))};
-  const mime::Limits limits = parse_limits(settings_.limits);
   uint32_t missing = 0;
 
   if (!plan.content && !plan.stored && !plan.info && !options.with_modseq) {
@@ -295,11 +319,7 @@ asio::awaitable<void> Session::fetch(const Command& command) {
           });
       if (!rendered.status.is_ok()) co_return fail(command, rendered.status);
       missing += rendered.missing;
-      if (!rendered.refused.is_ok()) {
-        const bool unknown = rendered.refused.code() == Code::unsupported;
-        co_return no(command,
-                     (unknown ? "[UNKNOWN-CTE] " : "[CANNOT] ") + rendered.refused.message());
-      }
+      if (!rendered.refused.is_ok()) co_return no(command, refusal(rendered.refused));
       if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   }

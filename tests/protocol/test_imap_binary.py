@@ -113,6 +113,19 @@ def test_binary_of_a_multipart_or_the_whole_message_is_refused(imap):
     assert "\\Seen" not in items["FLAGS"]
 
 
+def test_a_refused_binary_without_peek_sets_no_seen(imap):
+    # Message 1's part 3 has an unknown encoding and part 4 is a multipart;
+    # "1:2" refuses on message 1, so message 2 gets no \Seen either.
+    for command in (b"FETCH 1 BINARY[3]", b"FETCH 1 (BINARY.SIZE[4] BINARY[1])",
+                    b"FETCH 1:2 BINARY[3]"):
+        untagged, done = imap.command(command, expect_ok=False)
+        assert done.split()[1] == b"NO", (command, done)
+        assert untagged == []
+        for seq in (b"1", b"2"):
+            items = fetch_items(imap, b"FETCH %s FLAGS" % seq)
+            assert "\\Seen" not in items["FLAGS"], command
+
+
 def test_append_takes_a_literal8_with_nul_bytes(imap):
     data = b"Subject: binary\r\nContent-Transfer-Encoding: binary\r\n\r\nab\x00cd\r\n"
     for marker in (b"~{%d+}" % len(data), b"~{%d}" % len(data)):
