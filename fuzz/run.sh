@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets with clang in build-fuzz/ and runs each for
 # its share of $1 seconds (default 60): mime_parse_fuzz seeded from
 # tests/corpus, lmtp_parse_fuzz and imap_parse_fuzz from a few sessions
-# written here.
+# written here, deflate_fuzz from a compressed and a plain seed.
 # Exits non-zero when a fuzzer finds a crash; the input is left in
 # build-fuzz/fuzz-artifacts/.
 set -euo pipefail
@@ -10,7 +10,7 @@ set -euo pipefail
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-fuzz"
-targets=(mime_parse_fuzz lmtp_parse_fuzz imap_parse_fuzz)
+targets=(mime_parse_fuzz lmtp_parse_fuzz imap_parse_fuzz deflate_fuzz)
 share=$((seconds / ${#targets[@]}))
 ((share > 0)) || share=1
 
@@ -46,3 +46,12 @@ printf '\x03\x00\x05\x01\x0d\x02\x00\x00c APPEND Drafts (\\Draft) "1-Feb-2020 10
 printf '\x00\x00\x00\x00\x00\x00\x00\x00d UID FETCH 1:*,7 (FLAGS BODY.PEEK[1.HEADER.FIELDS (From)]<0.9> BINARY[2]) (CHANGEDSINCE 5 VANISHED)\r\ne SEARCH RETURN (MIN) CHARSET UTF-8 OR (FROM x NOT SEEN) SINCE 1-Feb-1994 UID 1:4294967295\r\nf LIST (SUBSCRIBED) "" ("&AOQ-" %%) RETURN (STATUS (MESSAGES))\r\ng STORE 1 (UNCHANGEDSINCE 9) +FLAGS.SILENT (\\Seen)\r\n' \
   >"$corpus/seed-commands"
 "$build/fuzz/imap_parse_fuzz" "$corpus" -max_len=65536 "${common[@]}"
+
+corpus="$build/fuzz-corpus/deflate"
+mkdir -p "$corpus"
+# A raw deflate stream of a LOGIN with a sync flush (mode byte even), and
+# a plain text for the round trip (mode byte odd).
+python3 -c 'import sys, zlib; c = zlib.compressobj(9, zlib.DEFLATED, -15); sys.stdout.buffer.write(b"\x08\x05" + c.compress(b"a LOGIN alice pwd\r\nb IDLE\r\n") + c.flush(zlib.Z_SYNC_FLUSH))' \
+  >"$corpus/seed-stream"
+printf '\x0b\x10* 1 FETCH (BODY[] {12}\r\nHello world!)\r\na OK done\r\n' >"$corpus/seed-round-trip"
+"$build/fuzz/deflate_fuzz" "$corpus" -max_len=65536 "${common[@]}"

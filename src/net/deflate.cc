@@ -16,7 +16,6 @@ namespace {
 constexpr int kDeflateWindowBits = -12;
 constexpr int kDeflateMemLevel = 5;
 constexpr int kInflateWindowBits = -15;
-constexpr std::size_t kMaxHistory = std::size_t{1} << 15;
 
 // zlib's allocations, counted so that held() says what a stream costs.
 struct Counted {
