@@ -87,7 +87,7 @@ Result<SummaryRows> read_summary_rows(Connection& db, int64_t mailbox_id, uint32
       " AND last_uid < ? ORDER BY last_uid");
   if (!stmt) return stmt.status();
   stmt->bind(mailbox_id, first_uid, uint64_t{last_uid} + kSummaryChunkUids);
-  // UIDs from `next` on are not yet covered by a chunk or a listing.
+  // UIDs from `next` on are covered neither by a chunk nor by rows read.
   uint64_t next = first_uid;
   auto read_unsealed = [&](uint64_t below) -> Status {
     if (next >= below) return Status::ok();
@@ -113,7 +113,8 @@ Result<SummaryRows> read_summary_rows(Connection& db, int64_t mailbox_id, uint32
 Status visit_summary_rows(const SummaryRows& rows, uint32_t first_uid, uint32_t last_uid,
                           const SummaryVisitor& visit) {
   // One buffer per store thread, reused by every chunk: a SEARCH unpacks
-  // a hundred 200 KiB chunks on 100,000 messages.
+  // a hundred 200 KiB chunks on 100,000 messages. Kept up to kKeptBuffer.
+  constexpr std::size_t kKeptBuffer = 512 * 1024;
   thread_local std::string buffer;
   auto unsealed = rows.unsealed.begin();
   auto visit_unsealed = [&](uint64_t below) {
@@ -125,8 +126,9 @@ Status visit_summary_rows(const SummaryRows& rows, uint32_t first_uid, uint32_t 
     visit_unsealed(chunk.first_uid);
     Result<std::string_view> bytes = unpack_into(chunk.packed, buffer);
     if (!bytes) return bytes.status();
-    EIDER_RETURN_IF_ERROR(
-        decode_summary_chunk(*bytes, chunk.first_uid, first_uid, last_uid, visit));
+    Status decoded = decode_summary_chunk(*bytes, chunk.first_uid, first_uid, last_uid, visit);
+    if (buffer.size() > kKeptBuffer) std::string().swap(buffer);
+    if (!decoded) return decoded;
   }
   visit_unsealed(uint64_t{UINT32_MAX} + 1);
   return Status::ok();
