@@ -147,7 +147,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
   // columns, tables and indexes of the later versions.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 10);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 11);
   exec(db,
        "CREATE TABLE v1 (user_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
        " uid INTEGER NOT NULL, modseq INTEGER NOT NULL, flags TEXT NOT NULL DEFAULT '',"
@@ -187,7 +187,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
     }
   }
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 10);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 11);
   // The old messages got their search summary from their stored header.
   EXPECT_EQ(query_int(db,
                       "SELECT count(*) FROM message_contents WHERE summary = CAST('Subject: old' ||"

@@ -1,11 +1,14 @@
 // Search summaries sealed into chunks of 1,024 UIDs (schema version 10):
 // the chunk format, sealing at append and copy, reading across chunks and
-// the UIDs above them, deletion with the mailbox, and the migration.
+// the UIDs above them, pruning at expunge and move, deletion with the
+// mailbox, and the migrations.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "store/sqlite/codec.h"
 #include "store/sqlite/summary_chunks.h"
 #include "store_test_util.h"
 
@@ -95,6 +98,34 @@ class StoreSummaryChunks : public ::testing::Test {
     return count;
   }
 
+  // The UIDs a chunk itself holds, read from the file.
+  std::vector<uint32_t> chunk_uids(int64_t mailbox, uint32_t last_uid) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(dir_.db().c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db,
+                                 "SELECT data FROM summary_chunks WHERE mailbox_id = ?"
+                                 " AND last_uid = ?",
+                                 -1, &stmt, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_int64(stmt, 1, mailbox);
+    sqlite3_bind_int64(stmt, 2, last_uid);
+    std::vector<uint32_t> uids;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+      std::string packed(static_cast<const char*>(sqlite3_column_blob(stmt, 0)),
+                         sqlite3_column_bytes(stmt, 0));
+      Result<std::string> chunk = sqlite::unpack(packed);
+      EXPECT_TRUE(chunk);
+      std::vector<UidSummary> out;
+      EXPECT_TRUE(decode_summary_chunk(*chunk, last_uid - sqlite::kSummaryChunkUids + 1, 0,
+                                       UINT32_MAX, collect(out)));
+      for (const UidSummary& one : out) uids.push_back(one.uid);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return uids;
+  }
+
   // `listed` is every UID from first to last with its summary_of.
   void expect_listed(int64_t mailbox, uint32_t first, uint32_t last,
                      const std::vector<UidSummary>& listed) {
@@ -135,6 +166,60 @@ TEST_F(StoreSummaryChunks, CopySealsTheTargetsRangesAndDeletingTheMailboxDropsTh
   EXPECT_EQ(chunks(), 2);
   expect_listed(other->id, 1, 1500, summaries_of(*store_, bob_.user.id, other->id, 1, UINT32_MAX));
   ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "Other"));
+  EXPECT_EQ(chunks(), 1);
+}
+
+TEST_F(StoreSummaryChunks, ExpungeRewritesTheChunksWithoutTheExpungedSummaries) {
+  for (uint32_t uid = 1; uid <= 2100; ++uid) append(bob_.inbox.id, uid);
+  // Across both chunks and the unsealed rest, in no particular order.
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {2050, 1030, 5, 1, 1024}));
+  std::vector<uint32_t> first = chunk_uids(bob_.inbox.id, 1024);
+  ASSERT_EQ(first.size(), 1021u);
+  EXPECT_EQ(first.front(), 2u);
+  EXPECT_EQ(first.back(), 1023u);
+  EXPECT_EQ(std::count(first.begin(), first.end(), 5u), 0);
+  std::vector<uint32_t> second = chunk_uids(bob_.inbox.id, 2048);
+  ASSERT_EQ(second.size(), 1023u);
+  EXPECT_EQ(std::count(second.begin(), second.end(), 1030u), 0);
+  std::vector<UidSummary> listed =
+      summaries_of(*store_, bob_.user.id, bob_.inbox.id, 1, UINT32_MAX);
+  EXPECT_EQ(listed.size(), 2100u - 5u);
+  for (const UidSummary& one : listed) EXPECT_EQ(one.summary, summary_of(one.uid));
+}
+
+TEST_F(StoreSummaryChunks, ExpungingAWholeRangeDeletesItsChunkAndMovingPrunesTheSource) {
+  Result<Mailbox> other = store_->create_mailbox(bob_.user.id, "Other", "");
+  ASSERT_TRUE(other);
+  for (uint32_t uid = 1; uid <= 2048; ++uid) append(bob_.inbox.id, uid);
+  std::vector<uint32_t> first_range;
+  for (uint32_t uid = 1; uid <= 1024; ++uid) first_range.push_back(uid);
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, first_range));
+  EXPECT_EQ(chunks(), 1);
+  EXPECT_TRUE(chunk_uids(bob_.inbox.id, 1024).empty());
+  ASSERT_TRUE(store_->move_messages(bob_.user.id, bob_.inbox.id, {1025, 2000}, other->id));
+  std::vector<uint32_t> left = chunk_uids(bob_.inbox.id, 2048);
+  EXPECT_EQ(left.size(), 1022u);
+  EXPECT_EQ(std::count(left.begin(), left.end(), 2000u), 0);
+}
+
+TEST_F(StoreSummaryChunks, MigrationElevenPrunesSummariesLeftByEarlierExpunges) {
+  for (uint32_t uid = 1; uid <= 2048; ++uid) append(bob_.inbox.id, uid);
+  // A version-10 file: the chunks as sealed, then messages deleted under
+  // them without a rewrite.
+  const std::vector<uint32_t> sealed_first = chunk_uids(bob_.inbox.id, 1024);
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.db().c_str(), &db), SQLITE_OK);
+  exec(db,
+       "DELETE FROM messages WHERE uid IN (3, 1500) OR uid > 1024 AND uid <= 2048 AND uid != 1500;"
+       "PRAGMA user_version = 10");
+  sqlite3_close(db);
+  EXPECT_EQ(sealed_first.size(), 1024u);
+  store_ = open_or_die(options_for(dir_));
+  ASSERT_NE(store_, nullptr);
+  std::vector<uint32_t> first = chunk_uids(bob_.inbox.id, 1024);
+  EXPECT_EQ(first.size(), 1023u);
+  EXPECT_EQ(std::count(first.begin(), first.end(), 3u), 0);
   EXPECT_EQ(chunks(), 1);
 }
 

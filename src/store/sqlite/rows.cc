@@ -271,6 +271,7 @@ Result<std::vector<uint32_t>> expunge_rows(Connection& db, int64_t user_id, int6
     bytes += m.size;
     removed.push_back(m.uid);
   }
+  EIDER_RETURN_IF_ERROR(drop_from_summary_chunks(db, mailbox_id, removed));
   EIDER_RETURN_IF_ERROR(
       db.run("UPDATE mailboxes SET message_count = message_count - ? WHERE user_id = ? AND id = ?",
              count, user_id, mailbox_id));

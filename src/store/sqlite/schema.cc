@@ -235,6 +235,9 @@ CREATE TABLE summary_chunks (
 );
 )sql",
               backfill_summary_chunks},
+    // 11: nothing to change in the schema; chunks sealed before expunges
+    // rewrote them still held the summaries of expunged messages.
+    Migration{"", prune_summary_chunks},
 };
 
 // Rebuilds each existing message once: its wire size depends on line ends

@@ -1,5 +1,6 @@
 #include "store/sqlite/summary_chunks.h"
 
+#include <algorithm>
 #include <iterator>
 #include <utility>
 
@@ -20,6 +21,50 @@ Result<std::vector<UidSummary>> stored_summaries(Connection& db, int64_t mailbox
       "SELECT uid, summary FROM message_contents WHERE mailbox_id = ? AND uid BETWEEN ? AND ?"
       " ORDER BY uid",
       summary_from, mailbox_id, first_uid, last_uid);
+}
+
+Result<std::string> load_one_chunk(Connection& db, int64_t mailbox_id, uint64_t last_uid) {
+  Result<Statement> stmt =
+      db.prepare("SELECT data FROM summary_chunks WHERE mailbox_id = ? AND last_uid = ?");
+  if (!stmt) return stmt.status();
+  Result<bool> found = stmt->bind(mailbox_id, last_uid).step();
+  if (!found) return found.status();
+  if (!*found) return error(Code::not_found, "no summary chunk");
+  return stmt->text(0);
+}
+
+// Rewrites the chunk of `mailbox_id` ending at `last_uid` (if it exists)
+// with only the summaries whose UID `keep` accepts; deletes it when none is
+// left, and leaves it alone when every one is kept.
+template <typename Keep>
+Status rewrite_chunk(Connection& db, int64_t mailbox_id, uint64_t last_uid, const Keep& keep) {
+  Result<std::string> packed = load_one_chunk(db, mailbox_id, last_uid);
+  if (!packed) return packed.status().code() == Code::not_found ? Status::ok() : packed.status();
+  Result<std::string> chunk = unpack(*packed);
+  if (!chunk) return chunk.status();
+  const auto first_uid = static_cast<uint32_t>(last_uid - kSummaryChunkUids + 1);
+  std::vector<UidSummary> kept;
+  bool dropped = false;
+  EIDER_RETURN_IF_ERROR(decode_summary_chunk(*chunk, first_uid, first_uid,
+                                             static_cast<uint32_t>(last_uid),
+                                             [&](uint32_t uid, std::string_view summary) {
+                                               if (keep(uid)) {
+                                                 kept.push_back({uid, std::string(summary)});
+                                               } else {
+                                                 dropped = true;
+                                               }
+                                             }));
+  if (!dropped) return Status::ok();
+  if (kept.empty()) {
+    return db.run("DELETE FROM summary_chunks WHERE mailbox_id = ? AND last_uid = ?", mailbox_id,
+                  last_uid);
+  }
+  return db.run("UPDATE summary_chunks SET data = ? WHERE mailbox_id = ? AND last_uid = ?",
+                Bytes{pack(encode_summary_chunk(first_uid, kept))}, mailbox_id, last_uid);
+}
+
+uint64_t chunk_last_uid(uint32_t uid) {
+  return (uint64_t{uid} + kSummaryChunkUids - 1) / kSummaryChunkUids * kSummaryChunkUids;
 }
 
 }  // namespace
@@ -74,6 +119,45 @@ Status seal_summary_chunks(Connection& db, int64_t user_id, int64_t mailbox_id,
         db.run("INSERT OR IGNORE INTO summary_chunks (mailbox_id, last_uid, user_id, data)"
                " VALUES (?, ?, ?, ?)",
                mailbox_id, last, user_id, Bytes{pack(chunk)}));
+  }
+  return Status::ok();
+}
+
+Status drop_from_summary_chunks(Connection& db, int64_t mailbox_id,
+                                std::vector<uint32_t> expunged) {
+  std::sort(expunged.begin(), expunged.end());
+  auto kept = [&](uint32_t uid) {
+    return !std::binary_search(expunged.begin(), expunged.end(), uid);
+  };
+  for (auto at = expunged.begin(); at != expunged.end();) {
+    const uint64_t last = chunk_last_uid(*at);
+    EIDER_RETURN_IF_ERROR(rewrite_chunk(db, mailbox_id, last, kept));
+    at = std::upper_bound(at, expunged.end(), last);
+  }
+  return Status::ok();
+}
+
+Status prune_summary_chunks(Connection& db) {
+  struct Key {
+    int64_t mailbox_id;
+    int64_t user_id;
+    uint64_t last_uid;
+  };
+  Result<std::vector<Key>> keys = db.query_rows<Key>(
+      "SELECT mailbox_id, user_id, last_uid FROM summary_chunks", [](const Statement& row) {
+        return Key{row.int64(0), row.int64(1), static_cast<uint64_t>(row.int64(2))};
+      });
+  if (!keys) return keys.status();
+  for (const Key& key : *keys) {
+    Result<std::vector<uint32_t>> live = db.query_rows<uint32_t>(
+        "SELECT uid FROM messages WHERE user_id = ? AND mailbox_id = ? AND uid BETWEEN ? AND ?"
+        " ORDER BY uid",
+        [](const Statement& row) { return static_cast<uint32_t>(row.int64(0)); }, key.user_id,
+        key.mailbox_id, key.last_uid - kSummaryChunkUids + 1, key.last_uid);
+    if (!live) return live.status();
+    EIDER_RETURN_IF_ERROR(rewrite_chunk(db, key.mailbox_id, key.last_uid, [&](uint32_t uid) {
+      return std::binary_search(live->begin(), live->end(), uid);
+    }));
   }
   return Status::ok();
 }

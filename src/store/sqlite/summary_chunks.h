@@ -8,9 +8,10 @@
 // of overflow pages; reading a mailbox's summaries then means reading a few
 // such runs plus the summaries of the UIDs above the last chunk.
 //
-// Chunks are never rewritten: UIDs are not reused, so a sealed range can
-// only lose messages (expunge), and a chunk keeps their summaries until the
-// mailbox is deleted.
+// UIDs are not reused, so a sealed range can only lose messages: the
+// transaction that expunges them rewrites the chunks that held them without
+// their summaries (an expunged message's subject and addresses do not stay
+// behind), and deletes a chunk left empty.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +46,14 @@ Status decode_summary_chunk(std::string_view chunk, uint32_t chunk_first_uid, ui
 Status seal_summary_chunks(Connection& db, int64_t user_id, int64_t mailbox_id,
                            uint32_t old_uidnext, uint32_t uidnext);
 
+// Removes the summaries of `expunged` (any order) from the chunks of the
+// mailbox that hold them, deleting a chunk left empty: to be called in the
+// transaction that deletes those messages.
+Status drop_from_summary_chunks(Connection& db, int64_t mailbox_id, std::vector<uint32_t> expunged);
+// Rewrites every chunk to hold only the summaries of messages that exist
+// (migration 11: chunks sealed before expunges pruned them).
+Status prune_summary_chunks(Connection& db);
+
 // What read_summary_rows() found, still packed: reading happens inside a
 // reader transaction, decompressing after the connection is back in the
 // pool.
@@ -60,9 +69,8 @@ struct SummaryRows {
 Result<SummaryRows> read_summary_rows(Connection& db, int64_t mailbox_id, uint32_t first_uid,
                                       uint32_t last_uid);
 // Visits the summaries of the messages with first_uid <= uid <= last_uid,
-// ascending. A chunk keeps the summaries of messages expunged after it was
-// sealed, so such UIDs may be visited: callers match them against a
-// listing.
+// ascending. A reader's snapshot may predate an expunge, so callers match
+// the UIDs visited against their own listing.
 Status visit_summary_rows(const SummaryRows& rows, uint32_t first_uid, uint32_t last_uid,
                           const SummaryVisitor& visit);
 
