@@ -100,13 +100,10 @@ Result<MessageCounts> count_messages(store::Store& store, SelectCache& cache, in
     counts.recent = state->uids.count_between(mailbox.recent_uid, UINT32_MAX);
   }
   if (asks_any(items, "DELETED", "DELETED-STORAGE")) {
-    Result<std::vector<store::MessageInfo>> listed = store.list_messages(user, mailbox.id);
-    if (!listed) return listed.status();
-    for (const store::MessageInfo& info : *listed) {
-      // The store keeps system flags in canonical case.
-      if (std::find(info.flags.begin(), info.flags.end(), "\\Deleted") == info.flags.end()) {
-        continue;
-      }
+    Result<std::vector<store::MessageInfo>> flagged =
+        store.list_flagged(user, mailbox.id, "\\Deleted");
+    if (!flagged) return flagged.status();
+    for (const store::MessageInfo& info : *flagged) {
       ++counts.deleted;
       counts.deleted_bytes += info.size;
     }

@@ -103,13 +103,12 @@ Result<std::vector<uint32_t>> Mail::expunge(int64_t user_id, int64_t mailbox_id,
 
 Result<std::vector<uint32_t>> Mail::expunge_deleted(int64_t user_id, int64_t mailbox_id,
                                                     const std::function<bool(uint32_t)>& only) {
-  Result<std::vector<store::MessageInfo>> listed = store_.list_messages(user_id, mailbox_id);
-  if (!listed) return listed.status();
+  Result<std::vector<store::MessageInfo>> flagged =
+      store_.list_flagged(user_id, mailbox_id, "\\Deleted");
+  if (!flagged) return flagged.status();
   std::vector<uint32_t> deleted;
-  for (const store::MessageInfo& info : *listed) {
-    const bool flagged =
-        std::find(info.flags.begin(), info.flags.end(), "\\Deleted") != info.flags.end();
-    if (flagged && (!only || only(info.uid))) deleted.push_back(info.uid);
+  for (const store::MessageInfo& info : *flagged) {
+    if (!only || only(info.uid)) deleted.push_back(info.uid);
   }
   if (deleted.empty()) return deleted;
   return expunge(user_id, mailbox_id, deleted);

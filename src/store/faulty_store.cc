@@ -127,6 +127,12 @@ Result<std::vector<MessageInfo>> FaultyStore::list_messages_between(int64_t user
   return inner_->list_messages_between(user_id, mailbox_id, first_uid, last_uid);
 }
 
+Result<std::vector<MessageInfo>> FaultyStore::list_flagged(int64_t user_id, int64_t mailbox_id,
+                                                           std::string_view system_flag) {
+  if (Status planned = take(StoreCall::list_flagged); !planned) return planned;
+  return inner_->list_flagged(user_id, mailbox_id, system_flag);
+}
+
 Result<FlagListing> FaultyStore::list_flags(int64_t user_id, int64_t mailbox_id) {
   if (Status planned = take(StoreCall::list_flags); !planned) return planned;
   return inner_->list_flags(user_id, mailbox_id);

@@ -35,6 +35,7 @@ enum class StoreCall {
   append_message,
   list_messages,
   list_messages_between,
+  list_flagged,
   list_flags,
   visit_summaries,
   read_message,
@@ -90,6 +91,8 @@ class FaultyStore final : public Store {
   Result<std::vector<MessageInfo>> list_messages_between(int64_t user_id, int64_t mailbox_id,
                                                          uint32_t first_uid,
                                                          uint32_t last_uid) override;
+  Result<std::vector<MessageInfo>> list_flagged(int64_t user_id, int64_t mailbox_id,
+                                                std::string_view system_flag) override;
   Result<FlagListing> list_flags(int64_t user_id, int64_t mailbox_id) override;
   Status visit_summaries(int64_t user_id, int64_t mailbox_id, uint32_t first_uid, uint32_t last_uid,
                          const SummaryVisitor& visit) override;

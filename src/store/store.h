@@ -242,6 +242,11 @@ class Store {
                                                                  int64_t mailbox_id,
                                                                  uint32_t first_uid,
                                                                  uint32_t last_uid) = 0;
+  // The messages that carry `system_flag` (a system flag as the store keeps
+  // it, "\\Deleted"), ascending: EXPUNGE and STATUS DELETED without a
+  // listing of the whole mailbox.
+  virtual Result<std::vector<MessageInfo>> list_flagged(int64_t user_id, int64_t mailbox_id,
+                                                        std::string_view system_flag) = 0;
   // Every message's UID and stored flags, ascending, with the mailbox row
   // read in the same snapshot: the listing is exactly the mailbox at
   // FlagListing::mailbox.highest_modseq (journal rows above it are later).

@@ -146,6 +146,33 @@ TEST_F(StoreReadMessages, ListFlagsGivesEveryUidWithItsFlagsAndTheMailboxOfThatS
   EXPECT_EQ(store_->list_flags(bob_.user.id, 999999).status().code(), Code::not_found);
 }
 
+TEST_F(StoreReadMessages, ListFlaggedGivesOnlyMessagesWithThatWholeFlag) {
+  const std::vector<std::vector<std::string>> flags = {{"\\Deleted"},
+                                                       {"\\Seen"},
+                                                       {"\\Seen", "\\Deleted", "$Work"},
+                                                       {"\\DeletedToo"},
+                                                       {"Deleted"},
+                                                       {"$Work", "\\Deleted"},
+                                                       {}};
+  for (const std::vector<std::string>& some : flags) {
+    NewMessage message = message_from(kLf);
+    message.flags = some;
+    append(message);
+  }
+  std::vector<MessageInfo> flagged =
+      store_->list_flagged(bob_.user.id, bob_.inbox.id, "\\Deleted").value();
+  std::vector<uint32_t> uids;
+  for (const MessageInfo& info : flagged) uids.push_back(info.uid);
+  EXPECT_EQ(uids, (std::vector<uint32_t>{1, 3, 6}));
+  EXPECT_EQ(flagged[1].size, kLf.size());
+  EXPECT_EQ(flagged[1].flags, (std::vector<std::string>{"\\Seen", "\\Deleted", "$Work"}));
+  EXPECT_TRUE(store_->list_flagged(bob_.user.id, bob_.inbox.id, "\\Draft")->empty());
+  EXPECT_EQ(store_->list_flagged(bob_.user.id, bob_.inbox.id, "a b").status().code(),
+            Code::invalid_argument);
+  EXPECT_EQ(store_->list_flagged(bob_.user.id, 999999, "\\Deleted").status().code(),
+            Code::not_found);
+}
+
 TEST_F(StoreReadMessages, ListSummariesGivesTheStoredSummaryAndCopiesKeepIt) {
   NewMessage with = message_from(kLf);
   with.search_summary = "Subject: x\r\n\r\n";

@@ -118,14 +118,22 @@ class Connection {
   // Every row of a query, each made into a T by `from(const Statement&)`.
   template <typename T, typename From, typename... Args>
   Result<std::vector<T>> query_rows(const char* sql, From from, const Args&... args) {
+    std::vector<T> rows;
+    EIDER_RETURN_IF_ERROR(append_rows(rows, sql, from, args...));
+    return rows;
+  }
+  // The same, appended to `rows`: a caller that knows about how many rows
+  // come reserves room first (a listing of 100,000 messages spent a third
+  // of its time growing the vector).
+  template <typename T, typename From, typename... Args>
+  Status append_rows(std::vector<T>& rows, const char* sql, From from, const Args&... args) {
     Result<Statement> stmt = prepare(sql);
     if (!stmt) return stmt.status();
     stmt->bind(args...);
-    std::vector<T> rows;
     for (;;) {
       Result<bool> row = stmt->step();
       if (!row) return row.status();
-      if (!*row) return rows;
+      if (!*row) return Status::ok();
       rows.push_back(from(*stmt));
     }
   }

@@ -185,8 +185,11 @@ Result<std::vector<MessageInfo>> SqliteStore::list_messages_between(int64_t user
     static const std::string sql = std::string("SELECT ") + kInfoColumns +
                                    " FROM messages m WHERE m.mailbox_id = ?"
                                    " AND m.uid BETWEEN ? AND ? AND m.user_id = ? ORDER BY m.uid";
-    return db.query_rows<MessageInfo>(sql.c_str(), info_from, mailbox_id, first_uid, last_uid,
-                                      user_id);
+    std::vector<MessageInfo> infos;
+    infos.reserve(std::min<uint64_t>(mailbox->message_count, uint64_t{last_uid} - first_uid + 1));
+    EIDER_RETURN_IF_ERROR(
+        db.append_rows(infos, sql.c_str(), info_from, mailbox_id, first_uid, last_uid, user_id));
+    return infos;
   });
 }
 
@@ -201,6 +204,30 @@ Result<std::vector<MessageInfo>> SqliteStore::list_changed_since(int64_t user_id
                                    " FROM messages m WHERE m.mailbox_id = ? AND m.modseq > ?"
                                    " AND m.user_id = ? ORDER BY m.uid";
     return db.query_rows<MessageInfo>(sql.c_str(), info_from, mailbox_id, since, user_id);
+  });
+}
+
+// instr() picks the candidate rows without copying the flags column (a
+// concatenation allocated per row); the whole-flag test follows on the
+// few rows it finds.
+Result<std::vector<MessageInfo>> SqliteStore::list_flagged(int64_t user_id, int64_t mailbox_id,
+                                                           std::string_view system_flag) {
+  if (system_flag.empty() || system_flag.find(' ') != std::string_view::npos) {
+    return error(Code::invalid_argument, "not a flag: \"" + std::string(system_flag) + "\"");
+  }
+  return read<std::vector<MessageInfo>>([&](Connection& db) -> Result<std::vector<MessageInfo>> {
+    Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+    if (!mailbox) return mailbox.status();
+    static const std::string sql = std::string("SELECT ") + kInfoColumns +
+                                   " FROM messages m WHERE m.mailbox_id = ? AND m.user_id = ?"
+                                   " AND instr(m.flags, ?) > 0 ORDER BY m.uid";
+    Result<std::vector<MessageInfo>> found =
+        db.query_rows<MessageInfo>(sql.c_str(), info_from, mailbox_id, user_id, system_flag);
+    if (!found) return found;
+    std::erase_if(*found, [&](const MessageInfo& info) {
+      return std::find(info.flags.begin(), info.flags.end(), system_flag) == info.flags.end();
+    });
+    return found;
   });
 }
 

@@ -54,6 +54,8 @@ class SqliteStore final : public Store {
   Result<std::vector<MessageInfo>> list_messages_between(int64_t user_id, int64_t mailbox_id,
                                                          uint32_t first_uid,
                                                          uint32_t last_uid) override;
+  Result<std::vector<MessageInfo>> list_flagged(int64_t user_id, int64_t mailbox_id,
+                                                std::string_view system_flag) override;
   Result<FlagListing> list_flags(int64_t user_id, int64_t mailbox_id) override;
   Status visit_summaries(int64_t user_id, int64_t mailbox_id, uint32_t first_uid, uint32_t last_uid,
                          const SummaryVisitor& visit) override;
