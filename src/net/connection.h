@@ -24,7 +24,7 @@ namespace eider::net {
 
 class TlsContext;
 // The TLS layer over a connection's socket (tls.cc): kept out of this
-// header so only tls.cc compiles OpenSSL's Asio stream.
+// header so only tls.cc includes OpenSSL.
 struct TlsStream;
 struct TlsStreamDeleter {
   void operator()(TlsStream* stream) const;

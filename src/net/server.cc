@@ -18,6 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <condition_variable>
+#include <csignal>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -249,7 +250,12 @@ struct Server::Impl {
   bool stopping = false;
 };
 
-Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {
+  // OpenSSL writes to the socket with write(2) (net/tls.cc), which raises
+  // SIGPIPE when the peer has gone; Asio's own writes pass MSG_NOSIGNAL. A
+  // client that disappears must cost its connection, not the process.
+  std::signal(SIGPIPE, SIG_IGN);
+}
 
 Server::~Server() {
   stop();

@@ -1,4 +1,4 @@
-// TLS for every protocol: one server context (OpenSSL through Asio), TLS 1.2
+// TLS for every protocol: one server context (OpenSSL), TLS 1.2
 // at least, with the configured certificate or, when none is configured, a
 // self-signed one generated once into <data>/tls/ and reused afterwards.
 //

@@ -1,5 +1,5 @@
 // Private to src/net: the TLS reads and writes Connection delegates to
-// tls.cc, so that only tls.cc compiles Asio's SSL stream.
+// tls.cc, so that only tls.cc includes OpenSSL.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
