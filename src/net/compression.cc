@@ -2,7 +2,10 @@
 // between the session and the socket (or TLS), and the one buffer they
 // need, for compressed input not inflated yet.
 #include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "core/log.h"
 #include "net/connection.h"
@@ -20,6 +23,12 @@ namespace {
 constexpr std::size_t kMinCompressedRead = 64;
 constexpr std::size_t kMaxCompressedRead = 16 * 1024;
 
+// A session that has waited this long for its next bytes gives back its
+// deflate state (net/deflate.h: about 80 KiB), as an IDLE session does at
+// once: a client keeps spare connections open for minutes between
+// commands. A busy session keeps the state from one command to the next.
+constexpr std::chrono::seconds kReleaseAfter{2};
+
 }  // namespace
 
 struct Compression {
@@ -35,6 +44,10 @@ struct Compression {
   bool output_pending = false;
   bool writing = false;  // the deflater is in use by a write
   bool failed = false;   // the peer sent bad deflate data: reads end closed
+  // Releases the streams while a read waits (kReleaseAfter); `reads`
+  // counts finished reads, so a timer that fired late is ignored.
+  std::optional<asio::steady_timer> release_timer;
+  uint64_t reads = 0;
 };
 
 void CompressionDeleter::operator()(Compression* compression) const {
@@ -58,6 +71,20 @@ void Connection::release_idle_memory() {
   c.inflater.release();
   c.input.reset();
   c.capacity = c.begin = c.end = 0;
+}
+
+void Connection::release_compression_later() {
+  Compression& c = *compression_;
+  if (!c.release_timer) c.release_timer.emplace(socket_.get_executor());
+  c.release_timer->expires_after(kReleaseAfter);
+  c.release_timer->async_wait(
+      [self = shared_from_this(), reads = c.reads](boost::system::error_code ec) {
+        if (ec || !self->compression_) return;
+        Compression& c = *self->compression_;
+        if (c.reads != reads || !c.reading) return;
+        if (!c.writing) c.deflater.release();
+        c.inflater.release();
+      });
 }
 
 asio::awaitable<Read> Connection::read_inflated(char* data, std::size_t size) {
@@ -95,9 +122,15 @@ asio::awaitable<Read> Connection::read_inflated(char* data, std::size_t size) {
       c.input = std::move(grown);
       c.capacity = c.end + want;
     }
+    // With nothing buffered, every byte given to the inflater is consumed:
+    // it may be released while this read waits.
+    const bool releasable = c.end == 0 && !c.output_pending;
+    if (releasable) release_compression_later();
     c.reading = true;
     Read read = co_await read_transport(c.input.get() + c.end, want);
     c.reading = false;
+    ++c.reads;
+    if (releasable) c.release_timer->cancel();
     if (read.ended != Read::Ended::no) co_return read;
     c.end += read.size;
   }

@@ -86,6 +86,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Frees what compression holds that an idle session does not need
   // (net/deflate.h: the compressor, the inflater's state between blocks,
   // the compressed input buffer). Safe at any time: what is in use stays.
+  // A compressed read that waits more than a moment frees the streams by
+  // itself, so a session between commands does not keep them either.
   void release_idle_memory();
 
   // 0 = no timeout.
@@ -107,6 +109,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<Read> read_transport(char* data, std::size_t size);
   boost::asio::awaitable<Status> write_transport(std::string_view bytes);
   boost::asio::awaitable<Read> read_inflated(char* data, std::size_t size);
+  // Arms a timer that releases the compression streams if the read about
+  // to start still waits after a while (compression.cc).
+  void release_compression_later();
   boost::asio::awaitable<Status> write_deflated(std::string_view bytes);
 
   Socket socket_;

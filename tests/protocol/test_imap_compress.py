@@ -189,6 +189,27 @@ def test_idle_after_compress_pushes_new_mail_compressed(ports):
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
+def test_a_session_quiet_between_commands_goes_on_after_its_streams_were_released(ports, tls):
+    # After more than two seconds without input the server gives back its
+    # deflate streams (net/compression.cc). The client's compressor keeps
+    # its history, so each repeat of the command below goes out as a
+    # back-reference into what it sent before the pause, which the server's
+    # restored inflater must resolve; its answers continue its own stream.
+    _, z = compressed_session(ports["imaps" if tls else "imap"], tls=tls)
+    _, done = z.command("EXAMINE INBOX")
+    assert b" OK " in done
+    command = "FETCH 1:3 (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)])"
+    answers = []
+    for pause in (2.5, 0.1, 2.5, 0):
+        untagged, done = z.command(command)
+        assert b" OK " in done, done
+        answers.append(untagged)
+        time.sleep(pause)
+    assert len(answers[0]) == 3 and b"Subject: message 3" in answers[0][2]
+    assert all(answer == answers[0] for answer in answers)
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
 def test_bad_deflate_data_closes_the_connection_with_a_log_line(server, ports, tls):
     raw, z = compressed_session(ports["imaps" if tls else "imap"], tls=tls)
     _, done = z.command("NOOP")
