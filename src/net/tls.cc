@@ -192,12 +192,25 @@ Next next_after(SSL* ssl, int result, boost::system::error_code& ec) {
   }
 }
 
-// Waits until the socket is readable or writable; false when the wait was
-// cancelled (idle timeout) or failed.
-asio::awaitable<bool> wait_for(Socket& socket, Next next) {
-  auto [ec] = co_await socket.async_wait(
-      next == Next::wait_read ? Socket::wait_read : Socket::wait_write, kNoThrow);
-  co_return !ec;
+// Calls `call` (one SSL function on `ssl`, 1 for success) until it
+// succeeds, waiting for the socket whenever OpenSSL asks to; the error when
+// it fails, the connection ends, or the wait is cancelled (idle timeout).
+template <typename Call>
+asio::awaitable<boost::system::error_code> until_done(Socket& socket, SSL* ssl, Call call) {
+  for (;;) {
+    // OpenSSL's error queue is per thread and shared by every connection
+    // of this I/O thread: each call starts from an empty one.
+    ERR_clear_error();
+    errno = 0;
+    const int result = call();
+    if (result == 1) co_return boost::system::error_code();
+    boost::system::error_code ec;
+    const Next next = next_after(ssl, result, ec);
+    if (next == Next::fail) co_return ec;
+    auto [waited] = co_await socket.async_wait(
+        next == Next::wait_read ? Socket::wait_read : Socket::wait_write, kNoThrow);
+    if (waited) co_return asio::error::operation_aborted;
+  }
 }
 
 }  // namespace
@@ -212,61 +225,30 @@ asio::awaitable<Status> Connection::start_tls(const TlsContext& context) {
     co_return error(Code::internal, "cannot start TLS on the socket of " + peer_);
   }
   arm_idle_timer();
-  Status status = Status::ok();
-  for (;;) {
-    // OpenSSL's error queue is per thread and shared by every connection
-    // of this I/O thread: each call starts from an empty one.
-    ERR_clear_error();
-    errno = 0;
-    const int result = SSL_accept(ssl);
-    if (result == 1) break;
-    const Next next = next_after(ssl, result, ec);
-    if (next == Next::fail || !co_await wait_for(socket_, next)) {
-      std::string reason = ERR_peek_error() != 0 ? openssl_error()
-                           : ec                  ? ec.message()
-                                                 : "timed out";
-      status = error(Code::io_error, "TLS handshake with " + peer_ + ": " + reason);
-      break;
-    }
-  }
+  ec = co_await until_done(socket_, ssl, [ssl] { return SSL_accept(ssl); });
   ++read_generation_;
   timer_.cancel();
-  co_return status;
+  if (!ec) co_return Status::ok();
+  const std::string reason = ERR_peek_error() != 0 ? openssl_error() : ec.message();
+  co_return error(Code::io_error, "TLS handshake with " + peer_ + ": " + reason);
 }
 
 asio::awaitable<Outcome> tls_read_some(TlsStream& stream, char* data, std::size_t size) {
-  for (;;) {
-    ERR_clear_error();
-    errno = 0;
-    std::size_t read = 0;
-    const int result = SSL_read_ex(stream.ssl, data, size, &read);
-    if (result == 1) co_return Outcome{boost::system::error_code(), read};
-    boost::system::error_code ec;
-    const Next next = next_after(stream.ssl, result, ec);
-    if (next == Next::fail) co_return Outcome{ec, 0};
-    if (!co_await wait_for(stream.socket, next)) {
-      co_return Outcome{asio::error::operation_aborted, 0};
-    }
-  }
+  std::size_t read = 0;
+  boost::system::error_code ec = co_await until_done(
+      stream.socket, stream.ssl, [&] { return SSL_read_ex(stream.ssl, data, size, &read); });
+  co_return Outcome{ec, ec ? 0 : read};
 }
 
 asio::awaitable<Outcome> tls_write(TlsStream& stream, std::string_view bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
-    ERR_clear_error();
-    errno = 0;
     std::size_t written = 0;
-    const int result = SSL_write_ex(stream.ssl, bytes.data() + done, bytes.size() - done, &written);
-    if (result == 1) {
-      done += written;
-      continue;
-    }
-    boost::system::error_code ec;
-    const Next next = next_after(stream.ssl, result, ec);
-    if (next == Next::fail) co_return Outcome{ec, done};
-    if (!co_await wait_for(stream.socket, next)) {
-      co_return Outcome{asio::error::operation_aborted, done};
-    }
+    boost::system::error_code ec = co_await until_done(stream.socket, stream.ssl, [&] {
+      return SSL_write_ex(stream.ssl, bytes.data() + done, bytes.size() - done, &written);
+    });
+    if (ec) co_return Outcome{ec, done};
+    done += written;
   }
   co_return Outcome{boost::system::error_code(), done};
 }
