@@ -473,10 +473,10 @@ def print_table(results):
     elif e:
         print(f"\nTarget: Eider at most {TARGET_KIB:g} KiB per session: "
               f"{'met' if e <= TARGET_KIB else 'NOT met'} ({e:.1f} KiB)")
-        for mode in ("dovecot-plain", "dovecot-hibernate"):
-            if by.get(mode):
-                print(f"eider/{mode} PSS per session: {e / by[mode]:.3f} "
-                      f"(< 1 means Eider uses less memory)")
+    for mode in ("dovecot-plain", "dovecot-hibernate"):
+        if e and by.get(mode):
+            print(f"eider/{mode} PSS per session: {e / by[mode]:.3f} "
+                  f"(< 1 means Eider uses less memory)")
     print("\nPSS by process after opening the sessions (count, MiB):")
     for r in results:
         if "processes_after" in r:

@@ -31,6 +31,12 @@ std::string summary_of(uint32_t uid) {
   return "Subject: message " + std::to_string(uid) + "\r\n\r\n";
 }
 
+std::vector<uint32_t> uids_from_to(uint32_t first, uint32_t last) {
+  std::vector<uint32_t> uids;
+  for (uint32_t uid = first; uid <= last; ++uid) uids.push_back(uid);
+  return uids;
+}
+
 SummaryVisitor collect(std::vector<UidSummary>& out) {
   return [&out](uint32_t uid, std::string_view summary) {
     out.push_back({uid, std::string(summary)});
@@ -160,9 +166,7 @@ TEST_F(StoreSummaryChunks, CopySealsTheTargetsRangesAndDeletingTheMailboxDropsTh
   Result<Mailbox> other = store_->create_mailbox(bob_.user.id, "Other", "");
   ASSERT_TRUE(other);
   for (uint32_t uid = 1; uid <= 1500; ++uid) append(bob_.inbox.id, uid);
-  std::vector<uint32_t> uids;
-  for (uint32_t uid = 1; uid <= 1500; ++uid) uids.push_back(uid);
-  ASSERT_TRUE(store_->copy_messages(bob_.user.id, bob_.inbox.id, uids, other->id));
+  ASSERT_TRUE(store_->copy_messages(bob_.user.id, bob_.inbox.id, uids_from_to(1, 1500), other->id));
   EXPECT_EQ(chunks(), 2);
   expect_listed(other->id, 1, 1500, summaries_of(*store_, bob_.user.id, other->id, 1, UINT32_MAX));
   ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "Other"));
@@ -191,9 +195,7 @@ TEST_F(StoreSummaryChunks, ExpungingAWholeRangeDeletesItsChunkAndMovingPrunesThe
   Result<Mailbox> other = store_->create_mailbox(bob_.user.id, "Other", "");
   ASSERT_TRUE(other);
   for (uint32_t uid = 1; uid <= 2048; ++uid) append(bob_.inbox.id, uid);
-  std::vector<uint32_t> first_range;
-  for (uint32_t uid = 1; uid <= 1024; ++uid) first_range.push_back(uid);
-  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, first_range));
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, uids_from_to(1, 1024)));
   EXPECT_EQ(chunks(), 1);
   EXPECT_TRUE(chunk_uids(bob_.inbox.id, 1024).empty());
   ASSERT_TRUE(store_->move_messages(bob_.user.id, bob_.inbox.id, {1025, 2000}, other->id));
