@@ -22,6 +22,11 @@ namespace {
 // small buffer, and never more than the session's usual read.
 constexpr std::size_t kMinCompressedRead = 64;
 constexpr std::size_t kMaxCompressedRead = 16 * 1024;
+// The read that starts with nothing buffered after a read that did not
+// fill its buffer: the client has probably sent all it had (a command),
+// and the next bytes may be minutes away, so the buffer that waits for
+// them is small. A read that fills its buffer makes the next one full size.
+constexpr std::size_t kQuietRead = 1024;
 
 // A session that has waited this long for its next bytes gives back its
 // deflate state (net/deflate.h: about 80 KiB), as an IDLE session does at
@@ -42,8 +47,9 @@ struct Compression {
   bool reading = false;  // a socket read into `input` is pending
   // The last inflate filled the caller's buffer: zlib may hold more output.
   bool output_pending = false;
-  bool writing = false;  // the deflater is in use by a write
-  bool failed = false;   // the peer sent bad deflate data: reads end closed
+  bool writing = false;         // the deflater is in use by a write
+  bool failed = false;          // the peer sent bad deflate data: reads end closed
+  bool last_read_full = false;  // the last socket read filled what it asked for
   // Releases the streams while a read waits (kReleaseAfter); `reads`
   // counts finished reads, so a timer that fired late is ignored.
   std::optional<asio::steady_timer> release_timer;
@@ -110,7 +116,14 @@ asio::awaitable<Read> Connection::read_inflated(char* data, std::size_t size) {
       if (step->produced > 0) co_return Read{step->produced, Read::Ended::no};
     }
 
-    const std::size_t want = std::clamp(size, kMinCompressedRead, kMaxCompressedRead);
+    std::size_t want = std::clamp(size, kMinCompressedRead, kMaxCompressedRead);
+    if (c.begin == c.end && !c.last_read_full) {
+      want = std::min(want, kQuietRead);
+      if (c.capacity > want) {  // what a burst grew is not kept for the wait
+        c.input.reset();
+        c.capacity = c.begin = c.end = 0;
+      }
+    }
     if (c.begin > 0) {
       std::memmove(c.input.get(), c.input.get() + c.begin, c.end - c.begin);
       c.end -= c.begin;
@@ -131,6 +144,7 @@ asio::awaitable<Read> Connection::read_inflated(char* data, std::size_t size) {
     c.reading = false;
     ++c.reads;
     if (releasable) c.release_timer->cancel();
+    c.last_read_full = read.size == want;
     if (read.ended != Read::Ended::no) co_return read;
     c.end += read.size;
   }

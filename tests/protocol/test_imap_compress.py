@@ -130,6 +130,29 @@ def test_a_large_fetch_comes_through_deflate_byte_for_byte(cli, ports, tls):
     assert len(untagged) == 3 and b" OK " in done
 
 
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
+def test_a_large_append_comes_in_through_deflate_byte_for_byte(ports, tls):
+    # Compressed input in bursts, after a quiet command: the server's read
+    # buffer starts small and must grow for the literal (net/compression.cc).
+    data = big_message(3, seed=2)
+    _, z = compressed_session(ports["imaps" if tls else "imap"], tls=tls)
+    _, done = z.command("NOOP")
+    assert b" OK " in done
+    z.send(b"a APPEND INBOX {%d}\r\n" % len(data))
+    assert z.line().startswith(b"+ ")
+    for i in range(0, len(data), 256 * 1024):
+        z.send(data[i:i + 256 * 1024])
+    z.send(b"\r\n")
+    _, done = z.until("a")
+    assert b"a OK [APPENDUID " in done, done
+    uid = int(done.split()[4].rstrip(b"]"))
+    z.command("EXAMINE INBOX")
+    untagged, done = z.command(f"UID FETCH {uid} BODY.PEEK[]")
+    assert b" OK " in done
+    m = re.search(rb"BODY\[\] \{(\d+)\}\r\n", untagged[0])
+    assert m and untagged[0][m.end():m.end() + int(m.group(1))] == data
+
+
 def test_commands_split_into_single_bytes_and_responses_after_each(ports):
     _, z = compressed_session(ports["imap"])
     untagged, done = z.command("SELECT INBOX", step=1)
