@@ -84,6 +84,34 @@ uint32_t MailboxView::recent_count() const {
   return count;
 }
 
+void MailboxView::told(uint32_t uid, uint64_t modseq, Shown shown) {
+  // Rows up to modseq() were applied (and said): none to leave out.
+  if (modseq <= modseq_) return;
+  Told& entry = told_[uid];
+  if (modseq < entry.modseq) return;
+  if (modseq > entry.modseq) entry = Told{modseq, false, false};
+  entry.has_flags = entry.has_flags || shown == Shown::flags;
+  entry.say = entry.say || shown == Shown::modseq;
+}
+
+bool MailboxView::tells(const store::JournalEntry& row) {
+  auto found = told_.find(row.uid);
+  if (found == told_.end()) return true;
+  Told& entry = found->second;
+  if (row.modseq < entry.modseq) {
+    // The client's flags lack this change unless it was told them since.
+    entry.say = true;
+    return false;
+  }
+  if (row.modseq == entry.modseq) return entry.say && !entry.has_flags;
+  return true;
+}
+
+void MailboxView::forget_told() {
+  if (told_.empty()) return;
+  std::erase_if(told_, [this](const auto& entry) { return entry.second.modseq <= modseq_; });
+}
+
 ViewUpdate MailboxView::apply(const std::vector<store::JournalEntry>& rows, Announce announce,
                               Wording wording) {
   return apply_rows(rows, announce, wording, true);
@@ -111,6 +139,8 @@ ViewUpdate MailboxView::resync(const store::FlagListing& listing, Wording wordin
       rows.push_back({message.modseq, store::JournalKind::flags, message.uid, message.flags});
     }
   }
+  // The listing is newer than anything told.
+  told_.clear();
   ViewUpdate update = apply_rows(rows, Announce::all, wording, false);
   advance_to(listing.mailbox.highest_modseq);
   return update;
@@ -148,7 +178,7 @@ ViewUpdate MailboxView::apply_rows(const std::vector<store::JournalEntry>& rows,
       case store::JournalKind::flags: {
         if (row.uid > known_max) break;
         uint32_t seq = uids_.seq_of(row.uid);
-        if (seq == 0) break;
+        if (seq == 0 || (ordered && !tells(row))) break;
         // Numbered as of this row: every EXPUNGE before it in the batch
         // goes out before its line, and none after it does.
         auto [line, fresh] = flag_line_of.try_emplace(row.uid, pending.size());
@@ -191,6 +221,7 @@ ViewUpdate MailboxView::apply_rows(const std::vector<store::JournalEntry>& rows,
         break;
       case Pending::Kind::flags:
         say_vanished();
+        keywords_.announce(*p.flags, out);
         out += "* " + std::to_string(p.seq) + " FETCH (FLAGS (";
         append_flag_list(out, *p.flags, is_recent(p.uid));
         out += ") UID " + std::to_string(p.uid);
@@ -210,10 +241,12 @@ ViewUpdate MailboxView::apply_rows(const std::vector<store::JournalEntry>& rows,
     out += "* " + std::to_string(uids_.size()) + " EXISTS\r\n";
     out += "* " + std::to_string(recent_count()) + " RECENT\r\n";
   }
+  if (ordered) forget_told();
   return update;
 }
 
 void MailboxView::shrink_to_fit() {
+  if (told_.empty()) std::unordered_map<uint32_t, Told>().swap(told_);
   uids_.shrink_to_fit();
   recent_.shrink_to_fit();
 }

@@ -15,8 +15,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "imap/known_keywords.h"
 #include "imap/uid_list.h"
 #include "store/store.h"
 
@@ -88,7 +90,9 @@ class MailboxView {
   //   added when is_recent(u); several changes of one UID in a batch give
   //   one line with the last flags, sent at its position in the batch order
   //   of last change. `data` is the space-separated flag list. With
-  //   Wording::modseq " MODSEQ (m)" follows UID.
+  //   Wording::modseq " MODSEQ (m)" follows UID. A keyword the client was
+  //   not told of is announced first (keywords()). A change older than
+  //   what the client was told of the UID (told()) is not said.
   // - mailbox_deleted: sets deleted(); nothing said.
   // - other kinds: nothing.
   // modseq() advances to the last row consumed.
@@ -106,10 +110,35 @@ class MailboxView {
 
   bool deleted() const { return deleted_; }
 
+  // The keywords the client was told by FLAGS; every FETCH that shows flags
+  // asks it to announce theirs first.
+  KnownKeywords& keywords() { return keywords_; }
+  void set_keywords(KnownKeywords keywords) { keywords_ = std::move(keywords); }
+
+  // What a response other than apply()'s told the client of a message.
+  enum class Shown {
+    flags,       // its flags (and MODSEQ, under CONDSTORE): a FETCH, STORE's answer
+    own_change,  // its MODSEQ after this session's STORE .SILENT (or nothing)
+    modseq,      // its MODSEQ alone: FETCH (MODSEQ)
+  };
+  // A response other than apply()'s told the client `uid` as of `modseq`.
+  // The client's picture of a message must never go back (RFC 7162 3.1.1:
+  // a message's MODSEQ only grows), but those responses read the message
+  // as it is now, while apply() works through older journal rows. So
+  // apply() leaves out a flags row of `uid` below `modseq`. The row at
+  // `modseq` (a journal row carries the whole flag list) is left out too
+  // when the client has those flags: it was told them, or it made the
+  // change itself and no older change of another session was left out
+  // meanwhile. Forgotten once modseq() passes `modseq`.
+  void told(uint32_t uid, uint64_t modseq, Shown shown);
+
   // Moves modseq() up to `modseq` (never down): the session calls it after
   // a batch it read entirely, when it left out rows before apply() (flag
   // changes it had already told the client), so they are not read again.
-  void advance_to(uint64_t modseq) { modseq_ = std::max(modseq_, modseq); }
+  void advance_to(uint64_t modseq) {
+    modseq_ = std::max(modseq_, modseq);
+    forget_told();
+  }
 
   // Releases spare memory while idle.
   void shrink_to_fit();
@@ -119,6 +148,16 @@ class MailboxView {
   // made them): none is skipped for its modseq, and modseq() stays.
   ViewUpdate apply_rows(const std::vector<store::JournalEntry>& rows, Announce announce,
                         Wording wording, bool ordered);
+  // Whether apply() says a flags row (told()); notes what it leaves out.
+  bool tells(const store::JournalEntry& row);
+  // Drops told() entries at or below modseq().
+  void forget_told();
+
+  struct Told {
+    uint64_t modseq = 0;
+    bool has_flags = false;  // the client knows the flags at `modseq`
+    bool say = false;        // the row at `modseq` must be said
+  };
 
   int64_t mailbox_id_;
   uint32_t uidvalidity_;
@@ -127,6 +166,8 @@ class MailboxView {
   uint64_t modseq_;
   bool deleted_ = false;
   std::vector<UidList::Run> recent_;
+  KnownKeywords keywords_;
+  std::unordered_map<uint32_t, Told> told_;
 };
 
 }  // namespace eider::imap

@@ -181,7 +181,6 @@ void Session::release_idle_memory() {
   input_.release();
   connection_.release_idle_memory();
   if (out_.empty()) std::string().swap(out_);
-  std::vector<std::pair<uint32_t, uint64_t>>().swap(told_);
   if (view_) view_->shrink_to_fit();
 }
 
@@ -214,6 +213,7 @@ bool is(const Command& command, std::string_view name) {
 }  // namespace
 
 asio::awaitable<void> Session::execute(Command& command) {
+  const bool had_condstore = condstore_;
   co_await dispatch(command);
   if (state_ == State::selected && view_) {
     // RFC 3501 7.4.1: no EXPUNGE during FETCH, STORE or SEARCH (their UID
@@ -227,6 +227,14 @@ asio::awaitable<void> Session::execute(Command& command) {
                        is(command, "CHECK") || is(command, "IDLE");
     co_await sync(keeps_numbers ? MailboxView::Announce::no_expunge : MailboxView::Announce::all,
                   force);
+    // RFC 7162 3.1: a CONDSTORE enabling command issued with a mailbox
+    // selected gets the mailbox's HIGHESTMODSEQ, as Dovecot sends it (SELECT
+    // and EXAMINE send theirs anyway). The view's: every change up to it was
+    // told, so a client that resynchronises from it misses nothing.
+    if (!had_condstore && condstore_ && view_ && !is(command, "SELECT") &&
+        !is(command, "EXAMINE")) {
+      out_ += "* OK [HIGHESTMODSEQ " + std::to_string(view_->modseq()) + "] Highest\r\n";
+    }
   }
   out_ += reply_;
   reply_.clear();

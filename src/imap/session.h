@@ -166,6 +166,11 @@ class Session {
   boost::asio::awaitable<void> expunge(const Command& command);
   boost::asio::awaitable<void> close(const Command& command);
   boost::asio::awaitable<void> idle(const Command& command);
+  // Before a response shows `flags` of a message: FLAGS for keywords the
+  // client was not told of (known_keywords.h).
+  void announce_keywords(const std::vector<std::string>& flags) {
+    view_->keywords().announce(flags, out_);
+  }
   // Reads the journal after the view's MODSEQ and queues what the client
   // may be told (see MailboxView::apply). Without `force`, only when a
   // beacon said the mailbox changed.
@@ -189,9 +194,6 @@ class Session {
   int64_t user_id_ = 0;
   std::string user_name_;
   std::optional<MailboxView> view_;
-  // Flag changes this session made and already reported (uid, modseq), so
-  // the next sync does not report them again.
-  std::vector<std::pair<uint32_t, uint64_t>> told_;
   // RFC 7162: CONDSTORE is on after ENABLE or any command that uses it (a
   // MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE, SELECT's CONDSTORE, STATUS
   // HIGHESTMODSEQ); QRESYNC only after ENABLE QRESYNC, and implies it.

@@ -17,8 +17,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::string_view kSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
-
 // RFC 6154 attributes a mailbox can be created with. \All and \Flagged
 // name virtual mailboxes, which Eider does not have.
 constexpr std::array<std::string_view, 5> kCreatableSpecialUse = {"\\Archive", "\\Drafts", "\\Junk",
@@ -178,7 +176,6 @@ std::optional<std::string> Session::mailbox_path(const Command& command, std::st
 
 void Session::unselect() {
   view_.reset();
-  told_.clear();
   changed_ = false;
   if (state_ == State::selected) state_ = State::authenticated;
 }
@@ -232,14 +229,11 @@ asio::awaitable<void> Session::select(const Command& command, bool read_only) {
     view_->add_recent(opened.recent->first, opened.recent->next - 1);
   }
   state_ = State::selected;
+  view_->set_keywords(KnownKeywords(state.keywords, read_only));
 
-  std::string flags(kSystemFlags);
-  for (const std::string& keyword : state.keywords) flags += " " + keyword;
   // The state may be newer than the mailbox row read before it.
   const uint32_t uidnext = std::max(mailbox.uidnext, max_uid + 1);
-  out_ += "* FLAGS (" + flags + ")\r\n";
-  out_ += read_only ? "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"
-                    : "* OK [PERMANENTFLAGS (" + flags + " \\*)] Flags permitted\r\n";
+  out_ += view_->keywords().flags_lines();
   out_ += "* " + std::to_string(view_->exists()) + " EXISTS\r\n";
   out_ += "* " + std::to_string(view_->recent_count()) + " RECENT\r\n";
   if (first_unseen != 0) {

@@ -61,14 +61,23 @@ struct Rendered {
   Status refused;
 };
 
+// Whether a FETCH answer carries MODSEQ: asked for, or added by CONDSTORE.
+bool shows_modseq(const std::vector<FetchAttribute>& attributes, const FetchOptions& options) {
+  return options.with_modseq ||
+         std::any_of(attributes.begin(), attributes.end(),
+                     [](const FetchAttribute& a) { return a.item == FetchItem::mod_seq; });
+}
+
 // Loads one batch and appends its FETCH responses to `out`; runs on a store
 // thread while the session waits, so `out` (the session's output buffer) is
 // not touched by anyone else meanwhile, and rendering into it saves a copy
-// of every body sent.
+// of every body sent. With `view` (the session's, as idle as `out`), new
+// keywords are announced before the message that shows them and what was
+// shown is recorded (MailboxView::told).
 Rendered render_batch(store::Store& store, int64_t user, int64_t mailbox,
                       const std::vector<Wanted>& batch, const FetchRequest& request,
                       const FetchPlan& plan, const FetchOptions& base, const mime::Limits& limits,
-                      std::string& out) {
+                      std::string& out, MailboxView* view) {
   Rendered result;
   std::vector<uint32_t> uids;
   uids.reserve(batch.size());
@@ -110,8 +119,14 @@ Rendered render_batch(store::Store& store, int64_t user, int64_t mailbox,
       parsed = mime::parse(raw, limits);
       message.parsed = &parsed;
     }
+    const bool shows_flags = plan.flags || wanted.add_flags;
+    if (view != nullptr && shows_flags) view->keywords().announce(stored.info.flags, out);
     result.refused = render_fetch(out, message, request.attributes, options);
     if (!result.refused.is_ok()) return result;
+    if (view != nullptr && (shows_flags || shows_modseq(request.attributes, options))) {
+      view->told(stored.info.uid, stored.info.modseq,
+                 shows_flags ? MailboxView::Shown::flags : MailboxView::Shown::modseq);
+    }
   }
   return result;
 }
@@ -239,11 +254,12 @@ asio::awaitable<void> Session::fetch(const Command& command) {
     for (std::size_t begin = 0; begin < wanted.size(); begin += kContentBatch) {
       std::vector<Wanted> batch(wanted.begin() + begin,
                                 wanted.begin() + std::min(wanted.size(), begin + kContentBatch));
-      Rendered rendered = co_await services_.executor.run([&store, user, mailbox, &batch, &request,
-                                                           &plan, &options, &limits] {
-        std::string scratch;
-        return render_batch(store, user, mailbox, batch, request, plan, options, limits, scratch);
-      });
+      Rendered rendered = co_await services_.executor.run(
+          [&store, user, mailbox, &batch, &request, &plan, &options, &limits] {
+            std::string scratch;
+            return render_batch(store, user, mailbox, batch, request, plan, options, limits,
+                                scratch, nullptr);
+          });
       if (!rendered.status.is_ok()) co_return fail(command, rendered.status);
       if (!rendered.refused.is_ok()) co_return no(command, refusal(rendered.refused));
     }
@@ -255,10 +271,7 @@ asio::awaitable<void> Session::fetch(const Command& command) {
           return mail.set_flags(user, mailbox, *uids, store::FlagMode::add, {"\\Seen"});
         });
     if (!changed) co_return fail(command, changed.status());
-    for (const store::MessageInfo& info : *changed) {
-      now_seen.push_back(info.uid);
-      told_.emplace_back(info.uid, info.modseq);
-    }
+    for (const store::MessageInfo& info : *changed) now_seen.push_back(info.uid);
   }
 
   uint32_t missing = 0;
@@ -279,6 +292,17 @@ asio::awaitable<void> Session::fetch(const Command& command) {
     std::vector<store::MessageInfo> infos(flags->lists.size());
     for (std::size_t i = 0; i < infos.size(); ++i)
       infos[i].flags = store::split_flags(flags->lists[i]);
+    if (plan.flags) {
+      // Only the lists of the messages answered: keywords of others wait
+      // until a response shows them.
+      std::vector<bool> used(infos.size(), false);
+      for (const uint32_t list : flags->list_of) {
+        if (list != SelectCache::FlagsOf::kGone) used[list] = true;
+      }
+      for (std::size_t i = 0; i < infos.size(); ++i) {
+        if (used[i]) announce_keywords(infos[i].flags);
+      }
+    }
     FetchMessage message;
     for (std::size_t i = 0; i < uids->size(); ++i) {
       const uint32_t list = flags->list_of[i];
@@ -311,7 +335,13 @@ asio::awaitable<void> Session::fetch(const Command& command) {
       message.recent = match.wanted->recent;
       FetchOptions each = options;
       each.add_flags = match.wanted->add_flags;
+      const bool shows_flags = plan.flags || each.add_flags;
+      if (shows_flags) announce_keywords(message.info->flags);
       render_metadata(out_, message, request.attributes, each);
+      if (shows_flags || shows_modseq(request.attributes, each)) {
+        view_->told(message.info->uid, message.info->modseq,
+                    shows_flags ? MailboxView::Shown::flags : MailboxView::Shown::modseq);
+      }
       if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   } else {
@@ -321,10 +351,12 @@ asio::awaitable<void> Session::fetch(const Command& command) {
       std::vector<Wanted> batch(wanted.begin() + begin,
                                 wanted.begin() + std::min(wanted.size(), begin + batch_size));
       std::string& out = out_;
-      Rendered rendered = co_await services_.executor.run(
-          [&store, user, mailbox, &batch, &request, &plan, &options, &limits, &out] {
-            return render_batch(store, user, mailbox, batch, request, plan, options, limits, out);
-          });
+      // The view is the session's, which waits meanwhile (as for `out`).
+      MailboxView* view = &*view_;
+      Rendered rendered = co_await services_.executor.run([&store, user, mailbox, &batch, &request,
+                                                           &plan, &options, &limits, &out, view] {
+        return render_batch(store, user, mailbox, batch, request, plan, options, limits, out, view);
+      });
       if (!rendered.status.is_ok()) co_return fail(command, rendered.status);
       missing += rendered.missing;
       if (!rendered.refused.is_ok()) co_return no(command, refusal(rendered.refused));
@@ -578,16 +610,6 @@ asio::awaitable<void> Session::sync(MailboxView::Announce announce, bool force) 
   }
   if (rows->empty() || !view_ || view_->mailbox_id() != mailbox) co_return;
   const uint64_t last = rows->back().modseq;
-  // Flag changes this session already answered are not told twice.
-  if (!told_.empty()) {
-    // Sorted once: a STORE on 10,000 messages leaves 10,000 of each.
-    std::sort(told_.begin(), told_.end());
-    std::erase_if(*rows, [this](const store::JournalEntry& row) {
-      return row.kind == store::JournalKind::flags &&
-             std::binary_search(told_.begin(), told_.end(), std::make_pair(row.uid, row.modseq));
-    });
-    told_.clear();
-  }
   const bool arrivals = std::any_of(rows->begin(), rows->end(), [this](const auto& row) {
     return row.kind == store::JournalKind::added && row.uid > view_->uids().max_uid();
   });

@@ -66,7 +66,9 @@ asio::awaitable<Status> Session::tell_changes_since(uint64_t since,
     message.seq = seq;
     message.info = &info;
     message.recent = view_->is_recent(info.uid);
+    announce_keywords(info.flags);
     render_metadata(out_, message, kUidFlagsModseq, FetchOptions{});
+    view_->told(info.uid, info.modseq, MailboxView::Shown::flags);
   }
   co_return Status::ok();
 }
@@ -118,7 +120,6 @@ asio::awaitable<void> Session::resync_from_listing() {
   if (listed.recent && listed.recent->first < listed.recent->next) {
     view_->add_recent(listed.recent->first, listed.recent->next - 1);
   }
-  told_.clear();
   ViewUpdate update = view_->resync(*listed.listing, wording());
   out_ += update.untagged;
   if (condstore_ && update.expunged > 0) {

@@ -63,10 +63,15 @@ asio::awaitable<void> Session::store_flags(const Command& command) {
       });
   if (!stored.done) co_return fail(command, stored.done.status());
   const store::ConditionalFlags& done = *stored.done;
-  for (const store::MessageInfo& info : done.changed) told_.emplace_back(info.uid, info.modseq);
+  // The client knows its own change; the journal rows of it and of older
+  // changes are not said again (MailboxView::told).
+  for (const store::MessageInfo& info : done.changed) {
+    view_->told(info.uid, info.modseq, MailboxView::Shown::own_change);
+  }
   // With CONDSTORE on, every FETCH carries UID and MODSEQ, and .SILENT
   // still tells each change's MODSEQ (RFC 7162 3.1.3).
   auto answer = [this, &command](const store::MessageInfo& info, bool with_flags) {
+    if (with_flags) announce_keywords(info.flags);
     out_ += "* " + std::to_string(view_->uids().seq_of(info.uid)) + " FETCH (";
     if (with_flags) {
       out_ += "FLAGS ";
@@ -76,6 +81,10 @@ asio::awaitable<void> Session::store_flags(const Command& command) {
     if (command.uid || condstore_) out_ += "UID " + std::to_string(info.uid);
     if (condstore_) out_ += " MODSEQ (" + std::to_string(info.modseq) + ")";
     out_ += ")\r\n";
+    // Read after the change, so possibly newer than rows the view has yet
+    // to apply: those must not take the client's picture back.
+    view_->told(info.uid, info.modseq,
+                with_flags ? MailboxView::Shown::flags : MailboxView::Shown::own_change);
   };
   if (!silent) {
     if (!stored.current) co_return fail(command, stored.current.status());

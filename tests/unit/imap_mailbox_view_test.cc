@@ -102,6 +102,7 @@ TEST(MailboxView, NoExpungeConsumesExpungesOfUnknownUids) {
 
 TEST(MailboxView, SeveralFlagChangesOfOneUidGiveOneLineAtItsLastPosition) {
   MailboxView view = view_of(10);
+  view.set_keywords(KnownKeywords({"$Forwarded"}, false));
   ViewUpdate update = view.apply(
       {flags(101, 4, "\\Seen"), flags(102, 6, "\\Draft"), flags(103, 4, "\\Seen $Forwarded")},
       Announce::all);
@@ -288,6 +289,78 @@ TEST(MailboxView, IdleViewOfAThousandMessagesStaysSmall) {
   size_t heap = view.uids().runs().capacity() * sizeof(UidList::Run);
   EXPECT_LE(sizeof(MailboxView) + heap + 64, 8u * 1024);
   EXPECT_EQ(view.uids().runs().size(), 2u);
+}
+
+TEST(MailboxView, RowsOlderThanWhatWasToldWithFlagsAreNotSaid) {
+  MailboxView view = view_of(5);
+  view.set_keywords(KnownKeywords({"$A", "$B"}, false));
+  // A FETCH read message 2 at 104 while rows 101..104 were still to come.
+  view.told(2, 104, MailboxView::Shown::flags);
+  ViewUpdate update = view.apply(
+      {flags(101, 2, "$A"), flags(102, 3, "\\Seen"), expunged(103, 5), flags(104, 2, "$A $B")},
+      Announce::no_expunge, Wording{true, false});
+  // Stopped at the expunge: the older row of 2 must not follow MODSEQ 104.
+  EXPECT_EQ(update.untagged, "* 3 FETCH (FLAGS (\\Seen) UID 3 MODSEQ (102))\r\n");
+  update = view.apply({expunged(103, 5), flags(104, 2, "$A $B"), flags(105, 2, "$A")},
+                      Announce::all, Wording{true, false});
+  EXPECT_EQ(update.untagged, "* 5 EXPUNGE\r\n* 2 FETCH (FLAGS ($A) UID 2 MODSEQ (105))\r\n");
+}
+
+TEST(MailboxView, SilentStoreIsNotRepeatedUnlessAnotherChangeWasMissed) {
+  MailboxView view = view_of(3);
+  view.set_keywords(KnownKeywords({"$A", "$B"}, false));
+  // STORE .SILENT of 1 and 2 told MODSEQ 103 and 104 without flags; another
+  // session changed 2 at 102, which the client has not seen.
+  view.told(1, 103, MailboxView::Shown::own_change);
+  view.told(2, 104, MailboxView::Shown::own_change);
+  ViewUpdate update = view.apply({flags(102, 2, "$B"), flags(103, 1, "$A"), flags(104, 2, "$B $A")},
+                                 Announce::all, Wording{true, false});
+  EXPECT_EQ(update.untagged, "* 2 FETCH (FLAGS ($B $A) UID 2 MODSEQ (104))\r\n");
+  EXPECT_EQ(view.modseq(), 104u);
+  // Forgotten once applied: a later row is said as usual.
+  update = view.apply({flags(105, 1, "")}, Announce::all, Wording{true, false});
+  EXPECT_EQ(update.untagged, "* 1 FETCH (FLAGS () UID 1 MODSEQ (105))\r\n");
+}
+
+TEST(MailboxView, ChangeWhoseModseqAloneWasToldIsSaidAtThatModseq) {
+  MailboxView view = view_of(3);
+  view.set_keywords(KnownKeywords({"$A"}, false));
+  // FETCH 1:2 (MODSEQ) read 1 at 102 and 2 at 103: flags the client has
+  // not seen, so those rows are said, never the older one of 2.
+  view.told(1, 102, MailboxView::Shown::modseq);
+  view.told(2, 103, MailboxView::Shown::modseq);
+  ViewUpdate update = view.apply({flags(101, 2, ""), flags(102, 1, "$A"), flags(103, 2, "$A")},
+                                 Announce::all, Wording{true, false});
+  EXPECT_EQ(update.untagged,
+            "* 1 FETCH (FLAGS ($A) UID 1 MODSEQ (102))\r\n"
+            "* 2 FETCH (FLAGS ($A) UID 2 MODSEQ (103))\r\n");
+}
+
+TEST(MailboxView, NewKeywordIsAnnouncedBeforeTheFetchThatShowsIt) {
+  MailboxView view = view_of(3);
+  view.set_keywords(KnownKeywords({"$Known"}, false));
+  ViewUpdate update =
+      view.apply({flags(101, 1, "$known"), flags(102, 2, "\\Seen $Label1")}, Announce::all);
+  EXPECT_EQ(update.untagged,
+            "* 1 FETCH (FLAGS ($known) UID 1)\r\n"
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Known $Label1)\r\n"
+            "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Known $Label1 "
+            "\\*)] Flags permitted\r\n"
+            "* 2 FETCH (FLAGS (\\Seen $Label1) UID 2)\r\n");
+}
+
+TEST(KnownKeywords, ComparesWithoutCaseAndKeepsTheFirstSpelling) {
+  KnownKeywords keywords({"$Label1"}, true);
+  std::string out;
+  EXPECT_FALSE(keywords.announce(std::vector<std::string>{"\\Seen", "$LABEL1"}, out));
+  EXPECT_EQ(out, "");
+  EXPECT_TRUE(keywords.announce("\\Seen $label2 $Label1", out));
+  EXPECT_EQ(out,
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 $label2)\r\n"
+            "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n");
+  EXPECT_TRUE(keywords.known("$LABEL2"));
+  EXPECT_FALSE(keywords.known("$Label3"));
+  EXPECT_EQ(keywords.size(), 2u);
 }
 
 }  // namespace
