@@ -9,6 +9,7 @@ checked against the model each session keeps (RFC 3501 7, RFC 7162 3.1):
   holds at that number, and no EXPUNGE comes during FETCH, STORE or SEARCH;
 - once CONDSTORE is on, a FETCH the session did not ask for carries UID and
   MODSEQ;
+- \\Recent is shown for a message in one session at most (RFC 3501 2.3.2);
 - no BAD, and NO only where another session's expunge explains it;
 - at the end, after a NOOP, each session's model (UIDs, flags, MODSEQ)
   agrees with a fresh SELECT.
@@ -56,9 +57,10 @@ class Fault(AssertionError):
 class Session:
     """One connection and its model of the selected mailbox."""
 
-    def __init__(self, port, name, faults):
+    def __init__(self, port, name, faults, recent=None):
         self.name = name
         self.faults = faults
+        self.recent = {} if recent is None else recent  # (mailbox, uid) -> session, shared
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
         self.buffer = b""
         self.history = []  # the last lines exchanged, for fault reports
@@ -221,6 +223,10 @@ class Session:
         if self.condstore and kind != "FETCH" and (not m or not modseq):
             self.fault("a FETCH the client did not ask for lacks UID or MODSEQ under CONDSTORE")
         if flags:
+            if uid is not None and b"\\recent" in flags.group(1).lower():
+                holder = self.recent.setdefault((self.mailbox, uid), self.name)
+                if holder != self.name:
+                    self.fault(f"UID {uid} is \\Recent here and in {holder}")
             told = flag_set(flags.group(1))
             unknown = {f for f in told if not f.startswith("\\")} - self.keywords
             if unknown:
@@ -398,11 +404,11 @@ def fresh_view(port, mailbox, faults):
         s.close()
 
 
-def worker(port, index, seed, deadline, faults, sessions, ready):
+def worker(port, index, seed, deadline, faults, sessions, ready, recent):
     rng = random.Random(seed)
     name = f"session{index}"
     try:
-        s = Session(port, name, faults)
+        s = Session(port, name, faults, recent)
         sessions[index] = s
         # Half turn CONDSTORE on with ENABLE, half with their first MODSEQ FETCH.
         if index % 2 == 0:
@@ -433,10 +439,12 @@ def test_concurrent_sessions_keep_a_consistent_view(account, imap_port):
     setup.close()
 
     sessions = [None] * SESSIONS
+    recent = {}
     ready = threading.Barrier(SESSIONS)
     deadline = time.monotonic() + SECONDS
     threads = [threading.Thread(target=worker,
-                                args=(imap_port, i, seed + i, deadline, faults, sessions, ready))
+                                args=(imap_port, i, seed + i, deadline, faults, sessions, ready,
+                                      recent))
                for i in range(SESSIONS)]
     for t in threads:
         t.start()
