@@ -218,6 +218,7 @@ Result<SelectCache::FlagsOf> SelectCache::flags(store::Store& store, int64_t use
   Result<EntryPtr> entry = current(store, user_id, mailbox_id, uidvalidity, std::nullopt);
   if (!entry) return entry.status();
   const Entry& e = **entry;
+  result.modseq = e.modseq;
   if (!e.flags_known) {
     Result<std::vector<store::MessageInfo>> listed =
         store.list_messages_between(user_id, mailbox_id, uids.front(), uids.back());

@@ -70,6 +70,9 @@ class SelectCache {
     static constexpr uint32_t kGone = UINT32_MAX;
     std::vector<std::string> lists;  // as stored (store/flags.h join_flags)
     std::vector<uint32_t> list_of;   // one per UID asked for: an index in lists, or kGone
+    // Every change up to this MODSEQ is in the answer (0 when no UID was
+    // asked for).
+    uint64_t modseq = 0;
   };
 
   // The flags of `uids` (ascending); a UID the mailbox no longer holds is

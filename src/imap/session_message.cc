@@ -37,6 +37,11 @@ constexpr std::size_t kFlushAt = 256 * 1024;
 // page faults in a 10 ms UID FETCH 1:* of 100,000 messages).
 constexpr std::size_t kLongFetchBuffer = 480 * 1024;
 constexpr std::size_t kFetchOneBuffer = 256;
+// A FETCH of flags from the SELECT cache records what it told of at most
+// this many messages (MailboxView::told), so that older journal rows do not
+// take their flags back; a larger one, a whole mailbox refreshed while other
+// sessions change it, is not worth an entry per message until the next sync.
+constexpr std::size_t kMaxToldFromCache = 4096;
 
 mime::Limits parse_limits(const core::Limits& limits) {
   mime::Limits result;
@@ -316,6 +321,9 @@ asio::awaitable<void> Session::fetch(const Command& command) {
       message.seq = view_->uids().seq_of(uid);
       message.recent = view_->is_recent(uid);
       render_metadata(out_, message, request.attributes, options);
+      if (plan.flags && uids->size() <= kMaxToldFromCache) {
+        view_->told(uid, flags->modseq, MailboxView::Shown::flags);
+      }
       if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
     }
   } else if (!plan.content && !plan.stored) {

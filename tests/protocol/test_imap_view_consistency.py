@@ -223,3 +223,22 @@ def test_enabling_command_without_a_mailbox_sends_no_highestmodseq(account, imap
     assert not any(b"HIGHESTMODSEQ" in line for line in lines), lines
     lines = ok(a, "SELECT INBOX")
     assert sum(b"HIGHESTMODSEQ" in line for line in lines) == 1, lines
+
+
+def test_flags_fetched_without_condstore_do_not_go_back(account, imap_port):
+    a = session(imap_port)
+    b = session(imap_port, mailbox=None)
+    append(b, "")
+    append(b, "", n=2)
+    ok(a, "NOOP")
+    ok(b, "SELECT INBOX")
+    ok(b, "STORE 1 +FLAGS ($One)")
+    ok(b, "STORE 2 +FLAGS \\Deleted")
+    ok(b, "UID EXPUNGE 2")
+    ok(b, "STORE 1 +FLAGS ($Two)")
+    # FLAGS alone come from the SELECT cache, as they are now; the sync
+    # after it stops before the expunge, after B's first change of 1.
+    lines = ok(a, "FETCH 1 (FLAGS)")
+    lines += ok(a, "NOOP")
+    shown = [line for line in lines if line.startswith(b"* 1 FETCH")]
+    assert shown and all(b"$Two" in line for line in shown), lines
