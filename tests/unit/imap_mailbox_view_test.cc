@@ -349,19 +349,5 @@ TEST(MailboxView, NewKeywordIsAnnouncedBeforeTheFetchThatShowsIt) {
             "* 2 FETCH (FLAGS (\\Seen $Label1) UID 2)\r\n");
 }
 
-TEST(KnownKeywords, ComparesWithoutCaseAndKeepsTheFirstSpelling) {
-  KnownKeywords keywords({"$Label1"}, true);
-  std::string out;
-  EXPECT_FALSE(keywords.announce(std::vector<std::string>{"\\Seen", "$LABEL1"}, out));
-  EXPECT_EQ(out, "");
-  EXPECT_TRUE(keywords.announce("\\Seen $label2 $Label1", out));
-  EXPECT_EQ(out,
-            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 $label2)\r\n"
-            "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n");
-  EXPECT_TRUE(keywords.known("$LABEL2"));
-  EXPECT_FALSE(keywords.known("$Label3"));
-  EXPECT_EQ(keywords.size(), 2u);
-}
-
 }  // namespace
 }  // namespace eider::imap
