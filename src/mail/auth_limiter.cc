@@ -1,10 +1,51 @@
 #include "mail/auth_limiter.h"
 
 #include <algorithm>
+#include <functional>
+#include <vector>
 
 namespace eider::mail {
+namespace {
 
-uint64_t AuthLimiter::count(const std::string& key, Clock::time_point now) {
+// User names longer than this are kept as their start and a hash: no real
+// user has one, and a client cannot make the limiter hold its megabyte.
+constexpr std::size_t kMaxNameKey = 256;
+
+std::string user_key(std::string_view user) {
+  std::string name(user.substr(0, kMaxNameKey));
+  for (char& c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  std::string key = "u:" + name;
+  if (user.size() > kMaxNameKey) key += "#" + std::to_string(std::hash<std::string_view>()(user));
+  return key;
+}
+
+std::string ip_key(std::string_view ip) {
+  return "i:" + std::string(ip.substr(0, kMaxNameKey));
+}
+
+std::string pair_key(std::string_view user, std::string_view ip) {
+  return "p:" + std::string(ip.substr(0, kMaxNameKey)) + "\n" + user_key(user).substr(2);
+}
+
+}  // namespace
+
+bool AuthLimiter::locked(const std::string& key, const Entry& entry, Clock::time_point now) const {
+  if (now - entry.last > options_.window) return false;
+  uint64_t max = 0;
+  if (key.starts_with("u:")) max = options_.max_user_failures;
+  if (key.starts_with("i:")) max = options_.max_ip_failures;
+  return max > 0 && entry.failures >= max;
+}
+
+uint64_t AuthLimiter::current(const std::string& key, Clock::time_point now) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end() || now - it->second.last > options_.window) return 0;
+  return it->second.failures;
+}
+
+void AuthLimiter::count(const std::string& key, Clock::time_point now) {
   auto it = entries_.find(key);
   if (it == entries_.end()) {
     make_room(now);
@@ -13,35 +54,84 @@ uint64_t AuthLimiter::count(const std::string& key, Clock::time_point now) {
     it->second.failures = 0;
   }
   it->second.last = now;
-  return ++it->second.failures;
+  ++it->second.failures;
+}
+
+void AuthLimiter::take_off(const std::string& key, uint64_t failures, Clock::time_point now) {
+  auto it = entries_.find(key);
+  if (it == entries_.end() || now - it->second.last > options_.window) return;
+  it->second.failures -= std::min(failures, it->second.failures);
+  if (it->second.failures == 0) entries_.erase(it);
 }
 
 void AuthLimiter::make_room(Clock::time_point now) {
   if (entries_.size() < options_.max_entries) return;
   std::erase_if(entries_,
                 [&](const auto& item) { return now - item.second.last > options_.window; });
-  while (entries_.size() >= options_.max_entries) {
-    auto oldest = std::min_element(
-        entries_.begin(), entries_.end(),
-        [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
-    entries_.erase(oldest);
+  // Evicting an eighth at a time keeps a flood of new keys from paying a
+  // full scan each.
+  const std::size_t max = options_.max_entries;
+  const std::size_t keep = max - std::min(max, std::max<std::size_t>(1, max / 8));
+  if (entries_.size() <= keep) return;
+  using Item = std::map<std::string, Entry>::iterator;
+  std::vector<std::pair<std::pair<bool, Clock::time_point>, Item>> order;
+  order.reserve(entries_.size());
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    order.push_back({{locked(it->first, it->second, now), it->second.last}, it});
   }
+  // Unlocked before locked, each oldest first.
+  const std::size_t drop = entries_.size() - keep;
+  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop - 1),
+                   order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < drop; ++i) entries_.erase(order[i].second);
 }
 
-std::chrono::milliseconds AuthLimiter::record_failure(std::string_view user, std::string_view ip,
-                                                      Clock::time_point now) {
+AuthLimiter::Verdict AuthLimiter::try_login(std::string_view user, std::string_view ip,
+                                            Clock::time_point now) {
+  const std::string user_k = user_key(user);
+  const std::string ip_k = ip_key(ip);
   std::lock_guard lock(mutex_);
-  uint64_t failures =
-      std::max(count("u:" + std::string(user), now), count("i:" + std::string(ip), now));
+  if (auto it = entries_.find(user_k); it != entries_.end() && locked(user_k, it->second, now)) {
+    return Verdict::user_locked;
+  }
+  if (auto it = entries_.find(ip_k); it != entries_.end() && locked(ip_k, it->second, now)) {
+    return Verdict::ip_locked;
+  }
+  count(user_k, now);
+  count(ip_k, now);
+  count(pair_key(user, ip), now);
+  return Verdict::allowed;
+}
+
+void AuthLimiter::record_failure(std::string_view user, std::string_view ip,
+                                 Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  count(user_key(user), now);
+  count(ip_key(ip), now);
+  count(pair_key(user, ip), now);
+}
+
+std::chrono::milliseconds AuthLimiter::failure_delay(std::string_view user, std::string_view ip,
+                                                     Clock::time_point now) const {
+  uint64_t failures = 0;
+  {
+    std::lock_guard lock(mutex_);
+    failures = std::max(current(user_key(user), now), current(ip_key(ip), now));
+  }
   // 2^(n-1) without overflow: past the cap the exponent no longer matters.
   std::chrono::milliseconds delay = options_.base_delay;
   for (uint64_t i = 1; i < failures && delay < options_.max_delay; ++i) delay *= 2;
   return std::min(delay, options_.max_delay);
 }
 
-void AuthLimiter::record_success(std::string_view user) {
+void AuthLimiter::record_success(std::string_view user, std::string_view ip,
+                                 Clock::time_point now) {
+  const std::string pair = pair_key(user, ip);
   std::lock_guard lock(mutex_);
-  entries_.erase("u:" + std::string(user));
+  const uint64_t proven = current(pair, now);
+  entries_.erase(pair);
+  take_off(user_key(user), proven, now);
+  take_off(ip_key(ip), proven, now);
 }
 
 std::size_t AuthLimiter::size() const {
