@@ -18,6 +18,11 @@ namespace asio = boost::asio;
 
 namespace {
 
+// A login whose user or IP has as many checks under way as could reach
+// its failure maximum asks again this often, this many times, then is
+// refused as locked out.
+constexpr auto kBusyWait = std::chrono::milliseconds(50);
+constexpr int kBusyTries = 200;
 // Bytes asked of the socket per read between commands.
 constexpr std::size_t kReadChunk = 16 * 1024;
 // Output kept between commands; a larger buffer is released after a flush.
@@ -442,13 +447,22 @@ asio::awaitable<std::optional<std::string>> Session::challenge(const Command& co
 
 asio::awaitable<void> Session::log_in(const Command& command, const std::string& name,
                                       const std::string& password) {
-  const mail::AuthLimiter::Verdict verdict = services_.limiter.try_login(name, connection_.peer());
+  mail::AuthLimiter::Attempt attempt;
+  mail::AuthLimiter::Verdict verdict =
+      services_.limiter.try_login(name, connection_.peer(), attempt);
+  // Others' checks for this user or IP under way could reach the maximum:
+  // wait for them (a client logging in on many connections at once).
+  for (int i = 0; verdict == mail::AuthLimiter::Verdict::busy && i < kBusyTries; ++i) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, kBusyWait);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    verdict = services_.limiter.try_login(name, connection_.peer(), attempt);
+  }
   if (verdict != mail::AuthLimiter::Verdict::allowed) {
     // Refused without looking at the password, so guessing learns nothing.
     core::log_event(core::LogLevel::info, "imap.login_locked_out",
                     {{"peer", connection_.peer()}, {"user", name}});
     co_return refuse_login(command,
-                           verdict == mail::AuthLimiter::Verdict::user_locked
+                           verdict != mail::AuthLimiter::Verdict::ip_locked
                                ? "[UNAVAILABLE] Too many failed logins for this user, try later"
                                : "[UNAVAILABLE] Too many failed logins from your address, try "
                                  "later");
@@ -458,12 +472,13 @@ asio::awaitable<void> Session::log_in(const Command& command, const std::string&
       [&store, &name, &password] { return mail::authenticate(store, name, password); });
   if (!user) {
     if (user.status().code() == Code::auth_failed) {
+      attempt.failed();
       co_return co_await fail_login(command, name, "[AUTHENTICATIONFAILED] Authentication failed",
                                     Counted::yes);
     }
     co_return fail(command, user.status());
   }
-  services_.limiter.record_success(name, connection_.peer());
+  attempt.succeeded();
   user_id_ = user->id;
   user_name_ = user->name;
   state_ = State::authenticated;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <utility>
 #include <vector>
 
 namespace eider::mail {
@@ -31,6 +32,45 @@ std::string pair_key(std::string_view user, std::string_view ip) {
 
 }  // namespace
 
+AuthLimiter::Attempt& AuthLimiter::Attempt::operator=(Attempt&& other) noexcept {
+  if (this != &other) {
+    end();
+    limiter_ = std::exchange(other.limiter_, nullptr);
+    user_ = std::move(other.user_);
+    ip_ = std::move(other.ip_);
+  }
+  return *this;
+}
+
+void AuthLimiter::Attempt::end() {
+  if (limiter_ == nullptr) return;
+  std::lock_guard lock(limiter_->mutex_);
+  limiter_->end_attempt(user_key(user_), ip_key(ip_));
+  limiter_ = nullptr;
+}
+
+// The check ends and its failure counts under one lock: no try_login in
+// between may see the check gone and its failure not yet there.
+void AuthLimiter::Attempt::failed(Clock::time_point now) {
+  if (limiter_ == nullptr) return;
+  std::lock_guard lock(limiter_->mutex_);
+  const std::string user = user_key(user_);
+  const std::string ip = ip_key(ip_);
+  limiter_->end_attempt(user, ip);
+  limiter_->count(user, now);
+  limiter_->count(ip, now);
+  limiter_->count(pair_key(user_, ip_), now);
+  limiter_ = nullptr;
+}
+
+void AuthLimiter::Attempt::succeeded(Clock::time_point now) {
+  if (limiter_ == nullptr) return;
+  std::lock_guard lock(limiter_->mutex_);
+  limiter_->end_attempt(user_key(user_), ip_key(ip_));
+  limiter_->forgive(user_, ip_, now);
+  limiter_ = nullptr;
+}
+
 bool AuthLimiter::locked(const std::string& key, const Entry& entry, Clock::time_point now) const {
   if (now - entry.last > options_.window) return false;
   uint64_t max = 0;
@@ -39,35 +79,57 @@ bool AuthLimiter::locked(const std::string& key, const Entry& entry, Clock::time
   return max > 0 && entry.failures >= max;
 }
 
+bool AuthLimiter::full(const std::string& key, Clock::time_point now) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return false;
+  uint64_t max = key.starts_with("u:") ? options_.max_user_failures : options_.max_ip_failures;
+  return max > 0 && current(key, now) + it->second.pending >= max;
+}
+
 uint64_t AuthLimiter::current(const std::string& key, Clock::time_point now) const {
   auto it = entries_.find(key);
   if (it == entries_.end() || now - it->second.last > options_.window) return 0;
   return it->second.failures;
 }
 
-void AuthLimiter::count(const std::string& key, Clock::time_point now) {
+AuthLimiter::Entry& AuthLimiter::entry(const std::string& key, Clock::time_point now) {
   auto it = entries_.find(key);
   if (it == entries_.end()) {
     make_room(now);
-    it = entries_.emplace(key, Entry{}).first;
+    it = entries_.emplace(key, Entry{.failures = 0, .pending = 0, .last = now}).first;
   } else if (now - it->second.last > options_.window) {
     it->second.failures = 0;
   }
-  it->second.last = now;
-  ++it->second.failures;
+  return it->second;
+}
+
+void AuthLimiter::count(const std::string& key, Clock::time_point now) {
+  Entry& e = entry(key, now);
+  e.last = now;
+  ++e.failures;
+}
+
+void AuthLimiter::end_attempt(const std::string& user, const std::string& ip) {
+  for (const std::string* key : {&user, &ip}) {
+    auto it = entries_.find(*key);
+    if (it == entries_.end()) continue;
+    if (it->second.pending > 0) --it->second.pending;
+    if (it->second.pending == 0 && it->second.failures == 0) entries_.erase(it);
+  }
 }
 
 void AuthLimiter::take_off(const std::string& key, uint64_t failures, Clock::time_point now) {
   auto it = entries_.find(key);
   if (it == entries_.end() || now - it->second.last > options_.window) return;
   it->second.failures -= std::min(failures, it->second.failures);
-  if (it->second.failures == 0) entries_.erase(it);
+  if (it->second.failures == 0 && it->second.pending == 0) entries_.erase(it);
 }
 
 void AuthLimiter::make_room(Clock::time_point now) {
   if (entries_.size() < options_.max_entries) return;
-  std::erase_if(entries_,
-                [&](const auto& item) { return now - item.second.last > options_.window; });
+  std::erase_if(entries_, [&](const auto& item) {
+    return item.second.pending == 0 && now - item.second.last > options_.window;
+  });
   // Evicting an eighth at a time keeps a flood of new keys from paying a
   // full scan each.
   const std::size_t max = options_.max_entries;
@@ -77,9 +139,10 @@ void AuthLimiter::make_room(Clock::time_point now) {
   std::vector<std::pair<std::pair<bool, Clock::time_point>, Item>> order;
   order.reserve(entries_.size());
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    order.push_back({{locked(it->first, it->second, now), it->second.last}, it});
+    const bool keep_long = it->second.pending > 0 || locked(it->first, it->second, now);
+    order.push_back({{keep_long, it->second.last}, it});
   }
-  // Unlocked before locked, each oldest first.
+  // Lockouts and checks under way last, each oldest first.
   const std::size_t drop = entries_.size() - keep;
   std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop - 1),
                    order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -87,7 +150,8 @@ void AuthLimiter::make_room(Clock::time_point now) {
 }
 
 AuthLimiter::Verdict AuthLimiter::try_login(std::string_view user, std::string_view ip,
-                                            Clock::time_point now) {
+                                            Attempt& attempt, Clock::time_point now) {
+  attempt = Attempt();
   const std::string user_k = user_key(user);
   const std::string ip_k = ip_key(ip);
   std::lock_guard lock(mutex_);
@@ -97,9 +161,12 @@ AuthLimiter::Verdict AuthLimiter::try_login(std::string_view user, std::string_v
   if (auto it = entries_.find(ip_k); it != entries_.end() && locked(ip_k, it->second, now)) {
     return Verdict::ip_locked;
   }
-  count(user_k, now);
-  count(ip_k, now);
-  count(pair_key(user, ip), now);
+  if (full(user_k, now) || full(ip_k, now)) return Verdict::busy;
+  ++entry(user_k, now).pending;
+  ++entry(ip_k, now).pending;
+  attempt.limiter_ = this;
+  attempt.user_ = std::string(user);
+  attempt.ip_ = std::string(ip);
   return Verdict::allowed;
 }
 
@@ -124,10 +191,8 @@ std::chrono::milliseconds AuthLimiter::failure_delay(std::string_view user, std:
   return std::min(delay, options_.max_delay);
 }
 
-void AuthLimiter::record_success(std::string_view user, std::string_view ip,
-                                 Clock::time_point now) {
+void AuthLimiter::forgive(std::string_view user, std::string_view ip, Clock::time_point now) {
   const std::string pair = pair_key(user, ip);
-  std::lock_guard lock(mutex_);
   const uint64_t proven = current(pair, now);
   entries_.erase(pair);
   take_off(user_key(user), proven, now);

@@ -35,6 +35,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace eider::mail {
 
@@ -51,16 +52,42 @@ class AuthLimiter {
     std::size_t max_entries = 30000;
   };
 
-  enum class Verdict { allowed, user_locked, ip_locked };
+  // busy: the user or IP has so many password checks under way that they
+  // could reach its maximum; ask again once some have ended.
+  enum class Verdict { allowed, busy, user_locked, ip_locked };
+
+  // A password check let through by try_login, until its outcome is known.
+  // Dropped without one (a store failure, a session gone), it is forgotten.
+  class Attempt {
+   public:
+    Attempt() = default;
+    Attempt(Attempt&& other) noexcept { *this = std::move(other); }
+    Attempt& operator=(Attempt&& other) noexcept;
+    ~Attempt() { end(); }
+
+    // Counts the failure (the user's, the IP's and the pair's).
+    void failed(Clock::time_point now = Clock::now());
+    // Forgives that user's failures from that IP, and only those.
+    void succeeded(Clock::time_point now = Clock::now());
+
+   private:
+    friend class AuthLimiter;
+    void end();
+
+    AuthLimiter* limiter_ = nullptr;
+    std::string user_;
+    std::string ip_;
+  };
 
   explicit AuthLimiter(const Options& options) : options_(options) {}
 
   // Before the password is checked: refuses a user or IP that is locked
-  // out; otherwise counts the attempt as a failure at once, until
-  // record_success takes it back. Counting first is what keeps parallel
-  // connections to the maximum: each that is let through has its guess
-  // counted before the next one asks.
-  Verdict try_login(std::string_view user, std::string_view ip,
+  // out. Checks under way count as failures until they end, so however
+  // many connections ask at once, no more are let through than could fail
+  // before the maximum; the rest are told busy (and wait) rather than
+  // refused, so that a client logging in on many connections at once is
+  // not locked out. When allowed, `attempt` stands for the check.
+  Verdict try_login(std::string_view user, std::string_view ip, Attempt& attempt,
                     Clock::time_point now = Clock::now());
 
   // Counts a failure that no try_login announced (a malformed exchange).
@@ -72,21 +99,25 @@ class AuthLimiter {
   std::chrono::milliseconds failure_delay(std::string_view user, std::string_view ip,
                                           Clock::time_point now = Clock::now()) const;
 
-  void record_success(std::string_view user, std::string_view ip,
-                      Clock::time_point now = Clock::now());
-
   // Keys currently remembered, for tests.
   std::size_t size() const;
 
  private:
   struct Entry {
     uint64_t failures = 0;
+    uint64_t pending = 0;  // checks under way (Attempt)
     Clock::time_point last;
   };
+
+  void end_attempt(const std::string& user, const std::string& ip);
+  void forgive(std::string_view user, std::string_view ip, Clock::time_point now);
+  Entry& entry(const std::string& key, Clock::time_point now);
 
   // The failures of `key`'s current run (0 once the run is over).
   uint64_t current(const std::string& key, Clock::time_point now) const;
   void count(const std::string& key, Clock::time_point now);
+  // Whether the failures and the checks under way reach the key's maximum.
+  bool full(const std::string& key, Clock::time_point now) const;
   void take_off(const std::string& key, uint64_t failures, Clock::time_point now);
   bool locked(const std::string& key, const Entry& entry, Clock::time_point now) const;
   void make_room(Clock::time_point now);

@@ -17,6 +17,11 @@ namespace asio = boost::asio;
 
 namespace {
 
+// A login whose user or IP has as many checks under way as could reach
+// its failure maximum asks again this often, this many times, then is
+// refused as locked out.
+constexpr auto kBusyWait = std::chrono::milliseconds(50);
+constexpr int kBusyTries = 200;
 // Bytes asked of the socket per read.
 constexpr std::size_t kReadChunk = 16 * 1024;
 
@@ -243,12 +248,21 @@ asio::awaitable<std::optional<std::string>> Session::challenge(std::string_view 
 }
 
 asio::awaitable<void> Session::login(const std::string& name, const std::string& password) {
-  const mail::AuthLimiter::Verdict verdict = services_.limiter.try_login(name, connection_.peer());
+  mail::AuthLimiter::Attempt attempt;
+  mail::AuthLimiter::Verdict verdict =
+      services_.limiter.try_login(name, connection_.peer(), attempt);
+  // Others' checks for this user or IP under way could reach the maximum:
+  // wait for them (a client logging in on many connections at once).
+  for (int i = 0; verdict == mail::AuthLimiter::Verdict::busy && i < kBusyTries; ++i) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, kBusyWait);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    verdict = services_.limiter.try_login(name, connection_.peer(), attempt);
+  }
   if (verdict != mail::AuthLimiter::Verdict::allowed) {
     // Refused without looking at the password, so guessing learns nothing.
     core::log_event(core::LogLevel::info, "pop3.login_locked_out",
                     {{"peer", connection_.peer()}, {"user", name}});
-    co_return refuse_login(verdict == mail::AuthLimiter::Verdict::user_locked
+    co_return refuse_login(verdict != mail::AuthLimiter::Verdict::ip_locked
                                ? "[AUTH] Too many failed logins for this user, try later"
                                : "[AUTH] Too many failed logins from your address, try later");
   }
@@ -257,12 +271,13 @@ asio::awaitable<void> Session::login(const std::string& name, const std::string&
       [&store, &name, &password] { return mail::authenticate(store, name, password); });
   if (!user) {
     if (user.status().code() == Code::auth_failed) {
+      attempt.failed();
       co_return co_await fail_login(name, "[AUTH] Authentication failed", Counted::yes);
     }
     log_failure("pop3.login_failed", user.status());
     co_return err("[SYS/TEMP] Cannot log in now, try again later");
   }
-  services_.limiter.record_success(name, connection_.peer());
+  attempt.succeeded();
   Status opened = co_await open_maildrop(user->id);
   if (!opened.is_ok()) {
     log_failure("pop3.maildrop_failed", opened);

@@ -10,6 +10,7 @@ for different client IPs."""
 import base64
 import signal
 import socket
+import subprocess
 import threading
 
 import pytest
@@ -131,6 +132,25 @@ def test_parallel_guessers_get_at_most_the_maximum(guarded_server, listener_args
     assert b"a OK" in imap_login(imap_port, "127.0.0.10", "bob", "bobs-secret")
 
 
+def test_many_parallel_logins_with_the_right_password_all_get_in(guarded_server, listener_args):
+    # Checks under way count against the maximum, so the parallel logins
+    # beyond it wait for the others rather than being refused.
+    guarded_server("--max-auth-failures-per-user", "3", "--auth-failure-window", "600")
+    imap_port = port_of(listener_args, "imap")
+    replies = []
+
+    def log_in(n):
+        replies.append(imap_login(imap_port, "127.0.0.2", USER, PASSWORD, tag=b"a"))
+
+    threads = [threading.Thread(target=log_in, args=(n,)) for n in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(replies) == 24
+    assert all(reply.startswith(b"a OK") for reply in replies), replies
+
+
 def test_success_forgives_only_that_ips_failures(guarded_server, listener_args):
     guarded_server("--max-auth-failures-per-user", "4", "--max-auth-failures-per-ip", "0",
                    "--auth-failure-window", "600")
@@ -164,7 +184,6 @@ def test_an_ip_guessing_many_users_is_locked_out(guarded_server, listener_args):
 
 
 def test_lockout_keys_have_flags(eider_bin):
-    import subprocess
     result = subprocess.run([eider_bin, "serve", "--help"], capture_output=True, text=True)
     for flag in ("--max-auth-failures-per-user", "--max-auth-failures-per-ip",
                  "--auth-failure-window"):

@@ -18,10 +18,13 @@ AuthLimiter::Options options(std::size_t max_entries = 100) {
           .max_entries = max_entries};
 }
 
-// One guess as a session makes it: asked first, failed if let through.
+// One wrong guess as a session makes it: asked first, failed if let through.
 Verdict guess(AuthLimiter& limiter, std::string_view user, std::string_view ip,
               AuthLimiter::Clock::time_point now) {
-  return limiter.try_login(user, ip, now);
+  AuthLimiter::Attempt attempt;
+  Verdict verdict = limiter.try_login(user, ip, attempt, now);
+  if (verdict == Verdict::allowed) attempt.failed(now);
+  return verdict;
 }
 
 TEST(AuthLimiter, DelayDoublesUpToTheCap) {
@@ -72,18 +75,51 @@ TEST(AuthLimiter, UserNamesAreCountedWhateverTheirCase) {
   EXPECT_EQ(guess(limiter, "ALIce", "192.0.2.9", now), Verdict::user_locked);
 }
 
-TEST(AuthLimiter, ParallelAttemptsCountBeforeTheirPasswordsAreChecked) {
+TEST(AuthLimiter, ParallelChecksCountBeforeTheirPasswordsAreChecked) {
   // Forty connections ask at once, before any of them has an answer: only
-  // the maximum get through.
+  // the maximum get through; the rest are told to wait, then refused.
   AuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
+  std::vector<AuthLimiter::Attempt> checks(40);
   int allowed = 0;
   for (int i = 0; i < 40; ++i) {
-    if (guess(limiter, "alice", "10.0.0." + std::to_string(i), now) == Verdict::allowed) {
+    Verdict verdict = limiter.try_login("alice", "10.0.0." + std::to_string(i), checks[i], now);
+    if (verdict == Verdict::allowed) {
       ++allowed;
+    } else {
+      EXPECT_EQ(verdict, Verdict::busy);
     }
   }
   EXPECT_EQ(allowed, 5);
+  for (AuthLimiter::Attempt& check : checks) check.failed(now);
+  AuthLimiter::Attempt late;
+  EXPECT_EQ(limiter.try_login("alice", "10.0.0.1", late, now), Verdict::user_locked);
+}
+
+TEST(AuthLimiter, ManyParallelLoginsWithTheRightPasswordAllGetThrough) {
+  AuthLimiter limiter(options());
+  auto now = AuthLimiter::Clock::now();
+  int logged_in = 0;
+  for (int round = 0; round < 4; ++round) {
+    std::vector<AuthLimiter::Attempt> checks(16);
+    for (AuthLimiter::Attempt& check : checks) {
+      if (limiter.try_login("alice", "192.0.2.1", check, now) == Verdict::allowed) ++logged_in;
+    }
+    for (AuthLimiter::Attempt& check : checks) check.succeeded(now);
+  }
+  EXPECT_EQ(logged_in, 4 * 5);
+  AuthLimiter::Attempt next;
+  EXPECT_EQ(limiter.try_login("alice", "192.0.2.1", next, now), Verdict::allowed);
+}
+
+TEST(AuthLimiter, ACheckEndedWithoutAnOutcomeIsForgotten) {
+  AuthLimiter limiter(options());
+  auto now = AuthLimiter::Clock::now();
+  for (int i = 0; i < 20; ++i) {
+    AuthLimiter::Attempt attempt;
+    EXPECT_EQ(limiter.try_login("alice", "192.0.2.1", attempt, now), Verdict::allowed);
+  }
+  EXPECT_EQ(limiter.size(), 0u);
 }
 
 TEST(AuthLimiter, LocksAnIpOutAfterItsFailuresForAnyUsers) {
@@ -136,8 +172,9 @@ TEST(AuthLimiter, SuccessClearsOnlyThatUsersFailuresFromThatIp) {
   guess(limiter, "alice", "203.0.113.9", now);
   guess(limiter, "alice", "203.0.113.9", now);
   // alice logs in from 192.0.2.1: only its failure there is forgiven.
-  EXPECT_EQ(guess(limiter, "alice", "192.0.2.1", now), Verdict::allowed);
-  limiter.record_success("alice", "192.0.2.1", now);
+  AuthLimiter::Attempt login;
+  EXPECT_EQ(limiter.try_login("alice", "192.0.2.1", login, now), Verdict::allowed);
+  login.succeeded(now);
   // The other IP's three failures for alice still count: two more, then locked.
   EXPECT_EQ(guess(limiter, "alice", "203.0.113.9", now), Verdict::allowed);
   EXPECT_EQ(guess(limiter, "alice", "203.0.113.9", now), Verdict::allowed);
