@@ -52,7 +52,13 @@ const std::vector<std::string_view> kServeKeys = {"notify",
                                                   "journal-days",
                                                   "auth-failure-delay",
                                                   "max-auth-failures",
-                                                  "idle-timeout"};
+                                                  "max-auth-failures-per-user",
+                                                  "max-auth-failures-per-ip",
+                                                  "auth-failure-window",
+                                                  "idle-timeout",
+                                                  "login-timeout",
+                                                  "command-timeout",
+                                                  "min-data-rate"};
 
 // How long SIGTERM waits for sessions to finish what they are committing.
 constexpr std::chrono::seconds kShutdownGrace{10};
@@ -150,7 +156,12 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
   }
   mail::AuthLimiter limiter(
       {.base_delay = std::chrono::milliseconds(config.limits.auth_failure_delay),
-       .max_delay = std::chrono::milliseconds(config.limits.auth_failure_delay * 8)});
+       .max_delay = std::chrono::milliseconds(config.limits.auth_failure_delay * 8),
+       // A century is as good as for ever and keeps time arithmetic in range.
+       .window = std::chrono::seconds(
+           std::min<uint64_t>(config.limits.auth_failure_window, 100ull * 365 * 86400)),
+       .max_user_failures = config.limits.max_auth_failures_per_user,
+       .max_ip_failures = config.limits.max_auth_failures_per_ip});
   net::ServerOptions server_options;
   server_options.io_threads = config.io_threads != 0
                                   ? config.io_threads

@@ -30,12 +30,29 @@ struct Limits {
   // Milliseconds a failed login waits before its answer; doubles with each
   // recent failure for the same user or IP, up to 8 times this.
   uint64_t auth_failure_delay = 1000;
+  // Failed logins for one user (from any IP) and from one IP (for any
+  // user) after which its logins are refused unchecked, until
+  // auth_failure_window seconds pass without a failure (mail/auth_limiter.h).
+  // 0 = no lockout.
+  uint64_t max_auth_failures_per_user = 10;
+  uint64_t max_auth_failures_per_ip = 50;
+  uint64_t auth_failure_window = 300;
   // Concurrent connections over all listeners; more are refused at once.
   uint64_t max_connections = 1000;
   // Recipients in one LMTP transaction (RFC 5321 4.5.3.1.8: at least 100).
   uint64_t max_recipients = 100;
   // Seconds a connection may wait for the client's next bytes (0 = forever).
   uint64_t idle_timeout = 300;
+  // Seconds from connecting to logging in (IMAP, POP3), however busy the
+  // client is meanwhile; Dovecot's login processes allow 3 minutes.
+  uint64_t login_timeout = 180;
+  // Seconds one request (a command line with its literals, an LMTP message)
+  // may lag behind min_data_rate once its first byte came (net/deadlines.h);
+  // Postfix's smtpd_timeout.
+  uint64_t command_timeout = 300;
+  // Bytes per second a request must keep to on average (Postfix's
+  // smtpd_min_data_rate); 0 = it must arrive within command_timeout.
+  uint64_t min_data_rate = 500;
 };
 
 }  // namespace eider::core

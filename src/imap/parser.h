@@ -104,6 +104,12 @@ class CommandReader {
   // will not send it, so the command ends here.
   void reject_literal();
 
+  // True once part of a command has been read and until it is complete
+  // (the session's request deadline runs meanwhile).
+  bool in_command() const {
+    return state_ != State::line || raw_.text.size() != 1 || !raw_.text.front().empty();
+  }
+
  private:
   enum class State { line, literal, awaiting_accept, discard_line, skip_literal };
 

@@ -18,6 +18,11 @@ namespace asio = boost::asio;
 
 namespace {
 
+// A login whose user or IP has as many checks under way as could reach
+// its failure maximum asks again this often, this many times, then is
+// refused as locked out.
+constexpr auto kBusyWait = std::chrono::milliseconds(50);
+constexpr int kBusyTries = 200;
 // Bytes asked of the socket per read between commands.
 constexpr std::size_t kReadChunk = 16 * 1024;
 // Output kept between commands; a larger buffer is released after a flush.
@@ -39,6 +44,7 @@ Session::Session(const Settings& settings, const Services& services, net::Connec
       connection_(connection),
       reader_(parser_limits(settings.limits)),
       lines_(settings.limits.max_line_length),
+      deadlines_(net::Deadlines::options(settings.limits)),
       wake_(std::make_shared<Wake>(Wake{this})) {}
 
 Session::~Session() {
@@ -47,6 +53,9 @@ Session::~Session() {
 
 asio::awaitable<void> Session::run() {
   connection_.set_idle_timeout(std::chrono::seconds(settings_.limits.idle_timeout));
+  const auto now = net::Deadlines::Clock::now();
+  deadlines_.start_login(now);
+  connection_.set_deadline(deadlines_.next(now));
   if (settings_.implicit_tls) {
     Status secured = co_await connection_.start_tls(*settings_.tls);
     if (!secured.is_ok()) co_return;
@@ -57,6 +66,7 @@ asio::awaitable<void> Session::run() {
     input_.consume(step.consumed);
     switch (step.kind) {
       case CommandReader::Step::Kind::need_more: {
+        if (reader_.in_command()) deadlines_.begin_request();
         ReadEnd end = co_await fill(kReadChunk);
         if (end != ReadEnd::more) co_return co_await say_goodbye(end);
         break;
@@ -66,6 +76,7 @@ asio::awaitable<void> Session::run() {
         reader_.accept_literal();
         break;
       case CommandReader::Step::Kind::error: {
+        deadlines_.end_request();
         const ParseError& error = step.error;
         // A literal over the limits is refused before its bytes are read.
         std::string_view status =
@@ -85,6 +96,7 @@ asio::awaitable<void> Session::run() {
         break;
       }
       case CommandReader::Step::Kind::command:
+        deadlines_.end_request();
         co_await pace();
         co_await execute(*step.command);
         break;
@@ -109,12 +121,17 @@ asio::awaitable<bool> Session::flush(Flush mode) {
 
 asio::awaitable<Session::ReadEnd> Session::fill(std::size_t chunk) {
   if (!co_await flush()) co_return ReadEnd::closed;
-  net::Read read = co_await input_.read_more(connection_, chunk);
+  net::Read read = co_await input_.read_more(connection_, chunk, &deadlines_);
   switch (read.ended) {
     case net::Read::Ended::no:
       co_return ReadEnd::more;
     case net::Read::Ended::timeout:
       end_ = ReadEnd::timeout;
+      break;
+    case net::Read::Ended::deadline:
+      end_ = deadlines_.expired(net::Deadlines::Clock::now()) == net::Deadlines::Expired::login
+                 ? ReadEnd::login_timeout
+                 : ReadEnd::request_timeout;
       break;
     case net::Read::Ended::shutdown:
       end_ = ReadEnd::shutdown;
@@ -130,14 +147,23 @@ asio::awaitable<std::optional<std::string>> Session::read_line(std::size_t chunk
   while (true) {
     net::LineSplitter::Line line = lines_.next(input_.unread());
     input_.consume(line.consumed);
+    if (line.kind != net::LineSplitter::Line::Kind::need_more) deadlines_.end_request();
     if (line.kind == net::LineSplitter::Line::Kind::line) co_return std::string(line.text);
     if (line.kind == net::LineSplitter::Line::Kind::too_long) co_return std::nullopt;
+    // Waiting for a line's first byte is idling (IDLE may wait 30 minutes);
+    // once it has begun, the rest must follow in time.
+    if (!input_.empty() || lines_.discarding()) deadlines_.begin_request();
     if (co_await fill(chunk) != ReadEnd::more) co_return std::nullopt;
   }
 }
 
 asio::awaitable<void> Session::say_goodbye(ReadEnd end) {
   if (end == ReadEnd::timeout) out_ += "* BYE Autologout; idle for too long\r\n";
+  if (end == ReadEnd::login_timeout) {
+    out_ += "* BYE Autologout; not logged in within " +
+            std::to_string(settings_.limits.login_timeout) + " seconds\r\n";
+  }
+  if (end == ReadEnd::request_timeout) out_ += "* BYE Autologout; command arriving too slowly\r\n";
   if (end == ReadEnd::shutdown) out_ += "* BYE [UNAVAILABLE] Server shutting down\r\n";
   state_ = State::logout;
   if (end != ReadEnd::closed) co_await flush();
@@ -343,6 +369,7 @@ asio::awaitable<void> Session::starttls(const Command& command) {
   input_.clear();
   lines_.reset();
   reader_ = CommandReader(parser_limits(settings_.limits));
+  connection_.set_deadline(deadlines_.next(net::Deadlines::Clock::now()));
   Status secured = co_await connection_.start_tls(*settings_.tls);
   if (!secured.is_ok()) state_ = State::logout;
 }
@@ -428,19 +455,42 @@ asio::awaitable<std::optional<std::string>> Session::challenge(const Command& co
 
 asio::awaitable<void> Session::log_in(const Command& command, const std::string& name,
                                       const std::string& password) {
+  mail::AuthLimiter::Attempt attempt;
+  mail::AuthLimiter::Verdict verdict =
+      services_.limiter.try_login(name, connection_.peer(), attempt);
+  // Others' checks for this user or IP under way could reach the maximum:
+  // wait for them (a client logging in on many connections at once).
+  for (int i = 0; verdict == mail::AuthLimiter::Verdict::busy && i < kBusyTries; ++i) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, kBusyWait);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    verdict = services_.limiter.try_login(name, connection_.peer(), attempt);
+  }
+  if (verdict != mail::AuthLimiter::Verdict::allowed) {
+    // Refused without looking at the password, so guessing learns nothing.
+    core::log_event(core::LogLevel::info, "imap.login_locked_out",
+                    {{"peer", connection_.peer()}, {"user", name}});
+    co_return refuse_login(command,
+                           verdict != mail::AuthLimiter::Verdict::ip_locked
+                               ? "[UNAVAILABLE] Too many failed logins for this user, try later"
+                               : "[UNAVAILABLE] Too many failed logins from your address, try "
+                                 "later");
+  }
   store::Store& store = services_.store;
   Result<store::User> user = co_await services_.executor.run(
       [&store, &name, &password] { return mail::authenticate(store, name, password); });
   if (!user) {
     if (user.status().code() == Code::auth_failed) {
-      co_return co_await fail_login(command, name, "[AUTHENTICATIONFAILED] Authentication failed");
+      attempt.failed();
+      co_return co_await fail_login(command, name, "[AUTHENTICATIONFAILED] Authentication failed",
+                                    Counted::yes);
     }
     co_return fail(command, user.status());
   }
-  services_.limiter.record_success(name);
+  attempt.succeeded();
   user_id_ = user->id;
   user_name_ = user->name;
   state_ = State::authenticated;
+  deadlines_.logged_in();
   connection_.set_idle_timeout(std::chrono::seconds(settings_.authenticated_idle_timeout));
   // Beacons are posted to this session's I/O thread, where on_beacon runs;
   // `wake` outlives the session, so a late one finds no session and stops.
@@ -454,12 +504,17 @@ asio::awaitable<void> Session::log_in(const Command& command, const std::string&
 }
 
 asio::awaitable<void> Session::fail_login(const Command& command, const std::string& name,
-                                          std::string_view text) {
-  std::chrono::milliseconds delay = services_.limiter.record_failure(name, connection_.peer());
+                                          std::string_view text, Counted counted) {
+  if (counted == Counted::no) services_.limiter.record_failure(name, connection_.peer());
+  std::chrono::milliseconds delay = services_.limiter.failure_delay(name, connection_.peer());
   asio::steady_timer timer(co_await asio::this_coro::executor, delay);
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   core::log_event(core::LogLevel::info, "imap.login_failed",
                   {{"peer", connection_.peer()}, {"user", name}});
+  refuse_login(command, text);
+}
+
+void Session::refuse_login(const Command& command, std::string_view text) {
   no(command, text);
   if (++auth_failures_ >= settings_.limits.max_auth_failures) {
     out_ += reply_;

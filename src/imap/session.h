@@ -28,6 +28,7 @@
 #include "imap/mailbox_view.h"
 #include "imap/parser.h"
 #include "net/connection.h"
+#include "net/deadlines.h"
 #include "net/input_buffer.h"
 #include "net/line_splitter.h"
 
@@ -49,8 +50,9 @@ class Session {
  private:
   enum class State { not_authenticated, authenticated, selected, logout };
 
-  // Why reading stopped.
-  enum class ReadEnd { more, closed, timeout, shutdown };
+  // Why reading stopped. login_timeout and request_timeout: a deadline of
+  // net/deadlines.h passed.
+  enum class ReadEnd { more, closed, timeout, login_timeout, request_timeout, shutdown };
 
   // Beacons reach the session through this, on its own I/O thread; the
   // destructor clears `session` so a beacon posted late does nothing.
@@ -109,8 +111,14 @@ class Session {
                                                                std::string_view text);
   boost::asio::awaitable<void> log_in(const Command& command, const std::string& name,
                                       const std::string& password);
+  // Whether the limiter counted the failure already (AuthLimiter::try_login).
+  enum class Counted { no, yes };
+  // NO after the limiter's delay; closes the connection at max-auth-failures.
   boost::asio::awaitable<void> fail_login(const Command& command, const std::string& name,
-                                          std::string_view text);
+                                          std::string_view text, Counted counted = Counted::no);
+  // NO at once (a lockout, or after fail_login's delay), counted against
+  // the connection's max-auth-failures.
+  void refuse_login(const Command& command, std::string_view text);
 
   // --- authenticated (session_mailbox.cc) ---
   // The stored path for a wire mailbox name, or nullopt after a NO/BAD.
@@ -185,8 +193,9 @@ class Session {
   CommandReader reader_;
   net::InputBuffer input_;
   net::LineSplitter lines_;  // AUTHENTICATE responses and IDLE's DONE
-  std::string out_;          // responses not sent yet
-  std::string reply_;        // the running command's tagged reply
+  net::Deadlines deadlines_;
+  std::string out_;    // responses not sent yet
+  std::string reply_;  // the running command's tagged reply
   ReadEnd end_ = ReadEnd::more;
 
   State state_ = State::not_authenticated;

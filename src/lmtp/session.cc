@@ -10,6 +10,7 @@
 #include "mail/address.h"
 #include "mime/tree.h"
 #include "mime/wire.h"
+#include "net/deadlines.h"
 #include "net/input_buffer.h"
 #include "net/line_splitter.h"
 
@@ -60,7 +61,8 @@ class Session {
         store_(store),
         executor_(executor),
         connection_(connection),
-        lines_(settings.limits.max_line_length) {}
+        lines_(settings.limits.max_line_length),
+        deadlines_(net::Deadlines::options(settings.limits)) {}
 
   asio::awaitable<void> run() {
     connection_.set_idle_timeout(std::chrono::seconds(settings_.limits.idle_timeout));
@@ -69,9 +71,13 @@ class Session {
       net::LineSplitter::Line line = lines_.next(input_.unread());
       input_.consume(line.consumed);
       if (line.kind == net::LineSplitter::Line::Kind::need_more) {
+        // Waiting for a line's first byte is idling; once it has begun,
+        // the rest must follow in time.
+        if (!input_.empty() || lines_.discarding()) deadlines_.begin_request();
         if (!co_await fill()) co_return;
         continue;
       }
+      deadlines_.end_request();
       if (line.kind == net::LineSplitter::Line::Kind::too_long) {
         reply({500, "5.5.6", "Line too long"});
         continue;
@@ -92,12 +98,17 @@ class Session {
   // session is over (closed, timed out, shutting down), after saying why.
   asio::awaitable<bool> fill(std::size_t chunk = kReadChunk) {
     if (!co_await flush()) co_return false;
-    net::Read read = co_await input_.read_more(connection_, chunk);
+    net::Read read = co_await input_.read_more(connection_, chunk, &deadlines_);
     switch (read.ended) {
       case net::Read::Ended::no:
         co_return true;
       case net::Read::Ended::timeout:
         reply({421, "4.4.2", settings_.hostname + " Idle timeout, closing connection"});
+        break;
+      case net::Read::Ended::deadline:
+        reply({421, "4.4.2",
+               settings_.hostname + (in_data_ ? " Message data" : " Command") +
+                   " arriving too slowly, closing connection"});
         break;
       case net::Read::Ended::shutdown:
         reply({421, "4.3.2", settings_.hostname + " Service shutting down"});
@@ -239,12 +250,17 @@ class Session {
     }
     reply({354, "", "Start mail input; end with <CRLF>.<CRLF>"});
     DataDecoder decoder(settings_.limits.max_message_size);
+    // The whole message is one request: it must keep to min-data-rate.
+    deadlines_.begin_request();
+    in_data_ = true;
     while (true) {
       DataDecoder::Step step = decoder.feed(input_.unread(), body_);
       input_.consume(step.consumed);
       if (step.done) break;
       if (!co_await fill(kDataChunk)) co_return false;
     }
+    deadlines_.end_request();
+    in_data_ = false;
     co_await finish_message(decoder.too_large());
     co_return true;
   }
@@ -254,6 +270,8 @@ class Session {
     const uint64_t limit = settings_.limits.max_message_size;
     uint64_t left = command.chunk_size;
     const bool keep = !data_refusal();
+    deadlines_.begin_request();
+    in_data_ = true;
     while (true) {
       std::size_t take = static_cast<std::size_t>(std::min<uint64_t>(left, input_.unread().size()));
       if (keep && !chunk_too_large_ && body_.size() + take <= limit) {
@@ -266,6 +284,8 @@ class Session {
       if (left == 0) break;
       if (!co_await fill(kDataChunk)) co_return false;
     }
+    deadlines_.end_request();
+    in_data_ = false;
     if (std::optional<Reply> refusal = data_refusal()) {
       reply(*refusal);
       co_return true;
@@ -371,6 +391,8 @@ class Session {
   store::Executor& executor_;
   net::Connection& connection_;
   net::LineSplitter lines_;
+  net::Deadlines deadlines_;
+  bool in_data_ = false;  // reading DATA or a BDAT chunk, for the timeout's reply
 
   net::InputBuffer input_;
   std::string out_;  // replies not sent yet (PIPELINING: sent before each read)

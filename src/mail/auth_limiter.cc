@@ -1,47 +1,202 @@
 #include "mail/auth_limiter.h"
 
 #include <algorithm>
+#include <functional>
+#include <utility>
+#include <vector>
 
 namespace eider::mail {
+namespace {
 
-uint64_t AuthLimiter::count(const std::string& key, Clock::time_point now) {
+// User names longer than this are kept as their start and a hash: no real
+// user has one, and a client cannot make the limiter hold its megabyte.
+constexpr std::size_t kMaxNameKey = 256;
+
+std::string user_key(std::string_view user) {
+  std::string name(user.substr(0, kMaxNameKey));
+  for (char& c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  std::string key = "u:" + name;
+  if (user.size() > kMaxNameKey) key += "#" + std::to_string(std::hash<std::string_view>()(user));
+  return key;
+}
+
+std::string ip_key(std::string_view ip) {
+  return "i:" + std::string(ip.substr(0, kMaxNameKey));
+}
+
+std::string pair_key(std::string_view user, std::string_view ip) {
+  return "p:" + std::string(ip.substr(0, kMaxNameKey)) + "\n" + user_key(user).substr(2);
+}
+
+}  // namespace
+
+AuthLimiter::Attempt& AuthLimiter::Attempt::operator=(Attempt&& other) noexcept {
+  if (this != &other) {
+    end();
+    limiter_ = std::exchange(other.limiter_, nullptr);
+    user_ = std::move(other.user_);
+    ip_ = std::move(other.ip_);
+  }
+  return *this;
+}
+
+void AuthLimiter::Attempt::end() {
+  if (limiter_ == nullptr) return;
+  std::lock_guard lock(limiter_->mutex_);
+  limiter_->end_attempt(user_key(user_), ip_key(ip_));
+  limiter_ = nullptr;
+}
+
+// The check ends and its failure counts under one lock: no try_login in
+// between may see the check gone and its failure not yet there.
+void AuthLimiter::Attempt::failed(Clock::time_point now) {
+  if (limiter_ == nullptr) return;
+  std::lock_guard lock(limiter_->mutex_);
+  const std::string user = user_key(user_);
+  const std::string ip = ip_key(ip_);
+  limiter_->end_attempt(user, ip);
+  limiter_->count(user, now);
+  limiter_->count(ip, now);
+  limiter_->count(pair_key(user_, ip_), now);
+  limiter_ = nullptr;
+}
+
+void AuthLimiter::Attempt::succeeded(Clock::time_point now) {
+  if (limiter_ == nullptr) return;
+  std::lock_guard lock(limiter_->mutex_);
+  limiter_->end_attempt(user_key(user_), ip_key(ip_));
+  limiter_->forgive(user_, ip_, now);
+  limiter_ = nullptr;
+}
+
+bool AuthLimiter::locked(const std::string& key, const Entry& entry, Clock::time_point now) const {
+  if (now - entry.last > options_.window) return false;
+  uint64_t max = 0;
+  if (key.starts_with("u:")) max = options_.max_user_failures;
+  if (key.starts_with("i:")) max = options_.max_ip_failures;
+  return max > 0 && entry.failures >= max;
+}
+
+bool AuthLimiter::full(const std::string& key, Clock::time_point now) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return false;
+  uint64_t max = key.starts_with("u:") ? options_.max_user_failures : options_.max_ip_failures;
+  return max > 0 && current(key, now) + it->second.pending >= max;
+}
+
+uint64_t AuthLimiter::current(const std::string& key, Clock::time_point now) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end() || now - it->second.last > options_.window) return 0;
+  return it->second.failures;
+}
+
+AuthLimiter::Entry& AuthLimiter::entry(const std::string& key, Clock::time_point now) {
   auto it = entries_.find(key);
   if (it == entries_.end()) {
     make_room(now);
-    it = entries_.emplace(key, Entry{}).first;
+    it = entries_.emplace(key, Entry{.failures = 0, .pending = 0, .last = now}).first;
   } else if (now - it->second.last > options_.window) {
     it->second.failures = 0;
   }
-  it->second.last = now;
-  return ++it->second.failures;
+  return it->second;
+}
+
+void AuthLimiter::count(const std::string& key, Clock::time_point now) {
+  Entry& e = entry(key, now);
+  e.last = now;
+  ++e.failures;
+}
+
+void AuthLimiter::end_attempt(const std::string& user, const std::string& ip) {
+  for (const std::string* key : {&user, &ip}) {
+    auto it = entries_.find(*key);
+    if (it == entries_.end()) continue;
+    if (it->second.pending > 0) --it->second.pending;
+    if (it->second.pending == 0 && it->second.failures == 0) entries_.erase(it);
+  }
+}
+
+void AuthLimiter::take_off(const std::string& key, uint64_t failures, Clock::time_point now) {
+  auto it = entries_.find(key);
+  if (it == entries_.end() || now - it->second.last > options_.window) return;
+  it->second.failures -= std::min(failures, it->second.failures);
+  if (it->second.failures == 0 && it->second.pending == 0) entries_.erase(it);
 }
 
 void AuthLimiter::make_room(Clock::time_point now) {
   if (entries_.size() < options_.max_entries) return;
-  std::erase_if(entries_,
-                [&](const auto& item) { return now - item.second.last > options_.window; });
-  while (entries_.size() >= options_.max_entries) {
-    auto oldest = std::min_element(
-        entries_.begin(), entries_.end(),
-        [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
-    entries_.erase(oldest);
+  std::erase_if(entries_, [&](const auto& item) {
+    return item.second.pending == 0 && now - item.second.last > options_.window;
+  });
+  // Evicting an eighth at a time keeps a flood of new keys from paying a
+  // full scan each.
+  const std::size_t max = options_.max_entries;
+  const std::size_t keep = max - std::min(max, std::max<std::size_t>(1, max / 8));
+  if (entries_.size() <= keep) return;
+  using Item = std::map<std::string, Entry>::iterator;
+  std::vector<std::pair<std::pair<bool, Clock::time_point>, Item>> order;
+  order.reserve(entries_.size());
+  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+    const bool keep_long = it->second.pending > 0 || locked(it->first, it->second, now);
+    order.push_back({{keep_long, it->second.last}, it});
   }
+  // Lockouts and checks under way last, each oldest first.
+  const std::size_t drop = entries_.size() - keep;
+  std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(drop - 1),
+                   order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < drop; ++i) entries_.erase(order[i].second);
 }
 
-std::chrono::milliseconds AuthLimiter::record_failure(std::string_view user, std::string_view ip,
-                                                      Clock::time_point now) {
+AuthLimiter::Verdict AuthLimiter::try_login(std::string_view user, std::string_view ip,
+                                            Attempt& attempt, Clock::time_point now) {
+  attempt = Attempt();
+  const std::string user_k = user_key(user);
+  const std::string ip_k = ip_key(ip);
   std::lock_guard lock(mutex_);
-  uint64_t failures =
-      std::max(count("u:" + std::string(user), now), count("i:" + std::string(ip), now));
+  if (auto it = entries_.find(user_k); it != entries_.end() && locked(user_k, it->second, now)) {
+    return Verdict::user_locked;
+  }
+  if (auto it = entries_.find(ip_k); it != entries_.end() && locked(ip_k, it->second, now)) {
+    return Verdict::ip_locked;
+  }
+  if (full(user_k, now) || full(ip_k, now)) return Verdict::busy;
+  ++entry(user_k, now).pending;
+  ++entry(ip_k, now).pending;
+  attempt.limiter_ = this;
+  attempt.user_ = std::string(user);
+  attempt.ip_ = std::string(ip);
+  return Verdict::allowed;
+}
+
+void AuthLimiter::record_failure(std::string_view user, std::string_view ip,
+                                 Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  count(user_key(user), now);
+  count(ip_key(ip), now);
+  count(pair_key(user, ip), now);
+}
+
+std::chrono::milliseconds AuthLimiter::failure_delay(std::string_view user, std::string_view ip,
+                                                     Clock::time_point now) const {
+  uint64_t failures = 0;
+  {
+    std::lock_guard lock(mutex_);
+    failures = std::max(current(user_key(user), now), current(ip_key(ip), now));
+  }
   // 2^(n-1) without overflow: past the cap the exponent no longer matters.
   std::chrono::milliseconds delay = options_.base_delay;
   for (uint64_t i = 1; i < failures && delay < options_.max_delay; ++i) delay *= 2;
   return std::min(delay, options_.max_delay);
 }
 
-void AuthLimiter::record_success(std::string_view user) {
-  std::lock_guard lock(mutex_);
-  entries_.erase("u:" + std::string(user));
+void AuthLimiter::forgive(std::string_view user, std::string_view ip, Clock::time_point now) {
+  const std::string pair = pair_key(user, ip);
+  const uint64_t proven = current(pair, now);
+  entries_.erase(pair);
+  take_off(user_key(user), proven, now);
+  take_off(ip_key(ip), proven, now);
 }
 
 std::size_t AuthLimiter::size() const {

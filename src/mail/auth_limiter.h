@@ -1,24 +1,41 @@
-// Slows down password guessing, for every protocol that logs users in.
+// Limits password guessing, for every protocol that logs users in, however
+// many connections the guesser opens.
 //
-// Each failed login is counted twice: against the user name and against the
-// client's IP address. The answer to a failure is delayed by
-// base_delay * 2^(n-1), capped at max_delay, where n is the larger of the
-// two counts of failures within `window`; a success clears the user's count
-// (not the IP's: one good password must not unlock guessing at others).
-// A session sleeps that long before it answers, so guesses per connection
-// and per user are rate limited whatever the number of connections.
+// Each failed login is counted three times: against the user name (from any
+// IP), against the client's IP address (for any user: password spraying),
+// and against the pair. A count covers a run of failures each within
+// `window` of the one before; a quiet window ends the run.
 //
-// Memory is bounded: at most max_entries keys are remembered; when full,
-// entries past their window are dropped first, then the oldest. Thread-safe:
-// sessions on every I/O thread share one limiter.
+// - Lockout: once a user has max_user_failures in its run, or an IP
+//   max_ip_failures, check() refuses that user's (or IP's) logins without
+//   looking at the password, a right one included (otherwise the guessing
+//   would go on), until `window` has passed since the last failure.
+//   Refused attempts are not failures: they neither extend the lockout nor
+//   count. So no user and no IP gets more than its maximum of guesses
+//   checked in any `window`. The price: while a user is locked out, the
+//   user cannot log in either; that lasts `window` after the guessing stops.
+// - Delay: the answer to a failure waits base_delay * 2^(n-1), capped at
+//   max_delay, n the larger of the user's and the IP's counts, so guesses
+//   on one connection are slow too.
+// - A success clears only what it proves: that user's failures from that
+//   IP (typing mistakes), which are also taken off the user's and the IP's
+//   counts; failures of the same user from other IPs stay counted.
+//
+// User names are counted case-insensitively, as the store matches them.
+// Memory is bounded: at most max_entries keys, a long user name is kept as
+// a bounded key. When full, expired entries go first, then those not
+// locked out, oldest first; so a flood of made-up names cannot evict a
+// lockout. Thread-safe: sessions on every I/O thread share one limiter.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace eider::mail {
 
@@ -30,16 +47,57 @@ class AuthLimiter {
     std::chrono::milliseconds base_delay{1000};
     std::chrono::milliseconds max_delay{8000};
     std::chrono::seconds window{300};
-    std::size_t max_entries = 10000;
+    uint64_t max_user_failures = 10;  // 0 = no lockout per user
+    uint64_t max_ip_failures = 50;    // 0 = no lockout per IP
+    std::size_t max_entries = 30000;
+  };
+
+  // busy: the user or IP has so many password checks under way that they
+  // could reach its maximum; ask again once some have ended.
+  enum class Verdict { allowed, busy, user_locked, ip_locked };
+
+  // A password check let through by try_login, until its outcome is known.
+  // Dropped without one (a store failure, a session gone), it is forgotten.
+  class Attempt {
+   public:
+    Attempt() = default;
+    Attempt(Attempt&& other) noexcept { *this = std::move(other); }
+    Attempt& operator=(Attempt&& other) noexcept;
+    ~Attempt() { end(); }
+
+    // Counts the failure (the user's, the IP's and the pair's).
+    void failed(Clock::time_point now = Clock::now());
+    // Forgives that user's failures from that IP, and only those.
+    void succeeded(Clock::time_point now = Clock::now());
+
+   private:
+    friend class AuthLimiter;
+    void end();
+
+    AuthLimiter* limiter_ = nullptr;
+    std::string user_;
+    std::string ip_;
   };
 
   explicit AuthLimiter(const Options& options) : options_(options) {}
 
-  // Counts a failure; returns how long to wait before answering it.
-  std::chrono::milliseconds record_failure(std::string_view user, std::string_view ip,
-                                           Clock::time_point now = Clock::now());
+  // Before the password is checked: refuses a user or IP that is locked
+  // out. Checks under way count as failures until they end, so however
+  // many connections ask at once, no more are let through than could fail
+  // before the maximum; the rest are told busy (and wait) rather than
+  // refused, so that a client logging in on many connections at once is
+  // not locked out. When allowed, `attempt` stands for the check.
+  Verdict try_login(std::string_view user, std::string_view ip, Attempt& attempt,
+                    Clock::time_point now = Clock::now());
 
-  void record_success(std::string_view user);
+  // Counts a failure that no try_login announced (a malformed exchange).
+  void record_failure(std::string_view user, std::string_view ip,
+                      Clock::time_point now = Clock::now());
+
+  // How long to wait before answering a failure: base_delay doubled for
+  // each earlier failure of the user or the IP in their runs, up to max_delay.
+  std::chrono::milliseconds failure_delay(std::string_view user, std::string_view ip,
+                                          Clock::time_point now = Clock::now()) const;
 
   // Keys currently remembered, for tests.
   std::size_t size() const;
@@ -47,15 +105,28 @@ class AuthLimiter {
  private:
   struct Entry {
     uint64_t failures = 0;
+    uint64_t pending = 0;  // checks under way (Attempt)
     Clock::time_point last;
   };
 
-  uint64_t count(const std::string& key, Clock::time_point now);
+  void end_attempt(const std::string& user, const std::string& ip);
+  void forgive(std::string_view user, std::string_view ip, Clock::time_point now);
+  Entry& entry(const std::string& key, Clock::time_point now);
+
+  // The failures of `key`'s current run (0 once the run is over).
+  uint64_t current(const std::string& key, Clock::time_point now) const;
+  void count(const std::string& key, Clock::time_point now);
+  // Whether the failures and the checks under way reach the key's maximum.
+  bool full(const std::string& key, Clock::time_point now) const;
+  void take_off(const std::string& key, uint64_t failures, Clock::time_point now);
+  bool locked(const std::string& key, const Entry& entry, Clock::time_point now) const;
   void make_room(Clock::time_point now);
 
   Options options_;
   mutable std::mutex mutex_;
-  std::map<std::string, Entry> entries_;  // "u:<user>" and "i:<ip>"
+  // "u:<user>", "i:<ip>" and "p:<ip>\n<user>"; ordered, not hashed: the
+  // keys are the client's choice.
+  std::map<std::string, Entry> entries_;
 };
 
 }  // namespace eider::mail

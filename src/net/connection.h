@@ -42,6 +42,7 @@ struct Read {
     no,        // `size` bytes were read (size > 0)
     closed,    // the peer closed the connection (or reset it)
     timeout,   // nothing arrived within the idle timeout
+    deadline,  // the deadline (set_deadline) passed first
     shutdown,  // the server is stopping
   };
   std::size_t size = 0;
@@ -58,8 +59,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection& operator=(const Connection&) = delete;
 
   // Reads at least one byte into [data, data + size). A read waiting longer
-  // than the idle timeout ends with Ended::timeout; once stop() was called,
-  // reads end with Ended::shutdown.
+  // than the idle timeout ends with Ended::timeout, one still waiting at the
+  // deadline with Ended::deadline; once stop() was called, reads end with
+  // Ended::shutdown.
   boost::asio::awaitable<Read> read_some(char* data, std::size_t size);
 
   // Writes all bytes; fails with Code::io_error when the peer is gone. Not
@@ -92,6 +94,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // 0 = no timeout.
   void set_idle_timeout(std::chrono::seconds timeout) { idle_timeout_ = timeout; }
+  // Reads and the TLS handshake started after this end at `deadline` at the
+  // latest (net/deadlines.h); time_point::max() = none.
+  void set_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
 
   const std::string& peer() const { return peer_; }
   Socket::executor_type executor() { return socket_.get_executor(); }
@@ -120,10 +125,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::steady_timer timer_;
   std::string peer_;
   std::chrono::seconds idle_timeout_{0};
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   // Counts reads, so a timer that fires after its read completed is ignored.
   uint64_t read_generation_ = 0;
   bool stopping_ = false;
   bool timed_out_ = false;
+  bool deadline_passed_ = false;  // the timer that fired was the deadline's
 };
 
 }  // namespace eider::net

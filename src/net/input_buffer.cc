@@ -11,7 +11,8 @@ void InputBuffer::release() {
   capacity_ = begin_ = end_ = 0;
 }
 
-boost::asio::awaitable<Read> InputBuffer::read_more(Connection& connection, std::size_t chunk) {
+boost::asio::awaitable<Read> InputBuffer::read_more(Connection& connection, std::size_t chunk,
+                                                    Deadlines* deadlines) {
   const std::size_t unread_size = end_ - begin_;
   if (unread_size == 0 && capacity_ > chunk) release();
   if (begin_ > 0) {
@@ -26,7 +27,10 @@ boost::asio::awaitable<Read> InputBuffer::read_more(Connection& connection, std:
     data_ = std::move(grown);
     capacity_ = capacity;
   }
+  const Deadlines::Clock::time_point started = Deadlines::Clock::now();
+  if (deadlines != nullptr) connection.set_deadline(deadlines->next(started));
   Read read = co_await connection.read_some(data_.get() + end_, chunk);
+  if (deadlines != nullptr) deadlines->after_read(started, Deadlines::Clock::now(), read.size);
   end_ += read.size;
   co_return read;
 }

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "net/connection.h"
+#include "net/deadlines.h"
 
 namespace eider::net {
 
@@ -29,8 +30,10 @@ class InputBuffer {
   void release();
 
   // Reads at most `chunk` more bytes after the unread ones; unread() views
-  // taken before are invalid afterwards.
-  boost::asio::awaitable<Read> read_more(Connection& connection, std::size_t chunk);
+  // taken before are invalid afterwards. With `deadlines`, the read ends at
+  // their next deadline and what it took and brought is charged to them.
+  boost::asio::awaitable<Read> read_more(Connection& connection, std::size_t chunk,
+                                         Deadlines* deadlines = nullptr);
 
  private:
   std::unique_ptr<char[]> data_;

@@ -30,6 +30,9 @@ class LineSplitter {
 
   // Forgets a long line being discarded (the input before it was dropped).
   void reset() { discarding_ = false; }
+  // True while a too long line is consumed without being kept: its bytes
+  // are no longer in the caller's buffer, but the line is not over.
+  bool discarding() const { return discarding_; }
 
  private:
   uint64_t max_;

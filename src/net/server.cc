@@ -54,7 +54,8 @@ asio::awaitable<Read> Connection::read_transport(char* data, std::size_t size) {
   ++read_generation_;
   timer_.cancel();
   if (stopping_) co_return Read{0, Read::Ended::shutdown};
-  if (timed_out_) co_return Read{0, Read::Ended::timeout};
+  if (timed_out_)
+    co_return Read{0, deadline_passed_ ? Read::Ended::deadline : Read::Ended::timeout};
   if (ec || n == 0) co_return Read{0, Read::Ended::closed};
   co_return Read{n, Read::Ended::no};
 }
@@ -62,15 +63,22 @@ asio::awaitable<Read> Connection::read_transport(char* data, std::size_t size) {
 void Connection::arm_idle_timer() {
   const uint64_t generation = ++read_generation_;
   timed_out_ = false;
-  if (idle_timeout_.count() > 0) {
-    timer_.expires_after(idle_timeout_);
-    timer_.async_wait([self = shared_from_this(), generation](boost::system::error_code ec) {
-      if (ec || generation != self->read_generation_) return;
-      self->timed_out_ = true;
-      boost::system::error_code ignored;
-      self->socket_.cancel(ignored);
-    });
-  }
+  deadline_passed_ = false;
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point expiry = Clock::time_point::max();
+  if (idle_timeout_.count() > 0) expiry = Clock::now() + idle_timeout_;
+  const bool by_deadline = deadline_ < expiry;
+  if (by_deadline) expiry = deadline_;
+  if (expiry == Clock::time_point::max()) return;
+  timer_.expires_at(expiry);
+  timer_.async_wait(
+      [self = shared_from_this(), generation, by_deadline](boost::system::error_code ec) {
+        if (ec || generation != self->read_generation_) return;
+        self->timed_out_ = true;
+        self->deadline_passed_ = by_deadline;
+        boost::system::error_code ignored;
+        self->socket_.cancel(ignored);
+      });
 }
 
 asio::awaitable<Status> Connection::write(std::string_view bytes) {

@@ -17,6 +17,11 @@ namespace asio = boost::asio;
 
 namespace {
 
+// A login whose user or IP has as many checks under way as could reach
+// its failure maximum asks again this often, this many times, then is
+// refused as locked out.
+constexpr auto kBusyWait = std::chrono::milliseconds(50);
+constexpr int kBusyTries = 200;
 // Bytes asked of the socket per read.
 constexpr std::size_t kReadChunk = 16 * 1024;
 
@@ -26,10 +31,14 @@ Session::Session(const Settings& settings, const Services& services, net::Connec
     : settings_(settings),
       services_(services),
       connection_(connection),
-      lines_(settings.limits.max_line_length) {}
+      lines_(settings.limits.max_line_length),
+      deadlines_(net::Deadlines::options(settings.limits)) {}
 
 asio::awaitable<void> Session::run() {
   connection_.set_idle_timeout(std::chrono::seconds(settings_.limits.idle_timeout));
+  const auto now = net::Deadlines::Clock::now();
+  deadlines_.start_login(now);
+  connection_.set_deadline(deadlines_.next(now));
   if (settings_.implicit_tls) {
     Status secured = co_await connection_.start_tls(*settings_.tls);
     if (!secured.is_ok()) co_return;
@@ -76,12 +85,20 @@ asio::awaitable<bool> Session::flush() {
 
 asio::awaitable<bool> Session::fill() {
   if (!co_await flush()) co_return false;
-  net::Read read = co_await input_.read_more(connection_, kReadChunk);
+  net::Read read = co_await input_.read_more(connection_, kReadChunk, &deadlines_);
   switch (read.ended) {
     case net::Read::Ended::no:
       co_return true;
     case net::Read::Ended::timeout:
       err("Autologout; idle for too long");
+      break;
+    case net::Read::Ended::deadline:
+      if (deadlines_.expired(net::Deadlines::Clock::now()) == net::Deadlines::Expired::login) {
+        err("Autologout; not logged in within " + std::to_string(settings_.limits.login_timeout) +
+            " seconds");
+      } else {
+        err("Autologout; command arriving too slowly");
+      }
       break;
     case net::Read::Ended::shutdown:
       err("[SYS/TEMP] Server shutting down");
@@ -99,12 +116,16 @@ asio::awaitable<Session::Line> Session::read_line() {
   while (true) {
     net::LineSplitter::Line line = lines_.next(input_.unread());
     input_.consume(line.consumed);
+    if (line.kind != net::LineSplitter::Line::Kind::need_more) deadlines_.end_request();
     if (line.kind == net::LineSplitter::Line::Kind::line) {
       co_return Line{Line::Kind::line, std::string(line.text)};
     }
     if (line.kind == net::LineSplitter::Line::Kind::too_long) {
       co_return Line{Line::Kind::too_long, {}};
     }
+    // Waiting for a line's first byte is idling; once it has begun, the
+    // rest must follow in time.
+    if (!input_.empty() || lines_.discarding()) deadlines_.begin_request();
     if (!co_await fill()) co_return Line{Line::Kind::ended, {}};
   }
 }
@@ -170,6 +191,7 @@ asio::awaitable<void> Session::stls() {
   input_.clear();
   lines_.reset();
   user_.clear();
+  connection_.set_deadline(deadlines_.next(net::Deadlines::Clock::now()));
   Status secured = co_await connection_.start_tls(*settings_.tls);
   if (!secured.is_ok()) state_ = State::done;
 }
@@ -226,30 +248,56 @@ asio::awaitable<std::optional<std::string>> Session::challenge(std::string_view 
 }
 
 asio::awaitable<void> Session::login(const std::string& name, const std::string& password) {
+  mail::AuthLimiter::Attempt attempt;
+  mail::AuthLimiter::Verdict verdict =
+      services_.limiter.try_login(name, connection_.peer(), attempt);
+  // Others' checks for this user or IP under way could reach the maximum:
+  // wait for them (a client logging in on many connections at once).
+  for (int i = 0; verdict == mail::AuthLimiter::Verdict::busy && i < kBusyTries; ++i) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, kBusyWait);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    verdict = services_.limiter.try_login(name, connection_.peer(), attempt);
+  }
+  if (verdict != mail::AuthLimiter::Verdict::allowed) {
+    // Refused without looking at the password, so guessing learns nothing.
+    core::log_event(core::LogLevel::info, "pop3.login_locked_out",
+                    {{"peer", connection_.peer()}, {"user", name}});
+    co_return refuse_login(verdict != mail::AuthLimiter::Verdict::ip_locked
+                               ? "[AUTH] Too many failed logins for this user, try later"
+                               : "[AUTH] Too many failed logins from your address, try later");
+  }
   store::Store& store = services_.store;
   Result<store::User> user = co_await services_.executor.run(
       [&store, &name, &password] { return mail::authenticate(store, name, password); });
   if (!user) {
     if (user.status().code() == Code::auth_failed) {
-      co_return co_await fail_login(name, "[AUTH] Authentication failed");
+      attempt.failed();
+      co_return co_await fail_login(name, "[AUTH] Authentication failed", Counted::yes);
     }
     log_failure("pop3.login_failed", user.status());
     co_return err("[SYS/TEMP] Cannot log in now, try again later");
   }
-  services_.limiter.record_success(name);
+  attempt.succeeded();
   Status opened = co_await open_maildrop(user->id);
   if (!opened.is_ok()) {
     log_failure("pop3.maildrop_failed", opened);
     co_return err("[SYS/TEMP] Cannot open the maildrop, try again later");
   }
   state_ = State::transaction;
+  deadlines_.logged_in();
   ok("Logged in, " + std::to_string(messages_.size()) + " messages");
 }
 
-asio::awaitable<void> Session::fail_login(const std::string& name, std::string_view text) {
-  std::chrono::milliseconds delay = services_.limiter.record_failure(name, connection_.peer());
+asio::awaitable<void> Session::fail_login(const std::string& name, std::string_view text,
+                                          Counted counted) {
+  if (counted == Counted::no) services_.limiter.record_failure(name, connection_.peer());
+  std::chrono::milliseconds delay = services_.limiter.failure_delay(name, connection_.peer());
   asio::steady_timer timer(co_await asio::this_coro::executor, delay);
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  refuse_login(text);
+}
+
+void Session::refuse_login(std::string_view text) {
   err(text);
   if (++auth_failures_ >= settings_.limits.max_auth_failures) {
     err("[AUTH] Too many authentication failures, closing connection");

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/deadlines.h"
 #include "net/input_buffer.h"
 #include "net/line_splitter.h"
 #include "pop3/pop3.h"
@@ -61,7 +62,14 @@ class Session {
   // Sends "+ text" and reads the client's answer; empty when cancelled or over.
   boost::asio::awaitable<std::optional<std::string>> challenge(std::string_view text);
   boost::asio::awaitable<void> login(const std::string& name, const std::string& password);
-  boost::asio::awaitable<void> fail_login(const std::string& name, std::string_view text);
+  // Whether the limiter counted the failure already (AuthLimiter::try_login).
+  enum class Counted { no, yes };
+  // -ERR after the limiter's delay; closes the connection at max-auth-failures.
+  boost::asio::awaitable<void> fail_login(const std::string& name, std::string_view text,
+                                          Counted counted = Counted::no);
+  // -ERR at once (a lockout, or after fail_login's delay), counted against
+  // the connection's max-auth-failures.
+  void refuse_login(std::string_view text);
   void log_failure(std::string_view event, const Status& status);
 
   // TRANSACTION and UPDATE (maildrop.cc).
@@ -81,6 +89,7 @@ class Session {
 
   net::InputBuffer input_;
   net::LineSplitter lines_;
+  net::Deadlines deadlines_;
   std::string out_;  // replies not sent yet (PIPELINING: sent before each read)
 
   State state_ = State::authorization;

@@ -1,0 +1,190 @@
+"""Password guessing across connections (docs/config.md:
+max-auth-failures-per-user, max-auth-failures-per-ip, auth-failure-window):
+guesses are counted per user and per IP over every connection and protocol,
+a locked-out user is refused without the password being checked, and a
+success forgives only that user's failures from that IP.
+
+Connections come from different loopback addresses (127.0.0.x) to stand
+for different client IPs."""
+
+import base64
+import signal
+import socket
+import subprocess
+import threading
+
+import pytest
+
+from eider_harness import Server, port_of
+from imap_support import PASSWORD, USER
+
+TIMEOUT = 30
+
+
+@pytest.fixture
+def guarded_server(eider_bin, data_dir, tmp_path, listener_args, cli):
+    """Starts `eider serve` with extra flags; alice and bob exist."""
+    cli.add_user(USER, PASSWORD)
+    cli.add_user("bob", "bobs-secret")
+    servers = []
+
+    def start(*extra):
+        srv = Server(eider_bin, ["--data", data_dir, *listener_args, "--auth-failure-delay", "20",
+                                 *extra], cwd=tmp_path)
+        servers.append(srv)
+        assert srv.start(), srv.communicate()
+        return srv
+
+    yield start
+    for srv in servers:
+        try:
+            assert srv.stop(signal.SIGTERM) == 0
+        finally:
+            srv.kill()
+
+
+class Client:
+    """A raw line client from a chosen loopback source address."""
+
+    def __init__(self, port, source):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT,
+                                             source_address=(source, 0))
+        self.file = self.sock.makefile("rb")
+        self.greeting = self.file.readline()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def line(self):
+        return self.file.readline()
+
+    def until(self, tag):
+        while True:
+            line = self.line()
+            assert line, "connection closed"
+            if line.startswith(tag + b" "):
+                return line
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+def imap_login(port, source, user, password, tag=b"a"):
+    client = Client(port, source)
+    client.send(tag + b" LOGIN " + user.encode() + b" " + password.encode() + b"\r\n")
+    reply = client.until(tag)
+    client.close()
+    return reply
+
+
+def test_parallel_guessers_get_at_most_the_maximum(guarded_server, listener_args):
+    guarded_server("--max-auth-failures-per-user", "10", "--max-auth-failures-per-ip", "0",
+                   "--auth-failure-window", "600")
+    imap_port = port_of(listener_args, "imap")
+    checked, refused, other = [], [], []
+    lock = threading.Lock()
+
+    def guesser(n):
+        client = Client(imap_port, f"127.0.0.{10 + n}")
+        for i in range(5):  # max-auth-failures per connection
+            client.send(b"g%d LOGIN %s wrong-%d-%d\r\n" % (i, USER.encode(), n, i))
+            reply = client.until(b"g%d" % i)
+            with lock:
+                if b"NO [AUTHENTICATIONFAILED]" in reply:
+                    checked.append(reply)
+                elif b"NO [UNAVAILABLE] Too many failed logins for this user" in reply:
+                    refused.append(reply)
+                else:
+                    other.append(reply)
+        client.close()
+
+    threads = [threading.Thread(target=guesser, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert other == []
+    assert len(checked) <= 10, len(checked)
+    assert len(checked) + len(refused) == 200
+    # During the lockout the right password is refused too, by LOGIN, both
+    # SASL mechanisms and POP3, from an address that never guessed.
+    assert b"NO [UNAVAILABLE]" in imap_login(imap_port, "127.0.0.99", USER, PASSWORD)
+    client = Client(imap_port, "127.0.0.99")
+    plain = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode())
+    client.send(b"p AUTHENTICATE PLAIN " + plain + b"\r\n")
+    assert b"p NO [UNAVAILABLE]" in client.until(b"p")
+    client.send(b"l AUTHENTICATE LOGIN\r\n")
+    client.line()
+    client.send(base64.b64encode(USER.encode()) + b"\r\n")
+    client.line()
+    client.send(base64.b64encode(PASSWORD.encode()) + b"\r\n")
+    assert b"l NO [UNAVAILABLE]" in client.until(b"l")
+    client.close()
+    pop = Client(port_of(listener_args, "pop3"), "127.0.0.99")
+    pop.send(f"USER {USER}\r\nPASS {PASSWORD}\r\n".encode())
+    assert pop.line().startswith(b"+OK")
+    assert pop.line().startswith(b"-ERR [AUTH] Too many failed logins for this user")
+    pop.send(b"AUTH PLAIN " + plain + b"\r\n")
+    assert pop.line().startswith(b"-ERR [AUTH] Too many failed logins for this user")
+    pop.close()
+    # Other users are not locked out.
+    assert b"a OK" in imap_login(imap_port, "127.0.0.10", "bob", "bobs-secret")
+
+
+def test_many_parallel_logins_with_the_right_password_all_get_in(guarded_server, listener_args):
+    # Checks under way count against the maximum, so the parallel logins
+    # beyond it wait for the others rather than being refused.
+    guarded_server("--max-auth-failures-per-user", "3", "--auth-failure-window", "600")
+    imap_port = port_of(listener_args, "imap")
+    replies = []
+
+    def log_in(n):
+        replies.append(imap_login(imap_port, "127.0.0.2", USER, PASSWORD, tag=b"a"))
+
+    threads = [threading.Thread(target=log_in, args=(n,)) for n in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(replies) == 24
+    assert all(reply.startswith(b"a OK") for reply in replies), replies
+
+
+def test_success_forgives_only_that_ips_failures(guarded_server, listener_args):
+    guarded_server("--max-auth-failures-per-user", "4", "--max-auth-failures-per-ip", "0",
+                   "--auth-failure-window", "600")
+    imap_port = port_of(listener_args, "imap")
+    guesser, owner = "127.0.0.3", "127.0.0.2"
+    for _ in range(2):
+        assert b"NO [AUTHENTICATIONFAILED]" in imap_login(imap_port, guesser, USER, "guess")
+    assert b"NO [AUTHENTICATIONFAILED]" in imap_login(imap_port, owner, USER, "typo")
+    assert b"a OK" in imap_login(imap_port, owner, USER, PASSWORD)
+    # The owner's typo is forgiven, the guesser's two failures are not: two
+    # more guesses reach the maximum of four.
+    for _ in range(2):
+        assert b"NO [AUTHENTICATIONFAILED]" in imap_login(imap_port, guesser, USER, "guess")
+    assert b"NO [UNAVAILABLE]" in imap_login(imap_port, guesser, USER, PASSWORD)
+
+
+def test_an_ip_guessing_many_users_is_locked_out(guarded_server, listener_args):
+    guarded_server("--max-auth-failures-per-ip", "6", "--auth-failure-window", "600")
+    imap_port = port_of(listener_args, "imap")
+    sprayer = "127.0.0.5"
+    for n in range(6):
+        assert b"NO [AUTHENTICATIONFAILED]" in imap_login(imap_port, sprayer, f"user{n}", "123456")
+    reply = imap_login(imap_port, sprayer, "bob", "bobs-secret")
+    assert b"NO [UNAVAILABLE] Too many failed logins from your address" in reply
+    pop = Client(port_of(listener_args, "pop3"), sprayer)
+    pop.send(b"USER bob\r\nPASS bobs-secret\r\n")
+    assert pop.line().startswith(b"+OK")
+    assert pop.line().startswith(b"-ERR [AUTH] Too many failed logins from your address")
+    pop.close()
+    assert b"a OK" in imap_login(imap_port, "127.0.0.6", "bob", "bobs-secret")
+
+
+def test_lockout_keys_have_flags(eider_bin):
+    result = subprocess.run([eider_bin, "serve", "--help"], capture_output=True, text=True)
+    for flag in ("--max-auth-failures-per-user", "--max-auth-failures-per-ip",
+                 "--auth-failure-window"):
+        assert flag in result.stdout, result.stdout
