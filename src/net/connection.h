@@ -94,6 +94,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_idle_timeout(std::chrono::seconds timeout) { idle_timeout_ = timeout; }
 
   const std::string& peer() const { return peer_; }
+  // Numbers connections in accept order, unique within the process: the
+  // `session=` of log lines, so one client's lines can be followed.
+  uint64_t id() const { return id_; }
   Socket::executor_type executor() { return socket_.get_executor(); }
   bool stopping() const { return stopping_; }
 
@@ -119,6 +122,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<Compression, CompressionDeleter> compression_;
   boost::asio::steady_timer timer_;
   std::string peer_;
+  uint64_t id_;
   std::chrono::seconds idle_timeout_{0};
   // Counts reads, so a timer that fires after its read completed is ignored.
   uint64_t read_generation_ = 0;
