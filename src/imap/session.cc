@@ -171,6 +171,7 @@ void Session::fail(const Command& command, const Status& status) {
     core::log_event(core::LogLevel::error, "imap.store_failed",
                     {{"session", connection_.id()},
                      {"user", user_name_},
+                     {"peer", connection_.peer()},
                      {"command", command.name},
                      {"error", status.to_string()}});
   }

@@ -307,6 +307,9 @@ class Session {
       return mail::ingest(body_, settings_.limits, now);
     });
     if (!message) {
+      if (failure_reply(message.status()).code == 451) {
+        log_failure("lmtp.ingest_failed", message.status());
+      }
       for (std::size_t i = 0; i < recipients_.size(); ++i) reply(failure_reply(message.status()));
       co_return;
     }
@@ -369,7 +372,9 @@ class Session {
 
   void log_failure(std::string_view event, const Status& status) {
     core::log_event(core::LogLevel::error, event,
-                    {{"peer", connection_.peer()}, {"error", status.to_string()}});
+                    {{"session", connection_.id()},
+                     {"peer", connection_.peer()},
+                     {"error", status.to_string()}});
   }
 
   const Settings& settings_;

@@ -291,7 +291,10 @@ asio::awaitable<void> Session::fail_login(const std::string& name, std::string_v
 
 void Session::log_failure(std::string_view event, const Status& status) {
   core::log_event(core::LogLevel::error, event,
-                  {{"peer", connection_.peer()}, {"error", status.to_string()}});
+                  {{"session", connection_.id()},
+                   {"user", user_name_},
+                   {"peer", connection_.peer()},
+                   {"error", status.to_string()}});
 }
 
 asio::awaitable<void> run_session(std::shared_ptr<const Settings> settings, Services services,
