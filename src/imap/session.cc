@@ -23,6 +23,9 @@ namespace {
 constexpr std::size_t kReadChunk = 16 * 1024;
 // Output kept between commands; a larger buffer is released after a flush.
 constexpr std::size_t kKeptOutput = 4 * 1024;
+// How often a polling command (NOOP, CHECK, IDLE) checks that the user
+// still exists: how late, at worst, a deleted user's session ends.
+constexpr std::chrono::seconds kUserCheckInterval{30};
 
 Limits parser_limits(const core::Limits& limits) {
   Limits result;
@@ -230,11 +233,14 @@ asio::awaitable<void> Session::execute(Command& command) {
   co_await dispatch(command);
   // A NO may be the store missing the user's rows because the user was
   // deleted; polls check too, since for a client that only polls nothing
-  // else fails.
+  // else fails, but at most every kUserCheckInterval: NOOP stays cheap.
   if (state_ == State::authenticated || state_ == State::selected) {
     const bool refused = reply_.size() > command.tag.size() + 4 &&
                          reply_.compare(command.tag.size(), 4, " NO ") == 0;
-    if (refused || is(command, "NOOP") || is(command, "CHECK") || is(command, "IDLE")) {
+    const bool poll = is(command, "NOOP") || is(command, "CHECK") || is(command, "IDLE");
+    const auto now = std::chrono::steady_clock::now();
+    if (refused || (poll && now - user_checked_ >= kUserCheckInterval)) {
+      user_checked_ = now;
       co_await end_if_user_gone();
     }
   }

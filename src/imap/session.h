@@ -197,6 +197,8 @@ class Session {
   std::string user_name_;
   // Why the session ended, for the logout log line; "" = as end_ says.
   std::string_view logout_reason_;
+  // When a poll last checked that the user still exists.
+  std::chrono::steady_clock::time_point user_checked_{};
   std::optional<MailboxView> view_;
   // Flag changes this session made and already reported (uid, modseq), so
   // the next sync does not report them again.
