@@ -1,25 +1,37 @@
 #include "cli/common.h"
 
 namespace eider::cli {
+namespace {
 
-void add_config_flags(CLI::App& command, ConfigFlags& flags,
-                      const std::vector<std::string_view>& keys) {
-  for (std::string_view key : keys) {
-    std::string name(key);
-    command.add_option_function<std::string>(
-        "--" + name, [&flags, name](const std::string& value) { flags.values[name] = value; },
-        "overrides config key '" + name + "'");
+// Keys every command takes (add_common_flags); the rest are serve's.
+bool is_common_key(std::string_view key) {
+  return key == "data" || key == "store";
+}
+
+void add_key_flag(CLI::App& command, ConfigFlags& flags, const core::KeyInfo& key) {
+  std::string name(key.name);
+  std::string help = key.help.empty() ? "config key '" + name + "'" : std::string(key.help);
+  command
+      .add_option_function<std::string>(
+          "--" + name, [&flags, name](const std::string& value) { flags.values[name] = value; },
+          help)
+      ->type_name(std::string(key.placeholder));
+}
+
+}  // namespace
+
+void add_config_flags(CLI::App& command, ConfigFlags& flags) {
+  for (const core::KeyInfo& key : core::config_key_info()) {
+    if (!is_common_key(key.name)) add_key_flag(command, flags, key);
   }
 }
 
 void add_common_flags(CLI::App& command, ConfigFlags& flags) {
-  command.add_option("--config", flags.config_file, "TOML config file (docs/config.md)");
-  command.add_option_function<std::string>(
-      "--data", [&flags](const std::string& value) { flags.values["data"] = value; },
-      "data folder (default ./data)");
-  command.add_option_function<std::string>(
-      "--store", [&flags](const std::string& value) { flags.values["store"] = value; },
-      "store URL: sqlite (default) or sqlite:/path/to.db");
+  command.add_option("--config", flags.config_file, "TOML config file (docs/config.md)")
+      ->type_name("FILE");
+  for (const core::KeyInfo& key : core::config_key_info()) {
+    if (is_common_key(key.name)) add_key_flag(command, flags, key);
+  }
 }
 
 Result<core::Config> load_config(const ConfigFlags& flags) {

@@ -27,9 +27,8 @@ struct ConfigFlags {
   std::map<std::string, std::string, std::less<>> values;
 };
 
-// Adds --config plus one --KEY flag for each config key named.
-void add_config_flags(CLI::App& command, ConfigFlags& flags,
-                      const std::vector<std::string_view>& keys);
+// Adds one --KEY flag for every config key but those of add_common_flags.
+void add_config_flags(CLI::App& command, ConfigFlags& flags);
 
 // The flags every command takes: --config, --data, --store.
 void add_common_flags(CLI::App& command, ConfigFlags& flags);

@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "cli/commands.h"
+#include "core/log.h"
+#include "mail/events.h"
 #include "mail/mail.h"
 #include "notify/notifier.h"
 
@@ -53,6 +55,7 @@ struct UserMail {
   std::unique_ptr<notify::Notifier> notifier;
   std::unique_ptr<mail::Mail> mail;
   int64_t user_id = 0;
+  std::string user_name;
 };
 
 Result<UserMail> open_user_mail(const core::Config& config, const std::string& user_name) {
@@ -69,6 +72,7 @@ Result<UserMail> open_user_mail(const core::Config& config, const std::string& u
   }
   if (!user) return user.status();
   opened.user_id = user->id;
+  opened.user_name = user->name;
   opened.mail = std::make_unique<mail::Mail>(*opened.store, *opened.notifier, config.limits);
   return opened;
 }
@@ -80,11 +84,15 @@ Status deliver(const MessageOptions& options) {
   Result<std::string> raw = read_stdin(config->limits.max_message_size);
   if (!raw) return raw.status();
   if (raw->empty()) return error(Code::invalid_argument, "empty message");
+  // The delivery line goes where the server's log goes (log-file, else
+  // stderr); checked before anything is stored.
+  EIDER_RETURN_IF_ERROR(core::init_logging(config->log));
 
   Result<UserMail> opened = open_user_mail(*config, options.user);
   if (!opened) return opened.status();
   Result<store::Appended> appended = opened->mail->deliver(opened->user_id, options.mailbox, *raw);
   if (!appended) return appended.status();
+  mail::log_delivery({"cli", 0, "", false}, opened->user_name, options.mailbox, *raw, *appended);
   return write_stdout(std::to_string(appended->uid) + "\n");
 }
 

@@ -30,36 +30,6 @@ struct ServeOptions {
   ConfigFlags flags;
 };
 
-const std::vector<std::string_view> kServeKeys = {"notify",
-                                                  "imap",
-                                                  "imaps",
-                                                  "pop3",
-                                                  "pop3s",
-                                                  "lmtp",
-                                                  "api",
-                                                  "api-token",
-                                                  "tls-cert",
-                                                  "tls-key",
-                                                  "io-threads",
-                                                  "store-threads",
-                                                  "spam-filter",
-                                                  "spam-mailbox",
-                                                  "pop3-max-messages",
-                                                  "pop3-delete-mode",
-                                                  "pop3-retr-seen",
-                                                  "allow-plaintext-auth",
-                                                  "imap-idle-timeout",
-                                                  "journal-days",
-                                                  "auth-failure-delay",
-                                                  "max-auth-failures",
-                                                  "max-auth-failures-per-user",
-                                                  "max-auth-failures-per-ip",
-                                                  "auth-failure-window",
-                                                  "idle-timeout",
-                                                  "login-timeout",
-                                                  "command-timeout",
-                                                  "min-data-rate"};
-
 // How long SIGTERM waits for sessions to finish what they are committing.
 constexpr std::chrono::seconds kShutdownGrace{10};
 // Time between journal trims (the `journal-days` window's precision).
@@ -262,7 +232,7 @@ void add_serve_command(CLI::App& app, Action& action) {
   CLI::App* command = app.add_subcommand("serve", "Run the mail server until SIGTERM or SIGINT");
   auto options = std::make_shared<ServeOptions>();
   add_common_flags(*command, options->flags);
-  add_config_flags(*command, options->flags, kServeKeys);
+  add_config_flags(*command, options->flags);
   on_run(*command, action, options, &serve);
 }
 

@@ -20,54 +20,80 @@ using LogField = std::string LogSettings::*;
 struct Key {
   std::string_view name;
   std::variant<TextField, AddrField, NumberField, LogField, CountField> field;
+  // What `--help` shows for the value (BYTES, SECONDS, ADDR...); left empty,
+  // it is UINT, ADDR or TEXT by the field's type.
+  std::string_view placeholder = {};
+  std::string_view help = {};
 };
 
-// One row per key; the order is the order of docs/config.md.
+// One row per key; the order is the order of docs/config.md. Each row is
+// also an `eider serve` flag (cli/common.cc), so a new key is one new row.
 const Key kKeys[] = {
-    {"data", &Config::data},
-    {"store", &Config::store},
-    {"notify", &Config::notify},
-    {"imap", &Config::imap},
-    {"imaps", &Config::imaps},
-    {"pop3", &Config::pop3},
-    {"pop3s", &Config::pop3s},
-    {"lmtp", &Config::lmtp},
-    {"api", &Config::api},
-    {"api-token", &Config::api_token},
-    {"tls-cert", &Config::tls_cert},
-    {"tls-key", &Config::tls_key},
-    {"io-threads", &Config::io_threads},
-    {"store-threads", &Config::store_threads},
-    {"spam-filter", &Config::spam_filter},
-    {"spam-mailbox", &Config::spam_mailbox},
-    {"pop3-max-messages", &Config::pop3_max_messages},
-    {"pop3-delete-mode", &Config::pop3_delete_mode},
-    {"pop3-retr-seen", &Config::pop3_retr_seen},
-    {"allow-plaintext-auth", &Config::allow_plaintext_auth},
-    {"imap-idle-timeout", &Config::imap_idle_timeout},
-    {"journal-days", &Config::journal_days},
-    {"max-message-size", &Limits::max_message_size},
-    {"max-mime-depth", &Limits::max_mime_depth},
-    {"max-mime-parts", &Limits::max_mime_parts},
-    {"blob-threshold", &Limits::blob_threshold},
-    {"max-line-length", &Limits::max_line_length},
-    {"max-literal-size", &Limits::max_literal_size},
-    {"max-header-size", &Limits::max_header_size},
-    {"max-connections-per-ip", &Limits::max_connections_per_ip},
-    {"max-commands-per-second", &Limits::max_commands_per_second},
-    {"max-auth-failures", &Limits::max_auth_failures},
-    {"auth-failure-delay", &Limits::auth_failure_delay},
-    {"max-auth-failures-per-user", &Limits::max_auth_failures_per_user},
-    {"max-auth-failures-per-ip", &Limits::max_auth_failures_per_ip},
-    {"auth-failure-window", &Limits::auth_failure_window},
-    {"max-connections", &Limits::max_connections},
-    {"max-recipients", &Limits::max_recipients},
-    {"idle-timeout", &Limits::idle_timeout},
-    {"login-timeout", &Limits::login_timeout},
-    {"command-timeout", &Limits::command_timeout},
-    {"min-data-rate", &Limits::min_data_rate},
-    {"log-file", &LogSettings::file},
-    {"log-level", &LogSettings::level},
+    {"data", &Config::data, "DIR", "data folder; the sqlite store keeps eider.db there"},
+    {"store", &Config::store, "URL",
+     "store URL: sqlite (in the data folder) or sqlite:/path/to.db"},
+    {"notify", &Config::notify, "URL", "notifier URL: local"},
+    {"imap", &Config::imap, "ADDR", "IMAP listener: host:port, [v6]:port, unix:/path or off"},
+    {"imaps", &Config::imaps, "ADDR", "IMAP over TLS listener"},
+    {"pop3", &Config::pop3, "ADDR", "POP3 listener"},
+    {"pop3s", &Config::pop3s, "ADDR", "POP3 over TLS listener"},
+    {"lmtp", &Config::lmtp, "ADDR", "LMTP listener"},
+    {"api", &Config::api, "ADDR", "HTTP JSON API listener"},
+    {"api-token", &Config::api_token, "TOKEN", "admin token for the HTTP API (X-Access-Token)"},
+    {"tls-cert", &Config::tls_cert, "FILE",
+     "PEM certificate chain (with tls-key); default: generated in DATA/tls"},
+    {"tls-key", &Config::tls_key, "FILE", "PEM private key (with tls-cert)"},
+    {"io-threads", &Config::io_threads, "UINT", "I/O threads; 0 = one per CPU core"},
+    {"store-threads", &Config::store_threads, "UINT", "store calls running at once"},
+    {"spam-filter", &Config::spam_filter, "headers|off",
+     "file mail whose spam headers say spam in spam-mailbox"},
+    {"spam-mailbox", &Config::spam_mailbox, "MAILBOX", "mailbox for spam"},
+    {"pop3-max-messages", &Config::pop3_max_messages, "UINT",
+     "POP3 shows only the newest N messages of INBOX; 0 = all"},
+    {"pop3-delete-mode", &Config::pop3_delete_mode, "expunge|trash", "what POP3 DELE does at QUIT"},
+    {"pop3-retr-seen", &Config::pop3_retr_seen, "yes|no", "whether POP3 RETR adds \\Seen"},
+    {"allow-plaintext-auth", &Config::allow_plaintext_auth, "yes|no",
+     "whether passwords may be sent before TLS"},
+    {"imap-idle-timeout", &Config::imap_idle_timeout, "SECONDS",
+     "silence allowed to a logged-in IMAP client"},
+    {"journal-days", &Config::journal_days, "DAYS", "days a journal row is kept for QRESYNC"},
+    {"max-message-size", &Limits::max_message_size, "BYTES", "largest message accepted"},
+    {"max-mime-depth", &Limits::max_mime_depth, "UINT", "MIME nesting the parser descends into"},
+    {"max-mime-parts", &Limits::max_mime_parts, "UINT", "MIME parts parsed in one message"},
+    {"blob-threshold", &Limits::blob_threshold, "BYTES",
+     "leaf bodies of at least this size are stored once, as blobs"},
+    {"max-line-length", &Limits::max_line_length, "BYTES", "longest protocol command line"},
+    {"max-literal-size", &Limits::max_literal_size, "BYTES",
+     "largest IMAP literal other than a message"},
+    {"max-header-size", &Limits::max_header_size, "BYTES",
+     "largest header block of a message part"},
+    {"max-connections-per-ip", &Limits::max_connections_per_ip, "UINT",
+     "concurrent connections from one IP address"},
+    {"max-commands-per-second", &Limits::max_commands_per_second, "UINT",
+     "commands per second per connection before it is slowed"},
+    {"max-auth-failures", &Limits::max_auth_failures, "UINT",
+     "failed logins per connection before it is closed"},
+    {"auth-failure-delay", &Limits::auth_failure_delay, "MILLISECONDS",
+     "wait before answering a failed login"},
+    {"max-auth-failures-per-user", &Limits::max_auth_failures_per_user, "UINT",
+     "failed logins for one user, any IP, before its logins are refused; 0 = no lockout"},
+    {"max-auth-failures-per-ip", &Limits::max_auth_failures_per_ip, "UINT",
+     "failed logins from one IP, any user, before its logins are refused; 0 = no lockout"},
+    {"auth-failure-window", &Limits::auth_failure_window, "SECONDS",
+     "how long failed logins count, and a lockout lasts"},
+    {"max-connections", &Limits::max_connections, "UINT",
+     "concurrent connections over all listeners"},
+    {"max-recipients", &Limits::max_recipients, "UINT", "recipients in one LMTP transaction"},
+    {"idle-timeout", &Limits::idle_timeout, "SECONDS",
+     "silence allowed to a connection before login; 0 = forever"},
+    {"login-timeout", &Limits::login_timeout, "SECONDS",
+     "time from connecting to logging in (IMAP, POP3); 0 = none"},
+    {"command-timeout", &Limits::command_timeout, "SECONDS",
+     "time one request may lag behind min-data-rate; 0 = none"},
+    {"min-data-rate", &Limits::min_data_rate, "RATE",
+     "bytes per second: average rate a command, literal or message must arrive at"},
+    {"log-file", &LogSettings::file, "FILE", "append the log to this file instead of stderr"},
+    {"log-level", &LogSettings::level, "LEVEL", "trace, debug, info, warn, error, critical or off"},
 };
 
 const Key* find_key(std::string_view name) {
@@ -301,6 +327,25 @@ Status validate_config(const Config& config) {
   }
   if (config.data.empty()) return error(Code::invalid_argument, "data must not be empty");
   return Status::ok();
+}
+
+std::vector<KeyInfo> config_key_info() {
+  std::vector<KeyInfo> infos;
+  for (const Key& key : kKeys) {
+    std::string_view placeholder = key.placeholder;
+    if (placeholder.empty()) {
+      if (std::holds_alternative<AddrField>(key.field)) {
+        placeholder = "ADDR";
+      } else if (std::holds_alternative<NumberField>(key.field) ||
+                 std::holds_alternative<CountField>(key.field)) {
+        placeholder = "UINT";
+      } else {
+        placeholder = "TEXT";
+      }
+    }
+    infos.push_back({key.name, placeholder, key.help});
+  }
+  return infos;
 }
 
 std::vector<std::string_view> config_keys() {

@@ -98,4 +98,14 @@ Status validate_config(const Config& config);
 // Every key apply_toml accepts, in documentation order.
 std::vector<std::string_view> config_keys();
 
+// A key as a command-line flag shows it: `--name PLACEHOLDER  help`.
+struct KeyInfo {
+  std::string_view name;
+  std::string_view placeholder;  // BYTES, SECONDS, ADDR, FILE, yes|no...
+  std::string_view help;         // one line; may be empty
+};
+
+// Every key, in documentation order, with its flag's placeholder and help.
+std::vector<KeyInfo> config_key_info();
+
 }  // namespace eider::core

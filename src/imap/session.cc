@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.h"
+#include "imap/refusal.h"
 #include "mail/sasl.h"
 #include "mail/users.h"
 #include "net/tls.h"
@@ -27,6 +28,9 @@ constexpr int kBusyTries = 200;
 constexpr std::size_t kReadChunk = 16 * 1024;
 // Output kept between commands; a larger buffer is released after a flush.
 constexpr std::size_t kKeptOutput = 4 * 1024;
+// How often a polling command (NOOP, CHECK, IDLE) checks that the user
+// still exists: how late, at worst, a deleted user's session ends.
+constexpr std::chrono::seconds kUserCheckInterval{30};
 
 Limits parser_limits(const core::Limits& limits) {
   Limits result;
@@ -49,6 +53,19 @@ Session::Session(const Settings& settings, const Services& services, net::Connec
 
 Session::~Session() {
   wake_->session = nullptr;
+  if (user_id_ == 0) return;
+  std::string_view reason = logout_reason_;
+  if (reason.empty()) {
+    reason = end_ == ReadEnd::timeout           ? "idle timeout"
+             : end_ == ReadEnd::request_timeout ? "command too slow"
+             : end_ == ReadEnd::shutdown        ? "shutdown"
+                                                : "disconnected";
+  }
+  mail::log_logout(origin(), user_name_, reason);
+}
+
+mail::Origin Session::origin() const {
+  return {"imap", connection_.id(), connection_.peer(), connection_.secure()};
 }
 
 asio::awaitable<void> Session::run() {
@@ -179,28 +196,16 @@ void Session::tagged(const Command& command, std::string_view status, std::strin
 }
 
 void Session::fail(const Command& command, const Status& status) {
-  switch (status.code()) {
-    case Code::not_found:
-      return no(command, "[NONEXISTENT] " + status.message());
-    case Code::already_exists:
-      return no(command, "[ALREADYEXISTS] " + status.message());
-    case Code::over_quota:
-      return no(command, "[OVERQUOTA] Quota exceeded");
-    case Code::too_large:
-      return no(command, "[TOOBIG] " + status.message());
-    case Code::invalid_argument:
-      return no(command, "[CANNOT] " + status.message());
-    case Code::disk_full:
-    case Code::unavailable:
-    case Code::io_error:
-      core::log_event(core::LogLevel::error, "imap.store_failed",
-                      {{"peer", connection_.peer()}, {"error", status.to_string()}});
-      return no(command, "[UNAVAILABLE] Temporary failure, try again later");
-    default:
-      core::log_event(core::LogLevel::error, "imap.store_failed",
-                      {{"peer", connection_.peer()}, {"error", status.to_string()}});
-      return no(command, "[SERVERBUG] Internal error");
+  Refusal refusal = refusal_for(status);
+  if (refusal.server_failure) {
+    core::log_event(core::LogLevel::error, "imap.store_failed",
+                    {{"session", connection_.id()},
+                     {"user", user_name_},
+                     {"peer", connection_.peer()},
+                     {"command", command.name},
+                     {"error", status.to_string()}});
   }
+  no(command, refusal.text);
 }
 
 void Session::release_idle_memory() {
@@ -238,9 +243,34 @@ bool is(const Command& command, std::string_view name) {
 
 }  // namespace
 
+asio::awaitable<void> Session::end_if_user_gone() {
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  Result<store::User> found =
+      co_await services_.executor.run([&store, user] { return store.find_user_by_id(user); });
+  if (found || found.status().code() != Code::not_found) co_return;
+  reply_.clear();
+  out_ += "* BYE Account deleted\r\n";
+  state_ = State::logout;
+  logout_reason_ = "account deleted";
+}
+
 asio::awaitable<void> Session::execute(Command& command) {
   const bool had_condstore = condstore_;
   co_await dispatch(command);
+  // A NO may be the store missing the user's rows because the user was
+  // deleted; polls check too, since for a client that only polls nothing
+  // else fails, but at most every kUserCheckInterval: NOOP stays cheap.
+  if (state_ == State::authenticated || state_ == State::selected) {
+    const bool refused = reply_.size() > command.tag.size() + 4 &&
+                         reply_.compare(command.tag.size(), 4, " NO ") == 0;
+    const bool poll = is(command, "NOOP") || is(command, "CHECK") || is(command, "IDLE");
+    const auto now = std::chrono::steady_clock::now();
+    if (refused || (poll && now - user_checked_ >= kUserCheckInterval)) {
+      user_checked_ = now;
+      co_await end_if_user_gone();
+    }
+  }
   if (state_ == State::selected && view_) {
     // RFC 3501 7.4.1: no EXPUNGE during FETCH, STORE or SEARCH (their UID
     // forms may have one), so those keep the client's numbering.
@@ -345,6 +375,7 @@ void Session::id(const Command& command) {
 }
 
 void Session::logout(const Command& command) {
+  logout_reason_ = "logout";
   out_ += "* BYE Logging out\r\n";
   ok(command, "LOGOUT completed");
   state_ = State::logout;
@@ -467,8 +498,9 @@ asio::awaitable<void> Session::log_in(const Command& command, const std::string&
   }
   if (verdict != mail::AuthLimiter::Verdict::allowed) {
     // Refused without looking at the password, so guessing learns nothing.
-    core::log_event(core::LogLevel::info, "imap.login_locked_out",
-                    {{"peer", connection_.peer()}, {"user", name}});
+    mail::log_login_failed(origin(), name,
+                           verdict != mail::AuthLimiter::Verdict::ip_locked ? "user locked out"
+                                                                            : "address locked out");
     co_return refuse_login(command,
                            verdict != mail::AuthLimiter::Verdict::ip_locked
                                ? "[UNAVAILABLE] Too many failed logins for this user, try later"
@@ -484,11 +516,13 @@ asio::awaitable<void> Session::log_in(const Command& command, const std::string&
       co_return co_await fail_login(command, name, "[AUTHENTICATIONFAILED] Authentication failed",
                                     Counted::yes);
     }
+    mail::log_login_failed(origin(), name, "server error");
     co_return fail(command, user.status());
   }
   attempt.succeeded();
   user_id_ = user->id;
   user_name_ = user->name;
+  mail::log_login(origin(), user_name_);
   state_ = State::authenticated;
   deadlines_.logged_in();
   connection_.set_idle_timeout(std::chrono::seconds(settings_.authenticated_idle_timeout));
@@ -509,8 +543,7 @@ asio::awaitable<void> Session::fail_login(const Command& command, const std::str
   std::chrono::milliseconds delay = services_.limiter.failure_delay(name, connection_.peer());
   asio::steady_timer timer(co_await asio::this_coro::executor, delay);
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  core::log_event(core::LogLevel::info, "imap.login_failed",
-                  {{"peer", connection_.peer()}, {"user", name}});
+  mail::log_login_failed(origin(), name, mail::without_response_code(text));
   refuse_login(command, text);
 }
 

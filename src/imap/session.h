@@ -27,6 +27,7 @@
 #include "imap/imap.h"
 #include "imap/mailbox_view.h"
 #include "imap/parser.h"
+#include "mail/events.h"
 #include "net/connection.h"
 #include "net/deadlines.h"
 #include "net/input_buffer.h"
@@ -83,6 +84,12 @@ class Session {
   // NO with the response code and text a Status of the store or mail layer calls for.
   void fail(const Command& command, const Status& status);
   void release_idle_memory();
+  // Where this session's login, logout and delivery log lines come from.
+  mail::Origin origin() const;
+  // After a command that may have failed because the user was deleted
+  // (possibly by another process: the CLI, which no beacon leaves): when
+  // the user is gone, the tagged reply becomes `* BYE` and the session ends.
+  boost::asio::awaitable<void> end_if_user_gone();
   // The command-rate limit: waits while the client is over
   // max-commands-per-second.
   boost::asio::awaitable<void> pace();
@@ -202,6 +209,10 @@ class Session {
   uint64_t auth_failures_ = 0;
   int64_t user_id_ = 0;
   std::string user_name_;
+  // Why the session ended, for the logout log line; "" = as end_ says.
+  std::string_view logout_reason_;
+  // When a poll last checked that the user still exists.
+  std::chrono::steady_clock::time_point user_checked_{};
   std::optional<MailboxView> view_;
   // RFC 7162: CONDSTORE is on after ENABLE or any command that uses it (a
   // MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE, SELECT's CONDSTORE, STATUS

@@ -491,7 +491,9 @@ asio::awaitable<void> Session::append(Command& command) {
     co_return fail(command, appended.status());
   }
   std::string uids;
-  for (const store::Appended& one : *appended) {
+  for (std::size_t i = 0; i < appended->size(); ++i) {
+    const store::Appended& one = (*appended)[i];
+    mail::log_delivery(origin(), user_name_, *path, messages[i].content, one);
     if (!uids.empty()) uids += ',';
     uids += std::to_string(one.uid);
   }

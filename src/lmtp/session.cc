@@ -8,6 +8,7 @@
 #include "lmtp/protocol.h"
 #include "lmtp/trace.h"
 #include "mail/address.h"
+#include "mail/events.h"
 #include "mime/tree.h"
 #include "mime/wire.h"
 #include "net/deadlines.h"
@@ -27,6 +28,7 @@ constexpr std::size_t kDataChunk = 64 * 1024;
 struct Recipient {
   std::string path;  // as given in RCPT TO
   int64_t user_id = 0;
+  std::string user;  // the user's name, for the delivery log line
 };
 
 // Unique within this process and increasing: start time, then a counter.
@@ -215,10 +217,13 @@ class Session {
     if (recipients_.size() >= settings_.limits.max_recipients) {
       co_return reply({452, "4.5.3", "Too many recipients"});
     }
-    Result<int64_t> user = co_await executor_.run(
-        [this, &command] { return mail::resolve_address(store_, command.path); });
+    Result<store::User> user = co_await executor_.run([this, &command]() -> Result<store::User> {
+      Result<int64_t> id = mail::resolve_address(store_, command.path);
+      if (!id) return id.status();
+      return store_.find_user_by_id(*id);
+    });
     if (user) {
-      recipients_.push_back({command.path, *user});
+      recipients_.push_back({command.path, user->id, user->name});
       co_return reply({250, "2.1.5", "Recipient OK"});
     }
     switch (user.status().code()) {
@@ -322,6 +327,9 @@ class Session {
       return mail::ingest(body_, settings_.limits, now);
     });
     if (!message) {
+      if (failure_reply(message.status()).code == 451) {
+        log_failure("lmtp.ingest_failed", message.status());
+      }
       for (std::size_t i = 0; i < recipients_.size(); ++i) reply(failure_reply(message.status()));
       co_return;
     }
@@ -349,6 +357,8 @@ class Session {
         return store_for(recipient.user_id, spam, *message);
       });
       if (stored) {
+        mail::log_delivery({"lmtp", connection_.id(), connection_.peer(), connection_.secure()},
+                           recipient.user, stored->mailbox, body_, stored->appended);
         reply({250, "2.0.0",
                "<" + recipient.path + "> " + std::to_string(stored->appended.uidvalidity) + ":" +
                    std::to_string(stored->appended.uid) + " delivered to " +
@@ -382,7 +392,9 @@ class Session {
 
   void log_failure(std::string_view event, const Status& status) {
     core::log_event(core::LogLevel::error, event,
-                    {{"peer", connection_.peer()}, {"error", status.to_string()}});
+                    {{"session", connection_.id()},
+                     {"peer", connection_.peer()},
+                     {"error", status.to_string()}});
   }
 
   const Settings& settings_;

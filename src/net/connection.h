@@ -99,6 +99,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_deadline(std::chrono::steady_clock::time_point deadline) { deadline_ = deadline; }
 
   const std::string& peer() const { return peer_; }
+  // Numbers connections in accept order, unique within the process: the
+  // `session=` of log lines, so one client's lines can be followed.
+  uint64_t id() const { return id_; }
   Socket::executor_type executor() { return socket_.get_executor(); }
   bool stopping() const { return stopping_; }
 
@@ -124,6 +127,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<Compression, CompressionDeleter> compression_;
   boost::asio::steady_timer timer_;
   std::string peer_;
+  uint64_t id_;
   std::chrono::seconds idle_timeout_{0};
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   // Counts reads, so a timer that fires after its read completed is ignored.

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -38,8 +39,15 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 // ---------------------------------------------------------------- Connection
 
+namespace {
+std::atomic<uint64_t> next_connection_id{1};
+}  // namespace
+
 Connection::Connection(Socket socket, std::string peer)
-    : socket_(std::move(socket)), timer_(socket_.get_executor()), peer_(std::move(peer)) {}
+    : socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      peer_(std::move(peer)),
+      id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)) {}
 
 asio::awaitable<Read> Connection::read_some(char* data, std::size_t size) {
   if (compression_) co_return co_await read_inflated(data, size);

@@ -154,6 +154,8 @@ asio::awaitable<void> Session::retrieve(const Command& command) {
   });
   if (!bytes) {
     if (bytes.status().code() == Code::not_found) {
+      const bool gone = co_await end_if_user_gone();
+      if (gone) co_return;
       co_return err("Message " + std::to_string(*command.number) +
                     " was deleted by another session");
     }
@@ -188,6 +190,7 @@ asio::awaitable<void> Session::quit() {
     }
   }
   state_ = State::done;
+  logout_reason_ = "logout";
   if (deleted.empty() && read.empty()) co_return ok("Bye");
   mail::Mail& mail = services_.mail;
   const bool to_trash = settings_.delete_to_trash;
@@ -212,6 +215,8 @@ asio::awaitable<void> Session::quit() {
     return expunged ? Status::ok() : expunged.status();
   });
   if (!updated.is_ok()) {
+    const bool gone = co_await end_if_user_gone();
+    if (gone) co_return;
     log_failure("pop3.update_failed", updated);
     co_return err("[SYS/TEMP] Deleted messages were not removed, try again later");
   }

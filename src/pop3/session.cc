@@ -34,6 +34,26 @@ Session::Session(const Settings& settings, const Services& services, net::Connec
       lines_(settings.limits.max_line_length),
       deadlines_(net::Deadlines::options(settings.limits)) {}
 
+Session::~Session() {
+  if (user_id_ != 0) mail::log_logout(origin(), user_name_, logout_reason_);
+}
+
+mail::Origin Session::origin() const {
+  return {"pop3", connection_.id(), connection_.peer(), connection_.secure()};
+}
+
+asio::awaitable<bool> Session::end_if_user_gone() {
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  Result<store::User> found =
+      co_await services_.executor.run([&store, user] { return store.find_user_by_id(user); });
+  if (found || found.status().code() != Code::not_found) co_return false;
+  err("Account deleted");
+  state_ = State::done;
+  logout_reason_ = "account deleted";
+  co_return true;
+}
+
 asio::awaitable<void> Session::run() {
   connection_.set_idle_timeout(std::chrono::seconds(settings_.limits.idle_timeout));
   const auto now = net::Deadlines::Clock::now();
@@ -91,6 +111,7 @@ asio::awaitable<bool> Session::fill() {
       co_return true;
     case net::Read::Ended::timeout:
       err("Autologout; idle for too long");
+      logout_reason_ = "idle timeout";
       break;
     case net::Read::Ended::deadline:
       if (deadlines_.expired(net::Deadlines::Clock::now()) == net::Deadlines::Expired::login) {
@@ -98,10 +119,12 @@ asio::awaitable<bool> Session::fill() {
             " seconds");
       } else {
         err("Autologout; command arriving too slowly");
+        logout_reason_ = "command too slow";
       }
       break;
     case net::Read::Ended::shutdown:
       err("[SYS/TEMP] Server shutting down");
+      logout_reason_ = "shutdown";
       break;
     case net::Read::Ended::closed:
       state_ = State::done;
@@ -133,7 +156,12 @@ asio::awaitable<Session::Line> Session::read_line() {
 asio::awaitable<void> Session::execute(const Command& command) {
   if (command.verb == Verb::quit) co_return co_await quit();
   if (command.verb == Verb::capa) co_return capa();
-  if (command.verb == Verb::noop && state_ == State::transaction) co_return ok("");
+  if (command.verb == Verb::noop && state_ == State::transaction) {
+    // Not `if (co_await ...)`: GCC 12 miscompiles that here (SIGILL).
+    const bool gone = co_await end_if_user_gone();
+    if (!gone) ok("");
+    co_return;
+  }
   if (state_ == State::authorization) co_return co_await authorization(command);
   co_await transaction(command);
 }
@@ -260,8 +288,9 @@ asio::awaitable<void> Session::login(const std::string& name, const std::string&
   }
   if (verdict != mail::AuthLimiter::Verdict::allowed) {
     // Refused without looking at the password, so guessing learns nothing.
-    core::log_event(core::LogLevel::info, "pop3.login_locked_out",
-                    {{"peer", connection_.peer()}, {"user", name}});
+    mail::log_login_failed(origin(), name,
+                           verdict != mail::AuthLimiter::Verdict::ip_locked ? "user locked out"
+                                                                            : "address locked out");
     co_return refuse_login(verdict != mail::AuthLimiter::Verdict::ip_locked
                                ? "[AUTH] Too many failed logins for this user, try later"
                                : "[AUTH] Too many failed logins from your address, try later");
@@ -275,14 +304,18 @@ asio::awaitable<void> Session::login(const std::string& name, const std::string&
       co_return co_await fail_login(name, "[AUTH] Authentication failed", Counted::yes);
     }
     log_failure("pop3.login_failed", user.status());
+    mail::log_login_failed(origin(), name, "server error");
     co_return err("[SYS/TEMP] Cannot log in now, try again later");
   }
   attempt.succeeded();
   Status opened = co_await open_maildrop(user->id);
   if (!opened.is_ok()) {
     log_failure("pop3.maildrop_failed", opened);
+    mail::log_login_failed(origin(), user->name, "server error");
     co_return err("[SYS/TEMP] Cannot open the maildrop, try again later");
   }
+  user_name_ = user->name;
+  mail::log_login(origin(), user_name_);
   state_ = State::transaction;
   deadlines_.logged_in();
   ok("Logged in, " + std::to_string(messages_.size()) + " messages");
@@ -294,6 +327,7 @@ asio::awaitable<void> Session::fail_login(const std::string& name, std::string_v
   std::chrono::milliseconds delay = services_.limiter.failure_delay(name, connection_.peer());
   asio::steady_timer timer(co_await asio::this_coro::executor, delay);
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  mail::log_login_failed(origin(), name, mail::without_response_code(text));
   refuse_login(text);
 }
 
@@ -307,7 +341,10 @@ void Session::refuse_login(std::string_view text) {
 
 void Session::log_failure(std::string_view event, const Status& status) {
   core::log_event(core::LogLevel::error, event,
-                  {{"peer", connection_.peer()}, {"error", status.to_string()}});
+                  {{"session", connection_.id()},
+                   {"user", user_name_},
+                   {"peer", connection_.peer()},
+                   {"error", status.to_string()}});
 }
 
 asio::awaitable<void> run_session(std::shared_ptr<const Settings> settings, Services services,

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mail/events.h"
 #include "net/deadlines.h"
 #include "net/input_buffer.h"
 #include "net/line_splitter.h"
@@ -20,6 +21,9 @@ namespace eider::pop3 {
 class Session {
  public:
   Session(const Settings& settings, const Services& services, net::Connection& connection);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   boost::asio::awaitable<void> run();
 
@@ -71,6 +75,10 @@ class Session {
   // the connection's max-auth-failures.
   void refuse_login(std::string_view text);
   void log_failure(std::string_view event, const Status& status);
+  mail::Origin origin() const;
+  // True, with -ERR sent and the session ended, when the logged-in user was
+  // deleted (by the CLI, in another process, perhaps): the maildrop is gone.
+  boost::asio::awaitable<bool> end_if_user_gone();
 
   // TRANSACTION and UPDATE (maildrop.cc).
   boost::asio::awaitable<Status> open_maildrop(int64_t user_id);
@@ -97,6 +105,9 @@ class Session {
   uint64_t auth_failures_ = 0;
 
   int64_t user_id_ = 0;
+  std::string user_name_;
+  // Why the session ended, for the logout log line.
+  std::string_view logout_reason_ = "disconnected";
   int64_t mailbox_id_ = 0;
   uint32_t uidvalidity_ = 0;
   std::vector<Message> messages_;

@@ -52,7 +52,8 @@ Result<std::unique_ptr<Store>> open(const Options& options) {
   }
   Result<std::unique_ptr<Store>> store = sqlite::SqliteStore::open(file.string(), options);
   if (!store && store.status().code() == Code::permission_denied) {
-    return error(Code::permission_denied, "cannot write database " + file.string());
+    return error(Code::permission_denied,
+                 "cannot write database " + file.string() + ": " + store.status().message());
   }
   return store;
 }

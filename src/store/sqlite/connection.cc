@@ -1,5 +1,7 @@
 #include "store/sqlite/connection.h"
 
+#include <unistd.h>
+
 #include <mutex>
 #include <string>
 
@@ -98,6 +100,14 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, bo
     return status;
   }
   std::unique_ptr<Connection> connection(new Connection(db));
+  // SQLite opens a file it may not write (mode 0444, another owner, a
+  // read-only mount) read-only without a word; the writer would then fail
+  // every write, so it is refused here, where start-up can say why.
+  if (!read_only && sqlite3_db_readonly(db, "main") == 1) {
+    return error(Code::permission_denied,
+                 "the file or its filesystem is read-only for this user (uid " +
+                     std::to_string(::geteuid()) + ")");
+  }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   // FULL: a COMMIT that returned is on disk (DESIGN.md: durable acknowledgements).
   EIDER_RETURN_IF_ERROR(connection->exec("PRAGMA synchronous=FULL"));

@@ -458,7 +458,7 @@ Result<RecentMark> load_recent_mark(Connection& db, int64_t user_id, int64_t mai
   if (!stmt) return stmt.status();
   Result<bool> row = stmt->bind(user_id, mailbox_id).step();
   if (!row) return row.status();
-  if (!*row) return error(Code::not_found, "no mailbox with id " + std::to_string(mailbox_id));
+  if (!*row) return error(Code::not_found, "no such mailbox");
   return RecentMark{static_cast<uint32_t>(stmt->int64(0)), static_cast<uint32_t>(stmt->int64(1))};
 }
 

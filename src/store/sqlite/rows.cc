@@ -107,8 +107,7 @@ Result<User> load_user(Connection& db, std::string_view normalized_name) {
 
 Result<User> load_user_by_id(Connection& db, int64_t user_id) {
   static const std::string sql = std::string(kUserColumns) + "WHERE id = ?";
-  return load_one<User>(db, sql.c_str(), user_from, "no user with id " + std::to_string(user_id),
-                        user_id);
+  return load_one<User>(db, sql.c_str(), user_from, "no such user", user_id);
 }
 
 Result<Mailbox> load_mailbox(Connection& db, int64_t user_id, std::string_view normalized_path) {
@@ -125,7 +124,7 @@ Result<Mailbox> load_mailbox_by_id(Connection& db, int64_t user_id, int64_t mail
       db,
       "SELECT id, user_id, path, special_use, uidvalidity, uidnext, highest_modseq, subscribed,"
       " message_count, recent_uid, journal_floor FROM mailboxes WHERE user_id = ? AND id = ?",
-      mailbox_from, "no mailbox with id " + std::to_string(mailbox_id), user_id, mailbox_id);
+      mailbox_from, "no such mailbox", user_id, mailbox_id);
 }
 
 Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view path,

@@ -1,0 +1,87 @@
+#include "mail/events.h"
+
+#include <string>
+
+#include "core/log.h"
+#include "mime/message.h"
+
+namespace eider::mail {
+namespace {
+
+// A header this long is not real mail; the Message-ID is looked for no
+// further, so logging a 60 MB message does not scan it.
+constexpr std::size_t kHeaderScan = 64 * 1024;
+// A Message-ID is short; a hostile one is cut so a log line stays a line.
+constexpr std::size_t kMaxMessageId = 256;
+
+std::string_view yes_no(bool value) {
+  return value ? "yes" : "no";
+}
+
+}  // namespace
+
+std::string message_id_of(std::string_view message) {
+  std::string_view raw = mime::header_value(message.substr(0, kHeaderScan), "Message-ID");
+  std::string id;
+  for (char c : raw) {
+    if (c == '\r' || c == '\n') continue;
+    if (c == '\t') c = ' ';
+    id += c;
+  }
+  std::size_t begin = id.find_first_not_of(' ');
+  if (begin == std::string::npos) return "";
+  id = id.substr(begin, id.find_last_not_of(' ') - begin + 1);
+  if (id.size() > kMaxMessageId) id.resize(kMaxMessageId);
+  return id;
+}
+
+std::string_view without_response_code(std::string_view text) {
+  std::size_t code_end = text.find("] ");
+  if (text.starts_with('[') && code_end != std::string_view::npos) text.remove_prefix(code_end + 2);
+  return text;
+}
+
+void log_login(const Origin& origin, std::string_view user) {
+  core::log_event(core::LogLevel::info, "login",
+                  {{"protocol", origin.protocol},
+                   {"session", origin.session},
+                   {"user", user},
+                   {"peer", origin.peer},
+                   {"tls", yes_no(origin.tls)},
+                   {"result", "ok"}});
+}
+
+void log_login_failed(const Origin& origin, std::string_view user, std::string_view reason) {
+  core::log_event(core::LogLevel::info, "login",
+                  {{"protocol", origin.protocol},
+                   {"session", origin.session},
+                   {"user", user},
+                   {"peer", origin.peer},
+                   {"tls", yes_no(origin.tls)},
+                   {"result", "failed"},
+                   {"reason", reason}});
+}
+
+void log_logout(const Origin& origin, std::string_view user, std::string_view reason) {
+  core::log_event(core::LogLevel::info, "logout",
+                  {{"protocol", origin.protocol},
+                   {"session", origin.session},
+                   {"user", user},
+                   {"peer", origin.peer},
+                   {"tls", yes_no(origin.tls)},
+                   {"reason", reason}});
+}
+
+void log_delivery(const Origin& origin, std::string_view user, std::string_view mailbox,
+                  std::string_view message, const store::Appended& appended) {
+  core::log_event(core::LogLevel::info, "delivery",
+                  {{"protocol", origin.protocol},
+                   {"session", origin.session},
+                   {"user", user},
+                   {"mailbox", mailbox},
+                   {"uid", appended.uid},
+                   {"size", message.size()},
+                   {"message-id", message_id_of(message)}});
+}
+
+}  // namespace eider::mail

@@ -1,0 +1,73 @@
+"""`eider user del` while the user's sessions are open (the CLI is another
+process than the server): each session ends with `* BYE` (POP3: -ERR and
+close) at its next command, and no reply names an internal id."""
+
+import re
+import signal
+import socket
+
+import pytest
+
+from imap_support import ADDRESS, PASSWORD, TIMEOUT, USER, Raw, lmtp_deliver, message, port_of
+
+
+@pytest.fixture
+def alice(cli, server, listener_args):
+    cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
+    lmtp_deliver(port_of(listener_args, "lmtp"), [message(1)])
+    return cli
+
+
+def bye_after(raw, text):
+    """Sends a command and reads until the connection closes; the lines."""
+    raw.count += 1
+    raw.send(f"t{raw.count} {text}\r\n".encode())
+    lines = []
+    while True:
+        try:
+            lines.append(raw.line())
+        except (EOFError, ConnectionResetError):
+            return lines
+
+
+def test_imap_sessions_of_a_deleted_user_end_with_bye(alice, server, listener_args):
+    port = port_of(listener_args, "imap")
+    selected = Raw(port).login()
+    selected.command("SELECT INBOX")
+    idle_one = Raw(port).login()
+    other = Raw(port).login()
+
+    alice.ok("user", "del", USER)
+
+    for raw, command in ((selected, "NOOP"), (idle_one, "SELECT INBOX"),
+                         (other, "APPEND INBOX {3+}\r\nabc")):
+        lines = bye_after(raw, command)
+        text = b"".join(lines)
+        assert lines and lines[-1].startswith(b"* BYE"), text
+        assert not re.search(rb"\bid\b", text, re.I), text
+        assert not re.search(rb"^t\d+ (OK|NO|BAD)", text, re.M), text
+        raw.close()
+
+    assert server.stop(signal.SIGTERM) == 0
+    _, err = server.communicate()
+    logouts = [line for line in err.decode().splitlines() if " event=logout " in line]
+    assert len(logouts) == 3 and all('reason="account deleted"' in line for line in logouts), err
+
+
+def test_pop3_session_of_a_deleted_user_ends(alice, server, listener_args):
+    sock = socket.create_connection(("127.0.0.1", port_of(listener_args, "pop3")),
+                                    timeout=TIMEOUT)
+    file = sock.makefile("rb")
+    assert file.readline().startswith(b"+OK")
+    sock.sendall(f"USER {USER}\r\nPASS {PASSWORD}\r\n".encode())
+    assert file.readline().startswith(b"+OK")
+    assert file.readline().startswith(b"+OK")
+
+    alice.ok("user", "del", USER)
+
+    sock.sendall(b"RETR 1\r\n")
+    answer = file.readline()
+    assert answer.startswith(b"-ERR") and b"account deleted" in answer.lower(), answer
+    assert not re.search(rb"\bid\b", answer, re.I), answer
+    assert file.readline() == b""  # closed
+    sock.close()
