@@ -19,4 +19,14 @@ namespace eider::imap {
 // NO [UNKNOWN-CTE]). Memory: the decoded bytes.
 Result<std::string> decode_binary(std::string_view raw, const mime::Part& part);
 
+// BINARY[] (RFC 3516 4.2: the empty section is the whole message, header
+// included): the message as stored, except that every leaf part sent in
+// base64 or quoted-printable (the top-level body of a non-multipart
+// message too) comes decoded, its Content-Transfer-Encoding field replaced
+// by "Content-Transfer-Encoding: binary" at the end of its header, so the
+// result is still a MIME message that says what it holds (Dovecot converts
+// the same way). Code::unsupported when a leaf part has an encoding that
+// cannot be decoded. Memory: about the message's size.
+Result<std::string> decode_binary_message(std::string_view raw, const mime::Part& root);
+
 }  // namespace eider::imap

@@ -294,17 +294,21 @@ void append_section_item(std::string& out, const FetchMessage& message,
 // BINARY[part]<partial> and BINARY.SIZE[part] (RFC 3516): the part's
 // content decoded (imap/fetch_binary.h); a literal8 ~{n} when it holds NUL,
 // which no other IMAP string may carry. A part that does not exist is an
-// empty string (size 0), as for BODY.
+// empty string (size 0), as for BODY. BINARY[] is the whole message with
+// its parts decoded.
 Status append_binary_item(std::string& out, const FetchMessage& message,
                           const FetchAttribute& attribute) {
   const bool size_only = attribute.item == FetchItem::binary_size;
-  if (attribute.section.part.empty()) {
-    return error(Code::invalid_argument, std::string(kBinaryWholeMessage));
-  }
   assert(message.parsed != nullptr);
-  const mime::Part* part = find_part(message.parsed->root, attribute.section.part);
+  const bool whole = attribute.section.part.empty();
+  const mime::Part* part =
+      whole ? &message.parsed->root : find_part(message.parsed->root, attribute.section.part);
   std::string decoded;
-  if (part != nullptr) {
+  if (whole) {
+    Result<std::string> bytes = decode_binary_message(message.raw, *part);
+    if (!bytes) return bytes.status();
+    decoded = std::move(bytes).value();
+  } else if (part != nullptr) {
     Result<std::string> bytes = decode_binary(message.raw, *part);
     if (!bytes) return bytes.status();
     decoded = std::move(bytes).value();
@@ -436,18 +440,15 @@ FetchPlan plan_fetch(const std::vector<FetchAttribute>& attributes) {
         break;
       case FetchItem::binary_size:
         plan.content = plan.parse = true;
-        plan.binary_whole_message = plan.binary_whole_message || a.section.part.empty();
-        plan.binary_part = plan.binary_part || !a.section.part.empty();
+        plan.binary = true;
         break;
       case FetchItem::body_section:
       case FetchItem::binary_section:
         plan.content = true;
-        plan.parse = plan.parse || !is_whole_message(a.section);
+        plan.parse =
+            plan.parse || !is_whole_message(a.section) || a.item == FetchItem::binary_section;
         plan.sets_seen = plan.sets_seen || !a.peek;
-        if (a.item == FetchItem::binary_section) {
-          plan.binary_whole_message = plan.binary_whole_message || a.section.part.empty();
-          plan.binary_part = plan.binary_part || !a.section.part.empty();
-        }
+        plan.binary = plan.binary || a.item == FetchItem::binary_section;
         break;
       case FetchItem::envelope:
       case FetchItem::body:

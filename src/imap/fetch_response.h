@@ -12,7 +12,8 @@
 // message; MIME is the part's own header block; a part that does not exist
 // gives an empty string (as Dovecot does), never an error.
 // BINARY[part] and BINARY.SIZE[part] (RFC 3516) send the part's decoded
-// content (imap/fetch_binary.h), as a literal8 ~{n} when it holds NUL.
+// content (imap/fetch_binary.h), as a literal8 ~{n} when it holds NUL;
+// BINARY[] the whole message with its leaf parts decoded.
 #pragma once
 
 #include <cstdint>
@@ -26,11 +27,6 @@
 
 namespace eider::imap {
 
-// Why BINARY[] and BINARY.SIZE[] are refused (NO [CANNOT]) for any message.
-inline constexpr std::string_view kBinaryWholeMessage =
-    "BINARY[] is the whole message, which has no encoding of its own: fetch BODY[] or "
-    "BINARY[part]";
-
 struct FetchPlan {
   bool content = false;    // the message bytes are needed (body sections, RFC822*)
   bool parse = false;      // ... and their MIME parse (a section other than the whole message)
@@ -38,12 +34,9 @@ struct FetchPlan {
   bool sets_seen = false;  // a non-PEEK BODY[...], RFC822 or RFC822.TEXT is asked
   bool flags = false;      // FLAGS is asked
   bool info = false;       // INTERNALDATE, RFC822.SIZE or MODSEQ (the message row) is asked
-  // BINARY[] or BINARY.SIZE[] is asked: render_fetch refuses every message
-  // (kBinaryWholeMessage), so nothing should be done for them.
-  bool binary_whole_message = false;
-  // BINARY[part] or BINARY.SIZE[part] is asked: render_fetch refuses a
-  // message whose part it cannot decode.
-  bool binary_part = false;
+  // A BINARY item is asked: render_fetch refuses a message whose part (or,
+  // for BINARY[], any leaf part) it cannot decode.
+  bool binary = false;
 };
 
 FetchPlan plan_fetch(const std::vector<FetchAttribute>& attributes);
@@ -69,8 +62,8 @@ struct FetchOptions {
 // Appends one "* seq FETCH (...)\r\n" line (with literals for sections).
 // Fails, appending nothing, only for BINARY items the message cannot
 // answer: Code::unsupported for a part whose Content-Transfer-Encoding
-// cannot be decoded (NO [UNKNOWN-CTE]), Code::invalid_argument for BINARY[]
-// or a multipart part.
+// cannot be decoded (NO [UNKNOWN-CTE]), Code::invalid_argument for a
+// multipart part.
 // Items appear in the order the client asked for them, UID first when it is
 // added by FetchOptions::uid and not asked. Strings that cannot be quoted
 // are literals; NUL bytes in a section are sent as they are stored (a

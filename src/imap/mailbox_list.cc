@@ -150,7 +150,8 @@ bool matches_list_pattern(std::string_view pattern, std::string_view name) {
 }
 
 std::vector<ListEntry> list_mailboxes(const std::vector<store::Mailbox>& mailboxes,
-                                      const ListRequest& request) {
+                                      const ListRequest& request,
+                                      const std::vector<std::string>& lost_subscriptions) {
   std::vector<std::string> patterns;
   patterns.reserve(request.patterns.size());
   for (const std::string& pattern : request.patterns) {
@@ -165,6 +166,27 @@ std::vector<ListEntry> list_mailboxes(const std::vector<store::Mailbox>& mailbox
   }
 
   bool subscribed_only = request.lsub || request.subscribed_only;
+  // Subscribed names without a mailbox take part only where subscriptions
+  // are what is listed; they stand as subscribed rows that do not exist.
+  std::vector<store::Mailbox> lost;
+  if (subscribed_only) {
+    lost.reserve(lost_subscriptions.size());
+    for (const std::string& path : lost_subscriptions) {
+      if (by_path.contains(path)) continue;
+      store::Mailbox row;
+      row.path = path;
+      row.subscribed = true;
+      lost.push_back(std::move(row));
+    }
+    for (const store::Mailbox& row : lost) by_path.emplace(row.path, &row);
+  }
+  auto is_lost = [&](const store::Mailbox* mailbox) {
+    return !lost.empty() && mailbox >= lost.data() && mailbox < lost.data() + lost.size();
+  };
+  std::vector<const store::Mailbox*> rows;
+  rows.reserve(mailboxes.size() + lost.size());
+  for (const store::Mailbox& mailbox : mailboxes) rows.push_back(&mailbox);
+  for (const store::Mailbox& row : lost) rows.push_back(&row);
   auto selected = [&](const store::Mailbox& mailbox) {
     return (!subscribed_only || mailbox.subscribed) &&
            (!request.special_use_only || !mailbox.special_use.empty());
@@ -185,7 +207,8 @@ std::vector<ListEntry> list_mailboxes(const std::vector<store::Mailbox>& mailbox
     return hits[at->second];
   };
   std::vector<bool> child_matches(patterns.size());
-  for (const store::Mailbox& mailbox : mailboxes) {
+  for (const store::Mailbox* row : rows) {
+    const store::Mailbox& mailbox = *row;
     if (!selected(mailbox)) continue;
     Folded name = Folded::name(mailbox.path);
     bool any = false;
@@ -206,6 +229,9 @@ std::vector<ListEntry> list_mailboxes(const std::vector<store::Mailbox>& mailbox
       return false;
     };
     if (!child_info.empty()) {
+      // RFC 5258 4: CHILDINFO tells of a descendant the answer leaves out;
+      // one that another pattern lists is not left out.
+      if (any) continue;
       for_each_ancestor(mailbox.path, [&](std::string_view parent) {
         if (!stands_in(parent)) return;
         auto existing = by_path.find(parent);
@@ -230,8 +256,22 @@ std::vector<ListEntry> list_mailboxes(const std::vector<store::Mailbox>& mailbox
     ListEntry entry;
     entry.name = std::string(hit.name);
     if (hit.child_info) entry.child_info = child_info;
-    if (hit.mailbox == nullptr) {
-      entry.exists = by_path.contains(hit.name);
+    if (hit.mailbox != nullptr && is_lost(hit.mailbox)) {
+      entry.exists = false;
+      if (lsub) {
+        entry.attributes.emplace_back("\\Noselect");
+      } else {
+        entry.attributes.emplace_back("\\Subscribed");
+        entry.attributes.emplace_back("\\NonExistent");
+        entry.attributes.emplace_back("\\Noselect");
+        if (request.return_children) {
+          entry.attributes.emplace_back(has_children.contains(hit.name) ? "\\HasChildren"
+                                                                        : "\\HasNoChildren");
+        }
+      }
+    } else if (hit.mailbox == nullptr) {
+      auto found = by_path.find(hit.name);
+      entry.exists = found != by_path.end() && !is_lost(found->second);
       if (!entry.exists && !lsub) entry.attributes.emplace_back("\\NonExistent");
       entry.attributes.emplace_back("\\Noselect");
       if (!lsub && request.return_children) entry.attributes.emplace_back("\\HasChildren");

@@ -50,10 +50,13 @@ struct ListEntry {
   std::vector<std::string> child_info;
 };
 
-// The entries, in the order of `mailboxes` (parents before children), each
-// listed once even when several patterns match.
+// The entries, sorted (INBOX first), each listed once even when several
+// patterns match. `lost_subscriptions` are the subscribed names that are no
+// mailbox (Store::list_lost_subscriptions): LSUB and LIST (SUBSCRIBED) list
+// them, LIST with \NonExistent (RFC 5258 3.1), LSUB with \Noselect.
 std::vector<ListEntry> list_mailboxes(const std::vector<store::Mailbox>& mailboxes,
-                                      const ListRequest& request);
+                                      const ListRequest& request,
+                                      const std::vector<std::string>& lost_subscriptions = {});
 
 // Appends `* LIST (attrs) "/" name\r\n` (or LSUB), with
 // ` ("CHILDINFO" ("SUBSCRIBED"))` before the CRLF when the entry has

@@ -2,6 +2,7 @@
 
 #include "imap/search_date.h"
 #include "imap/search_fold.h"
+#include "mime/address_text.h"
 #include "mime/charset.h"
 #include "mime/codec_base64.h"
 #include "mime/codec_qp.h"
@@ -114,6 +115,20 @@ bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
+// Whether parsing can tell more than the raw text: comments, quoting,
+// folds, or white space beside "@" or "." may split an address apart.
+bool may_hide_an_address(std::string_view raw) {
+  if (raw.find_first_of("(\"\\\r\n") != std::string_view::npos) return true;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '@' && raw[i] != '.') continue;
+    if ((i > 0 && (raw[i - 1] == ' ' || raw[i - 1] == '\t')) ||
+        (i + 1 < raw.size() && (raw[i + 1] == ' ' || raw[i + 1] == '\t'))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 const std::vector<mime::HeaderField>& MessageText::fields() {
@@ -137,9 +152,15 @@ bool MessageText::header_contains(std::string_view name, std::string_view folded
   for (size_t i = 0; i < all.size(); ++i) {
     if (!iequals(all[i].name, name)) continue;
     if (folded_needle.empty() || contains(folded_value(i), folded_needle)) return true;
+    if (!address) continue;
     // Dovecot also finds an address as written, encoded words and all.
-    if (address && needs_decoding(all[i].value) &&
+    if (needs_decoding(all[i].value) &&
         contains(fold_case(unfolded(all[i].value)), folded_needle)) {
+      return true;
+    }
+    // And as parsed: "<a (x)@ (y) b.org>" holds a@b.org.
+    if (may_hide_an_address(all[i].value) &&
+        contains(fold_case(mime::address_search_text(all[i].value)), folded_needle)) {
       return true;
     }
   }

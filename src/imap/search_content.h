@@ -24,7 +24,8 @@ class MessageText {
 
   // Whether a top-level field named `name` (any case) exists and the folded,
   // decoded text of one of them contains `folded_needle`. With `address`,
-  // the field's raw text (undecoded, unfolded) counts as well.
+  // the field's raw text (undecoded, unfolded) counts as well, and so do its
+  // addresses as parsed (mime/address_text.h: comments and CFWS removed).
   bool header_contains(std::string_view name, std::string_view folded_needle, bool address);
   // Whether the text of a text/* or message/* leaf (decoded to UTF-8 and
   // folded) contains it. A leaf in an unknown transfer encoding has no text.

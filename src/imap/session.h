@@ -128,8 +128,12 @@ class Session {
   void refuse_login(const Command& command, std::string_view text);
 
   // --- authenticated (session_mailbox.cc) ---
-  // The stored path for a wire mailbox name, or nullopt after a NO/BAD.
-  std::optional<std::string> mailbox_path(const Command& command, std::string_view wire);
+  // The stored path for a wire mailbox name, or nullopt after a NO. A name
+  // that is not valid modified UTF-7 (or not a valid path) names no mailbox:
+  // NO [NONEXISTENT] where one is looked up, NO [CANNOT] where one would be
+  // made (`to_create`: CREATE, RENAME's new name, SUBSCRIBE).
+  std::optional<std::string> mailbox_path(const Command& command, std::string_view wire,
+                                          bool to_create = false);
   boost::asio::awaitable<void> select(const Command& command, bool read_only);
   boost::asio::awaitable<void> create(const Command& command);
   boost::asio::awaitable<void> delete_mailbox(const Command& command);

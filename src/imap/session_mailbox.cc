@@ -160,15 +160,15 @@ std::optional<std::string> invalid_system_flag(const std::vector<std::string>& f
   return std::nullopt;
 }
 
-std::optional<std::string> Session::mailbox_path(const Command& command, std::string_view wire) {
-  Result<std::string> utf8 = decode_mailbox_name(wire);
-  if (!utf8) {
-    bad(command, "Invalid mailbox name: " + utf8.status().message());
-    return std::nullopt;
-  }
-  Result<std::string> path = mail::normalize_mailbox_path(*utf8);
+// The command is well formed (a name is an astring), so an odd name is a
+// NO, not a BAD: no mailbox can have it (as Dovecot answers).
+std::optional<std::string> Session::mailbox_path(const Command& command, std::string_view wire,
+                                                 bool to_create) {
+  Result<std::string> path = decode_mailbox_name(wire);
+  if (path) path = mail::normalize_mailbox_path(*path);
   if (!path) {
-    no(command, "[CANNOT] Invalid mailbox name: " + path.status().message());
+    no(command, std::string(to_create ? "[CANNOT]" : "[NONEXISTENT]") +
+                    " Invalid mailbox name: " + path.status().message());
     return std::nullopt;
   }
   return *path;
@@ -228,6 +228,9 @@ asio::awaitable<void> Session::select(const Command& command, bool read_only) {
   if (opened.recent->first < opened.recent->next) {
     view_->add_recent(opened.recent->first, opened.recent->next - 1);
   }
+  // EXAMINE claims nothing (RFC 3501 6.3.2), but the messages no session
+  // has claimed yet are \Recent, and it reports them as STATUS does.
+  if (read_only && mailbox.recent_uid <= max_uid) view_->add_recent(mailbox.recent_uid, max_uid);
   state_ = State::selected;
   view_->set_keywords(KnownKeywords(state.keywords, read_only));
 
@@ -258,7 +261,7 @@ asio::awaitable<void> Session::create(const Command& command) {
   std::string_view wire = args.mailbox;
   // RFC 3501 6.3.3: a trailing delimiter only says the name will have children.
   while (wire.size() > 1 && wire.back() == '/') wire.remove_suffix(1);
-  std::optional<std::string> path = mailbox_path(command, wire);
+  std::optional<std::string> path = mailbox_path(command, wire, true);
   if (!path) co_return;
   std::string special_use;
   if (args.special_use.size() > 1) co_return no(command, "[USEATTR] Only one special use allowed");
@@ -272,14 +275,22 @@ asio::awaitable<void> Session::create(const Command& command) {
   }
   if (*path == mail::kInbox) co_return no(command, "[ALREADYEXISTS] INBOX always exists");
   mail::Mail& mail = services_.mail;
+  store::Store& store = services_.store;
   const int64_t user = user_id_;
   Result<store::Mailbox> created =
-      co_await services_.executor.run([&mail, user, &path, &special_use]() {
-        // RFC 3501 6.3.3: superior names are created as needed.
+      co_await services_.executor.run([&mail, &store, user, &path, &special_use]() {
+        // RFC 3501 6.3.3: superior names are created as needed. They are
+        // not subscribed: the client named none of them (so LSUB "a/%"
+        // after CREATE a/b/c shows a/b \Noselect), as in Dovecot.
         for (std::size_t slash = path->find('/'); slash != std::string::npos;
              slash = path->find('/', slash + 1)) {
-          Result<store::Mailbox> parent = mail.create_mailbox(user, path->substr(0, slash));
+          std::string parent_path = path->substr(0, slash);
+          Result<store::Mailbox> parent = mail.create_mailbox(user, parent_path);
           if (!parent && parent.status().code() != Code::already_exists) return parent;
+          if (parent) {
+            Status unsubscribed = store.set_subscribed(user, parent_path, false);
+            if (!unsubscribed.is_ok()) return Result<store::Mailbox>(unsubscribed);
+          }
         }
         return mail.create_mailbox(user, *path, special_use);
       });
@@ -314,7 +325,7 @@ asio::awaitable<void> Session::rename(const Command& command) {
   const auto& args = std::get<Rename>(command.arguments);
   std::optional<std::string> from = mailbox_path(command, args.from);
   if (!from) co_return;
-  std::optional<std::string> to = mailbox_path(command, args.to);
+  std::optional<std::string> to = mailbox_path(command, args.to, true);
   if (!to) co_return;
   if (*to == mail::kInbox) co_return no(command, "[ALREADYEXISTS] INBOX always exists");
   mail::Mail& mail = services_.mail;
@@ -327,7 +338,7 @@ asio::awaitable<void> Session::rename(const Command& command) {
 
 asio::awaitable<void> Session::subscribe(const Command& command, bool subscribed) {
   const auto& args = std::get<MailboxArgument>(command.arguments);
-  std::optional<std::string> path = mailbox_path(command, args.mailbox);
+  std::optional<std::string> path = mailbox_path(command, args.mailbox, subscribed);
   if (!path) co_return;
   store::Store& store = services_.store;
   const int64_t user = user_id_;
@@ -344,15 +355,17 @@ asio::awaitable<void> Session::list(const Command& command, bool lsub) {
   };
   ListRequest request;
   request.lsub = lsub;
+  const std::string_view name = lsub ? "LSUB" : "LIST";
+  // A reference or pattern that is not modified UTF-7 matches no mailbox
+  // name (every stored name encodes): it adds nothing to the answer.
   Result<std::string> reference = decode_mailbox_name(args.reference);
-  if (!reference) co_return bad(command, "Invalid reference: " + reference.status().message());
+  if (!reference) co_return ok(command, std::string(name) + " completed");
   request.reference = *reference;
   for (const std::string& pattern : args.patterns) {
     Result<std::string> utf8 = decode_mailbox_name(pattern);
-    if (!utf8) co_return bad(command, "Invalid pattern: " + utf8.status().message());
-    request.patterns.push_back(*utf8);
+    if (utf8) request.patterns.push_back(*utf8);
   }
-  const std::string_view name = lsub ? "LSUB" : "LIST";
+  if (request.patterns.empty()) co_return ok(command, std::string(name) + " completed");
   if (!lsub && args.selection.empty() && request.patterns.size() == 1 &&
       request.patterns[0].empty()) {
     // RFC 3501 6.3.8: an empty pattern asks for the delimiter and root.
@@ -370,10 +383,20 @@ asio::awaitable<void> Session::list(const Command& command, bool lsub) {
 
   store::Store& store = services_.store;
   const int64_t user = user_id_;
-  Result<std::vector<store::Mailbox>> mailboxes =
-      co_await services_.executor.run([&store, user] { return store.list_mailboxes(user); });
-  if (!mailboxes) co_return fail(command, mailboxes.status());
-  std::vector<ListEntry> entries = list_mailboxes(*mailboxes, request);
+  const bool with_lost = request.subscribed_only;
+  struct Listed {
+    Result<std::vector<store::Mailbox>> mailboxes;
+    Result<std::vector<std::string>> lost = std::vector<std::string>{};
+  };
+  Listed listed = co_await services_.executor.run([&store, user, with_lost] {
+    Listed result{store.list_mailboxes(user)};
+    if (result.mailboxes && with_lost) result.lost = store.list_lost_subscriptions(user);
+    return result;
+  });
+  if (!listed.mailboxes) co_return fail(command, listed.mailboxes.status());
+  if (!listed.lost) co_return fail(command, listed.lost.status());
+  const std::vector<store::Mailbox>* mailboxes = &*listed.mailboxes;
+  std::vector<ListEntry> entries = list_mailboxes(*mailboxes, request, *listed.lost);
   // The mailbox behind each entry that gets a STATUS line, else null.
   std::vector<const store::Mailbox*> status_of(entries.size(), nullptr);
   if (with_status) {

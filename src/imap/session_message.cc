@@ -212,9 +212,6 @@ asio::awaitable<void> Session::fetch(const Command& command) {
   std::optional<std::vector<uint32_t>> uids = resolve(request.set, command.uid);
   if (!uids) co_return bad(command, "Invalid message sequence number");
   const FetchPlan plan = plan_fetch(request.attributes);
-  // Refused before \Seen is set: no message could answer it.
-  if (plan.binary_whole_message)
-    co_return no(command, "[CANNOT] " + std::string(kBinaryWholeMessage));
   const bool asks_modseq =
       std::any_of(request.attributes.begin(), request.attributes.end(),
                   [](const FetchAttribute& a) { return a.item == FetchItem::mod_seq; });
@@ -250,7 +247,7 @@ asio::awaitable<void> Session::fetch(const Command& command) {
 
   // RFC 3501 6.4.5: BODY[...] sets \Seen; the new flags go out with the data.
   const bool sets_seen = plan.sets_seen && !view_->read_only() && !uids->empty();
-  if (sets_seen && plan.binary_part) {
+  if (sets_seen && plan.binary) {
     // A BINARY that ends in NO ([UNKNOWN-CTE], [CANNOT]) must leave \Seen
     // alone, and only rendering tells: a rehearsal into a scratch buffer
     // first. It doubles the work of a non-PEEK BINARY, which clients send
@@ -470,9 +467,6 @@ asio::awaitable<void> Session::copy(const Command& command, bool move) {
   if (!copied.pairs) {
     if (copied.pairs.status().code() == Code::not_found) {
       co_return no(command, "[TRYCREATE] Mailbox does not exist: " + *path);
-    }
-    if (copied.pairs.status().code() == Code::invalid_argument && move) {
-      co_return no(command, "[CANNOT] Cannot move into the same mailbox");
     }
     if (copied.pairs.status().code() == Code::over_quota) {
       co_return co_await fail_over_quota(command, copied.pairs.status());

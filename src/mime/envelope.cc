@@ -12,6 +12,8 @@
 #include <iterator>
 #include <optional>
 
+#include "mime/address_text.h"
+#include "mime/codec_rfc2047.h"
 #include "mime/header_syntax.h"
 #include "mime/imap_string.h"
 #include "mime/message.h"
@@ -337,6 +339,31 @@ std::string envelope(std::string_view bytes, const Part& message) {
     }
   }
   out.push_back(')');
+  return out;
+}
+
+}  // namespace eider::mime
+
+namespace eider::mime {
+
+std::string address_search_text(std::string_view raw_value) {
+  std::string out;
+  for (const Address& a : addresses(raw_value)) {
+    // A group's start has only a mailbox (its name), its end nothing.
+    if (!a.domain && !a.name) {
+      if (a.mailbox) out.append(*a.mailbox).append(":, ");
+      continue;
+    }
+    if (a.name) out.append(decode_header_text(*a.name)).push_back(' ');
+    out.push_back('<');
+    if (a.mailbox && *a.mailbox != "MISSING_MAILBOX") out.append(*a.mailbox);
+    if (a.domain && *a.domain != "MISSING_DOMAIN" && *a.domain != "SYNTAX_ERROR") {
+      out.push_back('@');
+      out.append(*a.domain);
+    }
+    out.append(">, ");
+  }
+  if (!out.empty()) out.resize(out.size() - 2);
   return out;
 }
 

@@ -108,6 +108,11 @@ Status FaultyStore::set_subscribed(int64_t user_id, std::string_view path, bool 
   return inner_->set_subscribed(user_id, path, subscribed);
 }
 
+Result<std::vector<std::string>> FaultyStore::list_lost_subscriptions(int64_t user_id) {
+  if (Status planned = take(StoreCall::list_lost_subscriptions); !planned) return planned;
+  return inner_->list_lost_subscriptions(user_id);
+}
+
 Result<Appended> FaultyStore::append_message(int64_t user_id, int64_t mailbox_id,
                                              const NewMessage& message) {
   if (Status planned = take(StoreCall::append_message); !planned) return planned;

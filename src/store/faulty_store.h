@@ -32,6 +32,7 @@ enum class StoreCall {
   rename_mailbox,
   delete_mailbox,
   set_subscribed,
+  list_lost_subscriptions,
   append_message,
   list_messages,
   list_messages_between,
@@ -85,6 +86,7 @@ class FaultyStore final : public Store {
   Status rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) override;
   Status delete_mailbox(int64_t user_id, std::string_view path) override;
   Status set_subscribed(int64_t user_id, std::string_view path, bool subscribed) override;
+  Result<std::vector<std::string>> list_lost_subscriptions(int64_t user_id) override;
   Result<Appended> append_message(int64_t user_id, int64_t mailbox_id,
                                   const NewMessage& message) override;
   Result<std::vector<MessageInfo>> list_messages(int64_t user_id, int64_t mailbox_id) override;

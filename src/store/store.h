@@ -229,7 +229,12 @@ class Store {
   // mailboxes below it stay. A re-created mailbox gets a new id and a greater
   // UIDVALIDITY.
   virtual Status delete_mailbox(int64_t user_id, std::string_view path) = 0;
+  // Subscribing a name that is no mailbox is allowed (RFC 3501 6.3.6), and
+  // deleting a subscribed mailbox keeps its subscription; unsubscribing a
+  // name that is neither a mailbox nor subscribed is Code::not_found.
   virtual Status set_subscribed(int64_t user_id, std::string_view path, bool subscribed) = 0;
+  // The subscribed names that are no mailbox, sorted.
+  virtual Result<std::vector<std::string>> list_lost_subscriptions(int64_t user_id) = 0;
 
   // Messages. append_message fails with Code::over_quota, leaving nothing,
   // when either of the user's limits (Quota) would be exceeded.
@@ -283,8 +288,8 @@ class Store {
   // In copy, move, expunge and store_flags, uids that do not exist are
   // skipped, and messages are handled in ascending uid order.
   // Copies share blobs and count against both limits of the quota. Returns (source uid, new
-  // uid) for each copied message. A move never fails for quota; moving into
-  // the same mailbox is Code::invalid_argument.
+  // uid) for each copied message. A move never fails for quota; a move into
+  // the same mailbox gives the messages new uids and expunges the old ones.
   virtual Result<std::vector<UidPair>> copy_messages(int64_t user_id, int64_t from_mailbox,
                                                      const std::vector<uint32_t>& uids,
                                                      int64_t to_mailbox) = 0;

@@ -36,8 +36,8 @@ SELECTED_CASES = [
     (b"a SELECT", b"a"),
     (b"a SELECT INBOX (FOO)", b"a"),
     (b"a SELECT INBOX (QRESYNC (0 1))", b"a"),
-    (b"a SELECT &Jjo", b"a"),  # invalid modified UTF-7
-    (b"a SELECT &AGE-", b"a"),  # UTF-7 for plain ASCII
+    (b"a SELECT &Jjo", b"a"),  # invalid modified UTF-7: NO [NONEXISTENT]
+    (b"a SELECT &AGE-", b"a"),  # UTF-7 for plain ASCII: NO [NONEXISTENT]
     (b'a SELECT "\xff\xfe"', b"a"),  # 8-bit name
     (b"a EXAMINE", b"a"),
     (b"a CREATE", b"a"),
@@ -55,13 +55,13 @@ SELECTED_CASES = [
     (b"a RENAME Sent INBOX", b"a"),
     (b"a RENAME Sent Trash", b"a"),
     (b"a SUBSCRIBE", b"a"),
-    (b"a SUBSCRIBE NoSuchBox", b"a"),
+    (b"a UNSUBSCRIBE NoSuchBox", b"a"),
+    (b"a SUBSCRIBE &Jjo", b"a"),  # cannot be stored: NO [CANNOT]
     (b"a UNSUBSCRIBE (x)", b"a"),
     (b"a LIST", b"a"),
     (b'a LIST ""', b"a"),
     (b'a LIST "" * FOO', b"a"),
     (b'a LIST "" * RETURN (STATUS (FOO))', b"a"),
-    (b'a LIST "" &Jjo', b"a"),
     (b'a LIST (RECURSIVEMATCH) "" *', b"a"),  # LIST-EXTENDED (RFC 5258)
     (b'a LIST (REMOTE RECURSIVEMATCH) "" *', b"a"),
     (b'a LIST (BOGUS) "" *', b"a"),
@@ -102,7 +102,6 @@ SELECTED_CASES = [
     (b"a COPY 1 NoSuchBox", b"a"),
     (b"a COPY 99 Trash", b"a"),
     (b"a MOVE , INBOX", b"a"),
-    (b"a MOVE 1 INBOX", b"a"),
     (b"a UID EXPUNGE", b"a"),
     (b"a UID EXPUNGE 0", b"a"),
     (b"a FETCH", b"a"),
@@ -147,7 +146,7 @@ SELECTED_CASES = [
     (b"a COMPRESS DEFLATE now", b"a"),
     (b"a FETCH 1 BINARY[1.TEXT]", b"a"),  # BINARY (RFC 3516)
     (b"a FETCH 1 BINARY.SIZE[1]<0.1>", b"a"),
-    (b"a FETCH 1 BINARY.PEEK[]", b"a"),
+    (b"a FETCH 1 BINARY.PEEK[1.MIME]", b"a"),
 ]
 
 # Sent before login: everything that needs a login is refused.

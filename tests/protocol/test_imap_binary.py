@@ -101,16 +101,45 @@ def test_unknown_encoding_is_unknown_cte(imap):
     assert items["BINARY[3]"] == b""
 
 
-def test_binary_of_a_multipart_or_the_whole_message_is_refused(imap):
-    for command in (b"FETCH 1 BINARY.PEEK[4]", b"FETCH 1 BINARY.PEEK[]",
-                    b"FETCH 1 BINARY.SIZE[]", b"FETCH 2 BINARY[]"):
+def test_binary_of_a_multipart_is_refused(imap):
+    for command in (b"FETCH 1 BINARY.PEEK[4]", b"FETCH 1 BINARY[4]"):
         untagged, done = imap.command(command, expect_ok=False)
         assert done.split()[1:3] == [b"NO", b"[CANNOT]"], (command, done)
     items = fetch_items(imap, b"FETCH 1 BINARY.PEEK[4.1]")
     assert items["BINARY[4.1]"] == b"plain"
-    # The refused non-PEEK BINARY[] set no \Seen.
-    items = fetch_items(imap, b"FETCH 2 FLAGS")
+    # The refused non-PEEK BINARY set no \Seen.
+    items = fetch_items(imap, b"FETCH 1 FLAGS")
     assert "\\Seen" not in items["FLAGS"]
+
+
+def test_binary_of_the_whole_message_is_the_message_with_its_parts_decoded(cli, imap):
+    # RFC 3516 4.2: the empty section is the whole message, header included.
+    items = fetch_items(imap, b"FETCH 2 (BINARY.PEEK[] BINARY.SIZE[] RFC822.SIZE FLAGS)")
+    body = fetch_items(imap, b"FETCH 2 BODY.PEEK[]")["BODY[]"]
+    assert items["BINARY[]"] == body  # nothing to decode: as stored
+    assert items["BINARY.SIZE[]"] == len(body) == items["RFC822.SIZE"]
+    assert "\\Seen" not in items["FLAGS"]
+    # A non-multipart message in base64: its body decoded, its header saying so.
+    cli.deliver(USER, b"Subject: b64\r\nContent-Type: application/octet-stream\r\n"
+                      b"Content-Transfer-Encoding: base64\r\n\r\n"
+                      + base64.encodebytes(BLOB).replace(b"\n", b"\r\n"))
+    imap.command(b"NOOP")
+    items = fetch_items(imap, b"FETCH 3 (BINARY[] BINARY.SIZE[])")
+    expected = (b"Subject: b64\r\nContent-Type: application/octet-stream\r\n"
+                b"Content-Transfer-Encoding: binary\r\n\r\n" + BLOB)
+    assert items["BINARY[]"] == expected and items["BINARY.SIZE[]"] == len(expected)
+    assert "\\Seen" in fetch_items(imap, b"FETCH 3 FLAGS")["FLAGS"]
+    untagged, _ = imap.command(b"FETCH 3 BINARY.PEEK[]<0.4>")
+    assert b"BINARY[]<0> {4}\r\nSubj" in untagged[0]
+
+
+def test_binary_of_a_whole_message_with_an_unknown_encoding_is_refused(imap):
+    # Message 1 has an x-uuencode leaf, which BINARY[] would have to decode.
+    for command in (b"FETCH 1 BINARY[]", b"FETCH 1 BINARY.SIZE[]"):
+        untagged, done = imap.command(command, expect_ok=False)
+        assert done.split()[1:3] == [b"NO", b"[UNKNOWN-CTE]"], (command, done)
+        assert untagged == []
+    assert "\\Seen" not in fetch_items(imap, b"FETCH 1 FLAGS")["FLAGS"]
 
 
 def test_a_refused_binary_without_peek_sets_no_seen(imap):

@@ -121,6 +121,9 @@ def hierarchy(account, imap_port):
     imap = login(imap_port)
     ok(imap.create("Work/Notes"))
     ok(imap.create("Work/Projects/A"))
+    # CREATE makes Work and Work/Projects unsubscribed; Work goes unsubscribed,
+    # leaving no subscription behind.
+    ok(imap.subscribe("Work/Projects"))
     ok(imap.delete("Work"))
     account.deliver(USER, message(10), mailbox="Work/Notes")
     account.deliver(USER, message(11), mailbox="Work/Notes")

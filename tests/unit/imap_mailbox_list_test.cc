@@ -329,6 +329,50 @@ TEST(MailboxList, RecursiveMatchWithSpecialUse) {
             "* LIST (\\HasChildren) \"/\" \"Old\" (\"CHILDINFO\" (\"SPECIAL-USE\"))\r\n");
 }
 
+TEST(MailboxList, ChildInfoOnlyForADescendantNoPatternLists) {
+  // RFC 5258 4: with "Fruit/*" listing the subscribed child itself, "Fruit"
+  // has nothing to tell of and is not listed.
+  std::vector<store::Mailbox> boxes = {mailbox("Fruit", "", false), mailbox("Fruit/Apple")};
+  ListRequest recursive = request({"Fruit", "Fruit/*"});
+  recursive.subscribed_only = true;
+  recursive.recursive_match = true;
+  EXPECT_EQ(lines(list_mailboxes(boxes, recursive)),
+            "* LIST (\\Subscribed \\HasNoChildren) \"/\" \"Fruit/Apple\"\r\n");
+  recursive.patterns = {"Fruit", "Fruit/%/x"};
+  EXPECT_EQ(lines(list_mailboxes(boxes, recursive)),
+            "* LIST (\\HasChildren) \"/\" \"Fruit\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n");
+}
+
+TEST(MailboxList, SubscriptionsWithoutAMailboxAreListedOnlyAsSubscriptions) {
+  std::vector<store::Mailbox> boxes = {mailbox("INBOX"), mailbox("Fruit", "", false),
+                                       mailbox("Fruit/Apple", "", false)};
+  const std::vector<std::string> lost = {"Fruit/Peach", "Nuts/Pecan"};
+  ListRequest subscribed = request({"*"});
+  subscribed.subscribed_only = true;
+  EXPECT_EQ(lines(list_mailboxes(boxes, subscribed, lost)),
+            "* LIST (\\Subscribed \\HasNoChildren) \"/\" \"INBOX\"\r\n"
+            "* LIST (\\Subscribed \\NonExistent \\Noselect \\HasNoChildren) \"/\" "
+            "\"Fruit/Peach\"\r\n"
+            "* LIST (\\Subscribed \\NonExistent \\Noselect \\HasNoChildren) \"/\" "
+            "\"Nuts/Pecan\"\r\n");
+  EXPECT_FALSE(list_mailboxes(boxes, subscribed, lost)[1].exists);
+  subscribed.patterns = {"%"};
+  subscribed.recursive_match = true;
+  EXPECT_EQ(lines(list_mailboxes(boxes, subscribed, lost)),
+            "* LIST (\\Subscribed \\HasNoChildren) \"/\" \"INBOX\"\r\n"
+            "* LIST (\\HasChildren) \"/\" \"Fruit\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n"
+            "* LIST (\\NonExistent \\Noselect \\HasChildren) \"/\" \"Nuts\" "
+            "(\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n");
+  // Plain LIST lists what exists.
+  EXPECT_EQ(names(list_mailboxes(boxes, request({"*"}), lost)),
+            (std::vector<std::string>{"INBOX", "Fruit", "Fruit/Apple"}));
+  // LSUB: a subscription that cannot be selected is \Noselect.
+  ListRequest lsub = request({"Fruit/%"});
+  lsub.lsub = true;
+  EXPECT_EQ(lines(list_mailboxes(boxes, lsub, lost), true),
+            "* LSUB (\\Noselect) \"/\" \"Fruit/Peach\"\r\n");
+}
+
 TEST(MailboxList, MultiplePatternsListEachMailboxOnce) {
   std::vector<store::Mailbox> boxes = mailboxes({"INBOX", "Sent", "Trash", "a/b"});
   EXPECT_EQ(names(list_mailboxes(boxes, request({"INBOX", "Sent", "S*", "%"}))),

@@ -281,6 +281,23 @@ TEST(SearchEval, AddressAndSubjectFields) {
   EXPECT_FALSE(matches("SUBJECT \"\"", message("From: a\r\n\r\n")));
 }
 
+TEST(SearchEval, AddressKeysMatchTheParsedAddress) {
+  Fixture f = message(
+      "From: <user-from (comment)@ (comment) domain.org>\r\n"
+      "To: \"Quoted Name\" <user-to@\r\n example.com (work)>\r\n"
+      "Cc: list: a . b @ c.example;\r\n"
+      "\r\nbody\r\n");
+  EXPECT_TRUE(matches("FROM user-from@domain.org", f));
+  EXPECT_TRUE(matches("FROM <USER-FROM@DOMAIN.ORG>", f));
+  EXPECT_TRUE(matches("FROM \"(comment)@\"", f));  // the raw text still counts
+  EXPECT_TRUE(matches("TO \"quoted name <user-to@example.com>\"", f));
+  EXPECT_TRUE(matches("TO work", f));
+  EXPECT_TRUE(matches("CC a.b@c.example", f));
+  EXPECT_FALSE(matches("FROM user-to@example.com", f));
+  EXPECT_FALSE(matches("SUBJECT user-from@domain.org", f));
+  EXPECT_FALSE(matches("HEADER From user-from@domain.org", f));  // HEADER is text, as written
+}
+
 TEST(SearchEval, HeaderKey) {
   Fixture f = message(kHeaders);
   EXPECT_TRUE(matches("HEADER x-mailer eid", f));

@@ -149,13 +149,13 @@ TEST(StoreJournalMigration, VersionSevenDataGetsTheIndexFloorAndMarks) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
   char* message = nullptr;
-  ASSERT_EQ(
-      sqlite3_exec(db,
-                   "DROP INDEX messages_by_modseq; ALTER TABLE mailboxes DROP COLUMN"
-                   " journal_floor; DROP TABLE journal_marks; ALTER TABLE users DROP"
-                   " COLUMN quota_messages; DROP TABLE summary_chunks; PRAGMA user_version = 7",
-                   nullptr, nullptr, &message),
-      SQLITE_OK)
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP INDEX messages_by_modseq; ALTER TABLE mailboxes DROP COLUMN"
+                         " journal_floor; DROP TABLE journal_marks; ALTER TABLE users DROP"
+                         " COLUMN quota_messages; DROP TABLE summary_chunks;"
+                         " DROP TABLE lost_subscriptions; PRAGMA user_version = 7",
+                         nullptr, nullptr, &message),
+            SQLITE_OK)
       << message;
   sqlite3_close(db);
 

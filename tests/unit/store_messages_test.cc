@@ -231,8 +231,18 @@ TEST_F(StoreMessages, CopySharesBlobsAndMoveJournalsBothMailboxes) {
             JournalKind::added);
   EXPECT_EQ(store_->find_user("bob").value().storage_used, 2 * 60070u);
   EXPECT_EQ(store_->stats().value().blob_refs, 2u);
-  EXPECT_EQ(store_->move_messages(bob_.user.id, trash.id, {1}, trash.id).status().code(),
-            Code::invalid_argument);
+  // Into its own mailbox: a new uid, the old one expunged, in one transaction.
+  std::vector<UidPair> same = store_->move_messages(bob_.user.id, trash.id, {1}, trash.id).value();
+  ASSERT_EQ(same.size(), 1u);
+  EXPECT_EQ(same[0].from, 1u);
+  EXPECT_EQ(uids_of(list(trash.id)), std::vector<uint32_t>{same[0].to});
+  EXPECT_GT(same[0].to, 1u);
+  std::vector<JournalEntry> trash_journal =
+      store_->journal_since(bob_.user.id, trash.id, 0).value();
+  EXPECT_EQ(trash_journal.back().kind, JournalKind::expunged);
+  EXPECT_EQ(trash_journal.back().uid, 1u);
+  EXPECT_EQ(store_->find_user("bob").value().storage_used, 2 * 60070u);
+  EXPECT_EQ(store_->stats().value().blob_refs, 2u);
 }
 
 TEST_F(StoreMessages, ExpungeReturnsRemovedUidsAndReleasesQuota) {

@@ -214,7 +214,7 @@ TEST_F(StoreSummaryChunks, MigrationElevenPrunesSummariesLeftByEarlierExpunges) 
   ASSERT_EQ(sqlite3_open(dir_.db().c_str(), &db), SQLITE_OK);
   exec(db,
        "DELETE FROM messages WHERE uid IN (3, 1500) OR uid > 1024 AND uid <= 2048 AND uid != 1500;"
-       "PRAGMA user_version = 10");
+       "DROP TABLE lost_subscriptions; PRAGMA user_version = 10");
   sqlite3_close(db);
   EXPECT_EQ(sealed_first.size(), 1024u);
   store_ = open_or_die(options_for(dir_));
@@ -230,7 +230,7 @@ TEST_F(StoreSummaryChunks, MigrationTenSealsTheChunksOfExistingMail) {
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir_.db().c_str(), &db), SQLITE_OK);
-  exec(db, "DROP TABLE summary_chunks; PRAGMA user_version = 9");
+  exec(db, "DROP TABLE summary_chunks; DROP TABLE lost_subscriptions; PRAGMA user_version = 9");
   sqlite3_close(db);
   store_ = open_or_die(options_for(dir_));
   ASSERT_NE(store_, nullptr);

@@ -205,7 +205,33 @@ TEST_F(StoreUsers, SubscriptionIsStored) {
   User bob = make_account(*store_, "bob").user;
   ASSERT_TRUE(store_->set_subscribed(bob.id, "Junk", false).is_ok());
   EXPECT_FALSE(store_->find_mailbox(bob.id, "Junk").value().subscribed);
-  EXPECT_EQ(store_->set_subscribed(bob.id, "Nope", true).code(), Code::not_found);
+  EXPECT_EQ(store_->set_subscribed(bob.id, "Nope", false).code(), Code::not_found);
+}
+
+TEST_F(StoreUsers, SubscriptionsOutliveTheirMailboxes) {
+  User bob = make_account(*store_, "bob").user;
+  // A name can be subscribed before it is a mailbox (RFC 3501 6.3.6).
+  ASSERT_TRUE(store_->set_subscribed(bob.id, "Later/Box", true).is_ok());
+  ASSERT_TRUE(store_->create_mailbox(bob.id, "Gone", "").is_ok());
+  ASSERT_TRUE(store_->create_mailbox(bob.id, "Quiet", "").is_ok());
+  ASSERT_TRUE(store_->set_subscribed(bob.id, "Quiet", false).is_ok());
+  ASSERT_TRUE(store_->delete_mailbox(bob.id, "Gone").is_ok());
+  ASSERT_TRUE(store_->delete_mailbox(bob.id, "Quiet").is_ok());
+  EXPECT_EQ(store_->list_lost_subscriptions(bob.id).value(),
+            (std::vector<std::string>{"Gone", "Later/Box"}));
+  // A mailbox made with the name takes its subscription back.
+  ASSERT_TRUE(store_->create_mailbox(bob.id, "Gone", "").is_ok());
+  EXPECT_TRUE(store_->find_mailbox(bob.id, "Gone").value().subscribed);
+  ASSERT_TRUE(store_->rename_mailbox(bob.id, "Junk", "Later/Box").is_ok());
+  EXPECT_TRUE(store_->list_lost_subscriptions(bob.id).value().empty());
+  ASSERT_TRUE(store_->set_subscribed(bob.id, "Other", true).is_ok());
+  ASSERT_TRUE(store_->set_subscribed(bob.id, "Other", false).is_ok());
+  EXPECT_EQ(store_->set_subscribed(bob.id, "Other", false).code(), Code::not_found);
+  EXPECT_TRUE(store_->list_lost_subscriptions(bob.id).value().empty());
+  ASSERT_TRUE(store_->set_subscribed(bob.id, "Other", true).is_ok());
+  ASSERT_TRUE(store_->delete_user("bob").is_ok());
+  User again = make_account(*store_, "bob").user;
+  EXPECT_TRUE(store_->list_lost_subscriptions(again.id).value().empty());
 }
 
 }  // namespace

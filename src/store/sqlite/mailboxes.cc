@@ -40,6 +40,10 @@ Status rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
     return error(Code::already_exists, "mailbox \"" + new_path + "\" already exists");
   }
   EIDER_RETURN_IF_ERROR(renamed);
+  // The row's own subscription state goes with it; one the new name had
+  // without a mailbox gives way to it.
+  EIDER_RETURN_IF_ERROR(
+      db.run("DELETE FROM lost_subscriptions WHERE user_id = ? AND path = ?", user_id, new_path));
   Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox.id, 1);
   if (!modseq) return modseq.status();
   return add_journal(db, user_id, mailbox.id, *modseq, JournalKind::mailbox_renamed, 0, new_path);
@@ -66,6 +70,14 @@ Result<std::vector<Mailbox>> SqliteStore::list_mailboxes(int64_t user_id) {
     Result<User> user = load_user_by_id(db, user_id);
     if (!user) return user.status();
     return all_mailboxes(db, user_id);
+  });
+}
+
+Result<std::vector<std::string>> SqliteStore::list_lost_subscriptions(int64_t user_id) {
+  return read<std::vector<std::string>>([&](Connection& db) {
+    return db.query_rows<std::string>(
+        "SELECT path FROM lost_subscriptions WHERE user_id = ? ORDER BY path",
+        [](const Statement& row) { return row.text(0); }, user_id);
   });
 }
 
@@ -127,6 +139,12 @@ Status SqliteStore::delete_mailbox(int64_t user_id, std::string_view path) {
            Result<Mailbox> mailbox = load_mailbox(db, user_id, *normalized);
            if (!mailbox) return mailbox.status();
            EIDER_RETURN_IF_ERROR(delete_mailbox_rows(db, user_id, mailbox->id));
+           // RFC 3501 6.3.6: the subscription stays when the mailbox goes.
+           if (mailbox->subscribed) {
+             EIDER_RETURN_IF_ERROR(
+                 db.run("INSERT OR IGNORE INTO lost_subscriptions (user_id, path) VALUES (?, ?)",
+                        user_id, *normalized));
+           }
            // Left behind so a session that has this mailbox selected learns why
            // it vanished; mailbox ids are never reused.
            EIDER_RETURN_IF_ERROR(add_journal(db, user_id, mailbox->id, mailbox->highest_modseq + 1,
@@ -143,8 +161,19 @@ Status SqliteStore::set_subscribed(int64_t user_id, std::string_view path, bool 
            EIDER_RETURN_IF_ERROR(
                db.run("UPDATE mailboxes SET subscribed = ? WHERE user_id = ? AND path = ?",
                       subscribed ? 1 : 0, user_id, *normalized));
+           if (db.changes() != 0) return Done{};
+           // A name without a mailbox (RFC 3501 6.3.6 allows subscribing it).
+           if (subscribed) {
+             EIDER_RETURN_IF_ERROR(
+                 db.run("INSERT OR IGNORE INTO lost_subscriptions (user_id, path) VALUES (?, ?)",
+                        user_id, *normalized));
+             return Done{};
+           }
+           EIDER_RETURN_IF_ERROR(
+               db.run("DELETE FROM lost_subscriptions WHERE user_id = ? AND path = ?", user_id,
+                      *normalized));
            if (db.changes() == 0) {
-             return error(Code::not_found, "no mailbox \"" + *normalized + "\"");
+             return error(Code::not_found, "no subscription \"" + *normalized + "\"");
            }
            return Done{};
          })

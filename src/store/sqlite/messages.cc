@@ -314,9 +314,8 @@ Result<std::vector<UidPair>> SqliteStore::copy_messages(int64_t user_id, int64_t
 Result<std::vector<UidPair>> SqliteStore::move_messages(int64_t user_id, int64_t from_mailbox,
                                                         const std::vector<uint32_t>& uids,
                                                         int64_t to_mailbox) {
-  if (from_mailbox == to_mailbox) {
-    return error(Code::invalid_argument, "cannot move messages into their own mailbox");
-  }
+  // Into their own mailbox too (RFC 6851 does not forbid it): new UIDs, the
+  // old ones expunged, as a client that re-files a message expects.
   return write<std::vector<UidPair>>([&](Connection& db) -> Result<std::vector<UidPair>> {
     Result<Mailbox> source = load_mailbox_by_id(db, user_id, from_mailbox);
     if (!source) return source.status();

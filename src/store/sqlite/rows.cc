@@ -145,6 +145,10 @@ Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view
   }
   EIDER_RETURN_IF_ERROR(inserted);
   int64_t id = sqlite3_last_insert_rowid(db.handle());
+  // The new mailbox is subscribed (the column's default): a subscription
+  // its name had without a mailbox is now held by the mailbox row.
+  EIDER_RETURN_IF_ERROR(
+      db.run("DELETE FROM lost_subscriptions WHERE user_id = ? AND path = ?", user_id, path));
   Result<uint64_t> modseq = take_modseqs(db, user_id, id, 1);
   if (!modseq) return modseq.status();
   EIDER_RETURN_IF_ERROR(add_journal(db, user_id, id, *modseq, JournalKind::mailbox_created, 0, ""));

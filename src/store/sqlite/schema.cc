@@ -238,6 +238,16 @@ CREATE TABLE summary_chunks (
     // 11: nothing to change in the schema; chunks sealed before expunges
     // rewrote them still held the summaries of expunged messages.
     Migration{"", prune_summary_chunks},
+    // 12: a subscription outlives its mailbox (RFC 3501 6.3.6: the server
+    // must not drop it on its own), and a name can be subscribed before it
+    // exists; such names live here, the others in mailboxes.subscribed.
+    Migration{R"sql(
+CREATE TABLE lost_subscriptions (
+  user_id INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  PRIMARY KEY (user_id, path)
+) WITHOUT ROWID;
+)sql"},
 };
 
 // Rebuilds each existing message once: its wire size depends on line ends

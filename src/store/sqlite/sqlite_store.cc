@@ -128,6 +128,8 @@ Status SqliteStore::delete_user(std::string_view name) {
              EIDER_RETURN_IF_ERROR(delete_mailbox_rows(db, user->id, mailbox));
            }
            EIDER_RETURN_IF_ERROR(db.run("DELETE FROM addresses WHERE user_id = ?", user->id));
+           EIDER_RETURN_IF_ERROR(
+               db.run("DELETE FROM lost_subscriptions WHERE user_id = ?", user->id));
            EIDER_RETURN_IF_ERROR(db.run("DELETE FROM journal WHERE user_id = ?", user->id));
            EIDER_RETURN_IF_ERROR(db.run("DELETE FROM users WHERE id = ?", user->id));
            return Done{};

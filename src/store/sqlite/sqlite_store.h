@@ -47,6 +47,7 @@ class SqliteStore final : public Store {
   Status rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) override;
   Status delete_mailbox(int64_t user_id, std::string_view path) override;
   Status set_subscribed(int64_t user_id, std::string_view path, bool subscribed) override;
+  Result<std::vector<std::string>> list_lost_subscriptions(int64_t user_id) override;
 
   Result<Appended> append_message(int64_t user_id, int64_t mailbox_id,
                                   const NewMessage& message) override;
