@@ -301,9 +301,37 @@ def test_status(mailbox, imap_port):
     imap.select("INBOX")
     imap.store("1", "+FLAGS", "\\Seen")
     data = ok(imap.status("INBOX", "(UNSEEN RECENT)"))
-    assert data == [b'"INBOX" (UNSEEN 2 RECENT 0)']
+    # The selected session holds \Recent for all three (RFC 3501 6.3.10).
+    assert data == [b'"INBOX" (UNSEEN 2 RECENT 3)']
     typ, _ = imap.status("Missing", "(MESSAGES)")
     assert typ == "NO"
+
+
+def test_status_of_selected_mailbox_counts_the_sessions_recent(mailbox, imap_port, cli):
+    """STATUS and LIST-STATUS of the selected mailbox count the messages that
+    are \\Recent in this session, as its FETCH FLAGS and RECENT lines do; a
+    second session, which sees none as \\Recent, counts none."""
+    def lines(conn, command):
+        untagged, done = conn.command(command)
+        assert b" OK " in done, done
+        return [line.rstrip(b"\r\n") for line in untagged]
+
+    raw = Raw(imap_port).login()
+    untagged = lines(raw, "SELECT INBOX")
+    assert b"* 3 RECENT" in untagged
+    cli.deliver(USER, message(4))
+    untagged = lines(raw, "NOOP")
+    assert b"* 4 RECENT" in untagged, untagged
+    untagged = lines(raw, "STATUS INBOX (MESSAGES RECENT)")
+    assert untagged == [b'* STATUS "INBOX" (MESSAGES 4 RECENT 4)'], untagged
+    untagged = lines(raw, 'LIST "" INBOX RETURN (STATUS (RECENT))')
+    assert b'* STATUS "INBOX" (RECENT 4)' in untagged, untagged
+    other = Raw(imap_port).login()
+    untagged = lines(other, "STATUS INBOX (RECENT)")
+    assert untagged == [b'* STATUS "INBOX" (RECENT 0)'], untagged
+    raw.command("UNSELECT")
+    untagged = lines(raw, "STATUS INBOX (RECENT)")
+    assert untagged == [b'* STATUS "INBOX" (RECENT 0)'], untagged
 
 
 def test_append_with_flags_and_date(mailbox, imap_port):
