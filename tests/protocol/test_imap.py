@@ -574,6 +574,50 @@ def test_search_keys(mailbox, cli, imap_port):
     assert typ == "NO" and b"BADCHARSET" in data[-1], data
 
 
+
+def test_search_text_finds_body_part_mime_headers(mailbox, imap_port):
+    """TEXT is "header or body of the message" (RFC 3501 6.4.4): a body
+    part's own header lines are part of the message body, so TEXT finds them
+    (as Dovecot does); BODY keeps to the parts' content."""
+    multipart = crlf(b"""From: a@example.org
+Subject: parts
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary=zz
+
+--zz
+Content-Type: text/plain
+X-Inner: innervalue
+
+part text
+--zz
+Content-Type: message/rfc822
+
+Subject: embedded
+Content-Type: multipart/alternative; boundary=yy
+
+--yy
+Content-Type: text/plain
+Content-Description: deepvalue
+
+deep text
+--yy--
+--zz--
+""")
+    imap = login(imap_port)
+    ok(imap.append("INBOX", None, None, multipart))
+    imap.select("INBOX")
+    cases = {
+        "TEXT innervalue": b"4",
+        "TEXT deepvalue": b"4",
+        "TEXT embedded": b"4",
+        "TEXT \"part text\"": b"4",
+        "BODY innervalue": b"",
+        "BODY deepvalue": b"",
+        "BODY \"deep text\"": b"4",
+    }
+    for query, want in cases.items():
+        assert ok(imap.search(None, query)) == [want], query
+
 def test_check_and_noop_report_new_mail(mailbox, cli, imap_port):
     raw = Raw(imap_port).login()
     raw.command("SELECT INBOX")
