@@ -109,13 +109,16 @@ Result<MessageCounts> count_messages(store::Store& store, SelectCache& cache, in
   return counts;
 }
 
-// The store counts only the messages no session has claimed as \Recent yet;
-// in the selected mailbox this session's own claims are \Recent too (RFC
-// 3501 6.3.10 counts the messages with the flag, and FETCH FLAGS shows it
-// here), so STATUS and LIST-STATUS agree with the session's RECENT line.
+// The store counts only the messages no session has claimed as \Recent yet
+// (UIDs from recent_uid on); in the selected mailbox this session's own
+// claims, all below recent_uid, are \Recent too (RFC 3501 6.3.10 counts the
+// messages with the flag, and FETCH FLAGS shows it here), so STATUS and
+// LIST-STATUS agree with the session's RECENT line.
 MessageCounts with_own_recent(MessageCounts counts, const store::Mailbox& mailbox,
                               const std::optional<MailboxView>& view) {
-  if (view && view->mailbox_id() == mailbox.id) counts.recent += view->recent_count();
+  if (view && view->mailbox_id() == mailbox.id) {
+    counts.recent += view->recent_count_below(mailbox.recent_uid);
+  }
   return counts;
 }
 
