@@ -334,6 +334,17 @@ def test_status_of_selected_mailbox_counts_the_sessions_recent(mailbox, imap_por
     assert untagged == [b'* STATUS "INBOX" (RECENT 0)'], untagged
 
 
+
+def test_status_of_examined_mailbox_counts_unclaimed_recent_once(mailbox, imap_port):
+    """EXAMINE claims no \\Recent: STATUS of the examined mailbox counts the
+    three unclaimed messages once, whether or not the view shows them as
+    \\Recent."""
+    raw = Raw(imap_port).login()
+    _, done = raw.command("EXAMINE INBOX")
+    assert b" OK " in done, done
+    untagged, _ = raw.command("STATUS INBOX (RECENT)")
+    assert untagged == [b'* STATUS "INBOX" (RECENT 3)\r\n'], untagged
+
 def test_append_with_flags_and_date(mailbox, imap_port):
     imap = login(imap_port)
     data = message(9)
