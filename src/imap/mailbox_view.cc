@@ -84,6 +84,15 @@ uint32_t MailboxView::recent_count() const {
   return count;
 }
 
+uint32_t MailboxView::recent_count_below(uint32_t uid) const {
+  uint32_t count = 0;
+  for (const UidList::Run& run : recent_) {
+    if (run.first >= uid) continue;
+    count += uids_.count_between(run.first, std::min(run.last, uid - 1));
+  }
+  return count;
+}
+
 void MailboxView::told(uint32_t uid, uint64_t modseq, Shown shown) {
   // Rows up to modseq() were applied (and said): none to leave out.
   if (modseq <= modseq_) return;

@@ -70,6 +70,8 @@ class MailboxView {
   bool is_recent(uint32_t uid) const;
   // Known UIDs that are \Recent.
   uint32_t recent_count() const;
+  // Known UIDs below `uid` that are \Recent.
+  uint32_t recent_count_below(uint32_t uid) const;
 
   // Applies journal rows (modseq ascending; rows at or below modseq() are
   // skipped) as far as `announce` allows, and returns what to tell the

@@ -169,7 +169,13 @@ bool MessageText::header_contains(std::string_view name, std::string_view folded
 
 void MessageText::add_part_text(const mime::Part& part) {
   if (part.is_multipart()) {
-    for (const mime::Part& child : part.children) add_part_text(child);
+    // A body part's own header block is text of the message body, so TEXT
+    // finds it (RFC 3501 6.4.4 "header or body"); BODY keeps to the
+    // decoded content, as Dovecot does.
+    for (const mime::Part& child : part.children) {
+      segments_->push_back({folded_header_block(child.header.in(raw_)), true});
+      add_part_text(child);
+    }
     return;
   }
   if (part.is_message()) {

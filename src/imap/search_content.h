@@ -30,7 +30,8 @@ class MessageText {
   // Whether the text of a text/* or message/* leaf (decoded to UTF-8 and
   // folded) contains it. A leaf in an unknown transfer encoding has no text.
   bool body_contains(std::string_view folded_needle);
-  // Like body_contains(), counting the top-level and embedded messages' headers too.
+  // Like body_contains(), counting the top-level and embedded messages' headers
+  // and the body parts' MIME headers too.
   bool text_contains(std::string_view folded_needle);
   // The day of the first Date: field in its own zone, or nullopt.
   std::optional<int64_t> sent_day();

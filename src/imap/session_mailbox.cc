@@ -109,6 +109,19 @@ Result<MessageCounts> count_messages(store::Store& store, SelectCache& cache, in
   return counts;
 }
 
+// The store counts only the messages no session has claimed as \Recent yet
+// (UIDs from recent_uid on); in the selected mailbox this session's own
+// claims, all below recent_uid, are \Recent too (RFC 3501 6.3.10 counts the
+// messages with the flag, and FETCH FLAGS shows it here), so STATUS and
+// LIST-STATUS agree with the session's RECENT line.
+MessageCounts with_own_recent(MessageCounts counts, const store::Mailbox& mailbox,
+                              const std::optional<MailboxView>& view) {
+  if (view && view->mailbox_id() == mailbox.id) {
+    counts.recent += view->recent_count_below(mailbox.recent_uid);
+  }
+  return counts;
+}
+
 // `* STATUS name (item value ...)` with the items in the order asked.
 // SIZE is read by the parser for an extension not offered, and left out.
 // APPENDLIMIT (RFC 7889) is the server-wide limit for every mailbox;
@@ -426,8 +439,8 @@ asio::awaitable<void> Session::list(const Command& command, bool lsub) {
   for (std::size_t i = 0; i < entries.size(); ++i) {
     append_list_line(out_, entries[i], lsub);
     if (status_of[i] != nullptr) {
-      append_status_line(out_, *status_of[i], (*counts)[i], args.status_items,
-                         settings_.limits.max_message_size, status_of[i]->path);
+      append_status_line(out_, *status_of[i], with_own_recent((*counts)[i], *status_of[i], view_),
+                         args.status_items, settings_.limits.max_message_size, status_of[i]->path);
     }
   }
   ok(command, std::string(name) + " completed");
@@ -462,7 +475,8 @@ asio::awaitable<void> Session::status(const Command& command) {
     co_return fail(command, counted.mailbox.status());
   }
   if (!counted.counts) co_return fail(command, counted.counts.status());
-  append_status_line(out_, *counted.mailbox, *counted.counts, args.items,
+  append_status_line(out_, *counted.mailbox,
+                     with_own_recent(*counted.counts, *counted.mailbox, view_), args.items,
                      settings_.limits.max_message_size, args.mailbox);
   ok(command, "STATUS completed");
 }

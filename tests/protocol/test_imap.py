@@ -307,10 +307,49 @@ def test_status(mailbox, imap_port):
     imap.select("INBOX")
     imap.store("1", "+FLAGS", "\\Seen")
     data = ok(imap.status("INBOX", "(UNSEEN RECENT)"))
-    assert data == [b'"INBOX" (UNSEEN 2 RECENT 0)']
+    # The selected session holds \Recent for all three (RFC 3501 6.3.10).
+    assert data == [b'"INBOX" (UNSEEN 2 RECENT 3)']
     typ, _ = imap.status("Missing", "(MESSAGES)")
     assert typ == "NO"
 
+
+def test_status_of_selected_mailbox_counts_the_sessions_recent(mailbox, imap_port, cli):
+    """STATUS and LIST-STATUS of the selected mailbox count the messages that
+    are \\Recent in this session, as its FETCH FLAGS and RECENT lines do; a
+    second session, which sees none as \\Recent, counts none."""
+    def lines(conn, command):
+        untagged, done = conn.command(command)
+        assert b" OK " in done, done
+        return [line.rstrip(b"\r\n") for line in untagged]
+
+    raw = Raw(imap_port).login()
+    untagged = lines(raw, "SELECT INBOX")
+    assert b"* 3 RECENT" in untagged
+    cli.deliver(USER, message(4))
+    untagged = lines(raw, "NOOP")
+    assert b"* 4 RECENT" in untagged, untagged
+    untagged = lines(raw, "STATUS INBOX (MESSAGES RECENT)")
+    assert untagged == [b'* STATUS "INBOX" (MESSAGES 4 RECENT 4)'], untagged
+    untagged = lines(raw, 'LIST "" INBOX RETURN (STATUS (RECENT))')
+    assert b'* STATUS "INBOX" (RECENT 4)' in untagged, untagged
+    other = Raw(imap_port).login()
+    untagged = lines(other, "STATUS INBOX (RECENT)")
+    assert untagged == [b'* STATUS "INBOX" (RECENT 0)'], untagged
+    raw.command("UNSELECT")
+    untagged = lines(raw, "STATUS INBOX (RECENT)")
+    assert untagged == [b'* STATUS "INBOX" (RECENT 0)'], untagged
+
+
+
+def test_status_of_examined_mailbox_counts_unclaimed_recent_once(mailbox, imap_port):
+    """EXAMINE claims no \\Recent: STATUS of the examined mailbox counts the
+    three unclaimed messages once, whether or not the view shows them as
+    \\Recent."""
+    raw = Raw(imap_port).login()
+    _, done = raw.command("EXAMINE INBOX")
+    assert b" OK " in done, done
+    untagged, _ = raw.command("STATUS INBOX (RECENT)")
+    assert untagged == [b'* STATUS "INBOX" (RECENT 3)\r\n'], untagged
 
 def test_append_with_flags_and_date(mailbox, imap_port):
     imap = login(imap_port)
@@ -551,6 +590,50 @@ def test_search_keys(mailbox, cli, imap_port):
     typ, data = imap._simple_command("SEARCH", "CHARSET", "X-NOPE", "ALL")
     assert typ == "NO" and b"BADCHARSET" in data[-1], data
 
+
+
+def test_search_text_finds_body_part_mime_headers(mailbox, imap_port):
+    """TEXT is "header or body of the message" (RFC 3501 6.4.4): a body
+    part's own header lines are part of the message body, so TEXT finds them
+    (as Dovecot does); BODY keeps to the parts' content."""
+    multipart = crlf(b"""From: a@example.org
+Subject: parts
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary=zz
+
+--zz
+Content-Type: text/plain
+X-Inner: innervalue
+
+part text
+--zz
+Content-Type: message/rfc822
+
+Subject: embedded
+Content-Type: multipart/alternative; boundary=yy
+
+--yy
+Content-Type: text/plain
+Content-Description: deepvalue
+
+deep text
+--yy--
+--zz--
+""")
+    imap = login(imap_port)
+    ok(imap.append("INBOX", None, None, multipart))
+    imap.select("INBOX")
+    cases = {
+        "TEXT innervalue": b"4",
+        "TEXT deepvalue": b"4",
+        "TEXT embedded": b"4",
+        "TEXT \"part text\"": b"4",
+        "BODY innervalue": b"",
+        "BODY deepvalue": b"",
+        "BODY \"deep text\"": b"4",
+    }
+    for query, want in cases.items():
+        assert ok(imap.search(None, query)) == [want], query
 
 def test_check_and_noop_report_new_mail(mailbox, cli, imap_port):
     raw = Raw(imap_port).login()

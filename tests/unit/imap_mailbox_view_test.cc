@@ -274,6 +274,16 @@ TEST(MailboxView, RecentRangesMergeAndCountOnlyKnownUids) {
   EXPECT_EQ(update.untagged, "* 10 EXISTS\r\n* 7 RECENT\r\n");
 }
 
+TEST(MailboxView, RecentCountBelowAUidCountsOnlyKnownUidsUnderIt) {
+  MailboxView view = view_of(10);
+  view.add_recent(3, 5);
+  view.add_recent(8, 12);  // 11 and 12 claimed, not yet joined
+  EXPECT_EQ(view.recent_count_below(1), 0u);
+  EXPECT_EQ(view.recent_count_below(4), 1u);
+  EXPECT_EQ(view.recent_count_below(9), 4u);
+  EXPECT_EQ(view.recent_count_below(100), view.recent_count());
+}
+
 TEST(MailboxView, StoredRecentFlagIsNotRepeated) {
   MailboxView view = view_of(2);
   view.add_recent(1, 2);
