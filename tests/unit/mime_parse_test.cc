@@ -381,19 +381,37 @@ TEST(MimeParse, DeepNestingStopsAtMaxDepth) {
     p = &p->children[0];
     ++depth;
   }
-  EXPECT_EQ(depth, limits.max_depth);
+  // The truncated multipart is the part at level max_depth (the top is 1).
+  EXPECT_EQ(depth + 1, limits.max_depth);
   EXPECT_TRUE(p->truncated);
   EXPECT_TRUE(p->is_multipart());
   EXPECT_EQ(range_violation(m.root, in.size()), "");
 }
 
 TEST(MimeParse, ShallowNestingIsNotTruncated) {
-  std::string in = nested(5);
+  std::string in = nested(4);  // 4 multiparts and the leaf: 5 levels
   Message m = parse(in, Limits{.max_depth = 5});
   const Part* p = &m.root;
   while (!p->children.empty()) p = &p->children[0];
   EXPECT_FALSE(p->truncated);
   EXPECT_EQ(p->body.in(in), "leaf");
+}
+
+// Dovecot's default (max_nested_mime_parts 100) stops at the same part:
+// 99 nested multiparts and their leaf are parsed, the 100th multipart is not.
+TEST(MimeParse, DefaultDepthLimitStopsWhereDovecotStops) {
+  for (int multiparts : {99, 100}) {
+    std::string in = nested(multiparts);
+    Message m = parse(in);
+    const Part* p = &m.root;
+    int levels = 1;
+    while (!p->children.empty()) {
+      p = &p->children[0];
+      ++levels;
+    }
+    EXPECT_EQ(levels, 100) << multiparts;
+    EXPECT_EQ(p->truncated, multiparts == 100) << multiparts;
+  }
 }
 
 TEST(MimeParse, PartsBeyondMaxPartsBecomeOpaque) {
