@@ -397,6 +397,13 @@ TEST(MimeParse, ShallowNestingIsNotTruncated) {
   EXPECT_EQ(p->body.in(in), "leaf");
 }
 
+// body_lines counts the line endings IMAP sends: a bare CR goes out as CRLF.
+TEST(MimeParse, LineCountIncludesBareCr) {
+  std::string in = "Content-Type: text/plain\r\n\r\none\rtwo\nthree\r\nfour\r";
+  Message m = parse(in);
+  EXPECT_EQ(m.root.body_lines, 4u);
+}
+
 // Dovecot's default (max_nested_mime_parts 100) stops at the same part:
 // 99 nested multiparts and their leaf are parsed, the 100th multipart is not.
 TEST(MimeParse, DefaultDepthLimitStopsWhereDovecotStops) {
