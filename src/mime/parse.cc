@@ -169,6 +169,30 @@ class Parser {
     return {n, std::nullopt};
   }
 
+  // The delimiter line at `body_begin`, when the header block [begin,
+  // body_begin) ends in an empty line and that line is the delimiter's line
+  // ending. `own` is the boundary of the part whose header this is, or "".
+  std::optional<Stop> delimiter_after_blank_line(uint64_t begin, uint64_t body_begin,
+                                                 std::string_view own) {
+    const char* base = in_.data();
+    const uint64_t n = in_.size();
+    if (boundaries_.empty() || body_begin <= begin || base[body_begin - 1] != '\n') {
+      return std::nullopt;
+    }
+    uint64_t last = body_begin - 1;  // the header's last line is empty
+    if (last > begin && base[last - 1] == '\r') --last;
+    if (last != begin && base[last - 1] != '\n') return std::nullopt;
+    if (n - body_begin < 2 || base[body_begin] != '-' || base[body_begin + 1] != '-') {
+      return std::nullopt;
+    }
+    bool push = own.data() != nullptr;  // "" with data is boundary="", a real one
+    if (push) boundaries_.emplace_back(own);
+    std::optional<Stop> stop = match_delimiter(begin, body_begin);
+    if (push) boundaries_.pop_back();
+    if (stop && push && stop->level == static_cast<int>(boundaries_.size())) return std::nullopt;
+    return stop;
+  }
+
   // Reads the Content-* fields of a header block into `part`. Returns whether
   // the block says it is MIME: a MIME-Version or a Content-Type field.
   bool read_content_fields(Part& part, std::string_view header) const {
@@ -290,6 +314,17 @@ class Parser {
     if (container && !can_nest(depth)) {
       part.truncated = true;
       container = false;
+    }
+    // An empty line right before a delimiter is the delimiter's line ending
+    // (RFC 2046 5.1.1), not the end of this header: the part is its header
+    // lines alone, as in Dovecot. A multipart's own first delimiter is not
+    // one (its boundary counts among the open ones, as in Dovecot).
+    if (std::optional<Stop> stop = delimiter_after_blank_line(
+            begin, body_begin, container && part.is_multipart() ? boundary : std::string_view())) {
+      part.header = Range{begin, stop->at};
+      part.body = Range{stop->at, stop->at};
+      e.stop = *stop;
+      return e;
     }
     if (!container) {
       e.stop = find_delimiter(body_begin);

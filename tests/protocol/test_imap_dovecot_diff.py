@@ -243,9 +243,10 @@ class Side:
     """One server, loaded: its connection, sequence number of each corpus
     message (None if its APPEND failed) and the APPEND failures."""
 
-    def __init__(self, name, imap):
+    def __init__(self, name, imap, port=None):
         self.name = name
         self.imap = imap
+        self.port = port
         self.seq = {}
         self.append_errors = {}
         self.uids = []
@@ -335,7 +336,7 @@ def loaded(ports):
     for name, port in ports.items():
         imap = Imap(port)
         imap.login(USER, PASSWORD)
-        both.append(Side(name, imap))
+        both.append(Side(name, imap, port))
     for side in both:
         side.load()
     commands = store_commands(len(MESSAGES))
@@ -568,8 +569,16 @@ def test_every_part_section(sides, parts):
 def fetch_binary(side, seq, number):
     """(status, BINARY.SIZE, BINARY) of one part; the status keeps only the
     response code, as the texts differ."""
-    untagged, status, text = side.imap.run(
-        b"FETCH %d (BINARY.SIZE[%s] BINARY.PEEK[%s])" % (seq, number.encode(), number.encode()))
+    try:
+        untagged, status, text = side.imap.run(
+            b"FETCH %d (BINARY.SIZE[%s] BINARY.PEEK[%s])" % (seq, number.encode(), number.encode()))
+    except ImapError as e:
+        # The server ended the connection: a difference of its own, and a
+        # new connection for the parts after it.
+        side.imap = Imap(side.port)
+        side.imap.login(USER, PASSWORD)
+        side.imap.ok(b"SELECT INBOX")
+        return ("connection closed", str(e)[:60]), None, None
     if status != "OK":
         code = re.match(rb"\[([^\]]*)\]", text)
         return (status, code.group(1).decode() if code else None), None, None

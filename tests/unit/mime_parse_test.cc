@@ -397,6 +397,21 @@ TEST(MimeParse, ShallowNestingIsNotTruncated) {
   EXPECT_EQ(p->body.in(in), "leaf");
 }
 
+// RFC 2046 5.1.1: the CRLF before a delimiter is the delimiter's, so an
+// empty line right before one does not end the header (Dovecot agrees).
+TEST(MimeParse, EmptyLineBeforeADelimiterBelongsToTheDelimiter) {
+  std::string in =
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: image/gif\r\n"
+      "\r\n--b\r\n\r\n--b--\r\n";
+  Message m = parse(in);
+  ASSERT_EQ(m.root.children.size(), 2u);
+  EXPECT_EQ(m.root.children[0].header.in(in), "Content-Type: image/gif\r\n");
+  EXPECT_EQ(m.root.children[0].body.size(), 0u);
+  EXPECT_EQ(m.root.children[1].header.in(in), "");
+  EXPECT_EQ(m.root.children[1].body.size(), 0u);
+  EXPECT_EQ(m.root.children[1].type, "text");
+}
+
 // body_lines counts the line endings IMAP sends: a bare CR goes out as CRLF.
 TEST(MimeParse, LineCountIncludesBareCr) {
   std::string in = "Content-Type: text/plain\r\n\r\none\rtwo\nthree\r\nfour\r";
