@@ -397,6 +397,26 @@ TEST(MimeParse, ShallowNestingIsNotTruncated) {
   EXPECT_EQ(p->body.in(in), "leaf");
 }
 
+// RFC 2046 5.1.1 puts a CRLF between a delimiter and the part after it: a
+// delimiter line cut off by the end of the input opens no part (Dovecot
+// agrees); one that ends in CRLF opens an empty one.
+TEST(MimeParse, DelimiterCutOffAtTheEndOpensNoPart) {
+  const std::string head =
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+      "\r\nhello\r\n";
+  for (std::string_view tail : {"--b", "--b-", "--b  "}) {
+    std::string in = head + std::string(tail);
+    Message m = parse(in);
+    EXPECT_EQ(m.root.children.size(), 1u) << tail;
+    EXPECT_EQ(m.root.children[0].body.in(in), "hello") << tail;
+    EXPECT_EQ(m.root.body.end, in.size()) << tail;
+  }
+  for (std::string_view tail : {"--b\r\n", "--b-\r\n", "--b --\n"}) {
+    Message m = parse(head + std::string(tail));
+    EXPECT_EQ(m.root.children.size(), 2u) << tail;
+  }
+}
+
 // RFC 2046 5.1.1: the CRLF before a delimiter is the delimiter's, so an
 // empty line right before one does not end the header (Dovecot agrees).
 TEST(MimeParse, EmptyLineBeforeADelimiterBelongsToTheDelimiter) {
