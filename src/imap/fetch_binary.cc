@@ -109,7 +109,9 @@ class MessageConverter {
 }  // namespace
 
 Result<std::string> decode_binary(std::string_view raw, const mime::Part& part) {
-  if (part.is_multipart()) {
+  // A multipart past the parser's limits is one opaque part
+  // (application/octet-stream in BODYSTRUCTURE): its bytes are its content.
+  if (part.is_multipart() && !(part.truncated && part.children.empty())) {
     return error(Code::invalid_argument,
                  "BINARY of a multipart part: fetch its parts (RFC 3516 4.2)");
   }

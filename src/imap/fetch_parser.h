@@ -17,7 +17,10 @@ namespace eider::imap {
 
 class Cursor;
 
-inline constexpr std::size_t kMaxPartDepth = 64;
+// Deeper than the parser descends by default (max-mime-depth, 100 levels;
+// an embedded message adds one number a level), so every part BODYSTRUCTURE
+// shows can be fetched.
+inline constexpr std::size_t kMaxPartDepth = 256;
 
 enum class FetchItem {
   envelope,

@@ -76,30 +76,10 @@ void append_common_extension(std::string& out, const Part& part) {
 
 void append_body(std::string& out, std::string_view bytes, const Part& part, bool extended);
 
-void append_multipart(std::string& out, std::string_view bytes, const Part& part, bool extended) {
-  if (part.children.empty()) {
-    out += extended ? kEmptyBodyExtended : kEmptyBody;
-  }
-  for (const Part& child : part.children) append_body(out, bytes, child, extended);
-  out.push_back(' ');
-  imap::append_string(out, part.as_written(Part::Spelled::subtype));
-  if (!extended) return;
-  out.push_back(' ');
-  append_params(out, part.params, false);
-  append_common_extension(out, part);
-}
-
-void append_single(std::string& out, std::string_view bytes, const Part& part, bool extended) {
-  bool text = part.type == "text";
-  // Dovecot writes an embedded message's type in lowercase, whatever the
-  // sender wrote.
-  imap::append_string(
-      out, part.is_message() ? std::string_view(part.type) : part.as_written(Part::Spelled::type));
-  out.push_back(' ');
-  imap::append_string(out, part.is_message() ? std::string_view(part.subtype)
-                                             : part.as_written(Part::Spelled::subtype));
-  out.push_back(' ');
-  append_params(out, part.params, text);
+// body-fields: parameters, id, description, encoding and size.
+void append_body_fields(std::string& out, std::string_view bytes, const Part& part,
+                        bool default_charset) {
+  append_params(out, part.params, default_charset);
   out.push_back(' ');
   imap::append_nstring_nolf(out, part.id);
   out.push_back(' ');
@@ -114,6 +94,45 @@ void append_single(std::string& out, std::string_view bytes, const Part& part, b
                                                  : part.as_written(Part::Spelled::encoding));
   out.push_back(' ');
   out += std::to_string(wire_size(part.body.in(bytes)));
+}
+
+void append_multipart(std::string& out, std::string_view bytes, const Part& part, bool extended) {
+  if (part.children.empty()) {
+    out += extended ? kEmptyBodyExtended : kEmptyBody;
+  }
+  for (const Part& child : part.children) append_body(out, bytes, child, extended);
+  out.push_back(' ');
+  imap::append_string(out, part.as_written(Part::Spelled::subtype));
+  if (!extended) return;
+  out.push_back(' ');
+  append_params(out, part.params, false);
+  append_common_extension(out, part);
+}
+
+// A multipart or message the parser did not descend into (Limits): its
+// parts are unknown, so it is shown as what it now is to a client, bytes to
+// save (RFC 2046 4.5.1), with its own parameters, as Dovecot shows it. The
+// size is that of its body as BODY[n] sends it.
+void append_opaque(std::string& out, std::string_view bytes, const Part& part, bool extended) {
+  out += R"("application" "octet-stream" )";
+  append_body_fields(out, bytes, part, false);
+  if (!extended) return;
+  out.push_back(' ');
+  imap::append_nstring_nolf(out, part.md5);
+  append_common_extension(out, part);
+}
+
+void append_single(std::string& out, std::string_view bytes, const Part& part, bool extended) {
+  bool text = part.type == "text";
+  // Dovecot writes an embedded message's type in lowercase, whatever the
+  // sender wrote.
+  imap::append_string(
+      out, part.is_message() ? std::string_view(part.type) : part.as_written(Part::Spelled::type));
+  out.push_back(' ');
+  imap::append_string(out, part.is_message() ? std::string_view(part.subtype)
+                                             : part.as_written(Part::Spelled::subtype));
+  out.push_back(' ');
+  append_body_fields(out, bytes, part, text);
   if (text) {
     out.push_back(' ');
     out += std::to_string(part.body_lines);
@@ -125,7 +144,7 @@ void append_single(std::string& out, std::string_view bytes, const Part& part, b
     out.push_back(' ');
     out += std::to_string(part.body_lines);
   } else if (part.is_message()) {
-    // Not parsed (a base64 or quoted-printable message/rfc822, or limits):
+    // Not parsed (a base64 or quoted-printable message/rfc822):
     // RFC 3501 7.4.2 still wants an envelope, a body and a line count, so
     // empty ones stand in, as Dovecot sends them.
     out += " (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) ";
@@ -141,7 +160,9 @@ void append_single(std::string& out, std::string_view bytes, const Part& part, b
 
 void append_body(std::string& out, std::string_view bytes, const Part& part, bool extended) {
   out.push_back('(');
-  if (part.is_multipart()) {
+  if (part.truncated && part.children.empty() && (part.is_multipart() || part.is_message())) {
+    append_opaque(out, bytes, part, extended);
+  } else if (part.is_multipart()) {
     append_multipart(out, bytes, part, extended);
   } else {
     append_single(out, bytes, part, extended);

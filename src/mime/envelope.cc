@@ -310,9 +310,10 @@ std::string envelope(std::string_view bytes, const Part& message) {
   std::optional<std::string_view> values[std::size(kNames)];
   syntax::for_each_field(message.header.in(bytes),
                          [&](std::string_view name, std::string_view value) {
-                           // The last of each field counts, as in Dovecot.
+                           // The first of each field counts (RFC 5322 3.6 allows
+                           // one; see docs/dovecot-differences.md).
                            for (size_t i = 0; i < std::size(kNames); ++i) {
-                             if (syntax::iequals(name, kNames[i])) values[i] = value;
+                             if (!values[i] && syntax::iequals(name, kNames[i])) values[i] = value;
                            }
                            return true;
                          });

@@ -75,8 +75,9 @@ struct Part {
   std::vector<std::string> language;  // Content-Language values
   std::string location;               // Content-Location, raw
 
-  // LF count of the body, for text/* and message/* parts (0 for others): the
-  // line ending before a delimiter is not in the body, as in Dovecot.
+  // Line endings of the body as IMAP sends it (LF, and bare CR, which goes
+  // out as CRLF), for text/* and message/* parts (0 for others): the line
+  // ending before a delimiter is not in the body, as in Dovecot.
   uint64_t body_lines = 0;
 
   // For multipart: the child parts, in order. For message/rfc822 (and
@@ -108,7 +109,7 @@ struct Part {
 // parse() recurses once per nesting level, so max_depth also bounds its
 // stack use (a few hundred bytes per level): keep it in the hundreds.
 struct Limits {
-  uint32_t max_depth = 100;            // multipart/message nesting
+  uint32_t max_depth = 100;            // levels of parts, the top-level part being level 1
   uint32_t max_parts = 100000;         // parts in one message
   uint32_t max_header_fields = 10000;  // fields parsed per header block (rest kept raw)
 };
@@ -137,8 +138,10 @@ std::string_view header_value(std::string_view header_block, std::string_view na
 
 // The IMAP ENVELOPE of a message part (the root or an embedded message), as
 // the exact parenthesised list RFC 3501 section 7.4.2 defines, "(" to ")".
-// The last of each header field counts (as in Dovecot); Sender and Reply-To default to
-// From. Strings that cannot be quoted (8-bit, CR, LF, NUL, over 4 KB) are
+// The first of each header field counts, as for SEARCH SENTON and the
+// Content-* fields (Dovecot's ENVELOPE takes the last Date, Subject and IDs
+// and joins repeated address fields); Sender and Reply-To default to From.
+// Strings that cannot be quoted (8-bit, CR, LF, NUL, over 4 KB) are
 // literals {n}\r\n..., so the result is ready to send as FETCH data.
 // `bytes` is the input given to parse(). Time and memory are linear in the
 // part's header.

@@ -22,11 +22,15 @@ struct Stop {
   uint64_t after = 0;  // first byte after the delimiter line and its line ending
   int level = -1;      // index of the matched boundary in the stack
   bool close = false;  // "--boundary--"
+  // The delimiter line ends in LF. One cut off by the end of the input opens
+  // no part: RFC 2046 5.1.1 puts a CRLF between a delimiter and the part
+  // after it ("encapsulation := delimiter transport-padding CRLF body-part").
+  bool line_ended = false;
 };
 
 // The number of LF bytes, 8 at a time (std::count is not vectorised at -O2
 // and was the slowest step on large text bodies).
-uint64_t count_lf(std::string_view s) {
+uint64_t count_lf_bytes(std::string_view s) {
   constexpr uint64_t kLf = 0x0a0a0a0a0a0a0a0aULL;
   constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL;
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
@@ -40,6 +44,19 @@ uint64_t count_lf(std::string_view s) {
     count += ((zero_high >> 7) * kOnes) >> 56;
   }
   for (; i < s.size(); ++i) count += s[i] == '\n';
+  return count;
+}
+
+// The line endings of `s` as IMAP sends it (mime/wire.h): every LF, and
+// every bare CR, which goes out as CRLF.
+uint64_t count_lines(std::string_view s) {
+  uint64_t count = count_lf_bytes(s);
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while ((p = static_cast<const char*>(std::memchr(p, '\r', end - p))) != nullptr) {
+    ++p;
+    if (p == end || *p != '\n') ++count;
+  }
   return count;
 }
 
@@ -62,7 +79,7 @@ class Parser {
   }
 
  private:
-  Stop end_of_input() const { return Stop{in_.size(), in_.size(), -1, false}; }
+  Stop end_of_input() const { return Stop{in_.size(), in_.size(), -1, false, false}; }
 
   // The delimiter line starting at `line` (in_[line..] == "--"), if it is
   // one of an open boundary. `from` is where the current scan began: a line
@@ -106,7 +123,7 @@ class Parser {
       at = line - 1;  // the '\n' that makes this a line start
       if (at > from && base[at - 1] == '\r') --at;
     }
-    return Stop{at, after, best, close};
+    return Stop{at, after, best, close, after > 0 && base[after - 1] == '\n'};
   }
 
   // The first delimiter line at or after `from` (a line start).
@@ -150,6 +167,30 @@ class Parser {
       if (empty) return {line, std::nullopt};
     }
     return {n, std::nullopt};
+  }
+
+  // The delimiter line at `body_begin`, when the header block [begin,
+  // body_begin) ends in an empty line and that line is the delimiter's line
+  // ending. `own` is the boundary of the part whose header this is, or "".
+  std::optional<Stop> delimiter_after_blank_line(uint64_t begin, uint64_t body_begin,
+                                                 std::string_view own) {
+    const char* base = in_.data();
+    const uint64_t n = in_.size();
+    if (boundaries_.empty() || body_begin <= begin || base[body_begin - 1] != '\n') {
+      return std::nullopt;
+    }
+    uint64_t last = body_begin - 1;  // the header's last line is empty
+    if (last > begin && base[last - 1] == '\r') --last;
+    if (last != begin && base[last - 1] != '\n') return std::nullopt;
+    if (n - body_begin < 2 || base[body_begin] != '-' || base[body_begin + 1] != '-') {
+      return std::nullopt;
+    }
+    bool push = own.data() != nullptr;  // "" with data is boundary="", a real one
+    if (push) boundaries_.emplace_back(own);
+    std::optional<Stop> stop = match_delimiter(begin, body_begin);
+    if (push) boundaries_.pop_back();
+    if (stop && push && stop->level == static_cast<int>(boundaries_.size())) return std::nullopt;
+    return stop;
   }
 
   // Reads the Content-* fields of a header block into `part`. Returns whether
@@ -226,8 +267,12 @@ class Parser {
     part = std::move(plain);
   }
 
+  // Whether a container at `depth` (the top level is 0) may have parts: they
+  // would be at level depth + 2 counting the top as 1, and Limits::max_depth
+  // levels are the most there are (Dovecot's max_nested_mime_parts counts
+  // the same way, so both stop at the same part).
   bool can_nest(uint32_t depth) const {
-    return depth < limits_.max_depth && parts_ < limits_.max_parts;
+    return depth + 1 < limits_.max_depth && parts_ < limits_.max_parts;
   }
 
   Entity parse_entity(uint64_t begin, uint32_t depth, Parent parent) {
@@ -270,6 +315,17 @@ class Parser {
       part.truncated = true;
       container = false;
     }
+    // An empty line right before a delimiter is the delimiter's line ending
+    // (RFC 2046 5.1.1), not the end of this header: the part is its header
+    // lines alone, as in Dovecot. A multipart's own first delimiter is not
+    // one (its boundary counts among the open ones, as in Dovecot).
+    if (std::optional<Stop> stop = delimiter_after_blank_line(
+            begin, body_begin, container && part.is_multipart() ? boundary : std::string_view())) {
+      part.header = Range{begin, stop->at};
+      part.body = Range{stop->at, stop->at};
+      e.stop = *stop;
+      return e;
+    }
     if (!container) {
       e.stop = find_delimiter(body_begin);
     } else if (part.is_multipart()) {
@@ -281,7 +337,7 @@ class Parser {
     }
     part.body = Range{body_begin, e.stop.at};
     if (part.type == "text" || part.type == "message") {
-      part.body_lines = count_lf(part.body.in(in_));
+      part.body_lines = count_lines(part.body.in(in_));
     }
     return e;
   }
@@ -292,6 +348,7 @@ class Parser {
     const Parent parent = part.subtype == "digest" ? Parent::digest : Parent::multipart;
     Stop stop = find_delimiter(body_begin);  // the preamble ends here
     while (stop.level == level && !stop.close) {
+      if (!stop.line_ended) break;  // "--boundary" at the very end: no part follows
       if (parts_ >= limits_.max_parts) {
         // The rest of the body is opaque: skip to where this multipart ends.
         part.truncated = true;

@@ -16,6 +16,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = REPO_ROOT / "tests" / "corpus"
+# Hand-made MIME edge cases (tests/mime-cases/README.md), tested with the
+# corpus wherever it is.
+MIME_CASES_DIR = REPO_ROOT / "tests" / "mime-cases"
 
 # Generous: CI machines are small and shared, and a timeout is a failure,
 # never a measurement.
@@ -35,7 +38,10 @@ def eider_binary():
 
 
 def corpus_messages():
-    return sorted(CORPUS_DIR.glob("*.eml"))
+    """Every tests/corpus and tests/mime-cases message, in file name order
+    (the names do not collide)."""
+    return sorted([*CORPUS_DIR.glob("*.eml"), *MIME_CASES_DIR.glob("*.eml")],
+                  key=lambda p: p.name)
 
 
 def free_port():

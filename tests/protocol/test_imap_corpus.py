@@ -8,8 +8,9 @@ For each corpus message:
 - BODYSTRUCTURE, ENVELOPE and BODY pass the grammar, and BODY is BODYSTRUCTURE
   without its extension data;
 - for every part number in the BODYSTRUCTURE, BODY.PEEK[n.MIME] and
-  BODY.PEEK[n] are strings, and a non-multipart part's BODY[n] is as long as
-  its body-fld-octets says;
+  BODY.PEEK[n] are strings, a non-multipart part's BODY[n] is as long as
+  its body-fld-octets says (message/rfc822 parts included), and a text or
+  message part's body-fld-lines is the number of line endings BODY[n] sends;
 - BODY.PEEK[]<10.20> is that slice of BODY[], RFC822.HEADER + RFC822.TEXT is
   BODY[].
 
@@ -40,8 +41,9 @@ FETCH_SEQ = re.compile(rb"\* (\d+) FETCH ")
 
 
 def crlf(data):
-    """What IMAP sends for stored bytes: every bare LF as CRLF."""
-    return re.sub(rb"(?<!\r)\n", b"\r\n", data)
+    """What IMAP sends for stored bytes: every bare LF and bare CR as CRLF
+    (src/mime/wire.h)."""
+    return re.sub(rb"\r(?!\n)|(?<!\r)\n", b"\r\n", data)
 
 
 def deliver_lmtp(port, paths):
@@ -147,7 +149,7 @@ class Checker:
                 at = next((k for k in range(min(len(whole), len(expected)))
                            if whole[-1 - k] != expected[-1 - k]), None)
                 self.fail(name, f"BODY[] ({len(whole)} octets) does not end with the input "
-                                f"({len(expected)} octets with bare LF as CRLF); "
+                                f"({len(expected)} octets with bare LF and CR as CRLF); "
                                 f"they differ {at} octets from the end: "
                                 f"sent {whole[max(0, len(whole) - (at or 0) - 20):][:40]!r}, "
                                 f"input {expected[max(0, len(expected) - (at or 0) - 20):][:40]!r}")
@@ -201,11 +203,18 @@ class Checker:
             for key in (f"BODY[{number}.MIME]", f"BODY[{number}]"):
                 self.item(name, got, key, bytes)
             value = got.get(f"BODY[{number}]")
-            if isinstance(part, Single) and isinstance(value, bytes) and \
-                    len(value) != part.octets:
-                self.fail(name, f"part {number} ({part.type.decode()}/{part.subtype.decode()}):"
-                                f" body-fld-octets {part.octets} but BODY[{number}] sent "
-                                f"{len(value)} octets")
+            if not isinstance(part, Single) or not isinstance(value, bytes):
+                continue
+            what = f"part {number} ({part.type.decode()}/{part.subtype.decode()})"
+            if len(value) != part.octets:
+                self.fail(name, f"{what}: body-fld-octets {part.octets} but BODY[{number}] "
+                                f"sent {len(value)} octets")
+            # body-fld-lines is the number of line endings that BODY[n]
+            # sends; a last line without one is not counted (as in Dovecot).
+            endings = value.count(b"\n")
+            if part.lines is not None and part.lines != endings:
+                self.fail(name, f"{what}: body-fld-lines {part.lines} but BODY[{number}] "
+                                f"sent {endings} line endings")
 
 
 def run_checks(client, filed, trace_prefix):

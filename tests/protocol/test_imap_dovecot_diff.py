@@ -16,6 +16,7 @@ block) do not fail: that page gives, for each, the RFC text saying Eider is
 right. Any other difference fails.
 """
 
+import itertools
 import os
 import re
 from datetime import datetime, timedelta, timezone
@@ -25,7 +26,7 @@ import pytest
 
 from dovecot_server import PASSWORD, USER, DovecotImap, missing_binaries
 from eider_harness import REPO_ROOT, Cli, Server, corpus_messages, eider_binary, free_port
-from imap_wire import Imap, ImapError, Literal, ParseError, quote
+from imap_wire import Imap, ImapError, Literal, ParseError, parse_fetches, quote
 
 DIFFERENCES_DOC = REPO_ROOT / "docs" / "dovecot-differences.md"
 SHOW = 700  # characters of each value shown in a report line
@@ -42,6 +43,7 @@ FETCH_ITEMS = {
 }
 
 MESSAGES = corpus_messages()
+PATHS = {p.name: p for p in MESSAGES}
 BASE_DATE = datetime(2024, 1, 1, 12, 0)
 ZONES = [0, 2 * 60, -5 * 60, 9 * 60 + 30, -(3 * 60 + 30)]
 
@@ -241,9 +243,10 @@ class Side:
     """One server, loaded: its connection, sequence number of each corpus
     message (None if its APPEND failed) and the APPEND failures."""
 
-    def __init__(self, name, imap):
+    def __init__(self, name, imap, port=None):
         self.name = name
         self.imap = imap
+        self.port = port
         self.seq = {}
         self.append_errors = {}
         self.uids = []
@@ -333,7 +336,7 @@ def loaded(ports):
     for name, port in ports.items():
         imap = Imap(port)
         imap.login(USER, PASSWORD)
-        both.append(Side(name, imap))
+        both.append(Side(name, imap, port))
     for side in both:
         side.load()
     commands = store_commands(len(MESSAGES))
@@ -383,7 +386,9 @@ def test_append_and_store(sides):
 
 
 def crlf(data):
-    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    """The bytes with every line ending CRLF: Eider sends a bare LF or a bare
+    CR as CRLF (src/mime/wire.h)."""
+    return re.sub(rb"\r(?!\n)|(?<!\r)\n", b"\r\n", data)
 
 
 def test_body_bytes(sides):
@@ -403,7 +408,7 @@ def test_body_bytes(sides):
         dv, ev = values["dovecot"][name], values["eider"][name]
         if dv != ev:
             report.add(name, "BODY[]", dv, ev)
-        expected = crlf((REPO_ROOT / "tests" / "corpus" / name).read_bytes())
+        expected = crlf(PATHS[name].read_bytes())
         if ev != expected:
             report.add(name, "BODY[] vs file with CRLF", expected, ev)
     report.check("BODY[]")
@@ -448,3 +453,155 @@ def test_search(sides):
             report.add(name, item, "found" if name in dfiles else "not found",
                        "found" if name in efiles else "not found")
     report.check("SEARCH")
+
+
+# -- every part ---------------------------------------------------------------
+
+
+def is_message_part(node):
+    """A message/rfc822 (or message/global) part as parsed: its envelope and
+    body follow its size (RFC 3501 body-type-msg)."""
+    return (isinstance(node, list) and len(node) > 9 and isinstance(node[0], bytes)
+            and node[0].lower() == b"message" and isinstance(node[1], bytes)
+            and node[1].lower() in (b"rfc822", b"global") and isinstance(node[8], list))
+
+
+def is_multipart(node):
+    return isinstance(node, list) and bool(node) and isinstance(node[0], list)
+
+
+def part_numbers(structure):
+    """{section-part number: "multipart" / "message" / "single"} of a parsed
+    BODYSTRUCTURE, numbered as RFC 3501 section 6.4.5 says."""
+    out = {}
+
+    def walk(node, number):
+        if is_multipart(node):
+            # The parts are the lists before the subtype.
+            for k, child in enumerate(itertools.takewhile(lambda c: isinstance(c, list), node), 1):
+                n = f"{number}.{k}" if number else str(k)
+                out[n] = "multipart" if is_multipart(child) else \
+                    "message" if is_message_part(child) else "single"
+                walk(child, n)
+        elif is_message_part(node):
+            inner = node[8]
+            if is_multipart(inner):
+                walk(inner, number)
+            else:
+                out[f"{number}.1"] = "message" if is_message_part(inner) else "single"
+                walk(inner, f"{number}.1")
+
+    if not isinstance(structure, list):
+        return out
+    if is_multipart(structure):
+        walk(structure, "")
+    else:
+        out["1"] = "message" if is_message_part(structure) else "single"
+        walk(structure, "1")
+    return out
+
+
+def numbers_of(sides, item_values):
+    """{file name: {part number: kind}}: the parts either server's
+    BODYSTRUCTURE shows (a part only one of them shows is fetched from both)."""
+    out = {}
+    for name in common_messages(sides):
+        merged = {}
+        for side in ("dovecot", "eider"):
+            for number, kind in part_numbers(item_values[side].get(name)).items():
+                merged.setdefault(number, kind)
+        out[name] = merged
+    return out
+
+
+@pytest.fixture(scope="module")
+def parts(sides):
+    structures = {name: fetch_all(side, "BODYSTRUCTURE") for name, side in sides.items()}
+    return numbers_of(sides, structures)
+
+
+def section_items(numbers):
+    """The BODY sections compared for each part: the part, its MIME header,
+    and for an embedded message its HEADER and TEXT."""
+    items = []
+    for number, kind in numbers.items():
+        items += [f"BODY[{number}]", f"BODY[{number}.MIME]"]
+        if kind == "message":
+            items += [f"BODY[{number}.HEADER]", f"BODY[{number}.TEXT]"]
+    return items
+
+
+def fetch_sections(side, seq, items):
+    """{item: value}, one FETCH for all items, or item by item if it fails."""
+    peek = " ".join(i.replace("BODY[", "BODY.PEEK[", 1) for i in items)
+    try:
+        return side.imap.fetch(str(seq), f"({peek})").get(seq, {})
+    except (ImapError, ParseError):
+        pass
+    out = {}
+    for item in items:
+        try:
+            got = side.imap.fetch(str(seq), "(%s)" % item.replace("BODY[", "BODY.PEEK[", 1))
+            out.update(got.get(seq, {}))
+        except (ImapError, ParseError) as e:
+            out[item] = f"<error: {e}>"
+    return out
+
+
+def test_every_part_section(sides, parts):
+    """BODY[n], BODY[n.MIME] and, for message/rfc822 parts, BODY[n.HEADER] and
+    BODY[n.TEXT], of every part of every message: the same bytes on both."""
+    report = Report()
+    d, e = sides["dovecot"], sides["eider"]
+    for name, numbers in parts.items():
+        items = section_items(numbers)
+        if not items:
+            continue
+        dv = fetch_sections(d, d.seq[name], items)
+        ev = fetch_sections(e, e.seq[name], items)
+        for item in items:
+            a, b = dv.get(item, "<missing>"), ev.get(item, "<missing>")
+            if a != b:
+                report.add(name, item, a, b)
+    report.check("BODY[part]")
+
+
+def fetch_binary(side, seq, number):
+    """(status, BINARY.SIZE, BINARY) of one part; the status keeps only the
+    response code, as the texts differ."""
+    try:
+        untagged, status, text = side.imap.run(
+            b"FETCH %d (BINARY.SIZE[%s] BINARY.PEEK[%s])" % (seq, number.encode(), number.encode()))
+    except ImapError as e:
+        # The server ended the connection: a difference of its own, and a
+        # new connection for the parts after it.
+        side.imap = Imap(side.port)
+        side.imap.login(USER, PASSWORD)
+        side.imap.ok(b"SELECT INBOX")
+        return ("connection closed", str(e)[:60]), None, None
+    if status != "OK":
+        code = re.match(rb"\[([^\]]*)\]", text)
+        return (status, code.group(1).decode() if code else None), None, None
+    got = parse_fetches(untagged).get(seq, {})
+    return status, got.get(f"BINARY.SIZE[{number}]"), got.get(f"BINARY[{number}]")
+
+
+def test_every_part_binary(sides, parts):
+    """BINARY.SIZE[n] and BINARY[n] (RFC 3516) of every part that is not a
+    multipart or an embedded message: the same answer on both, and
+    BINARY.SIZE is the length of what BINARY sends."""
+    report = Report()
+    d, e = sides["dovecot"], sides["eider"]
+    for name, numbers in parts.items():
+        for number, kind in numbers.items():
+            if kind != "single":
+                continue
+            dv = fetch_binary(d, d.seq[name], number)
+            ev = fetch_binary(e, e.seq[name], number)
+            if dv != ev:
+                report.add(name, f"BINARY[{number}]", dv, ev)
+            status, size, data = ev
+            if status == "OK" and (not isinstance(data, bytes) or int(size) != len(data)):
+                report.add(name, f"BINARY.SIZE[{number}] vs BINARY[{number}]", "",
+                           f"size {size}, {len(data) if isinstance(data, bytes) else data!r}")
+    report.check("BINARY[part]")

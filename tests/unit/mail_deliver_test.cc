@@ -26,7 +26,7 @@ TEST_F(Deliver, EveryCorpusMessageComesBackByteForByte) {
     EXPECT_TRUE(*exported == file.bytes) << "rebuilt bytes differ";
     total += file.bytes.size();
   }
-  EXPECT_EQ(mime::testing::corpus().size(), 256u);
+  EXPECT_GE(mime::testing::corpus().size(), 256u);
   Result<store::User> stored = faulty_->find_user("alice");
   ASSERT_TRUE(stored.is_ok());
   EXPECT_EQ(stored->storage_used, total);

@@ -148,9 +148,19 @@ TEST(MimeEnvelope, DateAndIdsAreUnfoldedRawStrings) {
 }
 
 // Dovecot's choice for a field given twice.
-TEST(MimeEnvelope, LastOccurrenceOfAFieldCounts) {
+// RFC 5322 3.6 allows one of each; of two, the first counts everywhere
+// (SEARCH SENTON reads the first Date too), and mail clients show the first.
+TEST(MimeEnvelope, FirstOccurrenceOfAFieldCounts) {
   EXPECT_EQ(envelope_of("Subject: one\r\nSubject: two\r\n\r\n"),
-            R"((NIL "two" NIL NIL NIL NIL NIL NIL NIL NIL))");
+            R"((NIL "one" NIL NIL NIL NIL NIL NIL NIL NIL))");
+  EXPECT_EQ(envelope_of("From: First <first@a.example>\r\nFrom: second@b.example\r\n"
+                        "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+                        "Date: Tue, 2 Jan 2024 00:00:00 +0000\r\n"
+                        "Message-ID: <m1@x>\r\nMessage-ID: <m2@x>\r\nIn-Reply-To: <i1@x>\r\n"
+                        "In-Reply-To: <i2@x>\r\nTo: t1@x\r\nTo: t2@x\r\n\r\n"),
+            R"(("Mon, 1 Jan 2024 00:00:00 +0000" NIL (("First" NIL "first" "a.example")) )"
+            R"((("First" NIL "first" "a.example")) (("First" NIL "first" "a.example")) )"
+            R"(((NIL NIL "t1" "x")) NIL NIL "<i1@x>" "<m1@x>"))");
 }
 
 TEST(MimeEnvelope, OfAnEmbeddedMessage) {

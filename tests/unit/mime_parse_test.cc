@@ -381,19 +381,79 @@ TEST(MimeParse, DeepNestingStopsAtMaxDepth) {
     p = &p->children[0];
     ++depth;
   }
-  EXPECT_EQ(depth, limits.max_depth);
+  // The truncated multipart is the part at level max_depth (the top is 1).
+  EXPECT_EQ(depth + 1, limits.max_depth);
   EXPECT_TRUE(p->truncated);
   EXPECT_TRUE(p->is_multipart());
   EXPECT_EQ(range_violation(m.root, in.size()), "");
 }
 
 TEST(MimeParse, ShallowNestingIsNotTruncated) {
-  std::string in = nested(5);
+  std::string in = nested(4);  // 4 multiparts and the leaf: 5 levels
   Message m = parse(in, Limits{.max_depth = 5});
   const Part* p = &m.root;
   while (!p->children.empty()) p = &p->children[0];
   EXPECT_FALSE(p->truncated);
   EXPECT_EQ(p->body.in(in), "leaf");
+}
+
+// RFC 2046 5.1.1 puts a CRLF between a delimiter and the part after it: a
+// delimiter line cut off by the end of the input opens no part (Dovecot
+// agrees); one that ends in CRLF opens an empty one.
+TEST(MimeParse, DelimiterCutOffAtTheEndOpensNoPart) {
+  const std::string head =
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+      "\r\nhello\r\n";
+  for (std::string_view tail : {"--b", "--b-", "--b  "}) {
+    std::string in = head + std::string(tail);
+    Message m = parse(in);
+    EXPECT_EQ(m.root.children.size(), 1u) << tail;
+    EXPECT_EQ(m.root.children[0].body.in(in), "hello") << tail;
+    EXPECT_EQ(m.root.body.end, in.size()) << tail;
+  }
+  for (std::string_view tail : {"--b\r\n", "--b-\r\n", "--b --\n"}) {
+    Message m = parse(head + std::string(tail));
+    EXPECT_EQ(m.root.children.size(), 2u) << tail;
+  }
+}
+
+// RFC 2046 5.1.1: the CRLF before a delimiter is the delimiter's, so an
+// empty line right before one does not end the header (Dovecot agrees).
+TEST(MimeParse, EmptyLineBeforeADelimiterBelongsToTheDelimiter) {
+  std::string in =
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: image/gif\r\n"
+      "\r\n--b\r\n\r\n--b--\r\n";
+  Message m = parse(in);
+  ASSERT_EQ(m.root.children.size(), 2u);
+  EXPECT_EQ(m.root.children[0].header.in(in), "Content-Type: image/gif\r\n");
+  EXPECT_EQ(m.root.children[0].body.size(), 0u);
+  EXPECT_EQ(m.root.children[1].header.in(in), "");
+  EXPECT_EQ(m.root.children[1].body.size(), 0u);
+  EXPECT_EQ(m.root.children[1].type, "text");
+}
+
+// body_lines counts the line endings IMAP sends: a bare CR goes out as CRLF.
+TEST(MimeParse, LineCountIncludesBareCr) {
+  std::string in = "Content-Type: text/plain\r\n\r\none\rtwo\nthree\r\nfour\r";
+  Message m = parse(in);
+  EXPECT_EQ(m.root.body_lines, 4u);
+}
+
+// Dovecot's default (max_nested_mime_parts 100) stops at the same part:
+// 99 nested multiparts and their leaf are parsed, the 100th multipart is not.
+TEST(MimeParse, DefaultDepthLimitStopsWhereDovecotStops) {
+  for (int multiparts : {99, 100}) {
+    std::string in = nested(multiparts);
+    Message m = parse(in);
+    const Part* p = &m.root;
+    int levels = 1;
+    while (!p->children.empty()) {
+      p = &p->children[0];
+      ++levels;
+    }
+    EXPECT_EQ(levels, 100) << multiparts;
+    EXPECT_EQ(p->truncated, multiparts == 100) << multiparts;
+  }
 }
 
 TEST(MimeParse, PartsBeyondMaxPartsBecomeOpaque) {
