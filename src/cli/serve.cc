@@ -52,7 +52,11 @@ const std::vector<std::string_view> kServeKeys = {"notify",
                                                   "journal-days",
                                                   "auth-failure-delay",
                                                   "max-auth-failures",
-                                                  "idle-timeout"};
+                                                  "idle-timeout",
+                                                  "memory-budget",
+                                                  "memory-wait",
+                                                  "spool-threshold",
+                                                  "password-hash-threads"};
 
 // How long SIGTERM waits for sessions to finish what they are committing.
 constexpr std::chrono::seconds kShutdownGrace{10};
@@ -138,7 +142,7 @@ class JournalTrimmer {
 // store call is left, so the caller may close the store.
 Status run_services(const core::Config& config, store::Store& store, notify::Notifier& notifier,
                     core::ShutdownSignal& shutdown) {
-  mail::Mail mail(store, notifier, config.limits);
+  mail::Mail mail(store, notifier, config.limits, config.data);
   // Declared before the server: its sessions use them until it is gone.
   std::unique_ptr<net::TlsContext> tls;
   if (!config.pop3.is_off() || !config.pop3s.is_off() || !config.imap.is_off() ||

@@ -60,6 +60,10 @@ const Key kKeys[] = {
     {"max-connections", &Limits::max_connections},
     {"max-recipients", &Limits::max_recipients},
     {"idle-timeout", &Limits::idle_timeout},
+    {"memory-budget", &Limits::memory_budget},
+    {"memory-wait", &Limits::memory_wait},
+    {"spool-threshold", &Limits::spool_threshold},
+    {"password-hash-threads", &Limits::password_hash_threads},
     {"log-file", &LogSettings::file},
     {"log-level", &LogSettings::level},
 };

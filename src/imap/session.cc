@@ -8,8 +8,10 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.h"
+#include "mail/login.h"
 #include "mail/sasl.h"
 #include "mail/users.h"
+#include "net/memory_wait.h"
 #include "net/tls.h"
 
 namespace eider::imap {
@@ -23,11 +25,13 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 // Output kept between commands; a larger buffer is released after a flush.
 constexpr std::size_t kKeptOutput = 4 * 1024;
 
-Limits parser_limits(const core::Limits& limits) {
+Limits parser_limits(const core::Limits& limits, const std::string& spool_dir) {
   Limits result;
   result.max_line_length = limits.max_line_length;
   result.max_literal_size = limits.max_literal_size;
   result.max_message_size = limits.max_message_size;
+  result.spool_threshold = limits.spool_threshold;
+  result.spool_dir = spool_dir;
   return result;
 }
 
@@ -37,7 +41,7 @@ Session::Session(const Settings& settings, const Services& services, net::Connec
     : settings_(settings),
       services_(services),
       connection_(connection),
-      reader_(parser_limits(settings.limits)),
+      reader_(parser_limits(settings.limits, services.mail.spool_dir())),
       lines_(settings.limits.max_line_length),
       wake_(std::make_shared<Wake>(Wake{this})) {}
 
@@ -62,10 +66,21 @@ asio::awaitable<void> Session::run() {
         break;
       }
       case CommandReader::Step::Kind::continuation:
-        out_ += "+ Ready for literal data\r\n";
-        reader_.accept_literal();
+      case CommandReader::Step::Kind::literal:
+        if (co_await admit_literal(step)) {
+          if (step.kind == CommandReader::Step::Kind::continuation) {
+            out_ += "+ Ready for literal data\r\n";
+          }
+          reader_.accept_literal();
+        } else {
+          literal_memory_.clear();
+          out_ += step.tag.empty() ? "*" : step.tag;
+          out_ += " NO [UNAVAILABLE] Server memory is busy, try again later\r\n";
+          reader_.reject_literal();
+        }
         break;
       case CommandReader::Step::Kind::error: {
+        literal_memory_.clear();
         const ParseError& error = step.error;
         // A literal over the limits is refused before its bytes are read.
         std::string_view status =
@@ -87,6 +102,7 @@ asio::awaitable<void> Session::run() {
       case CommandReader::Step::Kind::command:
         co_await pace();
         co_await execute(*step.command);
+        literal_memory_.clear();
         break;
     }
   }
@@ -94,6 +110,21 @@ asio::awaitable<void> Session::run() {
 }
 
 // --- I/O ---
+
+asio::awaitable<bool> Session::admit_literal(const CommandReader::Step& step) {
+  // A spooled literal costs disk, not memory, until APPEND ingests it.
+  if (step.spooled) co_return true;
+  std::optional<core::MemoryBudget::Reservation> memory =
+      co_await net::reserve_memory(services_.mail.budget(), step.literal_size,
+                                   std::chrono::seconds(settings_.limits.memory_wait));
+  if (!memory) {
+    core::log_event(core::LogLevel::warn, "imap.memory_busy",
+                    {{"peer", connection_.peer()}, {"literal", step.literal_size}});
+    co_return false;
+  }
+  literal_memory_.push_back(std::move(*memory));
+  co_return true;
+}
 
 asio::awaitable<bool> Session::flush(Flush mode) {
   if (out_.empty()) co_return true;
@@ -334,7 +365,7 @@ asio::awaitable<void> Session::starttls(const Command& command) {
   // trusted, so it is dropped with any command half read.
   input_.clear();
   lines_.reset();
-  reader_ = CommandReader(parser_limits(settings_.limits));
+  reader_ = CommandReader(parser_limits(settings_.limits, services_.mail.spool_dir()));
   Status secured = co_await connection_.start_tls(*settings_.tls);
   if (!secured.is_ok()) state_ = State::logout;
 }
@@ -420,9 +451,8 @@ asio::awaitable<std::optional<std::string>> Session::challenge(const Command& co
 
 asio::awaitable<void> Session::log_in(const Command& command, const std::string& name,
                                       const std::string& password) {
-  store::Store& store = services_.store;
-  Result<store::User> user = co_await services_.executor.run(
-      [&store, &name, &password] { return mail::authenticate(store, name, password); });
+  Result<store::User> user =
+      co_await mail::log_in(services_.mail, services_.store, services_.executor, name, password);
   if (!user) {
     if (user.status().code() == Code::auth_failed) {
       co_return co_await fail_login(command, name, "[AUTHENTICATIONFAILED] Authentication failed");

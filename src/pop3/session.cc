@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.h"
+#include "mail/login.h"
 #include "mail/sasl.h"
 #include "mail/users.h"
 
@@ -226,9 +227,8 @@ asio::awaitable<std::optional<std::string>> Session::challenge(std::string_view 
 }
 
 asio::awaitable<void> Session::login(const std::string& name, const std::string& password) {
-  store::Store& store = services_.store;
-  Result<store::User> user = co_await services_.executor.run(
-      [&store, &name, &password] { return mail::authenticate(store, name, password); });
+  Result<store::User> user =
+      co_await mail::log_in(services_.mail, services_.store, services_.executor, name, password);
   if (!user) {
     if (user.status().code() == Code::auth_failed) {
       co_return co_await fail_login(name, "[AUTH] Authentication failed");
