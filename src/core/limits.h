@@ -41,7 +41,7 @@ struct Limits {
   uint64_t memory_budget = 256ull * 1024 * 1024;
   // Seconds a literal, DATA or ingest waits for room in the budget before
   // it is refused with the protocol's temporary error.
-  uint64_t memory_wait = 30;
+  uint64_t memory_wait = 60;
   // APPEND literals larger than this, and LMTP DATA beyond it, are written
   // to an unlinked file in the data folder instead of held in memory.
   uint64_t spool_threshold = 1024 * 1024;
