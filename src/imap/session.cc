@@ -112,8 +112,10 @@ asio::awaitable<void> Session::run() {
 // --- I/O ---
 
 asio::awaitable<bool> Session::admit_literal(const CommandReader::Step& step) {
-  // A spooled literal costs disk, not memory, until APPEND ingests it.
-  if (step.spooled) co_return true;
+  // A spooled literal costs disk, not memory, until APPEND ingests it. One
+  // no larger than a command line costs what a line may cost, which the
+  // budget leaves alone too: a LOGIN {5} never waits behind a large APPEND.
+  if (step.spooled || step.literal_size <= settings_.limits.max_line_length) co_return true;
   std::optional<core::MemoryBudget::Reservation> memory =
       co_await net::reserve_memory(services_.mail.budget(), step.literal_size,
                                    std::chrono::seconds(settings_.limits.memory_wait));

@@ -134,14 +134,15 @@ def test_large_lmtp_data_and_bdat_spooled_to_a_file_round_trip_byte_exactly(serv
 
 def test_full_memory_budget_refuses_literals_and_data_and_sessions_go_on(serve, listener_args,
                                                                         cli):
-    # 70 kB of budget; literals stay in memory (no spooling) and a refusal
+    # 170 kB of budget; literals stay in memory (no spooling) and a refusal
     # comes after one second of waiting.
-    serve("--memory-budget", "70000", "--memory-wait", "1", "--spool-threshold", "10000000")
+    serve("--memory-budget", "170000", "--memory-wait", "1", "--spool-threshold", "10000000")
     port = port_of(listener_args, "imap")
     holder = Raw(port).login()
     other = Raw(port).login()
     lmtp = lmtp_session(listener_args)
-    message = big_message(40_000, seed=3)
+    # Above max-line-length (64 KiB): smaller literals are not budgeted.
+    message = big_message(100_000, seed=3)
     try:
         # The holder's announced literal takes 60 % of the budget until its
         # command ends; the client keeps it waiting.
