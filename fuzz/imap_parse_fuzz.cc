@@ -61,10 +61,10 @@ std::vector<std::string> run(std::string_view input, std::string_view chunk_size
         check(buffer.empty());
         if (fed == input.size()) return events;
         {
-          std::size_t size = chunk_sizes.empty()
-                                 ? input.size()
-                                 : 1 + static_cast<unsigned char>(
-                                           chunk_sizes[chunk++ % chunk_sizes.size()]);
+          std::size_t size =
+              chunk_sizes.empty()
+                  ? input.size()
+                  : 1 + static_cast<unsigned char>(chunk_sizes[chunk++ % chunk_sizes.size()]);
           buffer.append(input.substr(fed, size));
           fed = std::min(input.size(), fed + size);
         }
@@ -78,9 +78,12 @@ std::vector<std::string> run(std::string_view input, std::string_view chunk_size
           reader.accept_literal();
         }
         break;
+      case CommandReader::Step::Kind::literal:
+        check(step.literal_size <= limits.max_message_size);
+        reader.accept_literal();
+        break;
       case CommandReader::Step::Kind::command:
-        check(command_bytes(*step.command) <=
-              limits.max_line_length + limits.max_message_size);
+        check(command_bytes(*step.command) <= limits.max_line_length + limits.max_message_size);
         events.push_back("C" + step.command->tag + " " + step.command->name);
         break;
       case CommandReader::Step::Kind::error:

@@ -92,7 +92,8 @@ Status deliver(const MessageOptions& options) {
   if (!opened) return opened.status();
   Result<store::Appended> appended = opened->mail->deliver(opened->user_id, options.mailbox, *raw);
   if (!appended) return appended.status();
-  mail::log_delivery({"cli", 0, "", false}, opened->user_name, options.mailbox, *raw, *appended);
+  mail::log_delivery({"cli", 0, "", false}, opened->user_name, options.mailbox,
+                     mail::message_id_of(*raw), raw->size(), *appended);
   return write_stdout(std::to_string(appended->uid) + "\n");
 }
 

@@ -114,7 +114,7 @@ class JournalTrimmer {
 // store call is left, so the caller may close the store.
 Status run_services(const core::Config& config, store::Store& store, notify::Notifier& notifier,
                     core::ShutdownSignal& shutdown) {
-  mail::Mail mail(store, notifier, config.limits);
+  mail::Mail mail(store, notifier, config.limits, config.data);
   // Declared before the server: its sessions use them until it is gone.
   std::unique_ptr<net::TlsContext> tls;
   if (!config.pop3.is_off() || !config.pop3s.is_off() || !config.imap.is_off() ||

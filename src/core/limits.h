@@ -53,6 +53,18 @@ struct Limits {
   // Bytes per second a request must keep to on average (Postfix's
   // smtpd_min_data_rate); 0 = it must arrive within command_timeout.
   uint64_t min_data_rate = 500;
+  // Bytes that message buffers and message ingests may hold at once, over
+  // all sessions (core/memory_budget.h); 0 = no budget.
+  uint64_t memory_budget = 256ull * 1024 * 1024;
+  // Seconds a literal, DATA or ingest waits for room in the budget before
+  // it is refused with the protocol's temporary error.
+  uint64_t memory_wait = 60;
+  // APPEND literals larger than this, and LMTP DATA beyond it, are written
+  // to an unlinked file in the data folder instead of held in memory.
+  uint64_t spool_threshold = 1024 * 1024;
+  // Password hashes (argon2: 19 MiB each) computed at once; logins beyond
+  // wait for a turn.
+  uint64_t password_hash_threads = 2;
 };
 
 }  // namespace eider::core

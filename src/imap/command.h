@@ -8,12 +8,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "core/spool.h"
 #include "imap/fetch_parser.h"
 #include "imap/search_parser.h"
 #include "imap/sequence_set.h"
@@ -84,6 +86,8 @@ struct AppendMessage {
   std::optional<std::string> date_time;
   std::string content;  // moved from the literal, never copied
   bool binary = false;  // literal8 ~{n} (RFC 3516)
+  // A large literal, spooled to a file as it arrived; `content` is empty then.
+  std::shared_ptr<core::Spool> spool;
 };
 
 struct Append {

@@ -274,6 +274,7 @@ Result<Append> parse_append(Cursor& cursor) {
     Result<Literal> literal = cursor.take_literal();
     if (!literal) return bad("message literal expected");
     message.content = std::move(literal->bytes);
+    message.spool = std::move(literal->spool);
     message.binary = literal->binary;
     append.messages.push_back(std::move(message));
   } while (!cursor.at_end());

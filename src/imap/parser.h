@@ -12,6 +12,10 @@
 //                   accept_literal(), or refuse it (e.g. NO [TOOBIG], quota)
 //                   and call reject_literal(); the reader then drops the
 //                   command and resumes at the client's next line
+//   literal      -> the same for a non-synchronizing literal, whose bytes
+//                   come without a "+": accept_literal() reads them,
+//                   reject_literal() reads and discards them and the rest of
+//                   the command (the session answers the tag NO)
 //   command      -> step.command is complete and parsed
 //   error        -> send step.error (tagged BAD/NO if step.error.tag is not
 //                   empty, else untagged BAD). The reader goes on to skip the
@@ -26,15 +30,18 @@
 // streams in, keeping only its first max_line_length and last 64 bytes. A literal is at most
 // max_literal_size bytes (max_message_size for APPEND), and a command has at most max_literals of
 // them. Literal bytes are copied once, from the input into the command; APPEND moves them into
-// AppendMessage::content.
+// AppendMessage::content. An APPEND literal larger than spool_threshold is written to a spool file
+// (core/spool.h) as it arrives instead, and AppendMessage::spool holds it.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/spool.h"
 #include "imap/command.h"
 
 namespace eider::imap {
@@ -48,6 +55,9 @@ struct Limits {
   std::size_t max_literals = 64;     // per command (MULTIAPPEND messages, LOGIN ...)
   std::size_t max_depth = 32;        // nested parentheses and search keys
   std::size_t max_arguments = 4096;  // list elements, search keys, fetch items
+  // APPEND literals larger than this go to an unlinked file in spool_dir.
+  uint64_t spool_threshold = UINT64_MAX;
+  std::string spool_dir = ".";
 };
 
 enum class ErrorKind {
@@ -72,6 +82,8 @@ struct ParseError {
 struct Literal {
   std::string bytes;
   bool binary = false;  // ~{n}
+  // Set for a spooled literal, whose bytes are there instead of in `bytes`.
+  std::shared_ptr<core::Spool> spool;
 };
 struct RawCommand {
   std::vector<std::string> text;
@@ -86,10 +98,12 @@ class CommandReader {
   explicit CommandReader(Limits limits) : limits_(limits) { reset(); }
 
   struct Step {
-    enum class Kind { need_more, continuation, command, error };
+    enum class Kind { need_more, continuation, literal, command, error };
     Kind kind = Kind::need_more;
     std::size_t consumed = 0;   // bytes of the input used, for every kind
-    uint64_t literal_size = 0;  // continuation
+    uint64_t literal_size = 0;  // continuation, literal
+    bool spooled = false;       // continuation, literal: the bytes go to a file
+    std::string tag;            // continuation, literal: the command's tag, or ""
     std::optional<Command> command;
     ParseError error;
   };
@@ -98,10 +112,12 @@ class CommandReader {
   // a continuation or an error, or until the input is used up (need_more).
   Step feed(std::string_view input);
 
-  // After Kind::continuation: the session sent "+" and the literal follows.
+  // After Kind::continuation: the session sent "+" and the literal follows;
+  // after Kind::literal: the literal's bytes are to be read.
   void accept_literal();
   // After Kind::continuation: the session refused the literal; the client
-  // will not send it, so the command ends here.
+  // will not send it, so the command ends here. After Kind::literal: the
+  // literal and the rest of the command are read and dropped.
   void reject_literal();
 
   // True once part of a command has been read and until it is complete
@@ -127,6 +143,7 @@ class CommandReader {
   std::size_t text_size_ = 0;   // bytes of raw_.text so far
   uint64_t literal_total_ = 0;  // bytes of raw_.literals, announced
   uint64_t literal_left_ = 0;
+  bool literal_sync_ = true;  // of the literal awaiting accept
   // While discarding: the tail of the line, to spot a trailing {n+}.
   std::string tail_;
 };

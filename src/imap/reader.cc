@@ -89,11 +89,20 @@ CommandReader::Step CommandReader::fail(std::size_t consumed, ErrorKind kind, st
 }
 
 void CommandReader::accept_literal() {
-  if (state_ == State::awaiting_accept) state_ = State::literal;
+  if (state_ != State::awaiting_accept) return;
+  Literal& literal = raw_.literals.back();
+  // Reserved only now: the session may refuse the literal for want of memory.
+  if (!literal.spool) literal.bytes.reserve(literal_left_);
+  state_ = State::literal;
 }
 
 void CommandReader::reject_literal() {
-  if (state_ == State::awaiting_accept) reset();
+  if (state_ != State::awaiting_accept) return;
+  if (literal_sync_) {
+    reset();
+  } else {
+    skip(literal_left_);  // the client sends the bytes anyway
+  }
 }
 
 // Called with a complete line in raw_.text.back(), CRLF removed.
@@ -149,18 +158,20 @@ CommandReader::Step CommandReader::finish_line(std::size_t consumed) {
     skip(marker->size);
     return step;
   }
-  raw_.literals.push_back(Literal{std::string(), marker->binary});
-  raw_.literals.back().bytes.reserve(marker->size);
+  Literal literal{std::string(), marker->binary, nullptr};
+  if (is_append() && marker->size > limits_.spool_threshold) {
+    literal.spool = std::make_shared<core::Spool>(limits_.spool_dir, 0);
+  }
+  step.spooled = literal.spool != nullptr;
+  step.tag = current_tag();
+  raw_.literals.push_back(std::move(literal));
   literal_total_ += marker->size;
   raw_.text.emplace_back();
   literal_left_ = marker->size;
-  if (marker->sync) {
-    state_ = State::awaiting_accept;
-    step.kind = Step::Kind::continuation;
-    step.literal_size = marker->size;
-    return step;
-  }
-  state_ = State::literal;
+  literal_sync_ = marker->sync;
+  state_ = State::awaiting_accept;
+  step.kind = marker->sync ? Step::Kind::continuation : Step::Kind::literal;
+  step.literal_size = marker->size;
   return step;
 }
 
@@ -170,9 +181,11 @@ CommandReader::Step CommandReader::feed(std::string_view input) {
     switch (state_) {
       case State::awaiting_accept: {
         Step step;
-        step.kind = Step::Kind::continuation;
+        step.kind = literal_sync_ ? Step::Kind::continuation : Step::Kind::literal;
         step.consumed = pos;
         step.literal_size = literal_left_;
+        step.spooled = raw_.literals.back().spool != nullptr;
+        step.tag = current_tag();
         return step;
       }
       case State::line: {
@@ -210,7 +223,15 @@ CommandReader::Step CommandReader::feed(std::string_view input) {
       case State::skip_literal: {
         std::size_t take =
             static_cast<std::size_t>(std::min<uint64_t>(literal_left_, input.size() - pos));
-        if (state_ == State::literal) raw_.literals.back().bytes.append(input.substr(pos, take));
+        if (state_ == State::literal) {
+          Literal& literal = raw_.literals.back();
+          // A failed write is kept in the spool and answered by APPEND.
+          if (literal.spool) {
+            (void)literal.spool->append(input.substr(pos, take));
+          } else {
+            literal.bytes.append(input.substr(pos, take));
+          }
+        }
         pos += take;
         literal_left_ -= take;
         if (literal_left_ > 0) return need_more(pos);

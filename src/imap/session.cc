@@ -9,8 +9,10 @@
 
 #include "core/log.h"
 #include "imap/refusal.h"
+#include "mail/login.h"
 #include "mail/sasl.h"
 #include "mail/users.h"
+#include "net/memory_wait.h"
 #include "net/tls.h"
 
 namespace eider::imap {
@@ -32,11 +34,13 @@ constexpr std::size_t kKeptOutput = 4 * 1024;
 // still exists: how late, at worst, a deleted user's session ends.
 constexpr std::chrono::seconds kUserCheckInterval{30};
 
-Limits parser_limits(const core::Limits& limits) {
+Limits parser_limits(const core::Limits& limits, const std::string& spool_dir) {
   Limits result;
   result.max_line_length = limits.max_line_length;
   result.max_literal_size = limits.max_literal_size;
   result.max_message_size = limits.max_message_size;
+  result.spool_threshold = limits.spool_threshold;
+  result.spool_dir = spool_dir;
   return result;
 }
 
@@ -46,7 +50,7 @@ Session::Session(const Settings& settings, const Services& services, net::Connec
     : settings_(settings),
       services_(services),
       connection_(connection),
-      reader_(parser_limits(settings.limits)),
+      reader_(parser_limits(settings.limits, services.mail.spool_dir())),
       lines_(settings.limits.max_line_length),
       deadlines_(net::Deadlines::options(settings.limits)),
       wake_(std::make_shared<Wake>(Wake{this})) {}
@@ -89,11 +93,22 @@ asio::awaitable<void> Session::run() {
         break;
       }
       case CommandReader::Step::Kind::continuation:
-        out_ += "+ Ready for literal data\r\n";
-        reader_.accept_literal();
+      case CommandReader::Step::Kind::literal:
+        if (co_await admit_literal(step)) {
+          if (step.kind == CommandReader::Step::Kind::continuation) {
+            out_ += "+ Ready for literal data\r\n";
+          }
+          reader_.accept_literal();
+        } else {
+          literal_memory_.clear();
+          out_ += step.tag.empty() ? "*" : step.tag;
+          out_ += " NO [UNAVAILABLE] Server memory is busy, try again later\r\n";
+          reader_.reject_literal();
+        }
         break;
       case CommandReader::Step::Kind::error: {
         deadlines_.end_request();
+        literal_memory_.clear();
         const ParseError& error = step.error;
         // A literal over the limits is refused before its bytes are read.
         std::string_view status =
@@ -116,6 +131,7 @@ asio::awaitable<void> Session::run() {
         deadlines_.end_request();
         co_await pace();
         co_await execute(*step.command);
+        literal_memory_.clear();
         break;
     }
   }
@@ -123,6 +139,23 @@ asio::awaitable<void> Session::run() {
 }
 
 // --- I/O ---
+
+asio::awaitable<bool> Session::admit_literal(const CommandReader::Step& step) {
+  // A spooled literal costs disk, not memory, until APPEND ingests it. One
+  // no larger than a command line costs what a line may cost, which the
+  // budget leaves alone too: a LOGIN {5} never waits behind a large APPEND.
+  if (step.spooled || step.literal_size <= settings_.limits.max_line_length) co_return true;
+  std::optional<core::MemoryBudget::Reservation> memory =
+      co_await net::reserve_memory(services_.mail.budget(), step.literal_size,
+                                   std::chrono::seconds(settings_.limits.memory_wait));
+  if (!memory) {
+    core::log_event(core::LogLevel::warn, "imap.memory_busy",
+                    {{"peer", connection_.peer()}, {"literal", step.literal_size}});
+    co_return false;
+  }
+  literal_memory_.push_back(std::move(*memory));
+  co_return true;
+}
 
 asio::awaitable<bool> Session::flush(Flush mode) {
   if (out_.empty()) co_return true;
@@ -399,7 +432,7 @@ asio::awaitable<void> Session::starttls(const Command& command) {
   // trusted, so it is dropped with any command half read.
   input_.clear();
   lines_.reset();
-  reader_ = CommandReader(parser_limits(settings_.limits));
+  reader_ = CommandReader(parser_limits(settings_.limits, services_.mail.spool_dir()));
   connection_.set_deadline(deadlines_.next(net::Deadlines::Clock::now()));
   Status secured = co_await connection_.start_tls(*settings_.tls);
   if (!secured.is_ok()) state_ = State::logout;
@@ -507,9 +540,8 @@ asio::awaitable<void> Session::log_in(const Command& command, const std::string&
                                : "[UNAVAILABLE] Too many failed logins from your address, try "
                                  "later");
   }
-  store::Store& store = services_.store;
-  Result<store::User> user = co_await services_.executor.run(
-      [&store, &name, &password] { return mail::authenticate(store, name, password); });
+  Result<store::User> user =
+      co_await mail::log_in(services_.mail, services_.store, services_.executor, name, password);
   if (!user) {
     if (user.status().code() == Code::auth_failed) {
       attempt.failed();

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/memory_budget.h"
 #include "imap/command.h"
 #include "imap/imap.h"
 #include "imap/mailbox_view.h"
@@ -74,6 +75,9 @@ class Session {
   // ending; nullopt when the connection ended (end_ says why) or the line
   // was longer than max-line-length (end_ stays more).
   boost::asio::awaitable<std::optional<std::string>> read_line(std::size_t chunk);
+  // Reserves memory for a literal held in memory (waiting up to
+  // memory-wait); false when the budget had no room.
+  boost::asio::awaitable<bool> admit_literal(const CommandReader::Step& step);
   // Says goodbye for a read that ended (timeout, shutdown) and ends the session.
   boost::asio::awaitable<void> say_goodbye(ReadEnd end);
   // Sets the tagged reply; execute() sends it after any untagged updates.
@@ -208,6 +212,8 @@ class Session {
   std::string out_;    // responses not sent yet
   std::string reply_;  // the running command's tagged reply
   ReadEnd end_ = ReadEnd::more;
+  // The memory budget held by the literals of the command being read.
+  std::vector<core::MemoryBudget::Reservation> literal_memory_;
 
   State state_ = State::not_authenticated;
   uint64_t auth_failures_ = 0;

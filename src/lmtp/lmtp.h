@@ -10,7 +10,10 @@
 // unfinished command line, bounded by max-line-length, and 64 KiB reads
 // while message data streams in); during a transaction also the message, at
 // most max-message-size: bytes past it are read and dropped, and the
-// transaction ends with 552 5.3.4 for each recipient. Pipelined replies are
+// transaction ends with 552 5.3.4 for each recipient. Of the message, only
+// spool-threshold bytes are in memory, the rest in an unlinked file
+// (core/spool.h); memory-budget bounds them and the ingest over all
+// sessions (452 4.3.1 when it stays full). Pipelined replies are
 // sent before each read, so they stay in proportion to one read's commands.
 // The wire behaviour is described in docs/lmtp.md.
 #pragma once

@@ -14,6 +14,7 @@
 #include "net/deadlines.h"
 #include "net/input_buffer.h"
 #include "net/line_splitter.h"
+#include "net/memory_wait.h"
 
 namespace eider::lmtp {
 namespace {
@@ -41,6 +42,9 @@ std::string next_queue_id() {
   return text;
 }
 
+// RFC 3463 4.3.1: the memory budget is full; the client tries again later.
+const Reply kNoMemory{452, "4.3.1", "Insufficient system memory, try again later"};
+
 Reply failure_reply(const Status& status) {
   switch (status.code()) {
     case Code::over_quota:
@@ -64,7 +68,8 @@ class Session {
         executor_(executor),
         connection_(connection),
         lines_(settings.limits.max_line_length),
-        deadlines_(net::Deadlines::options(settings.limits)) {}
+        deadlines_(net::Deadlines::options(settings.limits)),
+        body_(mail.spool_dir(), settings.limits.spool_threshold) {}
 
   asio::awaitable<void> run() {
     connection_.set_idle_timeout(std::chrono::seconds(settings_.limits.idle_timeout));
@@ -137,8 +142,31 @@ class Session {
     recipients_.clear();
     chunking_ = false;
     chunk_too_large_ = false;
-    body_ = std::string();
+    memory_refused_ = false;
+    body_.clear();
+    body_memory_.release();
   }
+
+  // Reserves the budget for the part of a message held in memory before it
+  // spools (waiting up to memory-wait); false when there is no room.
+  asio::awaitable<bool> reserve_body_memory() {
+    if (body_memory_.bytes() > 0) co_return true;
+    const uint64_t bytes =
+        std::min(settings_.limits.spool_threshold, settings_.limits.max_message_size);
+    std::optional<core::MemoryBudget::Reservation> memory = co_await net::reserve_memory(
+        mail_.budget(), bytes, std::chrono::seconds(settings_.limits.memory_wait));
+    if (!memory) {
+      core::log_event(core::LogLevel::warn, "lmtp.memory_busy",
+                      {{"peer", connection_.peer()}, {"bytes", bytes}});
+      co_return false;
+    }
+    body_memory_ = std::move(*memory);
+    co_return true;
+  }
+
+  // Adds decoded message bytes to the body; a failed spool write is kept in
+  // body_ and answered when the message is complete.
+  void keep(std::string_view bytes) { (void)body_.append(bytes); }
 
   // Runs one parsed command. False when the session is over.
   asio::awaitable<bool> execute(const Command& command) {
@@ -253,14 +281,21 @@ class Session {
       reply({503, "5.5.1", "BINARYMIME and BDAT transfers take no DATA"});
       co_return true;
     }
+    if (!co_await reserve_body_memory()) {
+      reply(kNoMemory);
+      co_return true;
+    }
     reply({354, "", "Start mail input; end with <CRLF>.<CRLF>"});
     DataDecoder decoder(settings_.limits.max_message_size);
+    std::string decoded;
     // The whole message is one request: it must keep to min-data-rate.
     deadlines_.begin_request();
     in_data_ = true;
     while (true) {
-      DataDecoder::Step step = decoder.feed(input_.unread(), body_);
+      DataDecoder::Step step = decoder.feed(input_.unread(), decoded);
       input_.consume(step.consumed);
+      keep(decoded);
+      decoded.clear();
       if (step.done) break;
       if (!co_await fill(kDataChunk)) co_return false;
     }
@@ -274,14 +309,16 @@ class Session {
     // The chunk is read whatever the reply (RFC 3030 2): it is not a command.
     const uint64_t limit = settings_.limits.max_message_size;
     uint64_t left = command.chunk_size;
-    const bool keep = !data_refusal();
+    const bool keep_chunk = !data_refusal() && !memory_refused_;
+    if (keep_chunk && !co_await reserve_body_memory()) memory_refused_ = true;
+    const bool keep_bytes = keep_chunk && !memory_refused_;
     deadlines_.begin_request();
     in_data_ = true;
     while (true) {
       std::size_t take = static_cast<std::size_t>(std::min<uint64_t>(left, input_.unread().size()));
-      if (keep && !chunk_too_large_ && body_.size() + take <= limit) {
-        body_.append(input_.unread().substr(0, take));
-      } else if (keep) {
+      if (keep_bytes && !chunk_too_large_ && body_.size() + take <= limit) {
+        keep(input_.unread().substr(0, take));
+      } else if (keep_bytes) {
         chunk_too_large_ = true;
       }
       input_.consume(take);
@@ -293,6 +330,11 @@ class Session {
     in_data_ = false;
     if (std::optional<Reply> refusal = data_refusal()) {
       reply(*refusal);
+      co_return true;
+    }
+    if (memory_refused_) {
+      // RFC 3030 2: after a failed BDAT the client should RSET.
+      reply(kNoMemory);
       co_return true;
     }
     chunking_ = true;
@@ -319,13 +361,37 @@ class Session {
   asio::awaitable<void> deliver() {
     const int64_t now = mail::now_seconds();
     const std::string id = next_queue_id();
+    // Parsing, splitting and storing hold several times the message in
+    // memory: many large deliveries at once take turns. The body's own
+    // reservation is part of that estimate, so it goes first.
+    body_memory_.release();
+    std::optional<core::MemoryBudget::Reservation> memory =
+        co_await net::reserve_memory(mail_.budget(), mail::ingest_memory(body_.size()),
+                                     std::chrono::seconds(settings_.limits.memory_wait));
+    if (!memory) {
+      core::log_event(core::LogLevel::warn, "lmtp.memory_busy",
+                      {{"peer", connection_.peer()}, {"bytes", body_.size()}});
+      for (std::size_t i = 0; i < recipients_.size(); ++i) reply(kNoMemory);
+      co_return;
+    }
     // Parsing is CPU work in proportion to the message: off the I/O thread,
     // like the header scan for spam (a message may be all header).
     bool spam = false;
-    Result<store::NewMessage> message = co_await executor_.run([this, now, &spam] {
-      spam = settings_.spam_filter && headers_say_spam(body_);
-      return mail::ingest(body_, settings_.limits, now);
-    });
+    std::string eol_text;
+    std::string message_id;
+    const uint64_t received_size = body_.size();
+    Result<store::NewMessage> message =
+        co_await executor_.run([this, now, &spam, &eol_text, &message_id] {
+          Result<core::SpoolView> view = body_.map();
+          if (!view) return Result<store::NewMessage>(view.status());
+          const std::string_view body = view->bytes();
+          spam = settings_.spam_filter && headers_say_spam(body);
+          eol_text = std::string(line_ending_of(body));
+          message_id = mail::message_id_of(body);
+          return mail::ingest(body, settings_.limits, now);
+        });
+    body_.clear();
+    body_memory_.release();
     if (!message) {
       if (failure_reply(message.status()).code == 451) {
         log_failure("lmtp.ingest_failed", message.status());
@@ -333,7 +399,7 @@ class Session {
       for (std::size_t i = 0; i < recipients_.size(); ++i) reply(failure_reply(message.status()));
       co_return;
     }
-    const std::string_view eol = line_ending_of(body_);
+    const std::string_view eol = eol_text;
     const std::string base_tree = std::move(message->split.tree);
     const uint64_t base_size = message->split.size;
     const uint64_t base_wire_size = message->wire_size;
@@ -358,7 +424,8 @@ class Session {
       });
       if (stored) {
         mail::log_delivery({"lmtp", connection_.id(), connection_.peer(), connection_.secure()},
-                           recipient.user, stored->mailbox, body_, stored->appended);
+                           recipient.user, stored->mailbox, message_id, received_size,
+                           stored->appended);
         reply({250, "2.0.0",
                "<" + recipient.path + "> " + std::to_string(stored->appended.uidvalidity) + ":" +
                    std::to_string(stored->appended.uid) + " delivered to " +
@@ -417,7 +484,10 @@ class Session {
   std::vector<Recipient> recipients_;
   bool chunking_ = false;  // a BDAT chunk was taken in this transaction
   bool chunk_too_large_ = false;
-  std::string body_;
+  bool memory_refused_ = false;  // a BDAT found no room in the memory budget
+  // The message: in memory up to spool-threshold, then in a spool file.
+  core::Spool body_;
+  core::MemoryBudget::Reservation body_memory_;  // for body_'s memory part
 };
 
 asio::awaitable<void> run_session(std::shared_ptr<const Settings> settings, mail::Mail& mail,

@@ -73,15 +73,15 @@ void log_logout(const Origin& origin, std::string_view user, std::string_view re
 }
 
 void log_delivery(const Origin& origin, std::string_view user, std::string_view mailbox,
-                  std::string_view message, const store::Appended& appended) {
+                  std::string_view message_id, uint64_t size, const store::Appended& appended) {
   core::log_event(core::LogLevel::info, "delivery",
                   {{"protocol", origin.protocol},
                    {"session", origin.session},
                    {"user", user},
                    {"mailbox", mailbox},
                    {"uid", appended.uid},
-                   {"size", message.size()},
-                   {"message-id", message_id_of(message)}});
+                   {"size", size},
+                   {"message-id", message_id}});
 }
 
 }  // namespace eider::mail

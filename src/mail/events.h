@@ -33,10 +33,11 @@ std::string_view without_response_code(std::string_view text);
 // "shutdown", "account deleted"...
 void log_logout(const Origin& origin, std::string_view user, std::string_view reason);
 
-// A message stored by LMTP, `eider deliver` or IMAP APPEND. `message` is the
-// message as received; its Message-ID is looked up in the header.
+// A message stored by LMTP, `eider deliver` or IMAP APPEND: `size` bytes as
+// received, `message_id` from message_id_of (taken while the bytes are at
+// hand: a spooled message is gone once it is stored).
 void log_delivery(const Origin& origin, std::string_view user, std::string_view mailbox,
-                  std::string_view message, const store::Appended& appended);
+                  std::string_view message_id, uint64_t size, const store::Appended& appended);
 
 // The Message-ID field of the message's top-level header, unfolded and
 // trimmed; "" when there is none.

@@ -36,6 +36,10 @@ int64_t now_seconds() {
       .count();
 }
 
+uint64_t ingest_memory(uint64_t size) {
+  return 3 * size;
+}
+
 Result<store::NewMessage> ingest(std::string_view raw, const core::Limits& limits,
                                  int64_t internal_date) {
   if (raw.empty()) return error(Code::invalid_argument, "empty message");

@@ -17,8 +17,14 @@ Status refuse_inbox(std::string_view path, std::string_view action) {
 
 }  // namespace
 
-Mail::Mail(store::Store& store, notify::Notifier& notifier, const core::Limits& limits)
-    : store_(store), notifier_(notifier), limits_(limits) {}
+Mail::Mail(store::Store& store, notify::Notifier& notifier, const core::Limits& limits,
+           std::string spool_dir)
+    : store_(store),
+      notifier_(notifier),
+      limits_(limits),
+      spool_dir_(std::move(spool_dir)),
+      budget_(limits.memory_budget),
+      hasher_(std::max<uint64_t>(limits.password_hash_threads, 1)) {}
 
 Result<store::Mailbox> Mail::find_mailbox(int64_t user_id, std::string_view path) {
   Result<std::string> normalized = normalize_mailbox_path(path);
@@ -51,6 +57,19 @@ Result<store::Appended> Mail::append(int64_t user_id, std::string_view mailbox_p
                                      std::string_view raw, const std::vector<std::string>& flags,
                                      int64_t internal_date) {
   Result<store::NewMessage> message = ingest(raw, limits_, internal_date);
+  if (!message) return message.status();
+  message->flags = flags;
+  return store_message(user_id, mailbox_path, *message);
+}
+
+Result<store::Appended> Mail::append(int64_t user_id, std::string_view mailbox_path,
+                                     core::Spool& raw, const std::vector<std::string>& flags,
+                                     int64_t internal_date) {
+  Result<store::NewMessage> message = [&]() -> Result<store::NewMessage> {
+    Result<core::SpoolView> view = raw.map();
+    if (!view) return view.status();
+    return ingest(view->bytes(), limits_, internal_date);
+  }();
   if (!message) return message.status();
   message->flags = flags;
   return store_message(user_id, mailbox_path, *message);

@@ -15,8 +15,11 @@
 #include <vector>
 
 #include "core/limits.h"
+#include "core/memory_budget.h"
+#include "core/spool.h"
 #include "core/status.h"
 #include "notify/notifier.h"
+#include "store/executor.h"
 #include "store/store.h"
 
 namespace eider::mail {
@@ -35,9 +38,18 @@ Result<store::NewMessage> ingest(std::string_view raw, const core::Limits& limit
 // Seconds since the epoch, the internal date of a delivery.
 int64_t now_seconds();
 
+// What to reserve in the memory budget (core/memory_budget.h) for ingesting
+// and storing a message of `size` bytes: its bytes (mapped or held), the
+// split's tree and blobs, the verification's re-encoding of the largest
+// blob, and the store's packed copy; measured with bench/limits.
+uint64_t ingest_memory(uint64_t size);
+
 class Mail {
  public:
-  Mail(store::Store& store, notify::Notifier& notifier, const core::Limits& limits);
+  // `spool_dir` holds the temporary files of large messages (core/spool.h):
+  // the data folder.
+  Mail(store::Store& store, notify::Notifier& notifier, const core::Limits& limits,
+       std::string spool_dir = ".");
 
   // Ingests and appends with no flags and internal date now. Code::not_found
   // for a missing mailbox; Code::over_quota when the user's quota is full.
@@ -48,6 +60,11 @@ class Mail {
   Result<store::Appended> append(int64_t user_id, std::string_view mailbox_path,
                                  std::string_view raw, const std::vector<std::string>& flags,
                                  int64_t internal_date);
+
+  // As append, for a message in a spool: its mapping is dropped before the
+  // store write, so the two never hold memory at once.
+  Result<store::Appended> append(int64_t user_id, std::string_view mailbox_path, core::Spool& raw,
+                                 const std::vector<std::string>& flags, int64_t internal_date);
 
   // Appends an already ingested message: LMTP ingests once and stores the
   // result for each recipient.
@@ -95,6 +112,15 @@ class Mail {
   // The exact bytes that were delivered or appended.
   Result<std::string> export_message(int64_t user_id, std::string_view mailbox_path, uint32_t uid);
 
+  // Shared by every session: the memory budget (limits.memory_budget), the
+  // folder for spool files (core/spool.h), and the threads that hash
+  // passwords (limits.password_hash_threads), so that many logins at once
+  // cost that many argon2 work areas, not one per store thread.
+  core::MemoryBudget& budget() { return budget_; }
+  const std::string& spool_dir() const { return spool_dir_; }
+  store::Executor& password_hasher() { return hasher_; }
+  const core::Limits& limits() const { return limits_; }
+
  private:
   Result<store::Mailbox> find_mailbox(int64_t user_id, std::string_view path);
   // Publishes the mailbox's current highest modseq, read after the commit.
@@ -106,6 +132,9 @@ class Mail {
   store::Store& store_;
   notify::Notifier& notifier_;
   core::Limits limits_;
+  std::string spool_dir_;
+  core::MemoryBudget budget_;
+  store::Executor hasher_;
 };
 
 }  // namespace eider::mail

@@ -70,16 +70,29 @@ Result<std::vector<UserSummary>> list_users(store::Store& store) {
 
 Result<store::User> authenticate(store::Store& store, std::string_view name,
                                  std::string_view password) {
+  Result<std::optional<store::User>> user = find_login_user(store, name);
+  if (!user) return user.status();
+  return check_login(std::move(*user), password);
+}
+
+Result<std::optional<store::User>> find_login_user(store::Store& store, std::string_view name) {
   Result<store::User> user = store.find_user(name);
   if (!user) {
     if (user.status().code() != Code::not_found) return user.status();
+    return std::optional<store::User>();
+  }
+  return std::optional<store::User>(std::move(*user));
+}
+
+Result<store::User> check_login(std::optional<store::User> user, std::string_view password) {
+  if (!user) {
     (void)core::verify_password(password, decoy_hash());
     return error(Code::auth_failed, "authentication failed");
   }
   if (!core::verify_password(password, user->password_hash)) {
     return error(Code::auth_failed, "authentication failed");
   }
-  return user;
+  return std::move(*user);
 }
 
 }  // namespace eider::mail

@@ -43,4 +43,13 @@ Result<std::vector<UserSummary>> list_users(store::Store& store);
 Result<store::User> authenticate(store::Store& store, std::string_view name,
                                  std::string_view password);
 
+// authenticate() in its two steps, for callers that run them on different
+// threads: the lookup on a store thread, the hash on a bounded pool.
+// find_login_user gives the user, or nullopt for an unknown one;
+// check_login then verifies `password` against the user's hash, or against
+// a decoy hash of the same cost for nullopt, and gives the user or
+// Code::auth_failed.
+Result<std::optional<store::User>> find_login_user(store::Store& store, std::string_view name);
+Result<store::User> check_login(std::optional<store::User> user, std::string_view password);
+
 }  // namespace eider::mail

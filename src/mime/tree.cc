@@ -158,6 +158,33 @@ std::string serialize(std::string_view raw, std::vector<Candidate>& candidates) 
 
 constexpr size_t kNoMismatch = SIZE_MAX;
 
+// Whether `match` accepts the base64 encoding of `content` in `layout`,
+// given piece by piece. Lines that hold whole groups are encoded about
+// kVerifyChunk bytes at a time (every line but the last ends with the line
+// ending, so a run of whole lines encodes alone exactly as within the
+// whole), so checking a large attachment costs a small buffer, not a second
+// copy of it; other layouts are encoded whole.
+template <typename Match>
+bool matches_base64(std::string_view content, const Base64Layout& layout, std::string& scratch,
+                    Match& match) {
+  constexpr size_t kVerifyChunk = 1024 * 1024;
+  const size_t per_line = layout.line_length % 4 == 0 ? layout.line_length / 4 * 3 : 0;
+  if (per_line > 0 && content.size() > kVerifyChunk) {
+    const size_t chunk = kVerifyChunk / per_line * per_line;
+    Base64Layout inner = layout;
+    inner.final_line_ending = true;
+    while (content.size() > chunk) {
+      scratch.resize(base64_encoded_size(chunk, inner));
+      base64_encode_to(content.substr(0, chunk), inner, scratch.data());
+      if (!match(scratch)) return false;
+      content.remove_prefix(chunk);
+    }
+  }
+  scratch.resize(base64_encoded_size(content.size(), layout));
+  base64_encode_to(content, layout, scratch.data());
+  return match(scratch);
+}
+
 // The index of the first slot whose bytes differ from `raw`, view.slots.size()
 // when the skeleton or size differ, or kNoMismatch when the document rebuilds
 // `raw` exactly.
@@ -185,10 +212,8 @@ size_t first_mismatch(const TreeView& view, std::string_view raw,
     if (slot.key != candidates[i].slot.key) return i;
     if (slot.kind == SlotKind::identity) {
       if (!matches(content)) return i;
-    } else {
-      scratch.resize(base64_encoded_size(content.size(), slot.layout));
-      base64_encode_to(content, slot.layout, scratch.data());
-      if (!matches(scratch)) return i;
+    } else if (!matches_base64(content, slot.layout, scratch, matches)) {
+      return i;
     }
   }
   if (!matches(view.skeleton.substr(skeleton_pos)) || raw_pos != raw.size()) {

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.h"
+#include "mail/login.h"
 #include "mail/sasl.h"
 #include "mail/users.h"
 
@@ -295,9 +296,8 @@ asio::awaitable<void> Session::login(const std::string& name, const std::string&
                                ? "[AUTH] Too many failed logins for this user, try later"
                                : "[AUTH] Too many failed logins from your address, try later");
   }
-  store::Store& store = services_.store;
-  Result<store::User> user = co_await services_.executor.run(
-      [&store, &name, &password] { return mail::authenticate(store, name, password); });
+  Result<store::User> user =
+      co_await mail::log_in(services_.mail, services_.store, services_.executor, name, password);
   if (!user) {
     if (user.status().code() == Code::auth_failed) {
       attempt.failed();

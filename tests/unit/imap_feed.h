@@ -35,6 +35,9 @@ inline std::vector<Event> feed_all(std::string_view input, std::size_t piece = 0
         events.emplace_back(step.literal_size);
         reader.accept_literal();
         break;
+      case CommandReader::Step::Kind::literal:
+        reader.accept_literal();
+        break;
       case CommandReader::Step::Kind::need_more:
         if (fed >= input.size()) return events;
         buffer.append(input.substr(fed, piece));

@@ -30,7 +30,14 @@ TEST(CommandReader, AsksForContinuationOfSynchronizingLiteral) {
   // Until the session answers, the reader reads nothing.
   EXPECT_EQ(reader.feed("user").consumed, 0u);
   reader.accept_literal();
-  step = reader.feed("user {3+}\r\npwd\r\n");
+  std::string_view rest = "user {3+}\r\npwd\r\n";
+  step = reader.feed(rest);
+  // A non-synchronizing literal is announced too, so the session may
+  // refuse it (for want of memory) before its bytes are read.
+  EXPECT_EQ(step.kind, CommandReader::Step::Kind::literal);
+  EXPECT_EQ(step.literal_size, 3u);
+  reader.accept_literal();
+  step = reader.feed(rest.substr(step.consumed));
   ASSERT_EQ(step.kind, CommandReader::Step::Kind::command);
   const Login& login = std::get<Login>(step.command->arguments);
   EXPECT_EQ(login.user, "user");
@@ -44,6 +51,44 @@ TEST(CommandReader, RejectedLiteralDropsTheCommand) {
   CommandReader::Step step = reader.feed("b NOOP\r\n");
   ASSERT_EQ(step.kind, CommandReader::Step::Kind::command);
   EXPECT_EQ(step.command->tag, "b");
+}
+
+TEST(CommandReader, RejectedNonSynchronizingLiteralIsReadAndDropped) {
+  CommandReader reader(Limits{});
+  std::string input = "a APPEND INBOX {5+}\r\nhello (\\Seen) {2+}\r\nhi\r\nb NOOP\r\n";
+  CommandReader::Step step = reader.feed(input);
+  ASSERT_EQ(step.kind, CommandReader::Step::Kind::literal);
+  EXPECT_EQ(step.tag, "a");
+  EXPECT_EQ(step.literal_size, 5u);
+  reader.reject_literal();
+  // The literal, the rest of the command and its second literal are dropped.
+  step = reader.feed(std::string_view(input).substr(step.consumed));
+  ASSERT_EQ(step.kind, CommandReader::Step::Kind::command);
+  EXPECT_EQ(step.command->tag, "b");
+}
+
+TEST(CommandReader, SpoolsAnAppendLiteralAboveTheThresholdByteForByte) {
+  Limits limits;
+  limits.spool_threshold = 8;
+  limits.spool_dir = ::testing::TempDir();
+  std::string message = "Subject: spooled\r\n\r\n\0binary\r\n.\r\n"s;
+  std::string input = "a APPEND INBOX {" + std::to_string(message.size()) + "+}\r\n" + message +
+                      " {3+}\r\nsml\r\nb LOGIN {9}\r\nlongname1 x\r\n";
+  for (std::size_t piece : {0, 1, 5}) {
+    std::vector<Event> events = feed_all(input, piece, limits);
+    ASSERT_EQ(events.size(), 3u);
+    const auto& append = std::get<Append>(command_at(events, 0).arguments);
+    ASSERT_EQ(append.messages.size(), 2u);
+    ASSERT_NE(append.messages[0].spool, nullptr);
+    EXPECT_TRUE(append.messages[0].content.empty());
+    Result<core::SpoolView> view = append.messages[0].spool->map();
+    ASSERT_TRUE(view.is_ok());
+    EXPECT_EQ(view->bytes(), message);
+    // Below the threshold, and any literal that is not a message, stays in memory.
+    EXPECT_EQ(append.messages[1].spool, nullptr);
+    EXPECT_EQ(append.messages[1].content, "sml");
+    EXPECT_EQ(std::get<Login>(command_at(events, 2).arguments).user, "longname1");
+  }
 }
 
 TEST(CommandReader, SameResultAtEverySplitPoint) {

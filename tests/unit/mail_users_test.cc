@@ -62,6 +62,21 @@ TEST_F(Users, AuthenticateChecksThePasswordAndPasswdChangesIt) {
   EXPECT_EQ(missing.message(), "no such user: nobody");
 }
 
+TEST_F(Users, LoginLookupAndHashCheckApartGiveWhatAuthenticateGives) {
+  add("alice");
+  Result<std::optional<store::User>> alice = find_login_user(*faulty_, "alice");
+  ASSERT_TRUE(alice.is_ok());
+  ASSERT_TRUE(alice->has_value());
+  EXPECT_EQ(check_login(*alice, "pw")->name, "alice");
+  EXPECT_EQ(check_login(*alice, "wrong").status().code(), Code::auth_failed);
+  // An unknown user is no error of the lookup; the check fails it after
+  // hashing against the decoy.
+  Result<std::optional<store::User>> nobody = find_login_user(*faulty_, "nobody");
+  ASSERT_TRUE(nobody.is_ok());
+  EXPECT_FALSE(nobody->has_value());
+  EXPECT_EQ(check_login(*nobody, "pw").status().code(), Code::auth_failed);
+}
+
 TEST_F(Users, DeleteRemovesTheUserAndTheirMail) {
   int64_t alice = add("alice", 0, {"alice@example.com"});
   ASSERT_TRUE(mail_->deliver(alice, "INBOX", "Subject: x\r\n\r\nbody\r\n").is_ok());

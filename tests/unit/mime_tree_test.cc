@@ -215,6 +215,43 @@ TEST(SplitSynthetic, StoresBase64DecodedWhateverItsRegularLayout) {
   }
 }
 
+TEST(SplitSynthetic, VerifiesLargeBase64PieceByPieceAndStillCatchesALateDifference) {
+  // Above 1 MiB decoded, split() checks the re-encoding a chunk of lines at
+  // a time; the result must be the one a whole encoding gives.
+  const size_t per_line76 = 57;
+  const size_t chunk = 1024 * 1024 / per_line76 * per_line76;
+  struct Case {
+    std::string name;
+    size_t size;
+    Base64Layout layout;
+  };
+  const std::vector<Case> cases = {
+      {"76 crlf", 3 * 1024 * 1024 + 5, {76, LineEnding::crlf, false}},
+      {"76 crlf final eol", 3 * 1024 * 1024 + 1, {76, LineEnding::crlf, true}},
+      {"exactly two chunks", 2 * chunk, {76, LineEnding::crlf, false}},
+      {"two chunks and a line", 2 * chunk + per_line76, {76, LineEnding::lf, true}},
+      {"64 lf", 2 * 1024 * 1024 + 2, {64, LineEnding::lf, false}},
+      {"73 cr, encoded whole", 2 * 1024 * 1024, {73, LineEnding::cr, false}},
+  };
+  for (const Case& c : cases) {
+    const std::string content = attachment(c.size, 21);
+    const std::string body = base64_encode(content, c.layout);
+    const std::string raw = multipart("\r\n", kBase64Headers, body);
+    const SplitMessage split = check_round_trip(raw, 64, c.name);
+    ASSERT_EQ(split.blobs.size(), 1u) << c.name;
+    EXPECT_TRUE(split.blobs[0].content == content) << c.name << ": stored decoded";
+
+    // A line near the end one character short: not what the layout
+    // re-encodes, so the body is stored as it came.
+    std::string damaged = body;
+    damaged.erase(body.size() - 300, 1);
+    const std::string damaged_raw = multipart("\r\n", kBase64Headers, damaged);
+    const SplitMessage damaged_split = check_round_trip(damaged_raw, 64, c.name + " damaged");
+    ASSERT_EQ(damaged_split.blobs.size(), 1u) << c.name;
+    EXPECT_TRUE(damaged_split.blobs[0].content == damaged) << c.name << ": stored raw";
+  }
+}
+
 TEST(SplitSynthetic, SameAttachmentWrappedDifferentlyHasOneKey) {
   const std::string content = attachment(1 << 20, 6);
   const std::string at76 =
