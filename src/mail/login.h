@@ -5,10 +5,16 @@
 // An unknown user is hashed against a decoy, at the same cost in time.
 #pragma once
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 
+#include "mail/auth_limiter.h"
 #include "mail/mail.h"
 #include "mail/users.h"
 
@@ -29,6 +35,25 @@ inline boost::asio::awaitable<Result<store::User>> log_in(Mail& mail, store::Sto
   Result<store::User> checked = co_await mail.password_hasher().run(
       [&user, &password] { return check_login(std::move(user), password); });
   co_return checked;
+}
+
+// AuthLimiter::try_login, waiting while others' checks for the same user or
+// IP under way could reach the maximum (a client logging in on many
+// connections at once): they are answered within the hashing time, so up to
+// 10 s, and then the limiter's verdict stands, `busy` included.
+inline boost::asio::awaitable<AuthLimiter::Verdict> admit_login(AuthLimiter& limiter,
+                                                                const std::string& name,
+                                                                const std::string& peer,
+                                                                AuthLimiter::Attempt& attempt) {
+  constexpr auto kBusyWait = std::chrono::milliseconds(50);
+  constexpr int kBusyTries = 200;
+  AuthLimiter::Verdict verdict = limiter.try_login(name, peer, attempt);
+  for (int i = 0; verdict == AuthLimiter::Verdict::busy && i < kBusyTries; ++i) {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, kBusyWait);
+    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    verdict = limiter.try_login(name, peer, attempt);
+  }
+  co_return verdict;
 }
 
 }  // namespace eider::mail

@@ -18,11 +18,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-// A login whose user or IP has as many checks under way as could reach
-// its failure maximum asks again this often, this many times, then is
-// refused as locked out.
-constexpr auto kBusyWait = std::chrono::milliseconds(50);
-constexpr int kBusyTries = 200;
 // Bytes asked of the socket per read.
 constexpr std::size_t kReadChunk = 16 * 1024;
 
@@ -278,15 +273,8 @@ asio::awaitable<std::optional<std::string>> Session::challenge(std::string_view 
 
 asio::awaitable<void> Session::login(const std::string& name, const std::string& password) {
   mail::AuthLimiter::Attempt attempt;
-  mail::AuthLimiter::Verdict verdict =
-      services_.limiter.try_login(name, connection_.peer(), attempt);
-  // Others' checks for this user or IP under way could reach the maximum:
-  // wait for them (a client logging in on many connections at once).
-  for (int i = 0; verdict == mail::AuthLimiter::Verdict::busy && i < kBusyTries; ++i) {
-    asio::steady_timer timer(co_await asio::this_coro::executor, kBusyWait);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    verdict = services_.limiter.try_login(name, connection_.peer(), attempt);
-  }
+  const mail::AuthLimiter::Verdict verdict =
+      co_await mail::admit_login(services_.limiter, name, connection_.peer(), attempt);
   if (verdict != mail::AuthLimiter::Verdict::allowed) {
     // Refused without looking at the password, so guessing learns nothing.
     mail::log_login_failed(origin(), name,
