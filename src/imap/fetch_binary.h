@@ -28,8 +28,9 @@ Result<std::string> decode_binary(std::string_view raw, const mime::Part& part);
 // body of a non-multipart message too) comes decoded, its
 // Content-Transfer-Encoding field replaced by "Content-Transfer-Encoding:
 // binary" at the end of its header, so the result is still a MIME message
-// that says what it holds (Dovecot converts the same way). Code::unsupported when a leaf part has an encoding that
-// cannot be decoded. Memory: about the message's size.
+// that says what it holds (Dovecot converts the same way).
+// Code::unsupported when a leaf part has an encoding that cannot be
+// decoded. Memory: about the message's size.
 Result<std::string> decode_binary_message(std::string_view raw, const mime::Part& root);
 
 }  // namespace eider::imap
