@@ -4,6 +4,7 @@
 
 #include "mime/codec_base64.h"
 #include "mime/codec_qp.h"
+#include "mime/wire.h"
 
 namespace eider::imap {
 namespace {
@@ -22,6 +23,31 @@ bool ascii_iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Text lines as IMAP sends them (BODY[n] does the same): CRLF for every
+// bare LF or bare CR. Most stored text is CRLF already and costs a scan.
+void append_lines(std::string& out, std::string_view text) {
+  if (mime::wire_size(text) == text.size()) {
+    out += text;
+  } else {
+    mime::append_crlf_lines(out, text);
+  }
+}
+
+std::string lines(std::string_view text) {
+  std::string out;
+  append_lines(out, text);
+  return out;
+}
+
+// Quoted-printable's hard line breaks are the text's line breaks, so they
+// decode to CRLF (as Dovecot's decoder does); "=0A" and "=0D" are bytes of
+// the content and stay as encoded. The encoded text holds no other CR or
+// LF, so its lines are made CRLF before decoding.
+std::string decode_qp_lines(std::string_view body) {
+  if (mime::wire_size(body) == body.size()) return mime::qp_decode(body);
+  return mime::qp_decode(lines(body));
+}
+
 // Whether a header line starts the Content-Transfer-Encoding field: its
 // name, then optional white space, then the colon.
 bool starts_cte_field(std::string_view line) {
@@ -34,8 +60,9 @@ bool starts_cte_field(std::string_view line) {
   return i < line.size() && line[i] == ':';
 }
 
-// Builds BINARY[]: bytes are copied from the message up to each converted
-// part, whose header is rewritten and body decoded.
+// Builds BINARY[]: bytes are copied from the message, lines made CRLF as
+// BODY[] sends them, up to each converted part, whose header is rewritten
+// and body decoded (base64 as the data it is, with no line conversion).
 class MessageConverter {
  public:
   explicit MessageConverter(std::string_view raw) : raw_(raw) { out_.reserve(raw.size()); }
@@ -58,7 +85,7 @@ class MessageConverter {
     if (part.encoding == "base64") {
       out_ += mime::base64_decode(body).bytes;
     } else {
-      out_ += mime::qp_decode(body);
+      out_ += decode_qp_lines(body);
     }
     copied_ = part.body.end;
     return Status::ok();
@@ -71,13 +98,13 @@ class MessageConverter {
 
  private:
   void copy_to(uint64_t end) {
-    out_.append(raw_.substr(copied_, end - copied_));
+    append_lines(out_, raw_.substr(copied_, end - copied_));
     copied_ = end;
   }
 
   // The header without its Content-Transfer-Encoding field(s), and
-  // "Content-Transfer-Encoding: binary" added before the empty line, with
-  // that line's own line ending. A part with a body has that empty line.
+  // "Content-Transfer-Encoding: binary" added before the empty line, lines
+  // ending CRLF. A part with a body has that empty line.
   void rewrite_header(const mime::Range& header) {
     copy_to(header.begin);
     std::string_view block = header.in(raw_);
@@ -88,14 +115,13 @@ class MessageConverter {
       std::size_t next = lf == std::string_view::npos ? block.size() : lf + 1;
       std::string_view line = block.substr(pos, next - pos);
       if (line == "\r\n" || line == "\n") {
-        out_ += "Content-Transfer-Encoding: binary";
-        out_ += line;               // its line ending
-        out_ += block.substr(pos);  // the empty line itself
+        out_ += "Content-Transfer-Encoding: binary\r\n";
+        append_lines(out_, block.substr(pos));  // the empty line itself
         break;
       }
       const bool continuation = line[0] == ' ' || line[0] == '\t';
       if (!continuation) dropping = starts_cte_field(line);
-      if (!dropping) out_ += line;
+      if (!dropping) append_lines(out_, line);
       pos = next;
     }
     copied_ = header.end;
@@ -117,9 +143,11 @@ Result<std::string> decode_binary(std::string_view raw, const mime::Part& part) 
   }
   std::string_view body = part.body.in(raw);
   const std::string& encoding = part.encoding;  // lowercased, "" when absent
-  if (is_identity(encoding)) return std::string(body);
+  // RFC 3516: BINARY of an identity-encoded part is the content BODY[n]
+  // sends, lines and all, so its line endings go out as BODY[n]'s do.
+  if (is_identity(encoding)) return lines(body);
   if (encoding == "base64") return mime::base64_decode(body).bytes;
-  if (encoding == "quoted-printable") return mime::qp_decode(body);
+  if (encoding == "quoted-printable") return decode_qp_lines(body);
   return error(Code::unsupported, "cannot decode Content-Transfer-Encoding " + encoding);
 }
 

@@ -24,4 +24,21 @@ uint64_t wire_size(std::string_view bytes) {
   return size;
 }
 
+void append_crlf_lines(std::string& out, std::string_view bytes) {
+  const char* p = bytes.data();
+  const char* const end = p + bytes.size();
+  const char* run = p;
+  for (; p < end; ++p) {
+    if (*p != '\n' && *p != '\r') continue;
+    if (*p == '\r' && p + 1 < end && p[1] == '\n') {
+      ++p;
+      continue;
+    }
+    out.append(run, p);
+    out += "\r\n";
+    run = p + 1;
+  }
+  out.append(run, end);
+}
+
 }  // namespace eider::mime

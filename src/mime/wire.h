@@ -8,11 +8,17 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace eider::mime {
 
 // Time is linear in the bytes; no allocation.
 uint64_t wire_size(std::string_view bytes);
+
+// Appends `bytes` with every bare LF and bare CR made CRLF, so that exactly
+// wire_size(bytes) bytes are added; every other byte (NUL included) is kept,
+// for content that may carry any byte (BINARY, RFC 3516).
+void append_crlf_lines(std::string& out, std::string_view bytes);
 
 }  // namespace eider::mime

@@ -169,6 +169,79 @@ def test_append_takes_a_literal8_with_nul_bytes(imap):
         assert items["BINARY[1]"] == b"ab\x00cd\r\n" and items["BINARY.SIZE[1]"] == 7
 
 
+# ---- Line endings ---------------------------------------------------------
+#
+# A message stored with bare LF line endings. IMAP sends lines with CRLF
+# (BODY[n] converts), and RFC 3516 makes BINARY[n] of an identity-encoded
+# part the same content as BODY[n]: its lines go out with CRLF too (as
+# Dovecot sends them). Decoded base64 is data and goes out as decoded;
+# quoted-printable's hard line breaks are line breaks of the text (CRLF),
+# while an encoded =0A is a byte of the content.
+
+LF_BLOB = b"one\ntwo\r\nthree\rfour\n\x00\n"
+LF_MESSAGE = (b"From: a@example.com\nSubject: lf\nMIME-Version: 1.0\n"
+              b"Content-Type: multipart/mixed; boundary=b\n\n"
+              b"--b\nContent-Type: text/plain\n\nplain 1\nplain 2\n\n"
+              b"--b\nContent-Type: text/plain\nContent-Transfer-Encoding: 7bit\n\nseven 1\nseven 2\n"
+              b"--b\nContent-Type: text/plain\nContent-Transfer-Encoding: 8bit\n\nacht \xc3\xa9\nzwei\n"
+              b"--b\nContent-Type: text/plain\nContent-Transfer-Encoding: binary\n\nbin 1\nbin 2\n"
+              b"--b\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n"
+              b"qp 1\nqp=0A2=\n soft\n"
+              b"--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
+              + base64.encodebytes(LF_BLOB) +
+              b"--b--\n")
+
+
+@pytest.fixture
+def lf_imap(cli, server, listener_args):
+    cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
+    cli.deliver(USER, LF_MESSAGE)
+    raw = RawImap(port_of(listener_args, "imap"), USER, PASSWORD)
+    raw.command(b"SELECT INBOX")
+    yield raw
+    raw.close()
+
+
+def test_binary_of_an_identity_part_stored_with_lf_is_its_body_with_crlf(lf_imap):
+    for n in (b"1", b"2", b"3", b"4"):
+        number = n.decode()
+        body = fetch_items(lf_imap, b"FETCH 1 BODY.PEEK[%s]" % n)[f"BODY[{number}]"]
+        assert b"\r\n" in body and b"\n" not in body.replace(b"\r\n", b"")
+        items = fetch_items(lf_imap, b"FETCH 1 (BINARY.PEEK[%s] BINARY.SIZE[%s])" % (n, n))
+        assert items[f"BINARY[{number}]"] == body, number
+        assert items[f"BINARY.SIZE[{number}]"] == len(body), number
+    # Partials cut the bytes as sent: "seven 1\r\nseven 2"[5:10].
+    items = fetch_items(lf_imap, b"FETCH 1 BINARY.PEEK[2]<5.5>")
+    assert items["BINARY[2]<5>"] == b" 1\r\ns"
+    items = fetch_items(lf_imap, b"FETCH 1 BINARY.PEEK[2]<8.99>")
+    assert items["BINARY[2]<8>"] == b"\nseven 2"
+
+
+def test_decoded_parts_stored_with_lf_keep_their_content(lf_imap):
+    items = fetch_items(lf_imap, b"FETCH 1 (BINARY.PEEK[5] BINARY.SIZE[5] BINARY.PEEK[6] "
+                                 b"BINARY.SIZE[6])")
+    assert items["BINARY[5]"] == b"qp 1\r\nqp\n2 soft"
+    assert items["BINARY.SIZE[5]"] == len(items["BINARY[5]"])
+    assert items["BINARY[6]"] == LF_BLOB and items["BINARY.SIZE[6]"] == len(LF_BLOB)
+
+
+def test_binary_of_a_whole_message_stored_with_lf_has_crlf_lines(lf_imap):
+    items = fetch_items(lf_imap, b"FETCH 1 (BINARY.PEEK[] BINARY.SIZE[])")
+    body = fetch_items(lf_imap, b"FETCH 1 BODY.PEEK[]")["BODY[]"]
+    qp_part = (b"Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+               b"qp 1\r\nqp=0A2=\r\n soft\r\n")
+    b64_part = (b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + base64.encodebytes(LF_BLOB).replace(b"\n", b"\r\n"))
+    assert qp_part in body and b64_part in body
+    expected = body.replace(qp_part, b"Content-Type: text/plain\r\n"
+                                     b"Content-Transfer-Encoding: binary\r\n\r\nqp 1\r\nqp\n2 soft\r\n")
+    # The base64 body's last line ending belongs to the delimiter line.
+    expected = expected.replace(b64_part[:-2], b"Content-Type: application/octet-stream\r\n"
+                                               b"Content-Transfer-Encoding: binary\r\n\r\n" + LF_BLOB)
+    assert items["BINARY[]"] == expected
+    assert items["BINARY.SIZE[]"] == len(expected)
+
+
 BAD_BINARY_COMMANDS = [
     b"FETCH 1 BINARY[1.TEXT]",
     b"FETCH 1 BINARY[HEADER]",
@@ -203,8 +276,9 @@ def test_malformed_binary_fetches_are_bad_and_the_connection_goes_on(cli, server
 # Content-Transfer-Encoding with a trailing space left undecoded), which
 # would compare two different parts. So Python's `email` decodes that
 # part's body under a header naming the encoding BODYSTRUCTURE gives. BODY
-# sends bare LF as CRLF and BINARY sends content as stored, so text (not
-# base64) is compared with line ends made CRLF on both sides.
+# and BINARY send text lines with CRLF and Python keeps the stored line
+# ends, so text (not base64) is compared with line ends made CRLF on both
+# sides.
 
 def crlf(data):
     return re.sub(rb"\r?\n|\r", b"\r\n", data)

@@ -397,8 +397,10 @@ TEST(FetchResponse, BinaryDecodesTheLeafPartsEncoding) {
   // quoted-printable: soft break joined, trailing space before CRLF dropped.
   EXPECT_EQ(m.render("(BINARY.PEEK[2] BINARY.SIZE[2])"),
             "* 3 FETCH (BINARY[2] {7}\r\na=bc\r\nd BINARY.SIZE[2] 7)\r\n");
-  // 8bit: as stored, bare LF and all; partials count decoded bytes.
-  EXPECT_EQ(m.render("BINARY.PEEK[3]"), "* 3 FETCH (BINARY[3] {9}\r\nraw\nbytes)\r\n");
+  // 8bit: lines as BODY[3] sends them, a bare LF made CRLF; partials count
+  // the bytes sent.
+  EXPECT_EQ(m.render("BINARY.PEEK[3]"), "* 3 FETCH (BINARY[3] {10}\r\nraw\r\nbytes)\r\n");
+  EXPECT_EQ(m.render("BINARY.PEEK[3]<3.3>"), "* 3 FETCH (BINARY[3]<3> {3}\r\n\r\nb)\r\n");
   EXPECT_EQ(m.render("BINARY.PEEK[1]<2.2>"), "* 3 FETCH (BINARY[1]<2> {2}\r\nll)\r\n");
   EXPECT_EQ(m.render("BINARY.PEEK[1]<20.2>"), "* 3 FETCH (BINARY[1]<20> \"\")\r\n");
   // A part that does not exist is empty, as for BODY.
@@ -436,21 +438,23 @@ TEST(FetchResponse, BinaryOfTheWholeMessageDecodesEveryLeafAndSaysSo) {
             "Content-Transfer-Encoding: binary\r\n\r\nhello)\r\n");
   EXPECT_EQ(single.render("BINARY.SIZE[]"), "* 3 FETCH (BINARY.SIZE[] 69)\r\n");
   EXPECT_EQ(single.render("BINARY.PEEK[]<19.6>"), "* 3 FETCH (BINARY[]<19> {6}\r\nX-A: 1)\r\n");
-  // A folded field goes with its continuation line; LF-only headers keep LF.
+  // A folded field goes with its continuation line; LF-only lines go out
+  // CRLF, as BODY[] sends them.
   Rendered folded(
       "Content-Transfer-Encoding:\n quoted-printable\nContent-Type: text/plain\n\na=3Db\n");
   EXPECT_EQ(folded.render("BINARY.PEEK[]"),
-            "* 3 FETCH (BINARY[] {64}\r\nContent-Type: text/plain\n"
-            "Content-Transfer-Encoding: binary\n\na=b\n)\r\n");
+            "* 3 FETCH (BINARY[] {68}\r\nContent-Type: text/plain\r\n"
+            "Content-Transfer-Encoding: binary\r\n\r\na=b\r\n)\r\n");
   // Without MIME-Version or Content-Type the message is no MIME entity
   // (RFC 2045 4) and its Content-Transfer-Encoding means nothing: as stored.
   Rendered not_mime("Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n");
   EXPECT_EQ(not_mime.render("BINARY.PEEK[]"),
             "* 3 FETCH (BINARY[] {47}\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n)"
             "\r\n");
-  // Nothing to decode: the message as stored, byte for byte.
+  // Nothing to decode: the message as BODY[] sends it.
   Rendered plain("Subject: s\n\nabc\n");
-  EXPECT_EQ(plain.render("BINARY.PEEK[]"), "* 3 FETCH (BINARY[] {16}\r\nSubject: s\n\nabc\n)\r\n");
+  EXPECT_EQ(plain.render("BINARY.PEEK[]"),
+            "* 3 FETCH (BINARY[] {19}\r\nSubject: s\r\n\r\nabc\r\n)\r\n");
   // A multipart: each encoded leaf converted, the rest (boundaries,
   // preamble, 8bit parts) kept.
   Rendered multi(

@@ -69,6 +69,19 @@ TEST(MimeWireSize, CountsBareLineEndsAsCrlf) {
   EXPECT_EQ(mime::wire_size("a\r\nb"), 4u);
 }
 
+TEST(MimeWireSize, AppendCrlfLinesAddsExactlyWireSizeBytesAndKeepsNul) {
+  for (std::string_view bytes :
+       {std::string_view(""), std::string_view("a\r\nb\r\n"), std::string_view("a\nb\n"),
+        std::string_view("\r\r\n\n"), std::string_view("a\rb\0c\n", 7)}) {
+    std::string out = "x";
+    mime::append_crlf_lines(out, bytes);
+    EXPECT_EQ(out.size(), 1 + mime::wire_size(bytes));
+  }
+  std::string out;
+  mime::append_crlf_lines(out, std::string_view("a\rb\0c\n\r\n", 9));
+  EXPECT_EQ(out, std::string("a\r\nb\0c\r\n\r\n", 11));
+}
+
 TEST_F(StoreReadMessages, WireSizeOfCrlfLfAndMixedMessages) {
   const uint32_t crlf = append(message_from(kCrlf));
   const uint32_t lf = append(message_from(kLf));
