@@ -50,7 +50,8 @@ Session::Session(const Settings& settings, const Services& services, net::Connec
       reader_(parser_limits(settings.limits, services.mail.spool_dir())),
       lines_(settings.limits.max_line_length),
       deadlines_(net::Deadlines::options(settings.limits)),
-      wake_(std::make_shared<Wake>(Wake{this})) {}
+      wake_(std::make_shared<Wake>(Wake{this})),
+      user_check_(connection.executor()) {}
 
 Session::~Session() {
   wake_->session = nullptr;

@@ -205,6 +205,9 @@ class Session {
   // beacons announce them, and every user-check-interval checks that the
   // user still exists; when not, sends `* BYE` and ends the read.
   boost::asio::awaitable<void> push_while_idle();
+  void start_push();
+  // Makes the push check the user after user-check-interval, while idling.
+  void arm_user_check();
 
   const Settings& settings_;
   Services services_;
@@ -240,8 +243,9 @@ class Session {
   bool idling_ = false;
   bool pushing_ = false;
   boost::asio::steady_timer* push_done_ = nullptr;
-  // The timer push_while_idle waits on; a beacon cancels it to wake the push.
-  boost::asio::steady_timer* idle_wake_ = nullptr;
+  // While idling: when to check that the user still exists (arm_user_check).
+  boost::asio::steady_timer user_check_;
+  bool user_check_due_ = false;
 
   // Command pacing: the start of the current one-second window and the
   // commands in it.

@@ -532,12 +532,13 @@ asio::awaitable<void> Session::idle(const Command& command) {
   out_ += "+ idling\r\n";
   if (!co_await flush()) co_return;
   idling_ = true;
-  pushing_ = true;
-  asio::co_spawn(connection_.executor(), push_while_idle(), [](std::exception_ptr) {});
+  if (changed_) start_push();
+  arm_user_check();
   release_idle_memory();
   std::optional<std::string> line = co_await read_line(kIdleReadChunk);
   idling_ = false;
-  if (idle_wake_ != nullptr) idle_wake_->cancel();
+  user_check_due_ = false;
+  user_check_.cancel();
   if (pushing_) {
     // The push writes while this waited for DONE; only one writes at a time.
     asio::steady_timer done(connection_.executor(), asio::steady_timer::time_point::max());
@@ -562,51 +563,59 @@ void Session::on_beacon(const notify::Beacon& beacon) {
     return;
   }
   changed_ = true;
-  if (idling_ && idle_wake_ != nullptr) idle_wake_->cancel();
+  if (idling_ && !pushing_) start_push();
+}
+
+void Session::start_push() {
+  pushing_ = true;
+  asio::co_spawn(connection_.executor(), push_while_idle(), [](std::exception_ptr) {});
+}
+
+// `eider user del` in another process leaves no beacon: only a check tells.
+// A plain timer, not a coroutine waiting on one, so an idle session holds
+// no coroutine frame until the check is due.
+void Session::arm_user_check() {
+  user_check_.expires_after(user_check_interval());
+  user_check_.async_wait([wake = wake_](const boost::system::error_code& error) {
+    Session* session = wake->session;
+    if (error || session == nullptr || !session->idling_) return;
+    session->user_check_due_ = true;
+    if (!session->pushing_) session->start_push();
+  });
 }
 
 asio::awaitable<void> Session::push_while_idle() {
-  // Lives in this coroutine's frame, which exists only while idling: an
-  // idle session between commands holds no timer of its own.
-  asio::steady_timer wake(connection_.executor());
-  idle_wake_ = &wake;
-  // `eider user del` in another process leaves no beacon: only a check tells.
-  auto next_check = std::chrono::steady_clock::now() + user_check_interval();
   try {
-    while (idling_ && state_ == State::selected) {
-      if (changed_) {
-        co_await sync(MailboxView::Announce::all, false);
-        if (out_.empty()) continue;
-        // Sent from a buffer of its own: the DONE reader may flush out_.
-        std::string pushed;
-        pushed.swap(out_);
-        Status written = co_await connection_.write(pushed);
-        if (!written.is_ok()) break;
-        // The compressor (with COMPRESS) is not needed again until the next push.
-        connection_.release_idle_memory();
+    while (idling_ && (changed_ || user_check_due_) && state_ == State::selected) {
+      if (user_check_due_) {
+        user_check_due_ = false;
+        user_checked_ = std::chrono::steady_clock::now();
+        co_await end_if_user_gone();
+        if (state_ == State::logout) {
+          std::string bye;
+          bye.swap(out_);
+          co_await connection_.write(bye);
+          // Ends the read of DONE; idle() then ends the session.
+          connection_.stop();
+          break;
+        }
+        if (idling_) arm_user_check();
         continue;
       }
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= next_check) {
-        user_checked_ = now;
-        next_check = now + user_check_interval();
-        co_await end_if_user_gone();
-        if (state_ != State::logout) continue;
-        std::string bye;
-        bye.swap(out_);
-        co_await connection_.write(bye);
-        // Ends the read of DONE; idle() then ends the session.
-        connection_.stop();
-        break;
-      }
-      wake.expires_at(next_check);
-      co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+      co_await sync(MailboxView::Announce::all, false);
+      if (out_.empty()) continue;
+      // Sent from a buffer of its own: the DONE reader may flush out_.
+      std::string pushed;
+      pushed.swap(out_);
+      Status written = co_await connection_.write(pushed);
+      if (!written.is_ok()) break;
+      // The compressor (with COMPRESS) is not needed again until the next push.
+      connection_.release_idle_memory();
     }
   } catch (const std::exception& error) {
     core::log_event(core::LogLevel::error, "imap.idle_push_failed",
                     {{"peer", connection_.peer()}, {"error", error.what()}});
   }
-  idle_wake_ = nullptr;
   pushing_ = false;
   if (push_done_ != nullptr) push_done_->cancel();
 }
