@@ -595,8 +595,9 @@ asio::awaitable<void> Session::push_while_idle() {
           std::string bye;
           bye.swap(out_);
           co_await connection_.write(bye);
-          // Ends the read of DONE; idle() then ends the session.
-          connection_.stop();
+          // Ends the read of DONE; idle() then ends the session. Closed,
+          // not stop()ped: a TLS read cut short would answer with an alert.
+          connection_.close();
           break;
         }
         if (idling_) arm_user_check();

@@ -24,16 +24,21 @@ def alice(cli, server, listener_args):
     return cli
 
 
-def bye_after(raw, text):
-    """Sends a command and reads until the connection closes; the lines."""
-    raw.count += 1
-    raw.send(f"t{raw.count} {text}\r\n".encode())
+def read_until_closed(raw):
+    """The lines the server sends until it closes the connection."""
     lines = []
     while True:
         try:
             lines.append(raw.line())
         except (EOFError, ConnectionResetError):
             return lines
+
+
+def bye_after(raw, text):
+    """Sends a command and reads until the connection closes; the lines."""
+    raw.count += 1
+    raw.send(f"t{raw.count} {text}\r\n".encode())
+    return read_until_closed(raw)
 
 
 def test_imap_sessions_of_a_deleted_user_end_with_bye(alice, server, listener_args):
@@ -60,24 +65,17 @@ def test_imap_sessions_of_a_deleted_user_end_with_bye(alice, server, listener_ar
     assert len(logouts) == 3 and all('reason="account deleted"' in line for line in logouts), err
 
 
-def read_until_closed(raw):
-    lines = []
-    while True:
-        try:
-            lines.append(raw.line())
-        except (EOFError, ConnectionResetError):
-            return lines
-
-
+@pytest.mark.parametrize("listener", ["imap", "imaps"])
 def test_imap_session_in_idle_gets_bye_when_its_user_is_deleted(cli, eider_bin, data_dir,
-                                                                 tmp_path, listener_args):
+                                                                 tmp_path, listener_args,
+                                                                 listener):
     cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
     srv = Server(eider_bin, ["--data", data_dir, *listener_args,
                              "--user-check-interval", CHECK_INTERVAL], cwd=tmp_path)
     try:
         assert srv.start(), srv.communicate()
         lmtp_deliver(port_of(listener_args, "lmtp"), [message(1)])
-        idling = Raw(port_of(listener_args, "imap")).login()
+        idling = Raw(port_of(listener_args, listener), tls=listener == "imaps").login()
         idling.command("SELECT INBOX")
         idling.send(b"i1 IDLE\r\n")
         assert idling.line().startswith(b"+ ")
