@@ -163,7 +163,8 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
   imap::Settings imap_settings{.limits = config.limits,
                                .allow_plaintext_auth = config.allow_plaintext_auth == "yes",
                                .tls = tls.get(),
-                               .authenticated_idle_timeout = config.imap_idle_timeout};
+                               .authenticated_idle_timeout = config.imap_idle_timeout,
+                               .user_check_interval = config.user_check_interval};
   // Before any session: a client that comes back after `journal-days`
   // finds the journal already trimmed.
   trim_journal(store, config.journal_days);

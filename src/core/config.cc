@@ -56,6 +56,8 @@ const Key kKeys[] = {
      "whether passwords may be sent before TLS"},
     {"imap-idle-timeout", &Config::imap_idle_timeout, "SECONDS",
      "silence allowed to a logged-in IMAP client"},
+    {"user-check-interval", &Config::user_check_interval, "SECONDS",
+     "how often an IMAP session in IDLE or polling checks its user still exists"},
     {"journal-days", &Config::journal_days, "DAYS", "days a journal row is kept for QRESYNC"},
     {"max-message-size", &Limits::max_message_size, "BYTES", "largest message accepted"},
     {"max-mime-depth", &Limits::max_mime_depth, "UINT", "MIME nesting the parser descends into"},

@@ -72,6 +72,10 @@ struct Config {
   // Seconds a logged-in IMAP client may stay silent (RFC 3501 5.4 asks for
   // at least 30 minutes); before login, limits.idle_timeout applies.
   uint64_t imap_idle_timeout = 1800;
+  // Seconds between checks, by a logged-in IMAP session in IDLE or polling,
+  // that its user still exists (`eider user del` may run in another
+  // process): how late, at worst, a deleted user's session ends.
+  uint64_t user_check_interval = 30;
   // Days a journal row (an expunge, a flag change) is kept, so that a client
   // resynchronising (QRESYNC) from an older state gets the full answer
   // instead of the exact one; trimmed at start-up and hourly.

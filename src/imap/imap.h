@@ -44,6 +44,9 @@ struct Settings {
   // Seconds a logged-in client may stay silent (RFC 3501 5.4: at least 30
   // minutes); before login, limits.idle_timeout applies.
   uint64_t authenticated_idle_timeout = 1800;
+  // Seconds between checks that the logged-in user still exists, by a
+  // session in IDLE and by polls (NOOP, CHECK); at least 1.
+  uint64_t user_check_interval = 30;
 };
 
 struct Services {

@@ -25,9 +25,6 @@ namespace {
 constexpr std::size_t kReadChunk = 16 * 1024;
 // Output kept between commands; a larger buffer is released after a flush.
 constexpr std::size_t kKeptOutput = 4 * 1024;
-// How often a polling command (NOOP, CHECK, IDLE) checks that the user
-// still exists: how late, at worst, a deleted user's session ends.
-constexpr std::chrono::seconds kUserCheckInterval{30};
 
 Limits parser_limits(const core::Limits& limits, const std::string& spool_dir) {
   Limits result;
@@ -48,7 +45,8 @@ Session::Session(const Settings& settings, const Services& services, net::Connec
       reader_(parser_limits(settings.limits, services.mail.spool_dir())),
       lines_(settings.limits.max_line_length),
       deadlines_(net::Deadlines::options(settings.limits)),
-      wake_(std::make_shared<Wake>(Wake{this})) {}
+      wake_(std::make_shared<Wake>(Wake{this})),
+      user_check_(connection.executor()) {}
 
 Session::~Session() {
   wake_->session = nullptr;
@@ -283,18 +281,22 @@ asio::awaitable<void> Session::end_if_user_gone() {
   logout_reason_ = "account deleted";
 }
 
+std::chrono::seconds Session::user_check_interval() const {
+  return std::chrono::seconds(std::max<uint64_t>(1, settings_.user_check_interval));
+}
+
 asio::awaitable<void> Session::execute(Command& command) {
   const bool had_condstore = condstore_;
   co_await dispatch(command);
   // A NO may be the store missing the user's rows because the user was
   // deleted; polls check too, since for a client that only polls nothing
-  // else fails, but at most every kUserCheckInterval: NOOP stays cheap.
+  // else fails, but at most every user-check-interval: NOOP stays cheap.
   if (state_ == State::authenticated || state_ == State::selected) {
     const bool refused = reply_.size() > command.tag.size() + 4 &&
                          reply_.compare(command.tag.size(), 4, " NO ") == 0;
     const bool poll = is(command, "NOOP") || is(command, "CHECK") || is(command, "IDLE");
     const auto now = std::chrono::steady_clock::now();
-    if (refused || (poll && now - user_checked_ >= kUserCheckInterval)) {
+    if (refused || (poll && now - user_checked_ >= user_check_interval())) {
       user_checked_ = now;
       co_await end_if_user_gone();
     }

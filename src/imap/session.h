@@ -94,6 +94,8 @@ class Session {
   // (possibly by another process: the CLI, which no beacon leaves): when
   // the user is gone, the tagged reply becomes `* BYE` and the session ends.
   boost::asio::awaitable<void> end_if_user_gone();
+  // How often polls and IDLE call end_if_user_gone (user-check-interval).
+  std::chrono::seconds user_check_interval() const;
   // The command-rate limit: waits while the client is over
   // max-commands-per-second.
   boost::asio::awaitable<void> pace();
@@ -199,8 +201,13 @@ class Session {
   // beacon said the mailbox changed.
   boost::asio::awaitable<void> sync(MailboxView::Announce announce, bool force);
   void on_beacon(const notify::Beacon& beacon);
-  // Sends changes while the client idles (runs beside the read of DONE).
+  // Runs beside the read of DONE while the client idles: sends changes as
+  // beacons announce them, and every user-check-interval checks that the
+  // user still exists; when not, sends `* BYE` and ends the read.
   boost::asio::awaitable<void> push_while_idle();
+  void start_push();
+  // Makes the push check the user after user-check-interval, while idling.
+  void arm_user_check();
 
   const Settings& settings_;
   Services services_;
@@ -236,6 +243,9 @@ class Session {
   bool idling_ = false;
   bool pushing_ = false;
   boost::asio::steady_timer* push_done_ = nullptr;
+  // While idling: when to check that the user still exists (arm_user_check).
+  boost::asio::steady_timer user_check_;
+  bool user_check_due_ = false;
 
   // Command pacing: the start of the current one-second window and the
   // commands in it.
