@@ -23,6 +23,15 @@ bool ascii_iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// RFC 2045 section 6.4: "Any entity with an unrecognized
+// Content-Transfer-Encoding must be treated as if it has a Content-Type of
+// "application/octet-stream"" - a field whose value is no mechanism at all
+// (empty, "quoted printable", "quoted-printable;") is unrecognized, not
+// 7bit, so its body cannot be decoded: NO [UNKNOWN-CTE] (RFC 3516).
+Status unknown_encoding() {
+  return error(Code::unsupported, "cannot read the Content-Transfer-Encoding field's value");
+}
+
 // Text lines as IMAP sends them (BODY[n] does the same): CRLF for every
 // bare LF or bare CR. Most stored text is CRLF already and costs a scan.
 void append_lines(std::string& out, std::string_view text) {
@@ -75,6 +84,7 @@ class MessageConverter {
       }
       return Status::ok();
     }
+    if (part.encoding_unreadable) return unknown_encoding();
     if (is_identity(part.encoding)) return Status::ok();
     if (part.encoding != "base64" && part.encoding != "quoted-printable") {
       return error(Code::unsupported, "cannot decode Content-Transfer-Encoding " + part.encoding);
@@ -145,6 +155,7 @@ Result<std::string> decode_binary(std::string_view raw, const mime::Part& part) 
   const std::string& encoding = part.encoding;  // lowercased, "" when absent
   // RFC 3516: BINARY of an identity-encoded part is the content BODY[n]
   // sends, lines and all, so its line endings go out as BODY[n]'s do.
+  if (part.encoding_unreadable) return unknown_encoding();
   if (is_identity(encoding)) return lines(body);
   if (encoding == "base64") return mime::base64_decode(body).bytes;
   if (encoding == "quoted-printable") return decode_qp_lines(body);

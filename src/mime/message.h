@@ -68,6 +68,12 @@ struct Part {
   std::string description;       // Content-Description, raw (unfolded, trimmed)
   bool has_description = false;  // present, even if empty
   std::string encoding;          // Content-Transfer-Encoding lowercased, "" if absent (7bit)
+  // A Content-Transfer-Encoding field was present but its value is not one
+  // mechanism token (empty, "quoted printable", "text/html"): `encoding` is
+  // "" as for an absent field (BODYSTRUCTURE shows 7bit, as Dovecot does),
+  // but the body's encoding is unknown, so BINARY cannot undo it (RFC 2045
+  // section 6.4, RFC 3516 UNKNOWN-CTE).
+  bool encoding_unreadable = false;
   std::string md5;               // Content-MD5, raw
   std::string disposition;       // disposition type, lowercased, "" if absent or empty
   bool has_disposition = false;  // a Content-Disposition field was seen, even empty

@@ -220,6 +220,7 @@ class Parser {
         seen_encoding = true;
         written[2] = syntax::transfer_encoding(value);
         part.encoding = syntax::lowercase(written[2]);
+        part.encoding_unreadable = written[2].empty();
       } else if (syntax::iequals(what, "disposition") && !part.has_disposition) {
         part.has_disposition = true;
         syntax::Disposition d = syntax::content_disposition(value);

@@ -321,6 +321,13 @@ TEST(MimeParse, InvalidTransferEncodingIsNone) {
   EXPECT_EQ(parse(mime + "Content-Transfer-Encoding: ?invalid\r\n\r\n").root.encoding, "");
   EXPECT_EQ(parse(mime + "Content-Transfer-Encoding: 7bit junk\r\n\r\n").root.encoding, "");
   EXPECT_EQ(parse(mime + "Content-Transfer-Encoding:  BASE64 \r\n\r\n").root.encoding, "base64");
+  // Read as 7bit, but marked: BINARY cannot decode an encoding it cannot read.
+  EXPECT_TRUE(
+      parse(mime + "Content-Transfer-Encoding: 7bit junk\r\n\r\n").root.encoding_unreadable);
+  EXPECT_TRUE(parse(mime + "Content-Transfer-Encoding: \r\n\r\n").root.encoding_unreadable);
+  EXPECT_FALSE(
+      parse(mime + "Content-Transfer-Encoding: 7bit (c)\r\n\r\n").root.encoding_unreadable);
+  EXPECT_FALSE(parse(mime + "Content-Type: text/plain\r\n\r\n").root.encoding_unreadable);
 }
 
 TEST(MimeParse, ContentFieldsNeedMimeVersionOrContentTypeOutsideMultiparts) {
