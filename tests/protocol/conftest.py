@@ -63,6 +63,26 @@ def server(eider_bin, data_dir, tmp_path, listener_args):
 
 
 @pytest.fixture
+def custom_server(eider_bin, data_dir, tmp_path, listener_args):
+    """start(*flags): `eider serve` with extra flags on the usual ports (a
+    test may start several in turn); each must exit 0 on SIGTERM."""
+    servers = []
+
+    def start(*extra):
+        srv = Server(eider_bin, ["--data", data_dir, *listener_args, *extra], cwd=tmp_path)
+        servers.append(srv)
+        assert srv.start(), srv.communicate()
+        return srv
+
+    yield start
+    for srv in servers:
+        try:
+            assert srv.stop(signal.SIGTERM) == 0
+        finally:
+            srv.kill()
+
+
+@pytest.fixture
 def imap_port(listener_args):
     return port_of(listener_args, "imap")
 

@@ -8,39 +8,24 @@ Connections come from different loopback addresses (127.0.0.x) to stand
 for different client IPs."""
 
 import base64
-import signal
 import socket
 import subprocess
 import threading
 
 import pytest
 
-from eider_harness import Server, port_of
+from eider_harness import port_of
 from imap_support import PASSWORD, USER
 
 TIMEOUT = 30
 
 
 @pytest.fixture
-def guarded_server(eider_bin, data_dir, tmp_path, listener_args, cli):
+def guarded_server(custom_server, cli):
     """Starts `eider serve` with extra flags; alice and bob exist."""
     cli.add_user(USER, PASSWORD)
     cli.add_user("bob", "bobs-secret")
-    servers = []
-
-    def start(*extra):
-        srv = Server(eider_bin, ["--data", data_dir, *listener_args, "--auth-failure-delay", "20",
-                                 *extra], cwd=tmp_path)
-        servers.append(srv)
-        assert srv.start(), srv.communicate()
-        return srv
-
-    yield start
-    for srv in servers:
-        try:
-            assert srv.stop(signal.SIGTERM) == 0
-        finally:
-            srv.kill()
+    return lambda *extra: custom_server("--auth-failure-delay", "20", *extra)
 
 
 class Client:

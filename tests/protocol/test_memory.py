@@ -7,13 +7,12 @@ Thresholds and budgets are lowered by flags so the messages stay small."""
 
 import base64
 import os
-import signal
 import socket
 import threading
 
 import pytest
 
-from eider_harness import Server, port_of
+from eider_harness import port_of
 from imap_support import ADDRESS, PASSWORD, USER, Raw
 from test_lmtp import Raw as LmtpRaw
 from test_lmtp import delivered, split_trace
@@ -22,23 +21,10 @@ TIMEOUT = 30
 
 
 @pytest.fixture
-def serve(eider_bin, data_dir, tmp_path, listener_args, cli):
+def serve(custom_server, cli):
     """start(*flags): a server with the IMAP user, stopped (exit 0) after the test."""
     cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
-    started = []
-
-    def start(*flags):
-        srv = Server(eider_bin, ["--data", data_dir, *listener_args, *flags], cwd=tmp_path)
-        assert srv.start(), srv.communicate()
-        started.append(srv)
-        return srv
-
-    yield start
-    for srv in started:
-        try:
-            assert srv.stop(signal.SIGTERM) == 0
-        finally:
-            srv.kill()
+    return custom_server
 
 
 def big_message(size, seed=1):

@@ -7,14 +7,13 @@ exactly; POP3 must send those bytes with every line ending CRLF.
 
 import base64
 import poplib
-import signal
 import socket
 import ssl
 import time
 
 import pytest
 
-from eider_harness import Server, corpus_messages, port_of
+from eider_harness import corpus_messages, port_of
 
 TIMEOUT = 30
 USER = "alice"
@@ -307,25 +306,6 @@ def test_auth_plain_with_initial_response_and_login(mailbox, pop_port):
     raw.send(b"AUTH CRAM-MD5\r\n")
     assert raw.line().startswith(b"-ERR")
     raw.close()
-
-
-@pytest.fixture
-def custom_server(eider_bin, data_dir, tmp_path, listener_args):
-    """Starts `eider serve` with extra flags on the usual ports."""
-    servers = []
-
-    def start(*extra):
-        srv = Server(eider_bin, ["--data", data_dir, *listener_args, *extra], cwd=tmp_path)
-        servers.append(srv)
-        assert srv.start(), srv.communicate()
-        return srv
-
-    yield start
-    for srv in servers:
-        try:
-            assert srv.stop(signal.SIGTERM) == 0
-        finally:
-            srv.kill()
 
 
 def test_auth_failures_are_delayed_and_close_the_connection(cli, custom_server, pop_port):

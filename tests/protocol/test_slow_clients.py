@@ -5,14 +5,13 @@ line, an IMAP literal and LMTP DATA; a client that is slow but live (IDLE,
 commands far apart, a literal at a modest rate) is not."""
 
 import select
-import signal
 import socket
 import subprocess
 import time
 
 import pytest
 
-from eider_harness import Server, port_of
+from eider_harness import port_of
 from imap_support import ADDRESS, PASSWORD, USER, Raw, lmtp_deliver, message
 
 # Every trickle gives up after this long: a server without the deadlines
@@ -21,23 +20,10 @@ TRICKLE_LIMIT = 20.0
 
 
 @pytest.fixture
-def slow_server(eider_bin, data_dir, tmp_path, listener_args, cli):
+def slow_server(custom_server, cli):
     """Starts `eider serve` with extra flags; alice exists."""
     cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
-    servers = []
-
-    def start(*extra):
-        srv = Server(eider_bin, ["--data", data_dir, *listener_args, *extra], cwd=tmp_path)
-        servers.append(srv)
-        assert srv.start(), srv.communicate()
-        return srv
-
-    yield start
-    for srv in servers:
-        try:
-            assert srv.stop(signal.SIGTERM) == 0
-        finally:
-            srv.kill()
+    return custom_server
 
 
 def connect(port):
