@@ -521,14 +521,9 @@ asio::awaitable<void> Session::log_in(const Command& command, const std::string&
       co_await mail::admit_login(services_.limiter, name, connection_.peer(), attempt);
   if (verdict != mail::AuthLimiter::Verdict::allowed) {
     // Refused without looking at the password, so guessing learns nothing.
-    mail::log_login_failed(origin(), name,
-                           verdict != mail::AuthLimiter::Verdict::ip_locked ? "user locked out"
-                                                                            : "address locked out");
-    co_return refuse_login(command,
-                           verdict != mail::AuthLimiter::Verdict::ip_locked
-                               ? "[UNAVAILABLE] Too many failed logins for this user, try later"
-                               : "[UNAVAILABLE] Too many failed logins from your address, try "
-                                 "later");
+    const mail::LoginRefusal refusal = mail::login_refusal(verdict);
+    mail::log_login_failed(origin(), name, refusal.reason);
+    co_return refuse_login(command, "[UNAVAILABLE] " + std::string(refusal.text));
   }
   Result<store::User> user =
       co_await mail::log_in(services_.mail, services_.store, services_.executor, name, password);

@@ -38,22 +38,46 @@ inline boost::asio::awaitable<Result<store::User>> log_in(Mail& mail, store::Sto
 }
 
 // AuthLimiter::try_login, waiting while others' checks for the same user or
-// IP under way could reach the maximum (a client logging in on many
-// connections at once): they are answered within the hashing time, so up to
-// 10 s, and then the limiter's verdict stands, `busy` included.
+// IP under way could reach the maximum (many logins at once: a client on many
+// connections, or a reconnect storm behind one address). The checks queue for
+// the hashing pool, so the wait backs off from 50 ms to 1 s and lasts up to a
+// minute; then the verdict stands, `busy` included.
 inline boost::asio::awaitable<AuthLimiter::Verdict> admit_login(AuthLimiter& limiter,
                                                                 const std::string& name,
                                                                 const std::string& peer,
                                                                 AuthLimiter::Attempt& attempt) {
-  constexpr auto kBusyWait = std::chrono::milliseconds(50);
-  constexpr int kBusyTries = 200;
+  constexpr auto kLongestWait = std::chrono::seconds(1);
+  constexpr auto kGiveUpAfter = std::chrono::seconds(60);
   AuthLimiter::Verdict verdict = limiter.try_login(name, peer, attempt);
-  for (int i = 0; verdict == AuthLimiter::Verdict::busy && i < kBusyTries; ++i) {
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, kBusyWait);
+  std::chrono::milliseconds wait(50);
+  std::chrono::milliseconds waited(0);
+  while (verdict == AuthLimiter::Verdict::busy && waited < kGiveUpAfter) {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, wait);
     co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    waited += wait;
+    wait = std::min<std::chrono::milliseconds>(wait * 2, kLongestWait);
     verdict = limiter.try_login(name, peer, attempt);
   }
   co_return verdict;
+}
+
+// Why admit_login refused, for the log line's reason and the reply's text
+// (after the protocol's response code). `busy` is no lockout: nothing
+// failed, the client may simply try again.
+struct LoginRefusal {
+  std::string_view reason;
+  std::string_view text;
+};
+inline LoginRefusal login_refusal(AuthLimiter::Verdict verdict) {
+  switch (verdict) {
+    case AuthLimiter::Verdict::busy:
+      return {"too many logins under way",
+              "Too many logins under way for this user or address, try again later"};
+    case AuthLimiter::Verdict::ip_locked:
+      return {"address locked out", "Too many failed logins from your address, try later"};
+    default:
+      return {"user locked out", "Too many failed logins for this user, try later"};
+  }
 }
 
 }  // namespace eider::mail

@@ -277,12 +277,11 @@ asio::awaitable<void> Session::login(const std::string& name, const std::string&
       co_await mail::admit_login(services_.limiter, name, connection_.peer(), attempt);
   if (verdict != mail::AuthLimiter::Verdict::allowed) {
     // Refused without looking at the password, so guessing learns nothing.
-    mail::log_login_failed(origin(), name,
-                           verdict != mail::AuthLimiter::Verdict::ip_locked ? "user locked out"
-                                                                            : "address locked out");
-    co_return refuse_login(verdict != mail::AuthLimiter::Verdict::ip_locked
-                               ? "[AUTH] Too many failed logins for this user, try later"
-                               : "[AUTH] Too many failed logins from your address, try later");
+    const mail::LoginRefusal refusal = mail::login_refusal(verdict);
+    mail::log_login_failed(origin(), name, refusal.reason);
+    co_return refuse_login(
+        (verdict == mail::AuthLimiter::Verdict::busy ? "[SYS/TEMP] " : "[AUTH] ") +
+        std::string(refusal.text));
   }
   Result<store::User> user =
       co_await mail::log_in(services_.mail, services_.store, services_.executor, name, password);
