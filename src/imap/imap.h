@@ -6,7 +6,7 @@
 // One session per connection, as a coroutine on its I/O thread; every store
 // call runs on the store Executor. A selected session keeps only the UIDs
 // its client knows, the MODSEQ it has applied and its \Recent ranges
-// (DESIGN.md idea 3): flags, sizes and content are read from the store for
+// (docs/architecture.md, idea 3): flags, sizes and content are read from the store for
 // each command, and other sessions' changes arrive as journal rows after a
 // beacon (idea 4), told to the client only where RFC 3501 allows it.
 //

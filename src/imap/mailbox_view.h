@@ -1,4 +1,4 @@
-// A selected mailbox as one session sees it (DESIGN.md ideas 3 and 4): the
+// A selected mailbox as one session sees it (docs/architecture.md, ideas 3 and 4): the
 // UIDs told to the client, the highest MODSEQ applied, and which UIDs are
 // \Recent for this session. Pure: no store, no I/O. The session reads
 // journal rows after modseq() and gives them to apply(); the view turns

@@ -7,7 +7,7 @@
 // grouped by flag list (a mailbox holds few different ones, each a few runs
 // of UIDs), which is also what FETCH of flags alone is answered from, as
 // Dovecot answers it from its index. A SELECT brings it up to date from
-// the journal (the same rows sessions apply, DESIGN.md idea 4), or builds it
+// the journal (the same rows sessions apply, docs/architecture.md, idea 4), or builds it
 // from Store::list_flags when there is no entry or the journal since then is
 // long. A built entry is saved with Store::save_snapshot (and saved again
 // once 1,024 journal rows ahead of its save, and when the server stops), so

@@ -1,5 +1,5 @@
 // The UIDs a selected session has told its client about, in sequence order
-// (DESIGN.md idea 3): the message with sequence number n is the n-th UID.
+// (docs/architecture.md, idea 3): the message with sequence number n is the n-th UID.
 //
 // Kept as sorted runs of consecutive UIDs, so a mailbox whose UIDs have no
 // gaps costs one run (8 bytes) however many messages it has, and an idle

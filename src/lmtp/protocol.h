@@ -1,5 +1,5 @@
 // The LMTP wire format as pure functions: bytes in, structures or "need more
-// input" out, no sockets and no store (STYLE.md: parsing apart from I/O).
+// input" out, no sockets and no store (docs/architecture.md, modules: parsers apart from I/O).
 //
 // Command lines are cut out of the input by net::LineSplitter.
 // - parse_command reads one command line (RFC 5321 4.1, RFC 2033, RFC 3030,

@@ -188,7 +188,7 @@ Status Mail::delete_mailbox(int64_t user_id, std::string_view path) {
   EIDER_RETURN_IF_ERROR(refuse_inbox(mailbox->path, "deleted"));
   EIDER_RETURN_IF_ERROR(store_.delete_mailbox(user_id, mailbox->path));
   // The mailbox is gone, so its modseq cannot be read back; its deletion
-  // took the next modseq (DESIGN.md idea 4).
+  // took the next modseq (docs/architecture.md, idea 4).
   notifier_.publish({user_id, mailbox->id, mailbox->highest_modseq + 1});
   return Status::ok();
 }

@@ -1,4 +1,4 @@
-// The stored form of a message: a tree plus blobs (DESIGN.md idea 1).
+// The stored form of a message: a tree plus blobs (docs/architecture.md, idea 1).
 //
 // split() turns raw message bytes into a tree document and a set of blob
 // bodies. Leaf bodies (not multipart, not message/rfc822) of at least

@@ -3,7 +3,7 @@
 // Inflater for what it receives. Pure: bytes in, bytes out, no I/O; zlib
 // stays inside deflate.cc.
 //
-// Memory, the reason for the choices below (DESIGN.md: an idle session
+// Memory, the reason for the choices below (docs/architecture.md, who runs where: an idle session
 // costs kilobytes):
 // - The Deflater uses a 4 KiB window and memLevel 5: about 40 KiB of zlib
 //   state while it works (zlib's default is about 270 KiB), with little loss

@@ -1,7 +1,7 @@
 // Listeners and connections: the machinery every protocol server shares.
 //
 // A Server owns a fixed number of I/O threads, each running one io_context
-// (DESIGN.md, process model). listen() binds an ADDR (host:port, [v6]:port
+// (docs/architecture.md, who runs where). listen() binds an ADDR (host:port, [v6]:port
 // or unix:/path) at once, so start-up fails with a one-line reason before
 // "eider ready"; start() begins accepting. Each accepted connection lives on
 // one I/O thread, chosen round robin, as a coroutine running the service's

@@ -1,4 +1,4 @@
-// The Notifier: tells sessions that a mailbox changed (DESIGN.md idea 4).
+// The Notifier: tells sessions that a mailbox changed (docs/architecture.md, idea 4).
 //
 // After a store commit, the writer publishes a Beacon (user, mailbox, modseq).
 // Subscribers of that user get it and read the journal after their own modseq;

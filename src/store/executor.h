@@ -1,7 +1,7 @@
 // Store threads: how a coroutine on an I/O thread calls the blocking Store.
 //
 // The Store interface blocks (a write waits for its fsync), and an I/O thread
-// must never block (DESIGN.md, process model). A connection's coroutine
+// must never block (docs/architecture.md, who runs where). A connection's coroutine
 // therefore awaits Executor::run(fn): fn runs on one of a fixed number of
 // store threads, and the coroutine resumes on its own executor with fn's
 // value. At most `threads` calls run at once; the others wait in a queue, so

@@ -1,4 +1,4 @@
-"""The same attachment delivered many times is stored once (DESIGN.md idea 2).
+"""The same attachment delivered many times is stored once (docs/architecture.md, idea 2).
 
 One 1 MiB attachment (random, so incompressible) goes out 50 times wrapped at
 76 base64 characters per line and 50 times at 64. The blob key hashes the

@@ -1,4 +1,4 @@
-"""Several IMAP sessions on one mailbox (issue 4, DESIGN.md ideas 3 and 4):
+"""Several IMAP sessions on one mailbox (issue 4, docs/architecture.md, ideas 3 and 4):
 changes reach the other sessions through the journal, only where RFC 3501
 lets a server tell them, and sequence numbers never drift."""
 

@@ -109,7 +109,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, bo
                      std::to_string(::geteuid()) + ")");
   }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  // FULL: a COMMIT that returned is on disk (DESIGN.md: durable acknowledgements).
+  // FULL: a COMMIT that returned is on disk (docs/architecture.md, idea 5).
   EIDER_RETURN_IF_ERROR(connection->exec("PRAGMA synchronous=FULL"));
   if (read_only) EIDER_RETURN_IF_ERROR(connection->exec("PRAGMA query_only=ON"));
   // The one writer rewrites a page per message for a flag change (rows are

@@ -25,7 +25,7 @@ struct Migration {
 };
 
 // Append only: a released migration is never edited, a change is a new entry.
-// Every per-user table carries user_id (DESIGN.md: distributable by user).
+// Every per-user table carries user_id (docs/architecture.md, idea 6).
 const std::array kMigrations = {
     Migration{R"sql(
 CREATE TABLE users (
