@@ -102,7 +102,7 @@ class Raw:
 
     def login(self, user=USER, password=PASSWORD):
         _, done = self.command(f"LOGIN {user} {password}")
-        assert b" OK " in done, done
+        assert done.split()[1] == b"OK", done
         return self
 
     def close(self):

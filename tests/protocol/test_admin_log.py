@@ -7,6 +7,8 @@ import poplib
 import re
 import signal
 
+import pytest
+
 from imap_support import PASSWORD, TIMEOUT, USER, lmtp_deliver, message, port_of
 
 WRONG = "wrong-password"
@@ -37,10 +39,8 @@ def events(lines, name):
 def test_imap_login_logout_and_append_are_logged(account, server, listener_args):
     port = port_of(listener_args, "imap")
     bad = imaplib.IMAP4("127.0.0.1", port, timeout=TIMEOUT)
-    try:
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
         bad.login(USER, WRONG)
-    except imaplib.IMAP4.error:
-        pass
     bad.logout()
     imap = imaplib.IMAP4("127.0.0.1", port, timeout=TIMEOUT)
     imap.login(USER, PASSWORD)
@@ -100,10 +100,8 @@ def test_pop3_login_and_quit_are_logged(account, server, listener_args):
 
 def test_failed_login_of_an_unknown_user_is_logged(account, server, listener_args):
     imap = imaplib.IMAP4("127.0.0.1", port_of(listener_args, "imap"), timeout=TIMEOUT)
-    try:
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
         imap.login("nobody-here", WRONG)
-    except imaplib.IMAP4.error:
-        pass
     imap.logout()
     logins = events(stopped_log(server), "login")
     assert [(f["user"], f["result"]) for f in logins] == [("nobody-here", "failed")]

@@ -18,6 +18,7 @@ from eider_harness import port_of
 from imap_support import PASSWORD, USER
 
 TIMEOUT = 30
+FAILED = b"a NO [AUTHENTICATIONFAILED]"  # the tagged reply to a wrong password
 
 
 @pytest.fixture
@@ -94,7 +95,7 @@ def test_parallel_guessers_get_at_most_the_maximum(guarded_server, listener_args
     assert len(checked) + len(refused) == 200
     # During the lockout the right password is refused too, by LOGIN, both
     # SASL mechanisms and POP3, from an address that never guessed.
-    assert b"NO [UNAVAILABLE]" in imap_login(imap_port, "127.0.0.99", USER, PASSWORD)
+    assert imap_login(imap_port, "127.0.0.99", USER, PASSWORD).startswith(b"a NO [UNAVAILABLE]")
     client = Client(imap_port, "127.0.0.99")
     plain = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode())
     client.send(b"p AUTHENTICATE PLAIN " + plain + b"\r\n")
@@ -114,7 +115,7 @@ def test_parallel_guessers_get_at_most_the_maximum(guarded_server, listener_args
     assert pop.line().startswith(b"-ERR [AUTH] Too many failed logins for this user")
     pop.close()
     # Other users are not locked out.
-    assert b"a OK" in imap_login(imap_port, "127.0.0.10", "bob", "bobs-secret")
+    assert imap_login(imap_port, "127.0.0.10", "bob", "bobs-secret").startswith(b"a OK ")
 
 
 def test_many_parallel_logins_with_the_right_password_all_get_in(guarded_server, listener_args):
@@ -142,14 +143,14 @@ def test_success_forgives_only_that_ips_failures(guarded_server, listener_args):
     imap_port = port_of(listener_args, "imap")
     guesser, owner = "127.0.0.3", "127.0.0.2"
     for _ in range(2):
-        assert b"NO [AUTHENTICATIONFAILED]" in imap_login(imap_port, guesser, USER, "guess")
-    assert b"NO [AUTHENTICATIONFAILED]" in imap_login(imap_port, owner, USER, "typo")
-    assert b"a OK" in imap_login(imap_port, owner, USER, PASSWORD)
+        assert imap_login(imap_port, guesser, USER, "guess").startswith(FAILED)
+    assert imap_login(imap_port, owner, USER, "typo").startswith(FAILED)
+    assert imap_login(imap_port, owner, USER, PASSWORD).startswith(b"a OK ")
     # The owner's typo is forgiven, the guesser's two failures are not: two
     # more guesses reach the maximum of four.
     for _ in range(2):
-        assert b"NO [AUTHENTICATIONFAILED]" in imap_login(imap_port, guesser, USER, "guess")
-    assert b"NO [UNAVAILABLE]" in imap_login(imap_port, guesser, USER, PASSWORD)
+        assert imap_login(imap_port, guesser, USER, "guess").startswith(FAILED)
+    assert imap_login(imap_port, guesser, USER, PASSWORD).startswith(b"a NO [UNAVAILABLE]")
 
 
 def test_an_ip_guessing_many_users_is_locked_out(guarded_server, listener_args):
@@ -157,7 +158,7 @@ def test_an_ip_guessing_many_users_is_locked_out(guarded_server, listener_args):
     imap_port = port_of(listener_args, "imap")
     sprayer = "127.0.0.5"
     for n in range(6):
-        assert b"NO [AUTHENTICATIONFAILED]" in imap_login(imap_port, sprayer, f"user{n}", "123456")
+        assert imap_login(imap_port, sprayer, f"user{n}", "123456").startswith(FAILED)
     reply = imap_login(imap_port, sprayer, "bob", "bobs-secret")
     assert b"NO [UNAVAILABLE] Too many failed logins from your address" in reply
     pop = Client(port_of(listener_args, "pop3"), sprayer)
@@ -165,7 +166,7 @@ def test_an_ip_guessing_many_users_is_locked_out(guarded_server, listener_args):
     assert pop.line().startswith(b"+OK")
     assert pop.line().startswith(b"-ERR [AUTH] Too many failed logins from your address")
     pop.close()
-    assert b"a OK" in imap_login(imap_port, "127.0.0.6", "bob", "bobs-secret")
+    assert imap_login(imap_port, "127.0.0.6", "bob", "bobs-secret").startswith(b"a OK ")
 
 
 def test_lockout_keys_have_flags(eider_bin):

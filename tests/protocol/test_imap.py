@@ -58,7 +58,7 @@ def test_authenticate_plain_with_and_without_initial_response(mailbox, imap_port
     token = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
     raw = Raw(imap_port)
     _, done = raw.command(f"AUTHENTICATE PLAIN {token}")
-    assert b"OK" in done, done
+    assert done.split()[1] == b"OK", done
     raw = Raw(imap_port)
     raw.send(b"a AUTHENTICATE PLAIN\r\n")
     assert raw.line() == b"+ \r\n"
@@ -85,21 +85,21 @@ def test_authenticate_login_and_cancel(mailbox, imap_port):
     _, done = raw.until("b")
     assert done.startswith(b"b BAD"), done
     _, done = raw.command("NOOP")
-    assert b"OK" in done
+    assert done.split()[1] == b"OK", done
 
 
 def test_commands_in_the_wrong_state(mailbox, imap_port):
     raw = Raw(imap_port)
     for command in ("SELECT INBOX", "FETCH 1 FLAGS", "LIST \"\" *", "CLOSE", "IDLE"):
         _, done = raw.command(command)
-        assert b" BAD " in done, (command, done)
+        assert done.split()[1] == b"BAD", (command, done)
     raw.login()
     for command in ("FETCH 1 FLAGS", "STORE 1 +FLAGS (\\Seen)", "EXPUNGE", "CLOSE", "SEARCH ALL",
                     "COPY 1 Trash", "UID FETCH 1 FLAGS", "CHECK", "UNSELECT"):
         _, done = raw.command(command)
-        assert b" BAD " in done, (command, done)
+        assert done.split()[1] == b"BAD", (command, done)
     _, done = raw.command(f"LOGIN {USER} {PASSWORD}")
-    assert b" BAD " in done
+    assert done.split()[1] == b"BAD", done
 
 
 def test_auth_failure_burst_is_delayed(cli, server, imap_port):
@@ -138,8 +138,11 @@ def test_starttls_discards_pipelined_commands(mailbox, imap_port):
     sock.settimeout(TIMEOUT)
     sock.sendall(b"c CAPABILITY\r\n")
     reply = b""
-    while b"c OK" not in reply:
-        reply += sock.recv(4096)
+    while not re.search(rb"(^|\r\n)c ", reply):
+        data = sock.recv(4096)
+        assert data, reply  # closed before the tagged reply
+        reply += data
+    assert re.search(rb"(^|\r\n)c OK ", reply), reply
     assert b"AUTH=PLAIN" in reply  # still not logged in
 
 
@@ -171,11 +174,11 @@ def test_logindisabled_without_tls(eider_bin, data_dir, tmp_path, listener_args,
 def test_id_namespace_enable_noop_logout(mailbox, imap_port):
     raw = Raw(imap_port).login()
     untagged, done = raw.command('ID ("name" "pytest")')
-    assert untagged[0].startswith(b'* ID ("name" "Eider"') and b"OK" in done
+    assert untagged[0].startswith(b'* ID ("name" "Eider"') and done.split()[1] == b"OK", done
     untagged, _ = raw.command("NAMESPACE")
     assert untagged == [b'* NAMESPACE (("" "/")) NIL NIL\r\n']
     untagged, done = raw.command("ENABLE FOO")
-    assert untagged == [b"* ENABLED\r\n"] and b"OK" in done
+    assert untagged == [b"* ENABLED\r\n"] and done.split()[1] == b"OK", done
     _, done = raw.command("NOOP")
     assert done.startswith(b"t5 OK")
     untagged, done = raw.command("LOGOUT")
@@ -199,11 +202,11 @@ def test_select_and_examine_responses(mailbox, imap_port):
     untagged, done = other.command("EXAMINE INBOX")
     assert b"* 0 RECENT" in b"".join(untagged) and b"[READ-ONLY]" in done
     _, done = other.command("STORE 1 +FLAGS (\\Seen)")
-    assert b" NO " in done
+    assert done.split()[1] == b"NO", done
     _, done = raw.command("SELECT Nope")
     assert b"NO [NONEXISTENT]" in done
     _, done = raw.command("FETCH 1 FLAGS")  # a failed SELECT leaves nothing selected
-    assert b" BAD " in done
+    assert done.split()[1] == b"BAD", done
 
 
 def test_recent_flag_in_fetch_and_search(mailbox, imap_port):
@@ -266,7 +269,7 @@ def test_list_patterns_and_special_use(mailbox, imap_port):
 def test_create_special_use(mailbox, imap_port):
     raw = Raw(imap_port).login()
     _, done = raw.command('CREATE "Spam folder" (USE (\\Junk))')
-    assert b"OK" in done, done
+    assert done.split()[1] == b"OK", done
     untagged, _ = raw.command('LIST "" "Spam folder"')
     assert b"\\Junk" in untagged[0]
     _, done = raw.command("CREATE Everything (USE (\\All))")
@@ -319,7 +322,7 @@ def test_status_of_selected_mailbox_counts_the_sessions_recent(mailbox, imap_por
     second session, which sees none as \\Recent, counts none."""
     def lines(conn, command):
         untagged, done = conn.command(command)
-        assert b" OK " in done, done
+        assert done.split()[1] == b"OK", done
         return [line.rstrip(b"\r\n") for line in untagged]
 
     raw = Raw(imap_port).login()
@@ -347,7 +350,7 @@ def test_status_of_examined_mailbox_counts_unclaimed_recent_once(mailbox, imap_p
     \\Recent."""
     raw = Raw(imap_port).login()
     _, done = raw.command("EXAMINE INBOX")
-    assert b" OK " in done, done
+    assert done.split()[1] == b"OK", done
     untagged, _ = raw.command("STATUS INBOX (RECENT)")
     assert untagged == [b'* STATUS "INBOX" (RECENT 3)\r\n'], untagged
 
@@ -388,7 +391,7 @@ def test_append_to_selected_mailbox_announces_exists(mailbox, imap_port):
     data = crlf(message(7))
     raw.send(b"a APPEND INBOX {%d+}\r\n" % len(data) + data + b"\r\n")
     untagged, done = raw.until("a")
-    assert b"* 4 EXISTS\r\n" in untagged and b"OK" in done
+    assert b"* 4 EXISTS\r\n" in untagged and done.split()[1] == b"OK", done
 
 
 # --- messages ---------------------------------------------------------------
@@ -466,13 +469,14 @@ def test_fetch_invalid_sequence_numbers(mailbox, imap_port):
     raw = Raw(imap_port).login()
     raw.command("SELECT INBOX")
     _, done = raw.command("FETCH 4 FLAGS")
-    assert b" BAD " in done
+    assert done.split()[1] == b"BAD", done
     _, done = raw.command("FETCH 1:4294967295 FLAGS")
-    assert b" BAD " in done
+    assert done.split()[1] == b"BAD", done
     untagged, done = raw.command("UID FETCH 1:4294967295 FLAGS")
-    assert len(untagged) == 3 and b" OK " in done
+    assert len(untagged) == 3 and done.split()[1] == b"OK", done
     untagged, done = raw.command("UID FETCH 100:* FLAGS")  # always the last message
-    assert untagged == [b"* 3 FETCH (UID 3 FLAGS (\\Recent))\r\n"] and b" OK " in done
+    assert untagged == [b"* 3 FETCH (UID 3 FLAGS (\\Recent))\r\n"], untagged
+    assert done.split()[1] == b"OK", done
 
 
 def test_store_flags_and_keywords(mailbox, imap_port):
@@ -504,7 +508,7 @@ def test_copy_and_move_with_copyuid(mailbox, imap_port):
     raw.command("SELECT INBOX")
     untagged, done = raw.command("MOVE 2 Trash")
     assert untagged[0].startswith(b"* OK [COPYUID ") and untagged[1] == b"* 2 EXPUNGE\r\n"
-    assert b" OK " in done
+    assert done.split()[1] == b"OK", done
     untagged, done = raw.command("UID MOVE 3 Trash")
     assert b"* 2 EXPUNGE\r\n" in untagged
     assert ok(imap.status("Trash", "(MESSAGES)")) == [b'"Trash" (MESSAGES 2)']
@@ -518,12 +522,12 @@ def test_expunge_uid_expunge_and_close(mailbox, cli, imap_port):
     raw.command("SELECT INBOX")
     raw.command("STORE 2,4 +FLAGS.SILENT (\\Deleted)")
     untagged, done = raw.command("EXPUNGE")
-    assert untagged == [b"* 2 EXPUNGE\r\n", b"* 3 EXPUNGE\r\n"] and b" OK " in done
+    assert untagged == [b"* 2 EXPUNGE\r\n", b"* 3 EXPUNGE\r\n"] and done.split()[1] == b"OK", done
     raw.command("STORE 1:* +FLAGS.SILENT (\\Deleted)")
     untagged, done = raw.command("UID EXPUNGE 1:3")
-    assert untagged == [b"* 1 EXPUNGE\r\n", b"* 1 EXPUNGE\r\n"] and b" OK " in done
+    assert untagged == [b"* 1 EXPUNGE\r\n", b"* 1 EXPUNGE\r\n"] and done.split()[1] == b"OK", done
     untagged, done = raw.command("CLOSE")
-    assert untagged == [] and b" OK " in done
+    assert untagged == [] and done.split()[1] == b"OK", done
     untagged, _ = raw.command("SELECT INBOX")
     assert b"* 0 EXISTS\r\n" in untagged
 
@@ -533,7 +537,7 @@ def test_unselect_keeps_deleted_messages(mailbox, imap_port):
     raw.command("SELECT INBOX")
     raw.command("STORE 1 +FLAGS.SILENT (\\Deleted)")
     _, done = raw.command("UNSELECT")
-    assert b" OK " in done
+    assert done.split()[1] == b"OK", done
     untagged, _ = raw.command("SELECT INBOX")
     assert b"* 3 EXISTS\r\n" in untagged
 

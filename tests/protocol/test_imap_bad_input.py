@@ -196,7 +196,7 @@ def test_catalogue_has_at_least_100_cases():
 def test_each_malformed_command_is_refused_and_the_connection_goes_on(imap_port):
     raw = Raw(imap_port).login()
     _, done = raw.command("SELECT INBOX")
-    assert b" OK " in done
+    assert done.split()[1] == b"OK", done
     for data, tag in SELECTED_CASES:
         refused(raw, data, tag)
         if data.startswith((b"a SELECT", b"a EXAMINE")):
@@ -229,9 +229,9 @@ def test_literal_too_large_is_refused_before_it_is_sent(imap_port):
     raw = Raw(imap_port).login()
     raw.send(b"a APPEND INBOX {999999999999}\r\n")
     line = raw.line()
-    assert line.startswith(b"a NO [TOOBIG]") or line.startswith(b"a BAD"), line
+    assert line.startswith(b"a NO [TOOBIG]"), line
     _, done = raw.command("NOOP")
-    assert b" OK " in done
+    assert done.split()[1] == b"OK", done
 
 
 def test_refused_non_synchronizing_literal_closes_the_connection(imap_port):
@@ -243,15 +243,15 @@ def test_refused_non_synchronizing_literal_closes_the_connection(imap_port):
         raw.line()
     raw = Raw(imap_port).login()  # the server is still there
     _, done = raw.command("NOOP")
-    assert b" OK " in done
+    assert done.split()[1] == b"OK", done
 
 
 def test_huge_uid_range_does_not_allocate_by_range(imap_port):
     raw = Raw(imap_port).login()
     raw.command("SELECT INBOX")
     untagged, done = raw.command("UID FETCH 1:4294967295,1:4294967295 (UID)")
-    assert len(untagged) == 3 and b" OK " in done
+    assert len(untagged) == 3 and done.split()[1] == b"OK", done
     untagged, done = raw.command("UID SEARCH UID 1:4294967295")
     assert untagged == [b"* SEARCH 1 2 3\r\n"]
     untagged, done = raw.command("UID STORE 1:4294967295 +FLAGS.SILENT (x)")
-    assert b" OK " in done
+    assert done.split()[1] == b"OK", done

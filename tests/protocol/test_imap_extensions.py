@@ -137,13 +137,13 @@ def hierarchy(account, imap_port):
 def list_status(raw, command):
     """The LIST and STATUS lines of `command`, in the order sent."""
     untagged, done = raw.command(command)
-    assert b" OK " in done, done
+    assert done.split()[1] == b"OK", done
     return [line.rstrip(b"\r\n") for line in untagged]
 
 
 def status_of(raw, name, items):
     untagged, done = raw.command(f'STATUS "{name}" ({items})')
-    assert b" OK " in done, done
+    assert done.split()[1] == b"OK", done
     return untagged[0].rstrip(b"\r\n")
 
 
@@ -244,9 +244,9 @@ def test_list_extended_bad_options(hierarchy, imap_port):
                     'LIST "" "*" RETURN (STATUS (MESSAGES BOGUS))',
                     'LIST "" "*" RETURN (STATUS (MESSAGES)'):
         _, done = raw.command(command)
-        assert b" BAD " in done, (command, done)
+        assert done.split()[1] == b"BAD", (command, done)
     _, done = raw.command("NOOP")
-    assert b" OK " in done
+    assert done.split()[1] == b"OK", done
 
 
 # --- APPENDLIMIT ------------------------------------------------------------

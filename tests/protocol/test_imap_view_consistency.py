@@ -99,7 +99,7 @@ def test_another_sessions_keyword_is_announced_before_its_fetch(account, imap_po
         pushed.append(a.line())
     a.send(b"DONE\r\n")
     rest, done = a.until("i1")
-    assert b"OK" in done
+    assert done.split()[1] == b"OK", done
     assert b"$pushed" in check_announced_first(pushed + rest, {"$FromB"}), pushed
 
 

@@ -233,11 +233,12 @@ def test_lone_dot_lines_with_bare_endings_are_kept(users, raw, cli):
     assert stored == b"a\r\n\nb\r\n.\r\n"
 
 
-@pytest.mark.parametrize("rcpt", [
-    "BOB@EXAMPLE.TEST", "bob+tag@example.test", "someone@catchall.test",
-    "user@xn--bcher-kva.example", "USER@Bücher.example",
+@pytest.mark.parametrize("rcpt, user", [
+    ("BOB@EXAMPLE.TEST", "bob"), ("bob+tag@example.test", "bob"),
+    ("someone@catchall.test", "any"), ("user@xn--bcher-kva.example", "any"),
+    ("USER@Bücher.example", "any"),
 ])
-def test_recipient_resolution(cli, server, listener_args, rcpt):
+def test_recipient_resolution(cli, server, listener_args, rcpt, user):
     cli.add_user("bob", addresses=["bob@example.test"])
     cli.add_user("any", addresses=["*@catchall.test", "user@bücher.example"])
     conn = Raw(("127.0.0.1", lmtp_port(listener_args)))
@@ -245,8 +246,18 @@ def test_recipient_resolution(cli, server, listener_args, rcpt):
         conn.start()
         conn.send(b"MAIL FROM:<a@b.example> SMTPUTF8\r\nRCPT TO:<" + rcpt.encode() + b">\r\n")
         assert [conn.code(), conn.code()] == [250, 250]
+        conn.send(b"DATA\r\n")
+        assert conn.code() == 354
+        conn.send(b"Subject: resolved\r\n\r\nbody\r\n.\r\n")
+        code, text, _ = conn.reply()
+        assert code == 250, text
     finally:
         conn.close()
+    stored = cli.export(user, uid_of(text))
+    assert stored.endswith(b"\r\nSubject: resolved\r\n\r\nbody\r\n"), stored
+    assert b"Delivered-To: " + rcpt.encode() + b"\r\n" in stored, stored
+    other = "any" if user == "bob" else "bob"
+    assert cli.run("export", "--user", other, "--mailbox", "INBOX", "--uid", "1").returncode != 0
 
 
 def test_commands_out_of_order_and_unknown(users, raw):

@@ -225,7 +225,9 @@ def test_retr_sets_seen_at_quit_and_top_or_a_drop_sets_nothing(mailbox, pop_port
     pop.retr(1)
     pop.top(2, 0)
     pop.sock.close()
-    assert all("\\Seen" not in flags for flags in inbox_flags(data_dir).values())
+    flags = inbox_flags(data_dir)
+    assert sorted(flags) == sorted(mailbox), flags
+    assert not any("\\Seen" in each for each in flags.values()), flags
 
     pop = login(pop_port)
     pop.retr(1)

@@ -138,7 +138,13 @@ def test_serve_takes_a_listener_address_from_the_config_file(eider_bin, data_dir
     result = run_server_until_exit(
         eider_bin, ["--config", config, "--data", data_dir, *others_off("imap")], cwd=tmp_path
     )
-    assert_one_line_error(result)
+    from_file = assert_one_line_error(result)
+    from_flag = assert_one_line_error(run_server_until_exit(
+        eider_bin, ["--data", data_dir, *only_listener("imap", "nonsense")], cwd=tmp_path
+    ))
+    assert "imap" in from_flag and "nonsense" in from_flag, from_flag
+    # The same refusal, naming the file the key came from.
+    assert from_file == from_flag.replace("error: ", f"error: {config}: ", 1), (from_file, from_flag)
 
 
 def test_serve_refuses_an_unreadable_config_file(eider_bin, data_dir, tmp_path, listener_args):
