@@ -64,7 +64,7 @@ enum class ErrorKind {
   syntax,             // BAD: malformed arguments
   unknown_command,    // BAD: no such command
   line_too_long,      // BAD: the command text passed max_line_length
-  literal_too_large,  // NO [TOOBIG] for APPEND, else BAD
+  literal_too_large,  // NO [TOOBIG]
   too_complex,        // BAD: nesting depth, argument or literal count
 };
 
