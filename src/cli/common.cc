@@ -1,5 +1,8 @@
 #include "cli/common.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace eider::cli {
 namespace {
 
@@ -49,6 +52,8 @@ Result<std::unique_ptr<store::Store>> open_store(const core::Config& config) {
   store::Options options;
   options.data_dir = config.data;
   options.url = config.store;
+  options.read_connections =
+      static_cast<uint32_t>(std::min<uint64_t>(config.store_connections, UINT32_MAX));
   return store::open(options);
 }
 

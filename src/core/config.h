@@ -56,6 +56,11 @@ struct Config {
   // Store threads: how many store calls (deliveries) run at once; concurrent
   // deliveries share commits, so this also bounds a commit's batch.
   uint64_t store_threads = 32;
+  // Database connections the store threads read through (SQLite: read
+  // connections beside its one writer; a PostgreSQL store's pool later). A
+  // read that finds all of them busy waits for one, so reads run at most
+  // this many at once; more than store_threads gains nothing. 0 is taken as 1.
+  uint64_t store_connections = 4;
   // "headers": a delivery whose spam headers say spam goes to spam_mailbox;
   // "off": every delivery goes to INBOX.
   std::string spam_filter = "headers";

@@ -19,11 +19,11 @@ struct Limits {
   uint64_t max_line_length = 64 * 1024;
   // Largest IMAP literal other than a message (APPEND uses max-message-size).
   uint64_t max_literal_size = 1024 * 1024;
-  // Largest header block of one MIME part.
+  // Largest header block of one MIME part: not enforced yet (docs/config.md).
   uint64_t max_header_size = 1024 * 1024;
   // Concurrent connections from one IP address, over all protocols.
   uint64_t max_connections_per_ip = 64;
-  // Commands per second one connection may issue before it is slowed down.
+  // IMAP commands per second one connection may issue before it is slowed.
   uint64_t max_commands_per_second = 200;
   // Failed authentications per connection before it is closed.
   uint64_t max_auth_failures = 5;

@@ -350,7 +350,7 @@ struct FaultPlan;  // store/faults.h: test hook
 struct Options {
   std::string data_dir = "./data";
   std::string url = "sqlite";         // "sqlite" (file in data_dir) or "sqlite:/path/to.db"
-  uint32_t read_threads = 4;          // reader connections
+  uint32_t read_connections = 4;      // connections reads share; 0 is taken as 1
   bool create = true;                 // create the database when missing
   std::shared_ptr<FaultPlan> faults;  // tests only; null in production
 };

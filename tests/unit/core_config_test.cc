@@ -86,6 +86,8 @@ TEST(Config, DefaultsMatchTheDesign) {
   EXPECT_EQ(config.pop3s.to_string(), "127.0.0.1:1995");
   EXPECT_EQ(config.lmtp.to_string(), "127.0.0.1:2424");
   EXPECT_EQ(config.api.to_string(), "127.0.0.1:8080");
+  EXPECT_EQ(config.store_threads, 32u);
+  EXPECT_EQ(config.store_connections, 4u);
   EXPECT_EQ(config.limits.max_message_size, 64u * 1024 * 1024);
   EXPECT_EQ(config.limits.max_mime_depth, 100u);
   EXPECT_EQ(config.limits.max_mime_parts, 100000u);
@@ -108,6 +110,8 @@ api = "127.0.0.1:9000"
 api-token = "s3cret"
 tls-cert = "/etc/eider/cert.pem"
 tls-key = "/etc/eider/key.pem"
+store-threads = 16
+store-connections = 8
 max-message-size = 1048576
 max-mime-depth = 10
 max-mime-parts = 500
@@ -133,6 +137,8 @@ log-level = "debug"
   EXPECT_EQ(config.api_token, "s3cret");
   EXPECT_EQ(config.tls_cert, "/etc/eider/cert.pem");
   EXPECT_EQ(config.tls_key, "/etc/eider/key.pem");
+  EXPECT_EQ(config.store_threads, 16u);
+  EXPECT_EQ(config.store_connections, 8u);
   EXPECT_EQ(config.limits.max_message_size, 1048576u);
   EXPECT_EQ(config.limits.max_mime_depth, 10u);
   EXPECT_EQ(config.limits.max_mime_parts, 500u);

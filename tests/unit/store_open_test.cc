@@ -3,7 +3,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "store_test_util.h"
 
@@ -93,6 +96,27 @@ TEST(StoreOpen, MissingDatabaseWithoutCreateIsNotFound) {
   Options options = options_for(dir);
   options.create = false;
   EXPECT_EQ(open(options).status().code(), Code::not_found);
+}
+
+// Reads beyond the connections wait for one; they are not refused, and 0
+// connections means one.
+TEST(StoreOpen, ReadsShareTheReadConnections) {
+  TempDir dir;
+  Options options = options_for(dir);
+  options.read_connections = 0;
+  auto store = open_or_die(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->create_user("alice", "$6$x", {"alice@example.org"}, {}).is_ok());
+  std::atomic<int> found = 0;
+  {
+    std::vector<std::jthread> readers;
+    for (int i = 0; i < 8; ++i) {
+      readers.emplace_back([&] {
+        for (int n = 0; n < 50; ++n) found += store->find_user("alice").is_ok() ? 1 : 0;
+      });
+    }
+  }
+  EXPECT_EQ(found, 8 * 50);
 }
 
 // Root ignores permission bits, so the refusal is checked in a child process

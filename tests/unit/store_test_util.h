@@ -40,7 +40,7 @@ class TempDir {
 inline Options options_for(const TempDir& dir, std::shared_ptr<FaultPlan> faults = nullptr) {
   Options options;
   options.data_dir = dir.path().string();
-  options.read_threads = 2;
+  options.read_connections = 2;
   options.faults = std::move(faults);
   return options;
 }

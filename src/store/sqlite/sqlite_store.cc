@@ -49,7 +49,7 @@ Result<std::unique_ptr<Store>> SqliteStore::open(const std::string& path, const 
   EIDER_RETURN_IF_ERROR((*main)->exec("PRAGMA journal_mode=WAL"));
   EIDER_RETURN_IF_ERROR(migrate(**main));
   std::vector<std::unique_ptr<Connection>> readers;
-  for (uint32_t i = 0; i < std::max<uint32_t>(options.read_threads, 1); ++i) {
+  for (uint32_t i = 0; i < std::max<uint32_t>(options.read_connections, 1); ++i) {
     Result<std::unique_ptr<Connection>> reader = Connection::open(path, false, true);
     if (!reader) return reader.status();
     readers.push_back(std::move(*reader));

@@ -1,7 +1,7 @@
 // The embedded backend: one SQLite database file in WAL mode.
 //
 // Reads run on the caller's thread with a connection borrowed from a small
-// pool (Options::read_threads), each inside one read transaction so a call
+// pool (Options::read_connections), each inside one read transaction so a call
 // sees one snapshot. Writes are jobs for the single Writer (group commit).
 // Compression and decompression happen on the caller's thread, never on the
 // writer's.
