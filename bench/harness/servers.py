@@ -266,17 +266,16 @@ LOGIN_HIGH_PERFORMANCE = {
 #   1, the only value Dovecot supports for mail processes, which block on
 #   disk and locks. One per core is started ahead (process_min_avail), and
 #   LMTP's processes, which Dovecot already reuses, too;
-# - the auth cache keeps each user's passdb and userdb answer, and the
-#   password hash of a cached login is checked by the auth-worker processes,
-#   so argon2id runs on every core (Eider hashes on two threads), not in the
-#   single auth process, which takes enough connections (client_limit);
+# - the auth process takes a connection from every process that may ask it
+#   (client_limit). Its cache is left off: Dovecot 2.3 never caches
+#   passwd-file answers, and so never checks their hashes in auth-worker
+#   processes either (auth_cache_verify_password_with_worker): argon2id runs
+#   in the single auth process, on one core, where Eider uses two threads;
 # - maildir_very_dirty_syncs: Dovecot reads cur/ only when it did not make
 #   the change itself, rather than at every sync of a 100,000-file folder.
 # mail_fsync is left to each bench (always where delivery or flags are
 # measured: Eider is durable).
 DOVECOT_TUNED_SETTINGS = """\
-auth_cache_size = 10M
-auth_cache_verify_password_with_worker = yes
 maildir_very_dirty_syncs = yes
 """
 DOVECOT_TUNED_SERVICES = {
@@ -284,9 +283,9 @@ DOVECOT_TUNED_SERVICES = {
     "imap": {"service_count": 100, "process_min_avail": CORES},
     "pop3": {"service_count": 100, "process_min_avail": CORES},
     "lmtp": {"process_min_avail": CORES},
-    # A connection from every process that may ask auth (Dovecot warns when
-    # fewer): at its default limits 100 per login service, 1,024 per imap
-    # and pop3, 100 for lmtp and imap-urlauth-login.
+    # At Dovecot's default limits: 100 processes per login service, 1,024
+    # per imap and pop3, 100 for lmtp and imap-urlauth-login (Dovecot warns
+    # when client_limit is below their sum).
     "auth": {"client_limit": 2 * (100 + 1024) + 2 * 100},
 }
 
@@ -294,7 +293,7 @@ DOVECOT_TUNED_SERVICES = {
 DOVECOT_SERVICES = {
     "tuned": (DOVECOT_TUNED_SETTINGS, DOVECOT_TUNED_SERVICES),
     # Dovecot's defaults: a login process per connection, an imap or pop3
-    # process per session, no auth cache.
+    # process per session, maildir synced in full.
     "stock": ("", {}),
     # bench/idle: its hibernating imap processes must exit once they have
     # handed their client over, so they are not reused.
