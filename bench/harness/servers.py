@@ -20,10 +20,10 @@ bench that does not measure delivery asks for less).
 
 import json
 import os
-import sqlite3
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -263,7 +263,7 @@ LOGIN_HIGH_PERFORMANCE = {
 # Maildir page's optimisation for a maildir only Dovecot touches:
 # - imap and pop3 processes serve up to 100 sessions each, one at a time,
 #   instead of one (the page advises against unlimited); client_limit stays
-#   1, the only value Dovecot supports for mail processes, which block on
+#   1, the only value Dovecot recommends for mail processes, which block on
 #   disk and locks. One per core is started ahead (process_min_avail), and
 #   LMTP's processes, which Dovecot already reuses, too;
 # - the auth process takes a connection from every process that may ask it
