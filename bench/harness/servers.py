@@ -1,7 +1,15 @@
-"""The servers of the side-by-side benchmarks (bench/lmtp, bench/pop3):
-Eider and Dovecot, each started fresh in its own folder, on loopback, with the
-same users (u0..uN-1@example.test, password USER_PASSWORD) and their default
+"""The servers of the side-by-side benchmarks (bench/lmtp, bench/pop3, and
+through bench/imap/imapservers.py bench/imap and bench/idle): Eider and
+Dovecot, each started fresh in its own folder, on loopback, with the same
+users (u0..uN-1@example.test, password USER_PASSWORD) and their default
 logging.
+
+A run may hold two of each, told apart by `name` (it names their folders,
+their cells and their table columns): "eider" and "eider-before" (the same
+bench against an older eider binary, for same-run before/after ratios), and
+"dovecot" (services set up as Dovecot's performance documentation advises,
+DOVECOT_SERVICES["tuned"]) and "dovecot-stock" (Dovecot's default services:
+a process per login and per session).
 
 Each server speaks LMTP (so every bench fills it the same way) plus the
 protocols given to its constructor; `ports` maps each protocol to its port,
@@ -15,6 +23,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -108,13 +117,12 @@ def stop(proc):
 
 
 class Eider:
-    name = "eider"
-
-    def __init__(self, binary, work, users, protocols=("lmtp",), serve_args=()):
+    def __init__(self, binary, work, users, protocols=("lmtp",), serve_args=(), name="eider"):
+        self.name = name
         self.binary = str(Path(binary).resolve())
         self.serve_args = list(serve_args)  # more `eider serve` flags
         self.work = Path(work)
-        self.template = self.work / "eider-template"
+        self.template = self.work / f"{name}-template"
         self.protocols = ("lmtp", *(p for p in protocols if p != "lmtp"))
         self.proc = None
         self.port = None
@@ -130,7 +138,7 @@ class Eider:
 
     def start(self, tag):
         """Starts `eider serve` on a fresh copy of the data folder."""
-        self.data = self.work / f"eider-{tag}"
+        self.data = self.work / f"{self.name}-{tag}"
         shutil.copytree(self.template, self.data)
         self.ports = {p: free_port() for p in self.protocols}
         self.port = self.ports["lmtp"]
@@ -162,7 +170,7 @@ class Eider:
                                f"see {self.log_path(tag)}")
 
     def log_path(self, tag):
-        return self.work / f"eider-{tag}.log"
+        return self.work / f"{self.name}-{tag}.log"
 
     def stop(self):
         stop(self.proc)
@@ -180,7 +188,6 @@ class Eider:
         """{user name: the argon2id hash Eider stored for it}, read from the
         template's SQLite file, so Dovecot can be given the very same hashes
         (and pay the same price per login)."""
-        import sqlite3
         db = sqlite3.connect(f"file:{self.template / 'eider.db'}?mode=ro", uri=True)
         try:
             return dict(db.execute("SELECT name, password_hash FROM users"))
@@ -193,10 +200,10 @@ class Eider:
 
 DOVECOT_CONF = """\
 # Written by bench/harness: listeners on loopback only, maildir.
-base_dir = {dir}/run
+base_dir = {run_dir}
 state_dir = {dir}/state
 log_path = {dir}/dovecot.log
-instance_name = eider-bench-{tag}
+instance_name = eider-bench-{name}-{tag}
 protocols = {protocols}
 listen = 127.0.0.1
 ssl = no
@@ -227,36 +234,96 @@ service lmtp {{
 }}
 """
 
-DOVECOT_POP3 = """\
-service pop3-login {{
-  inet_listener pop3 {{
+# The listener of each login service; Dovecot merges a service's sections, so
+# its settings (DOVECOT_SERVICES, limits) follow in a section of their own.
+DOVECOT_LISTENER = """\
+service {protocol}-login {{
+  inet_listener {protocol} {{
     address = 127.0.0.1
     port = {port}
   }}
-  inet_listener pop3s {{
+  inet_listener {protocol}s {{
     port = 0
   }}
 }}
 """
 
-DOVECOT_IMAP = """\
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
+CORES = os.cpu_count() or 1
+
+# High-performance login mode (doc.dovecot.org/2.3, "Login processes"): a
+# few long-lived login processes, one per core, take every connection
+# instead of a new process per connection (Dovecot's default, the
+# high-security mode). Without TLS they only see the login itself.
+LOGIN_HIGH_PERFORMANCE = {
+    f"{protocol}-login": {"service_count": 0, "process_min_avail": CORES}
+    for protocol in ("imap", "pop3")
+}
+
+# The rest of the 2.3 "Performance tuning" page's CPU advice, and the
+# Maildir page's optimisation for a maildir only Dovecot touches:
+# - imap and pop3 processes serve up to 100 sessions each, one at a time,
+#   instead of one (the page advises against unlimited); client_limit stays
+#   1, the only value Dovecot recommends for mail processes, which block on
+#   disk and locks. One per core is started ahead (process_min_avail), and
+#   LMTP's processes, which Dovecot already reuses, too;
+# - the auth process takes a connection from every process that may ask it
+#   (client_limit). Its cache is left off: Dovecot 2.3 never caches
+#   passwd-file answers, and so never checks their hashes in auth-worker
+#   processes either (auth_cache_verify_password_with_worker): argon2id runs
+#   in the single auth process, on one core, where Eider uses two threads;
+# - maildir_very_dirty_syncs: Dovecot reads cur/ only when it did not make
+#   the change itself, rather than at every sync of a 100,000-file folder.
+# mail_fsync is left to each bench (always where delivery or flags are
+# measured: Eider is durable).
+DOVECOT_TUNED_SETTINGS = """\
+maildir_very_dirty_syncs = yes
 """
+DOVECOT_TUNED_SERVICES = {
+    **LOGIN_HIGH_PERFORMANCE,
+    "imap": {"service_count": 100, "process_min_avail": CORES},
+    "pop3": {"service_count": 100, "process_min_avail": CORES},
+    "lmtp": {"process_min_avail": CORES},
+    # At Dovecot's default limits: 100 processes per login service, 1,024
+    # per imap and pop3, 100 for lmtp and imap-urlauth-login (Dovecot warns
+    # when client_limit is below their sum).
+    "auth": {"client_limit": 2 * (100 + 1024) + 2 * 100},
+}
+
+# (global settings, {service: {setting: value}}) beyond Dovecot's defaults.
+DOVECOT_SERVICES = {
+    "tuned": (DOVECOT_TUNED_SETTINGS, DOVECOT_TUNED_SERVICES),
+    # Dovecot's defaults: a login process per connection, an imap or pop3
+    # process per session, maildir synced in full.
+    "stock": ("", {}),
+    # bench/idle: its hibernating imap processes must exit once they have
+    # handed their client over, so they are not reused.
+    "high-performance-login": ("", LOGIN_HIGH_PERFORMANCE),
+}
+
+
+def dovecot_service_sections(settings):
+    """Config text for {service: {setting: value}}, one section each."""
+    text = ""
+    for service, values in settings.items():
+        text += f"service {service} {{\n"
+        text += "".join(f"  {key} = {value}\n" for key, value in values.items())
+        text += "}\n"
+    return text
+
+
+def merge_service_settings(*layers):
+    """{service: {setting: value}} of the layers, later ones winning."""
+    merged = {}
+    for layer in layers:
+        for service, values in layer.items():
+            merged.setdefault(service, {}).update(values)
+    return merged
 
 
 class Dovecot:
-    name = "dovecot"
-
     def __init__(self, work, users, protocols=("lmtp",), mail_fsync="always",
-                 password_hashes=None):
+                 password_hashes=None, services="tuned", name="dovecot"):
+        self.name = name
         self.work = Path(work)
         # {user: "$argon2id$..."} to store instead of {PLAIN}USER_PASSWORD.
         self.password_hashes = password_hashes or {}
@@ -266,6 +333,7 @@ class Dovecot:
         if unknown:
             raise ValueError(f"no Dovecot config for {sorted(unknown)}")
         self.mail_fsync = mail_fsync
+        self.services = services  # a key of DOVECOT_SERVICES
         self.proc = None
         self.dir = None
         self.port = None
@@ -273,7 +341,7 @@ class Dovecot:
 
     def start(self, tag):
         """Writes a fresh config and mail folder, runs `dovecot -F` on it."""
-        self.dir = self.work / f"dovecot-{tag}"
+        self.dir = self.work / f"{self.name}-{tag}"
         self.tag = tag
         mail = self.dir / "mail"
         for sub in ("run", "state", "mail"):
@@ -301,15 +369,24 @@ class Dovecot:
             before_start()
         self._launch()
 
+    def run_dir(self):
+        """Dovecot's base_dir (its sockets)."""
+        return self.dir / "run"
+
+    def service_settings(self):
+        """{service: {setting: value}} beyond Dovecot's defaults."""
+        return DOVECOT_SERVICES[self.services][1]
+
     def _conf_text(self):
-        text = DOVECOT_CONF.format(dir=self.dir, tag=self.tag, port=self.port,
+        text = DOVECOT_CONF.format(dir=self.dir, run_dir=self.run_dir(), name=self.name,
+                                   tag=self.tag, port=self.port,
                                    protocols=" ".join(self.protocols),
                                    mail_fsync=self.mail_fsync)
-        if "pop3" in self.ports:
-            text += DOVECOT_POP3.format(port=self.ports["pop3"])
-        if "imap" in self.ports:
-            text += DOVECOT_IMAP.format(port=self.ports["imap"])
-        return text
+        for protocol in ("pop3", "imap"):
+            if protocol in self.ports:
+                text += DOVECOT_LISTENER.format(protocol=protocol, port=self.ports[protocol])
+        text += DOVECOT_SERVICES[self.services][0]
+        return text + dovecot_service_sections(self.service_settings())
 
     def _launch(self):
         conf = self.dir / "dovecot.conf"
@@ -337,3 +414,49 @@ class Dovecot:
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def add_server_args(parser):
+    """The flags, shared by the side-by-side benches, that choose the servers."""
+    parser.add_argument("--servers", default="eider,dovecot",
+                        help="comma-separated: eider, dovecot, and on request eider-before, "
+                             "dovecot-stock")
+    parser.add_argument("--eider-baseline", metavar="BINARY",
+                        help="another eider binary (e.g. the commit before a change), run "
+                             "as server eider-before in the same run: eider/eider-before "
+                             "is the same-run speed ratio of the change")
+    parser.add_argument("--dovecot-stock", action="store_true",
+                        help="also run dovecot-stock: Dovecot with its default services "
+                             "(a process per login and per session), beside the tuned one")
+
+
+def server_names(args):
+    """The servers the flags of add_server_args() ask for, in run order."""
+    names = args.servers.split(",")
+    if args.eider_baseline and "eider-before" not in names:
+        names.append("eider-before")
+    if args.dovecot_stock and "dovecot-stock" not in names:
+        names.append("dovecot-stock")
+    if "eider-before" in names and not args.eider_baseline:
+        raise SystemExit("eider-before needs --eider-baseline BINARY")
+    return names
+
+
+def build(names, args, make_eider, make_dovecot):
+    """The servers named, made by make_eider(binary, name) and
+    make_dovecot(services, name). Every Dovecot gets the password hashes
+    Eider stored (argon2id), so a login costs both servers the same."""
+    made = []
+    for name in names:
+        if name in ("eider", "eider-before"):
+            made.append(make_eider(args.eider if name == "eider" else args.eider_baseline,
+                                   name))
+        elif name in ("dovecot", "dovecot-stock"):
+            made.append(make_dovecot("tuned" if name == "dovecot" else "stock", name))
+        else:
+            raise SystemExit(f"unknown server {name!r}")
+    eiders = [s for s in made if isinstance(s, Eider)]
+    for server in made:
+        if isinstance(server, Dovecot) and eiders:
+            server.password_hashes = eiders[0].password_hashes()
+    return made

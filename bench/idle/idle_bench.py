@@ -363,8 +363,11 @@ def run_mode(mode, args, work, eider_binary):
                                                *args.eider_arg])
     else:
         hib = args.hibernate_timeout if mode == "dovecot-hibernate" else None
+        # High-performance login, one imap process per session and none
+        # reused: a hibernated session's imap process exits.
         server = imapservers.Dovecot(work / mode, users, sessions=sessions + WARMUP,
-                                     hibernate=hib, mail_fsync="never")
+                                     hibernate=hib, mail_fsync="never",
+                                     services="high-performance-login")
         server.work.mkdir(parents=True, exist_ok=True)
         os.chmod(server.work, 0o755)
     if args.tls and mode != "eider":

@@ -56,7 +56,7 @@ import imapload  # noqa: E402
 import imapservers  # noqa: E402
 import resync  # noqa: E402
 import servers  # noqa: E402  (bench/harness/servers.py)
-from cells import median_of  # noqa: E402  (bench/harness/cells.py)
+from cells import comparison_head, comparisons, median_of, ratio_cell  # noqa: E402
 
 TARGET_RATIO = 1.0
 WARM_RUNS = 5
@@ -83,7 +83,7 @@ def parse_args():
     p.add_argument("--clients", default=50, type=int, help="clients of the mixed load")
     p.add_argument("--seconds", default=10.0, type=float, help="time of the mixed load")
     p.add_argument("--rounds", default=3, type=int)
-    p.add_argument("--servers", default="eider,dovecot")
+    servers.add_server_args(p)
     p.add_argument("--work", type=Path,
                    default=Path(os.environ.get("EIDER_BENCH_DIR",
                                                REPO_ROOT / "build-bench-imap" / "bench-data")),
@@ -94,7 +94,8 @@ def parse_args():
                    help="keep a copy of Dovecot's filled maildir (and its fill time) in "
                         "DIR/dovecot-u0-<messages>, and use that copy in later runs "
                         "instead of filling Dovecot again (at 100,000 messages its fill "
-                        "takes 20-30 minutes on a busy 2-core machine)")
+                        "takes 20-30 minutes on a busy 2-core machine); without it, a "
+                        "second Dovecot of the run (--dovecot-stock) copies the first's")
     p.add_argument("--json", type=Path, help="write every cell's numbers here")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     return p.parse_args()
@@ -210,36 +211,26 @@ def run_round(server, messages, rnd, clients, seconds):
 
 
 def print_tables(cells, names, clients, rounds, messages, fills):
-    both = {"eider", "dovecot"} <= set(names)
+    pairs = comparisons(names, TARGET_RATIO)
     print(f"\nIMAP on a {messages}-message INBOX, median of {rounds} rounds "
           "(times in ms, client-side wall time)")
-    print("ratio = eider/dovecot in speed = dovecot time / eider time; "
-          f">= {TARGET_RATIO:g} means Eider is at least as fast\n")
-    head = "| operation | " + " | ".join(f"{n} ms" for n in names)
-    print(head + (" | eider/dovecot | target |" if both else " |"))
-    print("|---|" + "---:|" * len(names) + ("---:|---|" if both else ""))
-    for key, label in TIMED:
-        vals = {n: median_of(cells, n, 1, key) for n in names}
-        row = f"| {label} | " + " | ".join(f"{1000 * vals[n]:.1f}" for n in names)
-        if both:
-            ratio = vals["dovecot"] / vals["eider"]
-            row += f" | {ratio:.2f} | {'met' if ratio >= TARGET_RATIO else 'NOT met'}"
-        print(row + " |")
+    print("ratio a/b = speed of a over b = b's time / a's time (ops/s: a's / b's); "
+          ">= 1 means a is at least as fast\n")
+    print("| operation |" + "".join(f" {n} ms |" for n in names) + comparison_head(pairs))
+    print("|---|" + "---:|" * (len(names) + len(pairs)))
+    rows = [(label, key, False) for key, label in TIMED]
     if all(median_of(cells, n, 1, "resync") is not None for n in names):
-        vals = {n: median_of(cells, n, 1, "resync") for n in names}
-        row = "| SELECT (QRESYNC), 1% changed, 0.1% expunged | " + " | ".join(
-            f"{1000 * vals[n]:.1f}" for n in names)
-        if both:
-            ratio = vals["dovecot"] / vals["eider"]
-            row += f" | {ratio:.2f} | {'met' if ratio >= TARGET_RATIO else 'NOT met'}"
-        print(row + " |")
-    vals = {n: median_of(cells, n, clients, "ops_per_s") for n in names}
-    row = f"| {clients} clients, mixed load (ops/s) | " + " | ".join(
-        f"{vals[n]:.0f}" for n in names)
-    if both:
-        ratio = vals["eider"] / vals["dovecot"]
-        row += f" | {ratio:.2f} | {'met' if ratio >= TARGET_RATIO else 'NOT met'}"
-    print(row + " |")
+        rows.append(("SELECT (QRESYNC), 1% changed, 0.1% expunged", "resync", False))
+    rows.append((f"{clients} clients, mixed load (ops/s)", "ops_per_s", True))
+    for label, key, is_rate in rows:
+        at = clients if is_rate else 1
+        vals = {n: median_of(cells, n, at, key) for n in names}
+        row = f"| {label} |" + "".join(
+            f" {vals[n]:.0f} |" if is_rate else f" {1000 * vals[n]:.1f} |" for n in names)
+        for a, b, target in pairs:
+            ratio = vals[a] / vals[b] if is_rate else vals[b] / vals[a]
+            row += ratio_cell(ratio, target)
+        print(row)
 
     print("\nMixed load, mean latency per command kind (ms, median over rounds):\n")
     kinds = [k for _, k in imapload.MIX]
@@ -289,7 +280,7 @@ def print_tables(cells, names, clients, rounds, messages, fills):
 
 def main():
     args = parse_args()
-    names = args.servers.split(",")
+    names = servers.server_names(args)
     args.work.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="imap-", dir=args.work))
     os.chmod(work, 0o755)  # Dovecot's mail user (nobody) must reach its maildirs
@@ -299,21 +290,24 @@ def main():
         f"(mean {sum(sample) / len(sample):.0f})")
 
     conns = args.clients + 100
-    make = {
-        "eider": lambda: imapservers.Eider(args.eider, work, 1, max_connections=conns,
-                                           serve_args=args.eider_arg),
-        "dovecot": lambda: imapservers.Dovecot(work, 1, sessions=conns,
-                                               mail_fsync="never"),
-    }
-    targets = [make[n]() for n in names]
+    targets = servers.build(
+        names, args,
+        lambda binary, name: imapservers.Eider(binary, work, 1, max_connections=conns,
+                                               serve_args=args.eider_arg, name=name),
+        lambda services, name: imapservers.Dovecot(work, 1, sessions=conns,
+                                                   mail_fsync="never", services=services,
+                                                   name=name))
+    fill_cache = args.dovecot_fill_cache
+    if fill_cache is None and sum(isinstance(s, servers.Dovecot) for s in targets) > 1:
+        fill_cache = work / "fill-cache"  # the Dovecots differ in services, not in mail
     rcpts = servers.recipients(1)
     cells, fills, cached = [], {}, set()
     try:
         for server in targets:
             server.start("imap")
             cache = None
-            if server.name == "dovecot" and args.dovecot_fill_cache:
-                cache = args.dovecot_fill_cache / f"dovecot-u0-{args.messages}"
+            if isinstance(server, servers.Dovecot) and fill_cache:
+                cache = fill_cache / f"dovecot-u0-{args.messages}"
             if cache and (cache / "fill.json").exists():
                 subprocess.run(["cp", "-a", str(cache / "u0"), str(server.dir / "mail" / "u0")],
                                check=True)
@@ -329,7 +323,7 @@ def main():
                                                    progress=max(args.messages // 5, 1))
                 log(f"{server.name}: filled in {fills[server.name]:.1f} s "
                     f"({args.messages / fills[server.name]:.0f} messages/s)")
-            if server.name == "dovecot":
+            if isinstance(server, servers.Dovecot):
                 server.restart(mail_fsync="always")
             asyncio.run(check_mailbox(server, args.messages))
             if cache and server.name not in cached:
@@ -365,7 +359,8 @@ def main():
             "messages": args.messages, "rounds": args.rounds, "clients": args.clients,
             "seconds": args.seconds, "fill_seconds": fills,
             "fill_from_cache": sorted(cached),
-            "ratio": "eider/dovecot speed: dovecot time / eider time, eider ops/s / dovecot ops/s",
+            "servers": names,
+            "ratio": "a/b speed: b's time / a's time, a's ops/s / b's ops/s",
             "cells": cells,
         }, indent=1))
     print_tables(cells, names, args.clients, args.rounds, args.messages, fills)
@@ -375,8 +370,8 @@ def main():
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
         for server in targets:  # Dovecot's base_dir (sockets) under /tmp
-            if getattr(server, "run_dir", None):
-                shutil.rmtree(server.run_dir, ignore_errors=True)
+            if isinstance(server, servers.Dovecot):
+                shutil.rmtree(server.run_dir(), ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ passwd-file Dovecot on maildir), with what the IMAP benches need on top:
 - an IMAP listener on both;
 - raised connection limits: Eider gets a TOML config file with
   max-connections and max-connections-per-ip, Dovecot gets process_limit,
-  client_limit and mail_max_userip_connections;
+  client_limit and mail_max_userip_connections (on top of its services'
+  set-up, servers.DOVECOT_SERVICES);
 - Dovecot's imap-hibernate, optionally (imap_hibernate_timeout);
 - restart() with more Dovecot config lines (servers.*.restart() stops and
   starts again on the same data folder and ports, for the "cold" cells);
@@ -55,48 +56,39 @@ def tree_pss(pid):
 class Eider(servers.Eider):
     """`eider serve` with IMAP and LMTP, limits raised through a config file."""
 
-    def __init__(self, binary, work, users, max_connections=1000, serve_args=()):
-        conf = Path(work) / "eider-bench.toml"
+    def __init__(self, binary, work, users, max_connections=1000, serve_args=(),
+                 name="eider"):
+        conf = Path(work) / f"{name}-bench.toml"
         Path(work).mkdir(parents=True, exist_ok=True)
         conf.write_text(f"max-connections = {max_connections}\n"
                         f"max-connections-per-ip = {max_connections}\n")
         super().__init__(binary, work, users, protocols=("imap",),
-                         serve_args=["--config", str(conf), *serve_args])
+                         serve_args=["--config", str(conf), *serve_args], name=name)
 
     def pss(self):
         return tree_pss(self.proc.pid)
 
 
-DOVECOT_IMAP = """\
-# bench/imap: IMAP listener and limits.
+DOVECOT_LIMITS = """\
+# bench/imap: limits raised for the sessions.
 mail_max_userip_connections = {sessions}
 default_process_limit = {processes}
 default_client_limit = {sessions}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-  # High-performance mode: a few login processes serve all logins; after
-  # LOGIN the connection is handed to an imap process (no TLS, no proxying).
-  service_count = 0
-  process_min_avail = 2
-  client_limit = {sessions}
-}}
-service imap {{
-  process_limit = {processes}
-  client_limit = 1
-}}
-service anvil {{
-  client_limit = {anvil}
-}}
-service auth {{
-  client_limit = {anvil}
-}}
 """
+
+
+def service_limits(sessions, processes):
+    """Dovecot's per-service limits for `sessions` connections and
+    `processes` processes per service."""
+    return {
+        "imap-login": {"client_limit": sessions},
+        "imap": {"process_limit": processes, "client_limit": 1},
+        "anvil": {"client_limit": 2 * (sessions + processes) + 100},
+        # A connection from each imap-login, imap, imap-urlauth-login and
+        # lmtp process at most (Dovecot warns when fewer).
+        "auth": {"client_limit": 4 * processes + 100},
+    }
+
 
 DOVECOT_HIBERNATE = """\
 # imap-hibernate: an IDLE client moves to the imap-hibernate process after
@@ -118,26 +110,30 @@ service imap-hibernate {{
 
 class Dovecot(servers.Dovecot):
     """Dovecot with IMAP and LMTP (maildir), limits raised for `sessions`
-    connections; `hibernate` is None or imap_hibernate_timeout in seconds."""
+    connections; `hibernate` is None or imap_hibernate_timeout in seconds;
+    `services` a key of servers.DOVECOT_SERVICES."""
 
     def __init__(self, work, users, sessions=1000, processes=None, hibernate=None,
-                 mail_fsync="always"):
-        super().__init__(work, users, protocols=("lmtp",), mail_fsync=mail_fsync)
-        self.protocols = ("lmtp", "imap")
+                 mail_fsync="always", services="tuned", name="dovecot"):
+        super().__init__(work, users, protocols=("imap",), mail_fsync=mail_fsync,
+                         services=services, name=name)
         self.sessions = sessions
         self.processes = processes or sessions + 100
         self.hibernate = hibernate
         self.extra_conf = ""  # more config lines (the fill uses some)
 
-    def _conf_text(self):
-        text = servers.DOVECOT_CONF.format(dir=self.dir, tag=self.tag, port=self.port,
-                                           protocols=" ".join(self.protocols),
-                                           mail_fsync=self.mail_fsync)
-        text += DOVECOT_IMAP.format(port=self.ports["imap"], sessions=self.sessions + 100,
-                                    processes=self.processes,
-                                    anvil=2 * (self.sessions + self.processes) + 100)
+    def run_dir(self):
         # Unix socket paths must stay under 108 bytes: base_dir moves to /tmp.
-        text = text.replace(f"base_dir = {self.dir}/run", f"base_dir = {self.run_dir}")
+        return self.tmp_run_dir
+
+    def service_settings(self):
+        return servers.merge_service_settings(
+            super().service_settings(),
+            service_limits(self.sessions + 100, self.processes))
+
+    def _conf_text(self):
+        text = super()._conf_text()
+        text += DOVECOT_LIMITS.format(sessions=self.sessions + 100, processes=self.processes)
         text += self.extra_conf
         if self.hibernate is not None:
             text += DOVECOT_HIBERNATE.format(timeout=self.hibernate,
@@ -145,7 +141,7 @@ class Dovecot(servers.Dovecot):
         return text
 
     def start(self, tag):
-        self.run_dir = tempfile.mkdtemp(prefix="eider-bench-dovecot-")
+        self.tmp_run_dir = tempfile.mkdtemp(prefix="eider-bench-dovecot-")
         return super().start(tag)
 
     def restart(self, tag=None, before_start=None, mail_fsync=None, extra_conf=None):
@@ -159,7 +155,7 @@ class Dovecot(servers.Dovecot):
 
     def cleanup(self):
         super().cleanup()
-        shutil.rmtree(self.run_dir, ignore_errors=True)
+        shutil.rmtree(self.tmp_run_dir, ignore_errors=True)
 
     def log_path(self, tag=None):
         return self.dir / "dovecot.log"

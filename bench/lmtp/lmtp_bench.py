@@ -20,7 +20,7 @@ import loadgen
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 import servers  # noqa: E402  (bench/harness/servers.py)
-from cells import median_of  # noqa: E402  (bench/harness/cells.py)
+from cells import comparison_head, comparisons, median_of, ratio_cell  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TARGET_RATIO = 2.0
@@ -34,7 +34,7 @@ def parse_args():
     p.add_argument("--seconds", default=10.0, type=float, help="delivery time per cell")
     p.add_argument("--rounds", default=3, type=int)
     p.add_argument("--users", default=64, type=int, help="recipients, one per message, in turn")
-    p.add_argument("--servers", default="eider,dovecot")
+    servers.add_server_args(p)
     p.add_argument("--work", type=Path,
                    default=Path(os.environ.get("EIDER_BENCH_DIR",
                                                REPO_ROOT / "build-bench-release" / "bench-data")),
@@ -104,25 +104,27 @@ def print_tables(cells, names, client_counts, rounds):
             m = lambda key: median_of(cells, name, clients, key)  # noqa: E731
             print(f"| {name} | {clients} | {m('messages_per_s'):.0f} | {m('mb_per_s'):.2f} "
                   f"| {m('server_cpu_ms_per_message'):.2f} | {m('generator_cpu_percent'):.0f} |")
-    if not {"eider", "dovecot"} <= set(names):
+    pairs = comparisons(names, TARGET_RATIO)
+    if not pairs:
         return
-    print(f"\n| clients | eider messages/s | dovecot messages/s | eider/dovecot "
-          f"| target {TARGET_RATIO:g}x |")
-    print("|---:|---:|---:|---:|---|")
+    print("\n| clients |" + "".join(f" {n} messages/s |" for n in names)
+          + comparison_head(pairs))
+    print("|---:|" + "---:|" * (len(names) + len(pairs)))
     for clients in client_counts:
-        e = median_of(cells, "eider", clients, "messages_per_s")
-        d = median_of(cells, "dovecot", clients, "messages_per_s")
-        ratio = e / d
-        verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-        if clients < 8:
-            verdict = "(no target)"
-        print(f"| {clients} | {e:.0f} | {d:.0f} | {ratio:.2f} | {verdict} |")
+        rate = {n: median_of(cells, n, clients, "messages_per_s") for n in names}
+        row = f"| {clients} |" + "".join(f" {rate[n]:.0f} |" for n in names)
+        for a, b, target in pairs:
+            # The 2x target is for 8 clients and more.
+            if b.startswith("dovecot") and clients < 8:
+                target = None
+            row += ratio_cell(rate[a] / rate[b], target)
+        print(row)
 
 
 def main():
     args = parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
-    names = args.servers.split(",")
+    names = servers.server_names(args)
     args.work.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="lmtp-", dir=args.work))
     # Dovecot's mail user (nobody) must be able to reach its maildirs.
@@ -131,11 +133,11 @@ def main():
 
     corpus = loadgen.load_corpus(args.corpus)
     rcpts = servers.recipients(args.users)
-    make = {
-        "eider": lambda: servers.Eider(args.eider, work, args.users),
-        "dovecot": lambda: servers.Dovecot(work, args.users),
-    }
-    targets = [make[n]() for n in names]
+    targets = servers.build(
+        names, args,
+        lambda binary, name: servers.Eider(binary, work, args.users, name=name),
+        lambda services, name: servers.Dovecot(work, args.users, services=services,
+                                               name=name))
     corpus = common_corpus(targets, corpus, rcpts[0])
     total = sum(m.size for m in corpus)
     log(f"corpus: {len(corpus)} messages, {total / 1e6:.1f} MB, "

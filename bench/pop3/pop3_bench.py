@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE.parent / "lmtp"))
 import loadgen  # noqa: E402  (bench/lmtp/loadgen.py: corpus and LMTP replies)
 import pop3load  # noqa: E402
 import servers  # noqa: E402  (bench/harness/servers.py)
-from cells import median_of  # noqa: E402  (bench/harness/cells.py)
+from cells import comparison_head, comparisons, median_of, ratio_cell  # noqa: E402
 
 TARGET_RATIO = 1.0
 # Eider files a message whose own headers say spam into Junk, Dovecot (no
@@ -48,7 +48,7 @@ def parse_args():
     p.add_argument("--clients", default="1,8,32", help="comma-separated client counts")
     p.add_argument("--seconds", default=10.0, type=float, help="download time per cell")
     p.add_argument("--rounds", default=3, type=int)
-    p.add_argument("--servers", default="eider,dovecot")
+    servers.add_server_args(p)
     p.add_argument("--work", type=Path,
                    default=Path(os.environ.get("EIDER_BENCH_DIR",
                                                REPO_ROOT / "build-bench-release" / "bench-data")),
@@ -95,7 +95,7 @@ def fill_and_check(server, corpus, users):
     """Delivers the corpus to every user, then checks u0's maildrop."""
     rcpts = servers.recipients(users)
     started = time.monotonic()
-    if server.name == "dovecot":
+    if isinstance(server, servers.Dovecot):
         # Dovecot needs about 10 ms per message and recipient here: u0 gets
         # the corpus through LMTP, and the other users a copy of u0's maildir
         # (messages, uidlist and indexes, owner kept) before anyone reads it.
@@ -152,17 +152,15 @@ def print_tables(cells, names, client_counts, rounds):
             print(f"| {name} | {clients} | {m('messages_per_s'):.0f} | {m('mb_per_s'):.1f} "
                   f"| {m('server_cpu_ms_per_message'):.3f} | {m('server_cpu_percent'):.0f} "
                   f"| {m('generator_cpu_percent'):.0f} |")
-    if not {"eider", "dovecot"} <= set(names):
-        return
-    print(f"\n| clients | eider messages/s | dovecot messages/s | eider/dovecot "
-          f"| target {TARGET_RATIO:g}x |")
-    print("|---:|---:|---:|---:|---|")
-    for clients in client_counts:
-        e = median_of(cells, "eider", clients, "messages_per_s")
-        d = median_of(cells, "dovecot", clients, "messages_per_s")
-        ratio = e / d
-        print(f"| {clients} | {e:.0f} | {d:.0f} | {ratio:.2f} "
-              f"| {'met' if ratio >= TARGET_RATIO else 'NOT met'} |")
+    pairs = comparisons(names, TARGET_RATIO)
+    if pairs:
+        print("\n| clients |" + "".join(f" {n} messages/s |" for n in names)
+              + comparison_head(pairs))
+        print("|---:|" + "---:|" * (len(names) + len(pairs)))
+        for clients in client_counts:
+            rate = {n: median_of(cells, n, clients, "messages_per_s") for n in names}
+            print(f"| {clients} |" + "".join(f" {rate[n]:.0f} |" for n in names)
+                  + "".join(ratio_cell(rate[a] / rate[b], t) for a, b, t in pairs))
     print("\nRounds (messages/s):")
     for name in names:
         for clients in client_counts:
@@ -175,7 +173,7 @@ def main():
     args = parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
     users = max(client_counts)
-    names = args.servers.split(",")
+    names = servers.server_names(args)
     args.work.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="pop3-", dir=args.work))
     # Dovecot's mail user (nobody) must be able to reach its maildirs.
@@ -191,23 +189,15 @@ def main():
     log(f"corpus: {len(corpus)} messages, {total / 1e6:.1f} MB, "
         f"mean {total / len(corpus) / 1e3:.1f} kB, in each of {users} INBOXes")
 
-    make = {
-        "eider": lambda: servers.Eider(args.eider, work, users, protocols=("pop3",),
-                                       serve_args=args.eider_arg),
-        # Delivery is not measured here: fsync only where Dovecot's default
-        # does, so filling 32 mailboxes takes seconds, not minutes.
-        "dovecot": lambda: servers.Dovecot(work, users, protocols=("pop3",),
-                                           mail_fsync="optimized"),
-    }
-    built = {}
-    for n in sorted(names, key=lambda n: n != "eider"):  # eider first
-        built[n] = make[n]()
-        if n == "eider" and "dovecot" in names:
-            # Both verify the same argon2id hashes (Eider's parameters) at login.
-            hashes = built[n].password_hashes()
-            make["dovecot"] = lambda h=hashes: servers.Dovecot(
-                work, users, protocols=("pop3",), mail_fsync="optimized", password_hashes=h)
-    targets = [built[n] for n in names]
+    # Delivery is not measured here: fsync only where Dovecot's default does,
+    # so filling 32 mailboxes takes seconds, not minutes.
+    targets = servers.build(
+        names, args,
+        lambda binary, name: servers.Eider(binary, work, users, protocols=("pop3",),
+                                           serve_args=args.eider_arg, name=name),
+        lambda services, name: servers.Dovecot(work, users, protocols=("pop3",),
+                                               mail_fsync="optimized", services=services,
+                                               name=name))
     cells = []
     try:
         for server in targets:
