@@ -59,7 +59,7 @@ class LmtpSession : public mail::testing::MailFixture {
   void SetUp() override {
     core::Limits limits;
     limits.blob_threshold = 1024;
-    open_mail(limits, faults_);
+    open_mail(limits);
     bob_ = add("bob", 0, {"bob@example.test"});
     carol_ = add("carol", 0, {"carol@example.test"});
     Settings settings{.hostname = "test.example", .limits = limits};
@@ -93,7 +93,6 @@ class LmtpSession : public mail::testing::MailFixture {
 
   uint64_t inbox_count(int64_t user_id) { return mailbox(user_id, "INBOX").message_count; }
 
-  std::shared_ptr<store::FaultPlan> faults_ = std::make_shared<store::FaultPlan>();
   int64_t bob_ = 0;
   int64_t carol_ = 0;
   store::Executor executor_{4};
@@ -103,7 +102,7 @@ class LmtpSession : public mail::testing::MailFixture {
 TEST_F(LmtpSession, FailedAppendIsAnswered451AndOnlyOtherRecipientsAreStored) {
   Client client(socket_path());
   begin(client, {"bob@example.test", "carol@example.test"});
-  faulty_->fail(store::StoreCall::append_message, error(Code::unavailable, "store down"));
+  faulty_->fail(store::testing::StoreCall::append_message, error(Code::unavailable, "store down"));
   client.send("Subject: x\r\n\r\nbody\r\n.\r\n");
   EXPECT_EQ(client.reply().substr(0, 9), "451 4.3.0");
   EXPECT_EQ(client.reply().substr(0, 9), "250 2.0.0");
@@ -114,7 +113,7 @@ TEST_F(LmtpSession, FailedAppendIsAnswered451AndOnlyOtherRecipientsAreStored) {
 TEST_F(LmtpSession, FailedCommitIsNeverAcknowledged) {
   Client client(socket_path());
   begin(client, {"bob@example.test"});
-  faults_->fail_commits = 1;
+  vfs_.fail_syncs(1);
   client.send("Subject: x\r\n\r\nbody\r\n.\r\n");
   EXPECT_EQ(client.reply().substr(0, 9), "451 4.3.0");
   EXPECT_EQ(inbox_count(bob_), 0u);
@@ -131,7 +130,7 @@ TEST_F(LmtpSession, FailedCommitIsNeverAcknowledged) {
 TEST_F(LmtpSession, FullDiskIsATemporaryFailure) {
   Client client(socket_path());
   begin(client, {"bob@example.test"});
-  faulty_->fail(store::StoreCall::append_message, error(Code::disk_full, "no space"));
+  faulty_->fail(store::testing::StoreCall::append_message, error(Code::disk_full, "no space"));
   client.send("Subject: x\r\n\r\nbody\r\n.\r\n");
   EXPECT_EQ(client.reply().substr(0, 9), "451 4.3.0");
   EXPECT_EQ(inbox_count(bob_), 0u);
@@ -140,7 +139,7 @@ TEST_F(LmtpSession, FullDiskIsATemporaryFailure) {
 TEST_F(LmtpSession, RecipientLookupFailureIsATemporaryFailure) {
   Client client(socket_path());
   EXPECT_EQ(client.reply().substr(0, 3), "220");
-  faulty_->fail(store::StoreCall::find_address, error(Code::unavailable, "store down"));
+  faulty_->fail(store::testing::StoreCall::find_address, error(Code::unavailable, "store down"));
   client.send(
       "LHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\nRCPT TO:<bob@example.test>\r\n");
   EXPECT_EQ(client.reply().substr(0, 3), "250");
