@@ -64,7 +64,12 @@ asio::awaitable<Status> MemoryConnection::start_tls(const TlsContext&) {
 
 void MemoryConnection::start_compression(std::string_view already_read) {
   compressed_ = true;
-  if (!already_read.empty()) input_.emplace_front(already_read);
+  if (already_read.empty()) return;
+  if (taken_ > 0) {  // what is left of the piece being read comes after it
+    input_.front().erase(0, taken_);
+    taken_ = 0;
+  }
+  input_.emplace_front(already_read);
 }
 
 void MemoryConnection::close() {
