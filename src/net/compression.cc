@@ -1,4 +1,4 @@
-// COMPRESS=DEFLATE on a Connection: the deflate streams of net/deflate.h
+// COMPRESS=DEFLATE on a SocketConnection: the deflate streams of net/deflate.h
 // between the session and the socket (or TLS), and the one buffer they
 // need, for compressed input not inflated yet.
 #include <algorithm>
@@ -8,8 +8,8 @@
 #include <optional>
 
 #include "core/log.h"
-#include "net/connection.h"
 #include "net/deflate.h"
+#include "net/socket_connection.h"
 
 namespace eider::net {
 
@@ -60,7 +60,7 @@ void CompressionDeleter::operator()(Compression* compression) const {
   delete compression;
 }
 
-void Connection::start_compression(std::string_view already_read) {
+void SocketConnection::start_compression(std::string_view already_read) {
   compression_.reset(new Compression);
   if (already_read.empty()) return;
   Compression& c = *compression_;
@@ -69,7 +69,7 @@ void Connection::start_compression(std::string_view already_read) {
   c.capacity = c.end = already_read.size();
 }
 
-void Connection::release_idle_memory() {
+void SocketConnection::release_idle_memory() {
   if (!compression_) return;
   Compression& c = *compression_;
   if (!c.writing) c.deflater.release();
@@ -79,7 +79,7 @@ void Connection::release_idle_memory() {
   c.capacity = c.begin = c.end = 0;
 }
 
-void Connection::release_compression_later() {
+void SocketConnection::release_compression_later() {
   Compression& c = *compression_;
   if (!c.release_timer) c.release_timer.emplace(socket_.get_executor());
   c.release_timer->expires_after(kReleaseAfter);
@@ -93,7 +93,7 @@ void Connection::release_compression_later() {
       });
 }
 
-asio::awaitable<Read> Connection::read_inflated(char* data, std::size_t size) {
+asio::awaitable<Read> SocketConnection::read_inflated(char* data, std::size_t size) {
   Compression& c = *compression_;
   while (true) {
     if (c.failed) co_return Read{0, Read::Ended::closed};
@@ -106,7 +106,7 @@ asio::awaitable<Read> Connection::read_inflated(char* data, std::size_t size) {
           std::string_view(c.input.get() + c.begin, c.end - c.begin), data, size);
       if (!step) {
         core::log_event(core::LogLevel::warn, "net.inflate_failed",
-                        {{"peer", peer_}, {"error", step.status().to_string()}});
+                        {{"peer", peer()}, {"error", step.status().to_string()}});
         c.failed = true;
         co_return Read{0, Read::Ended::closed};
       }
@@ -150,7 +150,7 @@ asio::awaitable<Read> Connection::read_inflated(char* data, std::size_t size) {
   }
 }
 
-asio::awaitable<Status> Connection::write_deflated(std::string_view bytes) {
+asio::awaitable<Status> SocketConnection::write_deflated(std::string_view bytes) {
   Compression& c = *compression_;
   c.writing = true;
   c.deflater.start(bytes);

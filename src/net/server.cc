@@ -1,4 +1,5 @@
-// The only translation unit with the Asio socket machinery (compile time).
+// Listeners and the accept loop; the connections they make are
+// SocketConnections (socket_connection.cc).
 #include "net/server.h"
 
 #include <arpa/inet.h>
@@ -7,7 +8,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,7 +17,6 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <condition_variable>
 #include <csignal>
 #include <exception>
@@ -28,7 +27,7 @@
 #include <vector>
 
 #include "core/log.h"
-#include "net/tls_stream.h"
+#include "net/socket_connection.h"
 
 namespace eider::net {
 
@@ -36,87 +35,6 @@ namespace asio = boost::asio;
 using Acceptor = asio::basic_socket_acceptor<asio::generic::stream_protocol>;
 using Endpoint = asio::generic::stream_protocol::endpoint;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-
-// ---------------------------------------------------------------- Connection
-
-namespace {
-std::atomic<uint64_t> next_connection_id{1};
-}  // namespace
-
-Connection::Connection(Socket socket, std::string peer)
-    : socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
-      peer_(std::move(peer)),
-      id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)) {}
-
-asio::awaitable<Read> Connection::read_some(char* data, std::size_t size) {
-  if (compression_) co_return co_await read_inflated(data, size);
-  co_return co_await read_transport(data, size);
-}
-
-asio::awaitable<Read> Connection::read_transport(char* data, std::size_t size) {
-  if (stopping_) co_return Read{0, Read::Ended::shutdown};
-  arm_idle_timer();
-  auto [ec, n] = tls_ ? co_await tls_read_some(*tls_, data, size)
-                      : co_await socket_.async_read_some(asio::buffer(data, size), kNoThrow);
-  ++read_generation_;
-  timer_.cancel();
-  if (stopping_) co_return Read{0, Read::Ended::shutdown};
-  if (timed_out_)
-    co_return Read{0, deadline_passed_ ? Read::Ended::deadline : Read::Ended::timeout};
-  if (ec || n == 0) co_return Read{0, Read::Ended::closed};
-  co_return Read{n, Read::Ended::no};
-}
-
-void Connection::arm_idle_timer() {
-  const uint64_t generation = ++read_generation_;
-  timed_out_ = false;
-  deadline_passed_ = false;
-  using Clock = std::chrono::steady_clock;
-  Clock::time_point expiry = Clock::time_point::max();
-  if (idle_timeout_.count() > 0) expiry = Clock::now() + idle_timeout_;
-  const bool by_deadline = deadline_ < expiry;
-  if (by_deadline) expiry = deadline_;
-  if (expiry == Clock::time_point::max()) return;
-  timer_.expires_at(expiry);
-  timer_.async_wait(
-      [self = shared_from_this(), generation, by_deadline](boost::system::error_code ec) {
-        if (ec || generation != self->read_generation_) return;
-        self->timed_out_ = true;
-        self->deadline_passed_ = by_deadline;
-        boost::system::error_code ignored;
-        self->socket_.cancel(ignored);
-      });
-}
-
-asio::awaitable<Status> Connection::write(std::string_view bytes) {
-  if (compression_) co_return co_await write_deflated(bytes);
-  co_return co_await write_transport(bytes);
-}
-
-asio::awaitable<Status> Connection::write_transport(std::string_view bytes) {
-  auto [ec, n] = tls_ ? co_await tls_write(*tls_, bytes)
-                      : co_await asio::async_write(
-                            socket_, asio::buffer(bytes.data(), bytes.size()), kNoThrow);
-  if (ec) co_return error(Code::io_error, "write to " + peer_ + ": " + ec.message());
-  co_return Status::ok();
-}
-
-void Connection::stop() {
-  stopping_ = true;
-  // Ends a pending read (it sees end of input) but not a pending write: a
-  // reply to a delivery that has committed still goes out.
-  boost::system::error_code ignored;
-  socket_.shutdown(Socket::shutdown_receive, ignored);
-}
-
-void Connection::close() {
-  boost::system::error_code ignored;
-  socket_.shutdown(Socket::shutdown_both, ignored);
-  socket_.close(ignored);
-}
-
-// ---------------------------------------------------------------- Server
 
 namespace {
 
@@ -185,7 +103,7 @@ struct Server::Impl {
 
   // Registers a new connection, or returns false over a limit or once
   // stopping (one lock, so stop() sees every connection it must stop).
-  bool admit(const std::shared_ptr<Connection>& connection) {
+  bool admit(const std::shared_ptr<SocketConnection>& connection) {
     const std::string& peer = connection->peer();
     std::lock_guard lock(mutex);
     if (stopping || open.size() >= options.max_connections) return false;
@@ -195,7 +113,7 @@ struct Server::Impl {
     return true;
   }
 
-  void release(const std::shared_ptr<Connection>& connection) {
+  void release(const std::shared_ptr<SocketConnection>& connection) {
     std::lock_guard lock(mutex);
     open.erase(connection);
     const std::string& peer = connection->peer();
@@ -203,7 +121,7 @@ struct Server::Impl {
     if (open.empty()) idle.notify_all();
   }
 
-  asio::awaitable<void> run_connection(std::shared_ptr<Connection> connection,
+  asio::awaitable<void> run_connection(std::shared_ptr<SocketConnection> connection,
                                        const Service& service) {
     try {
       co_await service.handler(*connection);
@@ -216,7 +134,8 @@ struct Server::Impl {
     release(connection);
   }
 
-  asio::awaitable<void> refuse(std::shared_ptr<Connection> connection, const Service& service) {
+  asio::awaitable<void> refuse(std::shared_ptr<SocketConnection> connection,
+                               const Service& service) {
     Status ignored = co_await connection->write(service.refusal);
     (void)ignored;
     connection->close();
@@ -243,7 +162,7 @@ struct Server::Impl {
         boost::system::error_code ignored;
         socket.set_option(asio::ip::tcp::no_delay(true), ignored);
       }
-      auto connection = std::make_shared<Connection>(std::move(socket), peer);
+      auto connection = std::make_shared<SocketConnection>(std::move(socket), peer);
       if (!admit(connection)) {
         asio::co_spawn(home, refuse(connection, listener.service), asio::detached);
         continue;
@@ -261,7 +180,7 @@ struct Server::Impl {
 
   mutable std::mutex mutex;
   std::condition_variable idle;
-  std::set<std::shared_ptr<Connection>> open;
+  std::set<std::shared_ptr<SocketConnection>> open;
   std::map<std::string, uint64_t> per_ip;
   bool stopping = false;
 };
@@ -324,7 +243,7 @@ void Server::start() {
 }
 
 void Server::stop() {
-  std::vector<std::shared_ptr<Connection>> open;
+  std::vector<std::shared_ptr<SocketConnection>> open;
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->stopping) return;
@@ -338,7 +257,7 @@ void Server::stop() {
       listener.acceptor->close(ignored);
     }
   });
-  for (const std::shared_ptr<Connection>& connection : open) {
+  for (const std::shared_ptr<SocketConnection>& connection : open) {
     asio::post(connection->executor(), [connection] { connection->stop(); });
   }
 }

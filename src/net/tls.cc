@@ -254,14 +254,14 @@ asio::awaitable<boost::system::error_code> until_done(Socket& socket, SSL* ssl, 
 
 }  // namespace
 
-asio::awaitable<Status> Connection::start_tls(const TlsContext& context) {
+asio::awaitable<Status> SocketConnection::start_tls(const TlsContext& context) {
   SSL* ssl = SSL_new(context.impl().context);
   if (ssl == nullptr) co_return error(Code::internal, "cannot start TLS: " + openssl_error());
   tls_.reset(new TlsStream(socket_, ssl));
   boost::system::error_code ec;
   socket_.native_non_blocking(true, ec);
   if (ec || SSL_set_fd(ssl, socket_.native_handle()) != 1) {
-    co_return error(Code::internal, "cannot start TLS on the socket of " + peer_);
+    co_return error(Code::internal, "cannot start TLS on the socket of " + peer());
   }
   arm_idle_timer();
   ec = co_await until_done(socket_, ssl, [ssl] { return SSL_accept(ssl); });
@@ -269,7 +269,7 @@ asio::awaitable<Status> Connection::start_tls(const TlsContext& context) {
   timer_.cancel();
   if (!ec) co_return Status::ok();
   const std::string reason = ERR_peek_error() != 0 ? openssl_error() : ec.message();
-  co_return error(Code::io_error, "TLS handshake with " + peer_ + ": " + reason);
+  co_return error(Code::io_error, "TLS handshake with " + peer() + ": " + reason);
 }
 
 asio::awaitable<Outcome> tls_read_some(TlsStream& stream, char* data, std::size_t size) {

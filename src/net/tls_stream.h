@@ -1,4 +1,4 @@
-// Private to src/net: the TLS reads and writes Connection delegates to
+// Private to src/net: the TLS reads and writes SocketConnection delegates to
 // tls.cc, so that only tls.cc includes OpenSSL.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <tuple>
 
-#include "net/connection.h"
+#include "net/socket_connection.h"
 
 namespace eider::net {
 

@@ -345,14 +345,15 @@ class Store {
   virtual Result<Stats> stats() = 0;
 };
 
-struct FaultPlan;  // store/faults.h: test hook
-
 struct Options {
   std::string data_dir = "./data";
-  std::string url = "sqlite";         // "sqlite" (file in data_dir) or "sqlite:/path/to.db"
-  uint32_t read_connections = 4;      // connections reads share; 0 is taken as 1
-  bool create = true;                 // create the database when missing
-  std::shared_ptr<FaultPlan> faults;  // tests only; null in production
+  std::string url = "sqlite";     // "sqlite" (file in data_dir) or "sqlite:/path/to.db"
+  uint32_t read_connections = 4;  // connections reads share; 0 is taken as 1
+  bool create = true;             // create the database when missing
+  // The SQLite VFS (sqlite3_vfs_register) every connection opens the
+  // database with; empty = SQLite's default. Tests inject storage faults
+  // through a VFS of their own (docs/architecture.md, testing).
+  std::string vfs;
 };
 
 // Opens (and migrates) the store named by options.url, creating data_dir when

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "imap/select_cache.h"
-#include "store/faulty_store.h"
 #include "store/flags.h"
 #include "store_test_util.h"
+#include "support/faulty_store.h"
 
 namespace eider::imap {
 namespace {
@@ -28,7 +28,7 @@ class SelectCacheTest : public ::testing::Test {
   void SetUp() override {
     std::shared_ptr<store::Store> inner = open_or_die(options_for(dir_));
     ASSERT_NE(inner, nullptr);
-    store_ = std::make_shared<store::FaultyStore>(inner);
+    store_ = std::make_shared<store::testing::FaultyStore>(inner);
     bob_ = make_account(*store_, "bob");
   }
 
@@ -129,7 +129,7 @@ class SelectCacheTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::shared_ptr<store::FaultyStore> store_;
+  std::shared_ptr<store::testing::FaultyStore> store_;
   Account bob_;
 };
 
@@ -150,9 +150,10 @@ TEST_F(SelectCacheTest, AnUnchangedMailboxIsAnsweredWithoutReadingTheStore) {
   append();
   SelectCache cache;
   load(cache);
-  store_->fail(store::StoreCall::list_flags,
+  store_->fail(store::testing::StoreCall::list_flags,
                error(Code::io_error, "list_flags must not be called"));
-  store_->fail(store::StoreCall::journal_since, error(Code::io_error, "journal must not be read"));
+  store_->fail(store::testing::StoreCall::journal_since,
+               error(Code::io_error, "journal must not be read"));
   SelectState state = load(cache);
   EXPECT_EQ(state.uids.size(), 1u);
   store_->clear();
@@ -167,7 +168,7 @@ TEST_F(SelectCacheTest, ChangesAreReadFromTheJournalNotFromAListing) {
   append({"$New"});                                     // uid 4, unseen
   set_flags({2}, store::FlagMode::remove, {"\\Seen"});  // unseen again
   ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {1}));
-  store_->fail(store::StoreCall::list_flags,
+  store_->fail(store::testing::StoreCall::list_flags,
                error(Code::io_error, "list_flags must not be called"));
   SelectState state = load(cache);
   store_->clear();
@@ -213,11 +214,11 @@ TEST_F(SelectCacheTest, TheByteBudgetDropsTheLeastRecentlyUsedMailboxes) {
   EXPECT_GE(cache.entries(), 1u);
   EXPECT_LT(cache.entries(), 10u);
   // The most recent one is still there: loading it reads nothing.
-  store_->fail(store::StoreCall::list_flags,
+  store_->fail(store::testing::StoreCall::list_flags,
                error(Code::io_error, "list_flags must not be called"));
   EXPECT_TRUE(cache.load(*store_, bob_.user.id, boxes.back()));
   // The first one was dropped: loading it reads the store again.
-  store_->fail(store::StoreCall::load_snapshot, error(Code::io_error, "read again"));
+  store_->fail(store::testing::StoreCall::load_snapshot, error(Code::io_error, "read again"));
   EXPECT_FALSE(cache.load(*store_, bob_.user.id, boxes.front()));
   store_->clear();
 }
@@ -231,7 +232,7 @@ TEST_F(SelectCacheTest, AnotherProcessStartsFromTheSavedSnapshotWithoutAListing)
   }
   append({});
   set_flags({2}, store::FlagMode::add, {"\\Seen"});
-  store_->fail(store::StoreCall::list_flags,
+  store_->fail(store::testing::StoreCall::list_flags,
                error(Code::io_error, "list_flags must not be called"));
   SelectCache second_process;
   SelectState state = load(second_process);
@@ -324,9 +325,9 @@ TEST_F(SelectCacheTest, FlagsFollowTheJournalWithoutReadingMessageRows) {
   load(cache);
   set_flags({2}, store::FlagMode::add, {"\\Flagged"});
   ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {3}));
-  store_->fail(store::StoreCall::list_flags,
+  store_->fail(store::testing::StoreCall::list_flags,
                error(Code::io_error, "list_flags must not be called"));
-  store_->fail(store::StoreCall::list_messages_between,
+  store_->fail(store::testing::StoreCall::list_messages_between,
                error(Code::io_error, "message rows must not be read"));
   std::vector<store::UidFlags> flags = flags_of(cache, {1, 2, 3});
   store_->clear();

@@ -102,7 +102,7 @@ TEST_F(ResolveAddress, AddressesAreUniqueAfterNormalisation) {
 
 TEST_F(ResolveAddress, StoreFailureIsNotHiddenAsNotFound) {
   add("bob", 0, {"bob@example.com"});
-  faulty_->fail(store::StoreCall::find_address, error(Code::io_error, "disk gone"));
+  faulty_->fail(store::testing::StoreCall::find_address, error(Code::io_error, "disk gone"));
   EXPECT_EQ(resolve_address(*faulty_, "bob@example.com").status().code(), Code::io_error);
 }
 

@@ -3,7 +3,6 @@
 #include "mail/mail.h"
 #include "mail_fixture.h"
 #include "mime_parse_corpus.h"
-#include "store/faults.h"
 
 namespace eider::mail {
 namespace {
@@ -172,10 +171,10 @@ TEST_F(Deliver, BeaconComesAfterTheCommitWithTheNewModseq) {
 TEST_F(Deliver, FailingStoreCallLeavesNothingAndPublishesNoBeacon) {
   int64_t user = add("alice");
   record(user);
-  const std::pair<store::StoreCall, Code> faults[] = {
-      {store::StoreCall::append_message, Code::io_error},
-      {store::StoreCall::append_message, Code::disk_full},
-      {store::StoreCall::find_mailbox, Code::unavailable},
+  const std::pair<store::testing::StoreCall, Code> faults[] = {
+      {store::testing::StoreCall::append_message, Code::io_error},
+      {store::testing::StoreCall::append_message, Code::disk_full},
+      {store::testing::StoreCall::find_mailbox, Code::unavailable},
   };
   for (const auto& [call, code] : faults) {
     faulty_->fail(call, error(code, "injected"));
@@ -191,17 +190,15 @@ TEST_F(Deliver, FailingStoreCallLeavesNothingAndPublishesNoBeacon) {
 using DeliverWithFailingCommits = testing::MailFixture;
 
 TEST_F(DeliverWithFailingCommits, FailedCommitLeavesNothingAndPublishesNoBeacon) {
-  auto faults = std::make_shared<store::FaultPlan>();
-  open_mail(core::Limits{}, faults);
   int64_t user = add("alice");
   ASSERT_TRUE(mail_->deliver(user, "INBOX", kSimple).is_ok());
   record(user);
   Result<store::Stats> before = faulty_->stats();
   ASSERT_TRUE(before.is_ok());
 
-  faults->fail_commits = 1;
+  vfs_.fail_syncs(1);
   EXPECT_FALSE(mail_->deliver(user, "INBOX", big_base64_message(100 * 1024)).is_ok());
-  faults->fail_blob_writes = 1;
+  vfs_.fail_write_after(4);  // a commit torn after a few of its pages
   EXPECT_FALSE(mail_->deliver(user, "INBOX", big_base64_message(64 * 1024)).is_ok());
 
   EXPECT_TRUE(beacons().empty());

@@ -1,6 +1,7 @@
 // Shared by the mail tests: a real sqlite store in a temporary folder,
-// wrapped in a FaultyStore, a local notifier that records every beacon, and
-// a Mail over them.
+// opened through a FaultyVfs (storage faults below the store) and wrapped
+// in a FaultyStore (failed Store calls above it), a local notifier that
+// records every beacon, and a Mail over them.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,8 +14,9 @@
 #include "mail/mail.h"
 #include "mail/users.h"
 #include "notify/local.h"
-#include "store/faulty_store.h"
 #include "store_test_util.h"
+#include "support/faulty_store.h"
+#include "support/faulty_vfs.h"
 
 namespace eider::mail::testing {
 
@@ -22,14 +24,14 @@ class MailFixture : public ::testing::Test {
  protected:
   void SetUp() override { open_mail(core::Limits{}); }
 
-  void open_mail(const core::Limits& limits, std::shared_ptr<store::FaultPlan> faults = nullptr) {
+  void open_mail(const core::Limits& limits) {
     mail_.reset();
     faulty_.reset();
     Result<std::unique_ptr<store::Store>> opened =
-        store::open(store::testing::options_for(dir_, std::move(faults)));
+        store::open(store::testing::options_for(dir_, vfs_.name()));
     ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
-    faulty_ =
-        std::make_shared<store::FaultyStore>(std::shared_ptr<store::Store>(std::move(*opened)));
+    faulty_ = std::make_shared<store::testing::FaultyStore>(
+        std::shared_ptr<store::Store>(std::move(*opened)));
     mail_ = std::make_unique<Mail>(*faulty_, notifier_, limits);
   }
 
@@ -61,8 +63,9 @@ class MailFixture : public ::testing::Test {
   }
 
   store::testing::TempDir dir_;
+  store::testing::FaultyVfs vfs_;  // outlives the store opened with it
   notify::LocalNotifier notifier_;
-  std::shared_ptr<store::FaultyStore> faulty_;
+  std::shared_ptr<store::testing::FaultyStore> faulty_;
   std::unique_ptr<Mail> mail_;
   std::vector<notify::Subscription> subscriptions_;
   std::mutex beacons_mutex_;

@@ -96,9 +96,9 @@ TEST_F(Mailboxes, RefusedMailboxChangesPublishNothing) {
   EXPECT_EQ(mail_->rename_mailbox(user, "Keep", "bad//name").code(), Code::invalid_argument);
   EXPECT_EQ(mail_->delete_mailbox(user, "inbox").code(), Code::invalid_argument);
   EXPECT_EQ(mail_->delete_mailbox(user, "Missing").code(), Code::not_found);
-  faulty_->fail(store::StoreCall::delete_mailbox, error(Code::io_error, "injected"));
+  faulty_->fail(store::testing::StoreCall::delete_mailbox, error(Code::io_error, "injected"));
   EXPECT_EQ(mail_->delete_mailbox(user, "Keep").code(), Code::io_error);
-  faulty_->fail(store::StoreCall::create_mailbox, error(Code::disk_full, "injected"));
+  faulty_->fail(store::testing::StoreCall::create_mailbox, error(Code::disk_full, "injected"));
   EXPECT_EQ(mail_->create_mailbox(user, "New").status().code(), Code::disk_full);
   EXPECT_TRUE(beacons().empty());
   EXPECT_EQ(mailbox(user, "Keep").path, "Keep");
@@ -149,13 +149,13 @@ TEST_F(Mailboxes, MessageOperationsPublishTheMailboxesTheyChanged) {
   EXPECT_TRUE(mail_->set_flags(user, inbox.id, {2}, store::FlagMode::add, {"\\Seen"}).is_ok());
   EXPECT_EQ(beacons().size(), before) << "no change, no beacon";
 
-  faulty_->fail(store::StoreCall::copy_messages, error(Code::io_error, "injected"));
+  faulty_->fail(store::testing::StoreCall::copy_messages, error(Code::io_error, "injected"));
   EXPECT_EQ(mail_->copy(user, inbox.id, {2}, "Archive").status().code(), Code::io_error);
-  faulty_->fail(store::StoreCall::move_messages, error(Code::io_error, "injected"));
+  faulty_->fail(store::testing::StoreCall::move_messages, error(Code::io_error, "injected"));
   EXPECT_EQ(mail_->move(user, inbox.id, {2}, "Archive").status().code(), Code::io_error);
-  faulty_->fail(store::StoreCall::expunge_messages, error(Code::io_error, "injected"));
+  faulty_->fail(store::testing::StoreCall::expunge_messages, error(Code::io_error, "injected"));
   EXPECT_EQ(mail_->expunge(user, inbox.id, {2}).status().code(), Code::io_error);
-  faulty_->fail(store::StoreCall::store_flags, error(Code::io_error, "injected"));
+  faulty_->fail(store::testing::StoreCall::store_flags, error(Code::io_error, "injected"));
   EXPECT_EQ(mail_->set_flags(user, inbox.id, {2}, store::FlagMode::replace, {}).status().code(),
             Code::io_error);
   EXPECT_EQ(mail_->copy(user, inbox.id, {2}, "Nowhere").status().code(), Code::not_found);

@@ -1,20 +1,29 @@
 // Fault injection: a failed operation leaves no partial message, journal
-// row, blob reference or quota change, and the next operation works.
+// row, blob reference or quota change, and the next operation works. Disk
+// faults come from a FaultyVfs below the store, failed calls from a
+// FaultyStore above it.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <functional>
+#include <future>
 #include <thread>
 
-#include "store/faulty_store.h"
+#include "store/sqlite/writer.h"
 #include "store_test_util.h"
+#include "support/faulty_store.h"
+#include "support/faulty_vfs.h"
 
 namespace eider::store {
 namespace {
 
+using testing::FaultyStore;
+using testing::FaultyVfs;
 using testing::make_blob;
 using testing::make_message;
 using testing::open_or_die;
 using testing::options_for;
+using testing::StoreCall;
 using testing::TempDir;
 
 // Everything a failed operation could have touched, in comparable form.
@@ -65,7 +74,7 @@ void expect_same(const Snapshot& a, const Snapshot& b) {
 class StoreFaults : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = open_or_die(options_for(dir_, faults_));
+    store_ = open_or_die(options_for(dir_, vfs_.name()));
     ASSERT_NE(store_, nullptr);
     auto account = testing::make_account(*store_, "bob");
     user_ = account.user;
@@ -84,7 +93,7 @@ class StoreFaults : public ::testing::Test {
     return make_message(300000, {make_blob("big-" + std::to_string(++counter_), 250000, true)});
   }
 
-  std::shared_ptr<FaultPlan> faults_ = std::make_shared<FaultPlan>();
+  FaultyVfs vfs_;  // outlives the store opened with it
   TempDir dir_;
   std::unique_ptr<Store> store_;
   User user_;
@@ -126,9 +135,9 @@ TEST_F(StoreFaults, FailedCommitLeavesNothingOfAnyOperation) {
   for (const Operation& op : operations) {
     SCOPED_TRACE(op.name);
     Snapshot before = Snapshot::of(*store_, "bob");
-    faults_->fail_commits = 1;
+    vfs_.fail_syncs(1);
     EXPECT_EQ(op.run().code(), Code::io_error);
-    EXPECT_EQ(faults_->fail_commits.load(), 0);
+    EXPECT_EQ(vfs_.syncs_to_fail(), 0);
     expect_same(before, Snapshot::of(*store_, "bob"));
     EXPECT_EQ(store_->find_user("bob").value().quota_bytes, 0u);
   }
@@ -139,9 +148,10 @@ TEST_F(StoreFaults, FailedCommitLeavesNothingOfAnyOperation) {
   }
 }
 
-TEST_F(StoreFaults, FailedBlobWriteLeavesNoPartialMessage) {
+// The commit's write to the log fails after some of its pages were written.
+TEST_F(StoreFaults, TornCommitLeavesNoPartialMessage) {
   Snapshot before = Snapshot::of(*store_, "bob");
-  faults_->fail_blob_writes = 1;
+  vfs_.fail_write_after(8);
   EXPECT_EQ(store_->append_message(user_.id, inbox_.id, big_message()).status().code(),
             Code::io_error);
   expect_same(before, Snapshot::of(*store_, "bob"));
@@ -152,52 +162,101 @@ TEST_F(StoreFaults, FailedBlobWriteLeavesNoPartialMessage) {
 
 TEST_F(StoreFaults, FullDiskIsDiskFullAndLeavesNothing) {
   Snapshot before = Snapshot::of(*store_, "bob");
-  faults_->disk_full = true;
+  vfs_.set_disk_full(true);
   Result<Appended> appended = store_->append_message(user_.id, inbox_.id, big_message());
   EXPECT_EQ(appended.status().code(), Code::disk_full) << appended.status().to_string();
   expect_same(before, Snapshot::of(*store_, "bob"));
   // Reads keep working on a full disk.
   EXPECT_EQ(store_->list_messages(user_.id, inbox_.id).value().size(), 3u);
-  faults_->disk_full = false;
+  vfs_.set_disk_full(false);
   Result<Appended> next = store_->append_message(user_.id, inbox_.id, big_message());
   ASSERT_TRUE(next.is_ok()) << next.status().to_string();
   EXPECT_EQ(next->uid, 4u);
   EXPECT_EQ(store_->find_user("bob").value().storage_used, 3 * 5000u + 300000u);
 }
 
-// A full disk fails the jobs that grow the file; jobs sharing their batch
-// that need no new page still commit (SQLite may abandon the transaction on
-// SQLITE_FULL, and the writer then reruns the others).
-TEST_F(StoreFaults, FullDiskFailsOnlyTheJobsThatNeedSpace) {
-  faults_->disk_full = true;
+// Concurrent writes on a full disk all fail, whichever batch they share,
+// and leave nothing; afterwards they all work.
+TEST_F(StoreFaults, FullDiskFailsConcurrentWritesAndLeavesNothing) {
+  Snapshot before = Snapshot::of(*store_, "bob");
+  vfs_.set_disk_full(true);
   std::vector<std::thread> threads;
-  std::atomic<int> appends_failed{0};
-  std::atomic<int> flags_failed{0};
+  std::atomic<int> full{0};
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 5; ++i) {
-        if (t % 2 == 0) {
-          Status s = store_->append_message(user_.id, inbox_.id, big_message()).status();
-          if (s.code() == Code::disk_full) ++appends_failed;
-        } else {
-          FlagMode mode = i % 2 == 0 ? FlagMode::add : FlagMode::remove;
-          std::string flag = "t" + std::to_string(t);
-          if (!store_->store_flags(user_.id, inbox_.id, {1, 2, 3}, mode, {flag}).is_ok()) {
-            ++flags_failed;
-          }
-        }
+        Status s = t % 2 == 0 ? store_->append_message(user_.id, inbox_.id, big_message()).status()
+                              : store_
+                                    ->store_flags(user_.id, inbox_.id, {1, 2, 3}, FlagMode::add,
+                                                  {"t" + std::to_string(t)})
+                                    .status();
+        if (s.code() == Code::disk_full) ++full;
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
-  EXPECT_EQ(appends_failed.load(), 15);
-  EXPECT_EQ(flags_failed.load(), 0);
-  std::vector<MessageInfo> infos = store_->list_messages(user_.id, inbox_.id).value();
-  ASSERT_EQ(infos.size(), 3u);
-  for (MessageInfo& info : infos) {
-    std::sort(info.flags.begin(), info.flags.end());
-    EXPECT_EQ(info.flags, (std::vector<std::string>{"t1", "t3", "t5"}));
+  EXPECT_EQ(full.load(), 30);
+  expect_same(before, Snapshot::of(*store_, "bob"));
+  vfs_.set_disk_full(false);
+  EXPECT_TRUE(store_->append_message(user_.id, inbox_.id, big_message()).is_ok());
+  EXPECT_TRUE(store_->store_flags(user_.id, inbox_.id, {1}, FlagMode::add, {"t1"}).is_ok());
+}
+
+// When a job's failure makes SQLite abandon the whole transaction (a full
+// disk, an I/O error in the middle of a statement), the failing job alone
+// fails: the writer runs the other jobs of its batch again in a new one.
+TEST(StoreWriter, AJobThatLosesTheTransactionFailsAloneAndTheOthersRunAgain) {
+  TempDir dir;
+  auto connection = sqlite::Connection::open(dir.db().string(), "", true, false);
+  ASSERT_TRUE(connection.is_ok()) << connection.status().to_string();
+  ASSERT_TRUE((*connection)->exec("CREATE TABLE t (job INTEGER)"));
+  sqlite::Writer writer(std::move(*connection));
+
+  // The first job holds the writer while the others queue into one batch.
+  std::promise<void> holding;
+  std::promise<void> release;
+  std::thread first([&] {
+    EXPECT_TRUE(writer.run([&](sqlite::Connection&) {
+      holding.set_value();
+      release.get_future().wait();
+      return Status::ok();
+    }));
+  });
+  holding.get_future().wait();
+  // Queued in this order (a pause between them): 0, then 1 that loses the
+  // transaction, then 2.
+  std::atomic<int> runs[3] = {0, 0, 0};
+  std::vector<Status> results(3);
+  std::vector<std::thread> others;
+  for (int job = 0; job < 3; ++job) {
+    others.emplace_back([&, job] {
+      results[job] = writer.run([&, job](sqlite::Connection& db) -> Status {
+        ++runs[job];
+        EIDER_RETURN_IF_ERROR(db.run("INSERT INTO t (job) VALUES (?)", job));
+        if (job != 1) return Status::ok();
+        (void)db.run("ROLLBACK");  // as SQLite does by itself after SQLITE_FULL or an I/O error
+        return error(Code::disk_full, "lost the transaction");
+      });
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  release.set_value();
+  first.join();
+  for (std::thread& thread : others) thread.join();
+
+  EXPECT_TRUE(results[0]) << results[0].to_string();
+  EXPECT_EQ(results[1].code(), Code::disk_full);
+  EXPECT_TRUE(results[2]) << results[2].to_string();
+  EXPECT_EQ(runs[0].load(), 2) << "ran again after the transaction was lost";
+  EXPECT_EQ(runs[1].load(), 1);
+  EXPECT_EQ(runs[2].load(), 1);
+  int64_t rows = -1;
+  ASSERT_TRUE(writer.run([&](sqlite::Connection& db) -> Status {
+    Result<int64_t> count = db.query_int("SELECT count(*) FROM t WHERE job != 1");
+    if (count) rows = *count;
+    return count.status();
+  }));
+  EXPECT_EQ(rows, 2);
 }
 
 TEST_F(StoreFaults, FaultyStoreFailsChosenCallsWithoutReachingTheStore) {

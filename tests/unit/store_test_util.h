@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "core/varint.h"
-#include "store/faults.h"
 #include "store/store.h"
 
 namespace eider::store::testing {
@@ -37,11 +36,12 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-inline Options options_for(const TempDir& dir, std::shared_ptr<FaultPlan> faults = nullptr) {
+// `vfs`: the SQLite VFS to open it with (support/faulty_vfs.h), "" = the default.
+inline Options options_for(const TempDir& dir, std::string vfs = "") {
   Options options;
   options.data_dir = dir.path().string();
   options.read_connections = 2;
-  options.faults = std::move(faults);
+  options.vfs = std::move(vfs);
   return options;
 }
 

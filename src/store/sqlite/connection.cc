@@ -87,13 +87,14 @@ std::string Statement::text(int column) const {
   return std::string(static_cast<const char*>(data), static_cast<size_t>(size));
 }
 
-Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, bool create,
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& path,
+                                                     const std::string& vfs, bool create,
                                                      bool read_only) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   if (create) flags |= SQLITE_OPEN_CREATE;
   configure_sqlite();
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
     Status status = sqlite_status(rc, db, "cannot open database " + path);
     sqlite3_close_v2(db);

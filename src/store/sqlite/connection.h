@@ -83,11 +83,12 @@ class Statement {
 
 class Connection {
  public:
-  // Opens the database file. `read_only` connections refuse writes
-  // (PRAGMA query_only); every connection waits up to busy_timeout_ms for a
-  // lock held by another process.
-  static Result<std::unique_ptr<Connection>> open(const std::string& path, bool create,
-                                                  bool read_only);
+  // Opens the database file through the SQLite VFS named `vfs` (empty: the
+  // default one). `read_only` connections refuse writes (PRAGMA
+  // query_only); every connection waits up to busy_timeout_ms for a lock
+  // held by another process.
+  static Result<std::unique_ptr<Connection>> open(const std::string& path, const std::string& vfs,
+                                                  bool create, bool read_only);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();

@@ -85,11 +85,7 @@ Result<int64_t> thread_for(Connection& db, int64_t user_id, const std::string& m
       user_id);
 }
 
-Status add_blob_use(Connection& db, const BlobUse& use, const std::string& packed,
-                    FaultPlan* faults) {
-  if (faults != nullptr && FaultPlan::take(faults->fail_blob_writes)) {
-    return error(Code::io_error, "injected blob write failure");
-  }
+Status add_blob_use(Connection& db, const BlobUse& use, const std::string& packed) {
   if (use.blob == nullptr) {
     EIDER_RETURN_IF_ERROR(
         db.run("UPDATE blobs SET refcount = refcount + ? WHERE key = ?", use.uses, Bytes{use.key}));
@@ -160,7 +156,7 @@ Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id
       EIDER_RETURN_IF_ERROR(db.run(
           "INSERT INTO message_blobs (user_id, mailbox_id, uid, key, uses) VALUES (?, ?, ?, ?, ?)",
           user_id, mailbox_id, uid, Bytes{use.key}, use.uses));
-      EIDER_RETURN_IF_ERROR(add_blob_use(db, use, packed->blob_data[i], faults_.get()));
+      EIDER_RETURN_IF_ERROR(add_blob_use(db, use, packed->blob_data[i]));
     }
     EIDER_RETURN_IF_ERROR(
         add_journal(db, user_id, mailbox_id, modseq, JournalKind::added, uid, ""));

@@ -38,25 +38,24 @@ Status insert_address(Connection& db, int64_t user_id, const std::string& addres
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<Writer> writer,
-                         std::vector<std::unique_ptr<Connection>> readers,
-                         std::shared_ptr<FaultPlan> faults)
-    : faults_(std::move(faults)), idle_readers_(std::move(readers)), writer_(std::move(writer)) {}
+                         std::vector<std::unique_ptr<Connection>> readers)
+    : idle_readers_(std::move(readers)), writer_(std::move(writer)) {}
 
 Result<std::unique_ptr<Store>> SqliteStore::open(const std::string& path, const Options& options) {
-  Result<std::unique_ptr<Connection>> main = Connection::open(path, options.create, false);
+  Result<std::unique_ptr<Connection>> main =
+      Connection::open(path, options.vfs, options.create, false);
   if (!main) return main.status();
   // WAL: readers never wait for the writer, and a commit is one append + fsync.
   EIDER_RETURN_IF_ERROR((*main)->exec("PRAGMA journal_mode=WAL"));
   EIDER_RETURN_IF_ERROR(migrate(**main));
   std::vector<std::unique_ptr<Connection>> readers;
   for (uint32_t i = 0; i < std::max<uint32_t>(options.read_connections, 1); ++i) {
-    Result<std::unique_ptr<Connection>> reader = Connection::open(path, false, true);
+    Result<std::unique_ptr<Connection>> reader = Connection::open(path, options.vfs, false, true);
     if (!reader) return reader.status();
     readers.push_back(std::move(*reader));
   }
-  auto writer = std::make_unique<Writer>(std::move(*main), options.faults);
-  return std::unique_ptr<Store>(
-      new SqliteStore(std::move(writer), std::move(readers), options.faults));
+  auto writer = std::make_unique<Writer>(std::move(*main));
+  return std::unique_ptr<Store>(new SqliteStore(std::move(writer), std::move(readers)));
 }
 
 Result<User> SqliteStore::create_user(std::string_view name, std::string_view password_hash,

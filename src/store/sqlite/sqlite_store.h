@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "store/faults.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/writer.h"
 #include "store/store.h"
@@ -98,8 +97,7 @@ class SqliteStore final : public Store {
   Result<Stats> stats() override;
 
  private:
-  SqliteStore(std::unique_ptr<Writer> writer, std::vector<std::unique_ptr<Connection>> readers,
-              std::shared_ptr<FaultPlan> faults);
+  SqliteStore(std::unique_ptr<Writer> writer, std::vector<std::unique_ptr<Connection>> readers);
 
   // store_flags and store_flags_unchanged_since (with `unchanged_since`).
   Result<ConditionalFlags> change_flags(int64_t user_id, int64_t mailbox_id,
@@ -113,7 +111,6 @@ class SqliteStore final : public Store {
   template <typename T, typename F>
   Result<T> write(F&& write);
 
-  std::shared_ptr<FaultPlan> faults_;
   std::mutex readers_mutex_;
   std::condition_variable reader_free_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;

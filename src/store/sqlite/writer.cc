@@ -20,10 +20,7 @@ Status run_guarded(const Writer::Job& job, Connection& connection) {
 
 }  // namespace
 
-Writer::Writer(std::unique_ptr<Connection> connection, std::shared_ptr<FaultPlan> faults)
-    : connection_(std::move(connection)), faults_(std::move(faults)) {
-  Result<int64_t> pages = connection_->query_int("PRAGMA max_page_count");
-  normal_max_page_count_ = pages ? *pages : 0;
+Writer::Writer(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -81,16 +78,7 @@ void Writer::loop() {
   }
 }
 
-void Writer::apply_disk_full_fault() {
-  bool want = faults_ && faults_->disk_full.load();
-  if (want == disk_full_applied_) return;
-  // SQLite clamps the limit to the current size, so "1" means "no growth".
-  std::string limit = want ? "1" : std::to_string(normal_max_page_count_);
-  if (connection_->exec("PRAGMA max_page_count=" + limit)) disk_full_applied_ = want;
-}
-
 void Writer::run_batch(const std::vector<Pending*>& batch) {
-  apply_disk_full_fault();
   std::vector<Status> results(batch.size());
   std::vector<bool> failed(batch.size(), false);
   for (;;) {
@@ -121,12 +109,7 @@ void Writer::run_batch(const std::vector<Pending*>& batch) {
       if (connection_->in_transaction()) (void)connection_->run("ROLLBACK");
       continue;
     }
-    Status committed;
-    if (faults_ && FaultPlan::take(faults_->fail_commits)) {
-      committed = error(Code::io_error, "injected commit failure");
-    } else {
-      committed = connection_->run("COMMIT");
-    }
+    Status committed = connection_->run("COMMIT");
     if (!committed && connection_->in_transaction()) (void)connection_->run("ROLLBACK");
     size_t carried = 0;
     for (size_t i = 0; i < batch.size(); ++i) {

@@ -25,7 +25,6 @@
 #include <vector>
 
 #include "core/status.h"
-#include "store/faults.h"
 #include "store/sqlite/connection.h"
 
 namespace eider::store::sqlite {
@@ -34,7 +33,7 @@ class Writer {
  public:
   using Job = std::function<Status(Connection&)>;
 
-  Writer(std::unique_ptr<Connection> connection, std::shared_ptr<FaultPlan> faults);
+  explicit Writer(std::unique_ptr<Connection> connection);
   // Finishes every queued job, then stops the thread.
   ~Writer();
   Writer(const Writer&) = delete;
@@ -58,12 +57,8 @@ class Writer {
   Status submit(Job job, bool alone);
   void loop();
   void run_batch(const std::vector<Pending*>& batch);
-  void apply_disk_full_fault();
 
   std::unique_ptr<Connection> connection_;
-  std::shared_ptr<FaultPlan> faults_;
-  int64_t normal_max_page_count_ = 0;
-  bool disk_full_applied_ = false;
 
   std::mutex mutex_;
   std::condition_variable wake_;

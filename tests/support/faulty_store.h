@@ -1,6 +1,7 @@
 // A Store that delegates to another and fails chosen calls: for the tests of
 // the layers above the store (a failed delivery, a flag change lost to a
-// full disk) without touching a real backend.
+// full disk) whatever the backend. Faults inside a backend (a commit whose
+// fsync fails, a full disk) come from support/faulty_vfs.h for SQLite.
 //
 // Thread-safe. A call chosen to fail returns the given Status without
 // reaching the wrapped store, so nothing of it happens there.
@@ -12,7 +13,7 @@
 
 #include "store/store.h"
 
-namespace eider::store {
+namespace eider::store::testing {
 
 enum class StoreCall {
   create_user,
@@ -148,4 +149,4 @@ class FaultyStore final : public Store {
   std::map<StoreCall, Planned> planned_;
 };
 
-}  // namespace eider::store
+}  // namespace eider::store::testing

@@ -1,6 +1,6 @@
-#include "store/faulty_store.h"
+#include "support/faulty_store.h"
 
-namespace eider::store {
+namespace eider::store::testing {
 
 void FaultyStore::fail(StoreCall call, Status status, int times) {
   std::lock_guard lock(mutex_);
@@ -253,4 +253,4 @@ Result<Stats> FaultyStore::stats() {
   return inner_->stats();
 }
 
-}  // namespace eider::store
+}  // namespace eider::store::testing
