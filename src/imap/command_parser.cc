@@ -1,6 +1,6 @@
 // parse_command: tag, command name, and the arguments of each command
 // without a file of its own (FETCH and SEARCH have fetch_parser.cc and
-// search_parser.cc; mailbox commands are in mailbox_commands.cc).
+// search_parser.cc; mailbox commands are in mailbox_parser.cc).
 #include "imap/command_parser.h"
 
 #include "imap/cursor.h"

@@ -2,12 +2,25 @@
 // MODSEQ of each change once CONDSTORE is on (RFC 7162 3.1.3).
 #include <algorithm>
 
+#include "core/ascii.h"
 #include "imap/fetch_response.h"
 #include "imap/session.h"
 
 namespace eider::imap {
 
 namespace asio = boost::asio;
+
+std::optional<std::string> invalid_system_flag(const std::vector<std::string>& flags) {
+  for (const std::string& flag : flags) {
+    if (flag.empty() || flag[0] != '\\') continue;
+    bool known = false;
+    for (std::string_view system : {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"}) {
+      known = known || core::iequals(flag, system);
+    }
+    if (!known) return flag;
+  }
+  return std::nullopt;
+}
 
 asio::awaitable<void> Session::store_flags(const Command& command) {
   const auto& request = std::get<Store>(command.arguments);
