@@ -37,14 +37,6 @@ Limits Session::parser_limits() const {
   return result;
 }
 
-namespace {
-
-bool is(const Command& command, std::string_view name) {
-  return command.name == name;
-}
-
-}  // namespace
-
 Session::Session(const Settings& settings, const Services& services, net::Connection& connection)
     : settings_(settings),
       services_(services),
@@ -286,14 +278,15 @@ std::chrono::seconds Session::user_check_interval() const {
 
 asio::awaitable<void> Session::execute(Command& command) {
   const bool had_condstore = condstore_;
-  co_await dispatch(command);
+  const CommandSpec* spec = find_command(command.name);
+  co_await dispatch(command, spec);
   // A NO may be the store missing the user's rows because the user was
   // deleted; polls check too, since for a client that only polls nothing
   // else fails, but at most every user-check-interval: NOOP stays cheap.
   if (state_ == State::authenticated || state_ == State::selected) {
     const bool refused = reply_.size() > command.tag.size() + 4 &&
                          reply_.compare(command.tag.size(), 4, " NO ") == 0;
-    const bool poll = is(command, "NOOP") || is(command, "CHECK") || is(command, "IDLE");
+    const bool poll = spec != nullptr && spec->poll;
     const auto now = std::chrono::steady_clock::now();
     if (refused || (poll && now - user_checked_ >= user_check_interval())) {
       user_checked_ = now;
@@ -301,23 +294,15 @@ asio::awaitable<void> Session::execute(Command& command) {
     }
   }
   if (state_ == State::selected && view_) {
-    // RFC 3501 7.4.1: no EXPUNGE during FETCH, STORE or SEARCH (their UID
-    // forms may have one), so those keep the client's numbering.
-    const bool keeps_numbers =
-        !command.uid && (is(command, "FETCH") || is(command, "STORE") || is(command, "SEARCH"));
-    // Commands that change the selected mailbox read the journal at once:
-    // their own change must be told before their reply.
-    const bool force = is(command, "STORE") || is(command, "EXPUNGE") || is(command, "APPEND") ||
-                       is(command, "COPY") || is(command, "MOVE") || is(command, "NOOP") ||
-                       is(command, "CHECK") || is(command, "IDLE");
+    const bool keeps_numbers = !command.uid && spec != nullptr && spec->keeps_numbers;
+    const bool force = spec != nullptr && (spec->changes_mailbox || spec->poll);
     co_await sync(keeps_numbers ? MailboxView::Announce::no_expunge : MailboxView::Announce::all,
                   force);
     // RFC 7162 3.1: a CONDSTORE enabling command issued with a mailbox
     // selected gets the mailbox's HIGHESTMODSEQ, as Dovecot sends it (SELECT
     // and EXAMINE send theirs anyway). The view's: every change up to it was
     // told, so a client that resynchronises from it misses nothing.
-    if (!had_condstore && condstore_ && view_ && !is(command, "SELECT") &&
-        !is(command, "EXAMINE")) {
+    if (!had_condstore && condstore_ && view_ && !(spec != nullptr && spec->tells_modseq)) {
       out_ += "* OK [HIGHESTMODSEQ " + std::to_string(view_->modseq()) + "] Highest\r\n";
     }
   }
@@ -325,56 +310,16 @@ asio::awaitable<void> Session::execute(Command& command) {
   reply_.clear();
 }
 
-asio::awaitable<void> Session::dispatch(Command& command) {
-  // Any state.
-  if (is(command, "CAPABILITY")) co_return capability(command);
-  if (is(command, "NOOP")) co_return ok(command, "NOOP completed");
-  if (is(command, "LOGOUT")) co_return logout(command);
-  if (is(command, "ID")) co_return id(command);
-
+asio::awaitable<void> Session::dispatch(Command& command, const CommandSpec* spec) {
+  if (spec != nullptr && (spec->states & state_bit(state_)) != 0) {
+    if (spec->answer != nullptr) co_return spec->answer(*this, command);
+    co_return co_await spec->run(*this, command);
+  }
   if (state_ == State::not_authenticated) {
-    if (is(command, "STARTTLS")) co_return co_await starttls(command);
-    if (is(command, "LOGIN")) co_return co_await login(command);
-    if (is(command, "AUTHENTICATE")) co_return co_await authenticate(command);
     co_return bad(command, "Not allowed before login: " + command.name);
   }
-  if (is(command, "STARTTLS") || is(command, "LOGIN") || is(command, "AUTHENTICATE")) {
-    co_return bad(command, "Already logged in");
-  }
-
-  // Authenticated (and selected).
-  if (is(command, "SELECT")) co_return co_await select(command, false);
-  if (is(command, "EXAMINE")) co_return co_await select(command, true);
-  if (is(command, "CREATE")) co_return co_await create(command);
-  if (is(command, "DELETE")) co_return co_await delete_mailbox(command);
-  if (is(command, "RENAME")) co_return co_await rename(command);
-  if (is(command, "SUBSCRIBE")) co_return co_await subscribe(command, true);
-  if (is(command, "UNSUBSCRIBE")) co_return co_await subscribe(command, false);
-  if (is(command, "LIST")) co_return co_await list(command, false);
-  if (is(command, "LSUB")) co_return co_await list(command, true);
-  if (is(command, "STATUS")) co_return co_await status(command);
-  if (is(command, "APPEND")) co_return co_await append(command);
-  if (is(command, "NAMESPACE")) co_return namespace_(command);
-  if (is(command, "ENABLE")) co_return enable(command);
-  if (is(command, "GETQUOTAROOT")) co_return co_await get_quota_root(command);
-  if (is(command, "GETQUOTA")) co_return co_await get_quota(command);
-  if (is(command, "SETQUOTA")) co_return set_quota(command);
-  if (is(command, "COMPRESS")) co_return co_await compress(command);
-
+  if (spec != nullptr && spec->states == kBeforeLogin) co_return bad(command, "Already logged in");
   if (state_ != State::selected) co_return bad(command, "No mailbox selected");
-  if (is(command, "FETCH")) co_return co_await fetch(command);
-  if (is(command, "STORE")) co_return co_await store_flags(command);
-  if (is(command, "SEARCH")) co_return co_await search(command);
-  if (is(command, "COPY")) co_return co_await copy(command, false);
-  if (is(command, "MOVE")) co_return co_await copy(command, true);
-  if (is(command, "EXPUNGE")) co_return co_await expunge(command);
-  if (is(command, "CHECK")) co_return ok(command, "CHECK completed");
-  if (is(command, "CLOSE")) co_return co_await close(command);
-  if (is(command, "UNSELECT")) {
-    unselect();
-    co_return ok(command, "UNSELECT completed");
-  }
-  if (is(command, "IDLE")) co_return co_await idle(command);
   bad(command, "Command not supported: " + command.name);
 }
 

@@ -105,11 +105,47 @@ class Session {
   // max-commands-per-second.
   boost::asio::awaitable<void> pace();
 
+  // --- the command table (command_table.cc) ---
+  // One command the session runs.
+  struct CommandSpec {
+    std::string_view name;
+    unsigned states = 0;  // the States it is valid in, a bit each (state_bit)
+    // The handler: `run` for one that waits (on the store or the client),
+    // `answer` for one that answers at once, without a coroutine frame.
+    boost::asio::awaitable<void> (*run)(Session&, Command&) = nullptr;
+    void (*answer)(Session&, Command&) = nullptr;
+    // What execute() does after it. A poll (NOOP, CHECK, IDLE) reads the
+    // journal at once and, at most every user-check-interval, checks that
+    // the user still exists: for a client that only polls, nothing else
+    // would tell.
+    bool poll = false;
+    // Changes the selected mailbox: the journal is read at once, so that
+    // the command's own change is told before its reply.
+    bool changes_mailbox = false;
+    // RFC 3501 7.4.1: no EXPUNGE response during it (FETCH, STORE,
+    // SEARCH), so it keeps the client's numbering; its UID form may have one.
+    bool keeps_numbers = false;
+    // Sends HIGHESTMODSEQ itself (SELECT, EXAMINE).
+    bool tells_modseq = false;
+  };
+  static constexpr unsigned state_bit(State state) { return 1u << static_cast<unsigned>(state); }
+  static constexpr unsigned kBeforeLogin = 1u << static_cast<unsigned>(State::not_authenticated);
+  static constexpr unsigned kSelected = 1u << static_cast<unsigned>(State::selected);
+  static constexpr unsigned kLoggedIn =
+      (1u << static_cast<unsigned>(State::authenticated)) | kSelected;
+  static constexpr unsigned kAnyState = kBeforeLogin | kLoggedIn;
+  // The table: the one place a command is added.
+  static const CommandSpec kCommands[];
+  // The command named `name` (upper-cased), or null.
+  static const CommandSpec* find_command(std::string_view name);
+
   // --- running a command (session.cc) ---
   // Runs the command, then tells the client what changed where RFC 3501
   // allows it, then sends the tagged reply (reply_).
   boost::asio::awaitable<void> execute(Command& command);
-  boost::asio::awaitable<void> dispatch(Command& command);
+  // Runs `spec`'s handler, or answers BAD when the command is not valid in
+  // this state (`spec` null: the session has no such command).
+  boost::asio::awaitable<void> dispatch(Command& command, const CommandSpec* spec);
   // The stored path for a wire mailbox name, or nullopt after a NO. A name
   // that is not valid modified UTF-7 (or not a valid path) names no mailbox:
   // NO [NONEXISTENT] where one is looked up, NO [CANNOT] where one would be
