@@ -95,7 +95,7 @@ struct Append {
   std::vector<AppendMessage> messages;  // more than one only with MULTIAPPEND
 };
 
-struct Store {
+struct StoreFlags {
   SequenceSet set;
   std::optional<uint64_t> unchanged_since;
   enum class Mode { replace, add, remove } mode = Mode::replace;
@@ -133,8 +133,8 @@ struct SetQuota {
 };
 
 using Arguments = std::variant<NoArguments, Login, Authenticate, MailboxArgument, Select, Create,
-                               Rename, List, StatusRequest, Append, Store, Copy, UidExpunge, Enable,
-                               Id, Compress, SetQuota, FetchRequest, SearchRequest>;
+                               Rename, List, StatusRequest, Append, StoreFlags, Copy, UidExpunge,
+                               Enable, Id, Compress, SetQuota, FetchRequest, SearchRequest>;
 
 struct Command {
   std::string tag;

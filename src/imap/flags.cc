@@ -23,16 +23,16 @@ std::optional<std::string> invalid_system_flag(const std::vector<std::string>& f
 }
 
 asio::awaitable<void> Session::store_flags(const Command& command) {
-  const auto& request = std::get<Store>(command.arguments);
+  const auto& request = std::get<StoreFlags>(command.arguments);
   if (view_->read_only()) co_return no(command, "[READ-ONLY] Mailbox is read-only");
   if (std::optional<std::string> flag = invalid_system_flag(request.flags)) {
     co_return bad(command, "Invalid system flag " + *flag);
   }
   std::optional<std::vector<uint32_t>> uids = resolve(request.set, command.uid);
   if (!uids) co_return bad(command, "Invalid message sequence number");
-  store::FlagMode mode = request.mode == Store::Mode::add      ? store::FlagMode::add
-                         : request.mode == Store::Mode::remove ? store::FlagMode::remove
-                                                               : store::FlagMode::replace;
+  store::FlagMode mode = request.mode == StoreFlags::Mode::add      ? store::FlagMode::add
+                         : request.mode == StoreFlags::Mode::remove ? store::FlagMode::remove
+                                                                    : store::FlagMode::replace;
   condstore_ = condstore_ || request.unchanged_since.has_value();
   mail::Mail& mail = services_.mail;
   store::Store& store = services_.store;

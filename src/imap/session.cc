@@ -26,9 +26,9 @@ constexpr std::size_t kKeptOutput = 4 * 1024;
 
 }  // namespace
 
-Limits Session::parser_limits() const {
+ParserLimits Session::parser_limits() const {
   const core::Limits& limits = settings_.limits;
-  Limits result;
+  ParserLimits result;
   result.max_line_length = limits.max_line_length;
   result.max_literal_size = limits.max_literal_size;
   result.max_message_size = limits.max_message_size;

@@ -67,7 +67,7 @@ class Session {
 
   // --- I/O (session.cc) ---
   // The parser's limits, from the settings.
-  Limits parser_limits() const;
+  ParserLimits parser_limits() const;
   // Sends what is buffered; false when the connection failed. A large buffer
   // is released afterwards, unless more of the same answer follows
   // (keep_buffer: a long FETCH then fills the same memory again rather than

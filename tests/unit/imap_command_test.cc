@@ -122,16 +122,17 @@ TEST(CommandParser, UnknownListOptionsAndLoneRecursiveMatchAreBad) {
 }
 
 TEST(CommandParser, ReadsStore) {
-  Store store = args<Store>("a STORE 1:3 +FLAGS.SILENT (\\Seen $Work)");
-  EXPECT_EQ(store.mode, Store::Mode::add);
+  StoreFlags store = args<StoreFlags>("a STORE 1:3 +FLAGS.SILENT (\\Seen $Work)");
+  EXPECT_EQ(store.mode, StoreFlags::Mode::add);
   EXPECT_TRUE(store.silent);
   EXPECT_EQ(store.flags, (std::vector<std::string>{"\\Seen", "$Work"}));
-  Store remove = args<Store>("a UID STORE 5 (UNCHANGEDSINCE 320162338) -flags \\Deleted \\Draft");
-  EXPECT_EQ(remove.mode, Store::Mode::remove);
+  StoreFlags remove =
+      args<StoreFlags>("a UID STORE 5 (UNCHANGEDSINCE 320162338) -flags \\Deleted \\Draft");
+  EXPECT_EQ(remove.mode, StoreFlags::Mode::remove);
   EXPECT_EQ(remove.unchanged_since, 320162338u);
   EXPECT_EQ(remove.flags, (std::vector<std::string>{"\\Deleted", "\\Draft"}));
-  Store replace = args<Store>("a STORE * FLAGS ()");
-  EXPECT_EQ(replace.mode, Store::Mode::replace);
+  StoreFlags replace = args<StoreFlags>("a STORE * FLAGS ()");
+  EXPECT_EQ(replace.mode, StoreFlags::Mode::replace);
   EXPECT_TRUE(replace.flags.empty());
 }
 
