@@ -10,40 +10,6 @@ namespace eider::imap {
 
 namespace asio = boost::asio;
 
-namespace {
-
-// "dd-Mon-yyyy hh:mm:ss +zzzz" (the parser checked its grammar) as seconds
-// since the epoch.
-std::optional<int64_t> parse_date_time(std::string_view text) {
-  static constexpr std::string_view kMonths = "janfebmaraprmayjunjulaugsepoctnovdec";
-  if (text.size() != 26) return std::nullopt;
-  auto number = [&](std::size_t at, std::size_t length) {
-    int value = 0;
-    for (std::size_t i = at; i < at + length; ++i) {
-      char c = text[i];
-      if (c == ' ') continue;
-      value = value * 10 + (c - '0');
-    }
-    return value;
-  };
-  std::string month(text.substr(3, 3));
-  for (char& c : month) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::size_t index = kMonths.find(month);
-  if (index == std::string_view::npos || index % 3 != 0) return std::nullopt;
-  std::tm tm{};
-  tm.tm_mday = number(0, 2);
-  tm.tm_mon = static_cast<int>(index / 3);
-  tm.tm_year = number(7, 4) - 1900;
-  tm.tm_hour = number(12, 2);
-  tm.tm_min = number(15, 2);
-  tm.tm_sec = number(18, 2);
-  int64_t seconds = timegm(&tm);
-  int64_t zone = number(22, 2) * 3600 + number(24, 2) * 60;
-  return text[21] == '-' ? seconds + zone : seconds - zone;
-}
-
-}  // namespace
-
 asio::awaitable<void> Session::append(Command& command) {
   auto& args = std::get<Append>(command.arguments);
   std::optional<std::string> path = mailbox_path(command, args.mailbox);
@@ -68,11 +34,7 @@ asio::awaitable<void> Session::append(Command& command) {
                       mail::now_seconds(),
                       0,
                       {}};
-    if (message.date_time) {
-      std::optional<int64_t> date = parse_date_time(*message.date_time);
-      if (!date) co_return bad(command, "Invalid date-time");
-      prepared.date = *date;
-    }
+    if (message.date) prepared.date = *message.date;
     if (prepared.spool && !prepared.spool->status().is_ok()) {
       co_return fail(command, prepared.spool->status());
     }

@@ -82,8 +82,9 @@ struct StatusRequest {
 
 struct AppendMessage {
   std::vector<std::string> flags;
-  // "dd-Mon-yyyy hh:mm:ss +zzzz" as sent (day may be " d"), checked valid.
-  std::optional<std::string> date_time;
+  // The date-time given ("dd-Mon-yyyy hh:mm:ss +zzzz"), as seconds since
+  // the epoch.
+  std::optional<int64_t> date;
   std::string content;  // moved from the literal, never copied
   bool binary = false;  // literal8 ~{n} (RFC 3516)
   // A large literal, spooled to a file as it arrived; `content` is empty then.

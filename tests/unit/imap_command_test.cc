@@ -156,13 +156,13 @@ TEST(CommandParser, ReadsAppend) {
       "a APPEND Drafts (\\Draft) \" 1-Feb-2020 10:00:00 +0100\" {3+}\r\nabc {2+}\r\nde");
   EXPECT_EQ(append.mailbox, "Drafts");
   ASSERT_EQ(append.messages.size(), 2u);
-  EXPECT_EQ(append.messages[0].date_time, " 1-Feb-2020 10:00:00 +0100");
+  EXPECT_EQ(append.messages[0].date, 1580547600);  // 2020-02-01 09:00:00 UTC
   EXPECT_EQ(append.messages[0].content, "abc");
   EXPECT_TRUE(append.messages[1].flags.empty());
   EXPECT_EQ(append.messages[1].content, "de");
-  EXPECT_EQ(
-      args<Append>("a APPEND x \"29-Feb-2024 23:59:60 -1200\" {1+}\r\nx").messages[0].date_time,
-      "29-Feb-2024 23:59:60 -1200");
+  // A leap second and a zone west of UTC: 2024-03-01 12:00:00 UTC.
+  EXPECT_EQ(args<Append>("a APPEND x \"29-Feb-2024 23:59:60 -1200\" {1+}\r\nx").messages[0].date,
+            1709294400);
 }
 
 struct BadCase {
