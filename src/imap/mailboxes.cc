@@ -143,10 +143,9 @@ asio::awaitable<void> Session::create(const Command& command) {
   }
   if (*path == mail::kInbox) co_return no(command, "[ALREADYEXISTS] INBOX always exists");
   mail::Mail& mail = services_.mail;
-  store::Store& store = services_.store;
   const int64_t user = user_id_;
   Result<store::Mailbox> created =
-      co_await services_.executor.run([&mail, &store, user, &path, &special_use]() {
+      co_await services_.executor.run([&mail, user, &path, &special_use]() {
         // RFC 3501 6.3.3: superior names are created as needed. They are
         // not subscribed: the client named none of them (so LSUB "a/%"
         // after CREATE a/b/c shows a/b \Noselect), as in Dovecot.
@@ -156,7 +155,7 @@ asio::awaitable<void> Session::create(const Command& command) {
           Result<store::Mailbox> parent = mail.create_mailbox(user, parent_path);
           if (!parent && parent.status().code() != Code::already_exists) return parent;
           if (parent) {
-            Status unsubscribed = store.set_subscribed(user, parent_path, false);
+            Status unsubscribed = mail.subscribe(user, parent_path, false);
             if (!unsubscribed.is_ok()) return Result<store::Mailbox>(unsubscribed);
           }
         }
@@ -208,10 +207,10 @@ asio::awaitable<void> Session::subscribe(const Command& command, bool subscribed
   const auto& args = std::get<MailboxArgument>(command.arguments);
   std::optional<std::string> path = mailbox_path(command, args.mailbox, subscribed);
   if (!path) co_return;
-  store::Store& store = services_.store;
+  mail::Mail& mail = services_.mail;
   const int64_t user = user_id_;
   Status done = co_await services_.executor.run(
-      [&store, user, &path, subscribed] { return store.set_subscribed(user, *path, subscribed); });
+      [&mail, user, &path, subscribed] { return mail.subscribe(user, *path, subscribed); });
   if (!done.is_ok()) co_return fail(command, done);
   ok(command, subscribed ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
 }
