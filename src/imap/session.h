@@ -1,11 +1,14 @@
 // An IMAP session's state, private to src/imap. session.cc runs the command
-// loop, the connection-level commands and authentication;
-// session_mailbox.cc the authenticated-state commands (SELECT, LIST,
-// APPEND, ...); session_quota.cc GETQUOTA, GETQUOTAROOT and SETQUOTA;
-// session_message.cc the selected-state commands (FETCH, SEARCH, COPY,
-// MOVE, EXPUNGE, IDLE) and the journal sync; session_store.cc STORE;
-// session_qresync.cc ENABLE and what CONDSTORE and QRESYNC add beyond
-// single commands.
+// loop, I/O and the journal sync; command_table.cc lists the commands, each
+// with its handler, and each handler lives in a file named for its command
+// family: fetch.cc, flags.cc (STORE), search.cc, select.cc, append.cc,
+// copy_move.cc, expunge.cc, idle.cc, enable.cc (ENABLE, CONDSTORE, QRESYNC),
+// auth.cc, mailboxes.cc, quota.cc and connection_commands.cc.
+//
+// Handlers read through store::Store on the executor and write through
+// mail::Mail; the only direct store writes are the session's own
+// bookkeeping (Store::claim_recent, the SELECT cache's snapshots), see
+// docs/architecture.md.
 //
 // Error idiom: handlers never throw and never fail the coroutine; each ends
 // by writing its tagged reply into out_. Store failures become NO with the
