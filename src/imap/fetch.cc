@@ -170,6 +170,21 @@ std::vector<Match> match_rows(const std::vector<Wanted>& wanted, const std::vect
   return matches;
 }
 
+// Where a FETCH's answer is read from.
+enum class FetchSource { select_cache, listing, messages };
+
+// UID and FLAGS alone come from the SELECT cache, which is kept current
+// from the journal: no message row is read (select_cache.h). It has no
+// MODSEQ, which CONDSTORE adds to FLAGS. Dates, sizes and MODSEQ come from
+// one listing; anything else from the message rows.
+FetchSource source_of(const FetchPlan& plan, const FetchOptions& options) {
+  if (!plan.content && !plan.stored && !plan.info && !options.with_modseq) {
+    return FetchSource::select_cache;
+  }
+  if (!plan.content && !plan.stored) return FetchSource::listing;
+  return FetchSource::messages;
+}
+
 }  // namespace
 
 asio::awaitable<void> Session::fetch(const Command& command) {
@@ -244,104 +259,153 @@ asio::awaitable<void> Session::fetch(const Command& command) {
     for (const store::MessageInfo& info : *changed) now_seen.push_back(info.uid);
   }
 
-  uint32_t missing = 0;
   if (uids->size() > kFetchOneBuffer) out_.reserve(kLongFetchBuffer);
-
-  if (!plan.content && !plan.stored && !plan.info && !options.with_modseq) {
-    // UID and FLAGS alone come from the SELECT cache, which is kept current
-    // from the journal: no message row is read (select_cache.h). It has no
-    // MODSEQ, which CONDSTORE adds to FLAGS.
-    SelectCache& cache = services_.select_cache;
-    const uint32_t uidvalidity = view_->uidvalidity();
-    Result<SelectCache::FlagsOf> flags =
-        co_await services_.executor.run([&cache, &store, user, mailbox, uidvalidity, &uids] {
-          return cache.flags(store, user, mailbox, uidvalidity, *uids);
-        });
-    if (!flags) co_return fail(command, flags.status());
-    // One MessageInfo per flag list, split once: a large mailbox has few.
-    std::vector<store::MessageInfo> infos(flags->lists.size());
-    for (std::size_t i = 0; i < infos.size(); ++i)
-      infos[i].flags = store::split_flags(flags->lists[i]);
-    if (plan.flags) {
-      // Only the lists of the messages answered: keywords of others wait
-      // until a response shows them.
-      std::vector<bool> used(infos.size(), false);
-      for (const uint32_t list : flags->list_of) {
-        if (list != SelectCache::FlagsOf::kGone) used[list] = true;
-      }
-      for (std::size_t i = 0; i < infos.size(); ++i) {
-        if (used[i]) announce_keywords(infos[i].flags);
-      }
-    }
-    FetchMessage message;
-    for (std::size_t i = 0; i < uids->size(); ++i) {
-      const uint32_t list = flags->list_of[i];
-      if (list == SelectCache::FlagsOf::kGone) {
-        ++missing;
-        continue;
-      }
-      const uint32_t uid = (*uids)[i];
-      infos[list].uid = uid;
-      message.info = &infos[list];
-      message.seq = view_->uids().seq_of(uid);
-      message.recent = view_->is_recent(uid);
-      render_metadata(out_, message, request.attributes, options);
-      if (plan.flags && uids->size() <= kMaxToldFromCache) {
-        view_->told(uid, flags->modseq, MailboxView::Shown::flags);
-      }
-      if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
-    }
-  } else if (!plan.content && !plan.stored) {
-    const std::vector<Wanted> wanted = wanted_of(*view_, *uids, now_seen);
-    // Dates, sizes and MODSEQ come from one listing of the UIDs asked for.
-    const uint32_t first = wanted.empty() ? 1 : wanted.front().uid;
-    const uint32_t last = wanted.empty() ? 0 : wanted.back().uid;
-    Result<std::vector<store::MessageInfo>> listed =
-        co_await services_.executor.run([&store, user, mailbox, first, last] {
-          return store.list_messages_between(user, mailbox, first, last);
-        });
-    if (!listed) co_return fail(command, listed.status());
-    for (const Match& match : match_rows(wanted, *listed, missing)) {
-      FetchMessage message;
-      message.seq = match.wanted->seq;
-      message.info = &(*listed)[match.row];
-      message.recent = match.wanted->recent;
-      FetchOptions each = options;
-      each.add_flags = match.wanted->add_flags;
-      const bool shows_flags = plan.flags || each.add_flags;
-      if (shows_flags) announce_keywords(message.info->flags);
-      render_metadata(out_, message, request.attributes, each);
-      if (shows_flags || shows_modseq(request.attributes, each)) {
-        view_->told(message.info->uid, message.info->modseq,
-                    shows_flags ? MailboxView::Shown::flags : MailboxView::Shown::modseq);
-      }
-      if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
-    }
-  } else {
-    const std::vector<Wanted> wanted = wanted_of(*view_, *uids, now_seen);
-    const std::size_t batch_size = plan.content ? kContentBatch : kInfoBatch;
-    for (std::size_t begin = 0; begin < wanted.size(); begin += batch_size) {
-      std::vector<Wanted> batch(wanted.begin() + begin,
-                                wanted.begin() + std::min(wanted.size(), begin + batch_size));
-      std::string& out = out_;
-      // The view is the session's, which waits meanwhile (as for `out`).
-      MailboxView* view = &*view_;
-      Rendered rendered = co_await services_.executor.run([&store, user, mailbox, &batch, &request,
-                                                           &plan, &options, &limits, &out, view] {
-        return render_batch(store, user, mailbox, batch, request, plan, options, limits, out, view);
-      });
-      if (!rendered.status.is_ok()) co_return fail(command, rendered.status);
-      missing += rendered.missing;
-      if (!rendered.refused.is_ok()) co_return no(command, refusal(rendered.refused));
-      if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return;
-    }
+  std::optional<uint32_t> missing;
+  switch (source_of(plan, options)) {
+    case FetchSource::select_cache:
+      missing = co_await fetch_from_cache(command, request, plan, options, *uids);
+      break;
+    case FetchSource::listing:
+      missing = co_await fetch_from_listing(command, request, plan, options, *uids, now_seen);
+      break;
+    case FetchSource::messages:
+      missing = co_await fetch_messages(command, request, plan, options, *uids, now_seen);
+      break;
   }
-  if (missing > 0 && !command.uid) {
+  if (!missing) co_return;
+  if (*missing > 0 && !command.uid) {
     // Another session expunged some of them; this one still numbers them
     // until it may say EXPUNGE (as Dovecot answers).
     co_return no(command, "[EXPUNGEISSUED] Some of the requested messages no longer exist");
   }
   ok(command, command.uid ? "UID FETCH completed" : "FETCH completed");
+}
+
+asio::awaitable<std::optional<uint32_t>> Session::fetch_from_cache(
+    const Command& command, const FetchRequest& request, const FetchPlan& plan,
+    const FetchOptions& options, const std::vector<uint32_t>& uids) {
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  const int64_t mailbox = view_->mailbox_id();
+  uint32_t missing = 0;
+  SelectCache& cache = services_.select_cache;
+  const uint32_t uidvalidity = view_->uidvalidity();
+  Result<SelectCache::FlagsOf> flags =
+      co_await services_.executor.run([&cache, &store, user, mailbox, uidvalidity, &uids] {
+        return cache.flags(store, user, mailbox, uidvalidity, uids);
+      });
+  if (!flags) {
+    fail(command, flags.status());
+    co_return std::nullopt;
+  }
+  // One MessageInfo per flag list, split once: a large mailbox has few.
+  std::vector<store::MessageInfo> infos(flags->lists.size());
+  for (std::size_t i = 0; i < infos.size(); ++i)
+    infos[i].flags = store::split_flags(flags->lists[i]);
+  if (plan.flags) {
+    // Only the lists of the messages answered: keywords of others wait
+    // until a response shows them.
+    std::vector<bool> used(infos.size(), false);
+    for (const uint32_t list : flags->list_of) {
+      if (list != SelectCache::FlagsOf::kGone) used[list] = true;
+    }
+    for (std::size_t i = 0; i < infos.size(); ++i) {
+      if (used[i]) announce_keywords(infos[i].flags);
+    }
+  }
+  FetchMessage message;
+  for (std::size_t i = 0; i < uids.size(); ++i) {
+    const uint32_t list = flags->list_of[i];
+    if (list == SelectCache::FlagsOf::kGone) {
+      ++missing;
+      continue;
+    }
+    const uint32_t uid = uids[i];
+    infos[list].uid = uid;
+    message.info = &infos[list];
+    message.seq = view_->uids().seq_of(uid);
+    message.recent = view_->is_recent(uid);
+    render_metadata(out_, message, request.attributes, options);
+    if (plan.flags && uids.size() <= kMaxToldFromCache) {
+      view_->told(uid, flags->modseq, MailboxView::Shown::flags);
+    }
+    if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return std::nullopt;
+  }
+  co_return missing;
+}
+
+asio::awaitable<std::optional<uint32_t>> Session::fetch_from_listing(
+    const Command& command, const FetchRequest& request, const FetchPlan& plan,
+    const FetchOptions& options, const std::vector<uint32_t>& uids,
+    const std::vector<uint32_t>& now_seen) {
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  const int64_t mailbox = view_->mailbox_id();
+  uint32_t missing = 0;
+  const std::vector<Wanted> wanted = wanted_of(*view_, uids, now_seen);
+  // Dates, sizes and MODSEQ come from one listing of the UIDs asked for.
+  const uint32_t first = wanted.empty() ? 1 : wanted.front().uid;
+  const uint32_t last = wanted.empty() ? 0 : wanted.back().uid;
+  Result<std::vector<store::MessageInfo>> listed =
+      co_await services_.executor.run([&store, user, mailbox, first, last] {
+        return store.list_messages_between(user, mailbox, first, last);
+      });
+  if (!listed) {
+    fail(command, listed.status());
+    co_return std::nullopt;
+  }
+  for (const Match& match : match_rows(wanted, *listed, missing)) {
+    FetchMessage message;
+    message.seq = match.wanted->seq;
+    message.info = &(*listed)[match.row];
+    message.recent = match.wanted->recent;
+    FetchOptions each = options;
+    each.add_flags = match.wanted->add_flags;
+    const bool shows_flags = plan.flags || each.add_flags;
+    if (shows_flags) announce_keywords(message.info->flags);
+    render_metadata(out_, message, request.attributes, each);
+    if (shows_flags || shows_modseq(request.attributes, each)) {
+      view_->told(message.info->uid, message.info->modseq,
+                  shows_flags ? MailboxView::Shown::flags : MailboxView::Shown::modseq);
+    }
+    if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return std::nullopt;
+  }
+  co_return missing;
+}
+
+asio::awaitable<std::optional<uint32_t>> Session::fetch_messages(
+    const Command& command, const FetchRequest& request, const FetchPlan& plan,
+    const FetchOptions& options, const std::vector<uint32_t>& uids,
+    const std::vector<uint32_t>& now_seen) {
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  const int64_t mailbox = view_->mailbox_id();
+  uint32_t missing = 0;
+  const mime::Limits limits = parse_limits(settings_.limits);
+  const std::vector<Wanted> wanted = wanted_of(*view_, uids, now_seen);
+  const std::size_t batch_size = plan.content ? kContentBatch : kInfoBatch;
+  for (std::size_t begin = 0; begin < wanted.size(); begin += batch_size) {
+    std::vector<Wanted> batch(wanted.begin() + begin,
+                              wanted.begin() + std::min(wanted.size(), begin + batch_size));
+    std::string& out = out_;
+    // The view is the session's, which waits meanwhile (as for `out`).
+    MailboxView* view = &*view_;
+    Rendered rendered = co_await services_.executor.run([&store, user, mailbox, &batch, &request,
+                                                         &plan, &options, &limits, &out, view] {
+      return render_batch(store, user, mailbox, batch, request, plan, options, limits, out, view);
+    });
+    if (!rendered.status.is_ok()) {
+      fail(command, rendered.status);
+      co_return std::nullopt;
+    }
+    missing += rendered.missing;
+    if (!rendered.refused.is_ok()) {
+      no(command, refusal(rendered.refused));
+      co_return std::nullopt;
+    }
+    if (out_.size() >= kFlushAt && !co_await flush(Flush::keep_buffer)) co_return std::nullopt;
+  }
+  co_return missing;
 }
 
 }  // namespace eider::imap

@@ -28,6 +28,7 @@
 
 #include "core/memory_budget.h"
 #include "imap/command.h"
+#include "imap/fetch_response.h"
 #include "imap/imap.h"
 #include "imap/mailbox_view.h"
 #include "imap/parser.h"
@@ -234,7 +235,26 @@ class Session {
 
   // --- the selected state: FETCH (fetch.cc), STORE (flags.cc), SEARCH
   // (search.cc), COPY and MOVE (copy_move.cc), EXPUNGE (expunge.cc) ---
+  // FETCH decides what to read (plan_fetch, CHANGEDSINCE, \Seen), then
+  // reads and renders from one of three sources. Each returns the messages
+  // asked for but expunged meanwhile, or nullopt once it has replied (a
+  // failure) or the connection failed.
   boost::asio::awaitable<void> fetch(const Command& command);
+  // UID and FLAGS from the SELECT cache: no message row is read.
+  boost::asio::awaitable<std::optional<uint32_t>> fetch_from_cache(
+      const Command& command, const FetchRequest& request, const FetchPlan& plan,
+      const FetchOptions& options, const std::vector<uint32_t>& uids);
+  // Dates, sizes and MODSEQ from one listing of the UIDs asked for.
+  boost::asio::awaitable<std::optional<uint32_t>> fetch_from_listing(
+      const Command& command, const FetchRequest& request, const FetchPlan& plan,
+      const FetchOptions& options, const std::vector<uint32_t>& uids,
+      const std::vector<uint32_t>& now_seen);
+  // Summaries or content from the message rows, a batch per store call,
+  // rendered on the store thread straight into out_.
+  boost::asio::awaitable<std::optional<uint32_t>> fetch_messages(
+      const Command& command, const FetchRequest& request, const FetchPlan& plan,
+      const FetchOptions& options, const std::vector<uint32_t>& uids,
+      const std::vector<uint32_t>& now_seen);
   boost::asio::awaitable<void> store_flags(const Command& command);
   boost::asio::awaitable<void> search(const Command& command);
   boost::asio::awaitable<void> copy(const Command& command, bool move);
