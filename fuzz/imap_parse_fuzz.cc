@@ -24,8 +24,8 @@ void check(bool ok) {
   if (!ok) std::abort();
 }
 
-eider::imap::Limits small_limits() {
-  eider::imap::Limits limits;
+eider::imap::ParserLimits small_limits() {
+  eider::imap::ParserLimits limits;
   limits.max_line_length = 512;
   limits.max_literal_size = 256;
   limits.max_message_size = 1024;
@@ -46,7 +46,7 @@ std::size_t command_bytes(const eider::imap::Command& command) {
 // One event per step other than need_more, as text, for comparing runs.
 std::vector<std::string> run(std::string_view input, std::string_view chunk_sizes,
                              bool reject_some) {
-  const eider::imap::Limits limits = small_limits();
+  const eider::imap::ParserLimits limits = small_limits();
   CommandReader reader(limits);
   std::vector<std::string> events;
   std::string buffer;

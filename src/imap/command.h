@@ -82,8 +82,9 @@ struct StatusRequest {
 
 struct AppendMessage {
   std::vector<std::string> flags;
-  // "dd-Mon-yyyy hh:mm:ss +zzzz" as sent (day may be " d"), checked valid.
-  std::optional<std::string> date_time;
+  // The date-time given ("dd-Mon-yyyy hh:mm:ss +zzzz"), as seconds since
+  // the epoch.
+  std::optional<int64_t> date;
   std::string content;  // moved from the literal, never copied
   bool binary = false;  // literal8 ~{n} (RFC 3516)
   // A large literal, spooled to a file as it arrived; `content` is empty then.
@@ -95,7 +96,7 @@ struct Append {
   std::vector<AppendMessage> messages;  // more than one only with MULTIAPPEND
 };
 
-struct Store {
+struct StoreFlags {
   SequenceSet set;
   std::optional<uint64_t> unchanged_since;
   enum class Mode { replace, add, remove } mode = Mode::replace;
@@ -133,8 +134,8 @@ struct SetQuota {
 };
 
 using Arguments = std::variant<NoArguments, Login, Authenticate, MailboxArgument, Select, Create,
-                               Rename, List, StatusRequest, Append, Store, Copy, UidExpunge, Enable,
-                               Id, Compress, SetQuota, FetchRequest, SearchRequest>;
+                               Rename, List, StatusRequest, Append, StoreFlags, Copy, UidExpunge,
+                               Enable, Id, Compress, SetQuota, FetchRequest, SearchRequest>;
 
 struct Command {
   std::string tag;

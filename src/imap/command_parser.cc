@@ -1,6 +1,6 @@
 // parse_command: tag, command name, and the arguments of each command
 // without a file of its own (FETCH and SEARCH have fetch_parser.cc and
-// search_parser.cc; mailbox commands are in mailbox_commands.cc).
+// search_parser.cc; mailbox commands are in mailbox_parser.cc).
 #include "imap/command_parser.h"
 
 #include "imap/cursor.h"
@@ -43,8 +43,8 @@ Result<Authenticate> parse_authenticate(Cursor& cursor) {
   return auth;
 }
 
-Result<Store> parse_store(Cursor& cursor) {
-  Store store;
+Result<StoreFlags> parse_store(Cursor& cursor) {
+  StoreFlags store;
   EIDER_RETURN_IF_ERROR(cursor.sp());
   Result<SequenceSet> set = SequenceSet::parse(cursor.word());
   if (!set) return set.status();
@@ -65,9 +65,9 @@ Result<Store> parse_store(Cursor& cursor) {
     EIDER_RETURN_IF_ERROR(cursor.sp());
   }
   if (cursor.eat('+')) {
-    store.mode = Store::Mode::add;
+    store.mode = StoreFlags::Mode::add;
   } else if (cursor.eat('-')) {
-    store.mode = Store::Mode::remove;
+    store.mode = StoreFlags::Mode::remove;
   }
   Result<std::string> item = cursor.atom();
   std::string upper = item ? to_upper(*item) : "";
@@ -179,7 +179,8 @@ Result<Arguments> wrap(Result<T> parsed) {
 }
 
 // Commands that UID may prefix: FETCH SEARCH STORE COPY MOVE EXPUNGE.
-Result<Arguments> parse_arguments(Cursor& cursor, const Command& command, const Limits& limits) {
+Result<Arguments> parse_arguments(Cursor& cursor, const Command& command,
+                                  const ParserLimits& limits) {
   std::string_view name = command.name;
   if (name == "FETCH") return wrap(parse_fetch_command(cursor));
   if (name == "SEARCH") return wrap(parse_search(cursor, limits.max_depth));
@@ -242,7 +243,7 @@ Result<std::vector<std::string>> parse_flag_list(Cursor& cursor) {
   return flags;
 }
 
-std::variant<Command, ParseError> parse_command(RawCommand raw, const Limits& limits) {
+std::variant<Command, ParseError> parse_command(RawCommand raw, const ParserLimits& limits) {
   Cursor cursor(raw, limits);
   Command command;
   command.tag = std::string(cursor.take_while(is_tag_char));

@@ -15,7 +15,7 @@ Result<std::string> parse_flag(Cursor& cursor);
 // "(" [flag *(SP flag)] ")"
 Result<std::vector<std::string>> parse_flag_list(Cursor& cursor);
 
-// mailbox_commands.cc
+// mailbox_parser.cc
 Result<MailboxArgument> parse_mailbox_argument(Cursor& cursor);
 Result<Select> parse_select(Cursor& cursor);
 Result<Create> parse_create(Cursor& cursor);

@@ -17,7 +17,7 @@ namespace eider::imap {
 
 class Cursor {
  public:
-  Cursor(RawCommand& raw, const Limits& limits) : raw_(raw), limits_(limits) {}
+  Cursor(RawCommand& raw, const ParserLimits& limits) : raw_(raw), limits_(limits) {}
 
   // The next byte, or '\0' at the end of a text segment (a literal or the
   // end of the command follows).
@@ -65,7 +65,7 @@ class Cursor {
   std::string_view segment() const { return raw_.text[segment_]; }
 
   RawCommand& raw_;
-  const Limits& limits_;
+  const ParserLimits& limits_;
   std::size_t segment_ = 0;
   std::size_t pos_ = 0;
   std::size_t depth_ = 0;

@@ -46,7 +46,7 @@
 
 namespace eider::imap {
 
-struct Limits {
+struct ParserLimits {
   std::size_t max_line_length = 64 * 1024;
   uint64_t max_literal_size = 1024 * 1024;
   // Each APPEND literal, and all literals of one command together (so a
@@ -91,11 +91,11 @@ struct RawCommand {
 };
 
 // Parses a framed command. Literal bytes are moved out of `raw`.
-std::variant<Command, ParseError> parse_command(RawCommand raw, const Limits& limits);
+std::variant<Command, ParseError> parse_command(RawCommand raw, const ParserLimits& limits);
 
 class CommandReader {
  public:
-  explicit CommandReader(Limits limits) : limits_(limits) { reset(); }
+  explicit CommandReader(ParserLimits limits) : limits_(limits) { reset(); }
 
   struct Step {
     enum class Kind { need_more, continuation, literal, command, error };
@@ -137,7 +137,7 @@ class CommandReader {
   std::string current_tag() const;
   bool is_append() const;
 
-  Limits limits_;
+  ParserLimits limits_;
   State state_ = State::line;
   RawCommand raw_;
   std::size_t text_size_ = 0;   // bytes of raw_.text so far

@@ -3,7 +3,7 @@
 // Parsed by parse_command (imap/parser.h).
 //
 // Bounds: one SearchKey per key the client wrote; the tree is at most
-// Limits::max_depth deep (OR, NOT and parentheses each add a level), so the
+// ParserLimits::max_depth deep (OR, NOT and parentheses each add a level), so the
 // recursive parser and every recursive walk over the tree stay bounded.
 #pragma once
 

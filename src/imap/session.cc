@@ -1,19 +1,18 @@
-// One IMAP session: the command loop, the commands valid in every state and
-// the not-authenticated state (STARTTLS, LOGIN, AUTHENTICATE).
+// One IMAP session: the command loop, I/O, what every command shares (the
+// tagged reply, mailbox names, sequence sets) and the journal sync. The
+// commands are in files named for them; command_table.cc lists them.
 #include "imap/session.h"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.h"
+#include "imap/mailbox_name.h"
 #include "imap/refusal.h"
 #include "mail/login.h"
-#include "mail/sasl.h"
-#include "mail/users.h"
+#include "mail/names.h"
 #include "net/memory_wait.h"
-#include "net/tls.h"
 
 namespace eider::imap {
 
@@ -21,28 +20,27 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Bytes asked of the socket per read between commands.
-constexpr std::size_t kReadChunk = 16 * 1024;
 // Output kept between commands; a larger buffer is released after a flush.
 constexpr std::size_t kKeptOutput = 4 * 1024;
 
-Limits parser_limits(const core::Limits& limits, const std::string& spool_dir) {
-  Limits result;
+}  // namespace
+
+ParserLimits Session::parser_limits() const {
+  const core::Limits& limits = settings_.limits;
+  ParserLimits result;
   result.max_line_length = limits.max_line_length;
   result.max_literal_size = limits.max_literal_size;
   result.max_message_size = limits.max_message_size;
   result.spool_threshold = limits.spool_threshold;
-  result.spool_dir = spool_dir;
+  result.spool_dir = services_.mail.spool_dir();
   return result;
 }
-
-}  // namespace
 
 Session::Session(const Settings& settings, const Services& services, net::Connection& connection)
     : settings_(settings),
       services_(services),
       connection_(connection),
-      reader_(parser_limits(settings.limits, services.mail.spool_dir())),
+      reader_(parser_limits()),
       lines_(settings.limits.max_line_length),
       deadlines_(net::Deadlines::options(settings.limits)),
       wake_(std::make_shared<Wake>(Wake{this})),
@@ -259,15 +257,7 @@ asio::awaitable<void> Session::pace() {
   window_commands_ = 1;
 }
 
-// --- dispatch ---
-
-namespace {
-
-bool is(const Command& command, std::string_view name) {
-  return command.name == name;
-}
-
-}  // namespace
+// --- running a command ---
 
 asio::awaitable<void> Session::end_if_user_gone() {
   store::Store& store = services_.store;
@@ -287,14 +277,15 @@ std::chrono::seconds Session::user_check_interval() const {
 
 asio::awaitable<void> Session::execute(Command& command) {
   const bool had_condstore = condstore_;
-  co_await dispatch(command);
+  const CommandSpec* spec = find_command(command.name);
+  co_await dispatch(command, spec);
   // A NO may be the store missing the user's rows because the user was
   // deleted; polls check too, since for a client that only polls nothing
   // else fails, but at most every user-check-interval: NOOP stays cheap.
   if (state_ == State::authenticated || state_ == State::selected) {
     const bool refused = reply_.size() > command.tag.size() + 4 &&
                          reply_.compare(command.tag.size(), 4, " NO ") == 0;
-    const bool poll = is(command, "NOOP") || is(command, "CHECK") || is(command, "IDLE");
+    const bool poll = spec != nullptr && spec->poll;
     const auto now = std::chrono::steady_clock::now();
     if (refused || (poll && now - user_checked_ >= user_check_interval())) {
       user_checked_ = now;
@@ -302,23 +293,15 @@ asio::awaitable<void> Session::execute(Command& command) {
     }
   }
   if (state_ == State::selected && view_) {
-    // RFC 3501 7.4.1: no EXPUNGE during FETCH, STORE or SEARCH (their UID
-    // forms may have one), so those keep the client's numbering.
-    const bool keeps_numbers =
-        !command.uid && (is(command, "FETCH") || is(command, "STORE") || is(command, "SEARCH"));
-    // Commands that change the selected mailbox read the journal at once:
-    // their own change must be told before their reply.
-    const bool force = is(command, "STORE") || is(command, "EXPUNGE") || is(command, "APPEND") ||
-                       is(command, "COPY") || is(command, "MOVE") || is(command, "NOOP") ||
-                       is(command, "CHECK") || is(command, "IDLE");
+    const bool keeps_numbers = !command.uid && spec != nullptr && spec->keeps_numbers;
+    const bool force = spec != nullptr && (spec->changes_mailbox || spec->poll);
     co_await sync(keeps_numbers ? MailboxView::Announce::no_expunge : MailboxView::Announce::all,
                   force);
     // RFC 7162 3.1: a CONDSTORE enabling command issued with a mailbox
     // selected gets the mailbox's HIGHESTMODSEQ, as Dovecot sends it (SELECT
     // and EXAMINE send theirs anyway). The view's: every change up to it was
     // told, so a client that resynchronises from it misses nothing.
-    if (!had_condstore && condstore_ && view_ && !is(command, "SELECT") &&
-        !is(command, "EXAMINE")) {
+    if (!had_condstore && condstore_ && view_ && !(spec != nullptr && spec->tells_modseq)) {
       out_ += "* OK [HIGHESTMODSEQ " + std::to_string(view_->modseq()) + "] Highest\r\n";
     }
   }
@@ -326,251 +309,152 @@ asio::awaitable<void> Session::execute(Command& command) {
   reply_.clear();
 }
 
-asio::awaitable<void> Session::dispatch(Command& command) {
-  // Any state.
-  if (is(command, "CAPABILITY")) co_return capability(command);
-  if (is(command, "NOOP")) co_return ok(command, "NOOP completed");
-  if (is(command, "LOGOUT")) co_return logout(command);
-  if (is(command, "ID")) co_return id(command);
-
+asio::awaitable<void> Session::dispatch(Command& command, const CommandSpec* spec) {
+  if (spec != nullptr && (spec->states & state_bit(state_)) != 0) {
+    if (spec->answer != nullptr) co_return spec->answer(*this, command);
+    co_return co_await spec->run(*this, command);
+  }
   if (state_ == State::not_authenticated) {
-    if (is(command, "STARTTLS")) co_return co_await starttls(command);
-    if (is(command, "LOGIN")) co_return co_await login(command);
-    if (is(command, "AUTHENTICATE")) co_return co_await authenticate(command);
     co_return bad(command, "Not allowed before login: " + command.name);
   }
-  if (is(command, "STARTTLS") || is(command, "LOGIN") || is(command, "AUTHENTICATE")) {
-    co_return bad(command, "Already logged in");
-  }
-
-  // Authenticated (and selected).
-  if (is(command, "SELECT")) co_return co_await select(command, false);
-  if (is(command, "EXAMINE")) co_return co_await select(command, true);
-  if (is(command, "CREATE")) co_return co_await create(command);
-  if (is(command, "DELETE")) co_return co_await delete_mailbox(command);
-  if (is(command, "RENAME")) co_return co_await rename(command);
-  if (is(command, "SUBSCRIBE")) co_return co_await subscribe(command, true);
-  if (is(command, "UNSUBSCRIBE")) co_return co_await subscribe(command, false);
-  if (is(command, "LIST")) co_return co_await list(command, false);
-  if (is(command, "LSUB")) co_return co_await list(command, true);
-  if (is(command, "STATUS")) co_return co_await status(command);
-  if (is(command, "APPEND")) co_return co_await append(command);
-  if (is(command, "NAMESPACE")) co_return namespace_(command);
-  if (is(command, "ENABLE")) co_return enable(command);
-  if (is(command, "GETQUOTAROOT")) co_return co_await get_quota_root(command);
-  if (is(command, "GETQUOTA")) co_return co_await get_quota(command);
-  if (is(command, "SETQUOTA")) co_return set_quota(command);
-  if (is(command, "COMPRESS")) co_return co_await compress(command);
-
+  if (spec != nullptr && spec->states == kBeforeLogin) co_return bad(command, "Already logged in");
   if (state_ != State::selected) co_return bad(command, "No mailbox selected");
-  if (is(command, "FETCH")) co_return co_await fetch(command);
-  if (is(command, "STORE")) co_return co_await store_flags(command);
-  if (is(command, "SEARCH")) co_return co_await search(command);
-  if (is(command, "COPY")) co_return co_await copy(command, false);
-  if (is(command, "MOVE")) co_return co_await copy(command, true);
-  if (is(command, "EXPUNGE")) co_return co_await expunge(command);
-  if (is(command, "CHECK")) co_return ok(command, "CHECK completed");
-  if (is(command, "CLOSE")) co_return co_await close(command);
-  if (is(command, "UNSELECT")) {
-    unselect();
-    co_return ok(command, "UNSELECT completed");
-  }
-  if (is(command, "IDLE")) co_return co_await idle(command);
   bad(command, "Command not supported: " + command.name);
 }
 
-// --- any state ---
+// --- shared by the commands ---
 
-std::string Session::capabilities() const {
-  std::string caps =
-      "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS UNSELECT MOVE CHILDREN "
-      "SPECIAL-USE CREATE-SPECIAL-USE ESEARCH LIST-EXTENDED LIST-STATUS CONDSTORE QRESYNC QUOTA "
-      "QUOTA=RES-STORAGE QUOTA=RES-MESSAGE COMPRESS=DEFLATE BINARY APPENDLIMIT=" +
-      std::to_string(settings_.limits.max_message_size);
-  if (state_ == State::not_authenticated) {
-    if (settings_.tls != nullptr && !connection_.secure()) caps += " STARTTLS";
-    caps += plaintext_allowed() ? " AUTH=PLAIN AUTH=LOGIN" : " LOGINDISABLED";
+// The command is well formed (a name is an astring), so an odd name is a
+// NO, not a BAD: no mailbox can have it (as Dovecot answers).
+std::optional<std::string> Session::mailbox_path(const Command& command, std::string_view wire,
+                                                 bool to_create) {
+  Result<std::string> path = decode_mailbox_name(wire);
+  if (path) path = mail::normalize_mailbox_path(*path);
+  if (!path) {
+    no(command, std::string(to_create ? "[CANNOT]" : "[NONEXISTENT]") +
+                    " Invalid mailbox name: " + path.status().message());
+    return std::nullopt;
   }
-  return caps;
+  return *path;
 }
 
-void Session::capability(const Command& command) {
-  out_ += "* CAPABILITY " + capabilities() + "\r\n";
-  ok(command, "CAPABILITY completed");
-}
-
-void Session::id(const Command& command) {
-  out_ += "* ID (\"name\" \"Eider\" \"vendor\" \"Eider\")\r\n";
-  ok(command, "ID completed");
-}
-
-void Session::logout(const Command& command) {
-  logout_reason_ = "logout";
-  out_ += "* BYE Logging out\r\n";
-  ok(command, "LOGOUT completed");
-  state_ = State::logout;
-}
-
-// --- not authenticated ---
-
-bool Session::plaintext_allowed() const {
-  return settings_.allow_plaintext_auth || connection_.secure();
-}
-
-asio::awaitable<void> Session::starttls(const Command& command) {
-  if (settings_.tls == nullptr || connection_.secure()) {
-    co_return bad(command, connection_.secure() ? "Already using TLS" : "STARTTLS not available");
-  }
-  ok(command, "Begin TLS negotiation now");
-  out_ += reply_;
-  reply_.clear();
-  if (!co_await flush()) co_return;
-  // RFC 3501 6.2.1: what the client pipelined before the handshake is not
-  // trusted, so it is dropped with any command half read.
-  input_.clear();
-  lines_.reset();
-  reader_ = CommandReader(parser_limits(settings_.limits, services_.mail.spool_dir()));
-  connection_.set_deadline(deadlines_.next(net::Deadlines::Clock::now()));
-  Status secured = co_await connection_.start_tls(*settings_.tls);
-  if (!secured.is_ok()) state_ = State::logout;
-}
-
-asio::awaitable<void> Session::compress(const Command& command) {
-  const auto& args = std::get<Compress>(command.arguments);
-  if (args.mechanism != "DEFLATE") {
-    co_return bad(command, "Unknown compression mechanism: " + args.mechanism);
-  }
-  if (connection_.compressed()) {
-    co_return no(command, "[COMPRESSIONACTIVE] DEFLATE is active already");
-  }
-  ok(command, "DEFLATE active");
-  out_ += reply_;
-  reply_.clear();
-  if (!co_await flush()) co_return;
-  // RFC 4978 3: the client compresses from its first command after the OK,
-  // so anything read past COMPRESS is compressed input.
-  connection_.start_compression(input_.unread());
-  input_.clear();
-}
-
-asio::awaitable<void> Session::login(const Command& command) {
-  if (!plaintext_allowed()) {
-    co_return no(command, "[PRIVACYREQUIRED] Plaintext authentication disallowed: use STARTTLS");
-  }
-  const auto& args = std::get<Login>(command.arguments);
-  co_await log_in(command, args.user, args.password);
-}
-
-asio::awaitable<void> Session::authenticate(const Command& command) {
-  const auto& args = std::get<Authenticate>(command.arguments);
-  if (!plaintext_allowed()) {
-    co_return no(command, "[PRIVACYREQUIRED] Plaintext authentication disallowed: use STARTTLS");
-  }
-  if (args.mechanism == "PLAIN") {
-    std::optional<std::string> response = args.initial_response;
-    if (!response) response = co_await challenge(command, "");
-    if (!response) co_return;
-    if (*response == "=") response->clear();
-    std::optional<mail::SaslPlain> plain = mail::decode_sasl_plain(*response);
-    if (!plain) co_return bad(command, "Invalid PLAIN response");
-    if (!plain->authzid.empty() && plain->authzid != plain->authcid) {
-      co_return co_await fail_login(command, plain->authcid,
-                                    "[AUTHORIZATIONFAILED] Cannot log in as another user");
+std::optional<std::vector<uint32_t>> Session::resolve(const SequenceSet& set, bool uid) const {
+  const UidList& uids = view_->uids();
+  std::vector<uint32_t> result;
+  if (uid) {
+    const ResolvedSet resolved(set, uids.max_uid());
+    for (const SeqRange& range : resolved.ranges()) {
+      std::vector<uint32_t> part = uids.uids_between(range.first, range.last);
+      result.insert(result.end(), part.begin(), part.end());
     }
-    co_return co_await log_in(command, plain->authcid, plain->password);
+    return result;
   }
-  if (args.mechanism == "LOGIN") {
-    std::optional<std::string> name = args.initial_response;
-    if (!name) name = co_await challenge(command, mail::kSaslUsernamePrompt);
-    if (!name) co_return;
-    std::optional<std::string> password = co_await challenge(command, mail::kSaslPasswordPrompt);
-    if (!password) co_return;
-    std::optional<std::string> user = mail::decode_sasl_base64(*name == "=" ? "" : *name);
-    std::optional<std::string> secret = mail::decode_sasl_base64(*password);
-    if (!user || !secret || user->empty()) co_return bad(command, "Invalid LOGIN response");
-    co_return co_await log_in(command, *user, *secret);
-  }
-  no(command, "[CANNOT] Unsupported authentication mechanism");
-}
-
-asio::awaitable<std::optional<std::string>> Session::challenge(const Command& command,
-                                                               std::string_view text) {
-  out_ += "+ ";
-  out_ += text;
-  out_ += "\r\n";
-  std::optional<std::string> line = co_await read_line(kReadChunk);
-  if (!line) {
-    if (end_ != ReadEnd::more) {
-      co_await say_goodbye(end_);
-    } else {
-      bad(command, "Line too long");
+  ResolvedSet resolved(set, uids.size());
+  if (resolved.max() > uids.size()) return std::nullopt;
+  for (const SeqRange& range : resolved.ranges()) {
+    for (uint32_t seq = range.first; seq <= range.last && seq != 0; ++seq) {
+      result.push_back(uids.uid_at(seq));
+      if (seq == UINT32_MAX) break;
     }
-    co_return std::nullopt;
   }
-  if (*line == "*") {
-    bad(command, "Authentication cancelled");
-    co_return std::nullopt;
-  }
-  co_return line;
+  return result;
 }
 
-asio::awaitable<void> Session::log_in(const Command& command, const std::string& name,
-                                      const std::string& password) {
-  mail::AuthLimiter::Attempt attempt;
-  const mail::AuthLimiter::Verdict verdict =
-      co_await mail::admit_login(services_.limiter, name, connection_.peer(), attempt);
-  if (verdict != mail::AuthLimiter::Verdict::allowed) {
-    // Refused without looking at the password, so guessing learns nothing.
-    const mail::LoginRefusal refusal = mail::login_refusal(verdict);
-    mail::log_login_failed(origin(), name, refusal.reason);
-    co_return refuse_login(command, "[UNAVAILABLE] " + std::string(refusal.text));
+// --- the journal sync ---
+
+void Session::on_beacon(const notify::Beacon& beacon) {
+  if (!view_ || beacon.mailbox_id != view_->mailbox_id() || beacon.modseq <= view_->modseq()) {
+    return;
   }
-  Result<store::User> user =
-      co_await mail::log_in(services_.mail, services_.store, services_.executor, name, password);
-  if (!user) {
-    if (user.status().code() == Code::auth_failed) {
-      attempt.failed();
-      co_return co_await fail_login(command, name, "[AUTHENTICATIONFAILED] Authentication failed",
-                                    Counted::yes);
+  changed_ = true;
+  if (idling_ && !pushing_) start_push();
+}
+
+asio::awaitable<void> Session::sync(MailboxView::Announce announce, bool force) {
+  if (!view_ || (!force && !changed_)) co_return;
+  changed_ = false;
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  const int64_t mailbox = view_->mailbox_id();
+  const uint64_t since = view_->modseq();
+  Result<std::vector<store::JournalEntry>> rows = co_await services_.executor.run(
+      [&store, user, mailbox, since] { return store.journal_since(user, mailbox, since); });
+  if (!rows && rows.status().code() == Code::out_of_range) {
+    // The journal after the view was trimmed. A listing tells what changed,
+    // expunges included, so it waits until they may be announced.
+    if (announce == MailboxView::Announce::all) co_return co_await resync_from_listing();
+    changed_ = true;
+    co_return;
+  }
+  if (!rows) {
+    core::log_event(core::LogLevel::error, "imap.journal_failed",
+                    {{"peer", connection_.peer()}, {"error", rows.status().to_string()}});
+    changed_ = true;
+    co_return;
+  }
+  if (rows->empty() || !view_ || view_->mailbox_id() != mailbox) co_return;
+  const uint64_t last = rows->back().modseq;
+  const bool arrivals = std::any_of(rows->begin(), rows->end(), [this](const auto& row) {
+    return row.kind == store::JournalKind::added && row.uid > view_->uids().max_uid();
+  });
+  if (arrivals && !view_->read_only()) {
+    Result<store::RecentClaim> claim = co_await services_.executor.run(
+        [&store, user, mailbox] { return store.claim_recent(user, mailbox); });
+    if (claim && claim->first < claim->next && view_) {
+      view_->add_recent(claim->first, claim->next - 1);
     }
-    mail::log_login_failed(origin(), name, "server error");
-    co_return fail(command, user.status());
   }
-  attempt.succeeded();
-  user_id_ = user->id;
-  user_name_ = user->name;
-  mail::log_login(origin(), user_name_);
-  state_ = State::authenticated;
-  deadlines_.logged_in();
-  connection_.set_idle_timeout(std::chrono::seconds(settings_.authenticated_idle_timeout));
-  // Beacons are posted to this session's I/O thread, where on_beacon runs;
-  // `wake` outlives the session, so a late one finds no session and stops.
-  subscription_ = services_.notifier.subscribe(
-      user_id_, [wake = wake_, executor = connection_.executor()](const notify::Beacon& beacon) {
-        asio::post(executor, [wake, beacon] {
-          if (wake->session != nullptr) wake->session->on_beacon(beacon);
-        });
-      });
-  ok(command, "[CAPABILITY " + capabilities() + "] Logged in");
-}
-
-asio::awaitable<void> Session::fail_login(const Command& command, const std::string& name,
-                                          std::string_view text, Counted counted) {
-  if (counted == Counted::no) services_.limiter.record_failure(name, connection_.peer());
-  std::chrono::milliseconds delay = services_.limiter.failure_delay(name, connection_.peer());
-  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  mail::log_login_failed(origin(), name, mail::without_response_code(text));
-  refuse_login(command, text);
-}
-
-void Session::refuse_login(const Command& command, std::string_view text) {
-  no(command, text);
-  if (++auth_failures_ >= settings_.limits.max_auth_failures) {
-    out_ += reply_;
-    reply_.clear();
-    out_ += "* BYE Too many authentication failures\r\n";
+  if (!view_ || view_->mailbox_id() != mailbox) co_return;
+  ViewUpdate update = view_->apply(*rows, announce, wording());
+  if (!update.more) view_->advance_to(last);
+  out_ += update.untagged;
+  // RFC 7162 3.2.10: expunges carry no modseq, so the client learns the
+  // mailbox's new one here.
+  if (condstore_ && update.expunged > 0) {
+    out_ += "* OK [HIGHESTMODSEQ " + std::to_string(view_->modseq()) + "] Highest\r\n";
+  }
+  if (update.more) changed_ = true;
+  if (view_->deleted()) {
+    out_ += "* BYE Selected mailbox was deleted\r\n";
     state_ = State::logout;
+  }
+}
+
+asio::awaitable<void> Session::resync_from_listing() {
+  store::Store& store = services_.store;
+  const int64_t user = user_id_;
+  const int64_t mailbox = view_->mailbox_id();
+  const bool claim = !view_->read_only();
+  struct Listed {
+    Result<store::RecentClaim> recent = store::RecentClaim{};
+    Result<store::FlagListing> listing = store::FlagListing{};
+  };
+  // Claimed first, so every UID won is in the listing's EXISTS.
+  Listed listed = co_await services_.executor.run([&store, user, mailbox, claim] {
+    Listed result;
+    if (claim) result.recent = store.claim_recent(user, mailbox);
+    result.listing = store.list_flags(user, mailbox);
+    return result;
+  });
+  if (!view_ || view_->mailbox_id() != mailbox) co_return;
+  if (!listed.listing && listed.listing.status().code() == Code::not_found) {
+    out_ += "* BYE Selected mailbox was deleted\r\n";
+    state_ = State::logout;
+    co_return;
+  }
+  if (!listed.listing) {
+    core::log_event(core::LogLevel::error, "imap.resync_failed",
+                    {{"peer", connection_.peer()}, {"error", listed.listing.status().to_string()}});
+    changed_ = true;
+    co_return;
+  }
+  if (listed.recent && listed.recent->first < listed.recent->next) {
+    view_->add_recent(listed.recent->first, listed.recent->next - 1);
+  }
+  ViewUpdate update = view_->resync(*listed.listing, wording());
+  out_ += update.untagged;
+  if (condstore_ && update.expunged > 0) {
+    out_ += "* OK [HIGHESTMODSEQ " + std::to_string(view_->modseq()) + "] Highest\r\n";
   }
 }
 

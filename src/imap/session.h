@@ -1,11 +1,14 @@
 // An IMAP session's state, private to src/imap. session.cc runs the command
-// loop, the connection-level commands and authentication;
-// session_mailbox.cc the authenticated-state commands (SELECT, LIST,
-// APPEND, ...); session_quota.cc GETQUOTA, GETQUOTAROOT and SETQUOTA;
-// session_message.cc the selected-state commands (FETCH, SEARCH, COPY,
-// MOVE, EXPUNGE, IDLE) and the journal sync; session_store.cc STORE;
-// session_qresync.cc ENABLE and what CONDSTORE and QRESYNC add beyond
-// single commands.
+// loop, I/O and the journal sync; command_table.cc lists the commands, each
+// with its handler, and each handler lives in a file named for its command
+// family: fetch.cc, flags.cc (STORE), search.cc, select.cc, append.cc,
+// copy_move.cc, expunge.cc, idle.cc, enable.cc (ENABLE, CONDSTORE, QRESYNC),
+// auth.cc, mailboxes.cc, quota.cc and connection_commands.cc.
+//
+// Handlers read through store::Store on the executor and write through
+// mail::Mail; the only direct store writes are the session's own
+// bookkeeping (Store::claim_recent, the SELECT cache's snapshots), see
+// docs/architecture.md.
 //
 // Error idiom: handlers never throw and never fail the coroutine; each ends
 // by writing its tagged reply into out_. Store failures become NO with the
@@ -25,6 +28,7 @@
 
 #include "core/memory_budget.h"
 #include "imap/command.h"
+#include "imap/fetch_response.h"
 #include "imap/imap.h"
 #include "imap/mailbox_view.h"
 #include "imap/parser.h"
@@ -62,7 +66,12 @@ class Session {
     Session* session = nullptr;
   };
 
+  // Bytes asked of the socket per read between commands.
+  static constexpr std::size_t kReadChunk = 16 * 1024;
+
   // --- I/O (session.cc) ---
+  // The parser's limits, from the settings.
+  ParserLimits parser_limits() const;
   // Sends what is buffered; false when the connection failed. A large buffer
   // is released afterwards, unless more of the same answer follows
   // (keep_buffer: a long FETCH then fills the same memory again rather than
@@ -100,22 +109,70 @@ class Session {
   // max-commands-per-second.
   boost::asio::awaitable<void> pace();
 
-  // --- commands in any state (session.cc) ---
+  // --- the command table (command_table.cc) ---
+  // One command the session runs.
+  struct CommandSpec {
+    std::string_view name;
+    unsigned states = 0;  // the States it is valid in, a bit each (state_bit)
+    // The handler: `run` for one that waits (on the store or the client),
+    // `answer` for one that answers at once, without a coroutine frame.
+    boost::asio::awaitable<void> (*run)(Session&, Command&) = nullptr;
+    void (*answer)(Session&, Command&) = nullptr;
+    // What execute() does after it. A poll (NOOP, CHECK, IDLE) reads the
+    // journal at once and, at most every user-check-interval, checks that
+    // the user still exists: for a client that only polls, nothing else
+    // would tell.
+    bool poll = false;
+    // Changes the selected mailbox: the journal is read at once, so that
+    // the command's own change is told before its reply.
+    bool changes_mailbox = false;
+    // RFC 3501 7.4.1: no EXPUNGE response during it (FETCH, STORE,
+    // SEARCH), so it keeps the client's numbering; its UID form may have one.
+    bool keeps_numbers = false;
+    // Sends HIGHESTMODSEQ itself (SELECT, EXAMINE).
+    bool tells_modseq = false;
+  };
+  static constexpr unsigned state_bit(State state) { return 1u << static_cast<unsigned>(state); }
+  static constexpr unsigned kBeforeLogin = 1u << static_cast<unsigned>(State::not_authenticated);
+  static constexpr unsigned kSelected = 1u << static_cast<unsigned>(State::selected);
+  static constexpr unsigned kLoggedIn =
+      (1u << static_cast<unsigned>(State::authenticated)) | kSelected;
+  static constexpr unsigned kAnyState = kBeforeLogin | kLoggedIn;
+  // The table: the one place a command is added.
+  static const CommandSpec kCommands[];
+  // The command named `name` (upper-cased), or null.
+  static const CommandSpec* find_command(std::string_view name);
+
+  // --- running a command (session.cc) ---
   // Runs the command, then tells the client what changed where RFC 3501
   // allows it, then sends the tagged reply (reply_).
   boost::asio::awaitable<void> execute(Command& command);
-  boost::asio::awaitable<void> dispatch(Command& command);
+  // Runs `spec`'s handler, or answers BAD when the command is not valid in
+  // this state (`spec` null: the session has no such command).
+  boost::asio::awaitable<void> dispatch(Command& command, const CommandSpec* spec);
+  // The stored path for a wire mailbox name, or nullopt after a NO. A name
+  // that is not valid modified UTF-7 (or not a valid path) names no mailbox:
+  // NO [NONEXISTENT] where one is looked up, NO [CANNOT] where one would be
+  // made (`to_create`: CREATE, RENAME's new name, SUBSCRIBE).
+  std::optional<std::string> mailbox_path(const Command& command, std::string_view wire,
+                                          bool to_create = false);
+  // The UIDs a FETCH/STORE/COPY/... set names in the session's view.
+  // nullopt when a sequence number is beyond the mailbox (answered BAD);
+  // UID sets name only UIDs that exist, never an error.
+  std::optional<std::vector<uint32_t>> resolve(const SequenceSet& set, bool uid) const;
+
+  // --- CAPABILITY, ID, LOGOUT, COMPRESS (connection_commands.cc) ---
   std::string capabilities() const;
   void capability(const Command& command);
   void id(const Command& command);
   void logout(const Command& command);
-
-  // --- not authenticated (session.cc) ---
-  bool plaintext_allowed() const;
-  boost::asio::awaitable<void> starttls(const Command& command);
   // COMPRESS DEFLATE (RFC 4978), after login: the tagged OK goes out
   // plain, everything after it compressed.
   boost::asio::awaitable<void> compress(const Command& command);
+
+  // --- STARTTLS, LOGIN, AUTHENTICATE (auth.cc) ---
+  bool plaintext_allowed() const;
+  boost::asio::awaitable<void> starttls(const Command& command);
   boost::asio::awaitable<void> login(const Command& command);
   boost::asio::awaitable<void> authenticate(const Command& command);
   // Sends "+ text" and reads the client's response; nullopt when the
@@ -133,25 +190,25 @@ class Session {
   // the connection's max-auth-failures.
   void refuse_login(const Command& command, std::string_view text);
 
-  // --- authenticated (session_mailbox.cc) ---
-  // The stored path for a wire mailbox name, or nullopt after a NO. A name
-  // that is not valid modified UTF-7 (or not a valid path) names no mailbox:
-  // NO [NONEXISTENT] where one is looked up, NO [CANNOT] where one would be
-  // made (`to_create`: CREATE, RENAME's new name, SUBSCRIBE).
-  std::optional<std::string> mailbox_path(const Command& command, std::string_view wire,
-                                          bool to_create = false);
+  // --- SELECT, EXAMINE, UNSELECT, CLOSE (select.cc) ---
   boost::asio::awaitable<void> select(const Command& command, bool read_only);
+  boost::asio::awaitable<void> close(const Command& command);
+  void unselect();
+
+  // --- CREATE, DELETE, RENAME, (UN)SUBSCRIBE, LIST, LSUB, STATUS, NAMESPACE
+  // (mailboxes.cc) ---
   boost::asio::awaitable<void> create(const Command& command);
   boost::asio::awaitable<void> delete_mailbox(const Command& command);
   boost::asio::awaitable<void> rename(const Command& command);
   boost::asio::awaitable<void> subscribe(const Command& command, bool subscribed);
   boost::asio::awaitable<void> list(const Command& command, bool lsub);
   boost::asio::awaitable<void> status(const Command& command);
-  boost::asio::awaitable<void> append(Command& command);
   void namespace_(const Command& command);
-  void unselect();
 
-  // --- CONDSTORE and QRESYNC (session_qresync.cc) ---
+  // --- APPEND (append.cc) ---
+  boost::asio::awaitable<void> append(Command& command);
+
+  // --- ENABLE, CONDSTORE and QRESYNC (enable.cc) ---
   void enable(const Command& command);
   // How the view words unsolicited responses for this client.
   Wording wording() const { return Wording{condstore_, qresync_}; }
@@ -167,11 +224,8 @@ class Session {
   // SELECT/EXAMINE (QRESYNC ...) after the usual responses: the changes
   // since the client's state when its UIDVALIDITY is still the mailbox's.
   boost::asio::awaitable<Status> qresync_select(const Qresync& qresync, uint32_t uidvalidity);
-  // The sync when the journal after the view's modseq was trimmed: the view
-  // is brought to a listing of the mailbox (MailboxView::resync).
-  boost::asio::awaitable<void> resync_from_listing();
 
-  // --- quota (session_quota.cc) ---
+  // --- GETQUOTA, GETQUOTAROOT, SETQUOTA (quota.cc) ---
   boost::asio::awaitable<Result<store::User>> load_user();
   boost::asio::awaitable<void> get_quota_root(const Command& command);
   boost::asio::awaitable<void> get_quota(const Command& command);
@@ -179,28 +233,50 @@ class Session {
   // NO [OVERQUOTA] after the untagged QUOTA response with the user's usage.
   boost::asio::awaitable<void> fail_over_quota(const Command& command, const Status& status);
 
-  // --- selected (session_message.cc; STORE in session_store.cc) ---
-  // The UIDs a FETCH/STORE/COPY/... set names in the session's view.
-  // nullopt when a sequence number is beyond the mailbox (answered BAD);
-  // UID sets name only UIDs that exist, never an error.
-  std::optional<std::vector<uint32_t>> resolve(const SequenceSet& set, bool uid) const;
+  // --- the selected state: FETCH (fetch.cc), STORE (flags.cc), SEARCH
+  // (search.cc), COPY and MOVE (copy_move.cc), EXPUNGE (expunge.cc) ---
+  // FETCH decides what to read (plan_fetch, CHANGEDSINCE, \Seen), then
+  // reads and renders from one of three sources. Each returns the messages
+  // asked for but expunged meanwhile, or nullopt once it has replied (a
+  // failure) or the connection failed.
   boost::asio::awaitable<void> fetch(const Command& command);
+  // UID and FLAGS from the SELECT cache: no message row is read.
+  boost::asio::awaitable<std::optional<uint32_t>> fetch_from_cache(
+      const Command& command, const FetchRequest& request, const FetchPlan& plan,
+      const FetchOptions& options, const std::vector<uint32_t>& uids);
+  // Dates, sizes and MODSEQ from one listing of the UIDs asked for.
+  boost::asio::awaitable<std::optional<uint32_t>> fetch_from_listing(
+      const Command& command, const FetchRequest& request, const FetchPlan& plan,
+      const FetchOptions& options, const std::vector<uint32_t>& uids,
+      const std::vector<uint32_t>& now_seen);
+  // Summaries or content from the message rows, a batch per store call,
+  // rendered on the store thread straight into out_.
+  boost::asio::awaitable<std::optional<uint32_t>> fetch_messages(
+      const Command& command, const FetchRequest& request, const FetchPlan& plan,
+      const FetchOptions& options, const std::vector<uint32_t>& uids,
+      const std::vector<uint32_t>& now_seen);
   boost::asio::awaitable<void> store_flags(const Command& command);
   boost::asio::awaitable<void> search(const Command& command);
   boost::asio::awaitable<void> copy(const Command& command, bool move);
   boost::asio::awaitable<void> expunge(const Command& command);
-  boost::asio::awaitable<void> close(const Command& command);
-  boost::asio::awaitable<void> idle(const Command& command);
   // Before a response shows `flags` of a message: FLAGS for keywords the
   // client was not told of (known_keywords.h).
   void announce_keywords(const std::vector<std::string>& flags) {
     view_->keywords().announce(flags, out_);
   }
+
+  // --- the journal sync (session.cc) ---
   // Reads the journal after the view's MODSEQ and queues what the client
   // may be told (see MailboxView::apply). Without `force`, only when a
   // beacon said the mailbox changed.
   boost::asio::awaitable<void> sync(MailboxView::Announce announce, bool force);
+  // The sync when the journal after the view's modseq was trimmed: the view
+  // is brought to a listing of the mailbox (MailboxView::resync).
+  boost::asio::awaitable<void> resync_from_listing();
   void on_beacon(const notify::Beacon& beacon);
+
+  // --- IDLE (idle.cc) ---
+  boost::asio::awaitable<void> idle(const Command& command);
   // Runs beside the read of DONE while the client idles: sends changes as
   // beacons announce them, and every user-check-interval checks that the
   // user still exists; when not, sends `* BYE` and ends the read.

@@ -193,6 +193,10 @@ Status Mail::delete_mailbox(int64_t user_id, std::string_view path) {
   return Status::ok();
 }
 
+Status Mail::subscribe(int64_t user_id, std::string_view path, bool subscribed) {
+  return store_.set_subscribed(user_id, path, subscribed);
+}
+
 Result<std::string> Mail::export_message(int64_t user_id, std::string_view mailbox_path,
                                          uint32_t uid) {
   Result<store::Mailbox> mailbox = find_mailbox(user_id, mailbox_path);

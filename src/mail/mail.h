@@ -108,6 +108,9 @@ class Mail {
                                         std::string_view special_use = "");
   Status rename_mailbox(int64_t user_id, std::string_view from, std::string_view to);
   Status delete_mailbox(int64_t user_id, std::string_view path);
+  // SUBSCRIBE and UNSUBSCRIBE, as Store::set_subscribed promises. No
+  // beacon: subscriptions change no mailbox a session shows.
+  Status subscribe(int64_t user_id, std::string_view path, bool subscribed);
 
   // The exact bytes that were delivered or appended.
   Result<std::string> export_message(int64_t user_id, std::string_view mailbox_path, uint32_t uid);

@@ -122,16 +122,17 @@ TEST(CommandParser, UnknownListOptionsAndLoneRecursiveMatchAreBad) {
 }
 
 TEST(CommandParser, ReadsStore) {
-  Store store = args<Store>("a STORE 1:3 +FLAGS.SILENT (\\Seen $Work)");
-  EXPECT_EQ(store.mode, Store::Mode::add);
+  StoreFlags store = args<StoreFlags>("a STORE 1:3 +FLAGS.SILENT (\\Seen $Work)");
+  EXPECT_EQ(store.mode, StoreFlags::Mode::add);
   EXPECT_TRUE(store.silent);
   EXPECT_EQ(store.flags, (std::vector<std::string>{"\\Seen", "$Work"}));
-  Store remove = args<Store>("a UID STORE 5 (UNCHANGEDSINCE 320162338) -flags \\Deleted \\Draft");
-  EXPECT_EQ(remove.mode, Store::Mode::remove);
+  StoreFlags remove =
+      args<StoreFlags>("a UID STORE 5 (UNCHANGEDSINCE 320162338) -flags \\Deleted \\Draft");
+  EXPECT_EQ(remove.mode, StoreFlags::Mode::remove);
   EXPECT_EQ(remove.unchanged_since, 320162338u);
   EXPECT_EQ(remove.flags, (std::vector<std::string>{"\\Deleted", "\\Draft"}));
-  Store replace = args<Store>("a STORE * FLAGS ()");
-  EXPECT_EQ(replace.mode, Store::Mode::replace);
+  StoreFlags replace = args<StoreFlags>("a STORE * FLAGS ()");
+  EXPECT_EQ(replace.mode, StoreFlags::Mode::replace);
   EXPECT_TRUE(replace.flags.empty());
 }
 
@@ -155,13 +156,13 @@ TEST(CommandParser, ReadsAppend) {
       "a APPEND Drafts (\\Draft) \" 1-Feb-2020 10:00:00 +0100\" {3+}\r\nabc {2+}\r\nde");
   EXPECT_EQ(append.mailbox, "Drafts");
   ASSERT_EQ(append.messages.size(), 2u);
-  EXPECT_EQ(append.messages[0].date_time, " 1-Feb-2020 10:00:00 +0100");
+  EXPECT_EQ(append.messages[0].date, 1580547600);  // 2020-02-01 09:00:00 UTC
   EXPECT_EQ(append.messages[0].content, "abc");
   EXPECT_TRUE(append.messages[1].flags.empty());
   EXPECT_EQ(append.messages[1].content, "de");
-  EXPECT_EQ(
-      args<Append>("a APPEND x \"29-Feb-2024 23:59:60 -1200\" {1+}\r\nx").messages[0].date_time,
-      "29-Feb-2024 23:59:60 -1200");
+  // A leap second and a zone west of UTC: 2024-03-01 12:00:00 UTC.
+  EXPECT_EQ(args<Append>("a APPEND x \"29-Feb-2024 23:59:60 -1200\" {1+}\r\nx").messages[0].date,
+            1709294400);
 }
 
 struct BadCase {

@@ -15,7 +15,7 @@ using Event = std::variant<Command, ParseError, uint64_t>;  // uint64_t: a conti
 
 // Feeds `input` in pieces of `piece` bytes (the whole input when 0).
 inline std::vector<Event> feed_all(std::string_view input, std::size_t piece = 0,
-                                   Limits limits = {}) {
+                                   ParserLimits limits = {}) {
   CommandReader reader(limits);
   std::vector<Event> events;
   std::string buffer;

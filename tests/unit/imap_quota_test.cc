@@ -1,8 +1,8 @@
-// The QUOTA and QUOTAROOT responses (imap/quota.h): which resources are
+// The QUOTA and QUOTAROOT responses (imap/quota_response.h): which resources are
 // listed and how bytes round to KiB.
 #include <gtest/gtest.h>
 
-#include "imap/quota.h"
+#include "imap/quota_response.h"
 
 namespace eider::imap {
 namespace {

@@ -21,7 +21,7 @@ TEST(CommandReader, ReadsPipelinedCommands) {
 }
 
 TEST(CommandReader, AsksForContinuationOfSynchronizingLiteral) {
-  CommandReader reader(Limits{});
+  CommandReader reader(ParserLimits{});
   std::string input = "a LOGIN {4}\r\n";
   CommandReader::Step step = reader.feed(input);
   EXPECT_EQ(step.kind, CommandReader::Step::Kind::continuation);
@@ -45,7 +45,7 @@ TEST(CommandReader, AsksForContinuationOfSynchronizingLiteral) {
 }
 
 TEST(CommandReader, RejectedLiteralDropsTheCommand) {
-  CommandReader reader(Limits{});
+  CommandReader reader(ParserLimits{});
   EXPECT_EQ(reader.feed("a APPEND INBOX {100}\r\n").kind, CommandReader::Step::Kind::continuation);
   reader.reject_literal();
   CommandReader::Step step = reader.feed("b NOOP\r\n");
@@ -54,7 +54,7 @@ TEST(CommandReader, RejectedLiteralDropsTheCommand) {
 }
 
 TEST(CommandReader, RejectedNonSynchronizingLiteralIsReadAndDropped) {
-  CommandReader reader(Limits{});
+  CommandReader reader(ParserLimits{});
   std::string input = "a APPEND INBOX {5+}\r\nhello (\\Seen) {2+}\r\nhi\r\nb NOOP\r\n";
   CommandReader::Step step = reader.feed(input);
   ASSERT_EQ(step.kind, CommandReader::Step::Kind::literal);
@@ -68,7 +68,7 @@ TEST(CommandReader, RejectedNonSynchronizingLiteralIsReadAndDropped) {
 }
 
 TEST(CommandReader, SpoolsAnAppendLiteralAboveTheThresholdByteForByte) {
-  Limits limits;
+  ParserLimits limits;
   limits.spool_threshold = 8;
   limits.spool_dir = ::testing::TempDir();
   std::string message = "Subject: spooled\r\n\r\n\0binary\r\n.\r\n"s;
@@ -136,7 +136,7 @@ TEST(CommandReader, AppendLiteralIsMovedIntoTheMessage) {
 }
 
 TEST(CommandReader, TooLongLineIsSkippedAndReported) {
-  Limits limits;
+  ParserLimits limits;
   limits.max_line_length = 100;
   std::string input = "t1 NOOP " + std::string(500, 'a') + "\r\nt2 NOOP\r\n";
   for (std::size_t piece : {0, 1, 64}) {
@@ -150,7 +150,7 @@ TEST(CommandReader, TooLongLineIsSkippedAndReported) {
 }
 
 TEST(CommandReader, TooLongLineEndingInLiteralPlusSkipsTheLiteral) {
-  Limits limits;
+  ParserLimits limits;
   limits.max_line_length = 50;
   std::string input = "t1 LOGIN " + std::string(80, 'a') + " {10+}\r\nt9 NOOP\r\n\r\nt2 NOOP\r\n";
   std::vector<Event> events = feed_all(input, 0, limits);
@@ -160,7 +160,7 @@ TEST(CommandReader, TooLongLineEndingInLiteralPlusSkipsTheLiteral) {
 }
 
 TEST(CommandReader, OversizedLiterals) {
-  Limits limits;
+  ParserLimits limits;
   limits.max_literal_size = 10;
   limits.max_message_size = 20;
   // Synchronizing: refused at once, the client sends nothing more.
@@ -181,7 +181,7 @@ TEST(CommandReader, OversizedLiterals) {
 }
 
 TEST(CommandReader, LiteralsOfOneCommandAreBoundedTogether) {
-  Limits limits;
+  ParserLimits limits;
   limits.max_message_size = 10;
   std::vector<Event> events =
       feed_all("a APPEND x {6+}\r\n123456 {5+}\r\n12345\r\nb NOOP\r\n", 0, limits);
@@ -191,7 +191,7 @@ TEST(CommandReader, LiteralsOfOneCommandAreBoundedTogether) {
 }
 
 TEST(CommandReader, LiteralCountIsBounded) {
-  Limits limits;
+  ParserLimits limits;
   limits.max_literals = 2;
   std::vector<Event> events =
       feed_all("a APPEND x {1+}\r\n1 {1+}\r\n2 {1+}\r\n3\r\nb NOOP\r\n", 0, limits);

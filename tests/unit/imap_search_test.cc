@@ -149,7 +149,7 @@ TEST(SearchParser, DepthIsBounded) {
 }
 
 TEST(SearchParser, ArgumentCountIsBounded) {
-  Limits limits;
+  ParserLimits limits;
   limits.max_arguments = 10;
   std::string many = "a SEARCH";
   for (int i = 0; i < 11; ++i) many += " SEEN";

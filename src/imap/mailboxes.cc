@@ -1,18 +1,15 @@
-// The authenticated-state commands: SELECT/EXAMINE, CREATE, DELETE, RENAME,
-// SUBSCRIBE/UNSUBSCRIBE, LIST/LSUB, STATUS, APPEND, NAMESPACE, ENABLE.
+// The commands on mailboxes as a whole: CREATE, DELETE, RENAME,
+// SUBSCRIBE/UNSUBSCRIBE, LIST/LSUB (with LIST-EXTENDED and LIST-STATUS),
+// STATUS and NAMESPACE.
 #include <algorithm>
-#include <ctime>
-#include <memory>
-#include <set>
 #include <unordered_map>
 
-#include "core/log.h"
+#include "core/ascii.h"
 #include "imap/mailbox_list.h"
 #include "imap/mailbox_name.h"
-#include "imap/quota.h"
+#include "imap/quota_response.h"
 #include "imap/session.h"
 #include "mail/names.h"
-#include "net/memory_wait.h"
 
 namespace eider::imap {
 
@@ -25,13 +22,6 @@ namespace {
 constexpr std::array<std::string_view, 5> kCreatableSpecialUse = {"\\Archive", "\\Drafts", "\\Junk",
                                                                   "\\Sent", "\\Trash"};
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
 // `s` as an IMAP quoted string (mailbox names are printable ASCII on the wire).
 std::string quoted(std::string_view s) {
   std::string out = "\"";
@@ -41,36 +31,6 @@ std::string quoted(std::string_view s) {
   }
   out += '"';
   return out;
-}
-
-// "dd-Mon-yyyy hh:mm:ss +zzzz" (the parser checked its grammar) as seconds
-// since the epoch.
-std::optional<int64_t> parse_date_time(std::string_view text) {
-  static constexpr std::string_view kMonths = "janfebmaraprmayjunjulaugsepoctnovdec";
-  if (text.size() != 26) return std::nullopt;
-  auto number = [&](std::size_t at, std::size_t length) {
-    int value = 0;
-    for (std::size_t i = at; i < at + length; ++i) {
-      char c = text[i];
-      if (c == ' ') continue;
-      value = value * 10 + (c - '0');
-    }
-    return value;
-  };
-  std::string month(text.substr(3, 3));
-  for (char& c : month) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::size_t index = kMonths.find(month);
-  if (index == std::string_view::npos || index % 3 != 0) return std::nullopt;
-  std::tm tm{};
-  tm.tm_mday = number(0, 2);
-  tm.tm_mon = static_cast<int>(index / 3);
-  tm.tm_year = number(7, 4) - 1900;
-  tm.tm_hour = number(12, 2);
-  tm.tm_min = number(15, 2);
-  tm.tm_sec = number(18, 2);
-  int64_t seconds = timegm(&tm);
-  int64_t zone = number(22, 2) * 3600 + number(24, 2) * 60;
-  return text[21] == '-' ? seconds + zone : seconds - zone;
 }
 
 // What STATUS and LIST-STATUS (RFC 5819) answer beyond the mailbox row.
@@ -164,114 +124,6 @@ void append_status_line(std::string& out, const store::Mailbox& mailbox,
 
 }  // namespace
 
-std::optional<std::string> invalid_system_flag(const std::vector<std::string>& flags) {
-  for (const std::string& flag : flags) {
-    if (flag.empty() || flag[0] != '\\') continue;
-    bool known = false;
-    for (std::string_view system : {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"}) {
-      known = known || iequals(flag, system);
-    }
-    if (!known) return flag;
-  }
-  return std::nullopt;
-}
-
-// The command is well formed (a name is an astring), so an odd name is a
-// NO, not a BAD: no mailbox can have it (as Dovecot answers).
-std::optional<std::string> Session::mailbox_path(const Command& command, std::string_view wire,
-                                                 bool to_create) {
-  Result<std::string> path = decode_mailbox_name(wire);
-  if (path) path = mail::normalize_mailbox_path(*path);
-  if (!path) {
-    no(command, std::string(to_create ? "[CANNOT]" : "[NONEXISTENT]") +
-                    " Invalid mailbox name: " + path.status().message());
-    return std::nullopt;
-  }
-  return *path;
-}
-
-void Session::unselect() {
-  view_.reset();
-  changed_ = false;
-  if (state_ == State::selected) state_ = State::authenticated;
-}
-
-asio::awaitable<void> Session::select(const Command& command, bool read_only) {
-  const auto& args = std::get<Select>(command.arguments);
-  // RFC 7162 3.2.5: QRESYNC is refused before ENABLE QRESYNC.
-  if (args.qresync && !qresync_) co_return bad(command, "QRESYNC needs ENABLE QRESYNC first");
-  // RFC 7162 3.2.11: the end of the previous mailbox's responses.
-  if (view_ && condstore_) out_ += "* OK [CLOSED] Previous mailbox closed\r\n";
-  unselect();
-  condstore_ = condstore_ || args.condstore;
-  std::optional<std::string> path = mailbox_path(command, args.mailbox);
-  if (!path) co_return;
-
-  struct Opened {
-    Result<store::Mailbox> mailbox;
-    Result<SelectState> state = SelectState{};
-    Result<store::RecentClaim> recent = store::RecentClaim{};
-  };
-  store::Store& store = services_.store;
-  SelectCache& cache = services_.select_cache;
-  const int64_t user = user_id_;
-  Opened opened = co_await services_.executor.run([&store, &cache, user, &path, read_only] {
-    Opened result{store.find_mailbox(user, *path)};
-    if (!result.mailbox) return result;
-    result.state = cache.load(store, user, *result.mailbox);
-    if (result.state && !read_only) result.recent = store.claim_recent(user, result.mailbox->id);
-    return result;
-  });
-  if (!opened.mailbox) {
-    if (opened.mailbox.status().code() == Code::not_found) {
-      co_return no(command, "[NONEXISTENT] Mailbox does not exist: " + *path);
-    }
-    co_return fail(command, opened.mailbox.status());
-  }
-  if (!opened.state) {
-    if (opened.state.status().code() == Code::not_found) {
-      co_return no(command, "[NONEXISTENT] Mailbox does not exist: " + *path);
-    }
-    co_return fail(command, opened.state.status());
-  }
-  if (!opened.recent) co_return fail(command, opened.recent.status());
-
-  const store::Mailbox& mailbox = *opened.mailbox;
-  SelectState& state = *opened.state;
-  const uint32_t max_uid = state.uids.max_uid();
-  const uint32_t first_unseen = state.uids.seq_of(state.first_unseen_uid);
-  view_.emplace(mailbox.id, mailbox.uidvalidity, read_only, std::move(state.uids), state.modseq);
-  if (opened.recent->first < opened.recent->next) {
-    view_->add_recent(opened.recent->first, opened.recent->next - 1);
-  }
-  // EXAMINE claims nothing (RFC 3501 6.3.2), but the messages no session
-  // has claimed yet are \Recent, and it reports them as STATUS does.
-  if (read_only && mailbox.recent_uid <= max_uid) view_->add_recent(mailbox.recent_uid, max_uid);
-  state_ = State::selected;
-  view_->set_keywords(KnownKeywords(state.keywords, read_only));
-
-  // The state may be newer than the mailbox row read before it.
-  const uint32_t uidnext = std::max(mailbox.uidnext, max_uid + 1);
-  out_ += view_->keywords().flags_lines();
-  out_ += "* " + std::to_string(view_->exists()) + " EXISTS\r\n";
-  out_ += "* " + std::to_string(view_->recent_count()) + " RECENT\r\n";
-  if (first_unseen != 0) {
-    out_ += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen\r\n";
-  }
-  out_ += "* OK [UIDVALIDITY " + std::to_string(mailbox.uidvalidity) + "] UIDs valid\r\n";
-  out_ += "* OK [UIDNEXT " + std::to_string(uidnext) + "] Predicted next UID\r\n";
-  out_ += "* OK [HIGHESTMODSEQ " + std::to_string(state.modseq) + "] Highest\r\n";
-  if (args.qresync) {
-    Status told = co_await qresync_select(*args.qresync, mailbox.uidvalidity);
-    // A NO to SELECT leaves nothing selected (RFC 3501 6.3.1).
-    if (!told) {
-      unselect();
-      co_return fail(command, told);
-    }
-  }
-  ok(command, read_only ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed");
-}
-
 asio::awaitable<void> Session::create(const Command& command) {
   const auto& args = std::get<Create>(command.arguments);
   std::string_view wire = args.mailbox;
@@ -283,7 +135,7 @@ asio::awaitable<void> Session::create(const Command& command) {
   if (args.special_use.size() > 1) co_return no(command, "[USEATTR] Only one special use allowed");
   if (args.special_use.size() == 1) {
     for (std::string_view known : kCreatableSpecialUse) {
-      if (iequals(args.special_use[0], known)) special_use = known;
+      if (core::iequals(args.special_use[0], known)) special_use = known;
     }
     if (special_use.empty()) {
       co_return no(command, "[USEATTR] Special use not supported: " + args.special_use[0]);
@@ -291,10 +143,9 @@ asio::awaitable<void> Session::create(const Command& command) {
   }
   if (*path == mail::kInbox) co_return no(command, "[ALREADYEXISTS] INBOX always exists");
   mail::Mail& mail = services_.mail;
-  store::Store& store = services_.store;
   const int64_t user = user_id_;
   Result<store::Mailbox> created =
-      co_await services_.executor.run([&mail, &store, user, &path, &special_use]() {
+      co_await services_.executor.run([&mail, user, &path, &special_use]() {
         // RFC 3501 6.3.3: superior names are created as needed. They are
         // not subscribed: the client named none of them (so LSUB "a/%"
         // after CREATE a/b/c shows a/b \Noselect), as in Dovecot.
@@ -304,7 +155,7 @@ asio::awaitable<void> Session::create(const Command& command) {
           Result<store::Mailbox> parent = mail.create_mailbox(user, parent_path);
           if (!parent && parent.status().code() != Code::already_exists) return parent;
           if (parent) {
-            Status unsubscribed = store.set_subscribed(user, parent_path, false);
+            Status unsubscribed = mail.subscribe(user, parent_path, false);
             if (!unsubscribed.is_ok()) return Result<store::Mailbox>(unsubscribed);
           }
         }
@@ -356,10 +207,10 @@ asio::awaitable<void> Session::subscribe(const Command& command, bool subscribed
   const auto& args = std::get<MailboxArgument>(command.arguments);
   std::optional<std::string> path = mailbox_path(command, args.mailbox, subscribed);
   if (!path) co_return;
-  store::Store& store = services_.store;
+  mail::Mail& mail = services_.mail;
   const int64_t user = user_id_;
   Status done = co_await services_.executor.run(
-      [&store, user, &path, subscribed] { return store.set_subscribed(user, *path, subscribed); });
+      [&mail, user, &path, subscribed] { return mail.subscribe(user, *path, subscribed); });
   if (!done.is_ok()) co_return fail(command, done);
   ok(command, subscribed ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
 }
@@ -482,96 +333,6 @@ asio::awaitable<void> Session::status(const Command& command) {
                      with_own_recent(*counted.counts, *counted.mailbox, view_), args.items,
                      settings_.limits.max_message_size, args.mailbox);
   ok(command, "STATUS completed");
-}
-
-asio::awaitable<void> Session::append(Command& command) {
-  auto& args = std::get<Append>(command.arguments);
-  std::optional<std::string> path = mailbox_path(command, args.mailbox);
-  if (!path) co_return;
-  struct Prepared {
-    std::string content;
-    std::shared_ptr<core::Spool> spool;  // instead of content, for a large message
-    std::vector<std::string> flags;
-    int64_t date = 0;
-    uint64_t size = 0;
-    std::string message_id;  // for the delivery log line, found on a store thread
-  };
-  uint64_t ingest_bytes = 0;
-  std::vector<Prepared> messages;
-  for (AppendMessage& message : args.messages) {
-    if (std::optional<std::string> flag = invalid_system_flag(message.flags)) {
-      co_return bad(command, "Invalid system flag " + *flag);
-    }
-    Prepared prepared{std::move(message.content),
-                      std::move(message.spool),
-                      std::move(message.flags),
-                      mail::now_seconds(),
-                      0,
-                      {}};
-    if (message.date_time) {
-      std::optional<int64_t> date = parse_date_time(*message.date_time);
-      if (!date) co_return bad(command, "Invalid date-time");
-      prepared.date = *date;
-    }
-    if (prepared.spool && !prepared.spool->status().is_ok()) {
-      co_return fail(command, prepared.spool->status());
-    }
-    prepared.size = prepared.spool ? prepared.spool->size() : prepared.content.size();
-    if (prepared.size == 0) co_return no(command, "[CANNOT] Empty message");
-    ingest_bytes += mail::ingest_memory(prepared.size);
-    messages.push_back(std::move(prepared));
-  }
-  mail::Mail& mail = services_.mail;
-  const int64_t user = user_id_;
-  // Parsing, splitting and storing hold several times the message in
-  // memory: many large APPENDs at once take turns. The literals' own
-  // reservation is part of that estimate, so it goes first (else a message
-  // as large as the budget would wait for itself).
-  literal_memory_.clear();
-  std::optional<core::MemoryBudget::Reservation> memory = co_await net::reserve_memory(
-      mail.budget(), ingest_bytes, std::chrono::seconds(settings_.limits.memory_wait));
-  if (!memory) {
-    core::log_event(core::LogLevel::warn, "imap.memory_busy",
-                    {{"peer", connection_.peer()}, {"append", ingest_bytes}});
-    co_return no(command, "[UNAVAILABLE] Server memory is busy, try again later");
-  }
-  // MULTIAPPEND is not advertised, so a client sends one message here.
-  Result<std::vector<store::Appended>> appended =
-      co_await services_.executor.run([&mail, user, &path, &messages] {
-        std::vector<store::Appended> result;
-        for (Prepared& message : messages) {
-          if (!message.spool) {
-            message.message_id = mail::message_id_of(message.content);
-          } else if (Result<core::SpoolView> view = message.spool->map()) {
-            message.message_id = mail::message_id_of(view->bytes());
-          }
-          Result<store::Appended> one =
-              message.spool
-                  ? mail.append(user, *path, *message.spool, message.flags, message.date)
-                  : mail.append(user, *path, message.content, message.flags, message.date);
-          if (!one) return Result<std::vector<store::Appended>>(one.status());
-          result.push_back(*one);
-        }
-        return Result<std::vector<store::Appended>>(std::move(result));
-      });
-  if (!appended) {
-    if (appended.status().code() == Code::not_found) {
-      co_return no(command, "[TRYCREATE] Mailbox does not exist: " + *path);
-    }
-    if (appended.status().code() == Code::over_quota) {
-      co_return co_await fail_over_quota(command, appended.status());
-    }
-    co_return fail(command, appended.status());
-  }
-  std::string uids;
-  for (std::size_t i = 0; i < appended->size(); ++i) {
-    const store::Appended& one = (*appended)[i];
-    mail::log_delivery(origin(), user_name_, *path, messages[i].message_id, messages[i].size, one);
-    if (!uids.empty()) uids += ',';
-    uids += std::to_string(one.uid);
-  }
-  ok(command, "[APPENDUID " + std::to_string(appended->front().uidvalidity) + " " + uids +
-                  "] APPEND completed");
 }
 
 void Session::namespace_(const Command& command) {

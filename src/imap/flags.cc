@@ -2,6 +2,7 @@
 // MODSEQ of each change once CONDSTORE is on (RFC 7162 3.1.3).
 #include <algorithm>
 
+#include "core/ascii.h"
 #include "imap/fetch_response.h"
 #include "imap/session.h"
 
@@ -9,17 +10,29 @@ namespace eider::imap {
 
 namespace asio = boost::asio;
 
+std::optional<std::string> invalid_system_flag(const std::vector<std::string>& flags) {
+  for (const std::string& flag : flags) {
+    if (flag.empty() || flag[0] != '\\') continue;
+    bool known = false;
+    for (std::string_view system : {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"}) {
+      known = known || core::iequals(flag, system);
+    }
+    if (!known) return flag;
+  }
+  return std::nullopt;
+}
+
 asio::awaitable<void> Session::store_flags(const Command& command) {
-  const auto& request = std::get<Store>(command.arguments);
+  const auto& request = std::get<StoreFlags>(command.arguments);
   if (view_->read_only()) co_return no(command, "[READ-ONLY] Mailbox is read-only");
   if (std::optional<std::string> flag = invalid_system_flag(request.flags)) {
     co_return bad(command, "Invalid system flag " + *flag);
   }
   std::optional<std::vector<uint32_t>> uids = resolve(request.set, command.uid);
   if (!uids) co_return bad(command, "Invalid message sequence number");
-  store::FlagMode mode = request.mode == Store::Mode::add      ? store::FlagMode::add
-                         : request.mode == Store::Mode::remove ? store::FlagMode::remove
-                                                               : store::FlagMode::replace;
+  store::FlagMode mode = request.mode == StoreFlags::Mode::add      ? store::FlagMode::add
+                         : request.mode == StoreFlags::Mode::remove ? store::FlagMode::remove
+                                                                    : store::FlagMode::replace;
   condstore_ = condstore_ || request.unchanged_since.has_value();
   mail::Mail& mail = services_.mail;
   store::Store& store = services_.store;

@@ -1,6 +1,7 @@
 // Arguments of the commands that name a mailbox: SELECT/EXAMINE, CREATE,
 // RENAME, LIST/LSUB, STATUS, APPEND and the one-mailbox commands.
 #include <algorithm>
+#include <ctime>
 #include <span>
 
 #include "imap/command_parser.h"
@@ -84,23 +85,36 @@ constexpr std::string_view kStatusItems[] = {
     "HIGHESTMODSEQ", "SIZE",   "DELETED", "APPENDLIMIT", "DELETED-STORAGE"};
 
 // date-time (RFC 3501 9): DQUOTE date-day-fixed "-" date-month "-" date-year
-// SP time SP zone DQUOTE, where date-day-fixed is (SP DIGIT) / 2DIGIT.
-bool is_date_time(std::string_view s) {
-  if (s.size() != 26 || s[11] != ' ' || s[20] != ' ') return false;
+// SP time SP zone DQUOTE, where date-day-fixed is (SP DIGIT) / 2DIGIT; as
+// seconds since the epoch, or nullopt when `s` is not one.
+std::optional<int64_t> parse_date_time(std::string_view s) {
+  if (s.size() != 26 || s[11] != ' ' || s[20] != ' ') return std::nullopt;
   std::string_view day = s.substr(0, 2);
   if (day[0] == ' ') day.remove_prefix(1);
-  if (!parse_date(std::string(day) + std::string(s.substr(2, 9)))) return false;
-  auto digits = [&](std::size_t at, std::size_t n, int max) {
-    int v = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
+  std::optional<Date> date = parse_date(std::string(day) + std::string(s.substr(2, 9)));
+  if (!date) return std::nullopt;
+  auto digits = [&](std::size_t at, int max, int& value) {
+    value = 0;
+    for (std::size_t i = at; i < at + 2; ++i) {
       if (s[i] < '0' || s[i] > '9') return false;
-      v = v * 10 + (s[i] - '0');
+      value = value * 10 + (s[i] - '0');
     }
-    return v <= max;
+    return value <= max;
   };
-  return digits(12, 2, 23) && s[14] == ':' && digits(15, 2, 59) && s[17] == ':' &&
-         digits(18, 2, 60) && (s[21] == '+' || s[21] == '-') && digits(22, 2, 99) &&
-         digits(24, 2, 59);
+  std::tm tm{};
+  int zone_hours = 0;
+  int zone_minutes = 0;
+  if (!digits(12, 23, tm.tm_hour) || s[14] != ':' || !digits(15, 59, tm.tm_min) || s[17] != ':' ||
+      !digits(18, 60, tm.tm_sec) || (s[21] != '+' && s[21] != '-') || !digits(22, 99, zone_hours) ||
+      !digits(24, 59, zone_minutes)) {
+    return std::nullopt;
+  }
+  tm.tm_mday = date->day;
+  tm.tm_mon = date->month - 1;
+  tm.tm_year = date->year - 1900;
+  const int64_t seconds = timegm(&tm);
+  const int64_t zone = zone_hours * 3600 + zone_minutes * 60;
+  return s[21] == '-' ? seconds + zone : seconds - zone;
 }
 
 Status read_status_items(Cursor& cursor, std::vector<std::string>& items) {
@@ -267,8 +281,8 @@ Result<Append> parse_append(Cursor& cursor) {
     if (cursor.peek() == '"') {
       Result<std::string> date = cursor.quoted();
       if (!date) return date.status();
-      if (!is_date_time(*date)) return bad("invalid date-time \"" + *date + "\"");
-      message.date_time = std::move(*date);
+      message.date = parse_date_time(*date);
+      if (!message.date) return bad("invalid date-time \"" + *date + "\"");
       EIDER_RETURN_IF_ERROR(cursor.sp());
     }
     Result<Literal> literal = cursor.take_literal();

@@ -1,8 +1,6 @@
-// CONDSTORE and QRESYNC (RFC 7162) parts of a session that are not one
-// command's: ENABLE, the changes since a client's state (SELECT's QRESYNC
-// parameter, UID FETCH's VANISHED modifier) and the sync from a listing
-// when the journal no longer reaches back to the view.
-#include "core/log.h"
+// ENABLE (RFC 5161) and what CONDSTORE and QRESYNC (RFC 7162) add beyond
+// single commands: the changes since a client's state, for SELECT's QRESYNC
+// parameter and UID FETCH's VANISHED modifier.
 #include "imap/fetch_response.h"
 #include "imap/qresync.h"
 #include "imap/session.h"
@@ -87,44 +85,6 @@ asio::awaitable<Status> Session::qresync_select(const Qresync& qresync, uint32_t
     agreed = agreed_through(view_->uids(), *qresync.seq_match, *qresync.uid_match);
   }
   co_return co_await tell_changes_since(qresync.mod_seq, scope, agreed, true);
-}
-
-asio::awaitable<void> Session::resync_from_listing() {
-  store::Store& store = services_.store;
-  const int64_t user = user_id_;
-  const int64_t mailbox = view_->mailbox_id();
-  const bool claim = !view_->read_only();
-  struct Listed {
-    Result<store::RecentClaim> recent = store::RecentClaim{};
-    Result<store::FlagListing> listing = store::FlagListing{};
-  };
-  // Claimed first, so every UID won is in the listing's EXISTS.
-  Listed listed = co_await services_.executor.run([&store, user, mailbox, claim] {
-    Listed result;
-    if (claim) result.recent = store.claim_recent(user, mailbox);
-    result.listing = store.list_flags(user, mailbox);
-    return result;
-  });
-  if (!view_ || view_->mailbox_id() != mailbox) co_return;
-  if (!listed.listing && listed.listing.status().code() == Code::not_found) {
-    out_ += "* BYE Selected mailbox was deleted\r\n";
-    state_ = State::logout;
-    co_return;
-  }
-  if (!listed.listing) {
-    core::log_event(core::LogLevel::error, "imap.resync_failed",
-                    {{"peer", connection_.peer()}, {"error", listed.listing.status().to_string()}});
-    changed_ = true;
-    co_return;
-  }
-  if (listed.recent && listed.recent->first < listed.recent->next) {
-    view_->add_recent(listed.recent->first, listed.recent->next - 1);
-  }
-  ViewUpdate update = view_->resync(*listed.listing, wording());
-  out_ += update.untagged;
-  if (condstore_ && update.expunged > 0) {
-    out_ += "* OK [HIGHESTMODSEQ " + std::to_string(view_->modseq()) + "] Highest\r\n";
-  }
 }
 
 }  // namespace eider::imap
