@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <span>
 
+#include "core/ascii.h"
+#include "core/dates.h"
 #include "imap/command_parser.h"
 #include "imap/syntax.h"
 
@@ -74,7 +76,7 @@ Status read_atom_list(Cursor& cursor, std::vector<std::string>& out, bool allow_
   return cursor.list(allow_empty, [&]() -> Status {
     Result<std::string> a = cursor.atom();
     if (!a) return bad("option expected");
-    out.push_back(to_upper(*a));
+    out.push_back(core::ascii_uppercase(*a));
     return Status::ok();
   });
 }
@@ -82,26 +84,6 @@ Status read_atom_list(Cursor& cursor, std::vector<std::string>& out, bool allow_
 constexpr std::string_view kStatusItems[] = {
     "MESSAGES",      "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN",
     "HIGHESTMODSEQ", "SIZE",   "DELETED", "APPENDLIMIT", "DELETED-STORAGE"};
-
-// date-time (RFC 3501 9): DQUOTE date-day-fixed "-" date-month "-" date-year
-// SP time SP zone DQUOTE, where date-day-fixed is (SP DIGIT) / 2DIGIT.
-bool is_date_time(std::string_view s) {
-  if (s.size() != 26 || s[11] != ' ' || s[20] != ' ') return false;
-  std::string_view day = s.substr(0, 2);
-  if (day[0] == ' ') day.remove_prefix(1);
-  if (!parse_date(std::string(day) + std::string(s.substr(2, 9)))) return false;
-  auto digits = [&](std::size_t at, std::size_t n, int max) {
-    int v = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-      if (s[i] < '0' || s[i] > '9') return false;
-      v = v * 10 + (s[i] - '0');
-    }
-    return v <= max;
-  };
-  return digits(12, 2, 23) && s[14] == ':' && digits(15, 2, 59) && s[17] == ':' &&
-         digits(18, 2, 60) && (s[21] == '+' || s[21] == '-') && digits(22, 2, 99) &&
-         digits(24, 2, 59);
-}
 
 Status read_status_items(Cursor& cursor, std::vector<std::string>& items) {
   EIDER_RETURN_IF_ERROR(read_atom_list(cursor, items, false));
@@ -145,7 +127,7 @@ Status read_list_returns(Cursor& cursor, List& list) {
   return cursor.list(true, [&]() -> Status {
     Result<std::string> a = cursor.atom();
     if (!a) return bad("RETURN option expected");
-    std::string option = to_upper(*a);
+    std::string option = core::ascii_uppercase(*a);
     if (!is_one_of(kListReturns, option)) return bad("unknown LIST return option \"" + *a + "\"");
     if (option == "STATUS") {
       if (!list.status_items.empty()) return bad("STATUS given twice");
@@ -173,7 +155,7 @@ Result<Select> parse_select(Cursor& cursor) {
   if (!cursor.eat(' ')) return select;
   EIDER_RETURN_IF_ERROR(cursor.list(false, [&]() -> Status {
     Result<std::string> name = cursor.atom();
-    std::string upper = name ? to_upper(*name) : "";
+    std::string upper = name ? core::ascii_uppercase(*name) : "";
     if (upper == "CONDSTORE" && !select.condstore) {
       select.condstore = true;
     } else if (upper == "QRESYNC" && !select.qresync) {
@@ -196,7 +178,7 @@ Result<Create> parse_create(Cursor& cursor) {
   if (!cursor.eat(' ')) return create;
   EIDER_RETURN_IF_ERROR(cursor.list(false, [&]() -> Status {
     Result<std::string> name = cursor.atom();
-    if (!name || !iequals(*name, "USE") || !create.special_use.empty()) {
+    if (!name || !core::iequals(*name, "USE") || !create.special_use.empty()) {
       return bad("unknown or repeated CREATE parameter");
     }
     EIDER_RETURN_IF_ERROR(cursor.sp());
@@ -231,7 +213,7 @@ Result<List> parse_list(Cursor& cursor, bool lsub) {
   EIDER_RETURN_IF_ERROR(read_patterns(cursor, list.patterns, !lsub));
   if (!lsub && cursor.eat(' ')) {
     Result<std::string> word = cursor.atom();
-    if (!word || !iequals(*word, "RETURN")) return bad("RETURN expected");
+    if (!word || !core::iequals(*word, "RETURN")) return bad("RETURN expected");
     EIDER_RETURN_IF_ERROR(cursor.sp());
     EIDER_RETURN_IF_ERROR(read_list_returns(cursor, list));
   }
@@ -267,7 +249,7 @@ Result<Append> parse_append(Cursor& cursor) {
     if (cursor.peek() == '"') {
       Result<std::string> date = cursor.quoted();
       if (!date) return date.status();
-      if (!is_date_time(*date)) return bad("invalid date-time \"" + *date + "\"");
+      if (!core::parse_imap_date_time(*date)) return bad("invalid date-time \"" + *date + "\"");
       message.date_time = std::move(*date);
       EIDER_RETURN_IF_ERROR(cursor.sp());
     }

@@ -1,11 +1,12 @@
 // The authenticated-state commands: SELECT/EXAMINE, CREATE, DELETE, RENAME,
 // SUBSCRIBE/UNSUBSCRIBE, LIST/LSUB, STATUS, APPEND, NAMESPACE, ENABLE.
 #include <algorithm>
-#include <ctime>
 #include <memory>
 #include <set>
 #include <unordered_map>
 
+#include "core/ascii.h"
+#include "core/dates.h"
 #include "core/log.h"
 #include "imap/mailbox_list.h"
 #include "imap/mailbox_name.h"
@@ -25,13 +26,6 @@ namespace {
 constexpr std::array<std::string_view, 5> kCreatableSpecialUse = {"\\Archive", "\\Drafts", "\\Junk",
                                                                   "\\Sent", "\\Trash"};
 
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
 // `s` as an IMAP quoted string (mailbox names are printable ASCII on the wire).
 std::string quoted(std::string_view s) {
   std::string out = "\"";
@@ -41,36 +35,6 @@ std::string quoted(std::string_view s) {
   }
   out += '"';
   return out;
-}
-
-// "dd-Mon-yyyy hh:mm:ss +zzzz" (the parser checked its grammar) as seconds
-// since the epoch.
-std::optional<int64_t> parse_date_time(std::string_view text) {
-  static constexpr std::string_view kMonths = "janfebmaraprmayjunjulaugsepoctnovdec";
-  if (text.size() != 26) return std::nullopt;
-  auto number = [&](std::size_t at, std::size_t length) {
-    int value = 0;
-    for (std::size_t i = at; i < at + length; ++i) {
-      char c = text[i];
-      if (c == ' ') continue;
-      value = value * 10 + (c - '0');
-    }
-    return value;
-  };
-  std::string month(text.substr(3, 3));
-  for (char& c : month) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::size_t index = kMonths.find(month);
-  if (index == std::string_view::npos || index % 3 != 0) return std::nullopt;
-  std::tm tm{};
-  tm.tm_mday = number(0, 2);
-  tm.tm_mon = static_cast<int>(index / 3);
-  tm.tm_year = number(7, 4) - 1900;
-  tm.tm_hour = number(12, 2);
-  tm.tm_min = number(15, 2);
-  tm.tm_sec = number(18, 2);
-  int64_t seconds = timegm(&tm);
-  int64_t zone = number(22, 2) * 3600 + number(24, 2) * 60;
-  return text[21] == '-' ? seconds + zone : seconds - zone;
 }
 
 // What STATUS and LIST-STATUS (RFC 5819) answer beyond the mailbox row.
@@ -169,7 +133,7 @@ std::optional<std::string> invalid_system_flag(const std::vector<std::string>& f
     if (flag.empty() || flag[0] != '\\') continue;
     bool known = false;
     for (std::string_view system : {"\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"}) {
-      known = known || iequals(flag, system);
+      known = known || core::iequals(flag, system);
     }
     if (!known) return flag;
   }
@@ -283,7 +247,7 @@ asio::awaitable<void> Session::create(const Command& command) {
   if (args.special_use.size() > 1) co_return no(command, "[USEATTR] Only one special use allowed");
   if (args.special_use.size() == 1) {
     for (std::string_view known : kCreatableSpecialUse) {
-      if (iequals(args.special_use[0], known)) special_use = known;
+      if (core::iequals(args.special_use[0], known)) special_use = known;
     }
     if (special_use.empty()) {
       co_return no(command, "[USEATTR] Special use not supported: " + args.special_use[0]);
@@ -509,7 +473,7 @@ asio::awaitable<void> Session::append(Command& command) {
                       0,
                       {}};
     if (message.date_time) {
-      std::optional<int64_t> date = parse_date_time(*message.date_time);
+      std::optional<int64_t> date = core::parse_imap_date_time(*message.date_time);
       if (!date) co_return bad(command, "Invalid date-time");
       prepared.date = *date;
     }

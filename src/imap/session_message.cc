@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "imap/fetch_response.h"
 #include "imap/mailbox_name.h"
@@ -552,9 +553,7 @@ asio::awaitable<void> Session::idle(const Command& command) {
     if (end_ != ReadEnd::more) co_return co_await say_goodbye(end_);
     co_return bad(command, "Line too long");
   }
-  std::string word = *line;
-  for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (word != "DONE") co_return bad(command, "Expected DONE");
+  if (!core::iequals(*line, "DONE")) co_return bad(command, "Expected DONE");
   ok(command, "IDLE terminated");
 }
 
