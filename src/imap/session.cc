@@ -13,6 +13,7 @@
 #include "mail/sasl.h"
 #include "mail/users.h"
 #include "net/memory_wait.h"
+#include "net/session_service.h"
 #include "net/tls.h"
 
 namespace eider::imap {
@@ -576,26 +577,10 @@ void Session::refuse_login(const Command& command, std::string_view text) {
 
 // --- the service ---
 
-namespace {
-
-asio::awaitable<void> run_session(std::shared_ptr<const Settings> settings, Services services,
-                                  net::Connection& connection) {
-  Session session(*settings, services, connection);
-  co_await session.run();
-}
-
-}  // namespace
-
 net::Service service(const Settings& settings, const Services& services) {
-  auto shared = std::make_shared<const Settings>(settings);
-  net::Service result;
-  result.name = settings.implicit_tls ? "imaps" : "imap";
-  result.refusal = "* BYE [UNAVAILABLE] Too many connections\r\n";
-  // Not a coroutine itself: run_session's frame owns copies of what it uses.
-  result.handler = [shared, services](net::Connection& connection) {
-    return run_session(shared, services, connection);
-  };
-  return result;
+  return net::session_service<Session>(settings.implicit_tls ? "imaps" : "imap",
+                                       "* BYE [UNAVAILABLE] Too many connections\r\n", settings,
+                                       services);
 }
 
 }  // namespace eider::imap
