@@ -1,14 +1,33 @@
-// The net::Service of a protocol whose connections each run one Session.
+// The net::Service of a protocol whose connections each run one Session,
+// and the start such a session makes.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 
 #include "net/connection.h"
+#include "net/deadlines.h"
 #include "net/server.h"
 
 namespace eider::net {
+
+// What a login session does before its greeting: sets the idle timeout,
+// starts the login deadline, and on an implicit-TLS listener (IMAPS, POP3S:
+// `implicit_tls` not null) makes the handshake. False when the handshake
+// failed; the session then ends without a word.
+inline boost::asio::awaitable<bool> start_session(Connection& connection, Deadlines& deadlines,
+                                                  std::chrono::seconds idle_timeout,
+                                                  const TlsContext* implicit_tls) {
+  connection.set_idle_timeout(idle_timeout);
+  const auto now = Deadlines::Clock::now();
+  deadlines.start_login(now);
+  connection.set_deadline(deadlines.next(now));
+  if (implicit_tls == nullptr) co_return true;
+  Status secured = co_await connection.start_tls(*implicit_tls);
+  co_return secured.is_ok();
+}
 
 namespace detail {
 

@@ -52,13 +52,10 @@ asio::awaitable<bool> Session::end_if_user_gone() {
 }
 
 asio::awaitable<void> Session::run() {
-  connection_.set_idle_timeout(std::chrono::seconds(settings_.limits.idle_timeout));
-  const auto now = net::Deadlines::Clock::now();
-  deadlines_.start_login(now);
-  connection_.set_deadline(deadlines_.next(now));
-  if (settings_.implicit_tls) {
-    Status secured = co_await connection_.start_tls(*settings_.tls);
-    if (!secured.is_ok()) co_return;
+  if (!co_await net::start_session(connection_, deadlines_,
+                                   std::chrono::seconds(settings_.limits.idle_timeout),
+                                   settings_.implicit_tls ? settings_.tls : nullptr)) {
+    co_return;
   }
   ok("Eider POP3 ready");
   while (state_ != State::done) {
