@@ -11,20 +11,14 @@ struct AdminOptions {
   ConfigFlags flags;
 };
 
-Result<std::unique_ptr<store::Store>> open_from(const AdminOptions& options) {
-  Result<core::Config> config = load_config(options.flags);
-  if (!config) return config.status();
-  return open_store(*config);
-}
-
 Status vacuum(const AdminOptions& options) {
-  Result<std::unique_ptr<store::Store>> store = open_from(options);
+  Result<std::unique_ptr<store::Store>> store = open_store(options.flags);
   if (!store) return store.status();
   return (*store)->vacuum();
 }
 
 Status stats(const AdminOptions& options) {
-  Result<std::unique_ptr<store::Store>> store = open_from(options);
+  Result<std::unique_ptr<store::Store>> store = open_store(options.flags);
   if (!store) return store.status();
   Result<store::Stats> stats = (*store)->stats();
   if (!stats) return stats.status();

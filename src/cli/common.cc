@@ -57,4 +57,10 @@ Result<std::unique_ptr<store::Store>> open_store(const core::Config& config) {
   return store::open(options);
 }
 
+Result<std::unique_ptr<store::Store>> open_store(const ConfigFlags& flags) {
+  Result<core::Config> config = load_config(flags);
+  if (!config) return config.status();
+  return open_store(*config);
+}
+
 }  // namespace eider::cli

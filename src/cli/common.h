@@ -38,6 +38,9 @@ Result<core::Config> load_config(const ConfigFlags& flags);
 
 Result<std::unique_ptr<store::Store>> open_store(const core::Config& config);
 
+// The store of the configuration load_config(flags) gives.
+Result<std::unique_ptr<store::Store>> open_store(const ConfigFlags& flags);
+
 // Makes `command` set `action` to `run(*options)` when it is the one chosen.
 template <typename Options>
 void on_run(CLI::App& command, Action& action, std::shared_ptr<Options> options,

@@ -18,14 +18,8 @@ struct UserOptions {
   std::optional<uint64_t> quota_messages;  // messages
 };
 
-Result<std::unique_ptr<store::Store>> open_from(const ConfigFlags& flags) {
-  Result<core::Config> config = load_config(flags);
-  if (!config) return config.status();
-  return open_store(*config);
-}
-
 Status add(const UserOptions& options) {
-  Result<std::unique_ptr<store::Store>> store = open_from(options.flags);
+  Result<std::unique_ptr<store::Store>> store = open_store(options.flags);
   if (!store) return store.status();
   store::Quota quota{options.quota.value_or(0), options.quota_messages.value_or(0)};
   return mail::add_user(**store, options.name, options.password, options.addresses, quota).status();
@@ -35,7 +29,7 @@ Status set_quota(const UserOptions& options) {
   if (!options.quota && !options.quota_messages) {
     return error(Code::invalid_argument, "give --quota, --quota-messages or both");
   }
-  Result<std::unique_ptr<store::Store>> store = open_from(options.flags);
+  Result<std::unique_ptr<store::Store>> store = open_store(options.flags);
   if (!store) return store.status();
   return mail::set_quota(**store, options.name, options.quota, options.quota_messages);
 }
@@ -45,7 +39,7 @@ std::string usage(uint64_t used, uint64_t limit) {
 }
 
 Status list(const UserOptions& options) {
-  Result<std::unique_ptr<store::Store>> store = open_from(options.flags);
+  Result<std::unique_ptr<store::Store>> store = open_store(options.flags);
   if (!store) return store.status();
   Result<std::vector<mail::UserSummary>> users = mail::list_users(**store);
   if (!users) return users.status();
@@ -65,13 +59,13 @@ Status list(const UserOptions& options) {
 }
 
 Status del(const UserOptions& options) {
-  Result<std::unique_ptr<store::Store>> store = open_from(options.flags);
+  Result<std::unique_ptr<store::Store>> store = open_store(options.flags);
   if (!store) return store.status();
   return mail::delete_user(**store, options.name);
 }
 
 Status passwd(const UserOptions& options) {
-  Result<std::unique_ptr<store::Store>> store = open_from(options.flags);
+  Result<std::unique_ptr<store::Store>> store = open_store(options.flags);
   if (!store) return store.status();
   return mail::set_password(**store, options.name, options.password);
 }

@@ -1,8 +1,8 @@
-// ASCII-only case handling for protocol keywords, header names, charset and
-// encoding names: the places where RFCs say "case-insensitive" and mean
-// US-ASCII. Bytes outside A-Z/a-z (including UTF-8) compare as they are;
-// text a user reads (search, addresses' display names) needs Unicode folding
-// instead (imap/search_fold.h).
+// ASCII-only text handling for protocol keywords, header names, charset and
+// encoding names: case where RFCs say "case-insensitive" and mean US-ASCII,
+// and the spaces and tabs around a value. Bytes outside A-Z/a-z (including
+// UTF-8) compare as they are; text a user reads (search, addresses' display
+// names) needs Unicode folding instead (imap/search_fold.h).
 #pragma once
 
 #include <algorithm>
@@ -39,6 +39,13 @@ inline bool iequals(std::string_view a, std::string_view b) {
 
 inline bool istarts_with(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+// `text` without the spaces and tabs (RFC 5234 WSP) at its start and end.
+inline std::string_view trim_wsp(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
 }
 
 }  // namespace eider::core

@@ -73,17 +73,32 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
   return spdlog::level::info;
 }
 
-std::shared_ptr<spdlog::logger> make_stderr_logger() {
-  auto logger =
-      std::make_shared<spdlog::logger>("eider", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+std::shared_ptr<spdlog::logger> make_logger(spdlog::sink_ptr sink) {
+  auto logger = std::make_shared<spdlog::logger>("eider", std::move(sink));
   logger->set_pattern(kPattern, spdlog::pattern_time_type::utc);
   logger->flush_on(spdlog::level::trace);
   return logger;
 }
 
+std::shared_ptr<spdlog::logger> make_stderr_logger() {
+  return make_logger(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+}
+
 std::shared_ptr<spdlog::logger>& current_logger() {
   static std::shared_ptr<spdlog::logger> logger = make_stderr_logger();
   return logger;
+}
+
+std::string format_line(std::string_view event, std::span<const LogField> fields) {
+  std::string line = "event=";
+  append_value(line, event);
+  for (const LogField& field : fields) {
+    line += ' ';
+    line += field.key;
+    line += '=';
+    append_value(line, field.value);
+  }
+  return line;
 }
 
 }  // namespace
@@ -98,13 +113,10 @@ Status init_logging(const LogSettings& settings) {
     logger = make_stderr_logger();
   } else {
     try {
-      logger = std::make_shared<spdlog::logger>(
-          "eider", std::make_shared<spdlog::sinks::basic_file_sink_mt>(settings.file));
+      logger = make_logger(std::make_shared<spdlog::sinks::basic_file_sink_mt>(settings.file));
     } catch (const spdlog::spdlog_ex& e) {
       return error(Code::io_error, "cannot open log-file " + settings.file + ": " + e.what());
     }
-    logger->set_pattern(kPattern, spdlog::pattern_time_type::utc);
-    logger->flush_on(spdlog::level::trace);
   }
   logger->set_level(level);
   current_logger() = std::move(logger);
@@ -112,22 +124,18 @@ Status init_logging(const LogSettings& settings) {
 }
 
 std::string format_event(std::string_view event, std::initializer_list<LogField> fields) {
-  std::string line = "event=";
-  append_value(line, event);
-  for (const LogField& field : fields) {
-    line += ' ';
-    line += field.key;
-    line += '=';
-    append_value(line, field.value);
-  }
-  return line;
+  return format_line(event, std::span<const LogField>(fields.begin(), fields.size()));
 }
 
-void log_event(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+void log_event(LogLevel level, std::string_view event, std::span<const LogField> fields) {
   const std::shared_ptr<spdlog::logger>& logger = current_logger();
   spdlog::level::level_enum spd_level = to_spdlog(level);
   if (!logger->should_log(spd_level)) return;
-  logger->log(spd_level, "{}", format_event(event, fields));
+  logger->log(spd_level, "{}", format_line(event, fields));
+}
+
+void log_event(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+  log_event(level, event, std::span<const LogField>(fields.begin(), fields.size()));
 }
 
 }  // namespace eider::core

@@ -8,6 +8,7 @@
 
 #include <concepts>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,7 @@ Status init_logging(const LogSettings& settings);
 
 // Writes one event line: `event=<event>` followed by the fields in order.
 void log_event(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
+void log_event(LogLevel level, std::string_view event, std::span<const LogField> fields);
 
 // The line body log_event writes after the time stamp and level; for tests.
 std::string format_event(std::string_view event, std::initializer_list<LogField> fields);

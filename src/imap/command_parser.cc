@@ -3,6 +3,7 @@
 // search_parser.cc; mailbox commands are in mailbox_parser.cc).
 #include "imap/command_parser.h"
 
+#include "core/ascii.h"
 #include "imap/cursor.h"
 #include "imap/syntax.h"
 
@@ -34,7 +35,7 @@ Result<Authenticate> parse_authenticate(Cursor& cursor) {
   EIDER_RETURN_IF_ERROR(cursor.sp());
   Result<std::string> mechanism = cursor.atom();
   if (!mechanism) return bad("SASL mechanism expected");
-  auth.mechanism = to_upper(*mechanism);
+  auth.mechanism = core::ascii_uppercase(*mechanism);
   if (cursor.eat(' ')) {
     std::string_view response = cursor.take_while(is_base64_char);
     if (response.empty()) return bad("initial response must be base64 or =");
@@ -53,7 +54,7 @@ Result<StoreFlags> parse_store(Cursor& cursor) {
   if (cursor.peek() == '(') {
     EIDER_RETURN_IF_ERROR(cursor.list(false, [&]() -> Status {
       Result<std::string> name = cursor.atom();
-      if (!name || !iequals(*name, "UNCHANGEDSINCE") || store.unchanged_since) {
+      if (!name || !core::iequals(*name, "UNCHANGEDSINCE") || store.unchanged_since) {
         return bad("unknown or repeated STORE modifier");
       }
       EIDER_RETURN_IF_ERROR(cursor.sp());
@@ -70,7 +71,7 @@ Result<StoreFlags> parse_store(Cursor& cursor) {
     store.mode = StoreFlags::Mode::remove;
   }
   Result<std::string> item = cursor.atom();
-  std::string upper = item ? to_upper(*item) : "";
+  std::string upper = item ? core::ascii_uppercase(*item) : "";
   if (upper != "FLAGS" && upper != "FLAGS.SILENT") return bad("FLAGS or FLAGS.SILENT expected");
   store.silent = upper == "FLAGS.SILENT";
   EIDER_RETURN_IF_ERROR(cursor.sp());
@@ -121,7 +122,7 @@ Result<Enable> parse_enable(Cursor& cursor) {
     EIDER_RETURN_IF_ERROR(cursor.count_argument());
     Result<std::string> name = cursor.atom();
     if (!name) return bad("capability name expected");
-    enable.capabilities.push_back(to_upper(*name));
+    enable.capabilities.push_back(core::ascii_uppercase(*name));
   } while (cursor.eat(' '));
   return enable;
 }
@@ -131,7 +132,7 @@ Result<Id> parse_id(Cursor& cursor) {
   EIDER_RETURN_IF_ERROR(cursor.sp());
   if (cursor.peek() != '(') {
     Result<std::string> nil = cursor.atom();
-    if (!nil || !iequals(*nil, "NIL")) return bad("ID needs a list or NIL");
+    if (!nil || !core::iequals(*nil, "NIL")) return bad("ID needs a list or NIL");
     return id;
   }
   EIDER_RETURN_IF_ERROR(cursor.list(true, [&]() -> Status {
@@ -150,7 +151,7 @@ Result<Compress> parse_compress(Cursor& cursor) {
   EIDER_RETURN_IF_ERROR(cursor.sp());
   Result<std::string> mechanism = cursor.atom();
   if (!mechanism) return bad("compression mechanism expected");
-  return Compress{to_upper(*mechanism)};
+  return Compress{core::ascii_uppercase(*mechanism)};
 }
 
 Result<SetQuota> parse_setquota(Cursor& cursor) {
@@ -166,7 +167,7 @@ Result<SetQuota> parse_setquota(Cursor& cursor) {
     EIDER_RETURN_IF_ERROR(cursor.sp());
     Result<uint64_t> limit = cursor.number();
     if (!limit || *limit > INT64_MAX) return bad("quota limit must be a number");
-    quota.limits.emplace_back(to_upper(*resource), *limit);
+    quota.limits.emplace_back(core::ascii_uppercase(*resource), *limit);
     return Status::ok();
   }));
   return quota;
@@ -253,12 +254,12 @@ std::variant<Command, ParseError> parse_command(RawCommand raw, const ParserLimi
   if (!cursor.eat(' ')) return ParseError{ErrorKind::syntax, command.tag, "missing command"};
   Result<std::string> name = cursor.atom();
   if (!name) return ParseError{ErrorKind::syntax, command.tag, "missing command"};
-  command.name = to_upper(*name);
+  command.name = core::ascii_uppercase(*name);
   if (command.name == "UID") {
     command.uid = true;
     Result<std::string> sub = cursor.eat(' ') ? cursor.atom() : bad("command expected");
     if (!sub) return ParseError{ErrorKind::syntax, command.tag, "UID: command expected"};
-    command.name = to_upper(*sub);
+    command.name = core::ascii_uppercase(*sub);
   }
   Result<Arguments> arguments = parse_arguments(cursor, command, limits);
   std::string label = command.name;

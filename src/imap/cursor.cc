@@ -1,5 +1,6 @@
 #include "imap/cursor.h"
 
+#include "core/ascii.h"
 #include "imap/syntax.h"
 
 namespace eider::imap {
@@ -95,7 +96,8 @@ Result<std::optional<std::string>> Cursor::nstring() {
     return std::optional<std::string>(std::move(*s));
   }
   Result<std::string> nil = atom();
-  if (!nil || !iequals(*nil, "NIL")) return error(Code::invalid_argument, "string or NIL expected");
+  if (!nil || !core::iequals(*nil, "NIL"))
+    return error(Code::invalid_argument, "string or NIL expected");
   return std::optional<std::string>();
 }
 

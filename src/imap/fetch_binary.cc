@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "core/ascii.h"
 #include "mime/codec_base64.h"
 #include "mime/codec_qp.h"
 #include "mime/wire.h"
@@ -11,16 +12,6 @@ namespace {
 
 bool is_identity(const std::string& encoding) {
   return encoding.empty() || encoding == "7bit" || encoding == "8bit" || encoding == "binary";
-}
-
-bool ascii_iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
-    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] + 32) : b[i];
-    if (x != y) return false;
-  }
-  return true;
 }
 
 // RFC 2045 section 6.4: "Any entity with an unrecognized
@@ -61,7 +52,7 @@ std::string decode_qp_lines(std::string_view body) {
 // name, then optional white space, then the colon.
 bool starts_cte_field(std::string_view line) {
   constexpr std::string_view kName = "content-transfer-encoding";
-  if (line.size() < kName.size() || !ascii_iequals(line.substr(0, kName.size()), kName)) {
+  if (!core::istarts_with(line, kName)) {
     return false;
   }
   std::size_t i = kName.size();

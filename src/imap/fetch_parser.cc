@@ -1,6 +1,7 @@
 // FETCH: attributes, sections, partials, macros and modifiers.
 #include "imap/fetch_parser.h"
 
+#include "core/ascii.h"
 #include "imap/cursor.h"
 #include "imap/syntax.h"
 
@@ -50,7 +51,7 @@ Result<Section> read_section(Cursor& cursor, bool binary) {
   if (!part) return part.status();
   section.part = std::move(*part);
   if (!binary && cursor.peek() != ']') {
-    std::string name = to_upper(cursor.take_while(is_name_char));
+    std::string name = core::ascii_uppercase(cursor.take_while(is_name_char));
     if (name == "HEADER") {
       section.text = Section::Text::header;
     } else if (name == "TEXT") {
@@ -137,10 +138,10 @@ Result<FetchAttribute> finish_attribute(Cursor& cursor, const std::string& name)
 // ALL, FAST, FULL (RFC 3501 6.4.5); empty when `name` is no macro.
 std::vector<FetchAttribute> expand_macro(std::string_view name) {
   std::vector<FetchItem> items;
-  if (iequals(name, "ALL") || iequals(name, "FAST") || iequals(name, "FULL")) {
+  if (core::iequals(name, "ALL") || core::iequals(name, "FAST") || core::iequals(name, "FULL")) {
     items = {FetchItem::flags, FetchItem::internal_date, FetchItem::rfc822_size};
-    if (!iequals(name, "FAST")) items.push_back(FetchItem::envelope);
-    if (iequals(name, "FULL")) items.push_back(FetchItem::body);
+    if (!core::iequals(name, "FAST")) items.push_back(FetchItem::envelope);
+    if (core::iequals(name, "FULL")) items.push_back(FetchItem::body);
   }
   std::vector<FetchAttribute> out;
   for (FetchItem item : items) out.push_back(simple_attribute(item));
@@ -152,12 +153,12 @@ Status read_modifiers(Cursor& cursor, FetchRequest& request) {
   return cursor.list(false, [&]() -> Status {
     Result<std::string> name = cursor.atom();
     if (!name) return bad("FETCH modifier expected");
-    if (iequals(*name, "CHANGEDSINCE") && !request.changed_since) {
+    if (core::iequals(*name, "CHANGEDSINCE") && !request.changed_since) {
       EIDER_RETURN_IF_ERROR(cursor.sp());
       Result<uint64_t> modseq = cursor.number();
       if (!modseq || *modseq > INT64_MAX) return bad("invalid CHANGEDSINCE mod-sequence");
       request.changed_since = *modseq;
-    } else if (iequals(*name, "VANISHED") && !request.vanished) {
+    } else if (core::iequals(*name, "VANISHED") && !request.vanished) {
       request.vanished = true;
     } else {
       return bad("unknown or repeated FETCH modifier \"" + *name + "\"");
@@ -177,13 +178,13 @@ Result<FetchRequest> parse_fetch(Cursor& cursor) {
   if (cursor.peek() == '(') {
     EIDER_RETURN_IF_ERROR(cursor.list(false, [&]() -> Status {
       Result<FetchAttribute> att =
-          finish_attribute(cursor, to_upper(cursor.take_while(is_name_char)));
+          finish_attribute(cursor, core::ascii_uppercase(cursor.take_while(is_name_char)));
       if (!att) return att.status();
       request.attributes.push_back(std::move(*att));
       return Status::ok();
     }));
   } else {
-    std::string name = to_upper(cursor.take_while(is_name_char));
+    std::string name = core::ascii_uppercase(cursor.take_while(is_name_char));
     request.attributes = expand_macro(name);
     if (request.attributes.empty()) {
       Result<FetchAttribute> att = finish_attribute(cursor, name);

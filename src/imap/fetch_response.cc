@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cassert>
-#include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <optional>
 
+#include "core/ascii.h"
+#include "core/dates.h"
 #include "imap/fetch_binary.h"
 #include "imap/syntax.h"
 #include "mime/imap_string.h"
@@ -117,7 +117,7 @@ const mime::Part* find_part(const mime::Part& root, const std::vector<uint32_t>&
 
 bool field_listed(std::string_view name, const std::vector<std::string>& fields) {
   for (const std::string& f : fields) {
-    if (iequals(name, f)) return true;
+    if (core::iequals(name, f)) return true;
   }
   return false;
 }
@@ -369,7 +369,7 @@ Status append_item(std::string& out, const FetchMessage& message, const FetchAtt
       return Status::ok();
     case FetchItem::internal_date:
       out += "INTERNALDATE \"";
-      out += format_internal_date(info.internal_date);
+      out += core::imap_date_time(info.internal_date);
       out.push_back('"');
       return Status::ok();
     case FetchItem::rfc822:
@@ -517,22 +517,6 @@ std::string section_bytes(std::string_view raw, const mime::Message& parsed,
   RawSection s = raw_section(raw, parsed, section);
   std::string_view bytes = s.bytes();
   return to_wire(bytes, scan_wire(bytes));
-}
-
-std::string format_internal_date(int64_t seconds) {
-  using namespace std::chrono;
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  sys_seconds t{std::chrono::seconds{seconds}};
-  sys_days day = floor<days>(t);
-  year_month_day ymd{day};
-  hh_mm_ss hms{t - day};
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%02u-%s-%04d %02d:%02d:%02d +0000",
-                static_cast<unsigned>(ymd.day()), kMonths[static_cast<unsigned>(ymd.month()) - 1],
-                static_cast<int>(ymd.year()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
-  return buffer;
 }
 
 void append_flag_list(std::string& out, const std::vector<std::string>& flags, bool recent) {

@@ -82,9 +82,6 @@ void render_metadata(std::string& out, const FetchMessage& message,
 std::string section_bytes(std::string_view raw, const mime::Message& parsed,
                           const Section& section);
 
-// IMAP's INTERNALDATE form: "17-Jul-1996 02:44:25 +0000" (UTC).
-std::string format_internal_date(int64_t seconds);
-
 // "(\Seen $Forwarded)" with \Recent added when `recent`.
 void append_flag_list(std::string& out, const std::vector<std::string>& flags, bool recent);
 

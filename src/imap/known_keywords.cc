@@ -2,35 +2,25 @@
 
 #include <algorithm>
 
+#include "core/ascii.h"
+#include "store/flags.h"
+
 namespace eider::imap {
 namespace {
 
 constexpr std::string_view kSystemFlags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string folded(std::string_view flag) {
-  std::string out(flag);
-  for (char& c : out) c = lower(c);
-  return out;
-}
-
 // Orders a folded keyword before `flag` (any case) without folding a copy:
 // lookups run for every message a FETCH shows.
 bool folded_less(const std::string& key, std::string_view flag) {
-  return std::lexicographical_compare(key.begin(), key.end(), flag.begin(), flag.end(),
-                                      [](char a, char b) { return lower(a) < lower(b); });
+  return std::lexicographical_compare(
+      key.begin(), key.end(), flag.begin(), flag.end(),
+      [](char a, char b) { return core::ascii_lower(a) < core::ascii_lower(b); });
 }
 
 bool folded_equal(const std::string& key, std::string_view flag) {
   return std::equal(key.begin(), key.end(), flag.begin(), flag.end(),
-                    [](char a, char b) { return lower(a) == lower(b); });
-}
-
-bool is_keyword(std::string_view flag) {
-  return !flag.empty() && flag[0] != '\\';
+                    [](char a, char b) { return core::ascii_lower(a) == core::ascii_lower(b); });
 }
 
 }  // namespace
@@ -55,10 +45,10 @@ bool KnownKeywords::known(std::string_view keyword) const {
 }
 
 bool KnownKeywords::add(std::string_view flag) {
-  if (!is_keyword(flag)) return false;
+  if (!store::is_keyword(flag)) return false;
   auto at = std::lower_bound(folded_.begin(), folded_.end(), flag, folded_less);
   if (at != folded_.end() && folded_equal(*at, flag)) return false;
-  folded_.insert(at, folded(flag));
+  folded_.insert(at, core::ascii_lowercase(flag));
   keywords_.emplace_back(flag);
   return true;
 }

@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/ascii.h"
 #include "imap/mailbox_name.h"
 #include "imap/syntax.h"
 
@@ -25,13 +26,13 @@ class Folded {
 
   std::size_t size() const { return text_.size(); }
   char operator[](std::size_t i) const {
-    return fold_ && i < kInbox.size() ? ascii_upper(text_[i]) : text_[i];
+    return fold_ && i < kInbox.size() ? core::ascii_upper(text_[i]) : text_[i];
   }
 
  private:
   Folded(std::string_view text, std::string_view level_ends)
       : text_(text),
-        fold_(text.size() >= kInbox.size() && iequals(text.substr(0, kInbox.size()), kInbox) &&
+        fold_(core::istarts_with(text, kInbox) &&
               (text.size() == kInbox.size() ||
                level_ends.find(text[kInbox.size()]) != std::string_view::npos)) {}
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/utf8.h"
 #include "imap/syntax.h"
 
 namespace eider::imap {
@@ -13,24 +14,6 @@ constexpr std::string_view kAlphabet =
 
 bool printable(uint32_t cp) {
   return cp >= 0x20 && cp <= 0x7e;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
 }
 
 // One "&...-" run (without "&" and "-") decoded into `out`.
@@ -49,7 +32,7 @@ Status decode_run(std::string_view run, std::string& out) {
     bits &= (1u << nbits) - 1;
     if (high != 0) {
       if (unit < 0xdc00 || unit > 0xdfff) return bad("unpaired surrogate in modified UTF-7");
-      append_utf8(out, 0x10000 + ((high - 0xd800) << 10) + (unit - 0xdc00));
+      core::append_utf8(out, 0x10000 + ((high - 0xd800) << 10) + (unit - 0xdc00));
       high = 0;
     } else if (unit >= 0xd800 && unit <= 0xdbff) {
       high = unit;
@@ -60,32 +43,12 @@ Status decode_run(std::string_view run, std::string& out) {
     } else if (printable(unit)) {
       return bad("modified UTF-7 must not encode printable ASCII");
     } else {
-      append_utf8(out, unit);
+      core::append_utf8(out, unit);
     }
   }
   if (high != 0) return bad("unpaired surrogate in modified UTF-7");
   if (nbits >= 6 || bits != 0) return bad("modified UTF-7 run with leftover bits");
   return Status::ok();
-}
-
-// The next code point of `s` from `i`, strictly (no overlong forms, no
-// surrogates, at most U+10FFFF); advances `i`.
-Result<uint32_t> next_code_point(std::string_view s, std::size_t& i) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char b = byte(i);
-  int len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return bad("invalid UTF-8");
-  uint32_t cp = len == 1 ? b : b & (0x7f >> len);
-  for (int k = 1; k < len; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return bad("invalid UTF-8");
-    cp = (cp << 6) | (byte(i + k) & 0x3f);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-    return bad("invalid UTF-8");
-  }
-  i += len;
-  return cp;
 }
 
 void flush_run(std::vector<uint16_t>& units, std::string& out) {
@@ -144,17 +107,19 @@ Result<std::string> encode_mailbox_name(std::string_view utf8) {
   std::vector<uint16_t> units;
   std::size_t i = 0;
   while (i < utf8.size()) {
-    Result<uint32_t> cp = next_code_point(utf8, i);
-    if (!cp) return cp.status();
-    if (*cp < 0x20 || *cp == 0x7f) return bad("control character in mailbox name");
-    if (printable(*cp)) {
+    core::CodePoint decoded = core::decode_utf8(utf8, i);
+    if (decoded.length == 0) return bad("invalid UTF-8");
+    i += decoded.length;
+    const uint32_t cp = decoded.value;
+    if (cp < 0x20 || cp == 0x7f) return bad("control character in mailbox name");
+    if (printable(cp)) {
       flush_run(units, out);
-      out += *cp == '&' ? std::string("&-") : std::string(1, static_cast<char>(*cp));
-    } else if (*cp >= 0x10000) {
-      units.push_back(static_cast<uint16_t>(0xd800 + ((*cp - 0x10000) >> 10)));
-      units.push_back(static_cast<uint16_t>(0xdc00 + ((*cp - 0x10000) & 0x3ff)));
+      out += cp == '&' ? std::string("&-") : std::string(1, static_cast<char>(cp));
+    } else if (cp >= 0x10000) {
+      units.push_back(static_cast<uint16_t>(0xd800 + ((cp - 0x10000) >> 10)));
+      units.push_back(static_cast<uint16_t>(0xdc00 + ((cp - 0x10000) & 0x3ff)));
     } else {
-      units.push_back(static_cast<uint16_t>(*cp));
+      units.push_back(static_cast<uint16_t>(cp));
     }
   }
   flush_run(units, out);

@@ -1,9 +1,10 @@
 // Arguments of the commands that name a mailbox: SELECT/EXAMINE, CREATE,
 // RENAME, LIST/LSUB, STATUS, APPEND and the one-mailbox commands.
 #include <algorithm>
-#include <ctime>
 #include <span>
 
+#include "core/ascii.h"
+#include "core/dates.h"
 #include "imap/command_parser.h"
 #include "imap/syntax.h"
 
@@ -75,7 +76,7 @@ Status read_atom_list(Cursor& cursor, std::vector<std::string>& out, bool allow_
   return cursor.list(allow_empty, [&]() -> Status {
     Result<std::string> a = cursor.atom();
     if (!a) return bad("option expected");
-    out.push_back(to_upper(*a));
+    out.push_back(core::ascii_uppercase(*a));
     return Status::ok();
   });
 }
@@ -83,39 +84,6 @@ Status read_atom_list(Cursor& cursor, std::vector<std::string>& out, bool allow_
 constexpr std::string_view kStatusItems[] = {
     "MESSAGES",      "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN",
     "HIGHESTMODSEQ", "SIZE",   "DELETED", "APPENDLIMIT", "DELETED-STORAGE"};
-
-// date-time (RFC 3501 9): DQUOTE date-day-fixed "-" date-month "-" date-year
-// SP time SP zone DQUOTE, where date-day-fixed is (SP DIGIT) / 2DIGIT; as
-// seconds since the epoch, or nullopt when `s` is not one.
-std::optional<int64_t> parse_date_time(std::string_view s) {
-  if (s.size() != 26 || s[11] != ' ' || s[20] != ' ') return std::nullopt;
-  std::string_view day = s.substr(0, 2);
-  if (day[0] == ' ') day.remove_prefix(1);
-  std::optional<Date> date = parse_date(std::string(day) + std::string(s.substr(2, 9)));
-  if (!date) return std::nullopt;
-  auto digits = [&](std::size_t at, int max, int& value) {
-    value = 0;
-    for (std::size_t i = at; i < at + 2; ++i) {
-      if (s[i] < '0' || s[i] > '9') return false;
-      value = value * 10 + (s[i] - '0');
-    }
-    return value <= max;
-  };
-  std::tm tm{};
-  int zone_hours = 0;
-  int zone_minutes = 0;
-  if (!digits(12, 23, tm.tm_hour) || s[14] != ':' || !digits(15, 59, tm.tm_min) || s[17] != ':' ||
-      !digits(18, 60, tm.tm_sec) || (s[21] != '+' && s[21] != '-') || !digits(22, 99, zone_hours) ||
-      !digits(24, 59, zone_minutes)) {
-    return std::nullopt;
-  }
-  tm.tm_mday = date->day;
-  tm.tm_mon = date->month - 1;
-  tm.tm_year = date->year - 1900;
-  const int64_t seconds = timegm(&tm);
-  const int64_t zone = zone_hours * 3600 + zone_minutes * 60;
-  return s[21] == '-' ? seconds + zone : seconds - zone;
-}
 
 Status read_status_items(Cursor& cursor, std::vector<std::string>& items) {
   EIDER_RETURN_IF_ERROR(read_atom_list(cursor, items, false));
@@ -159,7 +127,7 @@ Status read_list_returns(Cursor& cursor, List& list) {
   return cursor.list(true, [&]() -> Status {
     Result<std::string> a = cursor.atom();
     if (!a) return bad("RETURN option expected");
-    std::string option = to_upper(*a);
+    std::string option = core::ascii_uppercase(*a);
     if (!is_one_of(kListReturns, option)) return bad("unknown LIST return option \"" + *a + "\"");
     if (option == "STATUS") {
       if (!list.status_items.empty()) return bad("STATUS given twice");
@@ -187,7 +155,7 @@ Result<Select> parse_select(Cursor& cursor) {
   if (!cursor.eat(' ')) return select;
   EIDER_RETURN_IF_ERROR(cursor.list(false, [&]() -> Status {
     Result<std::string> name = cursor.atom();
-    std::string upper = name ? to_upper(*name) : "";
+    std::string upper = name ? core::ascii_uppercase(*name) : "";
     if (upper == "CONDSTORE" && !select.condstore) {
       select.condstore = true;
     } else if (upper == "QRESYNC" && !select.qresync) {
@@ -210,7 +178,7 @@ Result<Create> parse_create(Cursor& cursor) {
   if (!cursor.eat(' ')) return create;
   EIDER_RETURN_IF_ERROR(cursor.list(false, [&]() -> Status {
     Result<std::string> name = cursor.atom();
-    if (!name || !iequals(*name, "USE") || !create.special_use.empty()) {
+    if (!name || !core::iequals(*name, "USE") || !create.special_use.empty()) {
       return bad("unknown or repeated CREATE parameter");
     }
     EIDER_RETURN_IF_ERROR(cursor.sp());
@@ -245,7 +213,7 @@ Result<List> parse_list(Cursor& cursor, bool lsub) {
   EIDER_RETURN_IF_ERROR(read_patterns(cursor, list.patterns, !lsub));
   if (!lsub && cursor.eat(' ')) {
     Result<std::string> word = cursor.atom();
-    if (!word || !iequals(*word, "RETURN")) return bad("RETURN expected");
+    if (!word || !core::iequals(*word, "RETURN")) return bad("RETURN expected");
     EIDER_RETURN_IF_ERROR(cursor.sp());
     EIDER_RETURN_IF_ERROR(read_list_returns(cursor, list));
   }
@@ -281,7 +249,7 @@ Result<Append> parse_append(Cursor& cursor) {
     if (cursor.peek() == '"') {
       Result<std::string> date = cursor.quoted();
       if (!date) return date.status();
-      message.date = parse_date_time(*date);
+      message.date = core::parse_imap_date_time(*date);
       if (!message.date) return bad("invalid date-time \"" + *date + "\"");
       EIDER_RETURN_IF_ERROR(cursor.sp());
     }

@@ -6,16 +6,14 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/ascii.h"
 #include "imap/sequence_set.h"
 
 namespace eider::imap {
 namespace {
 
 bool is_recent_flag(std::string_view flag) {
-  constexpr std::string_view recent = "\\recent";
-  return flag.size() == recent.size() &&
-         std::equal(flag.begin(), flag.end(), recent.begin(),
-                    [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b; });
+  return core::iequals(flag, "\\Recent");
 }
 
 // \Recent is per session, never stored; a row that carries it anyway must

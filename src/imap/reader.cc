@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/ascii.h"
 #include "imap/parser.h"
 #include "imap/syntax.h"
 
@@ -76,7 +77,7 @@ bool CommandReader::is_append() const {
   std::string_view first = raw_.text.front();
   std::size_t sp = first.find(' ');
   if (sp == std::string_view::npos) return false;
-  return iequals(first.substr(sp + 1, 7), "APPEND ");
+  return core::iequals(first.substr(sp + 1, 7), "APPEND ");
 }
 
 CommandReader::Step CommandReader::fail(std::size_t consumed, ErrorKind kind, std::string text) {

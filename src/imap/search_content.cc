@@ -1,5 +1,6 @@
 #include "imap/search_content.h"
 
+#include "core/ascii.h"
 #include "imap/search_date.h"
 #include "imap/search_fold.h"
 #include "mime/address_text.h"
@@ -11,23 +12,6 @@
 namespace eider::imap {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Most header values are one line of ASCII with no encoded word; those skip
 // the RFC 2047 decoder and its allocations, which dominates a header SEARCH.
 bool needs_decoding(std::string_view raw) {
@@ -38,7 +22,7 @@ bool needs_decoding(std::string_view raw) {
 }
 
 std::string folded_header_text(std::string_view raw) {
-  if (!needs_decoding(raw)) return fold_case(trim(raw));
+  if (!needs_decoding(raw)) return fold_case(core::trim_wsp(raw));
   return fold_case(mime::decode_header_text(raw));
 }
 
@@ -81,14 +65,15 @@ std::string decoded_body(std::string_view bytes, const mime::Part& part) {
 }
 
 bool known_encoding_name(std::string_view name) {
-  return iequals(name, "7bit") || iequals(name, "8bit") || iequals(name, "binary") ||
-         iequals(name, "base64") || iequals(name, "quoted-printable");
+  return core::iequals(name, "7bit") || core::iequals(name, "8bit") ||
+         core::iequals(name, "binary") || core::iequals(name, "base64") ||
+         core::iequals(name, "quoted-printable");
 }
 
 // The leading MIME token of a Content-Transfer-Encoding value: "text" of
 // "text/html", "7bit" of "7bit garbage", "" of "?x".
 std::string_view leading_token(std::string_view value) {
-  value = trim(unfolded_view(value));
+  value = core::trim_wsp(unfolded_view(value));
   size_t n = 0;
   while (n < value.size() && static_cast<unsigned char>(value[n]) > ' ' &&
          std::string_view("()<>@,;:\\\"/[]?=").find(value[n]) == std::string_view::npos) {
@@ -104,7 +89,7 @@ std::string_view leading_token(std::string_view value) {
 bool known_encoding(const mime::Part& part, std::string_view raw) {
   if (!part.encoding.empty()) return known_encoding_name(part.encoding);
   for (const mime::HeaderField& field : mime::header_fields(part.header.in(raw))) {
-    if (iequals(field.name, "Content-Transfer-Encoding")) {
+    if (core::iequals(field.name, "Content-Transfer-Encoding")) {
       return known_encoding_name(leading_token(field.value));
     }
   }
@@ -150,7 +135,7 @@ bool MessageText::header_contains(std::string_view name, std::string_view folded
                                   bool address) {
   const std::vector<mime::HeaderField>& all = fields();
   for (size_t i = 0; i < all.size(); ++i) {
-    if (!iequals(all[i].name, name)) continue;
+    if (!core::iequals(all[i].name, name)) continue;
     if (folded_needle.empty() || contains(folded_value(i), folded_needle)) return true;
     if (!address) continue;
     // Dovecot also finds an address as written, encoded words and all.
@@ -219,7 +204,7 @@ bool MessageText::text_contains(std::string_view folded_needle) {
 
 std::optional<int64_t> MessageText::sent_day() {
   for (const mime::HeaderField& field : fields()) {
-    if (iequals(field.name, "Date")) return date_header_day(field.value);
+    if (core::iequals(field.name, "Date")) return date_header_day(field.value);
   }
   return std::nullopt;
 }

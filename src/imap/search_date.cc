@@ -4,6 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "core/ascii.h"
+#include "core/dates.h"
+
 namespace eider::imap {
 namespace {
 
@@ -23,14 +26,9 @@ int to_int(std::string_view digits) {
 
 // 1..12 for an English month name or its 3-letter prefix (any case), else 0.
 int month_number(std::string_view word) {
-  static constexpr std::string_view kNames[] = {"january",   "february", "march",    "april",
-                                                "may",       "june",     "july",     "august",
-                                                "september", "october",  "november", "december"};
   if (word.size() < 3) return 0;
-  std::string lower;
-  for (char c : word) lower.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c);
-  for (int i = 0; i < 12; ++i) {
-    if (kNames[i].starts_with(lower)) return i + 1;
+  for (int month = 1; month <= 12; ++month) {
+    if (core::istarts_with(core::month_name(month), word)) return month;
   }
   return 0;
 }
@@ -44,12 +42,8 @@ int full_year(std::string_view digits) {
 }
 
 bool valid_date(int year, int month, int day) {
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) {
-    return false;
-  }
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month != 2 || day <= 28 || leap;
+  return year >= 1 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 &&
+         day <= core::days_in_month(year, month);
 }
 
 // The value with comments removed and line breaks and tabs made spaces.
@@ -159,26 +153,10 @@ bool time_is_valid(std::string_view rest) {
 
 std::optional<int64_t> checked(int year, int month, int day) {
   if (!valid_date(year, month, day)) return std::nullopt;
-  return day_number(Date{year, month, day});
+  return core::days_from_civil(year, month, day);
 }
 
 }  // namespace
-
-int64_t day_number(const Date& date) {
-  // Howard Hinnant's days_from_civil.
-  int64_t y = date.year - (date.month <= 2 ? 1 : 0);
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t mp = (date.month + 9) % 12;
-  int64_t doy = (153 * mp + 2) / 5 + date.day - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-int64_t utc_day(int64_t seconds) {
-  int64_t day = seconds / 86400;
-  return (seconds % 86400 < 0) ? day - 1 : day;
-}
 
 std::optional<int64_t> date_header_day(std::string_view value) {
   std::string plain = without_comments(value);

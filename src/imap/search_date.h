@@ -1,20 +1,13 @@
-// Calendar days for SEARCH date keys. A day is a count of days since
-// 1970-01-01, so BEFORE/ON/SINCE and their SENT forms are integer compares.
+// The day of a message's Date: field for SENTBEFORE/SENTON/SENTSINCE. A day
+// is a count of days since 1970-01-01 (core/dates.h), so the SEARCH date
+// keys are integer compares.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
-#include "imap/search_parser.h"
-
 namespace eider::imap {
-
-// Days since 1970-01-01 of a proleptic Gregorian date.
-int64_t day_number(const Date& date);
-
-// The UTC day of a time in seconds since the epoch (negative times too).
-int64_t utc_day(int64_t seconds);
 
 // The day of an RFC 5322 Date: field value (raw, folding and comments
 // allowed), in the field's own zone: the time and zone are not needed for

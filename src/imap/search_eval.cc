@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/ascii.h"
+#include "core/dates.h"
 #include "imap/search_content.h"
 #include "imap/search_date.h"
 #include "imap/search_fold.h"
@@ -13,13 +15,6 @@ namespace eider::imap {
 namespace {
 
 using Kind = SearchKey::Kind;
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
-    return lower(x) == lower(y);
-  });
-}
 
 bool reads_content(Kind kind) {
   switch (kind) {
@@ -62,7 +57,7 @@ std::string_view header_name(Kind kind) {
 
 bool has_flag(const store::MessageInfo& info, std::string_view flag) {
   return std::any_of(info.flags.begin(), info.flags.end(),
-                     [&](const std::string& f) { return iequals(f, flag); });
+                     [&](const std::string& f) { return core::iequals(f, flag); });
 }
 
 // The needle as UTF-8. No CHARSET, US-ASCII and UTF-8 all mean UTF-8; 8-bit
@@ -98,7 +93,7 @@ Result<Node> compile_node(const SearchKey& key, const std::optional<std::string>
   Node node;
   node.kind = key.kind;
   node.number = key.number;
-  node.day = day_number(key.date);
+  node.day = core::days_from_civil(key.date.year, key.date.month, key.date.day);
   node.content = reads_content(key.kind);
   node.body = key.kind == Kind::body || key.kind == Kind::text;
   if (key.kind == Kind::header) node.field = key.field;
@@ -191,11 +186,11 @@ bool evaluate(const Node& node, Subject& subject) {
     case Kind::text:
       return node.needle.empty() || subject.content().text_contains(node.needle);
     case Kind::before:
-      return utc_day(info.internal_date) < node.day;
+      return core::utc_day(info.internal_date) < node.day;
     case Kind::on:
-      return utc_day(info.internal_date) == node.day;
+      return core::utc_day(info.internal_date) == node.day;
     case Kind::since:
-      return utc_day(info.internal_date) >= node.day;
+      return core::utc_day(info.internal_date) >= node.day;
     case Kind::sent_before:
       return subject.sent_day() < node.day;
     case Kind::sent_on:

@@ -3,6 +3,8 @@
 
 #include <span>
 
+#include "core/ascii.h"
+#include "core/dates.h"
 #include "imap/cursor.h"
 #include "imap/syntax.h"
 
@@ -73,7 +75,7 @@ Status read_modseq(Cursor& cursor, SearchKey& key) {
     EIDER_RETURN_IF_ERROR(cursor.sp());
     Result<std::string> type = cursor.atom();
     if (!type) return bad("MODSEQ entry type expected");
-    key.text = to_upper(*type);
+    key.text = core::ascii_uppercase(*type);
     if (key.text != "PRIV" && key.text != "SHARED" && key.text != "ALL") {
       return bad("MODSEQ entry type must be priv, shared or all");
     }
@@ -170,7 +172,8 @@ Result<SearchKey> read_key(Cursor& cursor, std::size_t depth, std::size_t max_de
   }
   Result<std::string> name = cursor.atom();
   if (!name) return bad("search key expected");
-  EIDER_RETURN_IF_ERROR(read_key_arguments(cursor, to_upper(*name), key, depth, max_depth));
+  EIDER_RETURN_IF_ERROR(
+      read_key_arguments(cursor, core::ascii_uppercase(*name), key, depth, max_depth));
   return key;
 }
 
@@ -180,7 +183,7 @@ Status read_returns(Cursor& cursor, SearchRequest& request) {
   return cursor.list(true, [&]() -> Status {
     Result<std::string> option = cursor.atom();
     if (!option) return bad("RETURN option expected");
-    std::string upper = to_upper(*option);
+    std::string upper = core::ascii_uppercase(*option);
     if (upper != "MIN" && upper != "MAX" && upper != "ALL" && upper != "COUNT" && upper != "SAVE") {
       return bad("unknown RETURN option \"" + *option + "\"");
     }
@@ -192,8 +195,6 @@ Status read_returns(Cursor& cursor, SearchRequest& request) {
 }  // namespace
 
 std::optional<Date> parse_date(std::string_view text) {
-  static constexpr std::string_view kMonths[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
-                                                 "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
   std::size_t dash = text.find('-');
   if (dash != 1 && dash != 2) return std::nullopt;
   if (text.size() != dash + 9 || text[dash + 4] != '-') return std::nullopt;
@@ -203,17 +204,12 @@ std::optional<Date> parse_date(std::string_view text) {
   Result<uint64_t> d = parse_number(day);
   Result<uint64_t> y = parse_number(year);
   if (!d || !y || !day.empty() || !year.empty()) return std::nullopt;
-  std::string month = to_upper(text.substr(dash + 1, 3));
-  date.month = 0;
-  for (int m = 0; m < 12; ++m) {
-    if (kMonths[m] == month) date.month = m + 1;
-  }
+  date.month = core::month_from_abbreviation(text.substr(dash + 1, 3));
   if (date.month == 0) return std::nullopt;
   date.year = static_cast<int>(*y);
-  bool leap = (date.year % 4 == 0 && date.year % 100 != 0) || date.year % 400 == 0;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int days = kDays[date.month - 1] + (date.month == 2 && leap ? 1 : 0);
-  if (*d < 1 || *d > static_cast<uint64_t>(days)) return std::nullopt;
+  if (*d < 1 || *d > static_cast<uint64_t>(core::days_in_month(date.year, date.month))) {
+    return std::nullopt;
+  }
   date.day = static_cast<int>(*d);
   return date;
 }
@@ -224,9 +220,9 @@ Result<SearchRequest> parse_search(Cursor& cursor, std::size_t max_depth) {
   // RETURN and CHARSET come first and at most once each, in that order.
   // A key name, or "" when a sequence set or "(" comes next.
   auto read_name = [&cursor] {
-    char c = ascii_upper(cursor.peek());
+    char c = core::ascii_upper(cursor.peek());
     if (c < 'A' || c > 'Z') return std::string();
-    return to_upper(cursor.take_while(is_atom_char));
+    return core::ascii_uppercase(cursor.take_while(is_atom_char));
   };
   EIDER_RETURN_IF_ERROR(cursor.sp());
   std::string upper = read_name();
@@ -239,7 +235,7 @@ Result<SearchRequest> parse_search(Cursor& cursor, std::size_t max_depth) {
     EIDER_RETURN_IF_ERROR(cursor.sp());
     Result<std::string> charset = cursor.astring();
     if (!charset) return bad("CHARSET needs a name");
-    request.charset = to_upper(*charset);
+    request.charset = core::ascii_uppercase(*charset);
     EIDER_RETURN_IF_ERROR(cursor.sp());
     upper.clear();
   }

@@ -51,10 +51,6 @@ bool get_runs(std::string_view& in, UidList& list) {
   return true;
 }
 
-bool is_keyword(std::string_view flag) {
-  return !flag.empty() && flag[0] != '\\';
-}
-
 void add_keyword(std::vector<std::string>& keywords, std::string_view flag) {
   auto at = std::lower_bound(keywords.begin(), keywords.end(), flag);
   if (at == keywords.end() || *at != flag) keywords.emplace(at, flag);
@@ -90,7 +86,7 @@ void SelectCache::Entry::set_flags(uint32_t uid, std::string_view joined) {
   bool seen = false;
   for (std::string_view flag : store::split_flags(joined)) {
     if (flag == "\\Seen") seen = true;
-    if (is_keyword(flag)) add_keyword(keywords, flag);
+    if (store::is_keyword(flag)) add_keyword(keywords, flag);
   }
   if (seen) {
     unseen.erase(uid);
@@ -319,7 +315,7 @@ Result<SelectCache::Entry> SelectCache::build(store::Store& store, int64_t user_
     bool seen = false;
     for (std::string_view flag : store::split_flags(message.flags)) {
       if (flag == "\\Seen") seen = true;
-      if (is_keyword(flag)) add_keyword(entry.keywords, flag);
+      if (store::is_keyword(flag)) add_keyword(entry.keywords, flag);
     }
     if (!seen) entry.unseen.append(message.uid);
     if (!entry.flags_known) continue;

@@ -13,6 +13,7 @@
 #include "mail/login.h"
 #include "mail/names.h"
 #include "net/memory_wait.h"
+#include "net/session_service.h"
 
 namespace eider::imap {
 
@@ -64,13 +65,10 @@ mail::Origin Session::origin() const {
 }
 
 asio::awaitable<void> Session::run() {
-  connection_.set_idle_timeout(std::chrono::seconds(settings_.limits.idle_timeout));
-  const auto now = net::Deadlines::Clock::now();
-  deadlines_.start_login(now);
-  connection_.set_deadline(deadlines_.next(now));
-  if (settings_.implicit_tls) {
-    Status secured = co_await connection_.start_tls(*settings_.tls);
-    if (!secured.is_ok()) co_return;
+  if (!co_await net::start_session(connection_, deadlines_,
+                                   std::chrono::seconds(settings_.limits.idle_timeout),
+                                   settings_.implicit_tls ? settings_.tls : nullptr)) {
+    co_return;
   }
   out_ += "* OK [CAPABILITY " + capabilities() + "] Eider IMAP ready\r\n";
   while (state_ != State::logout) {
@@ -460,26 +458,10 @@ asio::awaitable<void> Session::resync_from_listing() {
 
 // --- the service ---
 
-namespace {
-
-asio::awaitable<void> run_session(std::shared_ptr<const Settings> settings, Services services,
-                                  net::Connection& connection) {
-  Session session(*settings, services, connection);
-  co_await session.run();
-}
-
-}  // namespace
-
 net::Service service(const Settings& settings, const Services& services) {
-  auto shared = std::make_shared<const Settings>(settings);
-  net::Service result;
-  result.name = settings.implicit_tls ? "imaps" : "imap";
-  result.refusal = "* BYE [UNAVAILABLE] Too many connections\r\n";
-  // Not a coroutine itself: run_session's frame owns copies of what it uses.
-  result.handler = [shared, services](net::Connection& connection) {
-    return run_session(shared, services, connection);
-  };
-  return result;
+  return net::session_service<Session>(settings.implicit_tls ? "imaps" : "imap",
+                                       "* BYE [UNAVAILABLE] Too many connections\r\n", settings,
+                                       services);
 }
 
 }  // namespace eider::imap

@@ -2,7 +2,6 @@
 // one number reader every grammar piece shares.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -37,22 +36,6 @@ inline bool is_list_char(char c) {
 // The failure of every grammar reader: becomes a BAD with this text.
 inline Status bad(std::string text) {
   return error(Code::invalid_argument, std::move(text));
-}
-
-inline char ascii_upper(char c) {
-  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
-}
-
-inline std::string to_upper(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), ascii_upper);
-  return out;
-}
-
-inline bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_upper(x) == ascii_upper(y);
-         });
 }
 
 // Reads 1*DIGIT (at most 20 digits, no overflow past 2^64-1) from the front

@@ -3,32 +3,11 @@
 #include <cstring>
 #include <vector>
 
+#include "core/ascii.h"
 #include "lmtp/protocol.h"
 
 namespace eider::lmtp {
 namespace {
-
-char ascii_upper(char c) {
-  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_upper(a[i]) != ascii_upper(b[i])) return false;
-  }
-  return true;
-}
-
-bool istarts_with(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 Reply syntax_error(std::string text) {
   return Reply{501, "5.5.4", std::move(text)};
@@ -44,7 +23,7 @@ std::optional<uint64_t> parse_number(std::string_view text) {
 std::vector<std::string_view> split_words(std::string_view text) {
   std::vector<std::string_view> words;
   while (true) {
-    text = trim(text);
+    text = core::trim_wsp(text);
     if (text.empty()) return words;
     std::size_t space = text.find_first_of(" \t");
     words.push_back(text.substr(0, space));
@@ -58,7 +37,7 @@ std::vector<std::string_view> split_words(std::string_view text) {
 // 4.1.2: "@a,@b:user@d" is "user@d") and returns the rest. A '>' inside a
 // quoted local part does not close the path.
 std::variant<std::string_view, Reply> read_path(std::string_view text, std::string& path) {
-  text = trim(text);
+  text = core::trim_wsp(text);
   if (text.empty() || text.front() != '<') return syntax_error("Syntax: expected <address>");
   bool quoted = false;
   std::size_t i = 1;
@@ -98,7 +77,7 @@ struct PathCommand {
 std::variant<PathCommand, Reply> read_path_command(std::string_view args, Verb verb,
                                                    std::string_view keyword,
                                                    std::string_view usage) {
-  if (!istarts_with(args, keyword)) return syntax_error("Syntax: " + std::string(usage));
+  if (!core::istarts_with(args, keyword)) return syntax_error("Syntax: " + std::string(usage));
   PathCommand out;
   out.command.verb = verb;
   auto rest = read_path(args.substr(keyword.size()), out.command.path);
@@ -115,20 +94,20 @@ Parsed parse_mail(std::string_view args) {
     std::size_t eq = param.find('=');
     std::string_view key = param.substr(0, eq);
     std::string_view value = eq == std::string_view::npos ? "" : param.substr(eq + 1);
-    if (iequals(key, "SIZE") && eq != std::string_view::npos) {
+    if (core::iequals(key, "SIZE") && eq != std::string_view::npos) {
       command.size = parse_number(value);
       if (!command.size) return syntax_error("Syntax: SIZE=<number>");
-    } else if (iequals(key, "BODY") && eq != std::string_view::npos) {
-      if (iequals(value, "7BIT")) {
+    } else if (core::iequals(key, "BODY") && eq != std::string_view::npos) {
+      if (core::iequals(value, "7BIT")) {
         command.body = Body::seven_bit;
-      } else if (iequals(value, "8BITMIME")) {
+      } else if (core::iequals(value, "8BITMIME")) {
         command.body = Body::eight_bit_mime;
-      } else if (iequals(value, "BINARYMIME")) {
+      } else if (core::iequals(value, "BINARYMIME")) {
         command.body = Body::binary_mime;
       } else {
         return syntax_error("Syntax: BODY=7BIT, 8BITMIME or BINARYMIME");
       }
-    } else if (iequals(key, "SMTPUTF8") && eq == std::string_view::npos) {
+    } else if (core::iequals(key, "SMTPUTF8") && eq == std::string_view::npos) {
       command.smtputf8 = true;
     } else {
       return Reply{555, "5.5.4", "Unsupported parameter: " + std::string(key)};
@@ -158,7 +137,7 @@ Parsed parse_bdat(std::string_view args) {
   if (!size) return syntax_error("Syntax: BDAT <size> [LAST]");
   command.chunk_size = *size;
   if (words.size() == 2) {
-    if (!iequals(words[1], "LAST")) return syntax_error("Syntax: BDAT <size> [LAST]");
+    if (!core::iequals(words[1], "LAST")) return syntax_error("Syntax: BDAT <size> [LAST]");
     command.last = true;
   }
   return command;
@@ -195,7 +174,7 @@ Parsed parse_command(std::string_view line) {
   std::string_view args = space == std::string_view::npos ? "" : line.substr(space + 1);
   const VerbName* found = nullptr;
   for (const VerbName& verb : kVerbs) {
-    if (iequals(word, verb.name)) found = &verb;
+    if (core::iequals(word, verb.name)) found = &verb;
   }
   if (found == nullptr) return Reply{500, "5.5.2", "Unknown command"};
 
@@ -212,7 +191,7 @@ Parsed parse_command(std::string_view line) {
     case Verb::helo:
     case Verb::ehlo:
     case Verb::vrfy:
-      command.argument = std::string(trim(args));
+      command.argument = std::string(core::trim_wsp(args));
       if (command.argument.empty()) {
         return syntax_error("Syntax: " + std::string(found->name) + " <argument>");
       }
@@ -220,7 +199,7 @@ Parsed parse_command(std::string_view line) {
     case Verb::data:
     case Verb::rset:
     case Verb::quit:
-      if (!trim(args).empty()) {
+      if (!core::trim_wsp(args).empty()) {
         return syntax_error("Syntax: " + std::string(found->name) + " takes no argument");
       }
       return command;

@@ -1,6 +1,7 @@
 // One LMTP session: the command loop, the DATA and BDAT readers, and the
 // delivery of a finished message to each accepted recipient.
 #include <atomic>
+#include <functional>
 #include <vector>
 
 #include "core/log.h"
@@ -15,6 +16,7 @@
 #include "net/input_buffer.h"
 #include "net/line_splitter.h"
 #include "net/memory_wait.h"
+#include "net/session_service.h"
 
 namespace eider::lmtp {
 namespace {
@@ -490,26 +492,13 @@ class Session {
   core::MemoryBudget::Reservation body_memory_;  // for body_'s memory part
 };
 
-asio::awaitable<void> run_session(std::shared_ptr<const Settings> settings, mail::Mail& mail,
-                                  store::Store& store, store::Executor& executor,
-                                  net::Connection& connection) {
-  Session session(*settings, mail, store, executor, connection);
-  co_await session.run();
-}
-
 }  // namespace
 
 net::Service service(const Settings& settings, mail::Mail& mail, store::Store& store,
                      store::Executor& executor) {
-  auto shared = std::make_shared<const Settings>(settings);
-  net::Service result;
-  result.name = "lmtp";
-  result.refusal = Reply{421, "4.7.0", settings.hostname + " Too many connections"}.format();
-  // Not a coroutine itself: run_session's frame owns copies of what it uses.
-  result.handler = [shared, &mail, &store, &executor](net::Connection& connection) {
-    return run_session(shared, mail, store, executor, connection);
-  };
-  return result;
+  return net::session_service<Session>(
+      "lmtp", Reply{421, "4.7.0", settings.hostname + " Too many connections"}.format(), settings,
+      std::ref(mail), std::ref(store), std::ref(executor));
 }
 
 }  // namespace eider::lmtp

@@ -29,9 +29,6 @@ std::string trace_headers(const Trace& trace, std::string_view line_ending);
 // else "\r\n"), so trace lines match the message they head.
 std::string_view line_ending_of(std::string_view message);
 
-// RFC 5322 date-time in UTC: "Wed, 25 Nov 2026 09:23:01 +0000".
-std::string rfc5322_date(int64_t seconds);
-
 // True when the message's top-level header says spam: X-Spam-Flag: YES,
 // X-Spam-Status: Yes..., or X-Spam-Action / X-Rspamd-Action naming
 // "add header", "rewrite subject" or "reject" (case-insensitive). Reads the

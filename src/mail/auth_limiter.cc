@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/ascii.h"
+
 namespace eider::mail {
 namespace {
 
@@ -13,11 +15,7 @@ namespace {
 constexpr std::size_t kMaxNameKey = 256;
 
 std::string user_key(std::string_view user) {
-  std::string name(user.substr(0, kMaxNameKey));
-  for (char& c : name) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  std::string key = "u:" + name;
+  std::string key = "u:" + core::ascii_lowercase(user.substr(0, kMaxNameKey));
   if (user.size() > kMaxNameKey) key += "#" + std::to_string(std::hash<std::string_view>()(user));
   return key;
 }

@@ -1,7 +1,9 @@
 #include "mail/events.h"
 
 #include <string>
+#include <vector>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "mime/message.h"
 
@@ -18,6 +20,19 @@ std::string_view yes_no(bool value) {
   return value ? "yes" : "no";
 }
 
+// A login or logout line: who and from where, in the same order for both,
+// then `more`.
+void log_session_event(std::string_view event, const Origin& origin, std::string_view user,
+                       std::initializer_list<core::LogField> more) {
+  std::vector<core::LogField> fields = {{"protocol", origin.protocol},
+                                        {"session", origin.session},
+                                        {"user", user},
+                                        {"peer", origin.peer},
+                                        {"tls", yes_no(origin.tls)}};
+  fields.insert(fields.end(), more.begin(), more.end());
+  core::log_event(core::LogLevel::info, event, fields);
+}
+
 }  // namespace
 
 std::string message_id_of(std::string_view message) {
@@ -28,9 +43,7 @@ std::string message_id_of(std::string_view message) {
     if (c == '\t') c = ' ';
     id += c;
   }
-  std::size_t begin = id.find_first_not_of(' ');
-  if (begin == std::string::npos) return "";
-  id = id.substr(begin, id.find_last_not_of(' ') - begin + 1);
+  id = std::string(core::trim_wsp(id));
   if (id.size() > kMaxMessageId) id.resize(kMaxMessageId);
   return id;
 }
@@ -42,34 +55,15 @@ std::string_view without_response_code(std::string_view text) {
 }
 
 void log_login(const Origin& origin, std::string_view user) {
-  core::log_event(core::LogLevel::info, "login",
-                  {{"protocol", origin.protocol},
-                   {"session", origin.session},
-                   {"user", user},
-                   {"peer", origin.peer},
-                   {"tls", yes_no(origin.tls)},
-                   {"result", "ok"}});
+  log_session_event("login", origin, user, {{"result", "ok"}});
 }
 
 void log_login_failed(const Origin& origin, std::string_view user, std::string_view reason) {
-  core::log_event(core::LogLevel::info, "login",
-                  {{"protocol", origin.protocol},
-                   {"session", origin.session},
-                   {"user", user},
-                   {"peer", origin.peer},
-                   {"tls", yes_no(origin.tls)},
-                   {"result", "failed"},
-                   {"reason", reason}});
+  log_session_event("login", origin, user, {{"result", "failed"}, {"reason", reason}});
 }
 
 void log_logout(const Origin& origin, std::string_view user, std::string_view reason) {
-  core::log_event(core::LogLevel::info, "logout",
-                  {{"protocol", origin.protocol},
-                   {"session", origin.session},
-                   {"user", user},
-                   {"peer", origin.peer},
-                   {"tls", yes_no(origin.tls)},
-                   {"reason", reason}});
+  log_session_event("logout", origin, user, {{"reason", reason}});
 }
 
 void log_delivery(const Origin& origin, std::string_view user, std::string_view mailbox,

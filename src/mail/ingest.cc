@@ -2,6 +2,7 @@
 #include <chrono>
 #include <limits>
 
+#include "core/ascii.h"
 #include "mail/mail.h"
 #include "mime/message.h"
 #include "mime/search_summary.h"
@@ -18,10 +19,7 @@ std::string unfold(std::string_view value) {
   for (char c : value) {
     if (c != '\r' && c != '\n') out += c;
   }
-  size_t begin = out.find_first_not_of(" \t");
-  if (begin == std::string::npos) return "";
-  size_t end = out.find_last_not_of(" \t");
-  return out.substr(begin, end - begin + 1);
+  return std::string(core::trim_wsp(out));
 }
 
 uint32_t clamp32(uint64_t value) {

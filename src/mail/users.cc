@@ -1,7 +1,6 @@
 #include "mail/users.h"
 
 #include "core/password.h"
-#include "mail/address.h"
 
 namespace eider::mail {
 namespace {
@@ -27,15 +26,9 @@ const std::string& decoy_hash() {
 
 Result<store::User> add_user(store::Store& store, std::string_view name, std::string_view password,
                              const std::vector<std::string>& addresses, const store::Quota& quota) {
-  std::vector<std::string> normalized;
-  for (const std::string& address : addresses) {
-    Result<std::string> one = normalize_address(address);
-    if (!one) return one.status();
-    normalized.push_back(*one);
-  }
   Result<std::string> hash = core::hash_password(password);
   if (!hash) return hash.status();
-  return store.create_user(name, *hash, normalized, quota);
+  return store.create_user(name, *hash, addresses, quota);
 }
 
 Status set_quota(store::Store& store, std::string_view name, std::optional<uint64_t> bytes,

@@ -18,7 +18,7 @@ struct UserSummary {
 };
 
 // Creates the user with an argon2id hash of `password`, their default
-// mailboxes, and `addresses` in their normal form (mail/address.h).
+// mailboxes, and `addresses` in their normal form (mime/address.h).
 // Code::already_exists when the name or an address is taken; nothing is
 // created then. A limit of 0 in `quota` means unlimited.
 Result<store::User> add_user(store::Store& store, std::string_view name, std::string_view password,

@@ -8,6 +8,7 @@
 // lines are counted for text/* and message/rfc822 bodies.
 #include <algorithm>
 
+#include "core/ascii.h"
 #include "mime/codec_rfc2231.h"
 #include "mime/header_syntax.h"
 #include "mime/imap_string.h"
@@ -179,7 +180,7 @@ bool is_plain_7bit(const Part& root) {
   if (root.type != "text" || root.subtype != "plain") return false;
   if (root.params.size() > 1) return false;
   if (root.params.size() == 1 &&
-      (root.params[0].name != "charset" || !syntax::iequals(root.params[0].value, "us-ascii")))
+      (root.params[0].name != "charset" || !core::iequals(root.params[0].value, "us-ascii")))
     return false;
   if (!root.encoding.empty() && root.encoding != "7bit") return false;
   return root.id.empty() && !root.has_description && root.md5.empty() && !root.has_disposition &&

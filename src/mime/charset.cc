@@ -6,6 +6,8 @@
 
 #include <memory>
 
+#include "core/ascii.h"
+#include "core/utf8.h"
 #include "mime/header_syntax.h"
 
 namespace eider::mime {
@@ -24,7 +26,7 @@ std::string normalise(std::string_view charset) {
                               charset.back() == '\'' || charset.back() == '\t')) {
     charset.remove_suffix(1);
   }
-  return syntax::lowercase(charset.substr(0, charset.find('*')));
+  return core::ascii_lowercase(charset.substr(0, charset.find('*')));
 }
 
 bool means_utf8(const std::string& name) {
@@ -85,40 +87,12 @@ Converter open_converter(const std::string& name) {
   return converter;
 }
 
-size_t utf8_sequence_length(const unsigned char* p, size_t left) {
-  const unsigned char c = p[0];
-  size_t len;
-  uint32_t min;
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) {
-    len = 2;
-    min = 0x80;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    len = 3;
-    min = 0x800;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    len = 4;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (left < len) return 0;
-  uint32_t code = c & (0x7f >> len);
-  for (size_t i = 1; i < len; ++i) {
-    if ((p[i] & 0xc0) != 0x80) return 0;
-    code = (code << 6) | (p[i] & 0x3f);
-  }
-  if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
-  return len;
-}
-
 }  // namespace
 
 bool is_valid_utf8(std::string_view bytes) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t i = 0;
   while (i < bytes.size()) {
-    const size_t len = utf8_sequence_length(p + i, bytes.size() - i);
+    const size_t len = core::decode_utf8(bytes, i).length;
     if (len == 0) return false;
     i += len;
   }
@@ -128,10 +102,9 @@ bool is_valid_utf8(std::string_view bytes) {
 std::string sanitize_utf8(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t i = 0;
   while (i < bytes.size()) {
-    const size_t len = utf8_sequence_length(p + i, bytes.size() - i);
+    const size_t len = core::decode_utf8(bytes, i).length;
     if (len == 0) {
       out.append(kReplacement);
       ++i;

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "core/ascii.h"
 #include "mime/charset.h"
 #include "mime/codec_base64.h"
 #include "mime/codec_hex.h"
@@ -15,10 +16,6 @@ struct EncodedWord {
   std::string bytes;  // decoded, still in `charset`
   size_t end = 0;     // offset just past "?="
 };
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
 
 std::string q_decode(std::string_view text) {
   std::string out;
@@ -139,12 +136,12 @@ std::string decode_header_text(std::string_view raw) {
     }
     const std::string_view between = view.substr(plain_begin, pos - plain_begin);
     bool only_space = true;
-    for (const char c : between) only_space = only_space && is_space(c);
+    for (const char c : between) only_space = only_space && syntax::is_wsp_or_eol(c);
     if (!(have_pending && only_space)) {
       flush();
       out += plain_text(between);
     }
-    if (have_pending && !syntax::iequals(pending_charset, word->charset)) flush();
+    if (have_pending && !core::iequals(pending_charset, word->charset)) flush();
     pending_charset = word->charset;
     pending += word->bytes;
     have_pending = true;

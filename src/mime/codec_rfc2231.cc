@@ -5,6 +5,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/ascii.h"
 #include "mime/charset.h"
 #include "mime/codec_hex.h"
 #include "mime/codec_rfc2047.h"
@@ -161,7 +162,7 @@ void append_escaped_percent(std::string& out, std::string_view value) {
 
 Param make_param(std::string_view written) {
   Param p;
-  for (char c : written) p.name.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c);
+  p.name = core::ascii_lowercase(written);
   if (p.name != written) p.written_name = std::string(written);
   return p;
 }

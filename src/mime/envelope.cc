@@ -12,6 +12,7 @@
 #include <iterator>
 #include <optional>
 
+#include "core/ascii.h"
 #include "mime/address_text.h"
 #include "mime/codec_rfc2047.h"
 #include "mime/header_syntax.h"
@@ -313,7 +314,7 @@ std::string envelope(std::string_view bytes, const Part& message) {
                            // The first of each field counts (RFC 5322 3.6 allows
                            // one; see docs/dovecot-differences.md).
                            for (size_t i = 0; i < std::size(kNames); ++i) {
-                             if (!values[i] && syntax::iequals(name, kNames[i])) values[i] = value;
+                             if (!values[i] && core::iequals(name, kNames[i])) values[i] = value;
                            }
                            return true;
                          });

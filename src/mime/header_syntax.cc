@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "core/ascii.h"
+
 namespace eider::mime::syntax {
 namespace {
 
@@ -46,7 +48,7 @@ bool parameter(std::string_view s, size_t& pos, std::vector<Param>& params) {
   if (pos >= s.size() || s[pos] != '=') return false;
   ++pos;
   skip_cfws(s, pos);
-  Param param{lowercase(name), {}, {}};
+  Param param{core::ascii_lowercase(name), {}, {}};
   if (param.name != name) param.written_name = std::string(name);
   if (pos < s.size() && s[pos] == '"') {
     std::optional<std::string> value = closed_quoted_string(s, pos);
@@ -67,24 +69,6 @@ bool parameter(std::string_view s, size_t& pos, std::vector<Param>& params) {
 
 }  // namespace
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
 std::string unfold(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
@@ -104,7 +88,7 @@ std::string unfold(std::string_view raw) {
 void skip_cfws(std::string_view s, size_t& pos, std::string* last_comment) {
   while (pos < s.size()) {
     char c = s[pos];
-    if (is_wsp(c) || c == '\r' || c == '\n') {
+    if (is_wsp_or_eol(c)) {
       ++pos;
       continue;
     }

@@ -19,13 +19,10 @@ inline bool is_wsp(char c) {
   return c == ' ' || c == '\t';
 }
 
-inline char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+// White space or a line-ending byte.
+inline bool is_wsp_or_eol(char c) {
+  return is_wsp(c) || c == '\r' || c == '\n';
 }
-
-std::string lowercase(std::string_view s);
-bool iequals(std::string_view a, std::string_view b);
-bool istarts_with(std::string_view s, std::string_view prefix);
 
 // The value with every line ending removed from folds, and leading and
 // trailing white space trimmed. A lone CR that is not part of a fold stays.

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <optional>
 
+#include "core/ascii.h"
 #include "mime/header_syntax.h"
 #include "mime/message.h"
 
@@ -202,42 +203,42 @@ class Parser {
     uint32_t fields = 0;
     syntax::for_each_field(header, [&](std::string_view name, std::string_view value) {
       if (++fields > limits_.max_header_fields) return false;
-      if (syntax::iequals(name, "mime-version")) seen_version = true;
-      if (!syntax::istarts_with(name, "content-")) return true;
+      if (core::iequals(name, "mime-version")) seen_version = true;
+      if (!core::istarts_with(name, "content-")) return true;
       std::string_view what = name.substr(8);
       // The first of each field counts, as in Dovecot.
-      if (syntax::iequals(what, "type") && !seen_type) {
+      if (core::iequals(what, "type") && !seen_type) {
         seen_type = true;
         syntax::ContentType ct = syntax::content_type(value);
         if (ct.valid) {
-          part.type = syntax::lowercase(ct.type);
-          part.subtype = syntax::lowercase(ct.subtype);
+          part.type = core::ascii_lowercase(ct.type);
+          part.subtype = core::ascii_lowercase(ct.subtype);
           written[0] = std::move(ct.type);
           written[1] = std::move(ct.subtype);
           part.params = std::move(ct.params);
         }
-      } else if (syntax::iequals(what, "transfer-encoding") && !seen_encoding) {
+      } else if (core::iequals(what, "transfer-encoding") && !seen_encoding) {
         seen_encoding = true;
         written[2] = syntax::transfer_encoding(value);
-        part.encoding = syntax::lowercase(written[2]);
+        part.encoding = core::ascii_lowercase(written[2]);
         part.encoding_unreadable = written[2].empty();
-      } else if (syntax::iequals(what, "disposition") && !part.has_disposition) {
+      } else if (core::iequals(what, "disposition") && !part.has_disposition) {
         part.has_disposition = true;
         syntax::Disposition d = syntax::content_disposition(value);
-        part.disposition = syntax::lowercase(d.type);
+        part.disposition = core::ascii_lowercase(d.type);
         written[3] = std::move(d.type);
         part.disposition_params = std::move(d.params);
-      } else if (syntax::iequals(what, "language") && !seen_language) {
+      } else if (core::iequals(what, "language") && !seen_language) {
         seen_language = true;
         part.language = syntax::content_language(value);
-      } else if (syntax::iequals(what, "id") && part.id.empty()) {
+      } else if (core::iequals(what, "id") && part.id.empty()) {
         part.id = syntax::unfold(value);
-      } else if (syntax::iequals(what, "description") && !part.has_description) {
+      } else if (core::iequals(what, "description") && !part.has_description) {
         part.has_description = true;
         part.description = syntax::unfold(value);
-      } else if (syntax::iequals(what, "md5") && part.md5.empty()) {
+      } else if (core::iequals(what, "md5") && part.md5.empty()) {
         part.md5 = syntax::unfold(value);
-      } else if (syntax::iequals(what, "location") && part.location.empty()) {
+      } else if (core::iequals(what, "location") && part.location.empty()) {
         part.location = syntax::unfold(value);
       }
       return true;
@@ -414,7 +415,7 @@ std::vector<HeaderField> header_fields(std::string_view header_block) {
 std::string_view header_value(std::string_view header_block, std::string_view name) {
   std::string_view found;
   syntax::for_each_field(header_block, [&](std::string_view n, std::string_view value) {
-    if (!syntax::iequals(n, name)) return true;
+    if (!core::iequals(n, name)) return true;
     found = value;
     return false;
   });

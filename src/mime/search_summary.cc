@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/ascii.h"
 #include "mime/header_syntax.h"
 #include "mime/message.h"
 
@@ -17,7 +18,7 @@ constexpr std::array<std::string_view, 11> kFields = {
 
 bool in_search_summary(std::string_view field_name) {
   for (std::string_view known : kFields) {
-    if (syntax::iequals(field_name, known)) return true;
+    if (core::iequals(field_name, known)) return true;
   }
   return false;
 }

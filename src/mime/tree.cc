@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "mime/codec_base64.h"
+#include "mime/header_syntax.h"
 #include "mime/sha256.h"
 #include "mime/tree_format.h"
 
@@ -25,10 +26,6 @@ struct Candidate {
   Slot slot;
   std::string content;
 };
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
 
 // Leaf bodies of at least `min_size` bytes, in input order, without overlaps.
 // An explicit stack keeps deep nesting off the call stack.
@@ -73,7 +70,7 @@ struct Base64Text {
 
 std::optional<Base64Text> base64_text(std::string_view body) {
   size_t last = body.size();
-  while (last > 0 && is_space(body[last - 1])) --last;
+  while (last > 0 && syntax::is_wsp_or_eol(body[last - 1])) --last;
   if (last == 0) return std::nullopt;
 
   auto ending_at = [&](size_t i) -> std::optional<LineEnding> {
@@ -118,7 +115,7 @@ Candidate base64_or_identity(std::string_view raw, Range range) {
   // Blank lines before the text stay in the skeleton, like those after it.
   std::string_view body = range.in(raw);
   size_t lead = 0;
-  while (lead < body.size() && is_space(body[lead])) ++lead;
+  while (lead < body.size() && syntax::is_wsp_or_eol(body[lead])) ++lead;
   body.remove_prefix(lead);
   const std::optional<Base64Text> text = base64_text(body);
   if (!text) return identity_candidate(raw, range);

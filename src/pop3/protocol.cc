@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "core/ascii.h"
+
 namespace eider::pop3 {
 namespace {
 
@@ -18,18 +20,6 @@ constexpr VerbName kVerbs[] = {
     {"RETR", Verb::retr}, {"TOP", Verb::top},   {"DELE", Verb::dele}, {"RSET", Verb::rset},
     {"NOOP", Verb::noop}, {"QUIT", Verb::quit},
 };
-
-char upper(char c) {
-  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-bool equals_upper(std::string_view word, std::string_view name) {
-  if (word.size() != name.size()) return false;
-  for (std::size_t i = 0; i < word.size(); ++i) {
-    if (upper(word[i]) != name[i]) return false;
-  }
-  return true;
-}
 
 // Splits on single spaces; RFC 1939 keywords and arguments are separated by
 // one space, but clients that send several are tolerated.
@@ -72,7 +62,7 @@ Parsed parse_command(std::string_view line) {
   Command command;
   bool known = false;
   for (const VerbName& verb : kVerbs) {
-    if (equals_upper(keyword, verb.name)) {
+    if (core::iequals(keyword, verb.name)) {
       command.verb = verb.verb;
       known = true;
       break;
@@ -100,7 +90,7 @@ Parsed parse_command(std::string_view line) {
       std::string_view mechanism = next_word(rest);
       std::string_view initial = next_word(rest);
       if (!next_word(rest).empty()) return ParseError{"Too many arguments to AUTH"};
-      for (char c : mechanism) command.argument += upper(c);
+      command.argument = core::ascii_uppercase(mechanism);
       if (!initial.empty()) command.initial = std::string(initial);
       return command;
     }

@@ -11,6 +11,7 @@
 #include "mail/login.h"
 #include "mail/sasl.h"
 #include "mail/users.h"
+#include "net/session_service.h"
 
 namespace eider::pop3 {
 
@@ -51,13 +52,10 @@ asio::awaitable<bool> Session::end_if_user_gone() {
 }
 
 asio::awaitable<void> Session::run() {
-  connection_.set_idle_timeout(std::chrono::seconds(settings_.limits.idle_timeout));
-  const auto now = net::Deadlines::Clock::now();
-  deadlines_.start_login(now);
-  connection_.set_deadline(deadlines_.next(now));
-  if (settings_.implicit_tls) {
-    Status secured = co_await connection_.start_tls(*settings_.tls);
-    if (!secured.is_ok()) co_return;
+  if (!co_await net::start_session(connection_, deadlines_,
+                                   std::chrono::seconds(settings_.limits.idle_timeout),
+                                   settings_.implicit_tls ? settings_.tls : nullptr)) {
+    co_return;
   }
   ok("Eider POP3 ready");
   while (state_ != State::done) {
@@ -334,23 +332,12 @@ void Session::log_failure(std::string_view event, const Status& status) {
                    {"error", status.to_string()}});
 }
 
-asio::awaitable<void> run_session(std::shared_ptr<const Settings> settings, Services services,
-                                  net::Connection& connection) {
-  Session session(*settings, services, connection);
-  co_await session.run();
-}
-
 net::Service service(const Settings& settings, const Services& services) {
-  auto shared = std::make_shared<const Settings>(settings);
-  net::Service result;
-  result.name = settings.implicit_tls ? "pop3s" : "pop3";
-  // Sent before any TLS handshake: a POP3S client sees a failed handshake.
-  result.refusal = "-ERR [SYS/TEMP] Too many connections\r\n";
-  // Not a coroutine itself: run_session's frame owns copies of what it uses.
-  result.handler = [shared, services](net::Connection& connection) {
-    return run_session(shared, services, connection);
-  };
-  return result;
+  // The refusal is sent before any TLS handshake: a POP3S client sees a
+  // failed handshake.
+  return net::session_service<Session>(settings.implicit_tls ? "pop3s" : "pop3",
+                                       "-ERR [SYS/TEMP] Too many connections\r\n", settings,
+                                       services);
 }
 
 }  // namespace eider::pop3

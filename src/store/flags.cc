@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "core/ascii.h"
+
 namespace eider::store {
 
 namespace {
@@ -10,16 +12,9 @@ namespace {
 constexpr std::array<std::string_view, 6> kSystemFlags = {"\\Answered", "\\Flagged", "\\Deleted",
                                                           "\\Seen",     "\\Draft",   "\\Recent"};
 
-bool equal_ascii_nocase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    return lower(x) == lower(y);
-  });
-}
-
 bool contains(const std::vector<std::string>& flags, std::string_view flag) {
   return std::any_of(flags.begin(), flags.end(),
-                     [&](const std::string& f) { return equal_ascii_nocase(f, flag); });
+                     [&](const std::string& f) { return core::iequals(f, flag); });
 }
 
 bool valid_flag(std::string_view flag) {
@@ -39,7 +34,7 @@ Result<std::vector<std::string>> normalize_flags(const std::vector<std::string>&
     if (!valid_flag(flag)) return error(Code::invalid_argument, "invalid flag \"" + flag + "\"");
     if (contains(out, flag)) continue;
     auto system = std::find_if(kSystemFlags.begin(), kSystemFlags.end(),
-                               [&](std::string_view s) { return equal_ascii_nocase(s, flag); });
+                               [&](std::string_view s) { return core::iequals(s, flag); });
     out.emplace_back(system != kSystemFlags.end() ? std::string(*system) : flag);
   }
   return out;

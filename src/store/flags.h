@@ -24,6 +24,12 @@ std::vector<std::string> apply_flags(const std::vector<std::string>& current, Fl
 // True when both hold the same flags, in any order.
 bool same_flags(const std::vector<std::string>& a, const std::vector<std::string>& b);
 
+// Whether `flag` is a keyword ("$Forwarded", "Work") rather than a flag
+// named with a backslash ("\\Seen").
+inline bool is_keyword(std::string_view flag) {
+  return !flag.empty() && flag[0] != '\\';
+}
+
 std::string join_flags(const std::vector<std::string>& flags);
 std::vector<std::string> split_flags(std::string_view joined);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "core/ascii.h"
+
 namespace eider::store {
 
 namespace {
@@ -19,28 +21,11 @@ bool has_control(std::string_view text) {
 
 }  // namespace
 
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
-
 Result<std::string> normalize_user_name(std::string_view name) {
   if (name.empty() || has_control_or_space(name)) {
     return error(Code::invalid_argument, "invalid user name \"" + std::string(name) + "\"");
   }
-  return lower_ascii(name);
-}
-
-Result<std::string> normalize_address(std::string_view address) {
-  size_t at = address.rfind('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 == address.size() ||
-      has_control_or_space(address)) {
-    return error(Code::invalid_argument, "invalid address \"" + std::string(address) + "\"");
-  }
-  return lower_ascii(address);
+  return core::ascii_lowercase(name);
 }
 
 Result<std::string> normalize_path(std::string_view path) {
@@ -50,7 +35,7 @@ Result<std::string> normalize_path(std::string_view path) {
   }
   size_t slash = path.find('/');
   std::string_view first = path.substr(0, slash);
-  if (lower_ascii(first) != "inbox") return std::string(path);
+  if (!core::iequals(first, "INBOX")) return std::string(path);
   std::string out = "INBOX";
   if (slash != std::string_view::npos) out += path.substr(slash);
   return out;

@@ -10,13 +10,8 @@
 
 namespace eider::store {
 
-std::string lower_ascii(std::string_view text);
-
 // Lowercased; invalid_argument when empty or holding whitespace/control bytes.
 Result<std::string> normalize_user_name(std::string_view name);
-// Lowercased; invalid_argument unless "local@domain" or "*@domain" with no
-// whitespace or control bytes.
-Result<std::string> normalize_address(std::string_view address);
 // "INBOX" in upper case whatever the case given (also as the first level of
 // a hierarchy); invalid_argument for an empty path, an empty level ("a//b",
 // "/a", "a/") or control bytes.

@@ -204,9 +204,10 @@ class Store {
   virtual Status set_password_hash(std::string_view name, std::string_view password_hash) = 0;
   virtual Status set_quota(std::string_view name, const Quota& quota) = 0;
 
-  // Addresses: unique across users, compared after normalisation (lowercase
-  // domain and local part; IDN domains in their Unicode form). "*@domain" is a
-  // catch-all.
+  // Addresses: unique across users, stored in their normal form
+  // (mime::normalize_address: lowercase local part, IDN domain in its
+  // Unicode form); add_address, remove_address and create_user normalise
+  // what they are given. "*@domain" is a catch-all.
   virtual Status add_address(int64_t user_id, std::string_view address) = 0;
   virtual Status remove_address(std::string_view address) = 0;
   virtual Result<std::vector<std::string>> list_addresses(int64_t user_id) = 0;

@@ -23,5 +23,12 @@ TEST(Ascii, CaseConversionsLeaveOtherBytesAlone) {
   EXPECT_EQ(ascii_uppercase("body[1.mime]"), "BODY[1.MIME]");
 }
 
+TEST(Ascii, TrimWspTakesSpacesAndTabsOffTheEnds) {
+  EXPECT_EQ(trim_wsp(" \t a b\t "), "a b");
+  EXPECT_EQ(trim_wsp("\r\nx\r\n"), "\r\nx\r\n");  // line endings are not WSP
+  EXPECT_EQ(trim_wsp(" \t "), "");
+  EXPECT_EQ(trim_wsp(""), "");
+}
+
 }  // namespace
 }  // namespace eider::core

@@ -501,13 +501,5 @@ TEST(FetchResponse, PlansWhatTheAttributesNeed) {
   for (const Case& c : cases) EXPECT_EQ(bits(plan_fetch(attributes(c.items))), c.plan) << c.items;
 }
 
-TEST(FetchResponse, FormatsInternalDate) {
-  EXPECT_EQ(format_internal_date(0), "01-Jan-1970 00:00:00 +0000");
-  EXPECT_EQ(format_internal_date(837571465), "17-Jul-1996 02:44:25 +0000");
-  EXPECT_EQ(format_internal_date(1720148645), "05-Jul-2024 03:04:05 +0000");
-  EXPECT_EQ(format_internal_date(1709164800), "29-Feb-2024 00:00:00 +0000");
-  EXPECT_EQ(format_internal_date(-1), "31-Dec-1969 23:59:59 +0000");
-}
-
 }  // namespace
 }  // namespace eider::imap

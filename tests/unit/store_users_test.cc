@@ -76,6 +76,15 @@ TEST_F(StoreUsers, AddressesAreAddedRemovedAndCatchAllKept) {
   EXPECT_EQ(store_->find_address("*@example.net").status().code(), Code::not_found);
 }
 
+TEST_F(StoreUsers, AddressesAreKeptInTheirOneNormalForm) {
+  User bob = make_account(*store_, "bob").user;
+  ASSERT_TRUE(store_->add_address(bob.id, "Änne@XN--BCHER-KVA.Example").is_ok());
+  EXPECT_EQ(store_->find_address("änne@bücher.example").value(), bob.id);
+  EXPECT_EQ(store_->add_address(bob.id, "änne@BÜCHER.example").code(), Code::already_exists);
+  ASSERT_TRUE(store_->remove_address("ÄNNE@bücher.example.").is_ok());
+  EXPECT_EQ(store_->find_address("änne@bücher.example").status().code(), Code::not_found);
+}
+
 TEST_F(StoreUsers, PasswordAndQuotaUpdates) {
   make_account(*store_, "bob");
   ASSERT_TRUE(store_->set_password_hash("Bob", "$y$new").is_ok());

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "core/ascii.h"
+#include "mime/address.h"
 #include "store/names.h"
 #include "store/sqlite/access.h"
 #include "store/sqlite/rows.h"
@@ -65,7 +67,7 @@ Result<User> SqliteStore::create_user(std::string_view name, std::string_view pa
   if (!normalized) return normalized.status();
   std::vector<std::string> normalized_addresses;
   for (const std::string& address : addresses) {
-    Result<std::string> a = normalize_address(address);
+    Result<std::string> a = mime::normalize_address(address);
     if (!a) return a.status();
     normalized_addresses.push_back(std::move(*a));
   }
@@ -91,7 +93,7 @@ Result<User> SqliteStore::create_user(std::string_view name, std::string_view pa
 }
 
 Result<User> SqliteStore::find_user(std::string_view name) {
-  std::string normalized = lower_ascii(name);
+  std::string normalized = core::ascii_lowercase(name);
   return read<User>([&](Connection& db) { return load_user(db, normalized); });
 }
 
@@ -115,7 +117,7 @@ Result<std::vector<User>> SqliteStore::list_users() {
 }
 
 Status SqliteStore::delete_user(std::string_view name) {
-  std::string normalized = lower_ascii(name);
+  std::string normalized = core::ascii_lowercase(name);
   return write<Done>([&](Connection& db) -> Result<Done> {
            Result<User> user = load_user(db, normalized);
            if (!user) return user.status();
@@ -137,7 +139,7 @@ Status SqliteStore::delete_user(std::string_view name) {
 }
 
 Status SqliteStore::set_password_hash(std::string_view name, std::string_view password_hash) {
-  std::string normalized = lower_ascii(name);
+  std::string normalized = core::ascii_lowercase(name);
   return write<Done>([&](Connection& db) -> Result<Done> {
            EIDER_RETURN_IF_ERROR(db.run("UPDATE users SET password_hash = ? WHERE name = ?",
                                         password_hash, normalized));
@@ -148,7 +150,7 @@ Status SqliteStore::set_password_hash(std::string_view name, std::string_view pa
 }
 
 Status SqliteStore::set_quota(std::string_view name, const Quota& quota) {
-  std::string normalized = lower_ascii(name);
+  std::string normalized = core::ascii_lowercase(name);
   return write<Done>([&](Connection& db) -> Result<Done> {
            EIDER_RETURN_IF_ERROR(
                db.run("UPDATE users SET quota_bytes = ?, quota_messages = ? WHERE name = ?",
@@ -160,7 +162,7 @@ Status SqliteStore::set_quota(std::string_view name, const Quota& quota) {
 }
 
 Status SqliteStore::add_address(int64_t user_id, std::string_view address) {
-  Result<std::string> normalized = normalize_address(address);
+  Result<std::string> normalized = mime::normalize_address(address);
   if (!normalized) return normalized.status();
   return write<Done>([&](Connection& db) -> Result<Done> {
            Result<User> user = load_user_by_id(db, user_id);
@@ -172,11 +174,12 @@ Status SqliteStore::add_address(int64_t user_id, std::string_view address) {
 }
 
 Status SqliteStore::remove_address(std::string_view address) {
-  std::string normalized = lower_ascii(address);
+  Result<std::string> normalized = mime::normalize_address(address);
+  if (!normalized) return normalized.status();
   return write<Done>([&](Connection& db) -> Result<Done> {
-           EIDER_RETURN_IF_ERROR(db.run("DELETE FROM addresses WHERE address = ?", normalized));
+           EIDER_RETURN_IF_ERROR(db.run("DELETE FROM addresses WHERE address = ?", *normalized));
            if (db.changes() == 0) {
-             return error(Code::not_found, "no address \"" + normalized + "\"");
+             return error(Code::not_found, "no address \"" + *normalized + "\"");
            }
            return Done{};
          })
@@ -192,7 +195,7 @@ Result<std::vector<std::string>> SqliteStore::list_addresses(int64_t user_id) {
 }
 
 Result<int64_t> SqliteStore::find_address(std::string_view normalized_address) {
-  std::string address = lower_ascii(normalized_address);
+  std::string address(normalized_address);
   return read<int64_t>([&](Connection& db) -> Result<int64_t> {
     Result<int64_t> id = db.query_int("SELECT user_id FROM addresses WHERE address = ?", address);
     if (id.status().code() == Code::not_found) {
