@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -66,18 +67,61 @@ struct Rename {
   std::string to;
 };
 
+// A STATUS item: RFC 3501's five, HIGHESTMODSEQ (RFC 7162), SIZE (RFC 8438;
+// read, not offered, answered with nothing), DELETED (RFC 9051),
+// APPENDLIMIT (RFC 7889) and DELETED-STORAGE (RFC 9208).
+enum class StatusItem {
+  messages,
+  recent,
+  uidnext,
+  uidvalidity,
+  unseen,
+  highestmodseq,
+  size,
+  deleted,
+  appendlimit,
+  deleted_storage,
+};
+
+// Its name on the wire, upper case: "MESSAGES", "DELETED-STORAGE", ...
+constexpr std::string_view status_item_name(StatusItem item) {
+  switch (item) {
+    case StatusItem::messages:
+      return "MESSAGES";
+    case StatusItem::recent:
+      return "RECENT";
+    case StatusItem::uidnext:
+      return "UIDNEXT";
+    case StatusItem::uidvalidity:
+      return "UIDVALIDITY";
+    case StatusItem::unseen:
+      return "UNSEEN";
+    case StatusItem::highestmodseq:
+      return "HIGHESTMODSEQ";
+    case StatusItem::size:
+      return "SIZE";
+    case StatusItem::deleted:
+      return "DELETED";
+    case StatusItem::appendlimit:
+      return "APPENDLIMIT";
+    case StatusItem::deleted_storage:
+      return "DELETED-STORAGE";
+  }
+  return "";
+}
+
 // LIST (with LIST-EXTENDED, LIST-STATUS, SPECIAL-USE) and LSUB.
 struct List {
   std::vector<std::string> selection;  // upper-cased: SUBSCRIBED REMOTE RECURSIVEMATCH ...
   std::string reference;
-  std::vector<std::string> patterns;      // one unless the extended form gave a list
-  std::vector<std::string> returns;       // upper-cased: SUBSCRIBED CHILDREN SPECIAL-USE STATUS
-  std::vector<std::string> status_items;  // RETURN (STATUS (...)), upper-cased
+  std::vector<std::string> patterns;     // one unless the extended form gave a list
+  std::vector<std::string> returns;      // upper-cased: SUBSCRIBED CHILDREN SPECIAL-USE STATUS
+  std::vector<StatusItem> status_items;  // RETURN (STATUS (...)), in the order asked
 };
 
 struct StatusRequest {
   std::string mailbox;
-  std::vector<std::string> items;  // upper-cased, each a known STATUS item
+  std::vector<StatusItem> items;  // in the order asked
 };
 
 struct AppendMessage {

@@ -81,17 +81,19 @@ Status read_atom_list(Cursor& cursor, std::vector<std::string>& out, bool allow_
   });
 }
 
-constexpr std::string_view kStatusItems[] = {
-    "MESSAGES",      "RECENT", "UIDNEXT", "UIDVALIDITY", "UNSEEN",
-    "HIGHESTMODSEQ", "SIZE",   "DELETED", "APPENDLIMIT", "DELETED-STORAGE"};
-
-Status read_status_items(Cursor& cursor, std::vector<std::string>& items) {
-  EIDER_RETURN_IF_ERROR(read_atom_list(cursor, items, false));
-  for (const std::string& item : items) {
-    if (std::find(std::begin(kStatusItems), std::end(kStatusItems), item) ==
-        std::end(kStatusItems)) {
-      return bad("unknown STATUS item \"" + item + "\"");
+Status read_status_items(Cursor& cursor, std::vector<StatusItem>& items) {
+  std::vector<std::string> names;
+  EIDER_RETURN_IF_ERROR(read_atom_list(cursor, names, false));
+  for (const std::string& name : names) {
+    bool known = false;
+    for (int i = 0; i <= static_cast<int>(StatusItem::deleted_storage) && !known; ++i) {
+      const auto item = static_cast<StatusItem>(i);
+      if (name == status_item_name(item)) {
+        items.push_back(item);
+        known = true;
+      }
     }
+    if (!known) return bad("unknown STATUS item \"" + name + "\"");
   }
   return Status::ok();
 }

@@ -41,9 +41,9 @@ struct MessageCounts {
   uint64_t deleted_bytes = 0;  // their sizes as delivered (RFC 9208 DELETED-STORAGE)
 };
 
-bool asks_any(const std::vector<std::string>& items, std::string_view a, std::string_view b) {
+bool asks_any(const std::vector<StatusItem>& items, StatusItem a, StatusItem b) {
   return std::any_of(items.begin(), items.end(),
-                     [&](const std::string& item) { return item == a || item == b; });
+                     [&](StatusItem item) { return item == a || item == b; });
 }
 
 // On a store thread. Reads the SELECT state (select_cache.h) only for
@@ -52,15 +52,15 @@ bool asks_any(const std::vector<std::string>& items, std::string_view a, std::st
 // DELETED and DELETED-STORAGE list the mailbox's message rows.
 Result<MessageCounts> count_messages(store::Store& store, SelectCache& cache, int64_t user,
                                      const store::Mailbox& mailbox,
-                                     const std::vector<std::string>& items) {
+                                     const std::vector<StatusItem>& items) {
   MessageCounts counts;
-  if (asks_any(items, "UNSEEN", "RECENT")) {
+  if (asks_any(items, StatusItem::unseen, StatusItem::recent)) {
     Result<SelectState> state = cache.load(store, user, mailbox);
     if (!state) return state.status();
     counts.unseen = state->unseen;
     counts.recent = state->uids.count_between(mailbox.recent_uid, UINT32_MAX);
   }
-  if (asks_any(items, "DELETED", "DELETED-STORAGE")) {
+  if (asks_any(items, StatusItem::deleted, StatusItem::deleted_storage)) {
     Result<std::vector<store::MessageInfo>> flagged =
         store.list_flagged(user, mailbox.id, "\\Deleted");
     if (!flagged) return flagged.status();
@@ -90,33 +90,46 @@ MessageCounts with_own_recent(MessageCounts counts, const store::Mailbox& mailbo
 // APPENDLIMIT (RFC 7889) is the server-wide limit for every mailbox;
 // DELETED-STORAGE (RFC 9208) is in KiB, rounded up as QUOTA's STORAGE.
 void append_status_line(std::string& out, const store::Mailbox& mailbox,
-                        const MessageCounts& counts, const std::vector<std::string>& items,
+                        const MessageCounts& counts, const std::vector<StatusItem>& items,
                         uint64_t append_limit, std::string_view fallback_name) {
   std::string values;
-  for (const std::string& item : items) {
+  for (StatusItem item : items) {
     uint64_t value = 0;
-    if (item == "MESSAGES")
-      value = mailbox.message_count;
-    else if (item == "RECENT")
-      value = counts.recent;
-    else if (item == "UIDNEXT")
-      value = mailbox.uidnext;
-    else if (item == "UIDVALIDITY")
-      value = mailbox.uidvalidity;
-    else if (item == "UNSEEN")
-      value = counts.unseen;
-    else if (item == "HIGHESTMODSEQ")
-      value = mailbox.highest_modseq;
-    else if (item == "APPENDLIMIT")
-      value = append_limit;
-    else if (item == "DELETED")
-      value = counts.deleted;
-    else if (item == "DELETED-STORAGE")
-      value = kibibytes_rounded_up(counts.deleted_bytes);
-    else
-      continue;
+    switch (item) {
+      case StatusItem::messages:
+        value = mailbox.message_count;
+        break;
+      case StatusItem::recent:
+        value = counts.recent;
+        break;
+      case StatusItem::uidnext:
+        value = mailbox.uidnext;
+        break;
+      case StatusItem::uidvalidity:
+        value = mailbox.uidvalidity;
+        break;
+      case StatusItem::unseen:
+        value = counts.unseen;
+        break;
+      case StatusItem::highestmodseq:
+        value = mailbox.highest_modseq;
+        break;
+      case StatusItem::appendlimit:
+        value = append_limit;
+        break;
+      case StatusItem::deleted:
+        value = counts.deleted;
+        break;
+      case StatusItem::deleted_storage:
+        value = kibibytes_rounded_up(counts.deleted_bytes);
+        break;
+      case StatusItem::size:
+        continue;
+    }
     if (!values.empty()) values += ' ';
-    values += item + " " + std::to_string(value);
+    values += status_item_name(item);
+    values += ' ';
+    values += std::to_string(value);
   }
   Result<std::string> wire = encode_mailbox_name(mailbox.path);
   out += "* STATUS " + quoted(wire ? *wire : fallback_name) + " (" + values + ")\r\n";
@@ -274,7 +287,7 @@ asio::awaitable<void> Session::list(const Command& command, bool lsub) {
       if (entries[i].exists && found != by_path.end()) status_of[i] = found->second;
     }
   }
-  const std::vector<std::string>& items = args.status_items;
+  const std::vector<StatusItem>& items = args.status_items;
   Result<std::vector<MessageCounts>> counts = std::vector<MessageCounts>(entries.size());
   if (with_status) {
     SelectCache& cache = services_.select_cache;
@@ -305,8 +318,8 @@ asio::awaitable<void> Session::status(const Command& command) {
   std::optional<std::string> path = mailbox_path(command, args.mailbox);
   if (!path) co_return;
   // RFC 7162 3.1: STATUS (HIGHESTMODSEQ) turns CONDSTORE on.
-  condstore_ = condstore_ ||
-               std::find(args.items.begin(), args.items.end(), "HIGHESTMODSEQ") != args.items.end();
+  condstore_ = condstore_ || std::find(args.items.begin(), args.items.end(),
+                                       StatusItem::highestmodseq) != args.items.end();
   struct Counted {
     Result<store::Mailbox> mailbox;
     Result<MessageCounts> counts = MessageCounts{};
@@ -314,7 +327,7 @@ asio::awaitable<void> Session::status(const Command& command) {
   store::Store& store = services_.store;
   const int64_t user = user_id_;
   SelectCache& cache = services_.select_cache;
-  const std::vector<std::string>& items = args.items;
+  const std::vector<StatusItem>& items = args.items;
   Counted counted = co_await services_.executor.run([&store, &cache, user, &path, &items] {
     Counted result{store.find_mailbox(user, *path)};
     if (result.mailbox) {

@@ -70,7 +70,8 @@ TEST(CommandParser, ReadsMailboxCommands) {
   EXPECT_EQ(args<MailboxArgument>("a GETQUOTAROOT INBOX").mailbox, "INBOX");
   EXPECT_EQ(args<MailboxArgument>("a GETQUOTA \"\"").mailbox, "");
   StatusRequest status = args<StatusRequest>("a STATUS INBOX (messages UIDNEXT HIGHESTMODSEQ)");
-  EXPECT_EQ(status.items, (std::vector<std::string>{"MESSAGES", "UIDNEXT", "HIGHESTMODSEQ"}));
+  EXPECT_EQ(status.items, (std::vector<StatusItem>{StatusItem::messages, StatusItem::uidnext,
+                                                   StatusItem::highestmodseq}));
   SetQuota quota = args<SetQuota>("a SETQUOTA \"\" (STORAGE 512 message 10)");
   ASSERT_EQ(quota.limits.size(), 2u);
   EXPECT_EQ(quota.limits[1], (std::pair<std::string, uint64_t>{"MESSAGE", 10}));
@@ -88,7 +89,8 @@ TEST(CommandParser, ReadsList) {
   EXPECT_EQ(extended.selection, (std::vector<std::string>{"SUBSCRIBED", "RECURSIVEMATCH"}));
   EXPECT_EQ(extended.patterns, (std::vector<std::string>{"INBOX", "Sent*", "%/x"}));
   EXPECT_EQ(extended.returns, (std::vector<std::string>{"CHILDREN", "SPECIAL-USE", "STATUS"}));
-  EXPECT_EQ(extended.status_items, (std::vector<std::string>{"MESSAGES", "UNSEEN"}));
+  EXPECT_EQ(extended.status_items,
+            (std::vector<StatusItem>{StatusItem::messages, StatusItem::unseen}));
   EXPECT_TRUE(args<List>("a LIST () \"\" * RETURN ()").returns.empty());
 }
 
@@ -101,10 +103,17 @@ TEST(CommandParser, ReadsListExtendedOptionsAndStatusReturn) {
       "UNSEEN RECENT UIDVALIDITY HIGHESTMODSEQ APPENDLIMIT))");
   EXPECT_EQ(status.returns, (std::vector<std::string>{"SUBSCRIBED", "STATUS"}));
   EXPECT_EQ(status.status_items,
-            (std::vector<std::string>{"MESSAGES", "UIDNEXT", "UNSEEN", "RECENT", "UIDVALIDITY",
-                                      "HIGHESTMODSEQ", "APPENDLIMIT"}));
+            (std::vector<StatusItem>{StatusItem::messages, StatusItem::uidnext, StatusItem::unseen,
+                                     StatusItem::recent, StatusItem::uidvalidity,
+                                     StatusItem::highestmodseq, StatusItem::appendlimit}));
   EXPECT_EQ(args<StatusRequest>("a STATUS Sent (appendlimit)").items,
-            std::vector<std::string>{"APPENDLIMIT"});
+            std::vector<StatusItem>{StatusItem::appendlimit});
+  for (int i = 0; i <= static_cast<int>(StatusItem::deleted_storage); ++i) {
+    const auto item = static_cast<StatusItem>(i);
+    const std::string name(status_item_name(item));
+    EXPECT_EQ(args<StatusRequest>("a STATUS x (" + name + ")").items, std::vector<StatusItem>{item})
+        << name;
+  }
 }
 
 TEST(CommandParser, UnknownListOptionsAndLoneRecursiveMatchAreBad) {
