@@ -15,6 +15,7 @@
 #include <string>
 
 #include "mail/auth_limiter.h"
+#include "mail/events.h"
 #include "mail/mail.h"
 #include "mail/users.h"
 
@@ -37,30 +38,6 @@ inline boost::asio::awaitable<Result<store::User>> log_in(Mail& mail, store::Sto
   co_return checked;
 }
 
-// AuthLimiter::try_login, waiting while others' checks for the same user or
-// IP under way could reach the maximum (many logins at once: a client on many
-// connections, or a reconnect storm behind one address). The checks queue for
-// the hashing pool, so the wait backs off from 50 ms to 1 s and lasts up to a
-// minute; then the verdict stands, `busy` included.
-inline boost::asio::awaitable<AuthLimiter::Verdict> admit_login(AuthLimiter& limiter,
-                                                                const std::string& name,
-                                                                const std::string& peer,
-                                                                AuthLimiter::Attempt& attempt) {
-  constexpr auto kLongestWait = std::chrono::seconds(1);
-  constexpr auto kGiveUpAfter = std::chrono::seconds(60);
-  AuthLimiter::Verdict verdict = limiter.try_login(name, peer, attempt);
-  std::chrono::milliseconds wait(50);
-  std::chrono::milliseconds waited(0);
-  while (verdict == AuthLimiter::Verdict::busy && waited < kGiveUpAfter) {
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, wait);
-    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-    waited += wait;
-    wait = std::min<std::chrono::milliseconds>(wait * 2, kLongestWait);
-    verdict = limiter.try_login(name, peer, attempt);
-  }
-  co_return verdict;
-}
-
 // Why admit_login refused, for the log line's reason and the reply's text
 // (after the protocol's response code). `busy` is no lockout: nothing
 // failed, the client may simply try again.
@@ -78,6 +55,35 @@ inline LoginRefusal login_refusal(AuthLimiter::Verdict verdict) {
     default:
       return {"user locked out", "Too many failed logins for this user, try later"};
   }
+}
+
+// AuthLimiter::try_login, waiting while others' checks for the same user or
+// IP under way could reach the maximum (many logins at once: a client on many
+// connections, or a reconnect storm behind one address). The checks queue for
+// the hashing pool, so the wait backs off from 50 ms to 1 s and lasts up to a
+// minute; then the verdict stands, `busy` included. A refusal is logged
+// (event=login_failed with login_refusal's reason); the caller answers it.
+inline boost::asio::awaitable<AuthLimiter::Verdict> admit_login(AuthLimiter& limiter,
+                                                                const std::string& name,
+                                                                const Origin& origin,
+                                                                AuthLimiter::Attempt& attempt) {
+  const std::string_view peer = origin.peer;
+  constexpr auto kLongestWait = std::chrono::seconds(1);
+  constexpr auto kGiveUpAfter = std::chrono::seconds(60);
+  AuthLimiter::Verdict verdict = limiter.try_login(name, peer, attempt);
+  std::chrono::milliseconds wait(50);
+  std::chrono::milliseconds waited(0);
+  while (verdict == AuthLimiter::Verdict::busy && waited < kGiveUpAfter) {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, wait);
+    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    waited += wait;
+    wait = std::min<std::chrono::milliseconds>(wait * 2, kLongestWait);
+    verdict = limiter.try_login(name, peer, attempt);
+  }
+  if (verdict != AuthLimiter::Verdict::allowed) {
+    log_login_failed(origin, name, login_refusal(verdict).reason);
+  }
+  co_return verdict;
 }
 
 }  // namespace eider::mail

@@ -271,15 +271,14 @@ asio::awaitable<std::optional<std::string>> Session::challenge(std::string_view 
 
 asio::awaitable<void> Session::login(const std::string& name, const std::string& password) {
   mail::AuthLimiter::Attempt attempt;
+  const mail::Origin from = origin();  // outlives the coroutine that refers to it
   const mail::AuthLimiter::Verdict verdict =
-      co_await mail::admit_login(services_.limiter, name, connection_.peer(), attempt);
+      co_await mail::admit_login(services_.limiter, name, from, attempt);
   if (verdict != mail::AuthLimiter::Verdict::allowed) {
     // Refused without looking at the password, so guessing learns nothing.
-    const mail::LoginRefusal refusal = mail::login_refusal(verdict);
-    mail::log_login_failed(origin(), name, refusal.reason);
     co_return refuse_login(
         (verdict == mail::AuthLimiter::Verdict::busy ? "[SYS/TEMP] " : "[AUTH] ") +
-        std::string(refusal.text));
+        std::string(mail::login_refusal(verdict).text));
   }
   Result<store::User> user =
       co_await mail::log_in(services_.mail, services_.store, services_.executor, name, password);
