@@ -16,10 +16,24 @@
 
 namespace eider::notify {
 
+enum class BeaconKind : uint8_t {
+  // mailbox_id changed; modseq is its highest MODSEQ after the change.
+  changed = 0,
+  // Anything of the user's may have changed unannounced (a notifier
+  // reconnect, a change whose modseq could not be read back): every
+  // session of the user reads its journal, whatever its mailbox and modseq.
+  // mailbox_id and modseq are 0.
+  resync = 1,
+  // The user's sessions end (on every node): password change, account
+  // disabled, logout from the API. mailbox_id and modseq are 0.
+  logout = 2,
+};
+
 struct Beacon {
   int64_t user_id = 0;
   int64_t mailbox_id = 0;
   uint64_t modseq = 0;  // the mailbox's highest modseq after the change
+  BeaconKind kind = BeaconKind::changed;
 
   bool operator==(const Beacon&) const = default;
 };
@@ -66,6 +80,12 @@ class Notifier {
   // the work to the session's executor. A Subscription may outlive the
   // Notifier; it then does nothing.
   virtual Subscription subscribe(int64_t user_id, Callback callback) = 0;
+
+  // False while beacons may be lost (a remote notifier that lost its
+  // connection). Sessions then poll the journal on a short interval; when
+  // the notifier is healthy again it sends every subscriber a resync beacon.
+  // Thread-safe and cheap: sessions call it on every wait.
+  virtual bool healthy() const = 0;
 };
 
 // "local": the in-process notifier. "redis://host:port" is reserved for the
