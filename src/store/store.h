@@ -331,14 +331,24 @@ class Store {
   // QRESYNC reports as VANISHED). Code::out_of_range as for journal_since.
   virtual Result<std::vector<uint32_t>> expunged_since(int64_t user_id, int64_t mailbox_id,
                                                        uint64_t since) = 0;
-  // Deletes the journal rows written more than `keep_seconds` before `now`
-  // (seconds since the epoch), raising each affected mailbox's
-  // journal_floor to the highest modseq removed. The age of a row is known
-  // to the precision of the calls: each call records the journal's end with
-  // `now`, and a row goes once a record at least `keep_seconds` old covers
-  // it, so a row is kept at least `keep_seconds` and is removed by the
-  // first call after that plus the time between calls. Returns the rows
-  // removed. Not journaled; no MODSEQ changes.
+  // Deletes, mailbox by mailbox, the journal rows written more than
+  // `keep_seconds` before `now` (seconds since the epoch; a row's time is
+  // the store's clock when the transaction that wrote it ran), and raises
+  // each such mailbox's journal_floor to the highest modseq removed; rows
+  // of the mailbox at or below that floor go too, whatever their time, so
+  // every row above the floor is kept. A deleted mailbox's rows (its
+  // mailbox_deleted row) go the same way. Works in short transactions, one
+  // mailbox or a few at a time, so writers are not held up; a failure part
+  // way keeps what was done. Returns the rows removed. Not journaled; no
+  // MODSEQ changes.
+  //
+  // One trimmer at a time over a shared store: a call first claims the
+  // right to trim for this Store instance (a lease in the store, or an
+  // advisory lock), and while another instance holds it the call removes
+  // nothing and returns 0. A claim left by an instance that died blocks
+  // the others for at most 10 minutes. (SQLite: a lease taken or renewed
+  // by each call until `now` + 10 minutes and kept after it, so the same
+  // instance goes on trimming and another takes over once it stops.)
   virtual Result<uint64_t> trim_journal(int64_t now, uint64_t keep_seconds) = 0;
 
   // Frees space left by deleted data (blobs and pages) back to the filesystem.

@@ -147,7 +147,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
   // columns, tables and indexes of the later versions.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 12);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 13);
   exec(db,
        "CREATE TABLE v1 (user_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
        " uid INTEGER NOT NULL, modseq INTEGER NOT NULL, flags TEXT NOT NULL DEFAULT '',"
@@ -162,7 +162,8 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
        " ALTER TABLE v1 RENAME TO messages;"
        " CREATE INDEX messages_by_message_id ON messages (user_id, message_id);"
        " ALTER TABLE mailboxes DROP COLUMN recent_uid; ALTER TABLE mailboxes DROP COLUMN"
-       " journal_floor; DROP TABLE journal_marks; ALTER TABLE users DROP COLUMN quota_messages;"
+       " journal_floor; DROP INDEX journal_by_age; ALTER TABLE journal DROP COLUMN at;"
+       " DROP TABLE leases; ALTER TABLE users DROP COLUMN quota_messages;"
        " DROP TABLE summary_chunks; DROP TABLE lost_subscriptions; PRAGMA user_version = 1");
   sqlite3_close(db);
 
@@ -187,7 +188,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
     }
   }
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 12);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 13);
   // The old messages got their search summary from their stored header.
   EXPECT_EQ(query_int(db,
                       "SELECT count(*) FROM message_contents WHERE summary = CAST('Subject: old' ||"

@@ -1,6 +1,10 @@
 // SqliteStore: reading and trimming the journal.
 #include <algorithm>
+#include <chrono>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "store/sqlite/access.h"
@@ -23,6 +27,57 @@ Status check_floor(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t
                                          " was trimmed");
   }
   return Status::ok();
+}
+
+constexpr std::string_view kTrimLease = "trim_journal";
+// How long a trimmer's lease lasts unless renewed: how long a crashed
+// node holds trimming up.
+constexpr int64_t kLeaseSeconds = 600;
+// Journal rows deleted in one transaction, at most (but a mailbox's rows
+// are cut only when it alone has more): short enough that the writes of
+// sessions queued behind it are not held up.
+constexpr int64_t kRowsPerBatch = 1000;
+
+// A mailbox with rows to trim: up to and including modseq `floor`.
+struct Trim {
+  int64_t user_id = 0;
+  int64_t mailbox_id = 0;
+  int64_t floor = 0;
+  int64_t rows = 0;
+};
+
+struct Batch {
+  uint64_t removed = 0;
+  bool leased = true;  // false: another instance holds the lease now
+  bool more = false;   // the mailbox has rows left below its floor
+};
+
+// Takes the lease `name` for `holder` until now + kLeaseSeconds, or renews
+// it; false when another holder's lease is live.
+Result<bool> take_lease(Connection& db, std::string_view name, const std::string& holder,
+                        int64_t now) {
+  EIDER_RETURN_IF_ERROR(
+      db.run("INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)"
+             " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+             " expires_at = excluded.expires_at"
+             " WHERE leases.holder = excluded.holder OR leases.expires_at <= ?",
+             name, holder, now + kLeaseSeconds, now));
+  return db.changes() > 0;
+}
+
+// Deletes a mailbox's rows up to modseq `floor` and raises its
+// journal_floor there, so that every row above the floor is still kept (a
+// deleted mailbox has no floor to raise). Returns the rows removed.
+Result<uint64_t> trim_mailbox(Connection& db, int64_t user_id, int64_t mailbox_id, int64_t floor) {
+  EIDER_RETURN_IF_ERROR(
+      db.run("DELETE FROM journal WHERE mailbox_id = ? AND user_id = ? AND modseq <= ?", mailbox_id,
+             user_id, floor));
+  const auto removed = static_cast<uint64_t>(db.changes());
+  EIDER_RETURN_IF_ERROR(
+      db.run("UPDATE mailboxes SET journal_floor = max(journal_floor, ?)"
+             " WHERE user_id = ? AND id = ?",
+             floor, user_id, mailbox_id));
+  return removed;
 }
 
 }  // namespace
@@ -59,42 +114,78 @@ Result<std::vector<uint32_t>> SqliteStore::expunged_since(int64_t user_id, int64
 }
 
 Result<uint64_t> SqliteStore::trim_journal(int64_t now, uint64_t keep_seconds) {
-  const int64_t keep = static_cast<int64_t>(std::min<uint64_t>(keep_seconds, INT64_MAX / 2));
-  return write<uint64_t>([&](Connection& db) -> Result<uint64_t> {
-    EIDER_RETURN_IF_ERROR(
-        db.run("INSERT INTO journal_marks (at, last_id)"
-               " VALUES (?, (SELECT coalesce(max(id), 0) FROM journal))",
-               now));
-    Result<int64_t> cut = db.query_int(
-        "SELECT coalesce(max(last_id), 0) FROM journal_marks WHERE at <= ?", now - keep);
-    if (!cut) return cut.status();
-    if (*cut == 0) return uint64_t{0};
-    struct Floor {
-      int64_t user_id;
-      int64_t mailbox_id;
-      int64_t modseq;
-    };
-    // The journal's rowid grows with every row written, so "written before
-    // the mark" is a range of ids.
-    Result<std::vector<Floor>> floors = db.query_rows<Floor>(
-        "SELECT user_id, mailbox_id, max(modseq) FROM journal WHERE id <= ?"
+  const int64_t cut = now - static_cast<int64_t>(std::min<uint64_t>(keep_seconds, INT64_MAX / 2));
+  // The lease is renewed by every batch, on `now` moved on by the time spent.
+  const auto started = std::chrono::steady_clock::now();
+  auto lease_now = [&] {
+    return now + std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+                     .count();
+  };
+  Result<bool> leased =
+      write<bool>([&](Connection& db) { return take_lease(db, kTrimLease, holder_, lease_now()); });
+  if (!leased) return leased.status();
+  if (!*leased) return uint64_t{0};
+
+  // Which mailboxes have old rows, and how far each is trimmed; read from
+  // the index on `at`, so the cost is the rows that go. A row written since
+  // has a greater modseq than any of these, so it stays.
+  Result<std::vector<Trim>> trims = read<std::vector<Trim>>([&](Connection& db) {
+    return db.query_rows<Trim>(
+        "SELECT user_id, mailbox_id, max(modseq), count(*) FROM journal WHERE at < ?"
         " GROUP BY user_id, mailbox_id",
         [](const Statement& row) {
-          return Floor{row.int64(0), row.int64(1), row.int64(2)};
+          return Trim{row.int64(0), row.int64(1), row.int64(2), row.int64(3)};
         },
-        *cut);
-    if (!floors) return floors.status();
-    for (const Floor& floor : *floors) {
-      EIDER_RETURN_IF_ERROR(
-          db.run("UPDATE mailboxes SET journal_floor = max(journal_floor, ?)"
-                 " WHERE user_id = ? AND id = ?",
-                 floor.modseq, floor.user_id, floor.mailbox_id));
-    }
-    EIDER_RETURN_IF_ERROR(db.run("DELETE FROM journal WHERE id <= ?", *cut));
-    const auto removed = static_cast<uint64_t>(db.changes());
-    EIDER_RETURN_IF_ERROR(db.run("DELETE FROM journal_marks WHERE last_id <= ?", *cut));
-    return removed;
+        cut);
   });
+  if (!trims) return trims.status();
+
+  uint64_t removed = 0;
+  size_t next = 0;
+  while (next < trims->size()) {
+    // Whole mailboxes while they fit in one batch; a larger one alone, in
+    // as many batches as it takes.
+    size_t end = next + 1;
+    int64_t rows = (*trims)[next].rows;
+    while (end < trims->size() && rows + (*trims)[end].rows <= kRowsPerBatch) {
+      rows += (*trims)[end++].rows;
+    }
+    const std::span<const Trim> batch(trims->data() + next, end - next);
+    for (bool done = false; !done;) {
+      Result<Batch> result = write<Batch>([&](Connection& db) -> Result<Batch> {
+        Result<bool> still = take_lease(db, kTrimLease, holder_, lease_now());
+        if (!still) return still.status();
+        if (!*still) return Batch{.leased = false};
+        Batch b;
+        for (const Trim& trim : batch) {
+          int64_t floor = trim.floor;
+          if (batch.size() == 1 && trim.rows > kRowsPerBatch) {
+            Result<int64_t> step = db.query_int(
+                "SELECT modseq FROM journal WHERE mailbox_id = ? AND user_id = ? AND modseq <= ?"
+                " ORDER BY modseq LIMIT 1 OFFSET ?",
+                trim.mailbox_id, trim.user_id, trim.floor, kRowsPerBatch - 1);
+            if (step) {
+              floor = *step;
+              b.more = *step < trim.floor;
+            } else if (step.status().code() != Code::not_found) {
+              return step.status();
+            }
+          }
+          Result<uint64_t> gone = trim_mailbox(db, trim.user_id, trim.mailbox_id, floor);
+          if (!gone) return gone.status();
+          b.removed += *gone;
+        }
+        return b;
+      });
+      if (!result) return result.status();
+      removed += result->removed;
+      if (!result->leased) return removed;
+      done = !result->more;
+    }
+    next = end;
+  }
+  return removed;
 }
 
 }  // namespace eider::store::sqlite

@@ -1,6 +1,7 @@
 #include "store/sqlite/rows.h"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 
 #include "store/sqlite/summary_chunks.h"
@@ -166,10 +167,15 @@ Result<uint64_t> take_modseqs(Connection& db, int64_t user_id, int64_t mailbox_i
 
 Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t modseq,
                    JournalKind kind, uint32_t uid, std::string_view data) {
+  // The row's age is what trim_journal goes by: the store's clock, read
+  // when the row is written, in the transaction that writes it.
+  const int64_t at = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
   return db.run(
-      "INSERT INTO journal (user_id, mailbox_id, modseq, kind, uid, data)"
-      " VALUES (?, ?, ?, ?, ?, ?)",
-      user_id, mailbox_id, modseq, static_cast<int>(kind), uid, data);
+      "INSERT INTO journal (user_id, mailbox_id, modseq, kind, uid, data, at)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?)",
+      user_id, mailbox_id, modseq, static_cast<int>(kind), uid, data, at);
 }
 
 Status check_quota(Connection& db, int64_t user_id, uint64_t bytes, uint64_t messages) {

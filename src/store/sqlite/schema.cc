@@ -248,6 +248,22 @@ CREATE TABLE lost_subscriptions (
   PRIMARY KEY (user_id, path)
 ) WITHOUT ROWID;
 )sql"},
+    // 13: journal rows carry the time they were written, so trimming goes
+    // by each row's own age, mailbox by mailbox, and journal_marks (which
+    // needed ids growing in commit order) goes. Rows from before get the
+    // migration's time: they are kept a full journal-days from now.
+    // `leases` lets one store instance at a time trim (Store::trim_journal).
+    Migration{R"sql(
+ALTER TABLE journal ADD COLUMN at INTEGER NOT NULL DEFAULT 0;
+UPDATE journal SET at = CAST(strftime('%s', 'now') AS INTEGER);
+CREATE INDEX journal_by_age ON journal (at);
+DROP TABLE journal_marks;
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 // Rebuilds each existing message once: its wire size depends on line ends

@@ -1,6 +1,8 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <array>
+#include <cstdio>
+#include <random>
 #include <utility>
 
 #include "core/ascii.h"
@@ -37,11 +39,22 @@ Status insert_address(Connection& db, int64_t user_id, const std::string& addres
   return status;
 }
 
+std::string random_holder() {
+  std::random_device random;
+  std::string holder;
+  for (int i = 0; i < 4; ++i) {
+    char part[9];
+    std::snprintf(part, sizeof part, "%08x", random());
+    holder += part;
+  }
+  return holder;
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<Writer> writer,
                          std::vector<std::unique_ptr<Connection>> readers)
-    : idle_readers_(std::move(readers)), writer_(std::move(writer)) {}
+    : holder_(random_holder()), idle_readers_(std::move(readers)), writer_(std::move(writer)) {}
 
 Result<std::unique_ptr<Store>> SqliteStore::open(const std::string& path, const Options& options) {
   Result<std::unique_ptr<Connection>> main =

@@ -111,6 +111,9 @@ class SqliteStore final : public Store {
   template <typename T, typename F>
   Result<T> write(F&& write);
 
+  // Names this instance in leases (trim_journal): random, so two
+  // instances on one database, in one process or two, never share it.
+  const std::string holder_;
   std::mutex readers_mutex_;
   std::condition_variable reader_free_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
