@@ -26,6 +26,7 @@
 #include "corpus.h"
 #include "mail/mail.h"
 #include "notify/notifier.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
 namespace eider::bench {
@@ -49,7 +50,9 @@ class TempStore {
     if (dir_.empty()) return error(Code::io_error, "cannot create a temp folder");
     store::Options options;
     options.data_dir = dir_.string();
-    Result<std::unique_ptr<store::Store>> s = store::open(options);
+    // SQLite's own: the mean batch comes from its commit counters.
+    Result<std::unique_ptr<store::sqlite::SqliteStore>> s =
+        store::sqlite::SqliteStore::open(options);
     if (!s.is_ok()) return s.status();
     store_ = std::move(*s);
     Result<std::unique_ptr<notify::Notifier>> n = notify::open_notifier("local");
@@ -76,14 +79,14 @@ class TempStore {
 
   // Mean number of deliveries per commit since the store was opened.
   double mean_batch() {
-    Result<store::Stats> stats = store_->stats();
-    if (!stats.is_ok() || stats->commits == 0) return 0;
-    return static_cast<double>(stats->jobs) / static_cast<double>(stats->commits);
+    store::sqlite::CommitCounters counted = store_->commit_counters();
+    if (counted.commits == 0) return 0;
+    return static_cast<double>(counted.jobs) / static_cast<double>(counted.commits);
   }
 
  private:
   std::filesystem::path dir_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<mail::Mail> mail_;
   int64_t user_id_ = 0;

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace eider::cli {
 namespace {
@@ -11,8 +12,17 @@ struct AdminOptions {
   ConfigFlags flags;
 };
 
+// Only SQLite keeps freed space in its file until asked; a server database
+// reclaims it by itself (PostgreSQL: autovacuum).
 Status vacuum(const AdminOptions& options) {
-  Result<std::unique_ptr<store::Store>> store = open_store(options.flags);
+  Result<core::Config> config = load_config(options.flags);
+  if (!config) return config.status();
+  if (!store::sqlite::is_sqlite_url(config->store)) {
+    return error(Code::unsupported, "vacuum is for a SQLite store only; store \"" + config->store +
+                                        "\" reclaims space by itself (PostgreSQL: autovacuum)");
+  }
+  Result<std::unique_ptr<store::sqlite::SqliteStore>> store =
+      store::sqlite::SqliteStore::open(store_options(*config));
   if (!store) return store.status();
   return (*store)->vacuum();
 }

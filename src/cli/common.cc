@@ -48,13 +48,17 @@ Result<core::Config> load_config(const ConfigFlags& flags) {
   return config;
 }
 
-Result<std::unique_ptr<store::Store>> open_store(const core::Config& config) {
+store::Options store_options(const core::Config& config) {
   store::Options options;
   options.data_dir = config.data;
   options.url = config.store;
-  options.read_connections =
+  options.connections =
       static_cast<uint32_t>(std::min<uint64_t>(config.store_connections, UINT32_MAX));
-  return store::open(options);
+  return options;
+}
+
+Result<std::unique_ptr<store::Store>> open_store(const core::Config& config) {
+  return store::open(store_options(config));
 }
 
 Result<std::unique_ptr<store::Store>> open_store(const ConfigFlags& flags) {

@@ -36,6 +36,9 @@ void add_common_flags(CLI::App& command, ConfigFlags& flags);
 // Defaults, then the --config file, then the flags.
 Result<core::Config> load_config(const ConfigFlags& flags);
 
+// The store settings of a configuration.
+store::Options store_options(const core::Config& config);
+
 Result<std::unique_ptr<store::Store>> open_store(const core::Config& config);
 
 // The store of the configuration load_config(flags) gives.

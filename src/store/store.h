@@ -172,17 +172,13 @@ struct UidPair {
   uint32_t to = 0;
 };
 
-// Counters for tests and the vacuum step.
+// Counters for tests and `eider stats`.
 struct Stats {
   uint64_t blob_count = 0;
   uint64_t blob_bytes = 0;  // stored (possibly compressed) bytes
   uint64_t blob_refs = 0;   // sum of blob reference counts (one per use by a message)
   uint64_t message_count = 0;
   uint64_t journal_rows = 0;
-  // Group commit, since open: transactions committed and write jobs they
-  // carried (jobs / commits is the mean batch size).
-  uint64_t commits = 0;
-  uint64_t jobs = 0;
 };
 
 class Store {
@@ -351,20 +347,18 @@ class Store {
   // instance goes on trimming and another takes over once it stops.)
   virtual Result<uint64_t> trim_journal(int64_t now, uint64_t keep_seconds) = 0;
 
-  // Frees space left by deleted data (blobs and pages) back to the filesystem.
-  virtual Status vacuum() = 0;
   virtual Result<Stats> stats() = 0;
 };
 
+// What every backend takes; a backend's own settings are its own (the
+// SQLite VFS: sqlite::SqliteOptions).
 struct Options {
   std::string data_dir = "./data";
-  std::string url = "sqlite";     // "sqlite" (file in data_dir) or "sqlite:/path/to.db"
-  uint32_t read_connections = 4;  // connections reads share; 0 is taken as 1
-  bool create = true;             // create the database when missing
-  // The SQLite VFS (sqlite3_vfs_register) every connection opens the
-  // database with; empty = SQLite's default. Tests inject storage faults
-  // through a VFS of their own (docs/architecture.md, testing).
-  std::string vfs;
+  std::string url = "sqlite";  // "sqlite" (file in data_dir) or "sqlite:/path/to.db"
+  // Database connections the store's calls share (SQLite: the read
+  // connections beside its one writer); 0 is taken as 1.
+  uint32_t connections = 4;
+  bool create = true;  // create the database when missing
 };
 
 // Opens (and migrates) the store named by options.url, creating data_dir when

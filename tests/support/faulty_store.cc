@@ -243,11 +243,6 @@ Result<uint64_t> FaultyStore::trim_journal(int64_t now, uint64_t keep_seconds) {
   return inner_->trim_journal(now, keep_seconds);
 }
 
-Status FaultyStore::vacuum() {
-  if (Status planned = take(StoreCall::vacuum); !planned) return planned;
-  return inner_->vacuum();
-}
-
 Result<Stats> FaultyStore::stats() {
   if (Status planned = take(StoreCall::stats); !planned) return planned;
   return inner_->stats();

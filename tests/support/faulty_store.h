@@ -55,7 +55,6 @@ enum class StoreCall {
   journal_since,
   expunged_since,
   trim_journal,
-  vacuum,
   stats,
 };
 
@@ -132,7 +131,6 @@ class FaultyStore final : public Store {
   Result<std::vector<uint32_t>> expunged_since(int64_t user_id, int64_t mailbox_id,
                                                uint64_t since) override;
   Result<uint64_t> trim_journal(int64_t now, uint64_t keep_seconds) override;
-  Status vacuum() override;
   Result<Stats> stats() override;
 
  private:

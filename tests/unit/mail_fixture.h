@@ -27,11 +27,9 @@ class MailFixture : public ::testing::Test {
   void open_mail(const core::Limits& limits) {
     mail_.reset();
     faulty_.reset();
-    Result<std::unique_ptr<store::Store>> opened =
-        store::open(store::testing::options_for(dir_, vfs_.name()));
-    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
-    faulty_ = std::make_shared<store::testing::FaultyStore>(
-        std::shared_ptr<store::Store>(std::move(*opened)));
+    std::shared_ptr<store::Store> opened = store::testing::open_sqlite_or_die(dir_, vfs_.name());
+    ASSERT_NE(opened, nullptr);
+    faulty_ = std::make_shared<store::testing::FaultyStore>(std::move(opened));
     mail_ = std::make_unique<Mail>(*faulty_, notifier_, limits);
   }
 

@@ -22,7 +22,7 @@ std::vector<uint32_t> uids_of(const std::vector<MessageInfo>& infos) {
 class StoreMessages : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = open_or_die(options_for(dir_));
+    store_ = testing::open_sqlite_or_die(dir_);
     ASSERT_NE(store_, nullptr);
     bob_ = make_account(*store_, "bob");
   }
@@ -40,7 +40,7 @@ class StoreMessages : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<sqlite::SqliteStore> store_;  // vacuum is SQLite's own
   Account bob_;
 };
 

@@ -103,7 +103,7 @@ TEST(StoreOpen, MissingDatabaseWithoutCreateIsNotFound) {
 TEST(StoreOpen, ReadsShareTheReadConnections) {
   TempDir dir;
   Options options = options_for(dir);
-  options.read_connections = 0;
+  options.connections = 0;
   auto store = open_or_die(options);
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->create_user("alice", "$6$x", {"alice@example.org"}, {}).is_ok());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/varint.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
 namespace eider::store::testing {
@@ -36,17 +37,26 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// `vfs`: the SQLite VFS to open it with (support/faulty_vfs.h), "" = the default.
-inline Options options_for(const TempDir& dir, std::string vfs = "") {
+inline Options options_for(const TempDir& dir) {
   Options options;
   options.data_dir = dir.path().string();
-  options.read_connections = 2;
-  options.vfs = std::move(vfs);
+  options.connections = 2;
   return options;
 }
 
 inline std::unique_ptr<Store> open_or_die(const Options& options) {
   Result<std::unique_ptr<Store>> store = open(options);
+  EXPECT_TRUE(store.is_ok()) << store.status().to_string();
+  return store ? std::move(*store) : nullptr;
+}
+
+// The SQLite backend in `dir` itself: for what only it has (vacuum, commit
+// counters) and for storage faults through `vfs` (support/faulty_vfs.h;
+// "" = SQLite's default).
+inline std::unique_ptr<sqlite::SqliteStore> open_sqlite_or_die(const TempDir& dir,
+                                                               std::string vfs = "") {
+  Result<std::unique_ptr<sqlite::SqliteStore>> store =
+      sqlite::SqliteStore::open(options_for(dir), {.vfs = std::move(vfs)});
   EXPECT_TRUE(store.is_ok()) << store.status().to_string();
   return store ? std::move(*store) : nullptr;
 }

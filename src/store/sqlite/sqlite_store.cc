@@ -56,21 +56,23 @@ SqliteStore::SqliteStore(std::unique_ptr<Writer> writer,
                          std::vector<std::unique_ptr<Connection>> readers)
     : holder_(random_holder()), idle_readers_(std::move(readers)), writer_(std::move(writer)) {}
 
-Result<std::unique_ptr<Store>> SqliteStore::open(const std::string& path, const Options& options) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open_file(const std::string& path,
+                                                            const Options& options,
+                                                            const SqliteOptions& sqlite) {
   Result<std::unique_ptr<Connection>> main =
-      Connection::open(path, options.vfs, options.create, false);
+      Connection::open(path, sqlite.vfs, options.create, false);
   if (!main) return main.status();
   // WAL: readers never wait for the writer, and a commit is one append + fsync.
   EIDER_RETURN_IF_ERROR((*main)->exec("PRAGMA journal_mode=WAL"));
   EIDER_RETURN_IF_ERROR(migrate(**main));
   std::vector<std::unique_ptr<Connection>> readers;
-  for (uint32_t i = 0; i < std::max<uint32_t>(options.read_connections, 1); ++i) {
-    Result<std::unique_ptr<Connection>> reader = Connection::open(path, options.vfs, false, true);
+  for (uint32_t i = 0; i < std::max<uint32_t>(options.connections, 1); ++i) {
+    Result<std::unique_ptr<Connection>> reader = Connection::open(path, sqlite.vfs, false, true);
     if (!reader) return reader.status();
     readers.push_back(std::move(*reader));
   }
   auto writer = std::make_unique<Writer>(std::move(*main));
-  return std::unique_ptr<Store>(new SqliteStore(std::move(writer), std::move(readers)));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(writer), std::move(readers)));
 }
 
 Result<User> SqliteStore::create_user(std::string_view name, std::string_view password_hash,
@@ -228,7 +230,7 @@ Status SqliteStore::vacuum() {
 }
 
 Result<Stats> SqliteStore::stats() {
-  Result<Stats> stats = read<Stats>([&](Connection& db) -> Result<Stats> {
+  return read<Stats>([&](Connection& db) -> Result<Stats> {
     Result<Statement> stmt = db.prepare(
         "SELECT (SELECT count(*) FROM blobs), (SELECT coalesce(sum(length(data)), 0) FROM blobs),"
         " (SELECT coalesce(sum(refcount), 0) FROM blobs), (SELECT count(*) FROM messages),"
@@ -244,11 +246,10 @@ Result<Stats> SqliteStore::stats() {
     s.journal_rows = static_cast<uint64_t>(stmt->int64(4));
     return s;
   });
-  if (stats) {
-    stats->commits = writer_->commits();
-    stats->jobs = writer_->jobs();
-  }
-  return stats;
+}
+
+CommitCounters SqliteStore::commit_counters() const {
+  return CommitCounters{.commits = writer_->commits(), .jobs = writer_->jobs()};
 }
 
 }  // namespace eider::store::sqlite

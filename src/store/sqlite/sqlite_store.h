@@ -1,7 +1,7 @@
 // The embedded backend: one SQLite database file in WAL mode.
 //
 // Reads run on the caller's thread with a connection borrowed from a small
-// pool (Options::read_connections), each inside one read transaction so a call
+// pool (Options::connections), each inside one read transaction so a call
 // sees one snapshot. Writes are jobs for the single Writer (group commit).
 // Compression and decompression happen on the caller's thread, never on the
 // writer's.
@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/sqlite/connection.h"
@@ -20,10 +21,31 @@
 
 namespace eider::store::sqlite {
 
+// What only the SQLite backend takes, beside store::Options.
+struct SqliteOptions {
+  // The SQLite VFS (sqlite3_vfs_register) every connection opens the
+  // database with; empty = SQLite's default. Tests inject storage faults
+  // through a VFS of their own (docs/architecture.md, testing).
+  std::string vfs;
+};
+
+// Group commit since open: transactions committed and the write jobs they
+// carried (jobs / commits is the mean batch size).
+struct CommitCounters {
+  uint64_t commits = 0;
+  uint64_t jobs = 0;
+};
+
+// True for the URLs SqliteStore::open takes: "sqlite" (eider.db in
+// data_dir) and "sqlite:/path/to.db".
+bool is_sqlite_url(std::string_view url);
+
 class SqliteStore final : public Store {
  public:
-  // Opens the database at `path` (creating it when options.create), migrates it.
-  static Result<std::unique_ptr<Store>> open(const std::string& path, const Options& options);
+  // Opens (and migrates) the database options.url names, as store::open
+  // does (same errors); Code::unsupported for a URL that is not SQLite's.
+  static Result<std::unique_ptr<SqliteStore>> open(const Options& options,
+                                                   const SqliteOptions& sqlite = {});
 
   Result<User> create_user(std::string_view name, std::string_view password_hash,
                            const std::vector<std::string>& addresses, const Quota& quota) override;
@@ -93,11 +115,19 @@ class SqliteStore final : public Store {
                                                uint64_t since) override;
   Result<uint64_t> trim_journal(int64_t now, uint64_t keep_seconds) override;
 
-  Status vacuum() override;
   Result<Stats> stats() override;
+
+  // Gives space left by deleted data (blobs and pages) back to the
+  // filesystem: VACUUM, run with no other write beside it.
+  Status vacuum();
+  CommitCounters commit_counters() const;
 
  private:
   SqliteStore(std::unique_ptr<Writer> writer, std::vector<std::unique_ptr<Connection>> readers);
+  // Opens the database file at `path` (creating it when options.create), migrates it.
+  static Result<std::unique_ptr<SqliteStore>> open_file(const std::string& path,
+                                                        const Options& options,
+                                                        const SqliteOptions& sqlite);
 
   // store_flags and store_flags_unchanged_since (with `unchanged_since`).
   Result<ConditionalFlags> change_flags(int64_t user_id, int64_t mailbox_id,
