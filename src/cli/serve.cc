@@ -64,6 +64,7 @@ void log_ready(const core::Config& config) {
                   {{"data", config.data},
                    {"store", config.store},
                    {"notify", config.notify},
+                   {"services", config.services},
                    {"imap", config.imap.to_string()},
                    {"imaps", config.imaps.to_string()},
                    {"pop3", config.pop3.to_string()},
@@ -209,6 +210,7 @@ Status serve(const ServeOptions& options) {
 
   Result<core::Config> config = load_config(options.flags);
   if (!config) return config.status();
+  core::switch_off_unlisted_services(*config);
   EIDER_RETURN_IF_ERROR(core::validate_config(*config));
   EIDER_RETURN_IF_ERROR(check_readable("tls-cert", config->tls_cert));
   EIDER_RETURN_IF_ERROR(check_readable("tls-key", config->tls_key));

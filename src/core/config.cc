@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -33,6 +34,8 @@ const Key kKeys[] = {
     {"store", &Config::store, "URL",
      "store URL: sqlite (in the data folder) or sqlite:/path/to.db"},
     {"notify", &Config::notify, "URL", "notifier URL: local"},
+    {"services", &Config::services, "LIST",
+     "services this host runs, comma-separated: imap,pop3,lmtp,api"},
     {"imap", &Config::imap, "ADDR", "IMAP listener: host:port, [v6]:port, unix:/path or off"},
     {"imaps", &Config::imaps, "ADDR", "IMAP over TLS listener"},
     {"pop3", &Config::pop3, "ADDR", "POP3 listener"},
@@ -46,7 +49,7 @@ const Key kKeys[] = {
     {"io-threads", &Config::io_threads, "UINT", "I/O threads; 0 = one per CPU core"},
     {"store-threads", &Config::store_threads, "UINT", "store calls running at once"},
     {"store-connections", &Config::store_connections, "UINT",
-     "database connections the store threads read through"},
+     "connections to the store: SQLite read connections, PostgreSQL pool size"},
     {"spam-filter", &Config::spam_filter, "headers|off",
      "file mail whose spam headers say spam in spam-mailbox"},
     {"spam-mailbox", &Config::spam_mailbox, "MAILBOX", "mailbox for spam"},
@@ -132,6 +135,31 @@ bool valid_host_name(std::string_view host) {
     if (!ok) return false;
   }
   return true;
+}
+
+constexpr std::string_view kServices[] = {"imap", "pop3", "lmtp", "api"};
+
+// The names of a `services` value; an unknown name or none at all is an error.
+Result<std::vector<std::string_view>> parse_services(std::string_view text) {
+  std::vector<std::string_view> names;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view name = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (name.empty()) continue;
+    if (std::find(std::begin(kServices), std::end(kServices), name) == std::end(kServices)) {
+      return error(Code::invalid_argument, "services: unknown service \"" + std::string(name) +
+                                               "\" (want imap, pop3, lmtp or api)");
+    }
+    names.push_back(name);
+  }
+  if (names.empty()) {
+    return error(Code::invalid_argument,
+                 "services: name at least one service (imap, pop3, lmtp, api)");
+  }
+  return names;
 }
 
 Status check_level(std::string_view level) {
@@ -262,6 +290,10 @@ Status set_config_value(Config& config, std::string_view key_name, std::string_v
   }
   std::string name(key_name);
   if (auto* field = std::get_if<TextField>(&key->field)) {
+    if (key_name == "services") {
+      Result<std::vector<std::string_view>> names = parse_services(value);
+      if (!names) return names.status();
+    }
     if (key_name == "spam-filter" && value != "headers" && value != "off") {
       return error(Code::invalid_argument,
                    "spam-filter: want headers or off, not " + std::string(value));
@@ -327,6 +359,17 @@ Status apply_config_file(Config& config, const std::string& path) {
   text << in.rdbuf();
   if (in.bad()) return error(Code::io_error, "cannot read config file: " + path);
   return apply_toml(config, text.str(), path);
+}
+
+void switch_off_unlisted_services(Config& config) {
+  Result<std::vector<std::string_view>> names = parse_services(config.services);
+  auto listed = [&](std::string_view service) {
+    return names && std::find(names->begin(), names->end(), service) != names->end();
+  };
+  if (!listed("imap")) config.imap = config.imaps = Addr{};
+  if (!listed("pop3")) config.pop3 = config.pop3s = Addr{};
+  if (!listed("lmtp")) config.lmtp = Addr{};
+  if (!listed("api")) config.api = Addr{};
 }
 
 Status validate_config(const Config& config) {

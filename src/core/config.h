@@ -42,6 +42,10 @@ struct Config {
   std::string data = "./data";
   std::string store = "sqlite";
   std::string notify = "local";
+  // The services this host runs, comma-separated: imap (with imaps), pop3
+  // (with pop3s), lmtp, api. One left out listens on none of its addresses;
+  // one named may still be switched off by its addresses (`off`).
+  std::string services = "imap,pop3,lmtp,api";
   Addr imap{Addr::Kind::tcp, "127.0.0.1", 1143, ""};
   Addr imaps{Addr::Kind::tcp, "127.0.0.1", 1993, ""};
   Addr pop3{Addr::Kind::tcp, "127.0.0.1", 1110, ""};
@@ -99,6 +103,10 @@ Status apply_toml(Config& config, std::string_view toml_text, std::string_view s
 
 // Reads the file and applies it as apply_toml does.
 Status apply_config_file(Config& config, const std::string& path);
+
+// Sets the addresses of the services `services` leaves out to off, so
+// that what listens is what both say.
+void switch_off_unlisted_services(Config& config);
 
 // Checks rules that span several keys: tls-cert and tls-key come together;
 // the API needs a token unless it listens on loopback only.

@@ -1,4 +1,5 @@
-"""`eider serve`: ready line, clean stop on signals, one-line refusal to start."""
+"""`eider serve`: ready line, clean stop on signals, one-line refusal to start,
+and the services a host runs (--services)."""
 
 import signal
 import socket
@@ -11,6 +12,7 @@ from eider_harness import (
     Server,
     assert_one_line_error,
     free_port,
+    port_of,
     run_server_until_exit,
 )
 
@@ -163,3 +165,62 @@ def test_serve_refuses_a_config_file_that_is_not_toml(eider_bin, data_dir, tmp_p
         eider_bin, ["--config", config, "--data", data_dir, *listener_args], cwd=tmp_path
     )
     assert_one_line_error(result)
+
+
+def refuses_connections(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def greeting(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        return conn.recv(200)
+
+
+def test_an_imap_only_node_serves_imap_and_leaves_the_other_ports_closed(custom_server,
+                                                                         listener_args):
+    custom_server("--services", "imap")
+    assert greeting(port_of(listener_args, "imap")).startswith(b"* OK")
+    for flag in ("lmtp", "pop3", "pop3s", "api"):
+        assert refuses_connections(port_of(listener_args, flag)), flag
+
+
+def test_an_lmtp_only_node_serves_lmtp_and_leaves_imap_and_pop3_closed(custom_server,
+                                                                       listener_args):
+    custom_server("--services", "lmtp")
+    assert greeting(port_of(listener_args, "lmtp")).startswith(b"220 ")
+    for flag in ("imap", "imaps", "pop3", "pop3s"):
+        assert refuses_connections(port_of(listener_args, flag)), flag
+
+
+def test_services_from_the_config_file_with_an_address_off(eider_bin, data_dir, tmp_path,
+                                                           listener_args):
+    # Both switches hold: pop3 is listed but its plain port is off.
+    config = tmp_path / "eider.toml"
+    config.write_text('services = "imap, pop3"\n')
+    args = list(listener_args)
+    args[args.index("--pop3") + 1] = "off"
+    srv = Server(eider_bin, ["--config", config, "--data", data_dir, *args], cwd=tmp_path)
+    try:
+        assert srv.start(), srv.communicate()
+        assert greeting(port_of(listener_args, "imap")).startswith(b"* OK")
+        assert refuses_connections(port_of(listener_args, "lmtp"))
+        conn = socket.create_connection(("127.0.0.1", port_of(listener_args, "pop3s")), timeout=5)
+        conn.close()
+        assert srv.stop(signal.SIGTERM) == 0
+    finally:
+        srv.kill()
+
+
+@pytest.mark.parametrize("services", ["imap,smtp", "", ",", "IMAP"])
+def test_serve_refuses_unknown_or_no_services(eider_bin, data_dir, tmp_path, listener_args,
+                                              services):
+    result = run_server_until_exit(
+        eider_bin, ["--data", data_dir, *listener_args, "--services", services], cwd=tmp_path
+    )
+    message = assert_one_line_error(result)
+    assert "services" in message, message
+    assert b"eider ready" not in result.stdout
