@@ -230,10 +230,11 @@ TEST(StoreJournalMigration, VersionSevenDataGetsTheIndexFloorAndTimes) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
+  testing::exec(db, testing::kBackToVersion12);
   testing::exec(db,
                 "DROP INDEX messages_by_modseq; ALTER TABLE mailboxes DROP COLUMN"
-                " journal_floor; DROP INDEX journal_by_age; ALTER TABLE journal DROP COLUMN at;"
-                " DROP TABLE leases; ALTER TABLE users DROP COLUMN quota_messages;"
+                " journal_floor; DROP TABLE journal_marks; ALTER TABLE users DROP COLUMN"
+                " quota_messages;"
                 " DROP TABLE summary_chunks; DROP TABLE lost_subscriptions;"
                 " PRAGMA user_version = 7");
   sqlite3_close(db);
@@ -259,10 +260,7 @@ TEST(StoreJournalMigration, VersionTwelveJournalMarksMakeWayForRowTimesAndLeases
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  testing::exec(db,
-                "DROP INDEX journal_by_age; ALTER TABLE journal DROP COLUMN at; DROP TABLE leases;"
-                " CREATE TABLE journal_marks (at INTEGER NOT NULL, last_id INTEGER NOT NULL);"
-                " PRAGMA user_version = 12");
+  testing::exec(db, testing::kBackToVersion12);
   sqlite3_close(db);
   const int64_t before = time_now() - 1;
   ASSERT_NE(open_or_die(options_for(dir)), nullptr);
@@ -276,16 +274,12 @@ TEST(StoreJournalMigration, VersionTwelveJournalMarksMakeWayForRowTimesAndLeases
   sqlite3_close(db);
 }
 
-TEST(StoreJournalPlan, TrimFindsOldRowsThroughTheAgeIndex) {
-  TempDir dir;
-  ASSERT_NE(open_or_die(options_for(dir)), nullptr);
+// The plan of `sql` on the database in `dir`, one step a line.
+std::string query_plan(const TempDir& dir, const std::string& sql) {
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db,
-                               "EXPLAIN QUERY PLAN SELECT user_id, mailbox_id, max(modseq),"
-                               " count(*) FROM journal WHERE at < 5 GROUP BY user_id, mailbox_id",
-                               -1, &stmt, nullptr),
+  EXPECT_EQ(sqlite3_prepare_v2(db, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &stmt, nullptr),
             SQLITE_OK);
   std::string plan;
   while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -294,7 +288,24 @@ TEST(StoreJournalPlan, TrimFindsOldRowsThroughTheAgeIndex) {
   }
   sqlite3_finalize(stmt);
   sqlite3_close(db);
+  return plan;
+}
+
+// Trimming costs the rows it removes: the old rows are found through the
+// index on `at`, and each mailbox's are deleted through (mailbox_id, modseq).
+TEST(StoreJournalPlan, TrimReadsOnlyTheRowsItRemoves) {
+  TempDir dir;
+  ASSERT_NE(open_or_die(options_for(dir)), nullptr);
+  std::string plan = query_plan(dir,
+                                "SELECT user_id, mailbox_id, max(modseq), count(*) FROM journal"
+                                " INDEXED BY journal_by_age WHERE at < 5"
+                                " GROUP BY user_id, mailbox_id");
   EXPECT_NE(plan.find("USING INDEX journal_by_age (at<?)"), std::string::npos) << plan;
+  plan =
+      query_plan(dir, "DELETE FROM journal WHERE mailbox_id = 1 AND user_id = 1 AND modseq <= 9");
+  EXPECT_NE(plan.find("USING INDEX journal_by_mailbox (mailbox_id=? AND modseq<?)"),
+            std::string::npos)
+      << plan;
 }
 
 }  // namespace

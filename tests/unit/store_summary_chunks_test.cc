@@ -212,6 +212,7 @@ TEST_F(StoreSummaryChunks, MigrationElevenPrunesSummariesLeftByEarlierExpunges) 
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir_.db().c_str(), &db), SQLITE_OK);
+  exec(db, testing::kBackToVersion12);
   exec(db,
        "DELETE FROM messages WHERE uid IN (3, 1500) OR uid > 1024 AND uid <= 2048 AND uid != 1500;"
        "DROP TABLE lost_subscriptions; PRAGMA user_version = 10");
@@ -230,6 +231,7 @@ TEST_F(StoreSummaryChunks, MigrationTenSealsTheChunksOfExistingMail) {
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir_.db().c_str(), &db), SQLITE_OK);
+  exec(db, testing::kBackToVersion12);
   exec(db, "DROP TABLE summary_chunks; DROP TABLE lost_subscriptions; PRAGMA user_version = 9");
   sqlite3_close(db);
   store_ = open_or_die(options_for(dir_));

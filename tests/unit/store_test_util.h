@@ -150,6 +150,13 @@ inline std::vector<UidSummary> summaries_of(Store& store, int64_t user_id, int64
   return out;
 }
 
+// Takes a database from schema version 13 back to 12: migration tests run
+// it first, then undo what the versions they go back past added.
+constexpr const char* kBackToVersion12 =
+    "DROP INDEX journal_by_age; ALTER TABLE journal DROP COLUMN at; DROP TABLE leases;"
+    " CREATE TABLE journal_marks (at INTEGER NOT NULL, last_id INTEGER NOT NULL);"
+    " PRAGMA user_version = 12";
+
 // Runs SQL on a database opened beside the store (migration tests).
 inline void exec(sqlite3* db, const char* sql) {
   char* message = nullptr;
