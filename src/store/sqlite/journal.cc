@@ -130,8 +130,8 @@ Result<uint64_t> SqliteStore::trim_journal(int64_t now, uint64_t keep_seconds) {
   // Which mailboxes have old rows, and how far each is trimmed; read from
   // the index on `at`, so the cost is the rows that go (without INDEXED BY,
   // SQLite walks the user_id index to save the GROUP BY's sort: the whole
-  // journal). A row written since
-  // has a greater modseq than any of these, so it stays.
+  // journal). A row written since has a greater modseq than any of these,
+  // so it stays.
   Result<std::vector<Trim>> trims = read<std::vector<Trim>>([&](Connection& db) {
     return db.query_rows<Trim>(
         "SELECT user_id, mailbox_id, max(modseq), count(*) FROM journal"
