@@ -356,7 +356,8 @@ struct Options {
   std::string data_dir = "./data";
   std::string url = "sqlite";  // "sqlite" (file in data_dir) or "sqlite:/path/to.db"
   // Database connections the store's calls share (SQLite: the read
-  // connections beside its one writer); 0 is taken as 1.
+  // connections beside its one writer; a server database: the bounded
+  // pool); 0 is taken as 1.
   uint32_t connections = 4;
   bool create = true;  // create the database when missing
 };
