@@ -287,3 +287,10 @@ def test_help_exits_zero_and_prints_usage(cli, args, mentions):
     assert "usage" in text.lower()
     for word in mentions:
         assert word in text
+
+
+def test_vacuum_of_a_store_that_is_not_sqlite_says_it_is_for_sqlite(cli):
+    # A server database reclaims space on its own; nothing is opened.
+    result = cli.run("vacuum", "--store", "postgresql://eider@127.0.0.1:1/eider")
+    line = assert_one_line_error(result)
+    assert "SQLite" in line and "autovacuum" in line, line

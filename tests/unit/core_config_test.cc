@@ -80,6 +80,7 @@ TEST(Config, DefaultsMatchTheDesign) {
   EXPECT_EQ(config.data, "./data");
   EXPECT_EQ(config.store, "sqlite");
   EXPECT_EQ(config.notify, "local");
+  EXPECT_EQ(config.services, "imap,pop3,lmtp,api");
   EXPECT_EQ(config.imap.to_string(), "127.0.0.1:1143");
   EXPECT_EQ(config.imaps.to_string(), "127.0.0.1:1993");
   EXPECT_EQ(config.pop3.to_string(), "127.0.0.1:1110");
@@ -257,6 +258,37 @@ TEST(Config, ValidationCatchesInconsistentKeys) {
   ASSERT_TRUE(set_config_value(api_off, "api", "off").is_ok());
   ASSERT_TRUE(set_config_value(api_off, "imap", "0.0.0.0:143").is_ok());
   EXPECT_TRUE(validate_config(api_off).is_ok());
+}
+
+TEST(Config, ServicesNameKnownServicesAndAtLeastOne) {
+  for (std::string_view bad : {"imap,smtp", "", " , ", "IMAP", "imaps"}) {
+    SCOPED_TRACE(bad);
+    Config config;
+    Status status = set_config_value(config, "services", bad);
+    EXPECT_EQ(status.code(), Code::invalid_argument);
+    EXPECT_NE(status.message().find("services"), std::string::npos) << status.message();
+  }
+  Config config;
+  EXPECT_TRUE(set_config_value(config, "services", "lmtp, imap").is_ok());
+  EXPECT_EQ(config.services, "lmtp, imap");
+}
+
+TEST(Config, ServicesLeftOutListenNowhereAndListedOnesKeepTheirAddresses) {
+  Config config;
+  ASSERT_TRUE(set_config_value(config, "services", "imap,pop3").is_ok());
+  ASSERT_TRUE(set_config_value(config, "pop3", "off").is_ok());
+  const Addr imaps = config.imaps;
+  switch_off_unlisted_services(config);
+  EXPECT_FALSE(config.imap.is_off());
+  EXPECT_EQ(config.imaps.to_string(), imaps.to_string());
+  EXPECT_TRUE(config.pop3.is_off());  // listed, but switched off by its address
+  EXPECT_FALSE(config.pop3s.is_off());
+  EXPECT_TRUE(config.lmtp.is_off());
+  EXPECT_TRUE(config.api.is_off());
+
+  Config all;
+  switch_off_unlisted_services(all);
+  EXPECT_FALSE(all.imap.is_off() || all.pop3.is_off() || all.lmtp.is_off() || all.api.is_off());
 }
 
 }  // namespace
