@@ -282,19 +282,6 @@ TEST_F(StoreMessages, SameBlobInAHundredMessagesIsStoredOnceAndVacuumShrinksTheF
   EXPECT_LT(std::filesystem::file_size(dir_.db()), full_size - blob.content.size() / 2);
 }
 
-TEST_F(StoreMessages, DeleteMailboxFreesMessagesBlobsAndQuota) {
-  Mailbox work = store_->create_mailbox(bob_.user.id, "Work", "").value();
-  mime::Blob blob = make_blob("report", 10000);
-  ASSERT_TRUE(store_->append_message(bob_.user.id, work.id, make_message(11000, {blob})).is_ok());
-  append(11000, {blob});
-  ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "Work").is_ok());
-  Stats stats = store_->stats().value();
-  EXPECT_EQ(stats.message_count, 1u);
-  EXPECT_EQ(stats.blob_refs, 1u);
-  EXPECT_EQ(store_->find_user("bob").value().storage_used, 11000u);
-  EXPECT_EQ(store_->read_blob(blob.key).value(), blob.content);
-}
-
 TEST_F(StoreMessages, BlobReferencesComeFromTheTreeWithRepetition) {
   mime::Blob blob = make_blob("logo", 3000);
   NewMessage twice = make_message(7000, {blob});

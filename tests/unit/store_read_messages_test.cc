@@ -205,25 +205,6 @@ TEST_F(StoreReadMessages, ListSummariesGivesTheStoredSummaryAndCopiesKeepIt) {
   EXPECT_EQ(testing::summaries_of(*store_, bob_.user.id, bob_.inbox.id, 2, 2).size(), 1u);
 }
 
-TEST_F(StoreReadMessages, ASnapshotIsKeptUnlessOlderAndGoesWithItsMailbox) {
-  EXPECT_FALSE(store_->load_snapshot(bob_.user.id, bob_.inbox.id).value().has_value());
-  ASSERT_TRUE(store_->save_snapshot(bob_.user.id, bob_.inbox.id, MailboxSnapshot{5, "five"}));
-  ASSERT_TRUE(store_->save_snapshot(bob_.user.id, bob_.inbox.id, MailboxSnapshot{3, "three"}));
-  std::optional<MailboxSnapshot> kept = store_->load_snapshot(bob_.user.id, bob_.inbox.id).value();
-  ASSERT_TRUE(kept.has_value());
-  EXPECT_EQ(kept->modseq, 5u);
-  EXPECT_EQ(kept->data, "five");
-  Result<Mailbox> other = store_->create_mailbox(bob_.user.id, "Other", "");
-  ASSERT_TRUE(other);
-  ASSERT_TRUE(store_->save_snapshot(bob_.user.id, other->id, MailboxSnapshot{1, "x"}));
-  ASSERT_TRUE(store_->rename_mailbox(bob_.user.id, "Other", "Renamed"));
-  EXPECT_TRUE(store_->load_snapshot(bob_.user.id, other->id).value().has_value());
-  ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "Renamed"));
-  EXPECT_FALSE(store_->load_snapshot(bob_.user.id, other->id).value().has_value());
-  EXPECT_EQ(store_->save_snapshot(bob_.user.id, other->id, MailboxSnapshot{1, "x"}).code(),
-            Code::not_found);
-}
-
 TEST_F(StoreReadMessages, WithoutTreeLeavesTreeEmpty) {
   append(message_from(kCrlf));
   StoredMessage one = store_->read_message(bob_.user.id, bob_.inbox.id, 1).value();
