@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,11 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
 
   std::unique_ptr<BackendInstance> instance_;
 };
+
+// gtest prints a backend by its name.
+inline void PrintTo(const StoreBackend& backend, std::ostream* out) {
+  *out << backend.name;
+}
 
 std::string backend_name(const ::testing::TestParamInfo<StoreBackend>& info);
 
