@@ -2,6 +2,7 @@
 // quota change or MODSEQ), and two Stores on one store (two nodes) see one
 // another's changes and never lose or repeat a UID or a MODSEQ.
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -74,6 +75,10 @@ TEST_P(Atomicity, FailedCallsLeaveNothing) {
          return store()
              .create_user("carol", "x", {"c@example.org", "bob@example.org"}, {})
              .status();
+       }},
+      {"create_user with a bad address", Code::invalid_argument,
+       [&] {
+         return store().create_user("carol", "x", {"c@example.org", "no-at-sign"}, {}).status();
        }},
       {"add a taken address", Code::already_exists,
        [&] { return store().add_address(u, "BOB@example.org"); }},
@@ -163,6 +168,86 @@ TEST_P(TwoNodes, ParallelAppendsGetDistinctUidsAndIncreasingModseqsAndNothingIsL
       EXPECT_GT(journal[i].modseq, journal[i - 1].modseq);
     }
   }
+}
+
+TEST_P(TwoNodes, QuotaHoldsAgainstParallelAppendsOnBothStores) {
+  Account bob = account("bob", {.bytes = 1000, .messages = 10});
+  Result<std::unique_ptr<Store>> second = instance_->open_another();
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  std::atomic<int> stored = 0;
+  std::atomic<int> refused = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Store& on = t % 2 ? **second : store();
+      for (int i = 0; i < 6; ++i) {
+        Result<Appended> appended = on.append_message(bob.user.id, bob.inbox.id, make_message(50));
+        if (appended) {
+          ++stored;
+        } else {
+          EXPECT_EQ(appended.status().code(), Code::over_quota);
+          ++refused;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(stored, 10);
+  EXPECT_EQ(refused, 14);
+  User user = store().find_user("bob").value();
+  EXPECT_EQ(user.message_count, 10u);
+  EXPECT_EQ(user.storage_used, 500u);
+  EXPECT_EQ(mailbox(bob.user.id, "INBOX").uidnext, 11u);
+}
+
+TEST_P(TwoNodes, ParallelExpungesOfOneMessageRemoveItOnce) {
+  Account bob = account("bob");
+  for (int i = 0; i < 20; ++i) append(bob, make_message(10));
+  Result<std::unique_ptr<Store>> second = instance_->open_another();
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  std::vector<uint32_t> all;
+  for (uint32_t uid = 1; uid <= 20; ++uid) all.push_back(uid);
+  std::vector<std::vector<uint32_t>> removed(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Store& on = t % 2 ? **second : store();
+      // Each caller expunges every message, one at a time, from its own end.
+      for (int i = 0; i < 20; ++i) {
+        uint32_t uid = t < 2 ? all[i] : all[19 - i];
+        Result<std::vector<uint32_t>> gone = on.expunge_messages(bob.user.id, bob.inbox.id, {uid});
+        ASSERT_TRUE(gone.is_ok()) << gone.status().to_string();
+        removed[t].insert(removed[t].end(), gone->begin(), gone->end());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::vector<uint32_t> merged;
+  for (const std::vector<uint32_t>& one : removed)
+    merged.insert(merged.end(), one.begin(), one.end());
+  std::sort(merged.begin(), merged.end());
+  EXPECT_EQ(merged, all);
+  User user = store().find_user("bob").value();
+  EXPECT_EQ(user.message_count, 0u);
+  EXPECT_EQ(user.storage_used, 0u);
+  EXPECT_EQ(store().expunged_since(bob.user.id, bob.inbox.id, 0).value(), all);
+}
+
+TEST_P(TwoNodes, ParallelCreatesOfOneNameMakeOneMailbox) {
+  Account bob = account("bob");
+  Result<std::unique_ptr<Store>> second = instance_->open_another();
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  std::vector<Code> codes(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Store& on = t % 2 ? **second : store();
+      codes[t] = on.create_mailbox(bob.user.id, "Work", "").status().code();
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), Code::ok), 1);
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), Code::already_exists), 3);
 }
 
 TEST_P(TwoNodes, EachSeesTheOthersChangesAtOnce) {

@@ -111,6 +111,11 @@ TEST_P(Mailboxes, RenameMovesChildrenKeepingIdsAndRefusesTakenNames) {
   EXPECT_EQ(journal[0].data, "z/b");
   EXPECT_EQ(journal[0].modseq, after.highest_modseq);
 
+  // The target is a checked path like any other: "inbox/..." lands under INBOX.
+  ASSERT_TRUE(rename(bob.id, "ab", "inbox/ab").is_ok());
+  EXPECT_EQ(mailbox(bob.id, "INBOX/ab").path, "INBOX/ab");
+  ASSERT_TRUE(store().create_mailbox(bob.id, "ab", "").is_ok());
+
   EXPECT_EQ(rename(bob.id, "z", "ab").code(), Code::already_exists);
   EXPECT_EQ(rename(bob.id, "z", "z/inside").code(), Code::invalid_argument);
   EXPECT_EQ(rename(bob.id, "z", "q//r").code(), Code::invalid_argument);
@@ -233,6 +238,9 @@ TEST_P(Mailboxes, ASnapshotIsKeptUnlessOlderAndGoesWithItsMailbox) {
   ASSERT_TRUE(kept.has_value());
   EXPECT_EQ(kept->modseq, 5u);
   EXPECT_EQ(kept->data, "five");
+  // One of the same modseq replaces it.
+  ASSERT_TRUE(store().save_snapshot(user, bob.inbox.id, MailboxSnapshot{5, "five again"}));
+  EXPECT_EQ(store().load_snapshot(user, bob.inbox.id).value()->data, "five again");
   ASSERT_TRUE(store().save_snapshot(user, bob.inbox.id, MailboxSnapshot{6, std::string("\0x", 2)}));
   EXPECT_EQ(store().load_snapshot(user, bob.inbox.id).value()->data, std::string("\0x", 2));
   // Not journaled.
