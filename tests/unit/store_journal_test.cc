@@ -27,12 +27,6 @@ int64_t time_now() {
   return static_cast<int64_t>(std::time(nullptr)) + 1;
 }
 
-std::vector<uint32_t> uids_of(const std::vector<MessageInfo>& infos) {
-  std::vector<uint32_t> uids;
-  for (const MessageInfo& info : infos) uids.push_back(info.uid);
-  return uids;
-}
-
 class StoreJournal : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -63,58 +57,6 @@ class StoreJournal : public ::testing::Test {
   std::unique_ptr<Store> store_;
   Account bob_;
 };
-
-TEST_F(StoreJournal, ChangedSinceListsFlagChangesAndArrivalsAfterTheModseq) {
-  const uint64_t mark = highest();
-  ASSERT_TRUE(store_->store_flags(bob_.user.id, bob_.inbox.id, {5, 2}, FlagMode::add, {"\\Seen"}));
-  ASSERT_TRUE(store_->append_message(bob_.user.id, bob_.inbox.id, make_message(10)));
-  std::vector<MessageInfo> changed =
-      store_->list_changed_since(bob_.user.id, bob_.inbox.id, mark).value();
-  EXPECT_EQ(uids_of(changed), (std::vector<uint32_t>{2, 5, 7}));
-  EXPECT_EQ(changed[0].flags, (std::vector<std::string>{"\\Seen"}));
-  EXPECT_GT(changed[0].modseq, mark);
-  EXPECT_EQ(store_->list_changed_since(bob_.user.id, bob_.inbox.id, 0).value().size(), 7u);
-  EXPECT_TRUE(store_->list_changed_since(bob_.user.id, bob_.inbox.id, highest()).value().empty());
-}
-
-TEST_F(StoreJournal, ExpungedSinceGivesTheUidsGoneAfterTheModseqAscending) {
-  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {1}));
-  const uint64_t mark = highest();
-  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {4, 3}));
-  Result<Mailbox> other = store_->find_mailbox(bob_.user.id, "Archive");
-  ASSERT_TRUE(store_->move_messages(bob_.user.id, bob_.inbox.id, {6}, other->id));
-  EXPECT_EQ(store_->expunged_since(bob_.user.id, bob_.inbox.id, mark).value(),
-            (std::vector<uint32_t>{3, 4, 6}));
-  EXPECT_EQ(store_->expunged_since(bob_.user.id, bob_.inbox.id, 0).value(),
-            (std::vector<uint32_t>{1, 3, 4, 6}));
-}
-
-TEST_F(StoreJournal, UnchangedSinceLeavesNewerMessagesAloneAndListsThem) {
-  const uint64_t mark = highest();
-  ASSERT_TRUE(store_->store_flags(bob_.user.id, bob_.inbox.id, {2}, FlagMode::add, {"$A"}));
-  ConditionalFlags done =
-      store_
-          ->store_flags_unchanged_since(bob_.user.id, bob_.inbox.id, {1, 2, 3, 99}, FlagMode::add,
-                                        {"\\Flagged"}, mark)
-          .value();
-  EXPECT_EQ(uids_of(done.changed), (std::vector<uint32_t>{1, 3}));
-  EXPECT_EQ(done.modified, (std::vector<uint32_t>{2}));
-  std::vector<MessageInfo> two =
-      store_->list_messages_between(bob_.user.id, bob_.inbox.id, 2, 2).value();
-  EXPECT_EQ(two[0].flags, (std::vector<std::string>{"$A"}));
-  // 0 fails for every message (RFC 7162 3.1.3), and a no-op passes.
-  done = store_
-             ->store_flags_unchanged_since(bob_.user.id, bob_.inbox.id, {1, 2}, FlagMode::add,
-                                           {"\\Flagged"}, 0)
-             .value();
-  EXPECT_TRUE(done.changed.empty());
-  EXPECT_EQ(done.modified, (std::vector<uint32_t>{1, 2}));
-  done = store_
-             ->store_flags_unchanged_since(bob_.user.id, bob_.inbox.id, {1}, FlagMode::add,
-                                           {"\\Flagged"}, highest())
-             .value();
-  EXPECT_TRUE(done.changed.empty() && done.modified.empty());
-}
 
 TEST_F(StoreJournal, TrimRemovesRowsOlderThanKeepAndRaisesEachMailboxsFloor) {
   const int64_t now = time_now();

@@ -1,9 +1,9 @@
-// Store::claim_recent, and migrations 2 (wire_size, recent_uid) to 8 (the
+// Store::claim_recent writing no transaction when there is nothing to
+// claim, and migrations 2 (wire_size, recent_uid) to 8 (the
 // split message tables, snapshots, the trimmable journal) over a database
 // left at schema version 1.
 #include <sqlite3.h>
 
-#include <thread>
 #include <utility>
 
 #include "mime/message.h"
@@ -52,79 +52,12 @@ class StoreRecent : public ::testing::Test {
   Account bob_;
 };
 
-TEST_F(StoreRecent, EachUidIsClaimedOnce) {
-  EXPECT_EQ(claim(bob_.inbox.id), Claim(1, 1));
-  append(bob_.inbox.id);
-  append(bob_.inbox.id);
-  const uint64_t modseq = store_->find_mailbox(bob_.user.id, "INBOX")->highest_modseq;
-  EXPECT_EQ(claim(bob_.inbox.id), Claim(1, 3));
-  EXPECT_EQ(claim(bob_.inbox.id), Claim(3, 3));
-  append(bob_.inbox.id);
-  EXPECT_EQ(claim(bob_.inbox.id), Claim(3, 4));
-  EXPECT_EQ(claim(bob_.inbox.id), Claim(4, 4));
-  // Not journaled: the claim is no change a session must be told about.
-  Mailbox inbox = store_->find_mailbox(bob_.user.id, "INBOX").value();
-  EXPECT_EQ(inbox.highest_modseq, modseq + 1);
-  EXPECT_EQ(store_->journal_since(bob_.user.id, bob_.inbox.id, modseq)->size(), 1u);
-}
-
 TEST_F(StoreRecent, NothingToClaimWritesNothing) {
   append(bob_.inbox.id);
   claim(bob_.inbox.id);
   const uint64_t commits = store_->commit_counters().commits;
   EXPECT_EQ(claim(bob_.inbox.id), Claim(2, 2));
   EXPECT_EQ(store_->commit_counters().commits, commits);
-}
-
-TEST_F(StoreRecent, ConcurrentClaimsNeverOverlap) {
-  for (int i = 0; i < 50; ++i) append(bob_.inbox.id);
-  std::vector<std::thread> threads;
-  std::vector<Claim> claims(8);
-  for (size_t i = 0; i < claims.size(); ++i) {
-    threads.emplace_back([&, i] { claims[i] = claim(bob_.inbox.id); });
-  }
-  for (std::thread& thread : threads) thread.join();
-  uint32_t claimed = 0;
-  for (const Claim& c : claims) {
-    claimed += c.second - c.first;
-    if (c.first != c.second) {
-      EXPECT_EQ(c, Claim(1, 51));
-    }
-  }
-  EXPECT_EQ(claimed, 50u);
-}
-
-TEST_F(StoreRecent, CopiesAndMovesAreRecentInTheTarget) {
-  append(bob_.inbox.id);
-  append(bob_.inbox.id);
-  claim(bob_.inbox.id);
-  Mailbox trash = store_->find_mailbox(bob_.user.id, "Trash").value();
-  ASSERT_TRUE(store_->copy_messages(bob_.user.id, bob_.inbox.id, {1}, trash.id));
-  ASSERT_TRUE(store_->move_messages(bob_.user.id, bob_.inbox.id, {2}, trash.id));
-  EXPECT_EQ(claim(trash.id), Claim(1, 3));
-  EXPECT_EQ(claim(bob_.inbox.id), Claim(3, 3));
-}
-
-TEST_F(StoreRecent, MissingMailboxIsNotFound) {
-  EXPECT_EQ(store_->claim_recent(bob_.user.id, 999999).status().code(), Code::not_found);
-  Account eve = make_account(*store_, "eve");
-  EXPECT_EQ(store_->claim_recent(eve.user.id, bob_.inbox.id).status().code(), Code::not_found);
-  ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "Trash"));
-  Mailbox trash = store_->create_mailbox(bob_.user.id, "Trash", "").value();
-  append(trash.id);
-  EXPECT_EQ(claim(trash.id), Claim(1, 2));
-}
-
-TEST_F(StoreRecent, RenamedInboxMessagesAreRecentInTheNewMailbox) {
-  append(bob_.inbox.id);
-  append(bob_.inbox.id);
-  claim(bob_.inbox.id);
-  ASSERT_TRUE(store_->rename_mailbox(bob_.user.id, "INBOX", "Old"));
-  Mailbox old = store_->find_mailbox(bob_.user.id, "Old").value();
-  EXPECT_EQ(claim(old.id), Claim(1, 3));
-  EXPECT_EQ(claim(bob_.inbox.id), Claim(3, 3));
-  append(bob_.inbox.id);
-  EXPECT_EQ(claim(bob_.inbox.id), Claim(3, 4));
 }
 
 TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheSplitTables) {

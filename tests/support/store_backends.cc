@@ -1,0 +1,53 @@
+#include "support/store_backends.h"
+
+#include <gtest/gtest.h>
+
+#include <utility>
+
+#include "support/store_data.h"
+
+namespace eider::store::testing {
+namespace {
+
+class SqliteInstance : public BackendInstance {
+ public:
+  Status open_first() {
+    Result<std::unique_ptr<Store>> opened = open_another();
+    if (!opened) return opened.status();
+    store_ = std::move(*opened);
+    return Status::ok();
+  }
+
+  Store& store() override { return *store_; }
+
+  Result<std::unique_ptr<Store>> open_another() override {
+    Options options;
+    options.data_dir = dir_.path().string();
+    options.connections = 2;
+    return open(options);
+  }
+
+ private:
+  TempDir dir_;  // outlives the stores below (declared first, destroyed last)
+  std::unique_ptr<Store> store_;
+};
+
+std::unique_ptr<BackendInstance> make_sqlite() {
+  auto instance = std::make_unique<SqliteInstance>();
+  Status opened = instance->open_first();
+  if (!opened) {
+    ADD_FAILURE() << "sqlite store: " << opened.to_string();
+    return nullptr;
+  }
+  return instance;
+}
+
+}  // namespace
+
+std::vector<StoreBackend> store_backends() {
+  std::vector<StoreBackend> backends;
+  backends.push_back({"Sqlite", make_sqlite});
+  return backends;
+}
+
+}  // namespace eider::store::testing
