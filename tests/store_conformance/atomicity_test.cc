@@ -215,7 +215,7 @@ TEST_P(TwoNodes, ParallelExpungesOfOneMessageRemoveItOnce) {
       // Each caller expunges every message, one at a time, from its own end.
       for (int i = 0; i < 20; ++i) {
         uint32_t uid = t < 2 ? all[i] : all[19 - i];
-        Result<std::vector<uint32_t>> gone = on.expunge_messages(bob.user.id, bob.inbox.id, {uid});
+        Result<std::vector<uint32_t>> gone = expunge(bob.user.id, bob.inbox.id, {uid}, &on);
         ASSERT_TRUE(gone.is_ok()) << gone.status().to_string();
         removed[t].insert(removed[t].end(), gone->begin(), gone->end());
       }

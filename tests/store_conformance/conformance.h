@@ -71,24 +71,25 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
   static void expect_unchanged(const Footprint& before, const Footprint& after);
 
   // The five calls whose results grow a list of changed mailboxes
-  // (issue 16), in one place, so the cases read the same before and after.
+  // (issue 16), in one place, so the cases read the same before and after;
+  // `on` is another Store of the instance (open_another), else store().
   Result<std::vector<UidPair>> copy(int64_t user_id, int64_t from, std::vector<uint32_t> uids,
-                                    int64_t to) {
-    return store().copy_messages(user_id, from, uids, to);
+                                    int64_t to, Store* on = nullptr) {
+    return (on ? *on : store()).copy_messages(user_id, from, uids, to);
   }
   Result<std::vector<UidPair>> move(int64_t user_id, int64_t from, std::vector<uint32_t> uids,
-                                    int64_t to) {
-    return store().move_messages(user_id, from, uids, to);
+                                    int64_t to, Store* on = nullptr) {
+    return (on ? *on : store()).move_messages(user_id, from, uids, to);
   }
   Result<std::vector<uint32_t>> expunge(int64_t user_id, int64_t mailbox_id,
-                                        std::vector<uint32_t> uids) {
-    return store().expunge_messages(user_id, mailbox_id, uids);
+                                        std::vector<uint32_t> uids, Store* on = nullptr) {
+    return (on ? *on : store()).expunge_messages(user_id, mailbox_id, uids);
   }
-  Status rename(int64_t user_id, std::string_view from, std::string_view to) {
-    return store().rename_mailbox(user_id, from, to);
+  Status rename(int64_t user_id, std::string_view from, std::string_view to, Store* on = nullptr) {
+    return (on ? *on : store()).rename_mailbox(user_id, from, to);
   }
-  Status remove(int64_t user_id, std::string_view path) {
-    return store().delete_mailbox(user_id, path);
+  Status remove(int64_t user_id, std::string_view path, Store* on = nullptr) {
+    return (on ? *on : store()).delete_mailbox(user_id, path);
   }
 
   std::unique_ptr<BackendInstance> instance_;

@@ -312,5 +312,19 @@ TEST_P(Journal, TrimWithNothingToKeepEmptiesTheJournalAndRaisesEveryFloor) {
   EXPECT_EQ(store().trim_journal(clock_now(), kDay).value(), 0u);
 }
 
+TEST_P(Journal, TwoStoresTrimmingAtOnceRemoveEachRowOnce) {
+  Result<std::unique_ptr<Store>> second = instance_->open_another();
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  const uint64_t rows = store().stats().value().journal_rows;
+  ASSERT_GT(rows, 0u);
+  uint64_t removed[2] = {0, 0};
+  std::thread other([&] { removed[1] = (*second)->trim_journal(kNow, 0).value(); });
+  removed[0] = store().trim_journal(kNow, 0).value();
+  other.join();
+  EXPECT_EQ(removed[0] + removed[1], rows);
+  EXPECT_EQ(store().stats().value().journal_rows, 0u);
+  EXPECT_EQ(inbox().journal_floor, highest());
+}
+
 }  // namespace
 }  // namespace eider::store::testing
