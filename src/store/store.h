@@ -327,8 +327,8 @@ class Store {
   // QRESYNC reports as VANISHED). Code::out_of_range as for journal_since.
   virtual Result<std::vector<uint32_t>> expunged_since(int64_t user_id, int64_t mailbox_id,
                                                        uint64_t since) = 0;
-  // Deletes, mailbox by mailbox, the journal rows written more than
-  // `keep_seconds` before `now` (seconds since the epoch; a row's time is
+  // Deletes, mailbox by mailbox, the journal rows written `keep_seconds`
+  // or more before `now` (seconds since the epoch; a row's time is
   // the store's clock when the transaction that wrote it ran), and raises
   // each such mailbox's journal_floor to the highest modseq removed; rows
   // of the mailbox at or below that floor go too, whatever their time, so
@@ -341,10 +341,11 @@ class Store {
   // One trimmer at a time over a shared store: a call first claims the
   // right to trim for this Store instance (a lease in the store, or an
   // advisory lock), and while another instance holds it the call removes
-  // nothing and returns 0. A claim left by an instance that died blocks
-  // the others for at most 10 minutes. (SQLite: a lease taken or renewed
-  // by each call until `now` + 10 minutes and kept after it, so the same
-  // instance goes on trimming and another takes over once it stops.)
+  // nothing and returns 0. Destroying the Store gives the claim up; one
+  // left by an instance that died blocks the others for at most 10
+  // minutes. (SQLite: a lease taken or renewed by each call until `now` +
+  // 10 minutes and kept after it, so the same instance goes on trimming and
+  // another takes over once it stops.)
   virtual Result<uint64_t> trim_journal(int64_t now, uint64_t keep_seconds) = 0;
 
   virtual Result<Stats> stats() = 0;

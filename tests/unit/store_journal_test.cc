@@ -157,6 +157,25 @@ TEST_F(StoreJournal, OnlyTheInstanceHoldingTheLeaseTrimsUntilItExpires) {
   EXPECT_EQ(other->trim_journal(now + 902, 0).value(), 1u);
 }
 
+TEST_F(StoreJournal, AClosedInstanceGivesItsLeaseUpSoAnotherTrimsAtOnce) {
+  const int64_t now = time_now();
+  EXPECT_GT(store_->trim_journal(now, 0).value(), 0u);
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, {1}));
+  store_.reset();
+  std::unique_ptr<Store> next = open_or_die(options_for(dir_));
+  ASSERT_NE(next, nullptr);
+  EXPECT_EQ(next->trim_journal(now + 1, 0).value(), 1u);
+}
+
+TEST_F(StoreJournal, RowsWrittenAtNowGoWhenNothingIsKept) {
+  const int64_t now = time_now();
+  set_age(bob_.inbox.id, UINT32_MAX, now);
+  const uint64_t rows = store_->stats().value().journal_rows;
+  // Rows at `now` are 0 seconds old: old enough for keep 0.
+  EXPECT_EQ(store_->trim_journal(now, 0).value(), rows);
+  EXPECT_EQ(inbox().journal_floor, highest());
+}
+
 TEST(StoreJournalMigration, VersionSevenDataGetsTheIndexFloorAndTimes) {
   TempDir dir;
   int64_t user_id = 0;
@@ -188,7 +207,7 @@ TEST(StoreJournalMigration, VersionSevenDataGetsTheIndexFloorAndTimes) {
   EXPECT_EQ(store->expunged_since(user_id, inbox_id, 0).value().size(), 0u);
   EXPECT_EQ(store->list_changed_since(user_id, inbox_id, 0).value().size(), 3u);
   // Rows from before migration 13 count from the migration.
-  EXPECT_EQ(store->trim_journal(now - 1, 0).value(), 0u);
+  EXPECT_EQ(store->trim_journal(now - 2, 0).value(), 0u);
   EXPECT_GT(store->trim_journal(now + 2, 0).value(), 0u);
   EXPECT_EQ(store->journal_since(user_id, inbox_id, 0).status().code(), Code::out_of_range);
 }
@@ -240,7 +259,7 @@ TEST(StoreJournalPlan, TrimReadsOnlyTheRowsItRemoves) {
   ASSERT_NE(open_or_die(options_for(dir)), nullptr);
   std::string plan = query_plan(dir,
                                 "SELECT user_id, mailbox_id, max(modseq), count(*) FROM journal"
-                                " INDEXED BY journal_by_age WHERE at < 5"
+                                " INDEXED BY journal_by_age WHERE at <= 5"
                                 " GROUP BY user_id, mailbox_id");
   EXPECT_NE(plan.find("USING INDEX journal_by_age (at<?)"), std::string::npos) << plan;
   plan =

@@ -113,6 +113,15 @@ Result<std::vector<uint32_t>> SqliteStore::expunged_since(int64_t user_id, int64
   });
 }
 
+SqliteStore::~SqliteStore() {
+  if (!leased_) return;
+  // Best effort: a lease left behind only expires.
+  (void)write<Done>([&](Connection& db) -> Result<Done> {
+    EIDER_RETURN_IF_ERROR(db.run("DELETE FROM leases WHERE holder = ?", holder_));
+    return Done{};
+  });
+}
+
 Result<uint64_t> SqliteStore::trim_journal(int64_t now, uint64_t keep_seconds) {
   const int64_t cut = now - static_cast<int64_t>(std::min<uint64_t>(keep_seconds, INT64_MAX / 2));
   // The lease is renewed by every batch, on `now` moved on by the time spent.
@@ -126,6 +135,7 @@ Result<uint64_t> SqliteStore::trim_journal(int64_t now, uint64_t keep_seconds) {
       write<bool>([&](Connection& db) { return take_lease(db, kTrimLease, holder_, lease_now()); });
   if (!leased) return leased.status();
   if (!*leased) return uint64_t{0};
+  leased_ = true;
 
   // Which mailboxes have old rows, and how far each is trimmed; read from
   // the index on `at`, so the cost is the rows that go (without INDEXED BY,
@@ -135,7 +145,7 @@ Result<uint64_t> SqliteStore::trim_journal(int64_t now, uint64_t keep_seconds) {
   Result<std::vector<Trim>> trims = read<std::vector<Trim>>([&](Connection& db) {
     return db.query_rows<Trim>(
         "SELECT user_id, mailbox_id, max(modseq), count(*) FROM journal"
-        " INDEXED BY journal_by_age WHERE at < ? GROUP BY user_id, mailbox_id",
+        " INDEXED BY journal_by_age WHERE at <= ? GROUP BY user_id, mailbox_id",
         [](const Statement& row) {
           return Trim{row.int64(0), row.int64(1), row.int64(2), row.int64(3)};
         },

@@ -7,6 +7,7 @@
 // writer's.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -117,6 +118,10 @@ class SqliteStore final : public Store {
 
   Result<Stats> stats() override;
 
+  // Releases this instance's leases (a restarted node trims at once);
+  // then every queued write finishes.
+  ~SqliteStore() override;
+
   // Gives space left by deleted data (blobs and pages) back to the
   // filesystem: VACUUM, run with no other write beside it.
   Status vacuum();
@@ -144,6 +149,7 @@ class SqliteStore final : public Store {
   // Names this instance in leases (trim_journal): random, so two
   // instances on one database, in one process or two, never share it.
   const std::string holder_;
+  std::atomic<bool> leased_{false};  // a lease may be held: release it when done
   std::mutex readers_mutex_;
   std::condition_variable reader_free_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
