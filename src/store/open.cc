@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -13,6 +14,8 @@ namespace {
 constexpr std::string_view kSqlite = "sqlite";
 constexpr std::string_view kSqlitePrefix = "sqlite:";
 constexpr std::string_view kDatabaseFile = "eider.db";
+constexpr std::string_view kPostgres = "postgresql://";
+constexpr std::string_view kPostgresShort = "postgres://";
 
 // Creates `dir` when missing and checks that it can take the database and its
 // WAL files. Root passes access(), so open errors are mapped as well later.
@@ -37,6 +40,10 @@ Status prepare_folder(const std::filesystem::path& dir, bool create) {
 }  // namespace
 
 Result<std::unique_ptr<Store>> open(const Options& options) {
+  // libpq takes the URI as it is.
+  if (options.url.starts_with(kPostgres) || options.url.starts_with(kPostgresShort)) {
+    return postgres::PgStore::open(options.url, options);
+  }
   std::filesystem::path file;
   if (options.url == kSqlite) {
     file = std::filesystem::path(options.data_dir) / kDatabaseFile;

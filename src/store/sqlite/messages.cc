@@ -5,7 +5,7 @@
 #include "store/blob_uses.h"
 #include "store/flags.h"
 #include "store/sqlite/access.h"
-#include "store/sqlite/codec.h"
+#include "store/codec.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/summary_chunks.h"
 
