@@ -31,7 +31,7 @@ struct Key {
 const Key kKeys[] = {
     {"data", &Config::data, "DIR", "data folder; the sqlite store keeps eider.db there"},
     {"store", &Config::store, "URL",
-     "store URL: sqlite (in the data folder) or sqlite:/path/to.db"},
+     "store URL: sqlite (in the data folder), sqlite:/path/to.db or postgresql://..."},
     {"notify", &Config::notify, "URL", "notifier URL: local"},
     {"imap", &Config::imap, "ADDR", "IMAP listener: host:port, [v6]:port, unix:/path or off"},
     {"imaps", &Config::imaps, "ADDR", "IMAP over TLS listener"},

@@ -56,7 +56,7 @@ Status PostgresServer::run(const std::string& command) const {
   return Status::ok();
 }
 
-Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
+Result<std::unique_ptr<PostgresServer>> PostgresServer::start(bool durable) {
   if (::access((bin_dir() + "/initdb").c_str(), X_OK) != 0) {
     return error(Code::unavailable, "no PostgreSQL server binaries in " + bin_dir() +
                                         " (scripts/setup installs package postgresql)");
@@ -67,7 +67,7 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
   }
   int port = free_port();
   if (port < 0) return error(Code::unavailable, "no free port");
-  std::unique_ptr<PostgresServer> server(new PostgresServer(pattern, port));
+  std::unique_ptr<PostgresServer> server(new PostgresServer(pattern, port, durable));
   if (::geteuid() == 0 && std::system(("chown nobody:nogroup " + pattern).c_str()) != 0) {
     return error(Code::unavailable, "cannot hand " + pattern + " to nobody");
   }
@@ -79,8 +79,8 @@ Result<std::unique_ptr<PostgresServer>> PostgresServer::start() {
 
 Status PostgresServer::restart() {
   const std::string options = "-p " + std::to_string(port_) + " -k " + dir_.string() +
-                              " -c listen_addresses=127.0.0.1 -c fsync=off"
-                              " -c full_page_writes=off -c max_connections=200";
+                              " -c listen_addresses=127.0.0.1 -c max_connections=200" +
+                              std::string(durable_ ? "" : " -c fsync=off -c full_page_writes=off");
   EIDER_RETURN_IF_ERROR(run(bin_dir() + "/pg_ctl -w -t 30 -D " + (dir_ / "data").string() + " -l " +
                             (dir_ / "server.log").string() + " -o \"" + options + "\" start"));
   running_ = true;

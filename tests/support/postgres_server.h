@@ -17,8 +17,10 @@ namespace eider::store::testing {
 
 class PostgresServer {
  public:
-  // Code::unavailable when the binaries are missing or the server would not start.
-  static Result<std::unique_ptr<PostgresServer>> start();
+  // Code::unavailable when the binaries are missing or the server would not
+  // start. `durable` keeps fsync on (benchmarks: commits cost what they do
+  // in production).
+  static Result<std::unique_ptr<PostgresServer>> start(bool durable = false);
   ~PostgresServer();
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
@@ -35,12 +37,14 @@ class PostgresServer {
   Status restart();
 
  private:
-  PostgresServer(std::filesystem::path dir, int port) : dir_(std::move(dir)), port_(port) {}
+  PostgresServer(std::filesystem::path dir, int port, bool durable)
+      : dir_(std::move(dir)), port_(port), durable_(durable) {}
   // Runs a server binary as the unprivileged user.
   Status run(const std::string& command) const;
 
   std::filesystem::path dir_;
   int port_;
+  bool durable_;
   bool running_ = false;
   int databases_ = 0;
 };
