@@ -81,8 +81,7 @@ double per_second(int threads, int per_thread, F&& work) {
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { work(t); });
   for (std::thread& th : pool) th.join();
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return threads * per_thread / seconds;
 }
 

@@ -350,6 +350,20 @@ TEST_F(StorePostgres, TrimmingRemovesOldRowsAndRaisesTheFloor) {
   (void)kNow;
 }
 
+TEST_F(StorePostgres, OnlyOneNodeTrimsAtATime) {
+  ASSERT_TRUE(store_->append_message(bob_.user.id, bob_.inbox.id, make_message(10)));
+  const int64_t later = std::time(nullptr) + 100;
+  // Another node in the middle of a trim holds the lock.
+  PGconn* other = PQconnectdb(url_.c_str());
+  PQclear(PQexec(other, "BEGIN; SELECT pg_advisory_xact_lock(1162429522, 2)"));
+  EXPECT_EQ(store_->trim_journal(later, 10).value(), 0u);
+  EXPECT_EQ(mailbox("INBOX").journal_floor, 0u);
+  PQclear(PQexec(other, "COMMIT"));
+  PQfinish(other);
+  EXPECT_GT(store_->trim_journal(later, 10).value(), 0u);
+  EXPECT_EQ(mailbox("INBOX").journal_floor, mailbox("INBOX").highest_modseq);
+}
+
 TEST_F(StorePostgres, TwoStoresOnOneDatabaseSeeEachOthersWrites) {
   std::unique_ptr<Store> other = testing::open_or_die(options_for(url_));
   ASSERT_NE(other, nullptr);

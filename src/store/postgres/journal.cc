@@ -1,6 +1,7 @@
 // PgStore: reading and trimming the journal.
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "store/postgres/pg_store.h"
 #include "store/postgres/rows.h"
@@ -28,9 +29,9 @@ Status check_floor(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t
   return Status::ok();
 }
 
-// Rows trimmed per statement, so one trim never holds many locks at once.
-constexpr int64_t kTrimBatch = 5000;
-
+// Mailboxes trimmed per transaction, so one trim never holds many row
+// locks at once and writers are not held up for long.
+constexpr int64_t kTrimBatch = 100;
 }  // namespace
 
 Result<std::vector<JournalEntry>> PgStore::journal_since(int64_t user_id, int64_t mailbox_id,
@@ -71,11 +72,14 @@ Result<std::vector<uint32_t>> PgStore::expunged_since(int64_t user_id, int64_t m
   });
 }
 
-// Each row carries the time it was written (journal.at), so a row goes once
-// it is `keep_seconds` old; the mailbox's floor rises to the highest modseq
-// removed, in the same transaction. Of several nodes trimming at once, one
-// does the work: the others find the advisory lock taken and stop. Blobs
-// whose sweep a stopped node left undone are swept here too.
+// Each row carries the server's clock when its transaction ran
+// (journal.at: one clock for every node), so a row goes once it is
+// `keep_seconds` old. Mailbox by mailbox, a few at a time: the floor rises
+// to the highest modseq that is old enough and every row at or below it
+// goes with it (whatever its time), so every row above the floor is kept.
+// Of several nodes trimming at once, one does the work: the others find
+// the advisory lock taken and remove nothing. Blobs whose sweep a stopped
+// node left undone are swept here too.
 Result<uint64_t> PgStore::trim_journal(int64_t now, uint64_t keep_seconds) {
   const int64_t keep = static_cast<int64_t>(std::min<uint64_t>(keep_seconds, INT64_MAX / 2));
   const int64_t cut = now - keep;
@@ -84,27 +88,30 @@ Result<uint64_t> PgStore::trim_journal(int64_t now, uint64_t keep_seconds) {
                                       std::to_string(kTrimLock) + ")::int";
   uint64_t removed = 0;
   for (;;) {
-    Result<int64_t> batch = write<int64_t>([&](Connection& db) -> Result<int64_t> {
+    // (rows removed, mailboxes trimmed), or mailboxes -1 when another
+    // node holds the lock.
+    using Batch = std::pair<int64_t, int64_t>;
+    Result<Batch> batch = write<Batch>([&](Connection& db) -> Result<Batch> {
       Result<Rows> locked = db.query(try_lock);
       if (!locked) return locked.status();
-      if (locked->int64(0, 0) == 0) return int64_t{-1};
+      if (locked->int64(0, 0) == 0) return Batch{0, -1};
       Result<Rows> gone = db.query(
-          "WITH gone AS (DELETE FROM journal WHERE ctid IN"
-          " (SELECT ctid FROM journal WHERE at <= $1 LIMIT $2)"
-          " RETURNING user_id, mailbox_id, modseq),"
-          " floors AS (SELECT user_id, mailbox_id, max(modseq) AS modseq FROM gone"
-          " GROUP BY user_id, mailbox_id),"
+          "WITH floors AS (SELECT user_id, mailbox_id, max(modseq) AS modseq FROM journal"
+          " WHERE at <= $1 GROUP BY user_id, mailbox_id LIMIT $2),"
+          " gone AS (DELETE FROM journal j USING floors f WHERE j.user_id = f.user_id"
+          " AND j.mailbox_id = f.mailbox_id AND j.modseq <= f.modseq RETURNING 1),"
           " raised AS (UPDATE mailboxes m SET journal_floor = greatest(m.journal_floor, f.modseq)"
           " FROM floors f WHERE m.user_id = f.user_id AND m.id = f.mailbox_id RETURNING 1)"
-          " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM raised)",
+          " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM floors),"
+          " (SELECT count(*) FROM raised)",
           Params(cut, kTrimBatch));
       if (!gone) return gone.status();
-      return gone->int64(0, 0);
+      return Batch{gone->int64(0, 0), gone->int64(0, 1)};
     });
     if (!batch) return batch.status();
-    if (*batch < 0) return removed;  // another node is trimming
-    removed += static_cast<uint64_t>(*batch);
-    if (*batch < kTrimBatch) break;
+    if (batch->second < 0) return removed;  // another node is trimming
+    removed += static_cast<uint64_t>(batch->first);
+    if (batch->second < kTrimBatch) break;
   }
   EIDER_RETURN_IF_ERROR(sweep_pending());
   return removed;

@@ -48,17 +48,22 @@ void Pool::release(std::unique_ptr<Connection> connection) {
 Status Pool::run(bool read_only, const std::function<Status(Connection&)>& body) {
   const std::string begin = read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
   Status status;
+  // Every idle connection may have broken at once (the server restarted):
+  // each is dropped in turn, then a fresh one is opened or the call fails.
+  uint32_t broken_left = size_ + 1;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     Result<std::unique_ptr<Connection>> acquired = acquire();
     if (!acquired) return acquired.status();
     Connection& db = **acquired;
     status = db.exec(begin);
     if (!status) {
-      // Broken while idle (the server restarted): nothing was done, so a
-      // fresh connection may try again.
+      // Broken while idle: nothing was done, so another connection may try.
       bool broken = db.broken();
       release(std::move(*acquired));
-      if (broken) continue;
+      if (broken && broken_left-- > 0) {
+        --attempt;
+        continue;
+      }
       return status;
     }
     status = body(db);

@@ -221,11 +221,11 @@ Result<uint64_t> take_modseqs(Connection& db, int64_t user_id, int64_t mailbox_i
 
 Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t modseq,
                    JournalKind kind, uint32_t uid, std::string_view data) {
+  // The server's clock: one clock for every node.
   return db.run(
       "INSERT INTO journal (user_id, mailbox_id, modseq, kind, uid, data, at)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-      Params(user_id, mailbox_id, modseq, static_cast<int>(kind), uid, data,
-             static_cast<int64_t>(std::time(nullptr))));
+      " VALUES ($1, $2, $3, $4, $5, $6, extract(epoch FROM now())::bigint)",
+      Params(user_id, mailbox_id, modseq, static_cast<int>(kind), uid, data));
 }
 
 Status check_quota(const User& user, uint64_t bytes, uint64_t messages) {
