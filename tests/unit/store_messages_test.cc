@@ -201,14 +201,18 @@ TEST_F(StoreMessages, CopySharesBlobsAndMoveJournalsBothMailboxes) {
   append(60000, {blob}, {"\\Seen"});
   append(70);
   Mailbox archive = store_->find_mailbox(bob_.user.id, "Archive").value();
-  Result<std::vector<UidPair>> copied =
-      store_->copy_messages(bob_.user.id, bob_.inbox.id, {2, 1, 7}, archive.id);
+  Result<Copied> copied = store_->copy_messages(bob_.user.id, bob_.inbox.id, {2, 1, 7}, archive.id);
   ASSERT_TRUE(copied.is_ok()) << copied.status().to_string();
-  ASSERT_EQ(copied->size(), 2u);
-  EXPECT_EQ((*copied)[0].from, 1u);
-  EXPECT_EQ((*copied)[0].to, 1u);
-  EXPECT_EQ((*copied)[1].from, 2u);
-  EXPECT_EQ((*copied)[1].to, 2u);
+  ASSERT_EQ(copied->uids.size(), 2u);
+  EXPECT_EQ(copied->uids[0].from, 1u);
+  EXPECT_EQ(copied->uids[0].to, 1u);
+  EXPECT_EQ(copied->uids[1].from, 2u);
+  EXPECT_EQ(copied->uids[1].to, 2u);
+  // Only the destination changed, and the call says to which modseq.
+  EXPECT_EQ(
+      copied->changed,
+      (std::vector<MailboxModseq>{
+          {archive.id, store_->find_mailbox(bob_.user.id, "Archive").value().highest_modseq}}));
   Stats stats = store_->stats().value();
   EXPECT_EQ(stats.blob_count, 1u);
   EXPECT_EQ(stats.blob_refs, 2u);
@@ -217,10 +221,13 @@ TEST_F(StoreMessages, CopySharesBlobsAndMoveJournalsBothMailboxes) {
 
   Mailbox trash = store_->find_mailbox(bob_.user.id, "Trash").value();
   uint64_t inbox_modseq = store_->find_mailbox(bob_.user.id, "INBOX").value().highest_modseq;
-  Result<std::vector<UidPair>> moved =
-      store_->move_messages(bob_.user.id, bob_.inbox.id, {1}, trash.id);
+  Result<Copied> moved = store_->move_messages(bob_.user.id, bob_.inbox.id, {1}, trash.id);
   ASSERT_TRUE(moved.is_ok()) << moved.status().to_string();
-  ASSERT_EQ(moved->size(), 1u);
+  ASSERT_EQ(moved->uids.size(), 1u);
+  EXPECT_EQ(moved->changed,
+            (std::vector<MailboxModseq>{
+                {trash.id, store_->find_mailbox(bob_.user.id, "Trash").value().highest_modseq},
+                {bob_.inbox.id, inbox_modseq + 1}}));
   EXPECT_EQ(uids_of(list(bob_.inbox.id)), std::vector<uint32_t>{2});
   EXPECT_EQ(uids_of(list(trash.id)), std::vector<uint32_t>{1});
   std::vector<JournalEntry> inbox_journal =
@@ -232,8 +239,13 @@ TEST_F(StoreMessages, CopySharesBlobsAndMoveJournalsBothMailboxes) {
   EXPECT_EQ(store_->find_user("bob").value().storage_used, 2 * 60070u);
   EXPECT_EQ(store_->stats().value().blob_refs, 2u);
   // Into its own mailbox: a new uid, the old one expunged, in one transaction.
-  std::vector<UidPair> same = store_->move_messages(bob_.user.id, trash.id, {1}, trash.id).value();
+  Copied moved_within = store_->move_messages(bob_.user.id, trash.id, {1}, trash.id).value();
+  const std::vector<UidPair>& same = moved_within.uids;
   ASSERT_EQ(same.size(), 1u);
+  // One entry, with the modseq the expunge took after the copy.
+  EXPECT_EQ(moved_within.changed,
+            (std::vector<MailboxModseq>{
+                {trash.id, store_->find_mailbox(bob_.user.id, "Trash").value().highest_modseq}}));
   EXPECT_EQ(same[0].from, 1u);
   EXPECT_EQ(uids_of(list(trash.id)), std::vector<uint32_t>{same[0].to});
   EXPECT_GT(same[0].to, 1u);
@@ -249,10 +261,17 @@ TEST_F(StoreMessages, ExpungeReturnsRemovedUidsAndReleasesQuota) {
   append(10);
   append(20);
   append(30);
-  Result<std::vector<uint32_t>> removed =
-      store_->expunge_messages(bob_.user.id, bob_.inbox.id, {3, 1, 1, 42});
+  const uint64_t before = store_->find_mailbox(bob_.user.id, "INBOX").value().highest_modseq;
+  Result<Expunged> removed = store_->expunge_messages(bob_.user.id, bob_.inbox.id, {3, 1, 1, 42});
   ASSERT_TRUE(removed.is_ok());
-  EXPECT_EQ(*removed, (std::vector<uint32_t>{1, 3}));
+  EXPECT_EQ(removed->uids, (std::vector<uint32_t>{1, 3}));
+  EXPECT_EQ(removed->changed, (std::vector<MailboxModseq>{{bob_.inbox.id, before + 2}}));
+  // Nothing expunged: nothing changed, no modseq taken.
+  Result<Expunged> none = store_->expunge_messages(bob_.user.id, bob_.inbox.id, {1, 42});
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_TRUE(none->uids.empty());
+  EXPECT_TRUE(none->changed.empty());
+  EXPECT_EQ(store_->find_mailbox(bob_.user.id, "INBOX").value().highest_modseq, before + 2);
   EXPECT_EQ(uids_of(list(bob_.inbox.id)), std::vector<uint32_t>{2});
   User user = store_->find_user("bob").value();
   EXPECT_EQ(user.storage_used, 20u);
@@ -287,7 +306,11 @@ TEST_F(StoreMessages, DeleteMailboxFreesMessagesBlobsAndQuota) {
   mime::Blob blob = make_blob("report", 10000);
   ASSERT_TRUE(store_->append_message(bob_.user.id, work.id, make_message(11000, {blob})).is_ok());
   append(11000, {blob});
-  ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "Work").is_ok());
+  const uint64_t work_modseq = store_->find_mailbox(bob_.user.id, "Work").value().highest_modseq;
+  Result<MailboxModseq> deleted = store_->delete_mailbox(bob_.user.id, "Work");
+  ASSERT_TRUE(deleted.is_ok());
+  EXPECT_EQ(*deleted, (MailboxModseq{work.id, work_modseq + 1}));
+  EXPECT_EQ(store_->journal_since(bob_.user.id, work.id, 0).value().back().modseq, work_modseq + 1);
   Stats stats = store_->stats().value();
   EXPECT_EQ(stats.message_count, 1u);
   EXPECT_EQ(stats.blob_refs, 1u);

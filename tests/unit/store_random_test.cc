@@ -98,14 +98,14 @@ class StoreRandom : public ::testing::Test {
     for (uint32_t uid : uids) {
       if (model_[from].count(uid)) bytes += model_[from][uid].size;
     }
-    Result<std::vector<UidPair>> pairs = move ? store_->move_messages(user_.id, from, uids, to)
-                                              : store_->copy_messages(user_.id, from, uids, to);
+    Result<Copied> pairs = move ? store_->move_messages(user_.id, from, uids, to)
+                                : store_->copy_messages(user_.id, from, uids, to);
     if (!move && bytes > 0 && used() + bytes > kQuota) {
       EXPECT_EQ(pairs.status().code(), Code::over_quota);
       return;
     }
     ASSERT_TRUE(pairs.is_ok()) << pairs.status().to_string();
-    for (const UidPair& pair : *pairs) {
+    for (const UidPair& pair : pairs->uids) {
       model_[to][pair.to] = model_[from].at(pair.from);
       if (move) model_[from].erase(pair.from);
     }
@@ -114,9 +114,9 @@ class StoreRandom : public ::testing::Test {
   void step_expunge() {
     int64_t mailbox = random_mailbox();
     std::vector<uint32_t> uids = random_uids(mailbox);
-    Result<std::vector<uint32_t>> removed = store_->expunge_messages(user_.id, mailbox, uids);
+    Result<Expunged> removed = store_->expunge_messages(user_.id, mailbox, uids);
     ASSERT_TRUE(removed.is_ok()) << removed.status().to_string();
-    for (uint32_t uid : *removed) EXPECT_EQ(model_[mailbox].erase(uid), 1u);
+    for (uint32_t uid : removed->uids) EXPECT_EQ(model_[mailbox].erase(uid), 1u);
   }
 
   void step_delete_mailbox() {

@@ -145,11 +145,13 @@ TEST_F(StoreUsers, MailboxNamesAreValidatedAndInboxIsCaseInsensitive) {
 
 TEST_F(StoreUsers, InboxCannotBeDeletedOrRenamedOnto) {
   User bob = make_account(*store_, "bob").user;
-  EXPECT_EQ(store_->delete_mailbox(bob.id, "INBOX").code(), Code::invalid_argument);
-  EXPECT_EQ(store_->delete_mailbox(bob.id, "inbox").code(), Code::invalid_argument);
-  EXPECT_EQ(store_->rename_mailbox(bob.id, "Sent", "INBOX").code(), Code::invalid_argument);
-  EXPECT_EQ(store_->rename_mailbox(bob.id, "Sent", "Inbox").code(), Code::invalid_argument);
-  EXPECT_EQ(store_->delete_mailbox(bob.id, "Nope").code(), Code::not_found);
+  EXPECT_EQ(store_->delete_mailbox(bob.id, "INBOX").status().code(), Code::invalid_argument);
+  EXPECT_EQ(store_->delete_mailbox(bob.id, "inbox").status().code(), Code::invalid_argument);
+  EXPECT_EQ(store_->rename_mailbox(bob.id, "Sent", "INBOX").status().code(),
+            Code::invalid_argument);
+  EXPECT_EQ(store_->rename_mailbox(bob.id, "Sent", "Inbox").status().code(),
+            Code::invalid_argument);
+  EXPECT_EQ(store_->delete_mailbox(bob.id, "Nope").status().code(), Code::not_found);
 }
 
 TEST_F(StoreUsers, RenameMovesChildrenAndRefusesTakenNames) {
@@ -158,7 +160,19 @@ TEST_F(StoreUsers, RenameMovesChildrenAndRefusesTakenNames) {
     ASSERT_TRUE(store_->create_mailbox(bob.id, path, "").is_ok());
   }
   Mailbox before = store_->find_mailbox(bob.id, "a/b").value();
-  ASSERT_TRUE(store_->rename_mailbox(bob.id, "a", "z").is_ok());
+  std::vector<Mailbox> renaming;
+  for (const char* path : {"a", "a/b", "a/b/c"}) {
+    renaming.push_back(store_->find_mailbox(bob.id, path).value());
+  }
+  Result<std::vector<MailboxModseq>> renamed = store_->rename_mailbox(bob.id, "a", "z");
+  ASSERT_TRUE(renamed.is_ok());
+  // Every mailbox moved, each with the modseq of its mailbox_renamed row;
+  // "ab" is not below "a" and is left alone.
+  std::vector<MailboxModseq> expected;
+  for (const Mailbox& mailbox : renaming) {
+    expected.push_back({mailbox.id, mailbox.highest_modseq + 1});
+  }
+  EXPECT_EQ(*renamed, expected);
   std::vector<std::string> got = paths(bob.id);
   for (const char* path : {"z", "z/b", "z/b/c", "ab"}) {
     EXPECT_NE(std::find(got.begin(), got.end(), path), got.end()) << path;
@@ -172,9 +186,10 @@ TEST_F(StoreUsers, RenameMovesChildrenAndRefusesTakenNames) {
   EXPECT_EQ(journal.back().kind, JournalKind::mailbox_renamed);
   EXPECT_EQ(journal.back().data, "z/b");
 
-  EXPECT_EQ(store_->rename_mailbox(bob.id, "z", "ab").code(), Code::already_exists);
-  EXPECT_EQ(store_->rename_mailbox(bob.id, "z", "z/inside").code(), Code::invalid_argument);
-  EXPECT_EQ(store_->rename_mailbox(bob.id, "missing", "q").code(), Code::not_found);
+  EXPECT_EQ(store_->rename_mailbox(bob.id, "z", "ab").status().code(), Code::already_exists);
+  EXPECT_EQ(store_->rename_mailbox(bob.id, "z", "z/inside").status().code(),
+            Code::invalid_argument);
+  EXPECT_EQ(store_->rename_mailbox(bob.id, "missing", "q").status().code(), Code::not_found);
   EXPECT_NE(store_->find_mailbox(bob.id, "z/b/c").status().code(), Code::not_found);
 }
 
@@ -184,8 +199,13 @@ TEST_F(StoreUsers, RenamingInboxMovesItsMessagesAndLeavesItEmpty) {
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(store_->append_message(bob.id, inbox.id, make_message(100 + i)).is_ok());
   }
-  ASSERT_TRUE(store_->rename_mailbox(bob.id, "INBOX", "Old").is_ok());
+  Result<std::vector<MailboxModseq>> renamed = store_->rename_mailbox(bob.id, "INBOX", "Old");
+  ASSERT_TRUE(renamed.is_ok());
   Mailbox old = store_->find_mailbox(bob.id, "Old").value();
+  EXPECT_EQ(*renamed, (std::vector<MailboxModseq>{
+                          {inbox.id, store_->find_mailbox(bob.id, "INBOX").value().highest_modseq},
+                          {old.id, old.highest_modseq}}));
+  EXPECT_EQ(store_->find_mailbox(bob.id, "INBOX").value().highest_modseq, inbox.highest_modseq + 6);
   EXPECT_EQ(old.message_count, 3u);
   EXPECT_EQ(store_->list_messages(bob.id, old.id).value().size(), 3u);
   Mailbox new_inbox = store_->find_mailbox(bob.id, "INBOX").value();
