@@ -116,15 +116,21 @@ TEST_F(StorePostgres, MailboxesCreateRenameDeleteAndSubscribe) {
   EXPECT_EQ(store_->create_mailbox(bob_.user.id, "a", "").status().code(), Code::already_exists);
   EXPECT_EQ(store_->create_mailbox(bob_.user.id, "x", "\\Bogus").status().code(),
             Code::invalid_argument);
-  ASSERT_TRUE(store_->rename_mailbox(bob_.user.id, "a", "c"));
+  std::vector<MailboxModseq> renamed = store_->rename_mailbox(bob_.user.id, "a", "c").value();
+  ASSERT_EQ(renamed.size(), 2u);  // "a" and "a/b", each with its mailbox_renamed modseq
+  EXPECT_EQ(renamed[0].mailbox_id, a.id);
   Mailbox c = mailbox("c");
   EXPECT_EQ(c.id, a.id);
   EXPECT_EQ(c.uidvalidity, a.uidvalidity);
   EXPECT_TRUE(store_->find_mailbox(bob_.user.id, "c/b"));
-  EXPECT_EQ(store_->rename_mailbox(bob_.user.id, "c", "INBOX").code(), Code::invalid_argument);
-  EXPECT_EQ(store_->rename_mailbox(bob_.user.id, "c", "Sent").code(), Code::already_exists);
+  EXPECT_EQ(store_->rename_mailbox(bob_.user.id, "c", "INBOX").status().code(),
+            Code::invalid_argument);
+  EXPECT_EQ(store_->rename_mailbox(bob_.user.id, "c", "Sent").status().code(),
+            Code::already_exists);
   EXPECT_TRUE(store_->find_mailbox(bob_.user.id, "c/b"));  // the failed rename left all in place
-  ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "c"));
+  const uint64_t before = mailbox("c").highest_modseq;
+  MailboxModseq deleted = store_->delete_mailbox(bob_.user.id, "c").value();
+  EXPECT_EQ(deleted, (MailboxModseq{a.id, before + 1}));
   EXPECT_EQ(store_->find_mailbox(bob_.user.id, "c").status().code(), Code::not_found);
   EXPECT_EQ(store_->list_lost_subscriptions(bob_.user.id).value(), (std::vector<std::string>{"c"}));
   Mailbox again = store_->create_mailbox(bob_.user.id, "c", "").value();
@@ -137,7 +143,7 @@ TEST_F(StorePostgres, MailboxesCreateRenameDeleteAndSubscribe) {
   EXPECT_EQ(store_->list_lost_subscriptions(bob_.user.id).value(),
             (std::vector<std::string>{"future"}));
   EXPECT_EQ(store_->set_subscribed(bob_.user.id, "never", false).code(), Code::not_found);
-  EXPECT_EQ(store_->delete_mailbox(bob_.user.id, "inbox").code(), Code::invalid_argument);
+  EXPECT_EQ(store_->delete_mailbox(bob_.user.id, "inbox").status().code(), Code::invalid_argument);
   std::vector<JournalEntry> journal = store_->journal_since(bob_.user.id, a.id, 0).value();
   ASSERT_FALSE(journal.empty());
   EXPECT_EQ(journal.back().kind, JournalKind::mailbox_deleted);
@@ -244,8 +250,10 @@ TEST_F(StorePostgres, CopyMoveAndExpungeKeepCountsQuotaAndJournal) {
   ASSERT_TRUE(store_->append_message(bob_.user.id, bob_.inbox.id, make_message(100, {blob})));
   ASSERT_TRUE(store_->append_message(bob_.user.id, bob_.inbox.id, make_message(200)));
   Mailbox archive = mailbox("Archive");
-  std::vector<UidPair> copied =
-      store_->copy_messages(bob_.user.id, bob_.inbox.id, {2, 1, 9}, archive.id).value();
+  Copied copy = store_->copy_messages(bob_.user.id, bob_.inbox.id, {2, 1, 9}, archive.id).value();
+  EXPECT_EQ(copy.changed,
+            (std::vector<MailboxModseq>{{archive.id, mailbox("Archive").highest_modseq}}));
+  std::vector<UidPair>& copied = copy.uids;
   ASSERT_EQ(copied.size(), 2u);
   EXPECT_EQ(copied[0].from, 1u);
   EXPECT_EQ(copied[0].to, 1u);
@@ -254,8 +262,11 @@ TEST_F(StorePostgres, CopyMoveAndExpungeKeepCountsQuotaAndJournal) {
   EXPECT_EQ(stats.blob_count, 1u);
   EXPECT_EQ(stats.blob_refs, 2u);
   const uint64_t mark = mailbox("INBOX").highest_modseq;
-  std::vector<UidPair> moved =
-      store_->move_messages(bob_.user.id, bob_.inbox.id, {1}, archive.id).value();
+  Copied move = store_->move_messages(bob_.user.id, bob_.inbox.id, {1}, archive.id).value();
+  EXPECT_EQ(move.changed,
+            (std::vector<MailboxModseq>{{archive.id, mailbox("Archive").highest_modseq},
+                                        {bob_.inbox.id, mailbox("INBOX").highest_modseq}}));
+  std::vector<UidPair>& moved = move.uids;
   ASSERT_EQ(moved.size(), 1u);
   EXPECT_EQ(moved[0].to, 3u);
   EXPECT_EQ(store_->expunged_since(bob_.user.id, bob_.inbox.id, mark).value(),
@@ -264,14 +275,18 @@ TEST_F(StorePostgres, CopyMoveAndExpungeKeepCountsQuotaAndJournal) {
   EXPECT_EQ(mailbox("INBOX").message_count, 1u);
   EXPECT_EQ(mailbox("Archive").message_count, 3u);
   // Moved into its own mailbox: a new uid, the old one expunged.
-  std::vector<UidPair> refiled =
-      store_->move_messages(bob_.user.id, archive.id, {3}, archive.id).value();
+  Copied refile = store_->move_messages(bob_.user.id, archive.id, {3}, archive.id).value();
+  EXPECT_EQ(refile.changed.size(), 1u);
+  std::vector<UidPair>& refiled = refile.uids;
   ASSERT_EQ(refiled.size(), 1u);
   EXPECT_EQ(refiled[0].to, 4u);
   EXPECT_EQ(uids_of(store_->list_messages(bob_.user.id, archive.id).value()),
             (std::vector<uint32_t>{1, 2, 4}));
-  EXPECT_EQ(store_->expunge_messages(bob_.user.id, archive.id, {1, 4, 4, 77}).value(),
-            (std::vector<uint32_t>{1, 4}));
+  Expunged expunged = store_->expunge_messages(bob_.user.id, archive.id, {1, 4, 4, 77}).value();
+  EXPECT_EQ(expunged.uids, (std::vector<uint32_t>{1, 4}));
+  EXPECT_EQ(expunged.changed,
+            (std::vector<MailboxModseq>{{archive.id, mailbox("Archive").highest_modseq}}));
+  EXPECT_TRUE(store_->expunge_messages(bob_.user.id, archive.id, {1})->changed.empty());
   stats = store_->stats().value();
   EXPECT_EQ(stats.blob_count, 0u);  // the last use went: swept after the commit
   EXPECT_EQ(stats.blob_refs, 0u);
@@ -295,7 +310,10 @@ TEST_F(StorePostgres, QuotaRefusesAppendAndCopyLeavingNothing) {
 
 TEST_F(StorePostgres, RenamingInboxMovesItsMessages) {
   ASSERT_TRUE(store_->append_message(bob_.user.id, bob_.inbox.id, make_message(10)));
-  ASSERT_TRUE(store_->rename_mailbox(bob_.user.id, "INBOX", "Old"));
+  std::vector<MailboxModseq> changed = store_->rename_mailbox(bob_.user.id, "INBOX", "Old").value();
+  ASSERT_EQ(changed.size(), 2u);
+  EXPECT_EQ(changed[0], (MailboxModseq{bob_.inbox.id, mailbox("INBOX").highest_modseq}));
+  EXPECT_EQ(changed[1], (MailboxModseq{mailbox("Old").id, mailbox("Old").highest_modseq}));
   EXPECT_EQ(mailbox("INBOX").message_count, 0u);
   EXPECT_EQ(mailbox("Old").message_count, 1u);
   EXPECT_EQ(store_->find_user("bob")->message_count, 1u);

@@ -291,24 +291,29 @@ Result<std::string> PgStore::read_blob(const mime::BlobKey& key) {
   return unpack(*packed);
 }
 
-Result<std::vector<UidPair>> PgStore::copy_messages(int64_t user_id, int64_t from_mailbox,
-                                                    const std::vector<uint32_t>& uids,
-                                                    int64_t to_mailbox) {
-  return write<std::vector<UidPair>>([&](Connection& db) -> Result<std::vector<UidPair>> {
+Result<Copied> PgStore::copy_messages(int64_t user_id, int64_t from_mailbox,
+                                      const std::vector<uint32_t>& uids, int64_t to_mailbox) {
+  return write<Copied>([&](Connection& db) -> Result<Copied> {
     Result<User> user = lock_user(db, user_id);
     if (!user) return user.status();
     Result<Mailbox> source = load_mailbox_by_id(db, user_id, from_mailbox);
     if (!source) return source.status();
-    return copy_rows(db, *user, from_mailbox, uids, to_mailbox, true);
+    Result<std::vector<UidPair>> pairs = copy_rows(db, *user, from_mailbox, uids, to_mailbox, true);
+    if (!pairs) return pairs.status();
+    Copied copied{std::move(*pairs), {}};
+    if (copied.uids.empty()) return copied;
+    Result<MailboxModseq> target = current_modseq(db, user_id, to_mailbox);
+    if (!target) return target.status();
+    copied.changed.push_back(*target);
+    return copied;
   });
 }
 
-Result<std::vector<UidPair>> PgStore::move_messages(int64_t user_id, int64_t from_mailbox,
-                                                    const std::vector<uint32_t>& uids,
-                                                    int64_t to_mailbox) {
+Result<Copied> PgStore::move_messages(int64_t user_id, int64_t from_mailbox,
+                                      const std::vector<uint32_t>& uids, int64_t to_mailbox) {
   // Into their own mailbox too (RFC 6851 does not forbid it): new UIDs, the
   // old ones expunged, as a client that re-files a message expects.
-  return write<std::vector<UidPair>>([&](Connection& db) -> Result<std::vector<UidPair>> {
+  return write<Copied>([&](Connection& db) -> Result<Copied> {
     Result<User> user = lock_user(db, user_id);
     if (!user) return user.status();
     // Mailbox rows in id order, after the user row.
@@ -319,31 +324,49 @@ Result<std::vector<UidPair>> PgStore::move_messages(int64_t user_id, int64_t fro
     // The messages leave as they arrive, so the quota cannot be exceeded.
     Result<std::vector<UidPair>> pairs =
         copy_rows(db, *user, from_mailbox, uids, to_mailbox, false);
-    if (!pairs) return pairs;
-    std::vector<uint32_t> moved;
-    for (const UidPair& pair : *pairs) moved.push_back(pair.from);
+    if (!pairs) return pairs.status();
+    Copied moved{std::move(*pairs), {}};
+    if (moved.uids.empty()) return moved;
+    std::vector<uint32_t> gone;
+    for (const UidPair& pair : moved.uids) gone.push_back(pair.from);
     std::vector<std::string> released;  // none: the copies hold the same blobs
     Result<std::vector<uint32_t>> expunged =
-        expunge_rows(db, user_id, from_mailbox, moved, released);
+        expunge_rows(db, user_id, from_mailbox, gone, released);
     if (!expunged) return expunged.status();
-    return pairs;
+    // Read after both steps: a move within one mailbox is one entry, with
+    // the modseq its expunges took last.
+    Result<MailboxModseq> target = current_modseq(db, user_id, to_mailbox);
+    if (!target) return target.status();
+    moved.changed.push_back(*target);
+    if (from_mailbox != to_mailbox) {
+      Result<MailboxModseq> origin = current_modseq(db, user_id, from_mailbox);
+      if (!origin) return origin.status();
+      moved.changed.push_back(*origin);
+    }
+    return moved;
   });
 }
 
-Result<std::vector<uint32_t>> PgStore::expunge_messages(int64_t user_id, int64_t mailbox_id,
-                                                        const std::vector<uint32_t>& uids) {
+Result<Expunged> PgStore::expunge_messages(int64_t user_id, int64_t mailbox_id,
+                                           const std::vector<uint32_t>& uids) {
   std::vector<std::string> released;
-  Result<std::vector<uint32_t>> removed =
-      write<std::vector<uint32_t>>([&](Connection& db) -> Result<std::vector<uint32_t>> {
-        released.clear();
-        Result<User> user = lock_user(db, user_id);
-        if (!user) return user.status();
-        Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id, true);
-        if (!mailbox) return mailbox.status();
-        return expunge_rows(db, user_id, mailbox_id, uids, released);
-      });
-  if (removed) sweep(released);
-  return removed;
+  Result<Expunged> expunged = write<Expunged>([&](Connection& db) -> Result<Expunged> {
+    released.clear();
+    Result<User> user = lock_user(db, user_id);
+    if (!user) return user.status();
+    Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id, true);
+    if (!mailbox) return mailbox.status();
+    Result<std::vector<uint32_t>> removed = expunge_rows(db, user_id, mailbox_id, uids, released);
+    if (!removed) return removed.status();
+    Expunged done{std::move(*removed), {}};
+    if (done.uids.empty()) return done;
+    Result<MailboxModseq> changed = current_modseq(db, user_id, mailbox_id);
+    if (!changed) return changed.status();
+    done.changed.push_back(*changed);
+    return done;
+  });
+  if (expunged) sweep(released);
+  return expunged;
 }
 
 Result<std::vector<MessageInfo>> PgStore::store_flags(int64_t user_id, int64_t mailbox_id,

@@ -49,7 +49,8 @@ bool is_below(std::string_view path, std::string_view parent) {
 
 // RFC 3501 6.3.5: renaming INBOX moves its messages to a new mailbox and
 // leaves INBOX in place, empty; mailboxes below INBOX stay where they are.
-Status rename_inbox(Connection& db, const User& user, const std::string& to) {
+Result<std::vector<MailboxModseq>> rename_inbox(Connection& db, const User& user,
+                                                const std::string& to) {
   Result<Mailbox> inbox = load_mailbox(db, user.id, kInbox);
   if (!inbox) return inbox.status();
   Result<Mailbox> target = insert_mailbox(db, user.id, to, "");
@@ -63,11 +64,20 @@ Status rename_inbox(Connection& db, const User& user, const std::string& to) {
   Result<std::vector<UidPair>> copied = copy_rows(db, user, inbox->id, uids, target->id, false);
   if (!copied) return copied.status();
   std::vector<std::string> released;  // none: the copies hold the same blobs
-  return expunge_rows(db, user.id, inbox->id, uids, released).status();
+  Result<std::vector<uint32_t>> expunged = expunge_rows(db, user.id, inbox->id, uids, released);
+  if (!expunged) return expunged.status();
+  std::vector<MailboxModseq> changed;
+  for (int64_t id : {inbox->id, target->id}) {
+    Result<MailboxModseq> modseq = current_modseq(db, user.id, id);
+    if (!modseq) return modseq.status();
+    changed.push_back(*modseq);
+  }
+  return changed;
 }
 
-Status rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
-                  const std::string& new_path) {
+// Returns the modseq its mailbox_renamed row took.
+Result<MailboxModseq> rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
+                                 const std::string& new_path) {
   Status renamed = db.run("UPDATE mailboxes SET path = $3 WHERE user_id = $1 AND id = $2",
                           Params(user_id, mailbox.id, new_path));
   if (renamed.code() == Code::already_exists) {
@@ -80,7 +90,9 @@ Status rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
                                Params(user_id, new_path)));
   Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox.id, 1);
   if (!modseq) return modseq.status();
-  return add_journal(db, user_id, mailbox.id, *modseq, JournalKind::mailbox_renamed, 0, new_path);
+  EIDER_RETURN_IF_ERROR(
+      add_journal(db, user_id, mailbox.id, *modseq, JournalKind::mailbox_renamed, 0, new_path));
+  return MailboxModseq{mailbox.id, *modseq};
 }
 
 }  // namespace
@@ -306,7 +318,8 @@ Result<Mailbox> PgStore::create_mailbox(int64_t user_id, std::string_view path,
   });
 }
 
-Status PgStore::rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) {
+Result<std::vector<MailboxModseq>> PgStore::rename_mailbox(int64_t user_id, std::string_view from,
+                                                           std::string_view to) {
   Result<std::string> old_path = normalize_path(from);
   if (!old_path) return old_path.status();
   Result<std::string> new_path = normalize_path(to);
@@ -316,39 +329,42 @@ Status PgStore::rename_mailbox(int64_t user_id, std::string_view from, std::stri
     return error(Code::invalid_argument,
                  "cannot rename \"" + *old_path + "\" to \"" + *new_path + "\"");
   }
-  return write<Done>([&](Connection& db) -> Result<Done> {
-           Result<User> user = lock_user(db, user_id);
-           if (!user) return user.status();
-           if (*old_path == kInbox) {
-             EIDER_RETURN_IF_ERROR(rename_inbox(db, *user, *new_path));
-             return Done{};
-           }
-           Result<Mailbox> source = load_mailbox(db, user_id, *old_path);
-           if (!source) return source.status();
-           Result<std::vector<Mailbox>> mailboxes = all_mailboxes(db, user_id);
-           if (!mailboxes) return mailboxes.status();
-           // Parents before children, as SQLite's path order gives; a
-           // clash (already_exists) fails the whole rename.
-           for (const Mailbox& mailbox : *mailboxes) {
-             if (mailbox.id == source->id) {
-               EIDER_RETURN_IF_ERROR(rename_one(db, user_id, mailbox, *new_path));
-             } else if (is_below(mailbox.path, *old_path)) {
-               std::string child = *new_path + mailbox.path.substr(old_path->size());
-               EIDER_RETURN_IF_ERROR(rename_one(db, user_id, mailbox, child));
-             }
-           }
-           return Done{};
-         })
-      .status();
+  using Changed = std::vector<MailboxModseq>;
+  return write<Changed>([&](Connection& db) -> Result<Changed> {
+    Result<User> user = lock_user(db, user_id);
+    if (!user) return user.status();
+    if (*old_path == kInbox) return rename_inbox(db, *user, *new_path);
+    Result<Mailbox> source = load_mailbox(db, user_id, *old_path);
+    if (!source) return source.status();
+    Result<std::vector<Mailbox>> mailboxes = all_mailboxes(db, user_id);
+    if (!mailboxes) return mailboxes.status();
+    // Parents before children (path order); a clash (already_exists)
+    // fails the whole rename.
+    Changed changed;
+    for (const Mailbox& mailbox : *mailboxes) {
+      std::string target;
+      if (mailbox.id == source->id) {
+        target = *new_path;
+      } else if (is_below(mailbox.path, *old_path)) {
+        target = *new_path + mailbox.path.substr(old_path->size());
+      } else {
+        continue;
+      }
+      Result<MailboxModseq> renamed = rename_one(db, user_id, mailbox, target);
+      if (!renamed) return renamed.status();
+      changed.push_back(*renamed);
+    }
+    return changed;
+  });
 }
 
-Status PgStore::delete_mailbox(int64_t user_id, std::string_view path) {
+Result<MailboxModseq> PgStore::delete_mailbox(int64_t user_id, std::string_view path) {
   Result<std::string> normalized = normalize_path(path);
   if (!normalized) return normalized.status();
   if (*normalized == kInbox) return error(Code::invalid_argument, "cannot delete INBOX");
   std::vector<std::string> released;
-  Status status =
-      write<Done>([&](Connection& db) -> Result<Done> {
+  Result<MailboxModseq> deleted =
+      write<MailboxModseq>([&](Connection& db) -> Result<MailboxModseq> {
         released.clear();
         Result<User> user = lock_user(db, user_id);
         if (!user) return user.status();
@@ -366,12 +382,13 @@ Status PgStore::delete_mailbox(int64_t user_id, std::string_view path) {
         }
         // Left behind so a session that has this mailbox selected learns why
         // it vanished; mailbox ids are never reused.
-        EIDER_RETURN_IF_ERROR(add_journal(db, user_id, mailbox->id, mailbox->highest_modseq + 1,
+        const MailboxModseq gone{mailbox->id, mailbox->highest_modseq + 1};
+        EIDER_RETURN_IF_ERROR(add_journal(db, user_id, gone.mailbox_id, gone.modseq,
                                           JournalKind::mailbox_deleted, 0, ""));
-        return Done{};
-      }).status();
-  if (status) sweep(released);
-  return status;
+        return gone;
+      });
+  if (deleted) sweep(released);
+  return deleted;
 }
 
 Status PgStore::set_subscribed(int64_t user_id, std::string_view path, bool subscribed) {

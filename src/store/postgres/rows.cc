@@ -219,6 +219,12 @@ Result<uint64_t> take_modseqs(Connection& db, int64_t user_id, int64_t mailbox_i
   return static_cast<uint64_t>(last->int64(0, 0)) - count + 1;
 }
 
+Result<MailboxModseq> current_modseq(Connection& db, int64_t user_id, int64_t mailbox_id) {
+  Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+  if (!mailbox) return mailbox.status();
+  return MailboxModseq{mailbox->id, mailbox->highest_modseq};
+}
+
 Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t modseq,
                    JournalKind kind, uint32_t uid, std::string_view data) {
   // The server's clock: one clock for every node.

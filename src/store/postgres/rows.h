@@ -39,6 +39,8 @@ Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view
 
 // Takes `count` MODSEQs of a mailbox and returns the first (the others follow).
 Result<uint64_t> take_modseqs(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t count);
+// The mailbox's highest MODSEQ now, in the transaction.
+Result<MailboxModseq> current_modseq(Connection& db, int64_t user_id, int64_t mailbox_id);
 // A journal row, stamped with the server's clock (trim_journal).
 Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t modseq,
                    JournalKind kind, uint32_t uid, std::string_view data);
