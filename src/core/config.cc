@@ -32,7 +32,7 @@ struct Key {
 const Key kKeys[] = {
     {"data", &Config::data, "DIR", "data folder; the sqlite store keeps eider.db there"},
     {"store", &Config::store, "URL",
-     "store URL: sqlite (in the data folder) or sqlite:/path/to.db"},
+     "store URL: sqlite (in the data folder), sqlite:/path/to.db or postgresql://..."},
     {"notify", &Config::notify, "URL", "notifier URL: local"},
     {"services", &Config::services, "LIST",
      "services this host runs, comma-separated: imap,pop3,lmtp,api"},

@@ -36,16 +36,10 @@ Result<store::Mailbox> Mail::find_mailbox(int64_t user_id, std::string_view path
   return mailbox;
 }
 
-void Mail::publish_current(int64_t user_id, int64_t mailbox_id) {
-  // The change is committed whatever happens here. If the modseq cannot be
-  // read back, beacon 0 still tells subscribers to read their journal.
-  uint64_t modseq = 0;
-  if (Result<std::vector<store::Mailbox>> mailboxes = store_.list_mailboxes(user_id)) {
-    for (const store::Mailbox& mailbox : *mailboxes) {
-      if (mailbox.id == mailbox_id) modseq = mailbox.highest_modseq;
-    }
+void Mail::publish(int64_t user_id, const std::vector<store::MailboxModseq>& changed) {
+  for (const store::MailboxModseq& mailbox : changed) {
+    notifier_.publish({user_id, mailbox.mailbox_id, mailbox.modseq});
   }
-  notifier_.publish({user_id, mailbox_id, modseq});
 }
 
 Result<store::Appended> Mail::deliver(int64_t user_id, std::string_view mailbox_path,
@@ -90,11 +84,10 @@ Result<std::vector<store::UidPair>> Mail::copy(int64_t user_id, int64_t from_mai
                                                std::string_view to_path) {
   Result<store::Mailbox> to = find_mailbox(user_id, to_path);
   if (!to) return to.status();
-  Result<std::vector<store::UidPair>> copied =
-      store_.copy_messages(user_id, from_mailbox_id, uids, to->id);
+  Result<store::Copied> copied = store_.copy_messages(user_id, from_mailbox_id, uids, to->id);
   if (!copied) return copied.status();
-  if (!copied->empty()) publish_current(user_id, to->id);
-  return copied;
+  publish(user_id, copied->changed);
+  return std::move(copied->uids);
 }
 
 Result<std::vector<store::UidPair>> Mail::move(int64_t user_id, int64_t from_mailbox_id,
@@ -102,22 +95,18 @@ Result<std::vector<store::UidPair>> Mail::move(int64_t user_id, int64_t from_mai
                                                std::string_view to_path) {
   Result<store::Mailbox> to = find_mailbox(user_id, to_path);
   if (!to) return to.status();
-  Result<std::vector<store::UidPair>> moved =
-      store_.move_messages(user_id, from_mailbox_id, uids, to->id);
+  Result<store::Copied> moved = store_.move_messages(user_id, from_mailbox_id, uids, to->id);
   if (!moved) return moved.status();
-  if (!moved->empty()) {
-    publish_current(user_id, from_mailbox_id);
-    publish_current(user_id, to->id);
-  }
-  return moved;
+  publish(user_id, moved->changed);
+  return std::move(moved->uids);
 }
 
 Result<std::vector<uint32_t>> Mail::expunge(int64_t user_id, int64_t mailbox_id,
                                             const std::vector<uint32_t>& uids) {
-  Result<std::vector<uint32_t>> expunged = store_.expunge_messages(user_id, mailbox_id, uids);
+  Result<store::Expunged> expunged = store_.expunge_messages(user_id, mailbox_id, uids);
   if (!expunged) return expunged.status();
-  if (!expunged->empty()) publish_current(user_id, mailbox_id);
-  return expunged;
+  publish(user_id, expunged->changed);
+  return std::move(expunged->uids);
 }
 
 Result<std::vector<uint32_t>> Mail::expunge_deleted(int64_t user_id, int64_t mailbox_id,
@@ -177,8 +166,12 @@ Status Mail::rename_mailbox(int64_t user_id, std::string_view from, std::string_
   if (!source) return source.status();
   Result<std::string> target = normalize_mailbox_path(to);
   if (!target) return target.status();
-  EIDER_RETURN_IF_ERROR(store_.rename_mailbox(user_id, source->path, *target));
-  publish_current(user_id, source->id);
+  Result<std::vector<store::MailboxModseq>> renamed =
+      store_.rename_mailbox(user_id, source->path, *target);
+  if (!renamed) return renamed.status();
+  // Every mailbox moved, children included: a session with "a/b" selected
+  // must hear of a rename of "a".
+  publish(user_id, *renamed);
   return Status::ok();
 }
 
@@ -186,10 +179,9 @@ Status Mail::delete_mailbox(int64_t user_id, std::string_view path) {
   Result<store::Mailbox> mailbox = find_mailbox(user_id, path);
   if (!mailbox) return mailbox.status();
   EIDER_RETURN_IF_ERROR(refuse_inbox(mailbox->path, "deleted"));
-  EIDER_RETURN_IF_ERROR(store_.delete_mailbox(user_id, mailbox->path));
-  // The mailbox is gone, so its modseq cannot be read back; its deletion
-  // took the next modseq (docs/architecture.md, idea 4).
-  notifier_.publish({user_id, mailbox->id, mailbox->highest_modseq + 1});
+  Result<store::MailboxModseq> deleted = store_.delete_mailbox(user_id, mailbox->path);
+  if (!deleted) return deleted.status();
+  publish(user_id, {*deleted});
   return Status::ok();
 }
 

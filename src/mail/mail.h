@@ -126,8 +126,8 @@ class Mail {
 
  private:
   Result<store::Mailbox> find_mailbox(int64_t user_id, std::string_view path);
-  // Publishes the mailbox's current highest modseq, read after the commit.
-  void publish_current(int64_t user_id, int64_t mailbox_id);
+  // One beacon per mailbox a store call says it changed.
+  void publish(int64_t user_id, const std::vector<store::MailboxModseq>& changed);
   // Publishes the highest modseq of a flag change, if anything changed.
   void publish_flags(int64_t user_id, int64_t mailbox_id,
                      const std::vector<store::MessageInfo>& changed);

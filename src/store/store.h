@@ -133,7 +133,7 @@ struct Appended {
   int64_t mailbox_id = 0;
   uint32_t uidvalidity = 0;
   uint32_t uid = 0;
-  uint64_t modseq = 0;
+  uint64_t modseq = 0;  // the message's, which is the mailbox's highest after the append
 };
 
 enum class JournalKind : uint8_t {
@@ -170,6 +170,26 @@ struct ConditionalFlags {
 struct UidPair {
   uint32_t from = 0;
   uint32_t to = 0;
+};
+
+// A mailbox a mutating call changed, and its highest MODSEQ after the change.
+struct MailboxModseq {
+  int64_t mailbox_id = 0;
+  uint64_t modseq = 0;
+  bool operator==(const MailboxModseq&) const = default;
+};
+
+// copy_messages and move_messages.
+struct Copied {
+  std::vector<UidPair> uids;  // (source uid, new uid), as before
+  // The destination (and, for a move, the source); empty when nothing moved.
+  std::vector<MailboxModseq> changed;
+};
+
+// expunge_messages.
+struct Expunged {
+  std::vector<uint32_t> uids;          // the uids actually expunged, ascending
+  std::vector<MailboxModseq> changed;  // empty when nothing was expunged
 };
 
 // Counters for tests and `eider stats`.
@@ -221,11 +241,17 @@ class Store {
   // keeping ids and UIDVALIDITY; renaming INBOX (RFC 3501) moves its messages
   // into a new mailbox `to` and leaves INBOX empty, its children in place.
   // Renaming onto INBOX, or deleting INBOX, is Code::invalid_argument.
-  virtual Status rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) = 0;
+  // Returns every mailbox the rename changed with its modseq after it: each
+  // mailbox renamed (the one named and every one below it, one
+  // mailbox_renamed journal row each), or for INBOX, INBOX (emptied) and the
+  // new mailbox.
+  virtual Result<std::vector<MailboxModseq>> rename_mailbox(int64_t user_id, std::string_view from,
+                                                            std::string_view to) = 0;
   // Deletes the mailbox and its messages (releasing quota and blobs); the
   // mailboxes below it stay. A re-created mailbox gets a new id and a greater
-  // UIDVALIDITY.
-  virtual Status delete_mailbox(int64_t user_id, std::string_view path) = 0;
+  // UIDVALIDITY. Returns the deleted mailbox's id and the modseq its
+  // deletion took (its mailbox_deleted journal row's).
+  virtual Result<MailboxModseq> delete_mailbox(int64_t user_id, std::string_view path) = 0;
   // Subscribing a name that is no mailbox is allowed (RFC 3501 6.3.6), and
   // deleting a subscribed mailbox keeps its subscription; unsubscribing a
   // name that is neither a mailbox nor subscribed is Code::not_found.
@@ -285,19 +311,22 @@ class Store {
   // In copy, move, expunge and store_flags, uids that do not exist are
   // skipped, and messages are handled in ascending uid order.
   // Copies share blobs and count against both limits of the quota. Returns (source uid, new
-  // uid) for each copied message. A move never fails for quota; a move into
-  // the same mailbox gives the messages new uids and expunges the old ones.
-  virtual Result<std::vector<UidPair>> copy_messages(int64_t user_id, int64_t from_mailbox,
-                                                     const std::vector<uint32_t>& uids,
-                                                     int64_t to_mailbox) = 0;
-  virtual Result<std::vector<UidPair>> move_messages(int64_t user_id, int64_t from_mailbox,
-                                                     const std::vector<uint32_t>& uids,
-                                                     int64_t to_mailbox) = 0;
-  // Returns the uids actually expunged.
-  virtual Result<std::vector<uint32_t>> expunge_messages(int64_t user_id, int64_t mailbox_id,
-                                                         const std::vector<uint32_t>& uids) = 0;
+  // uid) for each copied message, and the mailboxes changed with their
+  // highest modseq after the call: the destination, then for a move the
+  // source (one entry when they are the same mailbox). A move never fails
+  // for quota; a move into the same mailbox gives the messages new uids and
+  // expunges the old ones.
+  virtual Result<Copied> copy_messages(int64_t user_id, int64_t from_mailbox,
+                                       const std::vector<uint32_t>& uids, int64_t to_mailbox) = 0;
+  virtual Result<Copied> move_messages(int64_t user_id, int64_t from_mailbox,
+                                       const std::vector<uint32_t>& uids, int64_t to_mailbox) = 0;
+  // Returns the uids actually expunged and the mailbox's highest modseq after it.
+  virtual Result<Expunged> expunge_messages(int64_t user_id, int64_t mailbox_id,
+                                            const std::vector<uint32_t>& uids) = 0;
   // Returns the messages whose flags changed, with their new flags and modseq
-  // (one new modseq each); unchanged messages keep theirs. System flags match
+  // (one new modseq each; the highest of them is the mailbox's new highest
+  // modseq, so callers need not read the mailbox back); unchanged messages
+  // keep theirs. System flags match
   // case-insensitively and are stored in canonical case; an empty flag or one
   // with a space, control character or parenthesis is Code::invalid_argument.
   virtual Result<std::vector<MessageInfo>> store_flags(int64_t user_id, int64_t mailbox_id,

@@ -93,12 +93,14 @@ Result<Mailbox> FaultyStore::create_mailbox(int64_t user_id, std::string_view pa
   return inner_->create_mailbox(user_id, path, special_use);
 }
 
-Status FaultyStore::rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) {
+Result<std::vector<MailboxModseq>> FaultyStore::rename_mailbox(int64_t user_id,
+                                                               std::string_view from,
+                                                               std::string_view to) {
   if (Status planned = take(StoreCall::rename_mailbox); !planned) return planned;
   return inner_->rename_mailbox(user_id, from, to);
 }
 
-Status FaultyStore::delete_mailbox(int64_t user_id, std::string_view path) {
+Result<MailboxModseq> FaultyStore::delete_mailbox(int64_t user_id, std::string_view path) {
   if (Status planned = take(StoreCall::delete_mailbox); !planned) return planned;
   return inner_->delete_mailbox(user_id, path);
 }
@@ -183,22 +185,20 @@ Result<std::string> FaultyStore::read_blob(const mime::BlobKey& key) {
   return inner_->read_blob(key);
 }
 
-Result<std::vector<UidPair>> FaultyStore::copy_messages(int64_t user_id, int64_t from_mailbox,
-                                                        const std::vector<uint32_t>& uids,
-                                                        int64_t to_mailbox) {
+Result<Copied> FaultyStore::copy_messages(int64_t user_id, int64_t from_mailbox,
+                                          const std::vector<uint32_t>& uids, int64_t to_mailbox) {
   if (Status planned = take(StoreCall::copy_messages); !planned) return planned;
   return inner_->copy_messages(user_id, from_mailbox, uids, to_mailbox);
 }
 
-Result<std::vector<UidPair>> FaultyStore::move_messages(int64_t user_id, int64_t from_mailbox,
-                                                        const std::vector<uint32_t>& uids,
-                                                        int64_t to_mailbox) {
+Result<Copied> FaultyStore::move_messages(int64_t user_id, int64_t from_mailbox,
+                                          const std::vector<uint32_t>& uids, int64_t to_mailbox) {
   if (Status planned = take(StoreCall::move_messages); !planned) return planned;
   return inner_->move_messages(user_id, from_mailbox, uids, to_mailbox);
 }
 
-Result<std::vector<uint32_t>> FaultyStore::expunge_messages(int64_t user_id, int64_t mailbox_id,
-                                                            const std::vector<uint32_t>& uids) {
+Result<Expunged> FaultyStore::expunge_messages(int64_t user_id, int64_t mailbox_id,
+                                               const std::vector<uint32_t>& uids) {
   if (Status planned = take(StoreCall::expunge_messages); !planned) return planned;
   return inner_->expunge_messages(user_id, mailbox_id, uids);
 }

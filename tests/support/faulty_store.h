@@ -83,8 +83,9 @@ class FaultyStore final : public Store {
   Result<Mailbox> find_mailbox(int64_t user_id, std::string_view path) override;
   Result<Mailbox> create_mailbox(int64_t user_id, std::string_view path,
                                  std::string_view special_use) override;
-  Status rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) override;
-  Status delete_mailbox(int64_t user_id, std::string_view path) override;
+  Result<std::vector<MailboxModseq>> rename_mailbox(int64_t user_id, std::string_view from,
+                                                    std::string_view to) override;
+  Result<MailboxModseq> delete_mailbox(int64_t user_id, std::string_view path) override;
   Status set_subscribed(int64_t user_id, std::string_view path, bool subscribed) override;
   Result<std::vector<std::string>> list_lost_subscriptions(int64_t user_id) override;
   Result<Appended> append_message(int64_t user_id, int64_t mailbox_id,
@@ -108,14 +109,12 @@ class FaultyStore final : public Store {
   Status save_snapshot(int64_t user_id, int64_t mailbox_id,
                        const MailboxSnapshot& snapshot) override;
   Result<std::string> read_blob(const mime::BlobKey& key) override;
-  Result<std::vector<UidPair>> copy_messages(int64_t user_id, int64_t from_mailbox,
-                                             const std::vector<uint32_t>& uids,
-                                             int64_t to_mailbox) override;
-  Result<std::vector<UidPair>> move_messages(int64_t user_id, int64_t from_mailbox,
-                                             const std::vector<uint32_t>& uids,
-                                             int64_t to_mailbox) override;
-  Result<std::vector<uint32_t>> expunge_messages(int64_t user_id, int64_t mailbox_id,
-                                                 const std::vector<uint32_t>& uids) override;
+  Result<Copied> copy_messages(int64_t user_id, int64_t from_mailbox,
+                               const std::vector<uint32_t>& uids, int64_t to_mailbox) override;
+  Result<Copied> move_messages(int64_t user_id, int64_t from_mailbox,
+                               const std::vector<uint32_t>& uids, int64_t to_mailbox) override;
+  Result<Expunged> expunge_messages(int64_t user_id, int64_t mailbox_id,
+                                    const std::vector<uint32_t>& uids) override;
   Result<std::vector<MessageInfo>> store_flags(int64_t user_id, int64_t mailbox_id,
                                                const std::vector<uint32_t>& uids, FlagMode mode,
                                                const std::vector<std::string>& flags) override;

@@ -107,5 +107,23 @@ TEST_F(ImapSession, StoreFailureIsNoAndTheSessionGoesOn) {
   EXPECT_TRUE(tagged(fetched, "d").starts_with("d OK"));
 }
 
+TEST_F(ImapSession, RenamedSelectedMailboxStaysSelectedUnderItsNewName) {
+  ASSERT_TRUE(mail_->create_mailbox(bob_, "a").is_ok());
+  ASSERT_TRUE(mail_->create_mailbox(bob_, "a/b").is_ok());
+  ASSERT_TRUE(mail_->deliver(bob_, "a/b", kMessage).is_ok());
+  auto session = connect();
+  session->send("a LOGIN bob pw\r\n");
+  EXPECT_TRUE(tagged(session->send("b SELECT a/b\r\n"), "b").starts_with("b OK"));
+  // Another session renames the parent: the selected mailbox moves with it
+  // (RFC 3501 6.3.5 says nothing of ending the selection; Dovecot keeps it).
+  ASSERT_TRUE(mail_->rename_mailbox(bob_, "a", "z").is_ok());
+  std::string polled = session->send("c NOOP\r\n");
+  EXPECT_EQ(polled, "c OK NOOP completed\r\n");
+  ASSERT_TRUE(mail_->deliver(bob_, "z/b", kMessage).is_ok());
+  polled = session->send("d NOOP\r\n");
+  EXPECT_NE(polled.find("* 2 EXISTS\r\n"), std::string::npos) << polled;
+  EXPECT_TRUE(tagged(session->send("e FETCH 2 UID\r\n"), "e").starts_with("e OK"));
+}
+
 }  // namespace
 }  // namespace eider::imap

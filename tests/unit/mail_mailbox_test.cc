@@ -73,8 +73,36 @@ TEST_F(Mailboxes, CreateRenameDeletePublishBeaconsAfterCommit) {
   ASSERT_TRUE(mail_->delete_mailbox(user, "Work/Projects").is_ok());
   EXPECT_EQ(faulty_->find_mailbox(user, "Work/Projects").status().code(), Code::not_found);
   ASSERT_EQ(beacons().size(), 3u);
-  EXPECT_EQ(beacons()[2].mailbox_id, created->id);
-  EXPECT_GT(beacons()[2].modseq, renamed.highest_modseq);
+  EXPECT_EQ(beacons()[2], (notify::Beacon{user, created->id, renamed.highest_modseq + 1}));
+}
+
+TEST_F(Mailboxes, RenamePublishesABeaconForEveryMailboxItMoves) {
+  int64_t user = add("alice");
+  std::vector<int64_t> ids;
+  for (const char* path : {"a", "a/b", "a/c", "ab"}) {
+    Result<store::Mailbox> created = mail_->create_mailbox(user, path);
+    ASSERT_TRUE(created.is_ok()) << created.status().to_string();
+    ids.push_back(created->id);
+  }
+  record(user);
+  faulty_->fail(store::testing::StoreCall::list_mailboxes, error(Code::io_error, "injected"), 1000);
+  ASSERT_TRUE(mail_->rename_mailbox(user, "a", "z").is_ok());
+  // A session with "a/b" selected hears of it too; "ab" is not below "a".
+  EXPECT_EQ(beacons(),
+            (std::vector<notify::Beacon>{{user, ids[0], mailbox(user, "z").highest_modseq},
+                                         {user, ids[1], mailbox(user, "z/b").highest_modseq},
+                                         {user, ids[2], mailbox(user, "z/c").highest_modseq}}));
+}
+
+TEST_F(Mailboxes, RenamingInboxPublishesInboxAndTheNewMailbox) {
+  int64_t user = add("alice");
+  ASSERT_TRUE(mail_->deliver(user, "INBOX", "Subject: x\r\n\r\nbody\r\n").is_ok());
+  record(user);
+  ASSERT_TRUE(mail_->rename_mailbox(user, "INBOX", "Old").is_ok());
+  store::Mailbox inbox = mailbox(user, "INBOX");
+  store::Mailbox old = mailbox(user, "Old");
+  EXPECT_EQ(beacons(), (std::vector<notify::Beacon>{{user, inbox.id, inbox.highest_modseq},
+                                                    {user, old.id, old.highest_modseq}}));
 }
 
 TEST_F(Mailboxes, RefusedMailboxChangesPublishNothing) {
@@ -112,6 +140,8 @@ TEST_F(Mailboxes, MessageOperationsPublishTheMailboxesTheyChanged) {
   store::Mailbox archive = mailbox(user, "Archive");
   store::Mailbox trash = mailbox(user, "Trash");
   record(user);
+  // Beacons carry what the store calls returned: no listing after a change.
+  faulty_->fail(store::testing::StoreCall::list_mailboxes, error(Code::io_error, "injected"), 1000);
 
   auto last_beacons = [&](size_t n) {
     std::vector<notify::Beacon> all = beacons();
@@ -128,8 +158,8 @@ TEST_F(Mailboxes, MessageOperationsPublishTheMailboxesTheyChanged) {
   Result<std::vector<store::UidPair>> moved = mail_->move(user, inbox.id, {3}, "Trash");
   ASSERT_TRUE(moved.is_ok()) << moved.status().to_string();
   EXPECT_EQ(last_beacons(2),
-            (std::vector<notify::Beacon>{{user, inbox.id, mailbox(user, "INBOX").highest_modseq},
-                                         {user, trash.id, mailbox(user, "Trash").highest_modseq}}));
+            (std::vector<notify::Beacon>{{user, trash.id, mailbox(user, "Trash").highest_modseq},
+                                         {user, inbox.id, mailbox(user, "INBOX").highest_modseq}}));
 
   Result<std::vector<store::MessageInfo>> flagged =
       mail_->set_flags(user, inbox.id, {1, 2}, store::FlagMode::add, {"\\Seen"});

@@ -1,12 +1,12 @@
-// Stored bytes (store/sqlite/codec.h): raw or zstd by a marker byte, and
+// Stored bytes (store/codec.h): raw or zstd by a marker byte, and
 // unpack_into's views and reused buffer.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "store/sqlite/codec.h"
+#include "store/codec.h"
 
-namespace eider::store::sqlite {
+namespace eider::store {
 namespace {
 
 std::string compressible(std::size_t size) {
@@ -53,4 +53,4 @@ TEST(StoredBytes, UnpackIntoViewsARawValueInPlaceAndReusesItsBufferOtherwise) {
 }
 
 }  // namespace
-}  // namespace eider::store::sqlite
+}  // namespace eider::store

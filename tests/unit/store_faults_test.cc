@@ -127,9 +127,11 @@ TEST_F(StoreFaults, FailedCommitLeavesNothingOfAnyOperation) {
              .status();
        }},
       {"create_mailbox", [this] { return store_->create_mailbox(user_.id, "New", "").status(); }},
-      {"rename_mailbox", [this] { return store_->rename_mailbox(user_.id, "Sent", "Sent2"); }},
-      {"rename_inbox", [this] { return store_->rename_mailbox(user_.id, "INBOX", "Old"); }},
-      {"delete_mailbox", [this] { return store_->delete_mailbox(user_.id, "Archive"); }},
+      {"rename_mailbox",
+       [this] { return store_->rename_mailbox(user_.id, "Sent", "Sent2").status(); }},
+      {"rename_inbox",
+       [this] { return store_->rename_mailbox(user_.id, "INBOX", "Old").status(); }},
+      {"delete_mailbox", [this] { return store_->delete_mailbox(user_.id, "Archive").status(); }},
       {"set_quota", [this] { return store_->set_quota("bob", {.bytes = 1}); }},
   };
   for (const Operation& op : operations) {

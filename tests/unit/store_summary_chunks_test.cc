@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "store/sqlite/codec.h"
+#include "store/codec.h"
 #include "store/sqlite/summary_chunks.h"
 #include "store_test_util.h"
 
@@ -120,7 +120,7 @@ class StoreSummaryChunks : public ::testing::Test {
     if (sqlite3_step(stmt) == SQLITE_ROW) {
       std::string packed(static_cast<const char*>(sqlite3_column_blob(stmt, 0)),
                          sqlite3_column_bytes(stmt, 0));
-      Result<std::string> chunk = sqlite::unpack(packed);
+      Result<std::string> chunk = unpack(packed);
       EXPECT_TRUE(chunk);
       std::vector<UidSummary> out;
       EXPECT_TRUE(decode_summary_chunk(*chunk, last_uid - sqlite::kSummaryChunkUids + 1, 0,

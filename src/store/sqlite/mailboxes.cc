@@ -18,7 +18,8 @@ bool is_below(std::string_view path, std::string_view parent) {
 
 // RFC 3501 6.3.5: renaming INBOX moves its messages to a new mailbox and
 // leaves INBOX in place, empty; mailboxes below INBOX stay where they are.
-Status rename_inbox(Connection& db, int64_t user_id, const std::string& to) {
+Result<std::vector<MailboxModseq>> rename_inbox(Connection& db, int64_t user_id,
+                                                const std::string& to) {
   Result<Mailbox> inbox = load_mailbox(db, user_id, kInbox);
   if (!inbox) return inbox.status();
   Result<Mailbox> target = insert_mailbox(db, user_id, to, "");
@@ -29,11 +30,20 @@ Status rename_inbox(Connection& db, int64_t user_id, const std::string& to) {
   if (!uids) return uids.status();
   Result<std::vector<UidPair>> copied = copy_rows(db, user_id, inbox->id, *uids, target->id, false);
   if (!copied) return copied.status();
-  return expunge_rows(db, user_id, inbox->id, *uids).status();
+  Result<std::vector<uint32_t>> expunged = expunge_rows(db, user_id, inbox->id, *uids);
+  if (!expunged) return expunged.status();
+  std::vector<MailboxModseq> changed;
+  for (int64_t id : {inbox->id, target->id}) {
+    Result<MailboxModseq> modseq = current_modseq(db, user_id, id);
+    if (!modseq) return modseq.status();
+    changed.push_back(*modseq);
+  }
+  return changed;
 }
 
-Status rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
-                  const std::string& new_path) {
+// Returns the modseq its mailbox_renamed row took.
+Result<MailboxModseq> rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
+                                 const std::string& new_path) {
   Status renamed = db.run("UPDATE mailboxes SET path = ? WHERE user_id = ? AND id = ?", new_path,
                           user_id, mailbox.id);
   if (renamed.code() == Code::already_exists) {
@@ -46,7 +56,9 @@ Status rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
       db.run("DELETE FROM lost_subscriptions WHERE user_id = ? AND path = ?", user_id, new_path));
   Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox.id, 1);
   if (!modseq) return modseq.status();
-  return add_journal(db, user_id, mailbox.id, *modseq, JournalKind::mailbox_renamed, 0, new_path);
+  EIDER_RETURN_IF_ERROR(
+      add_journal(db, user_id, mailbox.id, *modseq, JournalKind::mailbox_renamed, 0, new_path));
+  return MailboxModseq{mailbox.id, *modseq};
 }
 
 Result<std::vector<Mailbox>> all_mailboxes(Connection& db, int64_t user_id) {
@@ -99,7 +111,9 @@ Result<Mailbox> SqliteStore::create_mailbox(int64_t user_id, std::string_view pa
   });
 }
 
-Status SqliteStore::rename_mailbox(int64_t user_id, std::string_view from, std::string_view to) {
+Result<std::vector<MailboxModseq>> SqliteStore::rename_mailbox(int64_t user_id,
+                                                               std::string_view from,
+                                                               std::string_view to) {
   Result<std::string> old_path = normalize_path(from);
   if (!old_path) return old_path.status();
   Result<std::string> new_path = normalize_path(to);
@@ -109,49 +123,52 @@ Status SqliteStore::rename_mailbox(int64_t user_id, std::string_view from, std::
     return error(Code::invalid_argument,
                  "cannot rename \"" + *old_path + "\" to \"" + *new_path + "\"");
   }
-  return write<Done>([&](Connection& db) -> Result<Done> {
-           if (*old_path == kInbox) {
-             EIDER_RETURN_IF_ERROR(rename_inbox(db, user_id, *new_path));
-             return Done{};
-           }
-           Result<Mailbox> source = load_mailbox(db, user_id, *old_path);
-           if (!source) return source.status();
-           Result<std::vector<Mailbox>> mailboxes = all_mailboxes(db, user_id);
-           if (!mailboxes) return mailboxes.status();
-           for (const Mailbox& mailbox : *mailboxes) {
-             if (mailbox.id == source->id) {
-               EIDER_RETURN_IF_ERROR(rename_one(db, user_id, mailbox, *new_path));
-             } else if (is_below(mailbox.path, *old_path)) {
-               std::string child = *new_path + mailbox.path.substr(old_path->size());
-               EIDER_RETURN_IF_ERROR(rename_one(db, user_id, mailbox, child));
-             }
-           }
-           return Done{};
-         })
-      .status();
+  using Changed = std::vector<MailboxModseq>;
+  return write<Changed>([&](Connection& db) -> Result<Changed> {
+    if (*old_path == kInbox) return rename_inbox(db, user_id, *new_path);
+    Result<Mailbox> source = load_mailbox(db, user_id, *old_path);
+    if (!source) return source.status();
+    Result<std::vector<Mailbox>> mailboxes = all_mailboxes(db, user_id);
+    if (!mailboxes) return mailboxes.status();
+    Changed changed;
+    for (const Mailbox& mailbox : *mailboxes) {
+      std::string target;
+      if (mailbox.id == source->id) {
+        target = *new_path;
+      } else if (is_below(mailbox.path, *old_path)) {
+        target = *new_path + mailbox.path.substr(old_path->size());
+      } else {
+        continue;
+      }
+      Result<MailboxModseq> renamed = rename_one(db, user_id, mailbox, target);
+      if (!renamed) return renamed.status();
+      changed.push_back(*renamed);
+    }
+    return changed;
+  });
 }
 
-Status SqliteStore::delete_mailbox(int64_t user_id, std::string_view path) {
+Result<MailboxModseq> SqliteStore::delete_mailbox(int64_t user_id, std::string_view path) {
   Result<std::string> normalized = normalize_path(path);
   if (!normalized) return normalized.status();
   if (*normalized == kInbox) return error(Code::invalid_argument, "cannot delete INBOX");
-  return write<Done>([&](Connection& db) -> Result<Done> {
-           Result<Mailbox> mailbox = load_mailbox(db, user_id, *normalized);
-           if (!mailbox) return mailbox.status();
-           EIDER_RETURN_IF_ERROR(delete_mailbox_rows(db, user_id, mailbox->id));
-           // RFC 3501 6.3.6: the subscription stays when the mailbox goes.
-           if (mailbox->subscribed) {
-             EIDER_RETURN_IF_ERROR(
-                 db.run("INSERT OR IGNORE INTO lost_subscriptions (user_id, path) VALUES (?, ?)",
-                        user_id, *normalized));
-           }
-           // Left behind so a session that has this mailbox selected learns why
-           // it vanished; mailbox ids are never reused.
-           EIDER_RETURN_IF_ERROR(add_journal(db, user_id, mailbox->id, mailbox->highest_modseq + 1,
-                                             JournalKind::mailbox_deleted, 0, ""));
-           return Done{};
-         })
-      .status();
+  return write<MailboxModseq>([&](Connection& db) -> Result<MailboxModseq> {
+    Result<Mailbox> mailbox = load_mailbox(db, user_id, *normalized);
+    if (!mailbox) return mailbox.status();
+    EIDER_RETURN_IF_ERROR(delete_mailbox_rows(db, user_id, mailbox->id));
+    // RFC 3501 6.3.6: the subscription stays when the mailbox goes.
+    if (mailbox->subscribed) {
+      EIDER_RETURN_IF_ERROR(
+          db.run("INSERT OR IGNORE INTO lost_subscriptions (user_id, path) VALUES (?, ?)", user_id,
+                 *normalized));
+    }
+    // Left behind so a session that has this mailbox selected learns why
+    // it vanished; mailbox ids are never reused.
+    const MailboxModseq deleted{mailbox->id, mailbox->highest_modseq + 1};
+    EIDER_RETURN_IF_ERROR(add_journal(db, user_id, deleted.mailbox_id, deleted.modseq,
+                                      JournalKind::mailbox_deleted, 0, ""));
+    return deleted;
+  });
 }
 
 Status SqliteStore::set_subscribed(int64_t user_id, std::string_view path, bool subscribed) {

@@ -5,7 +5,7 @@
 #include "store/blob_uses.h"
 #include "store/flags.h"
 #include "store/sqlite/access.h"
-#include "store/sqlite/codec.h"
+#include "store/codec.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/summary_chunks.h"
 
@@ -297,42 +297,67 @@ Result<std::string> SqliteStore::read_blob(const mime::BlobKey& key) {
   return unpack(*stored);
 }
 
-Result<std::vector<UidPair>> SqliteStore::copy_messages(int64_t user_id, int64_t from_mailbox,
-                                                        const std::vector<uint32_t>& uids,
-                                                        int64_t to_mailbox) {
-  return write<std::vector<UidPair>>([&](Connection& db) -> Result<std::vector<UidPair>> {
+Result<Copied> SqliteStore::copy_messages(int64_t user_id, int64_t from_mailbox,
+                                          const std::vector<uint32_t>& uids, int64_t to_mailbox) {
+  return write<Copied>([&](Connection& db) -> Result<Copied> {
     Result<Mailbox> source = load_mailbox_by_id(db, user_id, from_mailbox);
     if (!source) return source.status();
-    return copy_rows(db, user_id, from_mailbox, uids, to_mailbox, true);
+    Result<std::vector<UidPair>> pairs =
+        copy_rows(db, user_id, from_mailbox, uids, to_mailbox, true);
+    if (!pairs) return pairs.status();
+    Copied copied{std::move(*pairs), {}};
+    if (copied.uids.empty()) return copied;
+    Result<MailboxModseq> target = current_modseq(db, user_id, to_mailbox);
+    if (!target) return target.status();
+    copied.changed.push_back(*target);
+    return copied;
   });
 }
 
-Result<std::vector<UidPair>> SqliteStore::move_messages(int64_t user_id, int64_t from_mailbox,
-                                                        const std::vector<uint32_t>& uids,
-                                                        int64_t to_mailbox) {
+Result<Copied> SqliteStore::move_messages(int64_t user_id, int64_t from_mailbox,
+                                          const std::vector<uint32_t>& uids, int64_t to_mailbox) {
   // Into their own mailbox too (RFC 6851 does not forbid it): new UIDs, the
   // old ones expunged, as a client that re-files a message expects.
-  return write<std::vector<UidPair>>([&](Connection& db) -> Result<std::vector<UidPair>> {
+  return write<Copied>([&](Connection& db) -> Result<Copied> {
     Result<Mailbox> source = load_mailbox_by_id(db, user_id, from_mailbox);
     if (!source) return source.status();
     // The messages leave as they arrive, so the quota cannot be exceeded.
     Result<std::vector<UidPair>> pairs =
         copy_rows(db, user_id, from_mailbox, uids, to_mailbox, false);
-    if (!pairs) return pairs;
-    std::vector<uint32_t> moved;
-    for (const UidPair& pair : *pairs) moved.push_back(pair.from);
-    Result<std::vector<uint32_t>> expunged = expunge_rows(db, user_id, from_mailbox, moved);
+    if (!pairs) return pairs.status();
+    Copied moved{std::move(*pairs), {}};
+    if (moved.uids.empty()) return moved;
+    std::vector<uint32_t> gone;
+    for (const UidPair& pair : moved.uids) gone.push_back(pair.from);
+    Result<std::vector<uint32_t>> expunged = expunge_rows(db, user_id, from_mailbox, gone);
     if (!expunged) return expunged.status();
-    return pairs;
+    // Read after both steps: a move within one mailbox is one entry, with
+    // the modseq its expunges took last.
+    Result<MailboxModseq> target = current_modseq(db, user_id, to_mailbox);
+    if (!target) return target.status();
+    moved.changed.push_back(*target);
+    if (from_mailbox != to_mailbox) {
+      Result<MailboxModseq> origin = current_modseq(db, user_id, from_mailbox);
+      if (!origin) return origin.status();
+      moved.changed.push_back(*origin);
+    }
+    return moved;
   });
 }
 
-Result<std::vector<uint32_t>> SqliteStore::expunge_messages(int64_t user_id, int64_t mailbox_id,
-                                                            const std::vector<uint32_t>& uids) {
-  return write<std::vector<uint32_t>>([&](Connection& db) -> Result<std::vector<uint32_t>> {
+Result<Expunged> SqliteStore::expunge_messages(int64_t user_id, int64_t mailbox_id,
+                                               const std::vector<uint32_t>& uids) {
+  return write<Expunged>([&](Connection& db) -> Result<Expunged> {
     Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
     if (!mailbox) return mailbox.status();
-    return expunge_rows(db, user_id, mailbox_id, uids);
+    Result<std::vector<uint32_t>> removed = expunge_rows(db, user_id, mailbox_id, uids);
+    if (!removed) return removed.status();
+    Expunged expunged{std::move(*removed), {}};
+    if (expunged.uids.empty()) return expunged;
+    Result<MailboxModseq> changed = current_modseq(db, user_id, mailbox_id);
+    if (!changed) return changed.status();
+    expunged.changed.push_back(*changed);
+    return expunged;
   });
 }
 

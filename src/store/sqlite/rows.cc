@@ -165,6 +165,13 @@ Result<uint64_t> take_modseqs(Connection& db, int64_t user_id, int64_t mailbox_i
   return static_cast<uint64_t>(*last) - count + 1;
 }
 
+Result<MailboxModseq> current_modseq(Connection& db, int64_t user_id, int64_t mailbox_id) {
+  Result<int64_t> modseq = db.query_int(
+      "SELECT highest_modseq FROM mailboxes WHERE user_id = ? AND id = ?", user_id, mailbox_id);
+  if (!modseq) return modseq.status();
+  return MailboxModseq{mailbox_id, static_cast<uint64_t>(*modseq)};
+}
+
 Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t modseq,
                    JournalKind kind, uint32_t uid, std::string_view data) {
   // The row's age is what trim_journal goes by: the store's clock, read

@@ -26,6 +26,9 @@ Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view
 
 // Takes `count` MODSEQs of a mailbox and returns the first (the others follow).
 Result<uint64_t> take_modseqs(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t count);
+// The mailbox's highest MODSEQ as this transaction sees it (after its own
+// changes): what a mutating call returns for the beacon.
+Result<MailboxModseq> current_modseq(Connection& db, int64_t user_id, int64_t mailbox_id);
 Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t modseq,
                    JournalKind kind, uint32_t uid, std::string_view data);
 

@@ -7,7 +7,7 @@
 #include "mime/search_summary.h"
 #include "mime/tree.h"
 #include "mime/wire.h"
-#include "store/sqlite/codec.h"
+#include "store/codec.h"
 #include "store/sqlite/summary_chunks.h"
 
 namespace eider::store::sqlite {

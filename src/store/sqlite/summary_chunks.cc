@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "core/varint.h"
-#include "store/sqlite/codec.h"
+#include "store/codec.h"
 
 namespace eider::store::sqlite {
 

@@ -1,8 +1,8 @@
-#include "store/sqlite/codec.h"
+#include "store/codec.h"
 
 #include <zstd.h>
 
-namespace eider::store::sqlite {
+namespace eider::store {
 
 namespace {
 
@@ -81,4 +81,4 @@ Result<std::string> unpack(std::string_view stored) {
   return buffer;
 }
 
-}  // namespace eider::store::sqlite
+}  // namespace eider::store

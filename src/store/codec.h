@@ -10,7 +10,7 @@
 
 #include "core/status.h"
 
-namespace eider::store::sqlite {
+namespace eider::store {
 
 // Marker byte, then the bytes: 0x00 raw, 0x01 a zstd frame.
 std::string pack(std::string_view bytes);
@@ -22,4 +22,4 @@ Result<std::string> unpack(std::string_view stored);
 // once. Valid until `stored` or `buffer` changes.
 Result<std::string_view> unpack_into(std::string_view stored, std::string& buffer);
 
-}  // namespace eider::store::sqlite
+}  // namespace eider::store

@@ -1,0 +1,179 @@
+#include "store/postgres/connection.h"
+
+#include <cstring>
+
+namespace eider::store::postgres {
+
+namespace {
+
+constexpr Oid kInt8 = 20;
+constexpr Oid kBytea = 17;
+constexpr Oid kInt8Array = 1016;
+
+uint64_t read_be(const char* p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+std::string first_line(const char* message) {
+  std::string text = message != nullptr ? message : "";
+  size_t end = text.find('\n');
+  if (end != std::string::npos) text.resize(end);
+  return text;
+}
+
+}  // namespace
+
+void Params::add(int64_t value) {
+  std::string bytes(8, '\0');
+  auto v = static_cast<uint64_t>(value);
+  for (int i = 7; i >= 0; --i) {
+    bytes[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  values_.push_back(std::move(bytes));
+  types_.push_back(kInt8);
+  formats_.push_back(1);
+}
+
+void Params::add(std::string_view bytes) {
+  values_.emplace_back(bytes);
+  types_.push_back(kBytea);
+  formats_.push_back(1);
+}
+
+void Params::add(const std::vector<uint32_t>& values) {
+  // Text form: the binary array format needs header fields for nothing gained.
+  std::string text = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) text += ',';
+    text += std::to_string(values[i]);
+  }
+  text += '}';
+  values_.push_back(std::move(text));
+  types_.push_back(kInt8Array);
+  formats_.push_back(0);
+}
+
+std::vector<const char*> Params::pointers() const {
+  std::vector<const char*> out;
+  for (const std::string& v : values_) out.push_back(v.data());
+  return out;
+}
+
+std::vector<int> Params::lengths() const {
+  std::vector<int> out;
+  for (const std::string& v : values_) out.push_back(static_cast<int>(v.size()));
+  return out;
+}
+
+int64_t Rows::int64(int row, int column) const {
+  if (is_null(row, column)) return 0;
+  const char* p = PQgetvalue(result_.get(), row, column);
+  int n = PQgetlength(result_.get(), row, column);
+  uint64_t v = read_be(p, n);
+  // Sign-extend the narrower integer types.
+  if (n < 8 && n > 0 && (static_cast<unsigned char>(p[0]) & 0x80) != 0) {
+    v |= ~uint64_t{0} << (8 * n);
+  }
+  return static_cast<int64_t>(v);
+}
+
+std::string_view Rows::view(int row, int column) const {
+  return std::string_view(PQgetvalue(result_.get(), row, column),
+                          static_cast<size_t>(PQgetlength(result_.get(), row, column)));
+}
+
+std::string Rows::bytes(int row, int column) const {
+  return std::string(view(row, column));
+}
+
+uint64_t Rows::affected() const {
+  const char* n = PQcmdTuples(result_.get());
+  return n != nullptr && *n != '\0' ? std::strtoull(n, nullptr, 10) : 0;
+}
+
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& url) {
+  // Defaults first: the URI (expanded from dbname) overrides them.
+  const char* keys[] = {"connect_timeout", "keepalives_idle", "application_name", "dbname",
+                        nullptr};
+  const char* values[] = {"5", "30", "eider", url.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, 1);
+  if (conn == nullptr) return error(Code::unavailable, "out of memory connecting to PostgreSQL");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message = first_line(PQerrorMessage(conn));
+    PQfinish(conn);
+    return error(Code::unavailable, "cannot connect to PostgreSQL: " + message);
+  }
+  std::unique_ptr<Connection> connection(new Connection(conn));
+  // A reply only after COMMIT is on disk (the server default, made sure of
+  // here), and notices about the schema stay out of the log.
+  EIDER_RETURN_IF_ERROR(
+      connection->exec("SET synchronous_commit = on; SET client_min_messages = warning"));
+  return connection;
+}
+
+Connection::~Connection() {
+  PQfinish(conn_);
+}
+
+bool Connection::broken() const {
+  return PQstatus(conn_) != CONNECTION_OK;
+}
+
+Status Connection::failure(PGresult* result, std::string_view what) {
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string sqlstate = state != nullptr ? state : "";
+  std::string message = result != nullptr ? first_line(PQresultErrorMessage(result)) : "";
+  if (message.empty()) message = first_line(PQerrorMessage(conn_));
+  if (result != nullptr) PQclear(result);
+  retryable_ = sqlstate == "40001" || sqlstate == "40P01";
+  if (broken() || sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
+      sqlstate == "57P03") {
+    return error(Code::unavailable, "PostgreSQL unavailable: " + message);
+  }
+  if (retryable_) return error(Code::unavailable, "PostgreSQL conflict: " + message);
+  if (sqlstate == "23505") return error(Code::already_exists, message);
+  if (sqlstate == "53100") return error(Code::disk_full, message);
+  if (sqlstate.starts_with("53")) return error(Code::unavailable, message);
+  return error(Code::internal, std::string(what) + ": " + message + " (" + sqlstate + ")");
+}
+
+Result<Rows> Connection::query(const std::string& sql, const Params& params) {
+  retryable_ = false;
+  auto found = prepared_.find(sql);
+  if (found == prepared_.end()) {
+    std::string name = "s" + std::to_string(prepared_.size());
+    PGresult* prepared =
+        PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()),
+                  params.types().empty() ? nullptr : params.types().data());
+    if (prepared == nullptr || PQresultStatus(prepared) != PGRES_COMMAND_OK) {
+      return failure(prepared, "prepare \"" + sql + "\"");
+    }
+    PQclear(prepared);
+    found = prepared_.emplace(sql, std::move(name)).first;
+  }
+  std::vector<const char*> pointers = params.pointers();
+  std::vector<int> lengths = params.lengths();
+  PGresult* result = PQexecPrepared(conn_, found->second.c_str(), static_cast<int>(params.size()),
+                                    pointers.data(), lengths.data(), params.formats().data(), 1);
+  ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure(result, sql);
+  return Rows(result);
+}
+
+Status Connection::run(const std::string& sql, const Params& params) {
+  return query(sql, params).status();
+}
+
+Status Connection::exec(const std::string& sql) {
+  retryable_ = false;
+  PGresult* result = PQexec(conn_, sql.c_str());
+  ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure(result, sql);
+  PQclear(result);
+  return Status::ok();
+}
+
+}  // namespace eider::store::postgres

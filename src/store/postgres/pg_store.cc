@@ -1,0 +1,450 @@
+// PgStore: opening, users, addresses, mailboxes and counters.
+#include "store/postgres/pg_store.h"
+
+#include <array>
+
+#include "core/ascii.h"
+#include "mime/address.h"
+#include "store/names.h"
+#include "store/postgres/rows.h"
+#include "store/postgres/schema.h"
+
+namespace eider::store::postgres {
+
+namespace {
+
+struct DefaultMailbox {
+  std::string_view path;
+  std::string_view special_use;
+};
+
+constexpr std::array<DefaultMailbox, 6> kDefaultMailboxes = {{
+    {"INBOX", ""},
+    {"Drafts", "\\Drafts"},
+    {"Sent", "\\Sent"},
+    {"Junk", "\\Junk"},
+    {"Trash", "\\Trash"},
+    {"Archive", "\\Archive"},
+}};
+
+constexpr std::string_view kInbox = "INBOX";
+
+// Releases left by a node that stopped between a commit and its sweep are
+// taken up at open and by trim_journal, this many at a time.
+constexpr int64_t kSweepBatch = 1000;
+
+Status insert_address(Connection& db, int64_t user_id, const std::string& address) {
+  Status status =
+      db.run("INSERT INTO addresses (address, user_id) VALUES ($1, $2)", Params(address, user_id));
+  if (status.code() == Code::already_exists) {
+    return error(Code::already_exists, "address \"" + address + "\" is already taken");
+  }
+  return status;
+}
+
+bool is_below(std::string_view path, std::string_view parent) {
+  return path.size() > parent.size() && path.substr(0, parent.size()) == parent &&
+         path[parent.size()] == '/';
+}
+
+// RFC 3501 6.3.5: renaming INBOX moves its messages to a new mailbox and
+// leaves INBOX in place, empty; mailboxes below INBOX stay where they are.
+Result<std::vector<MailboxModseq>> rename_inbox(Connection& db, const User& user,
+                                                const std::string& to) {
+  Result<Mailbox> inbox = load_mailbox(db, user.id, kInbox);
+  if (!inbox) return inbox.status();
+  Result<Mailbox> target = insert_mailbox(db, user.id, to, "");
+  if (!target) return target.status();
+  Result<Rows> rows =
+      db.query("SELECT uid FROM messages WHERE user_id = $1 AND mailbox_id = $2 ORDER BY uid",
+               Params(user.id, inbox->id));
+  if (!rows) return rows.status();
+  std::vector<uint32_t> uids;
+  for (int i = 0; i < rows->size(); ++i) uids.push_back(static_cast<uint32_t>(rows->int64(i, 0)));
+  Result<std::vector<UidPair>> copied = copy_rows(db, user, inbox->id, uids, target->id, false);
+  if (!copied) return copied.status();
+  std::vector<std::string> released;  // none: the copies hold the same blobs
+  Result<std::vector<uint32_t>> expunged = expunge_rows(db, user.id, inbox->id, uids, released);
+  if (!expunged) return expunged.status();
+  std::vector<MailboxModseq> changed;
+  for (int64_t id : {inbox->id, target->id}) {
+    Result<MailboxModseq> modseq = current_modseq(db, user.id, id);
+    if (!modseq) return modseq.status();
+    changed.push_back(*modseq);
+  }
+  return changed;
+}
+
+// Returns the modseq its mailbox_renamed row took.
+Result<MailboxModseq> rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
+                                 const std::string& new_path) {
+  Status renamed = db.run("UPDATE mailboxes SET path = $3 WHERE user_id = $1 AND id = $2",
+                          Params(user_id, mailbox.id, new_path));
+  if (renamed.code() == Code::already_exists) {
+    return error(Code::already_exists, "mailbox \"" + new_path + "\" already exists");
+  }
+  EIDER_RETURN_IF_ERROR(renamed);
+  // The row's own subscription state goes with it; one the new name had
+  // without a mailbox gives way to it.
+  EIDER_RETURN_IF_ERROR(db.run("DELETE FROM lost_subscriptions WHERE user_id = $1 AND path = $2",
+                               Params(user_id, new_path)));
+  Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox.id, 1);
+  if (!modseq) return modseq.status();
+  EIDER_RETURN_IF_ERROR(
+      add_journal(db, user_id, mailbox.id, *modseq, JournalKind::mailbox_renamed, 0, new_path));
+  return MailboxModseq{mailbox.id, *modseq};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> PgStore::open(const std::string& url, const Options& options) {
+  auto pool = std::make_unique<Pool>(url, options.connections);
+  {
+    Result<std::unique_ptr<Connection>> db = pool->acquire();
+    if (!db) return db.status();
+    Status migrated = migrate(**db);
+    pool->release(std::move(*db));
+    EIDER_RETURN_IF_ERROR(migrated);
+  }
+  auto store = std::unique_ptr<PgStore>(new PgStore(std::move(pool)));
+  (void)store->sweep_pending();
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+void PgStore::sweep(const std::vector<std::string>& keys) {
+  if (keys.empty()) return;
+  Result<std::unique_ptr<Connection>> db = pool_->acquire();
+  if (!db) return;
+  for (const std::string& key : keys) {
+    if (!sweep_blob(**db, key)) break;
+  }
+  pool_->release(std::move(*db));
+}
+
+Result<User> PgStore::create_user(std::string_view name, std::string_view password_hash,
+                                  const std::vector<std::string>& addresses, const Quota& quota) {
+  Result<std::string> normalized = normalize_user_name(name);
+  if (!normalized) return normalized.status();
+  std::vector<std::string> normalized_addresses;
+  for (const std::string& address : addresses) {
+    Result<std::string> a = mime::normalize_address(address);
+    if (!a) return a.status();
+    normalized_addresses.push_back(std::move(*a));
+  }
+  return write<User>([&](Connection& db) -> Result<User> {
+    Result<Rows> inserted = db.query(
+        "INSERT INTO users (name, password_hash, quota_bytes, quota_messages)"
+        " VALUES ($1, $2, $3, $4) RETURNING id",
+        Params(*normalized, password_hash, quota.bytes, quota.messages));
+    if (!inserted && inserted.status().code() == Code::already_exists) {
+      return error(Code::already_exists, "user \"" + *normalized + "\" already exists");
+    }
+    if (!inserted) return inserted.status();
+    const int64_t id = inserted->int64(0, 0);
+    for (const std::string& address : normalized_addresses) {
+      EIDER_RETURN_IF_ERROR(insert_address(db, id, address));
+    }
+    for (const DefaultMailbox& mailbox : kDefaultMailboxes) {
+      Result<Mailbox> created = insert_mailbox(db, id, mailbox.path, mailbox.special_use);
+      if (!created) return created.status();
+    }
+    return load_user_by_id(db, id);
+  });
+}
+
+Result<User> PgStore::find_user(std::string_view name) {
+  std::string normalized = core::ascii_lowercase(name);
+  return read<User>([&](Connection& db) { return load_user(db, normalized); });
+}
+
+Result<User> PgStore::find_user_by_id(int64_t user_id) {
+  return read<User>([&](Connection& db) { return load_user_by_id(db, user_id); });
+}
+
+Result<std::vector<User>> PgStore::list_users() {
+  return read<std::vector<User>>([&](Connection& db) -> Result<std::vector<User>> {
+    Result<Rows> names = db.query("SELECT name FROM users ORDER BY name");
+    if (!names) return names.status();
+    std::vector<User> users;
+    for (int i = 0; i < names->size(); ++i) {
+      Result<User> user = load_user(db, names->view(i, 0));
+      if (!user) return user.status();
+      users.push_back(std::move(*user));
+    }
+    return users;
+  });
+}
+
+Status PgStore::delete_user(std::string_view name) {
+  std::string normalized = core::ascii_lowercase(name);
+  std::vector<std::string> released;
+  Status status =
+      write<Done>([&](Connection& db) -> Result<Done> {
+        released.clear();
+        Result<User> found = load_user(db, normalized);
+        if (!found) return found.status();
+        Result<User> user = lock_user(db, found->id);
+        if (!user) return user.status();
+        Result<Rows> mailboxes =
+            db.query("SELECT id FROM mailboxes WHERE user_id = $1 ORDER BY id", Params(user->id));
+        if (!mailboxes) return mailboxes.status();
+        for (int i = 0; i < mailboxes->size(); ++i) {
+          EIDER_RETURN_IF_ERROR(
+              delete_mailbox_rows(db, user->id, mailboxes->int64(i, 0), released));
+        }
+        const Params id(user->id);
+        EIDER_RETURN_IF_ERROR(db.run("DELETE FROM addresses WHERE user_id = $1", id));
+        EIDER_RETURN_IF_ERROR(db.run("DELETE FROM lost_subscriptions WHERE user_id = $1", id));
+        EIDER_RETURN_IF_ERROR(db.run("DELETE FROM journal WHERE user_id = $1", id));
+        EIDER_RETURN_IF_ERROR(db.run("DELETE FROM users WHERE id = $1", id));
+        return Done{};
+      }).status();
+  if (status) sweep(released);
+  return status;
+}
+
+Status PgStore::set_password_hash(std::string_view name, std::string_view password_hash) {
+  std::string normalized = core::ascii_lowercase(name);
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           Result<Rows> changed = db.query("UPDATE users SET password_hash = $2 WHERE name = $1",
+                                           Params(normalized, password_hash));
+           if (!changed) return changed.status();
+           if (changed->affected() == 0) {
+             return error(Code::not_found, "no user \"" + normalized + "\"");
+           }
+           return Done{};
+         })
+      .status();
+}
+
+Status PgStore::set_quota(std::string_view name, const Quota& quota) {
+  std::string normalized = core::ascii_lowercase(name);
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           Result<Rows> changed =
+               db.query("UPDATE users SET quota_bytes = $2, quota_messages = $3 WHERE name = $1",
+                        Params(normalized, quota.bytes, quota.messages));
+           if (!changed) return changed.status();
+           if (changed->affected() == 0) {
+             return error(Code::not_found, "no user \"" + normalized + "\"");
+           }
+           return Done{};
+         })
+      .status();
+}
+
+Status PgStore::add_address(int64_t user_id, std::string_view address) {
+  Result<std::string> normalized = mime::normalize_address(address);
+  if (!normalized) return normalized.status();
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           Result<User> user = load_user_by_id(db, user_id);
+           if (!user) return user.status();
+           EIDER_RETURN_IF_ERROR(insert_address(db, user_id, *normalized));
+           return Done{};
+         })
+      .status();
+}
+
+Status PgStore::remove_address(std::string_view address) {
+  Result<std::string> normalized = mime::normalize_address(address);
+  if (!normalized) return normalized.status();
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           Result<Rows> removed =
+               db.query("DELETE FROM addresses WHERE address = $1", Params(*normalized));
+           if (!removed) return removed.status();
+           if (removed->affected() == 0) {
+             return error(Code::not_found, "no address \"" + *normalized + "\"");
+           }
+           return Done{};
+         })
+      .status();
+}
+
+Result<std::vector<std::string>> PgStore::list_addresses(int64_t user_id) {
+  return read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+    Result<Rows> rows = db.query(
+        "SELECT address FROM addresses WHERE user_id = $1 ORDER BY address", Params(user_id));
+    if (!rows) return rows.status();
+    std::vector<std::string> out;
+    for (int i = 0; i < rows->size(); ++i) out.push_back(rows->bytes(i, 0));
+    return out;
+  });
+}
+
+Result<int64_t> PgStore::find_address(std::string_view normalized_address) {
+  std::string address(normalized_address);
+  return read<int64_t>([&](Connection& db) -> Result<int64_t> {
+    Result<Rows> rows =
+        db.query("SELECT user_id FROM addresses WHERE address = $1", Params(address));
+    if (!rows) return rows.status();
+    if (rows->empty()) return error(Code::not_found, "no address \"" + address + "\"");
+    return rows->int64(0, 0);
+  });
+}
+
+Result<std::vector<Mailbox>> PgStore::list_mailboxes(int64_t user_id) {
+  return read<std::vector<Mailbox>>([&](Connection& db) -> Result<std::vector<Mailbox>> {
+    Result<User> user = load_user_by_id(db, user_id);
+    if (!user) return user.status();
+    return all_mailboxes(db, user_id);
+  });
+}
+
+Result<std::vector<std::string>> PgStore::list_lost_subscriptions(int64_t user_id) {
+  return read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
+    Result<Rows> rows = db.query(
+        "SELECT path FROM lost_subscriptions WHERE user_id = $1 ORDER BY path", Params(user_id));
+    if (!rows) return rows.status();
+    std::vector<std::string> out;
+    for (int i = 0; i < rows->size(); ++i) out.push_back(rows->bytes(i, 0));
+    return out;
+  });
+}
+
+Result<Mailbox> PgStore::find_mailbox(int64_t user_id, std::string_view path) {
+  Result<std::string> normalized = normalize_path(path);
+  if (!normalized) return normalized.status();
+  return read<Mailbox>([&](Connection& db) { return load_mailbox(db, user_id, *normalized); });
+}
+
+Result<Mailbox> PgStore::create_mailbox(int64_t user_id, std::string_view path,
+                                        std::string_view special_use) {
+  Result<std::string> normalized = normalize_path(path);
+  if (!normalized) return normalized.status();
+  EIDER_RETURN_IF_ERROR(check_special_use(special_use));
+  return write<Mailbox>([&](Connection& db) -> Result<Mailbox> {
+    Result<User> user = lock_user(db, user_id);
+    if (!user) return user.status();
+    return insert_mailbox(db, user_id, *normalized, special_use);
+  });
+}
+
+Result<std::vector<MailboxModseq>> PgStore::rename_mailbox(int64_t user_id, std::string_view from,
+                                                           std::string_view to) {
+  Result<std::string> old_path = normalize_path(from);
+  if (!old_path) return old_path.status();
+  Result<std::string> new_path = normalize_path(to);
+  if (!new_path) return new_path.status();
+  if (*new_path == kInbox) return error(Code::invalid_argument, "cannot rename onto INBOX");
+  if (*new_path == *old_path || is_below(*new_path, *old_path)) {
+    return error(Code::invalid_argument,
+                 "cannot rename \"" + *old_path + "\" to \"" + *new_path + "\"");
+  }
+  using Changed = std::vector<MailboxModseq>;
+  return write<Changed>([&](Connection& db) -> Result<Changed> {
+    Result<User> user = lock_user(db, user_id);
+    if (!user) return user.status();
+    if (*old_path == kInbox) return rename_inbox(db, *user, *new_path);
+    Result<Mailbox> source = load_mailbox(db, user_id, *old_path);
+    if (!source) return source.status();
+    Result<std::vector<Mailbox>> mailboxes = all_mailboxes(db, user_id);
+    if (!mailboxes) return mailboxes.status();
+    // Parents before children (path order); a clash (already_exists)
+    // fails the whole rename.
+    Changed changed;
+    for (const Mailbox& mailbox : *mailboxes) {
+      std::string target;
+      if (mailbox.id == source->id) {
+        target = *new_path;
+      } else if (is_below(mailbox.path, *old_path)) {
+        target = *new_path + mailbox.path.substr(old_path->size());
+      } else {
+        continue;
+      }
+      Result<MailboxModseq> renamed = rename_one(db, user_id, mailbox, target);
+      if (!renamed) return renamed.status();
+      changed.push_back(*renamed);
+    }
+    return changed;
+  });
+}
+
+Result<MailboxModseq> PgStore::delete_mailbox(int64_t user_id, std::string_view path) {
+  Result<std::string> normalized = normalize_path(path);
+  if (!normalized) return normalized.status();
+  if (*normalized == kInbox) return error(Code::invalid_argument, "cannot delete INBOX");
+  std::vector<std::string> released;
+  Result<MailboxModseq> deleted =
+      write<MailboxModseq>([&](Connection& db) -> Result<MailboxModseq> {
+        released.clear();
+        Result<User> user = lock_user(db, user_id);
+        if (!user) return user.status();
+        Result<Mailbox> found = load_mailbox(db, user_id, *normalized);
+        if (!found) return found.status();
+        Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, found->id, true);
+        if (!mailbox) return mailbox.status();
+        EIDER_RETURN_IF_ERROR(delete_mailbox_rows(db, user_id, mailbox->id, released));
+        // RFC 3501 6.3.6: the subscription stays when the mailbox goes.
+        if (mailbox->subscribed) {
+          EIDER_RETURN_IF_ERROR(
+              db.run("INSERT INTO lost_subscriptions (user_id, path) VALUES ($1, $2)"
+                     " ON CONFLICT DO NOTHING",
+                     Params(user_id, *normalized)));
+        }
+        // Left behind so a session that has this mailbox selected learns why
+        // it vanished; mailbox ids are never reused.
+        const MailboxModseq gone{mailbox->id, mailbox->highest_modseq + 1};
+        EIDER_RETURN_IF_ERROR(add_journal(db, user_id, gone.mailbox_id, gone.modseq,
+                                          JournalKind::mailbox_deleted, 0, ""));
+        return gone;
+      });
+  if (deleted) sweep(released);
+  return deleted;
+}
+
+Status PgStore::set_subscribed(int64_t user_id, std::string_view path, bool subscribed) {
+  Result<std::string> normalized = normalize_path(path);
+  if (!normalized) return normalized.status();
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           Result<Rows> changed = db.query(
+               "UPDATE mailboxes SET subscribed = $3::bigint <> 0 WHERE user_id = $1 AND path = $2",
+               Params(user_id, *normalized, subscribed));
+           if (!changed) return changed.status();
+           if (changed->affected() != 0) return Done{};
+           // A name without a mailbox (RFC 3501 6.3.6 allows subscribing it).
+           if (subscribed) {
+             EIDER_RETURN_IF_ERROR(
+                 db.run("INSERT INTO lost_subscriptions (user_id, path) VALUES ($1, $2)"
+                        " ON CONFLICT DO NOTHING",
+                        Params(user_id, *normalized)));
+             return Done{};
+           }
+           Result<Rows> removed =
+               db.query("DELETE FROM lost_subscriptions WHERE user_id = $1 AND path = $2",
+                        Params(user_id, *normalized));
+           if (!removed) return removed.status();
+           if (removed->affected() == 0) {
+             return error(Code::not_found, "no subscription \"" + *normalized + "\"");
+           }
+           return Done{};
+         })
+      .status();
+}
+
+Status PgStore::sweep_pending() {
+  Result<std::unique_ptr<Connection>> db = pool_->acquire();
+  if (!db) return db.status();
+  Result<std::vector<std::string>> pending = pending_releases(**db, kSweepBatch);
+  pool_->release(std::move(*db));
+  if (!pending) return pending.status();
+  sweep(*pending);
+  return Status::ok();
+}
+
+Result<Stats> PgStore::stats() {
+  return read<Stats>([&](Connection& db) -> Result<Stats> {
+    Result<Rows> rows = db.query(
+        "SELECT (SELECT count(*) FROM blobs), (SELECT coalesce(sum(stored), 0)::bigint FROM blobs),"
+        " (SELECT coalesce(sum(uses), 0)::bigint FROM user_blobs),"
+        " (SELECT count(*) FROM messages), (SELECT count(*) FROM journal)");
+    if (!rows) return rows.status();
+    Stats s;
+    s.blob_count = static_cast<uint64_t>(rows->int64(0, 0));
+    s.blob_bytes = static_cast<uint64_t>(rows->int64(0, 1));
+    s.blob_refs = static_cast<uint64_t>(rows->int64(0, 2));
+    s.message_count = static_cast<uint64_t>(rows->int64(0, 3));
+    s.journal_rows = static_cast<uint64_t>(rows->int64(0, 4));
+    return s;
+  });
+}
+
+}  // namespace eider::store::postgres

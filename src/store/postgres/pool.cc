@@ -1,0 +1,79 @@
+#include "store/postgres/pool.h"
+
+#include <algorithm>
+
+namespace eider::store::postgres {
+
+namespace {
+
+// Serialization failures and deadlocks are rare (rows are locked in one
+// order); a few attempts absorb them.
+constexpr int kAttempts = 5;
+
+}  // namespace
+
+Pool::Pool(std::string url, uint32_t size) : url_(std::move(url)), size_(std::max(size, 1u)) {}
+
+Result<std::unique_ptr<Connection>> Pool::acquire() {
+  {
+    std::unique_lock lock(mutex_);
+    free_.wait(lock, [this] { return !idle_.empty() || open_ < size_; });
+    if (!idle_.empty()) {
+      std::unique_ptr<Connection> connection = std::move(idle_.back());
+      idle_.pop_back();
+      return connection;
+    }
+    ++open_;
+  }
+  // Connected outside the lock: it may take up to the connect timeout.
+  Result<std::unique_ptr<Connection>> connection = Connection::open(url_);
+  if (!connection) {
+    std::lock_guard lock(mutex_);
+    --open_;
+    free_.notify_one();
+  }
+  return connection;
+}
+
+void Pool::release(std::unique_ptr<Connection> connection) {
+  std::lock_guard lock(mutex_);
+  if (connection->broken()) {
+    --open_;
+  } else {
+    idle_.push_back(std::move(connection));
+  }
+  free_.notify_one();
+}
+
+Status Pool::run(bool read_only, const std::function<Status(Connection&)>& body) {
+  const std::string begin = read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
+  Status status;
+  // Every idle connection may have broken at once (the server restarted):
+  // each is dropped in turn, then a fresh one is opened or the call fails.
+  uint32_t broken_left = size_ + 1;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    Result<std::unique_ptr<Connection>> acquired = acquire();
+    if (!acquired) return acquired.status();
+    Connection& db = **acquired;
+    status = db.exec(begin);
+    if (!status) {
+      // Broken while idle: nothing was done, so another connection may try.
+      bool broken = db.broken();
+      release(std::move(*acquired));
+      if (broken && broken_left-- > 0) {
+        --attempt;
+        continue;
+      }
+      return status;
+    }
+    status = body(db);
+    if (status) status = db.exec("COMMIT");
+    bool retry = !status && db.retryable();
+    if (!status && !db.broken()) (void)db.exec("ROLLBACK");
+    release(std::move(*acquired));
+    if (!retry) return status;
+  }
+  return status;
+}
+
+}  // namespace eider::store::postgres

@@ -1,0 +1,178 @@
+#include "store/postgres/schema.h"
+
+#include <array>
+#include <string>
+
+namespace eider::store::postgres {
+
+namespace {
+
+// Append only: a released migration is never edited, a change is a new
+// entry. Every per-user table has user_id first in its primary key and
+// indexes (docs/scale-out.md says how each table is distributed). Strings
+// are bytea: stored and compared as the bytes given (SQLite's BINARY
+// collation), whatever the database's encoding and locale.
+const std::array kMigrations = {
+    R"sql(
+CREATE TABLE users (
+  id bigserial PRIMARY KEY,
+  name bytea NOT NULL UNIQUE,
+  password_hash bytea NOT NULL,
+  quota_bytes bigint NOT NULL DEFAULT 0,
+  quota_messages bigint NOT NULL DEFAULT 0,
+  storage_used bigint NOT NULL DEFAULT 0,
+  message_count bigint NOT NULL DEFAULT 0,
+  last_uidvalidity bigint NOT NULL DEFAULT 0,
+  last_thread_id bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE addresses (
+  address bytea PRIMARY KEY,
+  user_id bigint NOT NULL
+);
+CREATE INDEX addresses_by_user ON addresses (user_id);
+CREATE TABLE mailboxes (
+  user_id bigint NOT NULL,
+  id bigserial NOT NULL,
+  path bytea NOT NULL,
+  special_use bytea NOT NULL DEFAULT '',
+  uidvalidity bigint NOT NULL,
+  uidnext bigint NOT NULL DEFAULT 1,
+  highest_modseq bigint NOT NULL DEFAULT 0,
+  subscribed boolean NOT NULL DEFAULT true,
+  message_count bigint NOT NULL DEFAULT 0,
+  recent_uid bigint NOT NULL DEFAULT 1,
+  journal_floor bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (user_id, id),
+  UNIQUE (user_id, path)
+);
+CREATE TABLE lost_subscriptions (
+  user_id bigint NOT NULL,
+  path bytea NOT NULL,
+  PRIMARY KEY (user_id, path)
+);
+CREATE TABLE messages (
+  user_id bigint NOT NULL,
+  mailbox_id bigint NOT NULL,
+  uid bigint NOT NULL,
+  modseq bigint NOT NULL,
+  flags bytea NOT NULL DEFAULT '',
+  internal_date bigint NOT NULL,
+  size bigint NOT NULL,
+  wire_size bigint NOT NULL,
+  thread_id bigint NOT NULL,
+  PRIMARY KEY (user_id, mailbox_id, uid)
+);
+CREATE INDEX messages_by_modseq ON messages (user_id, mailbox_id, modseq);
+CREATE TABLE message_contents (
+  user_id bigint NOT NULL,
+  mailbox_id bigint NOT NULL,
+  uid bigint NOT NULL,
+  tree bytea NOT NULL,
+  envelope bytea NOT NULL,
+  bodystructure bytea NOT NULL,
+  body bytea NOT NULL,
+  summary bytea NOT NULL,
+  message_id bytea NOT NULL,
+  subject bytea NOT NULL,
+  PRIMARY KEY (user_id, mailbox_id, uid)
+);
+CREATE INDEX message_contents_by_message_id ON message_contents (user_id, message_id);
+CREATE TABLE message_blobs (
+  user_id bigint NOT NULL,
+  mailbox_id bigint NOT NULL,
+  uid bigint NOT NULL,
+  key bytea NOT NULL,
+  uses bigint NOT NULL,
+  PRIMARY KEY (user_id, mailbox_id, uid, key)
+);
+CREATE TABLE user_blobs (
+  user_id bigint NOT NULL,
+  key bytea NOT NULL,
+  uses bigint NOT NULL,
+  PRIMARY KEY (user_id, key)
+);
+CREATE INDEX user_blobs_by_key ON user_blobs (key);
+CREATE TABLE blob_releases (
+  user_id bigint NOT NULL,
+  key bytea NOT NULL,
+  PRIMARY KEY (user_id, key)
+);
+CREATE TABLE blobs (
+  key bytea PRIMARY KEY,
+  size bigint NOT NULL,
+  stored bigint NOT NULL,
+  chunks integer NOT NULL
+);
+CREATE TABLE blob_chunks (
+  key bytea NOT NULL,
+  seq integer NOT NULL,
+  data bytea NOT NULL,
+  PRIMARY KEY (key, seq)
+);
+CREATE TABLE journal (
+  user_id bigint NOT NULL,
+  mailbox_id bigint NOT NULL,
+  modseq bigint NOT NULL,
+  kind smallint NOT NULL,
+  uid bigint NOT NULL DEFAULT 0,
+  data bytea NOT NULL DEFAULT '',
+  at bigint NOT NULL
+);
+CREATE INDEX journal_by_mailbox ON journal (user_id, mailbox_id, modseq);
+CREATE INDEX journal_by_age ON journal (at);
+CREATE TABLE mailbox_snapshots (
+  user_id bigint NOT NULL,
+  mailbox_id bigint NOT NULL,
+  modseq bigint NOT NULL,
+  data bytea NOT NULL,
+  PRIMARY KEY (user_id, mailbox_id)
+);
+)sql",
+};
+
+Status apply(Connection& db, int version, const char* sql) {
+  EIDER_RETURN_IF_ERROR(db.exec("BEGIN"));
+  Status status = db.exec(sql);
+  if (status) {
+    status = db.run("INSERT INTO schema_migrations (version) VALUES ($1)",
+                    Params(static_cast<int64_t>(version)));
+  }
+  if (status) status = db.exec("COMMIT");
+  if (!status && !db.broken()) (void)db.exec("ROLLBACK");
+  return status;
+}
+
+Status migrate_locked(Connection& db) {
+  EIDER_RETURN_IF_ERROR(
+      db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
+              " applied timestamptz NOT NULL DEFAULT now())"));
+  Result<Rows> current =
+      db.query("SELECT coalesce(max(version), 0)::bigint FROM schema_migrations");
+  if (!current) return current.status();
+  const int64_t version = current->int64(0, 0);
+  if (version > schema_version()) {
+    return error(Code::unsupported, "database schema version " + std::to_string(version) +
+                                        " is newer than this eider supports (" +
+                                        std::to_string(schema_version()) + ")");
+  }
+  for (int next = static_cast<int>(version) + 1; next <= schema_version(); ++next) {
+    EIDER_RETURN_IF_ERROR(apply(db, next, kMigrations[next - 1]));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+int schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
+
+Status migrate(Connection& db) {
+  const std::string key = std::to_string(kLockSpace) + ", " + std::to_string(kMigrationLock);
+  EIDER_RETURN_IF_ERROR(db.exec("SELECT pg_advisory_lock(" + key + ")"));
+  Status status = migrate_locked(db);
+  Status unlocked = db.exec("SELECT pg_advisory_unlock(" + key + ")");
+  return status ? unlocked : status;
+}
+
+}  // namespace eider::store::postgres
