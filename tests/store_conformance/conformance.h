@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -70,26 +72,81 @@ class StoreConformance : public ::testing::TestWithParam<StoreBackend> {
   // Expects nothing of what a footprint holds to have changed.
   static void expect_unchanged(const Footprint& before, const Footprint& after);
 
-  // The five calls whose results grow a list of changed mailboxes
-  // (issue 16), in one place, so the cases read the same before and after;
-  // `on` is another Store of the instance (open_another), else store().
+  // The five calls that return the mailboxes they changed, in one place:
+  // each checks that list (the mailboxes it must name, each with a modseq
+  // no higher than the mailbox's highest now: other stores may write
+  // meanwhile) and hands the cases the rest; `on` is another Store of the
+  // instance (open_another), else store().
   Result<std::vector<UidPair>> copy(int64_t user_id, int64_t from, std::vector<uint32_t> uids,
                                     int64_t to, Store* on = nullptr) {
-    return (on ? *on : store()).copy_messages(user_id, from, uids, to);
+    Result<Copied> copied = (on ? *on : store()).copy_messages(user_id, from, uids, to);
+    if (!copied) return copied.status();
+    expect_changed(user_id, copied->changed,
+                   copied->uids.empty() ? std::vector<int64_t>{} : std::vector<int64_t>{to});
+    return std::move(copied->uids);
   }
   Result<std::vector<UidPair>> move(int64_t user_id, int64_t from, std::vector<uint32_t> uids,
                                     int64_t to, Store* on = nullptr) {
-    return (on ? *on : store()).move_messages(user_id, from, uids, to);
+    Result<Copied> moved = (on ? *on : store()).move_messages(user_id, from, uids, to);
+    if (!moved) return moved.status();
+    std::vector<int64_t> expected;
+    if (!moved->uids.empty())
+      expected = from == to ? std::vector<int64_t>{to} : std::vector<int64_t>{to, from};
+    expect_changed(user_id, moved->changed, expected);
+    return std::move(moved->uids);
   }
   Result<std::vector<uint32_t>> expunge(int64_t user_id, int64_t mailbox_id,
                                         std::vector<uint32_t> uids, Store* on = nullptr) {
-    return (on ? *on : store()).expunge_messages(user_id, mailbox_id, uids);
+    Result<Expunged> expunged = (on ? *on : store()).expunge_messages(user_id, mailbox_id, uids);
+    if (!expunged) return expunged.status();
+    expect_changed(
+        user_id, expunged->changed,
+        expunged->uids.empty() ? std::vector<int64_t>{} : std::vector<int64_t>{mailbox_id});
+    return std::move(expunged->uids);
   }
   Status rename(int64_t user_id, std::string_view from, std::string_view to, Store* on = nullptr) {
-    return (on ? *on : store()).rename_mailbox(user_id, from, to);
+    Result<Mailbox> source = store().find_mailbox(user_id, from);
+    Result<std::vector<MailboxModseq>> renamed =
+        (on ? *on : store()).rename_mailbox(user_id, from, to);
+    if (!renamed) return renamed.status();
+    EXPECT_FALSE(renamed->empty());
+    if (source) {
+      EXPECT_TRUE(std::any_of(renamed->begin(), renamed->end(),
+                              [&](const MailboxModseq& m) { return m.mailbox_id == source->id; }));
+    }
+    expect_changed(user_id, *renamed, std::nullopt);
+    return Status::ok();
   }
   Status remove(int64_t user_id, std::string_view path, Store* on = nullptr) {
-    return (on ? *on : store()).delete_mailbox(user_id, path);
+    Result<Mailbox> before = store().find_mailbox(user_id, path);
+    Result<MailboxModseq> deleted = (on ? *on : store()).delete_mailbox(user_id, path);
+    if (!deleted) return deleted.status();
+    if (before) {
+      EXPECT_EQ(deleted->mailbox_id, before->id);
+      EXPECT_GT(deleted->modseq, before->highest_modseq);
+    }
+    return Status::ok();
+  }
+
+  // `changed` names exactly `expected` (in that order) when given, and
+  // each entry's modseq is above 0 and at most its mailbox's highest now.
+  void expect_changed(int64_t user_id, const std::vector<MailboxModseq>& changed,
+                      const std::optional<std::vector<int64_t>>& expected) {
+    if (expected) {
+      std::vector<int64_t> ids;
+      for (const MailboxModseq& m : changed) ids.push_back(m.mailbox_id);
+      EXPECT_EQ(ids, *expected);
+    }
+    Result<std::vector<Mailbox>> mailboxes = store().list_mailboxes(user_id);
+    ASSERT_TRUE(mailboxes.is_ok());
+    for (const MailboxModseq& m : changed) {
+      EXPECT_GT(m.modseq, 0u);
+      for (const Mailbox& mailbox : *mailboxes) {
+        if (mailbox.id == m.mailbox_id) {
+          EXPECT_LE(m.modseq, mailbox.highest_modseq);
+        }
+      }
+    }
   }
 
   std::unique_ptr<BackendInstance> instance_;

@@ -318,8 +318,8 @@ TEST_P(Journal, TwoStoresTrimmingAtOnceRemoveEachRowOnce) {
   const uint64_t rows = store().stats().value().journal_rows;
   ASSERT_GT(rows, 0u);
   uint64_t removed[2] = {0, 0};
-  std::thread other([&] { removed[1] = (*second)->trim_journal(kNow, 0).value(); });
-  removed[0] = store().trim_journal(kNow, 0).value();
+  std::thread other([&] { removed[1] = (*second)->trim_journal(clock_now() + 1, 0).value(); });
+  removed[0] = store().trim_journal(clock_now() + 1, 0).value();
   other.join();
   EXPECT_EQ(removed[0] + removed[1], rows);
   EXPECT_EQ(store().stats().value().journal_rows, 0u);

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "support/postgres_server.h"
 #include "support/store_data.h"
 
 namespace eider::store::testing {
@@ -42,11 +43,53 @@ std::unique_ptr<BackendInstance> make_sqlite() {
   return instance;
 }
 
+// A database of its own on the test binary's private server
+// (support/postgres_server.h).
+class PostgresInstance : public BackendInstance {
+ public:
+  explicit PostgresInstance(std::string url) : url_(std::move(url)) {}
+  Status open_first() {
+    Result<std::unique_ptr<Store>> opened = open_another();
+    if (!opened) return opened.status();
+    store_ = std::move(*opened);
+    return Status::ok();
+  }
+  Store& store() override { return *store_; }
+  Result<std::unique_ptr<Store>> open_another() override {
+    Options options;
+    options.url = url_;
+    options.connections = 2;
+    return open(options);
+  }
+
+ private:
+  std::string url_;
+  std::unique_ptr<Store> store_;
+};
+
+std::unique_ptr<BackendInstance> make_postgres() {
+  Result<std::string> url = shared_postgres_server()->create_database();
+  if (!url) {
+    ADD_FAILURE() << "postgres store: " << url.status().to_string();
+    return nullptr;
+  }
+  auto instance = std::make_unique<PostgresInstance>(*url);
+  Status opened = instance->open_first();
+  if (!opened) {
+    ADD_FAILURE() << "postgres store: " << opened.to_string();
+    return nullptr;
+  }
+  return instance;
+}
+
 }  // namespace
 
 std::vector<StoreBackend> store_backends() {
   std::vector<StoreBackend> backends;
   backends.push_back({"Sqlite", make_sqlite});
+  // A private server per test binary, started on first use; without one
+  // (no PostgreSQL installed) the suite runs on SQLite alone.
+  if (shared_postgres_server() != nullptr) backends.push_back({"Postgres", make_postgres});
   return backends;
 }
 

@@ -255,6 +255,9 @@ Result<std::vector<StoredMessage>> PgStore::read_messages(int64_t user_id, int64
   std::vector<uint32_t> sorted = sorted_unique(uids);
   Result<std::vector<StoredMessage>> stored =
       read<std::vector<StoredMessage>>([&](Connection& db) -> Result<std::vector<StoredMessage>> {
+        // A missing mailbox (or another user's) is not_found, as for every read.
+        Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+        if (!mailbox) return mailbox.status();
         static const std::string with_tree_sql =
             std::string("SELECT ") + kInfoColumns +
             ", c.tree, c.envelope, c.bodystructure, c.body FROM messages m JOIN message_contents c"
