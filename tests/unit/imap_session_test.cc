@@ -133,8 +133,8 @@ TEST_F(ImapSession, LogoutBeaconEndsTheUsersSessionsWithBye) {
   auto waiting = connect();
   waiting->send("a LOGIN bob pw\r\nb SELECT INBOX\r\n");
   auto idling = connect();
-  idling->send("a LOGIN bob pw\r\n");
-  EXPECT_EQ(idling->send("b IDLE\r\n"), "+ idling\r\n");
+  idling->send("a LOGIN bob pw\r\nb SELECT INBOX\r\n");
+  EXPECT_EQ(idling->send("c IDLE\r\n"), "+ idling\r\n");
   auto other = connect();
   other->send("a LOGIN carol pw\r\n");
 
