@@ -156,7 +156,7 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
                                .retr_sets_seen = config.pop3_retr_seen == "yes",
                                .allow_plaintext_auth = config.allow_plaintext_auth == "yes",
                                .tls = tls.get()};
-  const pop3::Services pop3_services{mail, store, executor, limiter};
+  const pop3::Services pop3_services{mail, store, executor, limiter, notifier};
   EIDER_RETURN_IF_ERROR(server.listen(config.pop3, pop3::service(pop3_settings, pop3_services)));
   pop3_settings.implicit_tls = true;
   EIDER_RETURN_IF_ERROR(server.listen(config.pop3s, pop3::service(pop3_settings, pop3_services)));
@@ -165,7 +165,8 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
                                .allow_plaintext_auth = config.allow_plaintext_auth == "yes",
                                .tls = tls.get(),
                                .authenticated_idle_timeout = config.imap_idle_timeout,
-                               .user_check_interval = config.user_check_interval};
+                               .user_check_interval = config.user_check_interval,
+                               .notify_poll_interval = config.notify_poll_interval};
   // Before any session: a client that comes back after `journal-days`
   // finds the journal already trimmed.
   trim_journal(store, config.journal_days);

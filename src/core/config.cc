@@ -63,6 +63,8 @@ const Key kKeys[] = {
      "silence allowed to a logged-in IMAP client"},
     {"user-check-interval", &Config::user_check_interval, "SECONDS",
      "how often an IMAP session in IDLE or polling checks its user still exists"},
+    {"notify-poll-interval", &Config::notify_poll_interval, "MILLISECONDS",
+     "while the notifier is down, how often an IMAP session in IDLE reads its journal"},
     {"journal-days", &Config::journal_days, "DAYS", "days a journal row is kept for QRESYNC"},
     {"max-message-size", &Limits::max_message_size, "BYTES", "largest message accepted"},
     {"max-mime-depth", &Limits::max_mime_depth, "UINT", "MIME nesting the parser descends into"},
@@ -381,6 +383,12 @@ Status validate_config(const Config& config) {
                                              ", which is not loopback, and no api-token is set");
   }
   if (config.data.empty()) return error(Code::invalid_argument, "data must not be empty");
+  if (config.notify_poll_interval < kMinNotifyPollInterval ||
+      config.notify_poll_interval > kMaxNotifyPollInterval) {
+    return error(Code::invalid_argument,
+                 "notify-poll-interval must be between " + std::to_string(kMinNotifyPollInterval) +
+                     " and " + std::to_string(kMaxNotifyPollInterval) + " milliseconds");
+  }
   return Status::ok();
 }
 

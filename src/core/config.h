@@ -38,6 +38,12 @@ struct LogSettings {
   std::string level = "info";  // trace, debug, info, warn, error, critical, off
 };
 
+// The bounds of Config::notify_poll_interval, in milliseconds: often enough
+// to matter, rarely enough that a notifier outage does not turn every IDLE
+// session into a busy poller.
+inline constexpr uint64_t kMinNotifyPollInterval = 100;
+inline constexpr uint64_t kMaxNotifyPollInterval = 60000;
+
 struct Config {
   std::string data = "./data";
   std::string store = "sqlite";
@@ -85,6 +91,10 @@ struct Config {
   // that its user still exists (`eider user del` may run in another
   // process): how late, at worst, a deleted user's session ends.
   uint64_t user_check_interval = 30;
+  // Milliseconds between journal reads of a selected IMAP session in IDLE
+  // while the notifier is unhealthy (beacons may be lost); between
+  // kMinNotifyPollInterval and kMaxNotifyPollInterval.
+  uint64_t notify_poll_interval = 2000;
   // Days a journal row (an expunge, a flag change) is kept, so that a client
   // resynchronising (QRESYNC) from an older state gets the full answer
   // instead of the exact one; trimmed at start-up and hourly.

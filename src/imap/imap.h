@@ -47,6 +47,9 @@ struct Settings {
   // Seconds between checks that the logged-in user still exists, by a
   // session in IDLE and by polls (NOOP, CHECK); at least 1.
   uint64_t user_check_interval = 30;
+  // Milliseconds between journal reads of a session in IDLE while the
+  // notifier is unhealthy (notify-poll-interval).
+  uint64_t notify_poll_interval = 2000;
 };
 
 struct Services {

@@ -45,7 +45,8 @@ Session::Session(const Settings& settings, const Services& services, net::Connec
       lines_(settings.limits.max_line_length),
       deadlines_(net::Deadlines::options(settings.limits)),
       wake_(std::make_shared<Wake>(Wake{this})),
-      user_check_(connection.executor()) {}
+      user_check_(connection.executor()),
+      poll_timer_(connection.executor()) {}
 
 Session::~Session() {
   wake_->session = nullptr;
@@ -72,12 +73,19 @@ asio::awaitable<void> Session::run() {
   }
   out_ += "* OK [CAPABILITY " + capabilities() + "] Eider IMAP ready\r\n";
   while (state_ != State::logout) {
+    if (logout_requested_) {
+      end_logged_out();
+      break;
+    }
     CommandReader::Step step = reader_.feed(input_.unread());
     input_.consume(step.consumed);
     switch (step.kind) {
       case CommandReader::Step::Kind::need_more: {
         if (reader_.in_command()) deadlines_.begin_request();
         ReadEnd end = co_await fill(kReadChunk);
+        // A logout beacon's push may have said BYE and closed meanwhile.
+        co_await wait_for_push();
+        if (state_ == State::logout) break;
         if (end != ReadEnd::more) co_return co_await say_goodbye(end);
         break;
       }
@@ -160,7 +168,9 @@ asio::awaitable<bool> Session::flush(Flush mode) {
 
 asio::awaitable<Session::ReadEnd> Session::fill(std::size_t chunk) {
   if (!co_await flush()) co_return ReadEnd::closed;
+  reading_ = true;
   net::Read read = co_await input_.read_more(connection_, chunk, &deadlines_);
+  reading_ = false;
   switch (read.ended) {
     case net::Read::Ended::no:
       co_return ReadEnd::more;
@@ -269,6 +279,13 @@ asio::awaitable<void> Session::end_if_user_gone() {
   logout_reason_ = "account deleted";
 }
 
+void Session::end_logged_out() {
+  if (state_ == State::logout) return;
+  out_ += "* BYE Logged out by the administrator\r\n";
+  state_ = State::logout;
+  logout_reason_ = "logged out by the administrator";
+}
+
 std::chrono::seconds Session::user_check_interval() const {
   return std::chrono::seconds(std::max<uint64_t>(1, settings_.user_check_interval));
 }
@@ -292,7 +309,9 @@ asio::awaitable<void> Session::execute(Command& command) {
   }
   if (state_ == State::selected && view_) {
     const bool keeps_numbers = !command.uid && spec != nullptr && spec->keeps_numbers;
-    const bool force = spec != nullptr && (spec->changes_mailbox || spec->poll);
+    // While beacons may be lost, every command is a poll point.
+    const bool force =
+        (spec != nullptr && (spec->changes_mailbox || spec->poll)) || !services_.notifier.healthy();
     co_await sync(keeps_numbers ? MailboxView::Announce::no_expunge : MailboxView::Announce::all,
                   force);
     // RFC 7162 3.1: a CONDSTORE enabling command issued with a mailbox
@@ -305,6 +324,8 @@ asio::awaitable<void> Session::execute(Command& command) {
   }
   out_ += reply_;
   reply_.clear();
+  // A logout beacon that came during the command: its reply goes first.
+  if (logout_requested_) end_logged_out();
 }
 
 asio::awaitable<void> Session::dispatch(Command& command, const CommandSpec* spec) {
@@ -361,8 +382,26 @@ std::optional<std::vector<uint32_t>> Session::resolve(const SequenceSet& set, bo
 // --- the journal sync ---
 
 void Session::on_beacon(const notify::Beacon& beacon) {
-  if (!view_ || beacon.mailbox_id != view_->mailbox_id() || beacon.modseq <= view_->modseq()) {
-    return;
+  switch (beacon.kind) {
+    case notify::BeaconKind::logout:
+      logout_requested_ = true;
+      // Waiting for the client: the push says BYE now. During a command,
+      // execute() says it after the reply.
+      if ((reading_ || idling_) && !pushing_) start_push();
+      return;
+    case notify::BeaconKind::resync:
+      // Beacons may have been lost (the notifier lost its peers, or came
+      // back): an idle session polls while the notifier is unhealthy.
+      if (idling_ && !services_.notifier.healthy()) arm_poll();
+      if (!view_) return;
+      break;
+    case notify::BeaconKind::changed:
+      // An older modseq is already covered: the journal read that the newer
+      // beacon (or a poll) caused read every row up to the view's modseq.
+      if (!view_ || beacon.mailbox_id != view_->mailbox_id() || beacon.modseq <= view_->modseq()) {
+        return;
+      }
+      break;
   }
   changed_ = true;
   if (idling_ && !pushing_) start_push();

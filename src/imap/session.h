@@ -105,6 +105,8 @@ class Session {
   boost::asio::awaitable<void> end_if_user_gone();
   // How often polls and IDLE call end_if_user_gone (user-check-interval).
   std::chrono::seconds user_check_interval() const;
+  // After a logout beacon: queues `* BYE` and ends the session.
+  void end_logged_out();
   // The command-rate limit: waits while the client is over
   // max-commands-per-second.
   boost::asio::awaitable<void> pace();
@@ -273,6 +275,10 @@ class Session {
   // The sync when the journal after the view's modseq was trimmed: the view
   // is brought to a listing of the mailbox (MailboxView::resync).
   boost::asio::awaitable<void> resync_from_listing();
+  // A beacon of the user, on the session's thread. `changed`: the selected
+  // mailbox changed beyond the view's modseq (an older one is dropped).
+  // `resync`: read the journal whatever the mailbox and modseq. `logout`:
+  // the session ends with `* BYE`, at once when it waits for the client.
   void on_beacon(const notify::Beacon& beacon);
 
   // --- IDLE (idle.cc) ---
@@ -284,6 +290,12 @@ class Session {
   void start_push();
   // Makes the push check the user after user-check-interval, while idling.
   void arm_user_check();
+  // While idling and the notifier is unhealthy: makes the push read the
+  // journal every notify-poll-interval, until the notifier is healthy again.
+  void arm_poll();
+  // Waits until the push (push_while_idle) has finished writing: only one
+  // writes at a time.
+  boost::asio::awaitable<void> wait_for_push();
 
   const Settings& settings_;
   Services services_;
@@ -316,12 +328,19 @@ class Session {
   std::shared_ptr<Wake> wake_;
   notify::Subscription subscription_;
   bool changed_ = false;  // a beacon came for the selected mailbox
+  // A logout beacon came: the session says `* BYE` and ends.
+  bool logout_requested_ = false;
+  // The command loop waits in a read with everything sent: the push may write.
+  bool reading_ = false;
   bool idling_ = false;
   bool pushing_ = false;
   boost::asio::steady_timer* push_done_ = nullptr;
   // While idling: when to check that the user still exists (arm_user_check).
   boost::asio::steady_timer user_check_;
   bool user_check_due_ = false;
+  // While idling with the notifier unhealthy: the next journal poll (arm_poll).
+  boost::asio::steady_timer poll_timer_;
+  bool poll_armed_ = false;
 
   // Command pacing: the start of the current one-second window and the
   // commands in it.

@@ -189,6 +189,10 @@ Status Mail::subscribe(int64_t user_id, std::string_view path, bool subscribed) 
   return store_.set_subscribed(user_id, path, subscribed);
 }
 
+void Mail::logout_user(int64_t user_id) {
+  notifier_.publish({user_id, 0, 0, notify::BeaconKind::logout});
+}
+
 Result<std::string> Mail::export_message(int64_t user_id, std::string_view mailbox_path,
                                          uint32_t uid) {
   Result<store::Mailbox> mailbox = find_mailbox(user_id, mailbox_path);

@@ -112,6 +112,12 @@ class Mail {
   // beacon: subscriptions change no mailbox a session shows.
   Status subscribe(int64_t user_id, std::string_view path, bool subscribed);
 
+  // Ends every IMAP and POP3 session of the user, on every node the
+  // notifier reaches (a logout beacon): IMAP says `* BYE`, POP3 closes
+  // without its UPDATE state, so no DELE takes effect. For a password
+  // change, a disabled account, an administrator's request. Changes no data.
+  void logout_user(int64_t user_id);
+
   // The exact bytes that were delivered or appended.
   Result<std::string> export_message(int64_t user_id, std::string_view mailbox_path, uint32_t uid);
 

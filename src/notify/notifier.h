@@ -84,6 +84,9 @@ class Notifier {
   // False while beacons may be lost (a remote notifier that lost its
   // connection). Sessions then poll the journal on a short interval; when
   // the notifier is healthy again it sends every subscriber a resync beacon.
+  // It sends its own subscribers (on this node, which it always reaches) a
+  // resync beacon too when it finds itself unhealthy, so that sessions in
+  // IDLE start polling at once rather than at their next check.
   // Thread-safe and cheap: sessions call it on every wait.
   virtual bool healthy() const = 0;
 };

@@ -8,6 +8,11 @@
 // messages are expunged (or moved to Trash) by QUIT, in one transaction,
 // so a connection that drops deletes nothing.
 //
+// A logout beacon for the user (mail::Mail::logout_user) ends a logged-in
+// session: at once, closing the connection without a reply (as RFC 1939's
+// autologout does), when it waits for a command; after its reply when it
+// runs one. Either way the UPDATE state is not entered: no DELE applies.
+//
 // Memory per session: the input buffer (16 KiB reads, plus at most one
 // unfinished line bounded by max-line-length), the maildrop list (16 bytes
 // per message), and while a RETR is answered the message twice (as stored
@@ -21,6 +26,7 @@
 #include "mail/auth_limiter.h"
 #include "mail/mail.h"
 #include "net/server.h"
+#include "notify/notifier.h"
 #include "store/executor.h"
 #include "store/store.h"
 
@@ -46,6 +52,9 @@ struct Services {
   store::Store& store;
   store::Executor& executor;
   mail::AuthLimiter& limiter;
+  // A logged-in session subscribes for its user's logout beacon
+  // (Mail::logout_user); the maildrop is fixed, so no other beacon matters.
+  notify::Notifier& notifier;
 };
 
 // The service to give net::Server::listen. The references must outlive the

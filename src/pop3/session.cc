@@ -3,6 +3,7 @@
 #include "pop3/session.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -29,10 +30,32 @@ Session::Session(const Settings& settings, const Services& services, net::Connec
       services_(services),
       connection_(connection),
       lines_(settings.limits.max_line_length),
-      deadlines_(net::Deadlines::options(settings.limits)) {}
+      deadlines_(net::Deadlines::options(settings.limits)),
+      wake_(std::make_shared<Wake>(Wake{this})) {}
 
 Session::~Session() {
+  wake_->session = nullptr;
   if (user_id_ != 0) mail::log_logout(origin(), user_name_, logout_reason_);
+}
+
+void Session::listen_for_logout() {
+  // One subscription per session: cheap with the local notifier; a remote
+  // one keeps one per user and node (notify/notifier.h).
+  subscription_ = services_.notifier.subscribe(
+      user_id_, [wake = wake_, executor = connection_.executor()](const notify::Beacon& beacon) {
+        if (beacon.kind != notify::BeaconKind::logout) return;
+        asio::post(executor, [wake] {
+          if (wake->session != nullptr) wake->session->on_logout();
+        });
+      });
+}
+
+void Session::on_logout() {
+  logout_requested_ = true;
+  logout_reason_ = "logged out by the administrator";
+  // Ends the pending read; the loop then ends without UPDATE. During a
+  // command, the loop ends after its reply.
+  if (reading_) connection_.close();
 }
 
 mail::Origin Session::origin() const {
@@ -58,7 +81,7 @@ asio::awaitable<void> Session::run() {
     co_return;
   }
   ok("Eider POP3 ready");
-  while (state_ != State::done) {
+  while (state_ != State::done && !logout_requested_) {
     Line line = co_await read_line();
     if (line.kind == Line::Kind::ended) co_return;
     if (line.kind == Line::Kind::too_long) {
@@ -99,7 +122,13 @@ asio::awaitable<bool> Session::flush() {
 
 asio::awaitable<bool> Session::fill() {
   if (!co_await flush()) co_return false;
+  if (logout_requested_) {
+    state_ = State::done;
+    co_return false;
+  }
+  reading_ = true;
   net::Read read = co_await input_.read_more(connection_, kReadChunk, &deadlines_);
+  reading_ = false;
   switch (read.ended) {
     case net::Read::Ended::no:
       co_return true;
@@ -300,6 +329,7 @@ asio::awaitable<void> Session::login(const std::string& name, const std::string&
   }
   user_name_ = user->name;
   mail::log_login(origin(), user_name_);
+  listen_for_logout();
   state_ = State::transaction;
   deadlines_.logged_in();
   ok("Logged in, " + std::to_string(messages_.size()) + " messages");

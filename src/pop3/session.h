@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,6 +80,9 @@ class Session {
   // True, with -ERR sent and the session ended, when the logged-in user was
   // deleted (by the CLI, in another process, perhaps): the maildrop is gone.
   boost::asio::awaitable<bool> end_if_user_gone();
+  // Subscribes for the user's logout beacon (pop3.h).
+  void listen_for_logout();
+  void on_logout();
 
   // TRANSACTION and UPDATE (maildrop.cc).
   boost::asio::awaitable<Status> open_maildrop(int64_t user_id);
@@ -111,6 +115,16 @@ class Session {
   int64_t mailbox_id_ = 0;
   uint32_t uidvalidity_ = 0;
   std::vector<Message> messages_;
+
+  // Logout beacons reach the session through this, on its own I/O thread;
+  // the destructor clears `session` so a beacon posted late does nothing.
+  struct Wake {
+    Session* session = nullptr;
+  };
+  std::shared_ptr<Wake> wake_;
+  notify::Subscription subscription_;
+  bool logout_requested_ = false;
+  bool reading_ = false;  // the command loop waits for the client
 };
 
 }  // namespace eider::pop3

@@ -12,8 +12,15 @@ void FaultyStore::clear() {
   planned_.clear();
 }
 
+uint64_t FaultyStore::calls(StoreCall call) const {
+  std::lock_guard lock(mutex_);
+  auto it = calls_.find(call);
+  return it == calls_.end() ? 0 : it->second;
+}
+
 Status FaultyStore::take(StoreCall call) {
   std::lock_guard lock(mutex_);
+  ++calls_[call];
   auto it = planned_.find(call);
   if (it == planned_.end() || it->second.times <= 0) return Status::ok();
   --it->second.times;

@@ -66,6 +66,8 @@ class FaultyStore final : public Store {
   void fail(StoreCall call, Status status, int times = 1);
   // Cancels every planned failure.
   void clear();
+  // How many times `call` was made (failed or not) since the store was made.
+  uint64_t calls(StoreCall call) const;
 
   Result<User> create_user(std::string_view name, std::string_view password_hash,
                            const std::vector<std::string>& addresses, const Quota& quota) override;
@@ -142,8 +144,9 @@ class FaultyStore final : public Store {
   Status take(StoreCall call);
 
   std::shared_ptr<Store> inner_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<StoreCall, Planned> planned_;
+  std::map<StoreCall, uint64_t> calls_;
 };
 
 }  // namespace eider::store::testing

@@ -126,6 +126,25 @@ std::string SessionRunner::run() {
   return connection_->take_output();
 }
 
+std::string SessionRunner::run_until(std::string_view text, std::chrono::milliseconds limit) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  std::string written = connection_->take_output();
+  while (!done_ && written.find(text) == std::string::npos &&
+         std::chrono::steady_clock::now() < give_up) {
+    context_.run_one_until(give_up);
+    written += connection_->take_output();
+  }
+  rethrow();
+  return written;
+}
+
+std::string SessionRunner::run_for(std::chrono::milliseconds duration) {
+  const auto until = std::chrono::steady_clock::now() + duration;
+  while (!done_ && std::chrono::steady_clock::now() < until) context_.run_one_until(until);
+  rethrow();
+  return connection_->take_output();
+}
+
 std::string SessionRunner::send(std::string bytes) {
   connection_->feed(std::move(bytes));
   return run();

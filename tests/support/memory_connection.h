@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "net/connection.h"
 #include "net/server.h"
@@ -86,6 +87,12 @@ class SessionRunner {
   std::string run();
   // feed(bytes), then run().
   std::string send(std::string bytes);
+  // Runs the session until what it writes contains `text` (or it returns),
+  // at most `limit`; what it wrote. For what comes by itself, later: a push
+  // while idling, a timer's poll.
+  std::string run_until(std::string_view text, std::chrono::milliseconds limit);
+  // Runs the session for `duration` whatever it does; what it wrote.
+  std::string run_for(std::chrono::milliseconds duration);
   // end_input(how), then runs until the session returns; what it wrote.
   std::string finish(Read::Ended how = Read::Ended::closed);
   bool done() const { return done_; }

@@ -291,5 +291,20 @@ TEST(Config, ServicesLeftOutListenNowhereAndListedOnesKeepTheirAddresses) {
   EXPECT_FALSE(all.imap.is_off() || all.pop3.is_off() || all.lmtp.is_off() || all.api.is_off());
 }
 
+TEST(Config, NotifyPollIntervalIsBoundedFrom100MillisecondsTo60Seconds) {
+  Config config;
+  EXPECT_EQ(config.notify_poll_interval, 2000u);
+  for (const char* fine : {"100", "60000"}) {
+    ASSERT_TRUE(set_config_value(config, "notify-poll-interval", fine).is_ok());
+    EXPECT_TRUE(validate_config(config).is_ok()) << fine;
+  }
+  for (const char* wrong : {"99", "60001", "0"}) {
+    ASSERT_TRUE(set_config_value(config, "notify-poll-interval", wrong).is_ok());
+    Status status = validate_config(config);
+    EXPECT_EQ(status.code(), Code::invalid_argument) << wrong;
+    EXPECT_EQ(status.message(), "notify-poll-interval must be between 100 and 60000 milliseconds");
+  }
+}
+
 }  // namespace
 }  // namespace eider::core

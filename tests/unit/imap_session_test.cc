@@ -3,11 +3,13 @@
 // and a failed commit.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <optional>
 
 #include "imap/imap.h"
 #include "notify/local.h"
 #include "session_fixture.h"
+#include "support/unreliable_notifier.h"
 
 namespace eider::imap {
 namespace {
@@ -35,12 +37,13 @@ class ImapSession : public eider::testing::SessionFixture {
   }
 
   std::unique_ptr<SessionRunner> connect() {
-    auto session = std::make_unique<SessionRunner>(service(Settings{}, *services_));
+    auto session = std::make_unique<SessionRunner>(service(settings_, *services_));
     EXPECT_TRUE(session->run().starts_with("* OK "));
     return session;
   }
 
   int64_t bob_ = 0;
+  Settings settings_;
   SelectCache select_cache_;
   std::optional<Services> services_;
 };
@@ -123,6 +126,124 @@ TEST_F(ImapSession, RenamedSelectedMailboxStaysSelectedUnderItsNewName) {
   polled = session->send("d NOOP\r\n");
   EXPECT_NE(polled.find("* 2 EXISTS\r\n"), std::string::npos) << polled;
   EXPECT_TRUE(tagged(session->send("e FETCH 2 UID\r\n"), "e").starts_with("e OK"));
+}
+
+TEST_F(ImapSession, LogoutBeaconEndsTheUsersSessionsWithBye) {
+  add("carol");
+  auto waiting = connect();
+  waiting->send("a LOGIN bob pw\r\nb SELECT INBOX\r\n");
+  auto idling = connect();
+  idling->send("a LOGIN bob pw\r\nb SELECT INBOX\r\n");
+  EXPECT_EQ(idling->send("c IDLE\r\n"), "+ idling\r\n");
+  auto other = connect();
+  other->send("a LOGIN carol pw\r\n");
+
+  mail_->logout_user(bob_);
+  EXPECT_EQ(waiting->run(), "* BYE Logged out by the administrator\r\n");
+  EXPECT_TRUE(waiting->done());
+  EXPECT_EQ(idling->run(), "* BYE Logged out by the administrator\r\n");
+  EXPECT_TRUE(idling->done());
+  EXPECT_EQ(other->run(), "");
+  EXPECT_FALSE(other->done());
+  EXPECT_EQ(other->send("c NOOP\r\n"), "c OK NOOP completed\r\n");
+}
+
+// A session whose notifier can lose its peers (support/unreliable_notifier.h).
+class ImapSessionWithoutBeacons : public ImapSession {
+ protected:
+  void SetUp() override {
+    ImapSession::SetUp();
+    unreliable_mail_ = std::make_unique<mail::Mail>(*faulty_, notifier_down_, core::Limits{});
+    services_.emplace(
+        Services{*unreliable_mail_, *faulty_, executor_, limiter_, notifier_down_, select_cache_});
+  }
+
+  uint64_t journal_reads() const {
+    return faulty_->calls(store::testing::StoreCall::journal_since);
+  }
+
+  notify::testing::UnreliableNotifier notifier_down_;
+  std::unique_ptr<mail::Mail> unreliable_mail_;
+};
+
+TEST_F(ImapSessionWithoutBeacons, IdleSessionHearsADeliveryWithinThePollInterval) {
+  EXPECT_EQ(settings_.notify_poll_interval, 2000u);
+  auto session = connect();
+  session->send("a LOGIN bob pw\r\nb SELECT INBOX\r\n");
+  notifier_down_.cut();
+  EXPECT_EQ(session->send("c IDLE\r\n"), "+ idling\r\n");
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(unreliable_mail_->deliver(bob_, "INBOX", kMessage).is_ok());
+  EXPECT_EQ(notifier_down_.dropped(), 1u);
+  std::string pushed = session->run_until("* 2 EXISTS\r\n", std::chrono::seconds(4));
+  EXPECT_NE(pushed.find("* 2 EXISTS\r\n"), std::string::npos) << pushed;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2600));
+}
+
+TEST_F(ImapSessionWithoutBeacons, EveryCommandReadsTheJournalWhileTheNotifierIsDown) {
+  auto session = connect();
+  session->send("a LOGIN bob pw\r\nb SELECT INBOX\r\n");
+  notifier_down_.cut();
+  session->run();  // the cut's resync beacon: nothing new
+  ASSERT_TRUE(
+      unreliable_mail_
+          ->set_flags(bob_, mailbox(bob_, "INBOX").id, {1}, store::FlagMode::add, {"\\Flagged"})
+          .is_ok());
+  EXPECT_EQ(notifier_down_.dropped(), 1u);
+  std::string polled = session->send("c NOOP\r\n");
+  EXPECT_NE(polled.find("* 1 FETCH (FLAGS (\\Flagged"), std::string::npos) << polled;
+  // Not only polls: CAPABILITY, which reads no journal while beacons come.
+  ASSERT_TRUE(
+      unreliable_mail_
+          ->set_flags(bob_, mailbox(bob_, "INBOX").id, {1}, store::FlagMode::add, {"\\Seen"})
+          .is_ok());
+  std::string asked = session->send("d CAPABILITY\r\n");
+  EXPECT_NE(asked.find("* 1 FETCH (FLAGS (\\Flagged \\Seen"), std::string::npos) << asked;
+  notifier_down_.mend();
+  session->send("e NOOP\r\n");  // reads what the recovery's resync asks for
+  const uint64_t reads = journal_reads();
+  session->send("f CAPABILITY\r\n");
+  EXPECT_EQ(journal_reads(), reads) << "healthy again: no beacon, no journal read";
+}
+
+TEST_F(ImapSessionWithoutBeacons, IdleSessionStopsPollingOnceTheNotifierIsBack) {
+  settings_.notify_poll_interval = 100;
+  auto session = connect();
+  session->send("a LOGIN bob pw\r\nb SELECT INBOX\r\n");
+  notifier_down_.cut();
+  EXPECT_EQ(session->send("c IDLE\r\n"), "+ idling\r\n");
+  uint64_t reads = journal_reads();
+  session->run_for(std::chrono::milliseconds(550));
+  EXPECT_GE(journal_reads(), reads + 3) << "polls every 100 ms while the notifier is down";
+
+  // A delivery whose beacon is lost, then the notifier's recovery: its
+  // resync beacon brings the message at once.
+  ASSERT_TRUE(unreliable_mail_->deliver(bob_, "INBOX", kMessage).is_ok());
+  notifier_down_.mend();
+  std::string pushed = session->run_until("* 2 EXISTS\r\n", std::chrono::seconds(1));
+  EXPECT_NE(pushed.find("* 2 EXISTS\r\n"), std::string::npos) << pushed;
+  session->run_for(std::chrono::milliseconds(150));  // a poll already due finds it healthy
+  reads = journal_reads();
+  EXPECT_EQ(session->run_for(std::chrono::milliseconds(500)), "");
+  EXPECT_EQ(journal_reads(), reads) << "healthy: the store is not read while idle";
+  // Beacons work again.
+  ASSERT_TRUE(unreliable_mail_->deliver(bob_, "INBOX", kMessage).is_ok());
+  pushed = session->run_until("* 3 EXISTS\r\n", std::chrono::seconds(1));
+  EXPECT_NE(pushed.find("* 3 EXISTS\r\n"), std::string::npos) << pushed;
+  EXPECT_TRUE(tagged(session->send("DONE\r\n"), "c").starts_with("c OK"));
+}
+
+TEST_F(ImapSessionWithoutBeacons, ResyncBeaconReadsTheJournalWhateverTheModseq) {
+  auto session = connect();
+  session->send("a LOGIN bob pw\r\nb SELECT INBOX\r\n");
+  EXPECT_EQ(session->send("c IDLE\r\n"), "+ idling\r\n");
+  // A change whose beacon was lost, though the notifier says it is healthy
+  // (a peer restarted): only a resync beacon tells.
+  ASSERT_TRUE(mail_->deliver(bob_, "INBOX", kMessage).is_ok());  // beacon to the other notifier
+  EXPECT_EQ(session->run_for(std::chrono::milliseconds(100)), "");
+  notifier_down_.publish({bob_, 0, 0, notify::BeaconKind::resync});
+  std::string pushed = session->run_until("* 2 EXISTS\r\n", std::chrono::seconds(1));
+  EXPECT_NE(pushed.find("* 2 EXISTS\r\n"), std::string::npos) << pushed;
 }
 
 }  // namespace

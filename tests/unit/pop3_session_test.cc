@@ -24,7 +24,7 @@ class Pop3Session : public eider::testing::SessionFixture {
 
   std::unique_ptr<SessionRunner> connect() {
     auto session = std::make_unique<SessionRunner>(
-        service(Settings{}, Services{*mail_, *faulty_, executor_, limiter_}));
+        service(Settings{}, Services{*mail_, *faulty_, executor_, limiter_, notifier_}));
     EXPECT_TRUE(session->run().starts_with("+OK "));
     return session;
   }
@@ -64,6 +64,21 @@ TEST_F(Pop3Session, ClientGoneWithoutQuitDeletesNothing) {
   EXPECT_TRUE(session->send("DELE 1\r\n").starts_with("+OK"));
   EXPECT_EQ(session->finish(), "");
   EXPECT_EQ(mailbox(bob_, "INBOX").message_count, 2u) << "RFC 1939 6: no UPDATE state";
+}
+
+TEST_F(Pop3Session, LogoutBeaconEndsTheSessionWithoutUpdate) {
+  add("carol");
+  auto session = connect();
+  session->send("USER bob\r\nPASS pw\r\n");
+  EXPECT_TRUE(session->send("DELE 1\r\n").starts_with("+OK"));
+  auto other = connect();
+  other->send("USER carol\r\nPASS pw\r\n");
+  mail_->logout_user(bob_);
+  // Closed without a reply, as RFC 1939's autologout is.
+  EXPECT_EQ(session->run(), "");
+  EXPECT_TRUE(session->done());
+  EXPECT_EQ(mailbox(bob_, "INBOX").message_count, 2u) << "no UPDATE state: DELE not applied";
+  EXPECT_TRUE(other->send("STAT\r\n").starts_with("+OK 0 "));
 }
 
 TEST_F(Pop3Session, WrongPasswordIsRefused) {
