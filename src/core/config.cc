@@ -32,7 +32,7 @@ const Key kKeys[] = {
     {"data", &Config::data, "DIR", "data folder; the sqlite store keeps eider.db there"},
     {"store", &Config::store, "URL",
      "store URL: sqlite (in the data folder) or sqlite:/path/to.db"},
-    {"notify", &Config::notify, "URL", "notifier URL: local"},
+    {"notify", &Config::notify, "URL", "notifier URL: local or redis://host:port[/db]"},
     {"imap", &Config::imap, "ADDR", "IMAP listener: host:port, [v6]:port, unix:/path or off"},
     {"imaps", &Config::imaps, "ADDR", "IMAP over TLS listener"},
     {"pop3", &Config::pop3, "ADDR", "POP3 listener"},
