@@ -73,6 +73,8 @@ const Key kKeys[] = {
      "largest header block of a message part (not enforced yet)"},
     {"max-connections-per-ip", &Limits::max_connections_per_ip, "UINT",
      "concurrent connections from one IP address"},
+    {"max-connections-per-user", &Limits::max_connections_per_user, "UINT",
+     "logged-in IMAP and POP3 sessions of one user, over all nodes (0: no limit)"},
     {"max-commands-per-second", &Limits::max_commands_per_second, "UINT",
      "IMAP commands per second per connection before it is slowed"},
     {"max-auth-failures", &Limits::max_auth_failures, "UINT",

@@ -315,6 +315,8 @@ class Session {
 
   std::shared_ptr<Wake> wake_;
   notify::Subscription subscription_;
+  // This session's place among its user's (max-connections-per-user).
+  mail::UserConnections::Slot user_slot_;
   bool changed_ = false;  // a beacon came for the selected mailbox
   bool idling_ = false;
   bool pushing_ = false;

@@ -169,4 +169,77 @@ Result<std::vector<RedisValue>> RedisConnection::pipeline(
   return values;
 }
 
+RedisWorker::RedisWorker(RedisAddress address, std::chrono::milliseconds timeout,
+                         std::chrono::milliseconds retry)
+    : address_(std::move(address)), timeout_(timeout), retry_(retry), thread_([this] { run(); }) {}
+
+RedisWorker::~RedisWorker() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void RedisWorker::post(Job job) {
+  {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back(std::move(job));
+  }
+  wake_.notify_all();
+}
+
+void RedisWorker::every(std::chrono::milliseconds interval, Job tick) {
+  {
+    std::lock_guard lock(mutex_);
+    tick_.emplace(interval, std::move(tick));
+  }
+  wake_.notify_all();
+}
+
+RedisConnection* RedisWorker::connection() {
+  if (connection_ && !connection_->broken()) return &*connection_;
+  connection_.reset();
+  const auto now = std::chrono::steady_clock::now();
+  if (last_attempt_ != std::chrono::steady_clock::time_point{} && now - last_attempt_ < retry_) {
+    return nullptr;
+  }
+  last_attempt_ = now;
+  Result<RedisConnection> connected = RedisConnection::connect(address_, timeout_);
+  if (!connected) return nullptr;
+  connection_ = std::move(connected).value();
+  return &*connection_;
+}
+
+void RedisWorker::run() {
+  std::unique_lock lock(mutex_);
+  auto next_tick = std::chrono::steady_clock::now();
+  for (;;) {
+    if (!jobs_.empty()) {
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job(connection());
+      lock.lock();
+      continue;
+    }
+    if (stopping_) return;
+    if (tick_ && !tick_->second) tick_.reset();  // every(..., nullptr)
+    if (tick_ && std::chrono::steady_clock::now() >= next_tick) {
+      Job tick = tick_->second;
+      next_tick = std::chrono::steady_clock::now() + tick_->first;
+      lock.unlock();
+      tick(connection());
+      lock.lock();
+      continue;
+    }
+    if (tick_) {
+      wake_.wait_until(lock, next_tick);
+    } else {
+      wake_.wait(lock);
+    }
+  }
+}
+
 }  // namespace eider::notify

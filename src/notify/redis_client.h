@@ -6,11 +6,18 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/status.h"
@@ -71,6 +78,58 @@ class RedisConnection {
   explicit RedisConnection(redisContext* context) : context_(context) {}
 
   std::unique_ptr<redisContext, Free> context_;
+};
+
+// One thread and one connection running Redis jobs in the order posted, for
+// callers that must not wait on the network themselves (a job posted from
+// an I/O thread) or must see their earlier jobs done (call after post).
+// A job gets the connection, or nullptr while Redis cannot be reached (it
+// then falls back to what it can do alone); a connection that broke is
+// replaced at the next job, at most once per `retry` interval.
+class RedisWorker {
+ public:
+  using Job = std::function<void(RedisConnection*)>;
+
+  RedisWorker(RedisAddress address, std::chrono::milliseconds timeout,
+              std::chrono::milliseconds retry = std::chrono::milliseconds(1000));
+  // Runs the jobs already posted, then stops.
+  ~RedisWorker();
+  RedisWorker(const RedisWorker&) = delete;
+  RedisWorker& operator=(const RedisWorker&) = delete;
+
+  void post(Job job);
+
+  // Runs f(connection) on the worker after every job posted before, and
+  // returns its result. Blocks: never call it on an I/O thread.
+  template <typename F>
+  auto call(F f) -> decltype(f(static_cast<RedisConnection*>(nullptr))) {
+    using T = decltype(f(static_cast<RedisConnection*>(nullptr)));
+    std::promise<T> done;
+    std::future<T> result = done.get_future();
+    post([&f, &done](RedisConnection* connection) { done.set_value(f(connection)); });
+    return result.get();
+  }
+
+  // Runs `tick` on the worker every `interval`, the first time at once; a
+  // null tick stops it (a tick running then finishes first: call() after).
+  void every(std::chrono::milliseconds interval, Job tick);
+
+ private:
+  RedisConnection* connection();
+  void run();
+
+  const RedisAddress address_;
+  const std::chrono::milliseconds timeout_;
+  const std::chrono::milliseconds retry_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> jobs_;                                           // guarded
+  bool stopping_ = false;                                          // guarded
+  std::optional<std::pair<std::chrono::milliseconds, Job>> tick_;  // guarded
+  // The worker's own.
+  std::optional<RedisConnection> connection_;
+  std::chrono::steady_clock::time_point last_attempt_{};
+  std::thread thread_;  // last: started after the rest is in place
 };
 
 // Copies a hiredis reply (a redisReply*, passed as void* to keep hiredis out

@@ -20,6 +20,7 @@
 #include "core/limits.h"
 #include "mail/auth_limiter.h"
 #include "mail/mail.h"
+#include "mail/user_connections.h"
 #include "net/server.h"
 #include "store/executor.h"
 #include "store/store.h"
@@ -46,6 +47,7 @@ struct Services {
   store::Store& store;
   store::Executor& executor;
   mail::AuthLimiter& limiter;
+  mail::UserConnections& user_connections;  // max-connections-per-user
 };
 
 // The service to give net::Server::listen. The references must outlive the
