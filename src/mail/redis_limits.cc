@@ -251,7 +251,7 @@ RedisUserConnections::~RedisUserConnections() {
   });
 }
 
-void RedisUserConnections::refresh(RedisConnection* connection) {
+void RedisUserConnections::refresh(RedisConnection* connection, bool retry) {
   if (connection == nullptr) return;
   std::vector<std::vector<std::string>> commands{
       {"SET", std::string(kNodePrefix) + node_, "1", "PX", ms(kNodeTtl)}};
@@ -268,7 +268,9 @@ void RedisUserConnections::refresh(RedisConnection* connection) {
     }
     stale_.clear();
   }
-  (void)connection->pipeline(commands);
+  if (!connection->pipeline(commands).is_ok() && retry) {
+    worker_.post([this](RedisConnection* again) { refresh(again, false); });
+  }
 }
 
 UserConnections::Slot RedisUserConnections::acquire(int64_t user_id) {

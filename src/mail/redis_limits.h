@@ -66,7 +66,9 @@ class RedisUserConnections final : public UserConnections {
   void release(int64_t user_id) override;
 
  private:
-  void refresh(notify::RedisConnection* connection);
+  // Writes the node key and counts; a failure (a connection Redis closed)
+  // is retried once on a new connection when `retry`.
+  void refresh(notify::RedisConnection* connection, bool retry = true);
 
   notify::RedisWorker& worker_;
   const std::string node_;

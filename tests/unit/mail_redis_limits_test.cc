@@ -117,7 +117,10 @@ TEST_F(RedisLimits, ANodeWhoseKeyExpiredStopsCounting) {
   RedisUserConnections a(2, worker_a), b(2, worker_b);
   UserConnections::Slot one = a.acquire(5), two = a.acquire(5);
   EXPECT_FALSE(b.acquire(5).held());
-  // What the key's expiry does 30 s after a node dies.
+  // What the key's expiry does 30 s after a node dies (after a's first
+  // refresh, which runs once its worker is idle, so it cannot write the
+  // key again before the next one, 10 s later).
+  std::this_thread::sleep_for(200ms);
   Result<notify::RedisConnection> admin = notify::RedisConnection::connect(address(), 1s);
   ASSERT_TRUE(admin.is_ok());
   ASSERT_TRUE(admin->command({"DEL", "eider:node:" + a.node()}).is_ok());
