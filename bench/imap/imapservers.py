@@ -5,7 +5,8 @@ passwd-file Dovecot on maildir), with what the IMAP benches need on top:
 
 - an IMAP listener on both;
 - raised connection limits: Eider gets a TOML config file with
-  max-connections and max-connections-per-ip, Dovecot gets process_limit,
+  max-connections, max-connections-per-ip and max-connections-per-user
+  (0: the benches open many sessions per user), Dovecot gets process_limit,
   client_limit and mail_max_userip_connections (on top of its services'
   set-up, servers.DOVECOT_SERVICES);
 - Dovecot's imap-hibernate, optionally (imap_hibernate_timeout);
@@ -61,7 +62,8 @@ class Eider(servers.Eider):
         conf = Path(work) / f"{name}-bench.toml"
         Path(work).mkdir(parents=True, exist_ok=True)
         conf.write_text(f"max-connections = {max_connections}\n"
-                        f"max-connections-per-ip = {max_connections}\n")
+                        f"max-connections-per-ip = {max_connections}\n"
+                        "max-connections-per-user = 0\n")
         super().__init__(binary, work, users, protocols=("imap",),
                          serve_args=["--config", str(conf), *serve_args], name=name)
 

@@ -17,9 +17,12 @@
 #include "lmtp/lmtp.h"
 #include "mail/auth_limiter.h"
 #include "mail/mail.h"
+#include "mail/redis_limits.h"
+#include "mail/user_connections.h"
 #include "net/server.h"
 #include "net/tls.h"
 #include "notify/notifier.h"
+#include "notify/redis_client.h"
 #include "pop3/pop3.h"
 #include "store/executor.h"
 
@@ -110,6 +113,28 @@ class JournalTrimmer {
   std::jthread thread_;  // last: stopped and joined before the rest goes
 };
 
+// What nodes must share (docs/architecture.md): with a Redis notifier, the
+// login limits and session counts live in that Redis; else in memory.
+struct SharedLimits {
+  SharedLimits(const core::Config& config, const mail::AuthLimiter::Options& options) {
+    Result<notify::RedisAddress> address = notify::parse_redis_url(config.notify);
+    if (address) {
+      worker = std::make_unique<notify::RedisWorker>(*address, std::chrono::milliseconds(1000));
+      auth = std::make_unique<mail::RedisAuthLimiter>(options, *worker);
+      user_connections = std::make_unique<mail::RedisUserConnections>(
+          config.limits.max_connections_per_user, *worker);
+    } else {
+      auth = std::make_unique<mail::MemoryAuthLimiter>(options);
+      user_connections =
+          std::make_unique<mail::MemoryUserConnections>(config.limits.max_connections_per_user);
+    }
+  }
+
+  std::unique_ptr<notify::RedisWorker> worker;  // first: the others use it until they go
+  std::unique_ptr<mail::AuthLimiter> auth;
+  std::unique_ptr<mail::UserConnections> user_connections;
+};
+
 // Binds the listeners, says ready, runs until the signal, then stops
 // accepting and lets the sessions finish. Returns once no session and no
 // store call is left, so the caller may close the store.
@@ -125,14 +150,16 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
     if (!context) return context.status();
     tls = std::move(context).value();
   }
-  mail::AuthLimiter limiter(
-      {.base_delay = std::chrono::milliseconds(config.limits.auth_failure_delay),
-       .max_delay = std::chrono::milliseconds(config.limits.auth_failure_delay * 8),
-       // A century is as good as for ever and keeps time arithmetic in range.
-       .window = std::chrono::seconds(
-           std::min<uint64_t>(config.limits.auth_failure_window, 100ull * 365 * 86400)),
-       .max_user_failures = config.limits.max_auth_failures_per_user,
-       .max_ip_failures = config.limits.max_auth_failures_per_ip});
+  const mail::AuthLimiter::Options limiter_options{
+      .base_delay = std::chrono::milliseconds(config.limits.auth_failure_delay),
+      .max_delay = std::chrono::milliseconds(config.limits.auth_failure_delay * 8),
+      // A century is as good as for ever and keeps time arithmetic in range.
+      .window = std::chrono::seconds(
+          std::min<uint64_t>(config.limits.auth_failure_window, 100ull * 365 * 86400)),
+      .max_user_failures = config.limits.max_auth_failures_per_user,
+      .max_ip_failures = config.limits.max_auth_failures_per_ip};
+  SharedLimits limits(config, limiter_options);
+  mail::AuthLimiter& limiter = *limits.auth;
   net::ServerOptions server_options;
   server_options.io_threads = config.io_threads != 0
                                   ? config.io_threads
@@ -156,7 +183,8 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
                                .retr_sets_seen = config.pop3_retr_seen == "yes",
                                .allow_plaintext_auth = config.allow_plaintext_auth == "yes",
                                .tls = tls.get()};
-  const pop3::Services pop3_services{mail, store, executor, limiter, notifier};
+  const pop3::Services pop3_services{mail, store, executor, limiter, notifier,
+                                     *limits.user_connections};
   EIDER_RETURN_IF_ERROR(server.listen(config.pop3, pop3::service(pop3_settings, pop3_services)));
   pop3_settings.implicit_tls = true;
   EIDER_RETURN_IF_ERROR(server.listen(config.pop3s, pop3::service(pop3_settings, pop3_services)));
@@ -172,7 +200,8 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
   trim_journal(store, config.journal_days);
   JournalTrimmer trimmer(store, config.journal_days);
   imap::SelectCache select_cache;
-  const imap::Services imap_services{mail, store, executor, limiter, notifier, select_cache};
+  const imap::Services imap_services{
+      mail, store, executor, limiter, *limits.user_connections, notifier, select_cache};
   EIDER_RETURN_IF_ERROR(server.listen(config.imap, imap::service(imap_settings, imap_services)));
   imap_settings.implicit_tls = true;
   EIDER_RETURN_IF_ERROR(server.listen(config.imaps, imap::service(imap_settings, imap_services)));

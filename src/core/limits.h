@@ -23,6 +23,8 @@ struct Limits {
   uint64_t max_header_size = 1024 * 1024;
   // Concurrent connections from one IP address, over all protocols.
   uint64_t max_connections_per_ip = 64;
+  // Logged-in IMAP and POP3 sessions of one user, over every node; 0 = no limit.
+  uint64_t max_connections_per_user = 20;
   // IMAP commands per second one connection may issue before it is slowed.
   uint64_t max_commands_per_second = 200;
   // Failed authentications per connection before it is closed.

@@ -102,7 +102,7 @@ asio::awaitable<void> Session::log_in(const Command& command, const std::string&
   mail::AuthLimiter::Attempt attempt;
   const mail::Origin from = origin();  // outlives the coroutine that refers to it
   const mail::AuthLimiter::Verdict verdict =
-      co_await mail::admit_login(services_.limiter, name, from, attempt);
+      co_await mail::admit_login(services_.limiter, services_.executor, name, from, attempt);
   if (verdict != mail::AuthLimiter::Verdict::allowed) {
     // Refused without looking at the password, so guessing learns nothing.
     co_return refuse_login(command,
@@ -120,6 +120,15 @@ asio::awaitable<void> Session::log_in(const Command& command, const std::string&
     co_return fail(command, user.status());
   }
   attempt.succeeded();
+  mail::UserConnections::Slot slot =
+      co_await mail::take_user_slot(services_.user_connections, services_.executor, user->id);
+  if (!slot.held()) {
+    // RFC 5530: an implementation limit; the password was right, so no
+    // failure is counted.
+    mail::log_login_failed(origin(), user->name, "too many sessions");
+    co_return no(command, "[LIMIT] Too many sessions for this user, try later");
+  }
+  user_slot_ = std::move(slot);
   user_id_ = user->id;
   user_name_ = user->name;
   mail::log_login(origin(), user_name_);
@@ -139,8 +148,8 @@ asio::awaitable<void> Session::log_in(const Command& command, const std::string&
 
 asio::awaitable<void> Session::fail_login(const Command& command, const std::string& name,
                                           std::string_view text, Counted counted) {
-  if (counted == Counted::no) services_.limiter.record_failure(name, connection_.peer());
-  std::chrono::milliseconds delay = services_.limiter.failure_delay(name, connection_.peer());
+  const std::chrono::milliseconds delay = co_await mail::failed_login_delay(
+      services_.limiter, services_.executor, name, connection_.peer(), counted == Counted::yes);
   asio::steady_timer timer(co_await asio::this_coro::executor, delay);
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   mail::log_login_failed(origin(), name, mail::without_response_code(text));

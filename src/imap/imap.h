@@ -24,6 +24,7 @@
 #include "imap/select_cache.h"
 #include "mail/auth_limiter.h"
 #include "mail/mail.h"
+#include "mail/user_connections.h"
 #include "net/server.h"
 #include "notify/notifier.h"
 #include "store/executor.h"
@@ -57,6 +58,7 @@ struct Services {
   store::Store& store;
   store::Executor& executor;
   mail::AuthLimiter& limiter;
+  mail::UserConnections& user_connections;  // max-connections-per-user
   notify::Notifier& notifier;
   SelectCache& select_cache;  // shared by the IMAP and IMAPS listeners
 };

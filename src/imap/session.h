@@ -327,6 +327,8 @@ class Session {
 
   std::shared_ptr<Wake> wake_;
   notify::Subscription subscription_;
+  // This session's place among its user's (max-connections-per-user).
+  mail::UserConnections::Slot user_slot_;
   bool changed_ = false;  // a beacon came for the selected mailbox
   // A logout beacon came: the session says `* BYE` and ends.
   bool logout_requested_ = false;

@@ -30,6 +30,16 @@ std::string pair_key(std::string_view user, std::string_view ip) {
 
 }  // namespace
 
+std::string auth_user_key(std::string_view user) {
+  return user_key(user);
+}
+std::string auth_ip_key(std::string_view ip) {
+  return ip_key(ip);
+}
+std::string auth_pair_key(std::string_view user, std::string_view ip) {
+  return pair_key(user, ip);
+}
+
 AuthLimiter::Attempt& AuthLimiter::Attempt::operator=(Attempt&& other) noexcept {
   if (this != &other) {
     end();
@@ -42,34 +52,51 @@ AuthLimiter::Attempt& AuthLimiter::Attempt::operator=(Attempt&& other) noexcept 
 
 void AuthLimiter::Attempt::end() {
   if (limiter_ == nullptr) return;
-  std::lock_guard lock(limiter_->mutex_);
-  limiter_->end_attempt(user_key(user_), ip_key(ip_));
-  limiter_ = nullptr;
+  std::exchange(limiter_, nullptr)->finish(user_, ip_, Outcome::dropped, Clock::now());
 }
 
-// The check ends and its failure counts under one lock: no try_login in
-// between may see the check gone and its failure not yet there.
 void AuthLimiter::Attempt::failed(Clock::time_point now) {
   if (limiter_ == nullptr) return;
-  std::lock_guard lock(limiter_->mutex_);
-  const std::string user = user_key(user_);
-  const std::string ip = ip_key(ip_);
-  limiter_->end_attempt(user, ip);
-  limiter_->count(user, now);
-  limiter_->count(ip, now);
-  limiter_->count(pair_key(user_, ip_), now);
-  limiter_ = nullptr;
+  std::exchange(limiter_, nullptr)->finish(user_, ip_, Outcome::failed, now);
 }
 
 void AuthLimiter::Attempt::succeeded(Clock::time_point now) {
   if (limiter_ == nullptr) return;
-  std::lock_guard lock(limiter_->mutex_);
-  limiter_->end_attempt(user_key(user_), ip_key(ip_));
-  limiter_->forgive(user_, ip_, now);
-  limiter_ = nullptr;
+  std::exchange(limiter_, nullptr)->finish(user_, ip_, Outcome::succeeded, now);
 }
 
-bool AuthLimiter::locked(const std::string& key, const Entry& entry, Clock::time_point now) const {
+std::chrono::milliseconds AuthLimiter::delay_after(const Options& options, uint64_t failures) {
+  // 2^(n-1) without overflow: past the cap the exponent no longer matters.
+  std::chrono::milliseconds delay = options.base_delay;
+  for (uint64_t i = 1; i < failures && delay < options.max_delay; ++i) delay *= 2;
+  return std::min(delay, options.max_delay);
+}
+
+void AuthLimiter::admit(Attempt& attempt, std::string_view user, std::string_view ip) {
+  attempt.limiter_ = this;
+  attempt.user_ = std::string(user);
+  attempt.ip_ = std::string(ip);
+}
+
+// The check ends and its failure counts under one lock: no try_login in
+// between may see the check gone and its failure not yet there.
+void MemoryAuthLimiter::finish(const std::string& user, const std::string& ip, Outcome outcome,
+                               Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  const std::string user_k = user_key(user);
+  const std::string ip_k = ip_key(ip);
+  end_attempt(user_k, ip_k);
+  if (outcome == Outcome::failed) {
+    count(user_k, now);
+    count(ip_k, now);
+    count(pair_key(user, ip), now);
+  } else if (outcome == Outcome::succeeded) {
+    forgive(user, ip, now);
+  }
+}
+
+bool MemoryAuthLimiter::locked(const std::string& key, const Entry& entry,
+                               Clock::time_point now) const {
   if (now - entry.last > options_.window) return false;
   uint64_t max = 0;
   if (key.starts_with("u:")) max = options_.max_user_failures;
@@ -77,20 +104,20 @@ bool AuthLimiter::locked(const std::string& key, const Entry& entry, Clock::time
   return max > 0 && entry.failures >= max;
 }
 
-bool AuthLimiter::full(const std::string& key, Clock::time_point now) const {
+bool MemoryAuthLimiter::full(const std::string& key, Clock::time_point now) const {
   auto it = entries_.find(key);
   if (it == entries_.end()) return false;
   uint64_t max = key.starts_with("u:") ? options_.max_user_failures : options_.max_ip_failures;
   return max > 0 && current(key, now) + it->second.pending >= max;
 }
 
-uint64_t AuthLimiter::current(const std::string& key, Clock::time_point now) const {
+uint64_t MemoryAuthLimiter::current(const std::string& key, Clock::time_point now) const {
   auto it = entries_.find(key);
   if (it == entries_.end() || now - it->second.last > options_.window) return 0;
   return it->second.failures;
 }
 
-AuthLimiter::Entry& AuthLimiter::entry(const std::string& key, Clock::time_point now) {
+MemoryAuthLimiter::Entry& MemoryAuthLimiter::entry(const std::string& key, Clock::time_point now) {
   auto it = entries_.find(key);
   if (it == entries_.end()) {
     make_room(now);
@@ -101,13 +128,13 @@ AuthLimiter::Entry& AuthLimiter::entry(const std::string& key, Clock::time_point
   return it->second;
 }
 
-void AuthLimiter::count(const std::string& key, Clock::time_point now) {
+void MemoryAuthLimiter::count(const std::string& key, Clock::time_point now) {
   Entry& e = entry(key, now);
   e.last = now;
   ++e.failures;
 }
 
-void AuthLimiter::end_attempt(const std::string& user, const std::string& ip) {
+void MemoryAuthLimiter::end_attempt(const std::string& user, const std::string& ip) {
   for (const std::string* key : {&user, &ip}) {
     auto it = entries_.find(*key);
     if (it == entries_.end()) continue;
@@ -116,14 +143,14 @@ void AuthLimiter::end_attempt(const std::string& user, const std::string& ip) {
   }
 }
 
-void AuthLimiter::take_off(const std::string& key, uint64_t failures, Clock::time_point now) {
+void MemoryAuthLimiter::take_off(const std::string& key, uint64_t failures, Clock::time_point now) {
   auto it = entries_.find(key);
   if (it == entries_.end() || now - it->second.last > options_.window) return;
   it->second.failures -= std::min(failures, it->second.failures);
   if (it->second.failures == 0 && it->second.pending == 0) entries_.erase(it);
 }
 
-void AuthLimiter::make_room(Clock::time_point now) {
+void MemoryAuthLimiter::make_room(Clock::time_point now) {
   if (entries_.size() < options_.max_entries) return;
   std::erase_if(entries_, [&](const auto& item) {
     return item.second.pending == 0 && now - item.second.last > options_.window;
@@ -147,8 +174,8 @@ void AuthLimiter::make_room(Clock::time_point now) {
   for (std::size_t i = 0; i < drop; ++i) entries_.erase(order[i].second);
 }
 
-AuthLimiter::Verdict AuthLimiter::try_login(std::string_view user, std::string_view ip,
-                                            Attempt& attempt, Clock::time_point now) {
+AuthLimiter::Verdict MemoryAuthLimiter::try_login(std::string_view user, std::string_view ip,
+                                                  Attempt& attempt, Clock::time_point now) {
   attempt = Attempt();
   const std::string user_k = user_key(user);
   const std::string ip_k = ip_key(ip);
@@ -162,34 +189,30 @@ AuthLimiter::Verdict AuthLimiter::try_login(std::string_view user, std::string_v
   if (full(user_k, now) || full(ip_k, now)) return Verdict::busy;
   ++entry(user_k, now).pending;
   ++entry(ip_k, now).pending;
-  attempt.limiter_ = this;
-  attempt.user_ = std::string(user);
-  attempt.ip_ = std::string(ip);
+  admit(attempt, user, ip);
   return Verdict::allowed;
 }
 
-void AuthLimiter::record_failure(std::string_view user, std::string_view ip,
-                                 Clock::time_point now) {
+void MemoryAuthLimiter::record_failure(std::string_view user, std::string_view ip,
+                                       Clock::time_point now) {
   std::lock_guard lock(mutex_);
   count(user_key(user), now);
   count(ip_key(ip), now);
   count(pair_key(user, ip), now);
 }
 
-std::chrono::milliseconds AuthLimiter::failure_delay(std::string_view user, std::string_view ip,
-                                                     Clock::time_point now) const {
+std::chrono::milliseconds MemoryAuthLimiter::failure_delay(std::string_view user,
+                                                           std::string_view ip,
+                                                           Clock::time_point now) const {
   uint64_t failures = 0;
   {
     std::lock_guard lock(mutex_);
     failures = std::max(current(user_key(user), now), current(ip_key(ip), now));
   }
-  // 2^(n-1) without overflow: past the cap the exponent no longer matters.
-  std::chrono::milliseconds delay = options_.base_delay;
-  for (uint64_t i = 1; i < failures && delay < options_.max_delay; ++i) delay *= 2;
-  return std::min(delay, options_.max_delay);
+  return delay_after(options_, failures);
 }
 
-void AuthLimiter::forgive(std::string_view user, std::string_view ip, Clock::time_point now) {
+void MemoryAuthLimiter::forgive(std::string_view user, std::string_view ip, Clock::time_point now) {
   const std::string pair = pair_key(user, ip);
   const uint64_t proven = current(pair, now);
   entries_.erase(pair);
@@ -197,7 +220,7 @@ void AuthLimiter::forgive(std::string_view user, std::string_view ip, Clock::tim
   take_off(ip_key(ip), proven, now);
 }
 
-std::size_t AuthLimiter::size() const {
+std::size_t MemoryAuthLimiter::size() const {
   std::lock_guard lock(mutex_);
   return entries_.size();
 }

@@ -22,10 +22,13 @@
 //   counts; failures of the same user from other IPs stay counted.
 //
 // User names are counted case-insensitively, as the store matches them.
-// Memory is bounded: at most max_entries keys, a long user name is kept as
-// a bounded key. When full, expired entries go first, then those not
-// locked out, oldest first; so a flood of made-up names cannot evict a
-// lockout. Thread-safe: sessions on every I/O thread share one limiter.
+// Thread-safe: sessions on every I/O thread share one limiter.
+//
+// Two implementations, chosen at serve start: MemoryAuthLimiter counts in
+// the node's memory; RedisAuthLimiter (mail/redis_limits.h) counts in Redis,
+// so the limits hold across every node of a cluster. The latter blocks
+// (blocks() is true): callers then run try_login and failure_delay on a store
+// thread (mail/login.h does).
 #pragma once
 
 #include <chrono>
@@ -79,7 +82,7 @@ class AuthLimiter {
     std::string ip_;
   };
 
-  explicit AuthLimiter(const Options& options) : options_(options) {}
+  virtual ~AuthLimiter() = default;
 
   // Before the password is checked: refuses a user or IP that is locked
   // out. Checks under way count as failures until they end, so however
@@ -87,20 +90,55 @@ class AuthLimiter {
   // before the maximum; the rest are told busy (and wait) rather than
   // refused, so that a client logging in on many connections at once is
   // not locked out. When allowed, `attempt` stands for the check.
-  Verdict try_login(std::string_view user, std::string_view ip, Attempt& attempt,
-                    Clock::time_point now = Clock::now());
+  virtual Verdict try_login(std::string_view user, std::string_view ip, Attempt& attempt,
+                            Clock::time_point now = Clock::now()) = 0;
 
   // Counts a failure that no try_login announced (a malformed exchange).
-  void record_failure(std::string_view user, std::string_view ip,
-                      Clock::time_point now = Clock::now());
+  // Never waits (nor do Attempt's outcomes): a limiter that blocks sends it
+  // off in the background.
+  virtual void record_failure(std::string_view user, std::string_view ip,
+                              Clock::time_point now = Clock::now()) = 0;
 
   // How long to wait before answering a failure: base_delay doubled for
   // each earlier failure of the user or the IP in their runs, up to max_delay.
+  virtual std::chrono::milliseconds failure_delay(std::string_view user, std::string_view ip,
+                                                  Clock::time_point now = Clock::now()) const = 0;
+
+  // Whether try_login and failure_delay may wait on the network.
+  virtual bool blocks() const { return false; }
+
+ protected:
+  enum class Outcome { dropped, failed, succeeded };
+  // Ends a check that try_login let through.
+  virtual void finish(const std::string& user, const std::string& ip, Outcome outcome,
+                      Clock::time_point now) = 0;
+  // failure_delay's answer for the larger of the user's and IP's counts.
+  static std::chrono::milliseconds delay_after(const Options& options, uint64_t failures);
+  // Makes `attempt` stand for a check let through for user and ip.
+  void admit(Attempt& attempt, std::string_view user, std::string_view ip);
+};
+
+// The limiter of one node, in memory. Memory is bounded: at most
+// max_entries keys, a long user name is kept as a bounded key. When full,
+// expired entries go first, then those not locked out, oldest first; so a
+// flood of made-up names cannot evict a lockout.
+class MemoryAuthLimiter final : public AuthLimiter {
+ public:
+  explicit MemoryAuthLimiter(const Options& options) : options_(options) {}
+
+  Verdict try_login(std::string_view user, std::string_view ip, Attempt& attempt,
+                    Clock::time_point now = Clock::now()) override;
+  void record_failure(std::string_view user, std::string_view ip,
+                      Clock::time_point now = Clock::now()) override;
   std::chrono::milliseconds failure_delay(std::string_view user, std::string_view ip,
-                                          Clock::time_point now = Clock::now()) const;
+                                          Clock::time_point now = Clock::now()) const override;
 
   // Keys currently remembered, for tests.
   std::size_t size() const;
+
+ protected:
+  void finish(const std::string& user, const std::string& ip, Outcome outcome,
+              Clock::time_point now) override;
 
  private:
   struct Entry {
@@ -128,5 +166,11 @@ class AuthLimiter {
   // keys are the client's choice.
   std::map<std::string, Entry> entries_;
 };
+
+// The keys both limiters count under: "u:<user>" (lower-cased, a long name
+// bounded), "i:<ip>" and "p:<ip>\n<user>".
+std::string auth_user_key(std::string_view user);
+std::string auth_ip_key(std::string_view ip);
+std::string auth_pair_key(std::string_view user, std::string_view ip);
 
 }  // namespace eider::mail

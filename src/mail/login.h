@@ -17,7 +17,9 @@
 #include "mail/auth_limiter.h"
 #include "mail/events.h"
 #include "mail/mail.h"
+#include "mail/user_connections.h"
 #include "mail/users.h"
+#include "store/executor.h"
 
 namespace eider::mail {
 
@@ -57,6 +59,18 @@ inline LoginRefusal login_refusal(AuthLimiter::Verdict verdict) {
   }
 }
 
+// limiter.try_login, on a store thread when the limiter blocks (Redis).
+inline boost::asio::awaitable<AuthLimiter::Verdict> try_login(AuthLimiter& limiter,
+                                                              store::Executor& executor,
+                                                              const std::string& name,
+                                                              std::string_view peer,
+                                                              AuthLimiter::Attempt& attempt) {
+  if (!limiter.blocks()) co_return limiter.try_login(name, peer, attempt);
+  AuthLimiter::Verdict verdict =
+      co_await executor.run([&] { return limiter.try_login(name, peer, attempt); });
+  co_return verdict;
+}
+
 // AuthLimiter::try_login, waiting while others' checks for the same user or
 // IP under way could reach the maximum (many logins at once: a client on many
 // connections, or a reconnect storm behind one address). The checks queue for
@@ -64,13 +78,14 @@ inline LoginRefusal login_refusal(AuthLimiter::Verdict verdict) {
 // minute; then the verdict stands, `busy` included. A refusal is logged
 // (event=login_failed with login_refusal's reason); the caller answers it.
 inline boost::asio::awaitable<AuthLimiter::Verdict> admit_login(AuthLimiter& limiter,
+                                                                store::Executor& executor,
                                                                 const std::string& name,
                                                                 const Origin& origin,
                                                                 AuthLimiter::Attempt& attempt) {
   const std::string_view peer = origin.peer;
   constexpr auto kLongestWait = std::chrono::seconds(1);
   constexpr auto kGiveUpAfter = std::chrono::seconds(60);
-  AuthLimiter::Verdict verdict = limiter.try_login(name, peer, attempt);
+  AuthLimiter::Verdict verdict = co_await try_login(limiter, executor, name, peer, attempt);
   std::chrono::milliseconds wait(50);
   std::chrono::milliseconds waited(0);
   while (verdict == AuthLimiter::Verdict::busy && waited < kGiveUpAfter) {
@@ -78,12 +93,36 @@ inline boost::asio::awaitable<AuthLimiter::Verdict> admit_login(AuthLimiter& lim
     co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     waited += wait;
     wait = std::min<std::chrono::milliseconds>(wait * 2, kLongestWait);
-    verdict = limiter.try_login(name, peer, attempt);
+    verdict = co_await try_login(limiter, executor, name, peer, attempt);
   }
   if (verdict != AuthLimiter::Verdict::allowed) {
     log_login_failed(origin, name, login_refusal(verdict).reason);
   }
   co_return verdict;
+}
+
+// After a failed password check: counts the failure unless the check's
+// Attempt did (`counted`), and returns how long the answer waits
+// (AuthLimiter::failure_delay, on a store thread when the limiter blocks).
+inline boost::asio::awaitable<std::chrono::milliseconds> failed_login_delay(
+    AuthLimiter& limiter, store::Executor& executor, const std::string& name,
+    const std::string& peer, bool counted) {
+  if (!counted) limiter.record_failure(name, peer);  // never waits
+  if (!limiter.blocks()) co_return limiter.failure_delay(name, peer);
+  std::chrono::milliseconds delay =
+      co_await executor.run([&] { return limiter.failure_delay(name, peer); });
+  co_return delay;
+}
+
+// A place among the user's sessions (max-connections-per-user), taken after
+// the login succeeded; !held() when the user has the maximum already.
+inline boost::asio::awaitable<UserConnections::Slot> take_user_slot(UserConnections& connections,
+                                                                    store::Executor& executor,
+                                                                    int64_t user_id) {
+  if (!connections.blocks()) co_return connections.acquire(user_id);
+  UserConnections::Slot slot =
+      co_await executor.run([&connections, user_id] { return connections.acquire(user_id); });
+  co_return slot;
 }
 
 }  // namespace eider::mail

@@ -91,8 +91,9 @@ class Notifier {
   virtual bool healthy() const = 0;
 };
 
-// "local": the in-process notifier. "redis://host:port" is reserved for the
-// multi-node issue and fails with Code::unsupported until it is built.
+// "local": the in-process notifier; "redis://host:port[/db]": the Redis
+// notifier (notify/redis.h), which starts even while Redis is unreachable
+// (unhealthy until it connects). A malformed URL is Code::invalid_argument.
 Result<std::unique_ptr<Notifier>> open_notifier(std::string_view url);
 
 }  // namespace eider::notify

@@ -25,6 +25,7 @@
 #include "core/limits.h"
 #include "mail/auth_limiter.h"
 #include "mail/mail.h"
+#include "mail/user_connections.h"
 #include "net/server.h"
 #include "notify/notifier.h"
 #include "store/executor.h"
@@ -55,6 +56,7 @@ struct Services {
   // A logged-in session subscribes for its user's logout beacon
   // (Mail::logout_user); the maildrop is fixed, so no other beacon matters.
   notify::Notifier& notifier;
+  mail::UserConnections& user_connections;  // max-connections-per-user
 };
 
 // The service to give net::Server::listen. The references must outlive the

@@ -302,7 +302,7 @@ asio::awaitable<void> Session::login(const std::string& name, const std::string&
   mail::AuthLimiter::Attempt attempt;
   const mail::Origin from = origin();  // outlives the coroutine that refers to it
   const mail::AuthLimiter::Verdict verdict =
-      co_await mail::admit_login(services_.limiter, name, from, attempt);
+      co_await mail::admit_login(services_.limiter, services_.executor, name, from, attempt);
   if (verdict != mail::AuthLimiter::Verdict::allowed) {
     // Refused without looking at the password, so guessing learns nothing.
     co_return refuse_login(
@@ -321,8 +321,17 @@ asio::awaitable<void> Session::login(const std::string& name, const std::string&
     co_return err("[SYS/TEMP] Cannot log in now, try again later");
   }
   attempt.succeeded();
+  mail::UserConnections::Slot slot =
+      co_await mail::take_user_slot(services_.user_connections, services_.executor, user->id);
+  if (!slot.held()) {
+    // RFC 3206: the credentials were right, the user's sessions are full.
+    mail::log_login_failed(origin(), user->name, "too many sessions");
+    co_return err("[IN-USE] Too many sessions for this user, try later");
+  }
+  user_slot_ = std::move(slot);
   Status opened = co_await open_maildrop(user->id);
   if (!opened.is_ok()) {
+    user_slot_.reset();  // not logged in after all
     log_failure("pop3.maildrop_failed", opened);
     mail::log_login_failed(origin(), user->name, "server error");
     co_return err("[SYS/TEMP] Cannot open the maildrop, try again later");
@@ -337,8 +346,8 @@ asio::awaitable<void> Session::login(const std::string& name, const std::string&
 
 asio::awaitable<void> Session::fail_login(const std::string& name, std::string_view text,
                                           Counted counted) {
-  if (counted == Counted::no) services_.limiter.record_failure(name, connection_.peer());
-  std::chrono::milliseconds delay = services_.limiter.failure_delay(name, connection_.peer());
+  const std::chrono::milliseconds delay = co_await mail::failed_login_delay(
+      services_.limiter, services_.executor, name, connection_.peer(), counted == Counted::yes);
   asio::steady_timer timer(co_await asio::this_coro::executor, delay);
   co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   mail::log_login_failed(origin(), name, mail::without_response_code(text));

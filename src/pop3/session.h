@@ -110,6 +110,8 @@ class Session {
 
   int64_t user_id_ = 0;
   std::string user_name_;
+  // This session's place among its user's (max-connections-per-user).
+  mail::UserConnections::Slot user_slot_;
   // Why the session ended, for the logout log line.
   std::string_view logout_reason_ = "disconnected";
   int64_t mailbox_id_ = 0;

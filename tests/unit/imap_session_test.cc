@@ -33,7 +33,8 @@ class ImapSession : public eider::testing::SessionFixture {
     SessionFixture::SetUp();
     bob_ = add("bob");
     ASSERT_TRUE(mail_->deliver(bob_, "INBOX", kMessage).is_ok());
-    services_.emplace(Services{*mail_, *faulty_, executor_, limiter_, notifier_, select_cache_});
+    services_.emplace(Services{*mail_, *faulty_, executor_, limiter_, user_connections_, notifier_,
+                               select_cache_});
   }
 
   std::unique_ptr<SessionRunner> connect() {

@@ -28,7 +28,7 @@ Verdict guess(AuthLimiter& limiter, std::string_view user, std::string_view ip,
 }
 
 TEST(AuthLimiter, DelayDoublesUpToTheCap) {
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   std::vector<milliseconds> delays;
   for (int i = 0; i < 5; ++i) {
@@ -41,7 +41,7 @@ TEST(AuthLimiter, DelayDoublesUpToTheCap) {
 }
 
 TEST(AuthLimiter, DelayFollowsTheUsersAndTheIpsCounts) {
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   limiter.record_failure("alice", "192.0.2.1", now);
   limiter.record_failure("alice", "192.0.2.1", now);
@@ -54,7 +54,7 @@ TEST(AuthLimiter, DelayFollowsTheUsersAndTheIpsCounts) {
 }
 
 TEST(AuthLimiter, LocksAUserOutAfterItsFailuresFromAnyIp) {
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(guess(limiter, "alice", "192.0.2." + std::to_string(i), now), Verdict::allowed);
@@ -67,7 +67,7 @@ TEST(AuthLimiter, LocksAUserOutAfterItsFailuresFromAnyIp) {
 }
 
 TEST(AuthLimiter, UserNamesAreCountedWhateverTheirCase) {
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   for (std::string_view name : {"alice", "Alice", "ALICE", "aLiCe", "alicE"}) {
     EXPECT_EQ(guess(limiter, name, "192.0.2.1", now), Verdict::allowed);
@@ -78,7 +78,7 @@ TEST(AuthLimiter, UserNamesAreCountedWhateverTheirCase) {
 TEST(AuthLimiter, ParallelChecksCountBeforeTheirPasswordsAreChecked) {
   // Forty connections ask at once, before any of them has an answer: only
   // the maximum get through; the rest are told to wait, then refused.
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   std::vector<AuthLimiter::Attempt> checks(40);
   int allowed = 0;
@@ -97,7 +97,7 @@ TEST(AuthLimiter, ParallelChecksCountBeforeTheirPasswordsAreChecked) {
 }
 
 TEST(AuthLimiter, ManyParallelLoginsWithTheRightPasswordAllGetThrough) {
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   int logged_in = 0;
   for (int round = 0; round < 4; ++round) {
@@ -113,7 +113,7 @@ TEST(AuthLimiter, ManyParallelLoginsWithTheRightPasswordAllGetThrough) {
 }
 
 TEST(AuthLimiter, ACheckEndedWithoutAnOutcomeIsForgotten) {
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   for (int i = 0; i < 20; ++i) {
     AuthLimiter::Attempt attempt;
@@ -123,7 +123,7 @@ TEST(AuthLimiter, ACheckEndedWithoutAnOutcomeIsForgotten) {
 }
 
 TEST(AuthLimiter, LocksAnIpOutAfterItsFailuresForAnyUsers) {
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   for (int i = 0; i < 8; ++i) {
     EXPECT_EQ(guess(limiter, "user" + std::to_string(i), "192.0.2.1", now), Verdict::allowed);
@@ -133,7 +133,7 @@ TEST(AuthLimiter, LocksAnIpOutAfterItsFailuresForAnyUsers) {
 }
 
 TEST(AuthLimiter, LockoutEndsAWindowAfterTheLastFailureNotTheLastRefusal) {
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   for (int i = 0; i < 5; ++i) guess(limiter, "alice", "192.0.2.1", now + seconds(i));
   // Refused attempts go on all through the window; they do not extend it.
@@ -146,7 +146,7 @@ TEST(AuthLimiter, LockoutEndsAWindowAfterTheLastFailureNotTheLastRefusal) {
 TEST(AuthLimiter, NoMoreThanTheMaximumInAnyWindow) {
   // A guesser pacing itself just under the window gets at most the maximum
   // per window: the run of failures does not end while they keep coming.
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   std::vector<AuthLimiter::Clock::time_point> checked;
   for (int s = 0; s < 600; ++s) {
@@ -164,7 +164,7 @@ TEST(AuthLimiter, NoMoreThanTheMaximumInAnyWindow) {
 }
 
 TEST(AuthLimiter, SuccessClearsOnlyThatUsersFailuresFromThatIp) {
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   guess(limiter, "alice", "192.0.2.1", now);  // a typing mistake
   guess(limiter, "bob", "192.0.2.1", now);    // the same IP guessing at bob
@@ -188,7 +188,7 @@ TEST(AuthLimiter, SuccessClearsOnlyThatUsersFailuresFromThatIp) {
 }
 
 TEST(AuthLimiter, ForgetsAfterTheWindow) {
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   limiter.record_failure("alice", "192.0.2.1", now);
   limiter.record_failure("alice", "192.0.2.1", now);
@@ -197,7 +197,7 @@ TEST(AuthLimiter, ForgetsAfterTheWindow) {
 }
 
 TEST(AuthLimiter, MemoryIsBounded) {
-  AuthLimiter limiter(options(16));
+  MemoryAuthLimiter limiter(options(16));
   auto now = AuthLimiter::Clock::now();
   for (int i = 0; i < 1000; ++i) {
     limiter.record_failure("user" + std::to_string(i), "192.0.2." + std::to_string(i % 250),
@@ -209,7 +209,7 @@ TEST(AuthLimiter, MemoryIsBounded) {
 TEST(AuthLimiter, AFloodOfNamesDoesNotEvictALockout) {
   AuthLimiter::Options opts = options(64);
   opts.max_ip_failures = 0;
-  AuthLimiter limiter(opts);
+  MemoryAuthLimiter limiter(opts);
   auto now = AuthLimiter::Clock::now();
   for (int i = 0; i < 5; ++i) guess(limiter, "alice", "192.0.2.1", now);
   for (int i = 0; i < 5000; ++i) {
@@ -221,7 +221,7 @@ TEST(AuthLimiter, AFloodOfNamesDoesNotEvictALockout) {
 }
 
 TEST(AuthLimiter, LongNamesAreCountedWithoutBeingKept) {
-  AuthLimiter limiter(options());
+  MemoryAuthLimiter limiter(options());
   auto now = AuthLimiter::Clock::now();
   const std::string huge(1 << 20, 'a');
   for (int i = 0; i < 5; ++i) guess(limiter, huge, "192.0.2.1", now);
@@ -234,7 +234,7 @@ TEST(AuthLimiter, ZeroMaximumsMeanNoLockout) {
   AuthLimiter::Options opts = options();
   opts.max_user_failures = 0;
   opts.max_ip_failures = 0;
-  AuthLimiter limiter(opts);
+  MemoryAuthLimiter limiter(opts);
   auto now = AuthLimiter::Clock::now();
   for (int i = 0; i < 50; ++i)
     EXPECT_EQ(guess(limiter, "alice", "192.0.2.1", now), Verdict::allowed);

@@ -24,7 +24,8 @@ class Pop3Session : public eider::testing::SessionFixture {
 
   std::unique_ptr<SessionRunner> connect() {
     auto session = std::make_unique<SessionRunner>(
-        service(Settings{}, Services{*mail_, *faulty_, executor_, limiter_, notifier_}));
+        service(Settings{}, Services{*mail_, *faulty_, executor_, limiter_, notifier_,
+                                     user_connections_}));
     EXPECT_TRUE(session->run().starts_with("+OK "));
     return session;
   }

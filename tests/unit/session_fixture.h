@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mail/auth_limiter.h"
+#include "mail/user_connections.h"
 #include "mail_fixture.h"
 #include "store/executor.h"
 #include "support/memory_connection.h"
@@ -20,8 +21,9 @@ class SessionFixture : public mail::testing::MailFixture {
  protected:
   store::Executor executor_{2};
   // Failed logins cost a millisecond, not the server's second.
-  mail::AuthLimiter limiter_{
+  mail::MemoryAuthLimiter limiter_{
       {.base_delay = std::chrono::milliseconds(1), .max_delay = std::chrono::milliseconds(1)}};
+  mail::MemoryUserConnections user_connections_{20};
 };
 
 // The lines of `output`, without their CRLF.
