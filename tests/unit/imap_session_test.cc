@@ -155,8 +155,8 @@ class ImapSessionWithoutBeacons : public ImapSession {
   void SetUp() override {
     ImapSession::SetUp();
     unreliable_mail_ = std::make_unique<mail::Mail>(*faulty_, notifier_down_, core::Limits{});
-    services_.emplace(
-        Services{*unreliable_mail_, *faulty_, executor_, limiter_, notifier_down_, select_cache_});
+    services_.emplace(Services{*unreliable_mail_, *faulty_, executor_, limiter_, user_connections_,
+                               notifier_down_, select_cache_});
   }
 
   uint64_t journal_reads() const {
