@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "store/packed_message.h"
 #include "store/postgres/blob_store.h"
 
 namespace eider::store::postgres {
@@ -51,13 +52,6 @@ Result<T> load_one(Connection& db, const std::string& sql, const Params& params,
   if (!rows) return rows.status();
   if (rows->empty()) return error(Code::not_found, std::move(what));
   return from(*rows, 0);
-}
-
-// Ascending, without duplicates: copies and expunges run in uid order.
-std::vector<uint32_t> sorted_unique(std::vector<uint32_t> uids) {
-  std::sort(uids.begin(), uids.end());
-  uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
-  return uids;
 }
 
 struct Existing {

@@ -3,9 +3,10 @@
 #include <string>
 
 #include "store/blob_uses.h"
-#include "store/flags.h"
-#include "store/sqlite/access.h"
 #include "store/codec.h"
+#include "store/flags.h"
+#include "store/packed_message.h"
+#include "store/sqlite/access.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/summary_chunks.h"
 
@@ -44,29 +45,6 @@ StoredMessage stored_from(const Statement& row, bool with_tree) {
   message.bodystructure = row.text(kInfoColumnCount + 2);
   message.body = row.text(kInfoColumnCount + 3);
   return message;
-}
-
-// A message prepared outside the writer: flags checked, bytes compressed.
-struct PackedMessage {
-  std::string tree;
-  std::string flags;
-  std::vector<BlobUse> uses;
-  std::vector<std::string> blob_data;  // packed content for uses[i], "" when not shipped
-};
-
-Result<PackedMessage> pack_message(const NewMessage& message) {
-  PackedMessage packed;
-  Result<std::vector<std::string>> flags = normalize_flags(message.flags);
-  if (!flags) return flags.status();
-  packed.flags = join_flags(*flags);
-  Result<std::vector<BlobUse>> uses = blob_uses(message.split);
-  if (!uses) return uses.status();
-  packed.uses = std::move(*uses);
-  for (const BlobUse& use : packed.uses) {
-    packed.blob_data.push_back(use.blob != nullptr ? pack(use.blob->content) : std::string());
-  }
-  packed.tree = pack(message.split.tree);
-  return packed;
 }
 
 // Messages with the same Message-ID (copies, duplicate deliveries) share a

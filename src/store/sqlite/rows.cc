@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "store/packed_message.h"
 #include "store/sqlite/summary_chunks.h"
 
 namespace eider::store::sqlite {
@@ -51,13 +52,6 @@ Result<T> load_one(Connection& db, const char* sql, From from, std::string what,
   if (!row) return row.status();
   if (!*row) return error(Code::not_found, std::move(what));
   return from(*stmt);
-}
-
-// Ascending, without duplicates: copies and expunges run in uid order.
-std::vector<uint32_t> sorted_unique(std::vector<uint32_t> uids) {
-  std::sort(uids.begin(), uids.end());
-  uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
-  return uids;
 }
 
 struct Existing {
