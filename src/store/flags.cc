@@ -83,4 +83,21 @@ std::vector<std::string> split_flags(std::string_view joined) {
   return out;
 }
 
+ConditionalFlags plan_flag_changes(std::vector<MessageInfo> current, FlagMode mode,
+                                   const std::vector<std::string>& change,
+                                   std::optional<uint64_t> unchanged_since) {
+  ConditionalFlags plan;
+  for (MessageInfo& info : current) {
+    if (unchanged_since && info.modseq > *unchanged_since) {
+      plan.modified.push_back(info.uid);
+      continue;
+    }
+    std::vector<std::string> next = apply_flags(info.flags, mode, change);
+    if (same_flags(next, info.flags)) continue;
+    info.flags = std::move(next);
+    plan.changed.push_back(std::move(info));
+  }
+  return plan;
+}
+
 }  // namespace eider::store

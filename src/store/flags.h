@@ -3,6 +3,7 @@
 // case, kept as one space-separated string (docs/formats.md).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,15 @@ std::vector<std::string> apply_flags(const std::vector<std::string>& current, Fl
 
 // True when both hold the same flags, in any order.
 bool same_flags(const std::vector<std::string>& a, const std::vector<std::string>& b);
+
+// Sorts a flag change over `current` (the messages asked for, ascending, as
+// stored): those whose modseq is above `unchanged_since` go to `modified`
+// untouched (RFC 7162 3.1.3), those whose flags `mode` with `change` would
+// alter go to `changed` with their new flags (modseq still the old one:
+// the backend gives each its new one), the rest are dropped.
+ConditionalFlags plan_flag_changes(std::vector<MessageInfo> current, FlagMode mode,
+                                   const std::vector<std::string>& change,
+                                   std::optional<uint64_t> unchanged_since);
 
 // Whether `flag` is a keyword ("$Forwarded", "Work") rather than a flag
 // named with a backslash ("\\Seen").

@@ -69,12 +69,6 @@ Result<int64_t> thread_for(Connection& db, int64_t user_id, const std::string& m
   return next->int64(0, 0);
 }
 
-std::vector<uint32_t> sorted_unique(std::vector<uint32_t> uids) {
-  std::sort(uids.begin(), uids.end());
-  uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
-  return uids;
-}
-
 }  // namespace
 
 Result<Appended> PgStore::append_message(int64_t user_id, int64_t mailbox_id,
@@ -384,18 +378,8 @@ Result<ConditionalFlags> PgStore::change_flags(int64_t user_id, int64_t mailbox_
                                    " AND m.uid = ANY ($3) ORDER BY m.uid";
     Result<Rows> rows = db.query(sql, Params(user_id, mailbox_id, sorted));
     if (!rows) return rows.status();
-    ConditionalFlags result;
+    ConditionalFlags result = plan_flag_changes(infos_from(*rows), mode, *change, unchanged_since);
     std::vector<MessageInfo>& changed = result.changed;
-    for (MessageInfo& info : infos_from(*rows)) {
-      if (unchanged_since && info.modseq > *unchanged_since) {
-        result.modified.push_back(info.uid);
-        continue;
-      }
-      std::vector<std::string> next = apply_flags(info.flags, mode, *change);
-      if (same_flags(next, info.flags)) continue;
-      info.flags = std::move(next);
-      changed.push_back(std::move(info));
-    }
     if (changed.empty()) return result;
     Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox_id, changed.size());
     if (!modseq) return modseq.status();

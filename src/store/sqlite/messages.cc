@@ -361,26 +361,15 @@ Result<ConditionalFlags> SqliteStore::change_flags(int64_t user_id, int64_t mail
                                                    std::optional<uint64_t> unchanged_since) {
   Result<std::vector<std::string>> change = normalize_flags(flags);
   if (!change) return change.status();
-  std::vector<uint32_t> sorted = uids;
-  std::sort(sorted.begin(), sorted.end());
-  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::vector<uint32_t> sorted = sorted_unique(uids);
   return write<ConditionalFlags>([&](Connection& db) -> Result<ConditionalFlags> {
     Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
     if (!mailbox) return mailbox.status();
     Result<std::vector<MessageInfo>> current = changed_infos(db, user_id, mailbox_id, sorted);
     if (!current) return current.status();
-    ConditionalFlags result;
+    ConditionalFlags result =
+        plan_flag_changes(std::move(*current), mode, *change, unchanged_since);
     std::vector<MessageInfo>& changed = result.changed;
-    for (MessageInfo& info : *current) {
-      if (unchanged_since && info.modseq > *unchanged_since) {
-        result.modified.push_back(info.uid);
-        continue;
-      }
-      std::vector<std::string> next = apply_flags(info.flags, mode, *change);
-      if (same_flags(next, info.flags)) continue;
-      info.flags = std::move(next);
-      changed.push_back(std::move(info));
-    }
     if (changed.empty()) return result;
     Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox_id, changed.size());
     if (!modseq) return modseq.status();
@@ -465,9 +454,7 @@ Result<RecentMark> load_recent_mark(Connection& db, int64_t user_id, int64_t mai
 Result<std::vector<StoredMessage>> SqliteStore::read_messages(int64_t user_id, int64_t mailbox_id,
                                                               const std::vector<uint32_t>& uids,
                                                               bool with_tree) {
-  std::vector<uint32_t> sorted = uids;
-  std::sort(sorted.begin(), sorted.end());
-  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::vector<uint32_t> sorted = sorted_unique(uids);
   Result<std::vector<StoredMessage>> stored =
       read<std::vector<StoredMessage>>([&](Connection& db) -> Result<std::vector<StoredMessage>> {
         Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
