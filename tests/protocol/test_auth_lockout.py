@@ -8,16 +8,15 @@ Connections come from different loopback addresses (127.0.0.x) to stand
 for different client IPs."""
 
 import base64
-import socket
 import subprocess
 import threading
 
 import pytest
 
 from eider_harness import port_of
+from line_client import LineClient
 from imap_support import PASSWORD, USER
 
-TIMEOUT = 30
 FAILED = b"a NO [AUTHENTICATIONFAILED]"  # the tagged reply to a wrong password
 
 
@@ -29,35 +28,8 @@ def guarded_server(custom_server, cli):
     return lambda *extra: custom_server("--auth-failure-delay", "20", *extra)
 
 
-class Client:
-    """A raw line client from a chosen loopback source address."""
-
-    def __init__(self, port, source):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT,
-                                             source_address=(source, 0))
-        self.file = self.sock.makefile("rb")
-        self.greeting = self.file.readline()
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def line(self):
-        return self.file.readline()
-
-    def until(self, tag):
-        while True:
-            line = self.line()
-            assert line, "connection closed"
-            if line.startswith(tag + b" "):
-                return line
-
-    def close(self):
-        self.file.close()
-        self.sock.close()
-
-
 def imap_login(port, source, user, password, tag=b"a"):
-    client = Client(port, source)
+    client = LineClient(port, source)
     client.send(tag + b" LOGIN " + user.encode() + b" " + password.encode() + b"\r\n")
     reply = client.until(tag)
     client.close()
@@ -72,7 +44,7 @@ def test_parallel_guessers_get_at_most_the_maximum(guarded_server, listener_args
     lock = threading.Lock()
 
     def guesser(n):
-        client = Client(imap_port, f"127.0.0.{10 + n}")
+        client = LineClient(imap_port, f"127.0.0.{10 + n}")
         for i in range(5):  # max-auth-failures per connection
             client.send(b"g%d LOGIN %s wrong-%d-%d\r\n" % (i, USER.encode(), n, i))
             reply = client.until(b"g%d" % i)
@@ -96,7 +68,7 @@ def test_parallel_guessers_get_at_most_the_maximum(guarded_server, listener_args
     # During the lockout the right password is refused too, by LOGIN, both
     # SASL mechanisms and POP3, from an address that never guessed.
     assert imap_login(imap_port, "127.0.0.99", USER, PASSWORD).startswith(b"a NO [UNAVAILABLE]")
-    client = Client(imap_port, "127.0.0.99")
+    client = LineClient(imap_port, "127.0.0.99")
     plain = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode())
     client.send(b"p AUTHENTICATE PLAIN " + plain + b"\r\n")
     assert b"p NO [UNAVAILABLE]" in client.until(b"p")
@@ -107,7 +79,7 @@ def test_parallel_guessers_get_at_most_the_maximum(guarded_server, listener_args
     client.send(base64.b64encode(PASSWORD.encode()) + b"\r\n")
     assert b"l NO [UNAVAILABLE]" in client.until(b"l")
     client.close()
-    pop = Client(port_of(listener_args, "pop3"), "127.0.0.99")
+    pop = LineClient(port_of(listener_args, "pop3"), "127.0.0.99")
     pop.send(f"USER {USER}\r\nPASS {PASSWORD}\r\n".encode())
     assert pop.line().startswith(b"+OK")
     assert pop.line().startswith(b"-ERR [AUTH] Too many failed logins for this user")
@@ -163,7 +135,7 @@ def test_an_ip_guessing_many_users_is_locked_out(guarded_server, listener_args):
         assert imap_login(imap_port, sprayer, f"user{n}", "123456").startswith(FAILED)
     reply = imap_login(imap_port, sprayer, "bob", "bobs-secret")
     assert b"NO [UNAVAILABLE] Too many failed logins from your address" in reply
-    pop = Client(port_of(listener_args, "pop3"), sprayer)
+    pop = LineClient(port_of(listener_args, "pop3"), sprayer)
     pop.send(b"USER bob\r\nPASS bobs-secret\r\n")
     assert pop.line().startswith(b"+OK")
     assert pop.line().startswith(b"-ERR [AUTH] Too many failed logins from your address")

@@ -4,47 +4,22 @@ sessions of one user beyond the maximum are refused after a correct login
 users are not affected, and a session that ends frees its place. One node:
 the in-memory count (the Redis count is unit-tested across two nodes)."""
 
-import socket
 import time
 
 from eider_harness import port_of
+from line_client import LineClient
 from imap_support import PASSWORD, USER
 
-TIMEOUT = 30
-
-
-class Client:
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
-        self.file = self.sock.makefile("rb")
-        self.greeting = self.file.readline()
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def line(self):
-        return self.file.readline()
-
-    def until(self, tag):
-        while True:
-            line = self.line()
-            assert line, "connection closed"
-            if line.startswith(tag + b" "):
-                return line
-
-    def close(self):
-        self.file.close()
-        self.sock.close()
 
 
 def imap_session(port, user=USER, password=PASSWORD):
-    client = Client(port)
+    client = LineClient(port)
     client.send(f"a LOGIN {user} {password}\r\n".encode())
     return client, client.until(b"a")
 
 
 def pop3_session(port, user=USER, password=PASSWORD):
-    client = Client(port)
+    client = LineClient(port)
     client.send(f"USER {user}\r\nPASS {password}\r\n".encode())
     assert client.line().startswith(b"+OK")
     return client, client.line()
