@@ -3,6 +3,7 @@ on one private PostgreSQL (postgres_server.py), one running LMTP only and
 one IMAP and POP3 only; and what the nodes answer while the database is
 gone, and that they recover by themselves when it is back."""
 
+import os
 import poplib
 import signal
 
@@ -13,7 +14,9 @@ from imap_support import ADDRESS, PASSWORD, USER, login, message, ok
 from lmtp_client import LmtpConnection
 from postgres_server import PostgresServer, available
 
-pytestmark = pytest.mark.skipif(not available(), reason="no PostgreSQL server binaries")
+# Under CI scripts/setup installs PostgreSQL: a missing server fails there.
+pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
+                                reason="no PostgreSQL server binaries")
 
 SENDER = b"sender@example.com"
 

@@ -132,4 +132,9 @@ PostgresServer* shared_postgres_server() {
   return server.get();
 }
 
+bool postgres_required() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && *ci != '\0';
+}
+
 }  // namespace eider::store::testing

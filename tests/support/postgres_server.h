@@ -53,4 +53,9 @@ class PostgresServer {
 // nullptr (after printing why) when it cannot start.
 PostgresServer* shared_postgres_server();
 
+// True under CI (the CI environment variable set): there scripts/setup has
+// installed PostgreSQL, so a test server that cannot start is a failure,
+// not a reason to skip.
+bool postgres_required();
+
 }  // namespace eider::store::testing

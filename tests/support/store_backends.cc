@@ -68,6 +68,10 @@ class PostgresInstance : public BackendInstance {
 };
 
 std::unique_ptr<BackendInstance> make_postgres() {
+  if (shared_postgres_server() == nullptr) {
+    ADD_FAILURE() << "postgres store: the test server did not start (see above)";
+    return nullptr;
+  }
   Result<std::string> url = shared_postgres_server()->create_database();
   if (!url) {
     ADD_FAILURE() << "postgres store: " << url.status().to_string();
@@ -89,7 +93,10 @@ std::vector<StoreBackend> store_backends() {
   backends.push_back({"Sqlite", make_sqlite});
   // A private server per test binary, started on first use; without one
   // (no PostgreSQL installed) the suite runs on SQLite alone.
-  if (shared_postgres_server() != nullptr) backends.push_back({"Postgres", make_postgres});
+  // Under CI it must start: make_postgres then reports why it did not.
+  if (shared_postgres_server() != nullptr || postgres_required()) {
+    backends.push_back({"Postgres", make_postgres});
+  }
   return backends;
 }
 

@@ -54,7 +54,10 @@ class StorePostgres : public ::testing::Test {
  protected:
   void SetUp() override {
     server_ = shared_postgres_server();
-    if (server_ == nullptr) GTEST_SKIP() << "no PostgreSQL server binaries";
+    if (server_ == nullptr) {
+      ASSERT_FALSE(testing::postgres_required()) << "no test PostgreSQL under CI";
+      GTEST_SKIP() << "no PostgreSQL server binaries";
+    }
     Result<std::string> url = server_->create_database();
     ASSERT_TRUE(url) << url.status().to_string();
     url_ = *url;
@@ -470,7 +473,10 @@ TEST_F(StorePostgres, AReleaseLeftUnsweptIsSweptAtTheNextOpen) {
 
 TEST(StorePostgresServer, AStoppedServerIsUnavailableAndTheStoreRecovers) {
   Result<std::unique_ptr<PostgresServer>> server = PostgresServer::start();
-  if (!server) GTEST_SKIP() << server.status().to_string();
+  if (!server) {
+    ASSERT_FALSE(testing::postgres_required()) << server.status().to_string();
+    GTEST_SKIP() << server.status().to_string();
+  }
   Result<std::string> url = (*server)->create_database();
   ASSERT_TRUE(url);
   std::unique_ptr<Store> store = testing::open_or_die(options_for(*url, 2));
