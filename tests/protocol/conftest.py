@@ -5,8 +5,48 @@ import signal
 
 import pytest
 
+import store_backend
 from eider_harness import LISTENER_FLAGS, Cli, Server, eider_binary, free_port, port_of
 from imap_support import ADDRESS, PASSWORD, USER
+
+SQLITE_ONLY_REASON = "about the SQLite store itself (its files in the data folder)"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): the test is about the SQLite store itself (its files, vacuum, "
+        "a damaged or unwritable data folder); skipped when EIDER_TEST_STORE=postgresql")
+
+
+def pytest_report_header(config):
+    return f"store: {store_backend.NAME} (EIDER_TEST_STORE)"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not store_backend.is_postgresql():
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else
+                                                     SQLITE_ONLY_REASON)
+            item.add_marker(pytest.mark.skip(reason=f"sqlite_only: {reason}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def store_servers():
+    """On PostgreSQL, the run's private PostgreSQL and Redis (started on
+    first use by store_backend), stopped when the run ends."""
+    yield
+    store_backend.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_store_state(store_servers, tmp_path):
+    """Every test starts with an empty Redis; its databases go with it."""
+    yield
+    store_backend.forget_test_state(tmp_path)
 
 
 @pytest.fixture(scope="session")

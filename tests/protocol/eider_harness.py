@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import store_backend
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = REPO_ROOT / "tests" / "corpus"
 # Hand-made MIME edge cases (tests/mime-cases/README.md), tested with the
@@ -83,16 +85,21 @@ class Cli:
         self.data_dir = Path(data_dir)
         self.cwd = cwd
 
+    def argv(self, *args, data=True):
+        """eider with args, plus --data DIR and the run's store
+        (store_backend.py) unless data=False."""
+        argv = [str(self.binary), *map(str, args)]
+        if data:
+            argv += ["--data", str(self.data_dir)]
+        return store_backend.with_store_args(argv)
+
     def run(self, *args, input=None, data=True, timeout=CLI_TIMEOUT):
         """Runs eider with args (plus --data DIR unless data=False).
 
         input is the bytes given on stdin; None gives no stdin at all.
         """
-        argv = [str(self.binary), *map(str, args)]
-        if data:
-            argv += ["--data", str(self.data_dir)]
         return subprocess.run(
-            argv,
+            self.argv(*args, data=data),
             input=input,
             stdin=subprocess.DEVNULL if input is None else None,
             capture_output=True,
@@ -137,7 +144,8 @@ class Server:
     """One `eider serve` process; start() waits for its `eider ready` line."""
 
     def __init__(self, binary, args, cwd=None):
-        self.argv = [str(binary), "serve", *map(str, args)]
+        # On the run's store and notifier (store_backend.py).
+        self.argv = [str(binary), "serve", *map(str, store_backend.with_store_args(args, serve=True))]
         self.cwd = cwd
         self.proc = None
         self.stdout = b""
@@ -208,7 +216,7 @@ def run_server_until_exit(binary, args, cwd=None, timeout=READY_TIMEOUT):
     timeout, which fails the test.
     """
     return subprocess.run(
-        [str(binary), "serve", *map(str, args)],
+        [str(binary), "serve", *map(str, store_backend.with_store_args(args, serve=True))],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         timeout=timeout,

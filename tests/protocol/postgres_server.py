@@ -64,6 +64,12 @@ class PostgresServer:
                   "-c", f"CREATE DATABASE {name}")
         return self.url(name)
 
+    def drop_database(self, url):
+        """Drops a database of create_database(), closing its connections."""
+        name = url.rsplit("/", 1)[1]
+        self._run(BIN / "psql", "-h", self.dir, "-p", self.port, "-U", USER, "-d", "postgres",
+                  "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
     def close(self):
         try:
             self.stop()
