@@ -128,8 +128,7 @@ def test_stream_over_size_limit_is_refused_before_it_ends(populated, small_limit
     # passed instead of reading (and buffering) to the end of the stream.
     cli, uid = populated
     before = snapshot(cli, uid)
-    argv = [cli.binary, "deliver", "--user", "u", "--config", small_limit_config,
-            "--data", cli.data_dir]
+    argv = cli.argv("deliver", "--user", "u", "--config", small_limit_config)
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, cwd=cli.cwd)
 
@@ -186,6 +185,8 @@ def blocked_data_dir(tmp_path):
     ],
     ids=["user-list", "user-add", "deliver", "stats"],
 )
+@pytest.mark.sqlite_only(reason="the data folder holds the SQLite store; a server store "
+                                "does not need it to list users or deliver")
 def test_unusable_data_folder_is_refused(eider_bin, tmp_path, blocked_data_dir, args, stdin):
     cli = Cli(eider_bin, blocked_data_dir, cwd=tmp_path)
     assert_one_line_error(cli.run(*args, input=stdin))
@@ -225,6 +226,7 @@ def file_digest(path):
     ],
     ids=["user-list", "user-add", "deliver", "export", "stats", "vacuum"],
 )
+@pytest.mark.sqlite_only(reason="sets the SQLite file's schema version (PRAGMA user_version)")
 def test_database_from_a_newer_schema_is_refused_untouched(populated, args, stdin):
     cli, uid = populated
     before = snapshot(cli, uid)

@@ -3,6 +3,7 @@ admin commands while a server holds the store open."""
 
 import subprocess
 
+import store_backend
 from eider_harness import CLI_TIMEOUT
 
 WRITERS = 8
@@ -17,7 +18,7 @@ def numbered_message(writer, index):
 
 
 def start_deliver(cli, message):
-    argv = [cli.binary, "deliver", "--user", "u", "--data", cli.data_dir]
+    argv = cli.argv("deliver", "--user", "u")
     proc = subprocess.Popen(
         argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cli.cwd
     )
@@ -48,5 +49,6 @@ def test_admin_commands_work_while_the_server_runs(server, cli):
     uid = cli.deliver("u", message)
     assert cli.export("u", uid) == message
     assert cli.user_list().startswith(b"u\t")
-    cli.ok("vacuum")
+    if not store_backend.is_postgresql():  # vacuum is for SQLite only
+        cli.ok("vacuum")
     # The server fixture then stops it and checks it exits 0.

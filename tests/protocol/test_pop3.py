@@ -7,12 +7,14 @@ exactly; POP3 must send those bytes with every line ending CRLF.
 
 import base64
 import poplib
+import re
 import socket
 import ssl
 import time
 
 import pytest
 
+import imap_support
 from eider_harness import corpus_messages, port_of
 
 TIMEOUT = 30
@@ -207,25 +209,28 @@ def test_dropped_connection_deletes_nothing(cli, mailbox, pop_port):
     assert inbox_uids(cli) == mailbox
 
 
-def inbox_flags(data_dir):
-    """uid -> flags of alice's INBOX, read from the store file: no IMAP yet to ask."""
-    import sqlite3
-    db = sqlite3.connect(f"file:{data_dir / 'eider.db'}?mode=ro", uri=True)
+def inbox_flags(imap_port):
+    """uid -> flags of alice's INBOX, read over IMAP (a read-only SELECT changes none)."""
+    imap = imap_support.login(imap_port, USER, PASSWORD)
     try:
-        rows = db.execute(
-            "SELECT m.uid, m.flags FROM messages m JOIN mailboxes b ON m.mailbox_id = b.id "
-            "WHERE b.path = 'INBOX'").fetchall()
+        imap_support.ok(imap.select("INBOX", readonly=True))
+        data = imap_support.ok(imap.uid("FETCH", "1:*", "(FLAGS)"))
     finally:
-        db.close()
-    return {uid: flags.split() for uid, flags in rows}
+        imap.logout()
+    flags = {}
+    for line in data:
+        found = re.search(rb"UID (\d+)", line)
+        listed = re.search(rb"FLAGS \(([^)]*)\)", line)
+        flags[int(found[1])] = listed[1].decode().split()
+    return flags
 
 
-def test_retr_sets_seen_at_quit_and_top_or_a_drop_sets_nothing(mailbox, pop_port, data_dir):
+def test_retr_sets_seen_at_quit_and_top_or_a_drop_sets_nothing(mailbox, pop_port, imap_port):
     pop = login(pop_port)
     pop.retr(1)
     pop.top(2, 0)
     pop.sock.close()
-    flags = inbox_flags(data_dir)
+    flags = inbox_flags(imap_port)
     assert sorted(flags) == sorted(mailbox), flags
     assert not any("\\Seen" in each for each in flags.values()), flags
 
@@ -234,7 +239,7 @@ def test_retr_sets_seen_at_quit_and_top_or_a_drop_sets_nothing(mailbox, pop_port
     pop.retr(3)
     pop.top(2, 0)
     pop.quit()
-    flags = inbox_flags(data_dir)
+    flags = inbox_flags(imap_port)
     assert "\\Seen" in flags[mailbox[0]]
     assert "\\Seen" not in flags[mailbox[1]]
     assert "\\Seen" in flags[mailbox[2]]

@@ -32,6 +32,7 @@ def test_serve_prints_ready_exactly_once(server):
     assert out.count(b"eider ready") == 1
 
 
+@pytest.mark.sqlite_only(reason="the SQLite store's file in the data folder")
 def test_serve_creates_its_store_in_the_data_folder(server, data_dir):
     assert (data_dir / "eider.db").is_file()
 
@@ -91,6 +92,7 @@ def test_serve_refuses_a_tls_certificate_without_its_key(eider_bin, data_dir, tm
     assert b"eider ready" not in result.stdout
 
 
+@pytest.mark.sqlite_only(reason="sets the SQLite file's schema version (PRAGMA user_version)")
 def test_serve_refuses_a_store_from_a_newer_schema(eider_bin, cli, tmp_path, listener_args):
     cli.add_user("u")
     db = cli.data_dir / "eider.db"

@@ -17,6 +17,10 @@ from imap_support import ADDRESS, PASSWORD, USER, Raw, message, port_of
 
 NOBODY = 65534
 
+# Both cases take the SQLite file away (its mode, its write lock); a server
+# database going away is test_postgres_store.py's.
+pytestmark = pytest.mark.sqlite_only(reason="the SQLite database file made unwritable or locked")
+
 
 @pytest.fixture
 def shared_dir():
