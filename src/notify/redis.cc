@@ -203,12 +203,19 @@ struct RedisNotifier::State {
       publisher_failed = false;
     }
     healthy = true;
+    const bool was_down = logged_down;
     logged_down = false;
     last_heard = Clock::now();
     ping_sent = false;
-    core::log_event(
-        core::LogLevel::info, "notify.redis_up",
-        {{"host", options.address.host}, {"port", options.address.port}, {"users", wanted.size()}});
+    // Only a recovery is news: the first connection is not logged (serve's
+    // ready line names the notifier), so a start that fails after it still
+    // prints its one error line and nothing else (docs/cli.md).
+    if (was_down) {
+      core::log_event(core::LogLevel::info, "notify.redis_up",
+                      {{"host", options.address.host},
+                       {"port", options.address.port},
+                       {"users", wanted.size()}});
+    }
     // What was published while we were away was lost to us, and what we
     // could not publish was lost to the other nodes.
     for (int64_t user : wanted) local.publish(resync_of(user));
