@@ -58,10 +58,12 @@ class PostgresServer:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{name}"
 
     def create_database(self):
-        """A new, empty database; returns its URL."""
+        """A new, empty database; returns its URL. FILE_COPY: copying the
+        small template's files (fsync is off) takes about half the time of
+        writing it through the WAL, and the suite makes hundreds."""
         name = f"t{os.getpid()}_{next(self._names)}"
         self._run(BIN / "psql", "-h", self.dir, "-p", self.port, "-U", USER, "-d", "postgres",
-                  "-c", f"CREATE DATABASE {name}")
+                  "-c", f"CREATE DATABASE {name} STRATEGY FILE_COPY")
         return self.url(name)
 
     def drop_database(self, url):
