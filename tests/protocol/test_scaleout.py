@@ -19,7 +19,8 @@ import time
 
 import pytest
 
-from cluster import Cluster, log_text, pg, redis, skip_without  # noqa: F401  (pg, redis: fixtures)
+from cluster import (SENDER, Cluster, deliver, log_text, pg, redis,  # noqa: F401  (fixtures)
+                     skip_without)
 from imap_support import ADDRESS, PASSWORD, USER, Raw, message, selected
 from lmtp_client import LmtpConnection
 from postgres_server import BIN as PG_BIN
@@ -27,7 +28,6 @@ from postgres_server import USER as PG_USER
 
 pytestmark = skip_without(postgres=True, redis=True)
 
-SENDER = b"sender@example.com"
 # While Redis is away IMAP sessions read the journal this often (ms).
 POLL_MS = 250
 DELIVERIES = 20
@@ -289,18 +289,18 @@ MIGRATION_LOCK = "1162429522, 1"
 
 
 @pytest.fixture
-def empty(pg, eider_bin, tmp_path):
+def unopened(pg, eider_bin, tmp_path):
     """Nodes on a new database that nothing has opened yet (no user)."""
     nodes = Cluster(eider_bin, tmp_path, pg.create_database())
     yield nodes
     nodes.stop_all()
 
 
-def test_two_nodes_started_at_once_on_an_empty_database_one_migrates_and_both_serve(pg, empty):
+def test_two_nodes_started_at_once_on_an_empty_database_one_migrates_and_both_serve(pg, unopened):
     """Both nodes are started while this test holds the migration lock, so
     both are waiting for it when it is released: one migrates, the other
     finds the schema current, neither gives up, and both serve."""
-    cluster = empty
+    cluster = unopened
     database = cluster.store.rsplit("/", 1)[1]
     holder = psql(pg, "-d", database, stdin=subprocess.PIPE)
     try:
@@ -326,13 +326,8 @@ def test_two_nodes_started_at_once_on_an_empty_database_one_migrates_and_both_se
                                  " FROM schema_migrations")
     assert counts[0] == counts[1] == counts[2] and int(counts[0]) > 0, counts
     cluster.add_user()
-    sent = message(1)
-    connection = LmtpConnection(a_ports["lmtp"])
-    try:
-        code, text = connection.deliver(SENDER, ADDRESS, sent)
-        assert code == 250, (code, text)
-    finally:
-        connection.close()
+    code, text = deliver(a_ports["lmtp"], message(1))
+    assert code == 250, (code, text)
     raw = Raw(b_ports["imap"]).login()
     untagged, done = raw.command("SELECT INBOX")
     assert b"* 1 EXISTS\r\n" in untagged, untagged
