@@ -228,11 +228,14 @@ def test_with_redis_killed_and_restarted_sessions_poll_catch_up_and_miss_nothing
         redis.kill()
         # Deliveries go on: LMTP does not need Redis, and the IDLE session
         # on B polls the journal while its notifier is down.
-        start = time.monotonic()
         deliver_all(connection, [2, 3, 4])
+        stored = time.monotonic()
         until_exists(watcher, 4, seen)
-        late = time.monotonic() - start
-        assert late < 4 * POLL_MS / 1000 + 1, f"IDLE heard the deliveries {late:.2f} s late"
+        late = time.monotonic() - stored
+        print(f"\nRedis down: IDLE on B heard the last delivery {late * 1000:.0f} ms after its 250"
+              f" (notify-poll-interval {POLL_MS} ms)")
+        # A couple of poll intervals, and slack for a loaded machine.
+        assert late < 2 * POLL_MS / 1000 + 1, f"IDLE heard the deliveries {late:.2f} s late"
         untagged, done = writer.command("STORE 1 +FLAGS (\\Flagged)")
         assert done.split()[1] == b"OK", done
         # Every command of a selected session reads the journal meanwhile.
