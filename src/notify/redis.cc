@@ -117,26 +117,40 @@ struct RedisNotifier::State {
       core::log_event(core::LogLevel::warn, "notify.redis_down", {{"error", why}});
     }
     logged_down = true;
+    if (was_healthy) tell_local_to_resync();
+  }
+
+  // Beacons from the other nodes may be lost from now on: a resync beacon
+  // makes this node's sessions read their journals, and an idle one start
+  // polling now rather than at its next user check (Notifier::healthy()).
+  void tell_local_to_resync() {
+    for (int64_t user : wanted_users()) local.publish(resync_of(user));
   }
 
   // Publishes on the publisher connection; false (and unhealthy) if it failed.
   bool publish_remote(const Beacon& beacon) {
-    std::lock_guard lock(publish_mutex);
-    if (!publisher || publisher->broken()) {
+    bool lost_health = false;
+    {
+      std::lock_guard lock(publish_mutex);
+      if (!publisher || publisher->broken()) {
+        remember_missed(beacon.user_id);
+        return false;
+      }
+      Result<RedisValue> sent =
+          publisher->command({"PUBLISH", channel(beacon.user_id), payload(node, beacon)});
+      if (sent) return true;
       remember_missed(beacon.user_id);
-      return false;
+      publisher.reset();
+      publisher_failed = true;
+      lost_health = healthy.exchange(false);
+      if (lost_health) {
+        core::log_event(core::LogLevel::warn, "notify.redis_publish_failed",
+                        {{"user_id", beacon.user_id}, {"error", sent.status().to_string()}});
+      }
+      wake();
     }
-    Result<RedisValue> sent =
-        publisher->command({"PUBLISH", channel(beacon.user_id), payload(node, beacon)});
-    if (sent) return true;
-    remember_missed(beacon.user_id);
-    publisher.reset();
-    publisher_failed = true;
-    if (healthy.exchange(false)) {
-      core::log_event(core::LogLevel::warn, "notify.redis_publish_failed",
-                      {{"user_id", beacon.user_id}, {"error", sent.status().to_string()}});
-    }
-    wake();
+    // The subscriber thread will find healthy already false and not tell.
+    if (lost_health) tell_local_to_resync();
     return false;
   }
 

@@ -13,7 +13,8 @@
 // connection, each command bounded by a timeout.
 //
 // Health: a failed connection (or no answer to the thread's PINGs) makes
-// healthy() false at once; the thread reconnects both connections with a
+// healthy() false at once, and every local subscriber gets a resync beacon
+// (idle sessions start polling); the thread reconnects both connections with a
 // backoff from 50 ms doubling to 5 s, SUBSCRIBEs again, and only then is
 // healthy() true. Then every local subscriber gets a resync beacon, and a
 // resync beacon is published for each user whose beacon this node could

@@ -58,6 +58,14 @@ def lmtp_deliver(lmtp_port, messages, recipient=ADDRESS):
         connection.close()
 
 
+def selected(port, mailbox="INBOX"):
+    """A raw IMAP session, logged in, with mailbox selected."""
+    raw = Raw(port).login()
+    _, done = raw.command(f"SELECT {mailbox}")
+    assert done.split()[1] == b"OK", done
+    return raw
+
+
 class Raw:
     """A raw IMAP connection: send a tagged command, get every line back."""
 

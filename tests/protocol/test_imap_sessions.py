@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from imap_support import ADDRESS, PASSWORD, USER, Raw, crlf, lmtp_deliver, message, port_of
+from imap_support import (ADDRESS, PASSWORD, USER, crlf, lmtp_deliver, message, port_of,
+                          selected)
 
 
 @pytest.fixture
@@ -15,13 +16,6 @@ def ports(cli, server, listener_args):
     for n in range(1, 6):
         cli.deliver(USER, message(n))
     return port_of(listener_args, "imap"), port_of(listener_args, "lmtp")
-
-
-def selected(port):
-    raw = Raw(port).login()
-    _, done = raw.command("SELECT INBOX")
-    assert done.split()[1] == b"OK", done
-    return raw
 
 
 def test_expunge_in_one_session_then_fetch_and_noop_in_the_others(ports):

@@ -3,68 +3,12 @@ on one private PostgreSQL (postgres_server.py), one running LMTP only and
 one IMAP and POP3 only; and what the nodes answer while the database is
 gone, and that they recover by themselves when it is back."""
 
-import os
 import poplib
-import signal
 
-import pytest
+from cluster import deliver, nodes, pg, skip_without  # noqa: F401  (nodes, pg: fixtures)
+from imap_support import PASSWORD, USER, login, message, ok
 
-from eider_harness import LISTENER_FLAGS, Cli, Server, free_port
-from imap_support import ADDRESS, PASSWORD, USER, login, message, ok
-from lmtp_client import LmtpConnection
-from postgres_server import PostgresServer, available
-
-# Under CI scripts/setup installs PostgreSQL: a missing server fails there.
-pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
-                                reason="no PostgreSQL server binaries")
-
-SENDER = b"sender@example.com"
-
-
-@pytest.fixture(scope="module")
-def pg():
-    server = PostgresServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def nodes(pg, eider_bin, tmp_path):
-    """start(name, **listeners): a node on the test's database with only the
-    given listeners ("imap", "pop3", "lmtp") on free ports; returns
-    (server, {listener: port})."""
-    store = pg.create_database()
-    started = []
-
-    def start(name, *listeners):
-        data = tmp_path / name
-        data.mkdir()
-        ports = {flag: free_port() for flag in listeners}
-        args = ["--data", data, "--store", store]
-        for flag in LISTENER_FLAGS:
-            args += [f"--{flag}", f"127.0.0.1:{ports[flag]}" if flag in ports else "off"]
-        srv = Server(eider_bin, args, cwd=tmp_path)
-        started.append(srv)
-        assert srv.start(), srv.communicate()
-        return srv, ports
-
-    Cli(eider_bin, tmp_path, cwd=tmp_path).ok(
-        "user", "add", USER, "--password", PASSWORD, "--address", ADDRESS.decode(),
-        "--store", store, data=False)
-    yield start
-    for srv in started:
-        try:
-            assert srv.stop(signal.SIGTERM) == 0
-        finally:
-            srv.kill()
-
-
-def deliver(port, data):
-    connection = LmtpConnection(port)
-    try:
-        return connection.deliver(SENDER, ADDRESS, data)
-    finally:
-        connection.close()
+pytestmark = skip_without(postgres=True)
 
 
 def test_a_message_delivered_on_one_node_is_read_on_the_other(nodes):

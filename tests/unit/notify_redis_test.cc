@@ -206,6 +206,28 @@ TEST_F(RedisNotifierTest, RecoversAfterRedisRestartsAndTellsEverySubscriberToRes
   EXPECT_EQ(b3.changes(), std::vector<Beacon>{changed(2, 20, 9)});
 }
 
+// Sessions in IDLE poll the journal only once told: the resync beacon comes
+// when the notifier finds itself unhealthy, not only when it recovers.
+TEST_F(RedisNotifierTest, LosingRedisTellsEveryLocalSubscriberToResyncWhileUnhealthy) {
+  RedisNotifier a(options()), b(options());
+  Inbox listener, publisher_side;
+  Subscription s1 = b.subscribe(11, listener.callback());
+  Subscription s2 = a.subscribe(12, publisher_side.callback());
+  ASSERT_TRUE(
+      eventually([&] { return a.healthy() && b.healthy() && numsub(11) == 1 && numsub(12) == 1; }));
+  ASSERT_TRUE(eventually([&] { return listener.resyncs() == 1 && publisher_side.resyncs() == 1; }));
+  listener.clear();
+  publisher_side.clear();
+
+  redis_.kill();
+  a.publish(changed(11, 1, 2));  // a may learn it here first, or from its subscriber
+  ASSERT_TRUE(eventually([&] { return listener.resyncs() >= 1; }, 2s));
+  ASSERT_TRUE(eventually([&] { return publisher_side.resyncs() >= 1; }, 2s));
+  EXPECT_FALSE(a.healthy());
+  EXPECT_FALSE(b.healthy());
+  EXPECT_TRUE(listener.changes().empty());
+}
+
 TEST_F(RedisNotifierTest, ARedisThatStopsAnsweringMakesItUnhealthyUntilItAnswers) {
   RedisNotifier a(options());
   Inbox inbox;
