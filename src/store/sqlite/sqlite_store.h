@@ -117,6 +117,10 @@ class SqliteStore final : public Store {
 
   Result<Stats> stats() override;
 
+  Result<Mailbox> import_mailbox(int64_t user_id, const Mailbox& mailbox) override;
+  Status import_messages(int64_t user_id, int64_t mailbox_id,
+                         const std::vector<ImportedMessage>& messages) override;
+
   // Releases this instance's leases (a restarted node trims at once);
   // then every queued write finishes.
   ~SqliteStore() override;
