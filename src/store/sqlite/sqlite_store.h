@@ -28,6 +28,11 @@ struct SqliteOptions {
   // database with; empty = SQLite's default. Tests inject storage faults
   // through a VFS of their own (docs/architecture.md, testing).
   std::string vfs;
+  // Opens every connection query-only and writes nothing, not even a schema
+  // migration (Code::unsupported for a database at another version); each
+  // write call fails. For reading a store that must stay as it is (the
+  // source of eider migrate).
+  bool read_only = false;
 };
 
 // Group commit since open: transactions committed and the write jobs they
