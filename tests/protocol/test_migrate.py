@@ -248,6 +248,7 @@ def test_migrate_moves_10000_messages_so_that_clients_notice_nothing(pg, eider_b
         got = target.ok("export", "--user", user, "--mailbox", "INBOX", "--uid", uid,
                         "--store", url, data=False)
         assert got == expected, (user, uid)
+    (tmp_path / "node").mkdir()
     srv, port = serve(eider_bin, tmp_path, "--data", tmp_path / "node", "--store", url)
     try:
         after = snapshot(port)

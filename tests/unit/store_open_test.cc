@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <fstream>
+#include <iterator>
+#include <string>
 #include <thread>
 #include <vector>
 
