@@ -111,8 +111,10 @@ Result<std::unique_ptr<store::Store>> open_source(const StoreSpec& spec) {
                      " is open in another process (pid " + std::to_string(pid) +
                      "): stop eider serve on it first, so nothing changes while it is copied");
   }
+  store::sqlite::SqliteOptions read_only;
+  read_only.read_only = true;
   Result<std::unique_ptr<store::sqlite::SqliteStore>> opened =
-      store::sqlite::SqliteStore::open(options, {.read_only = true});
+      store::sqlite::SqliteStore::open(options, read_only);
   if (!opened) return opened.status();
   return std::unique_ptr<store::Store>(std::move(*opened));
 }

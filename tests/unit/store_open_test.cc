@@ -109,7 +109,7 @@ TEST(StoreOpen, ReadOnlySqliteReadsAndWritesNothing) {
     Options options = options_for(dir);
     options.create = false;
     Result<std::unique_ptr<sqlite::SqliteStore>> store =
-        sqlite::SqliteStore::open(options, {.read_only = true});
+        sqlite::SqliteStore::open(options, {.vfs = "", .read_only = true});
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
     EXPECT_EQ((*store)->list_users().value().size(), 1u);
     EXPECT_FALSE((*store)->create_user("bob", "$6$x", {}, {}).is_ok());
@@ -122,7 +122,7 @@ TEST(StoreOpen, ReadOnlySqliteRefusesAnOlderSchemaInsteadOfMigrating) {
   { ASSERT_NE(open_or_die(options_for(dir)), nullptr); }
   write_user_version(dir.db(), 12);
   Result<std::unique_ptr<sqlite::SqliteStore>> store =
-      sqlite::SqliteStore::open(options_for(dir), {.read_only = true});
+      sqlite::SqliteStore::open(options_for(dir), {.vfs = "", .read_only = true});
   EXPECT_EQ(store.status().code(), Code::unsupported);
   EXPECT_EQ(read_user_version(dir.db()), 12u);
 }
