@@ -215,7 +215,7 @@ void add_migrate_command(CLI::App& app, Action& action) {
       "migrate", "Copy every user, mailbox and message of a store into an empty one, verified");
   command->add_option("--config", options->config_file, "TOML config file (docs/config.md)")
       ->type_name("FILE");
-  const CLI::Validator store_spec(check_spec, "STORE");
+  const CLI::Validator store_spec(check_spec, "");
   command
       ->add_option("--from", options->from,
                    "the store to copy, left unchanged: sqlite:PATH or PATH (a data folder or "
