@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   eider::cli::add_user_commands(app, action);
   eider::cli::add_message_commands(app, action);
   eider::cli::add_admin_commands(app, action);
+  eider::cli::add_migrate_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -192,6 +192,14 @@ struct Expunged {
   std::vector<MailboxModseq> changed;  // empty when nothing was expunged
 };
 
+// A message as another store holds it, for import_messages: the UID and
+// MODSEQ it keeps, with the flags and internal date in `message`.
+struct ImportedMessage {
+  uint32_t uid = 0;
+  uint64_t modseq = 0;
+  NewMessage message;
+};
+
 // Counters for tests and `eider stats`.
 struct Stats {
   uint64_t blob_count = 0;
@@ -378,6 +386,30 @@ class Store {
   virtual Result<uint64_t> trim_journal(int64_t now, uint64_t keep_seconds) = 0;
 
   virtual Result<Stats> stats() = 0;
+
+  // Import (eider migrate): copying another store's mailboxes and messages
+  // with what clients know of them kept, so none refetches. Neither call is
+  // journaled, and neither is meant beside a running server.
+  //
+  // Gives the user's mailbox `mailbox.path` the state of `mailbox`:
+  // special_use, uidvalidity, uidnext, highest_modseq, subscribed and
+  // recent_uid (its id, user_id, message_count and journal_floor are not
+  // read). Creates the mailbox when missing; an existing one (such as
+  // create_user's INBOX) must hold no message, else Code::invalid_argument,
+  // and its journal rows go. The mailbox's journal_floor becomes its
+  // highest_modseq: the source's journal is not imported, so a session at
+  // an older MODSEQ rebuilds from a listing. A mailbox created later gets a
+  // greater UIDVALIDITY than any imported. Returns the mailbox as stored.
+  virtual Result<Mailbox> import_mailbox(int64_t user_id, const Mailbox& mailbox) = 0;
+  // Inserts the messages into the mailbox, all or nothing, each with its
+  // uid, modseq, flags and internal date; blobs are shared and counted as at
+  // delivery, and the user's usage counts them, but quota limits are not
+  // checked (a source may be over a limit lowered later). The mailbox's
+  // uidnext and highest_modseq do not change (import_mailbox set them):
+  // Code::invalid_argument unless 0 < uid < uidnext and modseq <=
+  // highest_modseq; a uid already in the mailbox is Code::already_exists.
+  virtual Status import_messages(int64_t user_id, int64_t mailbox_id,
+                                 const std::vector<ImportedMessage>& messages) = 0;
 };
 
 // What every backend takes; a backend's own settings are its own (the

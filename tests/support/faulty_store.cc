@@ -255,4 +255,15 @@ Result<Stats> FaultyStore::stats() {
   return inner_->stats();
 }
 
+Result<Mailbox> FaultyStore::import_mailbox(int64_t user_id, const Mailbox& mailbox) {
+  if (Status planned = take(StoreCall::import_mailbox); !planned) return planned;
+  return inner_->import_mailbox(user_id, mailbox);
+}
+
+Status FaultyStore::import_messages(int64_t user_id, int64_t mailbox_id,
+                                    const std::vector<ImportedMessage>& messages) {
+  if (Status planned = take(StoreCall::import_messages); !planned) return planned;
+  return inner_->import_messages(user_id, mailbox_id, messages);
+}
+
 }  // namespace eider::store::testing

@@ -56,6 +56,8 @@ enum class StoreCall {
   expunged_since,
   trim_journal,
   stats,
+  import_mailbox,
+  import_messages,
 };
 
 class FaultyStore final : public Store {
@@ -133,6 +135,10 @@ class FaultyStore final : public Store {
                                                uint64_t since) override;
   Result<uint64_t> trim_journal(int64_t now, uint64_t keep_seconds) override;
   Result<Stats> stats() override;
+
+  Result<Mailbox> import_mailbox(int64_t user_id, const Mailbox& mailbox) override;
+  Status import_messages(int64_t user_id, int64_t mailbox_id,
+                         const std::vector<ImportedMessage>& messages) override;
 
  private:
   struct Planned {

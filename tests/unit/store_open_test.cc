@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <fstream>
+#include <iterator>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -89,6 +91,40 @@ TEST(StoreOpen, RejectsNewerSchemaVersion) {
   ASSERT_FALSE(store.is_ok());
   EXPECT_EQ(store.status().code(), Code::unsupported);
   EXPECT_NE(store.status().message().find("9999"), std::string::npos) << store.status().message();
+}
+
+TEST(StoreOpen, ReadOnlySqliteReadsAndWritesNothing) {
+  TempDir dir;
+  {
+    auto store = open_or_die(options_for(dir));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->create_user("ann", "$6$x", {}, {}).is_ok());
+  }
+  auto file_bytes = [&] {
+    std::ifstream file(dir.db(), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(file), {});
+  };
+  const std::string before = file_bytes();
+  {
+    Options options = options_for(dir);
+    options.create = false;
+    Result<std::unique_ptr<sqlite::SqliteStore>> store =
+        sqlite::SqliteStore::open(options, {.vfs = "", .read_only = true});
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    EXPECT_EQ((*store)->list_users().value().size(), 1u);
+    EXPECT_FALSE((*store)->create_user("bob", "$6$x", {}, {}).is_ok());
+  }
+  EXPECT_EQ(file_bytes(), before);
+}
+
+TEST(StoreOpen, ReadOnlySqliteRefusesAnOlderSchemaInsteadOfMigrating) {
+  TempDir dir;
+  { ASSERT_NE(open_or_die(options_for(dir)), nullptr); }
+  write_user_version(dir.db(), 12);
+  Result<std::unique_ptr<sqlite::SqliteStore>> store =
+      sqlite::SqliteStore::open(options_for(dir), {.vfs = "", .read_only = true});
+  EXPECT_EQ(store.status().code(), Code::unsupported);
+  EXPECT_EQ(read_user_version(dir.db()), 12u);
 }
 
 TEST(StoreOpen, MissingDatabaseWithoutCreateIsNotFound) {

@@ -71,6 +71,28 @@ Result<int64_t> thread_for(Connection& db, int64_t user_id, const std::string& m
 
 }  // namespace
 
+Status insert_message_rows(Connection& db, int64_t user_id, int64_t mailbox_id, uint32_t uid,
+                           uint64_t modseq, const NewMessage& message,
+                           const PackedMessage& packed) {
+  Result<int64_t> thread = thread_for(db, user_id, message.message_id);
+  if (!thread) return thread.status();
+  EIDER_RETURN_IF_ERROR(
+      db.run("INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,"
+             " thread_id, wire_size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             Params(user_id, mailbox_id, uid, modseq, packed.flags, message.internal_date,
+                    message.split.size, *thread, message.wire_size)));
+  EIDER_RETURN_IF_ERROR(db.run(
+      "INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope, bodystructure,"
+      " body, summary, message_id, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      Params(user_id, mailbox_id, uid, packed.tree, message.envelope, message.bodystructure,
+             message.body, message.search_summary, message.message_id, message.subject)));
+  for (size_t i = 0; i < packed.uses.size(); ++i) {
+    EIDER_RETURN_IF_ERROR(
+        add_blob_use(db, user_id, mailbox_id, uid, packed.uses[i], packed.blob_data[i]));
+  }
+  return Status::ok();
+}
+
 Result<Appended> PgStore::append_message(int64_t user_id, int64_t mailbox_id,
                                          const NewMessage& message) {
   Result<PackedMessage> packed = pack_message(message);
@@ -84,8 +106,6 @@ Result<Appended> PgStore::append_message(int64_t user_id, int64_t mailbox_id,
     if (mailbox->uidnext >= UINT32_MAX) {
       return error(Code::unavailable, "mailbox \"" + mailbox->path + "\" has run out of UIDs");
     }
-    Result<int64_t> thread = thread_for(db, user_id, message.message_id);
-    if (!thread) return thread.status();
     Result<Rows> allocated = db.query(
         "UPDATE mailboxes SET uidnext = uidnext + 1, message_count = message_count + 1,"
         " highest_modseq = highest_modseq + 1 WHERE user_id = $1 AND id = $2"
@@ -95,19 +115,7 @@ Result<Appended> PgStore::append_message(int64_t user_id, int64_t mailbox_id,
     const auto uid = static_cast<uint32_t>(allocated->int64(0, 0));
     const auto modseq = static_cast<uint64_t>(allocated->int64(0, 1));
     EIDER_RETURN_IF_ERROR(
-        db.run("INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,"
-               " thread_id, wire_size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-               Params(user_id, mailbox_id, uid, modseq, packed->flags, message.internal_date,
-                      message.split.size, *thread, message.wire_size)));
-    EIDER_RETURN_IF_ERROR(db.run(
-        "INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope, bodystructure,"
-        " body, summary, message_id, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        Params(user_id, mailbox_id, uid, packed->tree, message.envelope, message.bodystructure,
-               message.body, message.search_summary, message.message_id, message.subject)));
-    for (size_t i = 0; i < packed->uses.size(); ++i) {
-      EIDER_RETURN_IF_ERROR(
-          add_blob_use(db, user_id, mailbox_id, uid, packed->uses[i], packed->blob_data[i]));
-    }
+        insert_message_rows(db, user_id, mailbox_id, uid, modseq, message, *packed));
     EIDER_RETURN_IF_ERROR(
         add_journal(db, user_id, mailbox_id, modseq, JournalKind::added, uid, ""));
     EIDER_RETURN_IF_ERROR(change_usage(db, user_id, static_cast<int64_t>(message.split.size), 1));

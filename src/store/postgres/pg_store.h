@@ -95,6 +95,10 @@ class PgStore final : public Store {
 
   Result<Stats> stats() override;
 
+  Result<Mailbox> import_mailbox(int64_t user_id, const Mailbox& mailbox) override;
+  Status import_messages(int64_t user_id, int64_t mailbox_id,
+                         const std::vector<ImportedMessage>& messages) override;
+
  private:
   explicit PgStore(std::unique_ptr<Pool> pool) : pool_(std::move(pool)) {}
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "store/blob_uses.h"
+#include "store/packed_message.h"
 #include "store/postgres/connection.h"
 #include "store/store.h"
 
@@ -49,6 +50,12 @@ Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t
 // would pass either of the user's limits. `user` from lock_user.
 Status check_quota(const User& user, uint64_t bytes, uint64_t messages);
 Status change_usage(Connection& db, int64_t user_id, int64_t bytes, int64_t messages);
+
+// Inserts one message's rows (the narrow and wide halves, its blob uses,
+// its thread) under `uid` and `modseq` (messages.cc). The caller sets the
+// mailbox's counters, the user's usage and the journal. Needs lock_user.
+Status insert_message_rows(Connection& db, int64_t user_id, int64_t mailbox_id, uint32_t uid,
+                           uint64_t modseq, const NewMessage& message, const PackedMessage& packed);
 
 // Copies existing messages (sharing their blobs) into `to`, in uid order;
 // uids that do not exist are skipped. Checks quota when asked.

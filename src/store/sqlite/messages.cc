@@ -97,6 +97,31 @@ Result<std::vector<MessageInfo>> changed_infos(Connection& db, int64_t user_id, 
 
 }  // namespace
 
+Status insert_message_rows(Connection& db, int64_t user_id, int64_t mailbox_id, uint32_t uid,
+                           uint64_t modseq, const NewMessage& message,
+                           const PackedMessage& packed) {
+  Result<int64_t> thread = thread_for(db, user_id, message.message_id);
+  if (!thread) return thread.status();
+  EIDER_RETURN_IF_ERROR(
+      db.run("INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,"
+             " thread_id, wire_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             user_id, mailbox_id, uid, modseq, packed.flags, message.internal_date,
+             message.split.size, *thread, message.wire_size));
+  EIDER_RETURN_IF_ERROR(db.run(
+      "INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope, bodystructure,"
+      " body, summary, message_id, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      user_id, mailbox_id, uid, Bytes{packed.tree}, message.envelope, message.bodystructure,
+      message.body, Bytes{message.search_summary}, message.message_id, message.subject));
+  for (size_t i = 0; i < packed.uses.size(); ++i) {
+    const BlobUse& use = packed.uses[i];
+    EIDER_RETURN_IF_ERROR(db.run(
+        "INSERT INTO message_blobs (user_id, mailbox_id, uid, key, uses) VALUES (?, ?, ?, ?, ?)",
+        user_id, mailbox_id, uid, Bytes{use.key}, use.uses));
+    EIDER_RETURN_IF_ERROR(add_blob_use(db, use, packed.blob_data[i]));
+  }
+  return Status::ok();
+}
+
 Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id,
                                              const NewMessage& message) {
   Result<PackedMessage> packed = pack_message(message);
@@ -108,8 +133,6 @@ Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id
     if (mailbox->uidnext >= UINT32_MAX) {
       return error(Code::unavailable, "mailbox \"" + mailbox->path + "\" has run out of UIDs");
     }
-    Result<int64_t> thread = thread_for(db, user_id, message.message_id);
-    if (!thread) return thread.status();
     Result<int64_t> last_modseq = db.query_int(
         "UPDATE mailboxes SET uidnext = uidnext + 1, message_count = message_count + 1,"
         " highest_modseq = highest_modseq + 1 WHERE user_id = ? AND id = ?"
@@ -119,23 +142,8 @@ Result<Appended> SqliteStore::append_message(int64_t user_id, int64_t mailbox_id
     const auto modseq = static_cast<uint64_t>(*last_modseq);
     const uint32_t uid = mailbox->uidnext;
     EIDER_RETURN_IF_ERROR(
-        db.run("INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,"
-               " thread_id, wire_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               user_id, mailbox_id, uid, modseq, packed->flags, message.internal_date,
-               message.split.size, *thread, message.wire_size));
-    EIDER_RETURN_IF_ERROR(db.run(
-        "INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope, bodystructure,"
-        " body, summary, message_id, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        user_id, mailbox_id, uid, Bytes{packed->tree}, message.envelope, message.bodystructure,
-        message.body, Bytes{message.search_summary}, message.message_id, message.subject));
+        insert_message_rows(db, user_id, mailbox_id, uid, modseq, message, *packed));
     EIDER_RETURN_IF_ERROR(seal_summary_chunks(db, user_id, mailbox_id, uid, uid + 1));
-    for (size_t i = 0; i < packed->uses.size(); ++i) {
-      const BlobUse& use = packed->uses[i];
-      EIDER_RETURN_IF_ERROR(db.run(
-          "INSERT INTO message_blobs (user_id, mailbox_id, uid, key, uses) VALUES (?, ?, ?, ?, ?)",
-          user_id, mailbox_id, uid, Bytes{use.key}, use.uses));
-      EIDER_RETURN_IF_ERROR(add_blob_use(db, use, packed->blob_data[i]));
-    }
     EIDER_RETURN_IF_ERROR(
         add_journal(db, user_id, mailbox_id, modseq, JournalKind::added, uid, ""));
     EIDER_RETURN_IF_ERROR(change_usage(db, user_id, static_cast<int64_t>(message.split.size), 1));

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/packed_message.h"
 #include "store/sqlite/connection.h"
 #include "store/store.h"
 
@@ -36,6 +37,12 @@ Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t
 // would pass either of the user's limits.
 Status check_quota(Connection& db, int64_t user_id, uint64_t bytes, uint64_t messages);
 Status change_usage(Connection& db, int64_t user_id, int64_t bytes, int64_t messages);
+
+// Inserts one message's rows (the narrow and wide halves, its blob uses,
+// its thread) under `uid` and `modseq` (messages.cc). The caller sets the
+// mailbox's counters, the user's usage, the journal and summary chunks.
+Status insert_message_rows(Connection& db, int64_t user_id, int64_t mailbox_id, uint32_t uid,
+                           uint64_t modseq, const NewMessage& message, const PackedMessage& packed);
 
 // Copies existing messages (sharing their blobs) into `to`, in uid order;
 // uids that do not exist are skipped. Checks quota when asked.

@@ -391,4 +391,16 @@ Status migrate(Connection& connection) {
   return Status::ok();
 }
 
+Status expect_current(Connection& connection) {
+  Result<int64_t> current = connection.query_int("PRAGMA user_version");
+  if (!current) return current.status();
+  if (*current != schema_version()) {
+    return error(Code::unsupported, "database schema version " + std::to_string(*current) +
+                                        " is not this eider's (" +
+                                        std::to_string(schema_version()) +
+                                        "); it cannot be migrated while opened read-only");
+  }
+  return Status::ok();
+}
+
 }  // namespace eider::store::sqlite

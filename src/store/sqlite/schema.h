@@ -17,4 +17,8 @@ int schema_version();
 // the database's version is newer.
 Status migrate(Connection& connection);
 
+// Writes nothing: Code::unsupported unless the database is at
+// schema_version() (a store opened read-only cannot be migrated).
+Status expect_current(Connection& connection);
+
 }  // namespace eider::store::sqlite

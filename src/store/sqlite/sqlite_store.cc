@@ -60,11 +60,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open_file(const std::string& p
                                                             const Options& options,
                                                             const SqliteOptions& sqlite) {
   Result<std::unique_ptr<Connection>> main =
-      Connection::open(path, sqlite.vfs, options.create, false);
+      Connection::open(path, sqlite.vfs, options.create && !sqlite.read_only, sqlite.read_only);
   if (!main) return main.status();
-  // WAL: readers never wait for the writer, and a commit is one append + fsync.
-  EIDER_RETURN_IF_ERROR((*main)->exec("PRAGMA journal_mode=WAL"));
-  EIDER_RETURN_IF_ERROR(migrate(**main));
+  if (sqlite.read_only) {
+    EIDER_RETURN_IF_ERROR(expect_current(**main));
+  } else {
+    // WAL: readers never wait for the writer, and a commit is one append + fsync.
+    EIDER_RETURN_IF_ERROR((*main)->exec("PRAGMA journal_mode=WAL"));
+    EIDER_RETURN_IF_ERROR(migrate(**main));
+  }
   std::vector<std::unique_ptr<Connection>> readers;
   for (uint32_t i = 0; i < std::max<uint32_t>(options.connections, 1); ++i) {
     Result<std::unique_ptr<Connection>> reader = Connection::open(path, sqlite.vfs, false, true);

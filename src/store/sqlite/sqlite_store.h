@@ -28,6 +28,11 @@ struct SqliteOptions {
   // database with; empty = SQLite's default. Tests inject storage faults
   // through a VFS of their own (docs/architecture.md, testing).
   std::string vfs;
+  // Opens every connection query-only and writes nothing, not even a schema
+  // migration (Code::unsupported for a database at another version); each
+  // write call fails. For reading a store that must stay as it is (the
+  // source of eider migrate).
+  bool read_only = false;
 };
 
 // Group commit since open: transactions committed and the write jobs they
@@ -116,6 +121,10 @@ class SqliteStore final : public Store {
   Result<uint64_t> trim_journal(int64_t now, uint64_t keep_seconds) override;
 
   Result<Stats> stats() override;
+
+  Result<Mailbox> import_mailbox(int64_t user_id, const Mailbox& mailbox) override;
+  Status import_messages(int64_t user_id, int64_t mailbox_id,
+                         const std::vector<ImportedMessage>& messages) override;
 
   // Releases this instance's leases (a restarted node trims at once);
   // then every queued write finishes.

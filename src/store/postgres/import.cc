@@ -1,0 +1,96 @@
+// PgStore: import_mailbox and import_messages (eider migrate).
+#include <string>
+
+#include "store/names.h"
+#include "store/postgres/pg_store.h"
+#include "store/postgres/rows.h"
+
+namespace eider::store::postgres {
+
+Result<Mailbox> PgStore::import_mailbox(int64_t user_id, const Mailbox& state) {
+  Result<std::string> path = normalize_path(state.path);
+  if (!path) return path.status();
+  EIDER_RETURN_IF_ERROR(check_special_use(state.special_use));
+  if (state.uidvalidity == 0 || state.uidnext == 0 || state.recent_uid == 0) {
+    return error(Code::invalid_argument, "mailbox \"" + *path +
+                                             "\": UIDVALIDITY, UIDNEXT and the"
+                                             " \\Recent mark must be above 0");
+  }
+  return write<Mailbox>([&](Connection& db) -> Result<Mailbox> {
+    Result<User> user = lock_user(db, user_id);
+    if (!user) return user.status();
+    Result<Mailbox> mailbox = load_mailbox(db, user_id, *path);
+    if (!mailbox && mailbox.status().code() == Code::not_found) {
+      mailbox = insert_mailbox(db, user_id, *path, state.special_use);
+    }
+    if (!mailbox) return mailbox.status();
+    if (mailbox->message_count != 0) {
+      return error(Code::invalid_argument,
+                   "mailbox \"" + *path + "\" holds messages: only an empty one takes an import");
+    }
+    EIDER_RETURN_IF_ERROR(db.run(
+        "UPDATE mailboxes SET special_use = $3, uidvalidity = $4, uidnext = $5,"
+        " highest_modseq = $6, subscribed = $7::bigint <> 0, recent_uid = $8, journal_floor = $6"
+        " WHERE user_id = $1 AND id = $2",
+        Params(user_id, mailbox->id, state.special_use, state.uidvalidity, state.uidnext,
+               state.highest_modseq, state.subscribed, state.recent_uid)));
+    // Its rows (mailbox_created) describe this store's history, not the
+    // source's; the floor says the history before highest_modseq is gone.
+    EIDER_RETURN_IF_ERROR(db.run("DELETE FROM journal WHERE user_id = $1 AND mailbox_id = $2",
+                                 Params(user_id, mailbox->id)));
+    EIDER_RETURN_IF_ERROR(
+        db.run("UPDATE users SET last_uidvalidity = greatest(last_uidvalidity, $2) WHERE id = $1",
+               Params(user_id, state.uidvalidity)));
+    return load_mailbox_by_id(db, user_id, mailbox->id);
+  });
+}
+
+Status PgStore::import_messages(int64_t user_id, int64_t mailbox_id,
+                                const std::vector<ImportedMessage>& messages) {
+  if (messages.empty()) return Status::ok();
+  std::vector<PackedMessage> packed;
+  packed.reserve(messages.size());
+  for (const ImportedMessage& imported : messages) {
+    Result<PackedMessage> one = pack_message(imported.message);
+    if (!one) return one.status();
+    packed.push_back(std::move(*one));
+  }
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           Result<User> user = lock_user(db, user_id);
+           if (!user) return user.status();
+           Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id, true);
+           if (!mailbox) return mailbox.status();
+           Result<Rows> highest_uid = db.query(
+               "SELECT coalesce(max(uid), 0) FROM messages WHERE user_id = $1 AND mailbox_id = $2",
+               Params(user_id, mailbox_id));
+           if (!highest_uid) return highest_uid.status();
+           auto previous = static_cast<uint32_t>(highest_uid->int64(0, 0));
+           uint64_t bytes = 0;
+           for (size_t i = 0; i < messages.size(); ++i) {
+             const ImportedMessage& imported = messages[i];
+             if (imported.uid <= previous || imported.uid >= mailbox->uidnext ||
+                 imported.modseq > mailbox->highest_modseq) {
+               return error(Code::invalid_argument,
+                            "cannot import uid " + std::to_string(imported.uid) + " (modseq " +
+                                std::to_string(imported.modseq) + ") into \"" + mailbox->path +
+                                "\": uids must ascend above those held, below UIDNEXT, with"
+                                " modseqs up to HIGHESTMODSEQ");
+             }
+             EIDER_RETURN_IF_ERROR(insert_message_rows(db, user_id, mailbox_id, imported.uid,
+                                                       imported.modseq, imported.message,
+                                                       packed[i]));
+             bytes += imported.message.split.size;
+             previous = imported.uid;
+           }
+           EIDER_RETURN_IF_ERROR(
+               db.run("UPDATE mailboxes SET message_count = message_count + $3"
+                      " WHERE user_id = $1 AND id = $2",
+                      Params(user_id, mailbox_id, static_cast<int64_t>(messages.size()))));
+           EIDER_RETURN_IF_ERROR(change_usage(db, user_id, static_cast<int64_t>(bytes),
+                                              static_cast<int64_t>(messages.size())));
+           return Done{};
+         })
+      .status();
+}
+
+}  // namespace eider::store::postgres
