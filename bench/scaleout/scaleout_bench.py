@@ -72,8 +72,9 @@ def parse_args():
                    help="messages in each IMAP user's INBOX")
     p.add_argument("--seconds", default=10.0, type=float, help="time of each load")
     p.add_argument("--rounds", default=3, type=int)
-    p.add_argument("--pg-connections", default=8, type=int,
-                   help="store-connections of a node on PostgreSQL (its pool)")
+    p.add_argument("--pg-connections", default=32, type=int,
+                   help="store-connections of a node on PostgreSQL (its pool; 32:"
+                        " eider's store-threads, so no store call waits for a connection)")
     p.add_argument("--pg-setting", action="append", default=[], metavar="NAME=VALUE",
                    help="one more PostgreSQL server setting (repeat)")
     p.add_argument("--eider-arg", action="append", default=[], metavar="FLAG",
@@ -198,6 +199,8 @@ def run_cell(setup, tag, args, work, shared, sqlite_template, corpus, rcpts, ima
         "server": setup, "clients": 0, "nodes": node_count(setup),
         "imap_ops_per_s": imap.ops_per_s,
         "imap_cpu": cpu_shares(*imap.probes, imap.seconds),
+        # kind: [commands, mean ms], to see which command a setup is slow at
+        "imap_by_kind": {k: [n, 1000 * t / max(n, 1)] for k, (n, t) in imap.by_kind.items()},
         "lmtp_messages_per_s": lmtp.messages_per_s,
         "lmtp_mb_per_s": lmtp.mb_per_s,
         "lmtp_cpu": cpu_shares(*lmtp.probes, lmtp.seconds),
