@@ -85,6 +85,8 @@ def parse_args():
                    help="parent of the temporary folder (use a real disk, not tmpfs)")
     p.add_argument("--json", type=Path, help="write every cell's numbers here")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    p.add_argument("--table", type=Path, metavar="JSON",
+                   help="only print the table of an earlier run's --json file")
     return p.parse_args()
 
 
@@ -220,26 +222,45 @@ def cpu_text(cells, setup, key):
     return " / ".join(out)
 
 
+def server_cpu_ms(cell, load, rate):
+    """CPU milliseconds of the servers (eider, PostgreSQL, Redis) per message
+    or command of one load: what a setup costs, whatever share of a busy
+    machine it got."""
+    shares = cell[load + "_cpu"]
+    percent = sum(shares.get(k, 0.0) for k in ("eider", "postgres", "redis"))
+    return 10 * percent / max(cell[rate], 1e-9)
+
+
 def print_table(cells, setups, args):
     print(f"\nScale-out, median of {args.rounds} rounds ({args.seconds:g} s each load; "
           f"LMTP {args.lmtp_clients} clients, IMAP {args.imap_clients} clients on "
           f"{args.imap_users} users x {args.messages} messages)\n")
-    print("| setup | nodes | LMTP msg/s | vs sqlite | CPU % during LMTP | IMAP cmd/s "
-          "| vs sqlite | CPU % during IMAP |")
-    print("|---|---:|---:|---:|---|---:|---:|---|")
+    print("| setup | nodes | LMTP msg/s | vs sqlite | server CPU ms/msg | CPU % during LMTP "
+          "| IMAP cmd/s | vs sqlite | server CPU ms/cmd | CPU % during IMAP |")
+    print("|---|---:|---:|---:|---:|---|---:|---:|---:|---|")
     for setup in setups:
         row = f"| {setup} | {node_count(setup)} |"
         for load, rate in (("lmtp", "lmtp_messages_per_s"), ("imap", "imap_ops_per_s")):
             value = median_of(cells, setup, 0, rate)
             base = median_of(cells, "sqlite", 0, rate)
             ratio = f"{value / base:.2f}" if base else ""
-            row += f" {value:.0f} | {ratio} | {cpu_text(cells, setup, load + '_cpu')} |"
+            costs = sorted(server_cpu_ms(c, load, rate) for c in cells if c["server"] == setup)
+            row += (f" {value:.0f} | {ratio} | {costs[len(costs) // 2]:.2f} "
+                    f"| {cpu_text(cells, setup, load + '_cpu')} |")
         print(row)
 
 
 def main():
     args = parse_args()
     setups = args.setups.split(",")
+    if args.table:
+        saved = json.loads(args.table.read_text())
+        for key in ("rounds", "seconds", "lmtp_clients", "imap_clients", "imap_users",
+                    "messages"):
+            setattr(args, key, type(getattr(args, key))(saved["args"][key]))
+        cells = saved["cells"]
+        print_table(cells, list(dict.fromkeys(c["server"] for c in cells)), args)
+        return
     args.work.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="scaleout-", dir=args.work))
     # PostgreSQL runs as nobody (it refuses root) and keeps its folder here.
