@@ -8,8 +8,9 @@ Run through bench/scaleout/run, which builds eider. Setups (--setups):
 (tests/protocol/postgres_server.py, durable here: fsync, full_page_writes
 and synchronous_commit on, its folder under --work beside SQLite's) and one
 private Redis (tests/protocol/redis_server.py) for beacons and shared
-limits. Every node runs IMAP and LMTP; clients take the nodes in turn
-(round robin, as a TCP load balancer would spread them).
+limits, each node with a pool of --pg-connections (32). Every node runs
+IMAP and LMTP; clients take the nodes in turn (round robin, as a TCP load
+balancer would spread them).
 
 Each cell (setup, round) starts on a fresh store with the same users (a
 copy of a template data folder, or of a template database), then:
