@@ -116,10 +116,29 @@ def stop(proc):
         raise RuntimeError(f"{proc.args[0]} did not stop within {STOP_TIMEOUT}s of SIGTERM")
 
 
+def add_users(binary, count, store_args):
+    """Adds users u0..u<count-1> (USER_PASSWORD, u<i>@example.test) to the
+    store that `store_args` (eider flags: --data DIR or --store URL) name."""
+    for name in user_names(count):
+        subprocess.run(
+            [str(binary), "user", "add", name, "--password", USER_PASSWORD,
+             "--address", f"{name}@example.test", *store_args],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+
+
 class Eider:
-    def __init__(self, binary, work, users, protocols=("lmtp",), serve_args=(), name="eider"):
+    """`eider serve` on its own SQLite store (a fresh copy of a template
+    data folder with `users` users per start) or, given `store` (a URL such
+    as postgresql://...), on that store, which its users are already in
+    (bench/scaleout: several nodes on one store); the data folder then only
+    holds what a node keeps beside the store."""
+
+    def __init__(self, binary, work, users, protocols=("lmtp",), serve_args=(), name="eider",
+                 store=None):
         self.name = name
         self.binary = str(Path(binary).resolve())
+        self.store = store
         self.serve_args = list(serve_args)  # more `eider serve` flags
         self.work = Path(work)
         self.template = self.work / f"{name}-template"
@@ -129,12 +148,8 @@ class Eider:
         self.ports = {}
         self.data = None
         self.template.mkdir(parents=True)
-        for name in user_names(users):
-            subprocess.run(
-                [self.binary, "user", "add", name, "--password", USER_PASSWORD,
-                 "--address", f"{name}@example.test", "--data", str(self.template)],
-                check=True, stdout=subprocess.DEVNULL,
-            )
+        if store is None:
+            add_users(self.binary, users, ["--data", str(self.template)])
 
     def start(self, tag):
         """Starts `eider serve` on a fresh copy of the data folder."""
@@ -159,7 +174,7 @@ class Eider:
             port = self.ports.get(flag)
             listeners += [f"--{flag}", f"127.0.0.1:{port}" if port else "off"]
         self.proc = subprocess.Popen(
-            [self.binary, "serve", "--data", str(self.data), *listeners, *self.serve_args],
+            [self.binary, "serve", *self.store_args(), *listeners, *self.serve_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=open(self.log_path(tag), log_mode),
         )
@@ -168,6 +183,10 @@ class Eider:
             self.proc.wait(timeout=STOP_TIMEOUT)
             raise RuntimeError(f"eider serve did not start (exit {self.proc.returncode}), "
                                f"see {self.log_path(tag)}")
+
+    def store_args(self):
+        """The flags that name this server's data folder and store."""
+        return ["--data", str(self.data), *(["--store", self.store] if self.store else [])]
 
     def log_path(self, tag):
         return self.work / f"{self.name}-{tag}.log"
@@ -180,7 +199,7 @@ class Eider:
 
     def stored(self):
         """Number of messages in the store (checked against the 250s)."""
-        out = subprocess.run([self.binary, "stats", "--data", str(self.data)],
+        out = subprocess.run([self.binary, "stats", *self.store_args()],
                              check=True, capture_output=True).stdout
         return json.loads(out)["message_count"]
 

@@ -321,20 +321,25 @@ class MixedResult:
     seconds: float
     generator_cpu: float
     by_kind: dict = field(default_factory=dict)  # kind: [count, total seconds]
+    probes: tuple = ()  # what probe() returned as the timed part began and ended
 
     @property
     def ops_per_s(self):
         return self.ops / self.seconds
 
 
-async def _mixed(host, port, user, password, clients, seconds, exists):
-    sessions = await asyncio.gather(*(Session.open(host, port, user, password)
-                                      for _ in range(clients)))
+async def _mixed(host, port, user, password, clients, seconds, exists, probe):
+    ports = loadgen.spread(port, clients)
+    users = [user] if isinstance(user, bytes) else list(user)
+    sessions = await asyncio.gather(*(Session.open(host, ports[i], users[i % len(users)],
+                                                   password)
+                                      for i in range(clients)))
     for s in sessions:
         await s.command(b"SELECT INBOX")
     kinds = [k for w, k in MIX for _ in range(w)]
     by_kind = {k: [0, 0.0] for _, k in MIX}
     counts = [0] * clients
+    first = probe()
     start = time.monotonic()
     cpu_start = time.process_time()
     deadline = start + seconds
@@ -355,10 +360,16 @@ async def _mixed(host, port, user, password, clients, seconds, exists):
         await asyncio.gather(*(client(i, s) for i, s in enumerate(sessions)))
         elapsed = time.monotonic() - start
         cpu = time.process_time() - cpu_start
+        last = probe()
     finally:
         await asyncio.gather(*(s.logout() for s in sessions))
-    return MixedResult(clients, sum(counts), elapsed, cpu, by_kind)
+    return MixedResult(clients, sum(counts), elapsed, cpu, by_kind, (first, last))
 
 
-def mixed(host, port, user, password, clients, seconds, exists):
-    return asyncio.run(_mixed(host, port, user, password, clients, seconds, exists))
+def mixed(host, port, user, password, clients, seconds, exists, probe=lambda: None):
+    """`clients` sessions on the INBOX of `user`, a MixedResult. `port`
+    and `user` may be lists: client i takes port i and user i of each, in
+    turn (every user's INBOX must hold `exists` messages). probe() is
+    called as the timed part begins and ends (after the logins and
+    SELECTs, before the LOGOUTs)."""
+    return asyncio.run(_mixed(host, port, user, password, clients, seconds, exists, probe))

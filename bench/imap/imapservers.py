@@ -58,14 +58,15 @@ class Eider(servers.Eider):
     """`eider serve` with IMAP and LMTP, limits raised through a config file."""
 
     def __init__(self, binary, work, users, max_connections=1000, serve_args=(),
-                 name="eider"):
+                 name="eider", store=None):
         conf = Path(work) / f"{name}-bench.toml"
         Path(work).mkdir(parents=True, exist_ok=True)
         conf.write_text(f"max-connections = {max_connections}\n"
                         f"max-connections-per-ip = {max_connections}\n"
                         "max-connections-per-user = 0\n")
         super().__init__(binary, work, users, protocols=("imap",),
-                         serve_args=["--config", str(conf), *serve_args], name=name)
+                         serve_args=["--config", str(conf), *serve_args], name=name,
+                         store=store)
 
     def pss(self):
         return tree_pss(self.proc.pid)

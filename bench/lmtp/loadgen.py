@@ -101,6 +101,7 @@ class Result:
     bytes: int
     seconds: float
     generator_cpu: float  # seconds of this process's CPU during the run
+    probes: tuple = ()  # what probe() returned as the timed part began and ended
 
     @property
     def messages_per_s(self):
@@ -111,10 +112,18 @@ class Result:
         return self.bytes / self.seconds / 1e6
 
 
-async def _run(host, port, corpus, recipients, clients, seconds):
-    sessions = await asyncio.gather(*(Session.open(host, port) for _ in range(clients)))
+def spread(ports, clients):
+    """The port of each of `clients` connections: `ports` (one port or a
+    list, such as the nodes of a cluster) in turn."""
+    ports = [ports] if isinstance(ports, int) else list(ports)
+    return [ports[i % len(ports)] for i in range(clients)]
+
+
+async def _run(host, port, corpus, recipients, clients, seconds, probe):
+    sessions = await asyncio.gather(*(Session.open(host, p) for p in spread(port, clients)))
     counts = [0] * clients
     sizes = [0] * clients
+    first = probe()
     start = time.monotonic()
     cpu_start = time.process_time()
     deadline = start + seconds
@@ -134,14 +143,19 @@ async def _run(host, port, corpus, recipients, clients, seconds):
         await asyncio.gather(*(client(i, s) for i, s in enumerate(sessions)))
         elapsed = time.monotonic() - start
         cpu = time.process_time() - cpu_start
+        last = probe()
     finally:
         await asyncio.gather(*(s.close() for s in sessions))
-    return Result(clients, sum(counts), sum(sizes), elapsed, cpu)
+    return Result(clients, sum(counts), sum(sizes), elapsed, cpu, (first, last))
 
 
-def run(host, port, corpus, recipients, clients, seconds):
-    """Delivers for `seconds` with `clients` connections; returns a Result."""
-    return asyncio.run(_run(host, port, corpus, recipients, clients, seconds))
+def run(host, port, corpus, recipients, clients, seconds, probe=lambda: None):
+    """Delivers for `seconds` with `clients` connections; returns a Result.
+    `port` may be a list: the connections take its ports in turn. probe()
+    is called as the timed part begins and as it ends (after the
+    connections opened, before they close), for readings such as CPU times
+    that must cover only that part."""
+    return asyncio.run(_run(host, port, corpus, recipients, clients, seconds, probe))
 
 
 async def _accepted(host, port, corpus, recipient):

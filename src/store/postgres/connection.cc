@@ -154,10 +154,17 @@ Result<Rows> Connection::query(const std::string& sql, const Params& params) {
     PQclear(prepared);
     found = prepared_.emplace(sql, std::move(name)).first;
   }
-  std::vector<const char*> pointers = params.pointers();
-  std::vector<int> lengths = params.lengths();
-  PGresult* result = PQexecPrepared(conn_, found->second.c_str(), static_cast<int>(params.size()),
-                                    pointers.data(), lengths.data(), params.formats().data(), 1);
+  PGresult* result = nullptr;
+  if (!pending_begin_.empty()) {
+    Result<PGresult*> executed = begin_and_execute(found->second, sql, params);
+    if (!executed) return executed.status();
+    result = *executed;
+  } else {
+    std::vector<const char*> pointers = params.pointers();
+    std::vector<int> lengths = params.lengths();
+    result = PQexecPrepared(conn_, found->second.c_str(), static_cast<int>(params.size()),
+                            pointers.data(), lengths.data(), params.formats().data(), 1);
+  }
   ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure(result, sql);
   return Rows(result);
@@ -169,11 +176,86 @@ Status Connection::run(const std::string& sql, const Params& params) {
 
 Status Connection::exec(const std::string& sql) {
   retryable_ = false;
-  PGresult* result = PQexec(conn_, sql.c_str());
+  // A pending BEGIN runs first in the same simple query: if it fails, the
+  // rest does not run.
+  std::string text = pending_begin_.empty() ? sql : pending_begin_ + "; " + sql;
+  const bool beginning = !pending_begin_.empty();
+  pending_begin_.clear();
+  PGresult* result = PQexec(conn_, text.c_str());
   ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure(result, sql);
   PQclear(result);
+  if (beginning) began_ = true;
   return Status::ok();
+}
+
+Result<PGresult*> Connection::begin_and_execute(const std::string& name, const std::string& sql,
+                                                const Params& params) {
+  const std::string begin_sql = std::move(pending_begin_);
+  pending_begin_.clear();
+  std::vector<const char*> pointers = params.pointers();
+  std::vector<int> lengths = params.lengths();
+  if (PQenterPipelineMode(conn_) != 1) return failure(nullptr, begin_sql);
+  const bool sent =
+      PQsendQueryParams(conn_, begin_sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+      PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(params.size()), pointers.data(),
+                          lengths.data(), params.formats().data(), 1) == 1 &&
+      PQpipelineSync(conn_) == 1;
+  // Results come per statement, each followed by a null; then the sync. A
+  // lost connection ends with nulls only.
+  PGresult* results[2] = {nullptr, nullptr};
+  if (sent) {
+    size_t index = 0;
+    int nulls = 0;
+    while (true) {
+      PGresult* next = PQgetResult(conn_);
+      if (next == nullptr) {
+        if (++nulls >= 2 || broken()) break;
+        ++index;
+        continue;
+      }
+      nulls = 0;
+      if (PQresultStatus(next) == PGRES_PIPELINE_SYNC) {
+        PQclear(next);
+        break;
+      }
+      if (index < 2 && results[index] == nullptr) {
+        results[index] = next;
+      } else {
+        PQclear(next);
+      }
+    }
+  }
+  (void)PQexitPipelineMode(conn_);
+  if (results[0] == nullptr || PQresultStatus(results[0]) != PGRES_COMMAND_OK) {
+    if (results[1] != nullptr) PQclear(results[1]);
+    return failure(results[0], begin_sql);
+  }
+  PQclear(results[0]);
+  began_ = true;
+  if (results[1] == nullptr) return failure(nullptr, sql);
+  return results[1];
+}
+
+void Connection::begin(std::string begin_sql) {
+  pending_begin_ = std::move(begin_sql);
+  began_ = false;
+}
+
+Status Connection::commit() {
+  if (!pending_begin_.empty()) {
+    pending_begin_.clear();
+    return Status::ok();
+  }
+  return exec("COMMIT");
+}
+
+void Connection::rollback() {
+  if (!pending_begin_.empty()) {
+    pending_begin_.clear();
+    return;
+  }
+  (void)exec("ROLLBACK");
 }
 
 }  // namespace eider::store::postgres

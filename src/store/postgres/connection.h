@@ -87,6 +87,21 @@ class Connection {
   // Runs one or more statements without parameters (BEGIN, DDL).
   Status exec(const std::string& sql);
 
+  // Starts a transaction with `begin_sql` (a BEGIN statement). Nothing is
+  // sent yet: the BEGIN goes out with the transaction's first statement, in
+  // one round trip (libpq pipeline mode), and its failure is that
+  // statement's failure.
+  void begin(std::string begin_sql);
+  // Ends the transaction begin() started: COMMIT, or nothing when no
+  // statement was sent. The result is known only once COMMIT answered.
+  Status commit();
+  // Ends it with ROLLBACK (nothing when no statement was sent).
+  void rollback();
+  // The server confirmed the BEGIN of the current transaction. False after a
+  // failure means the server never ran a statement of it: on a broken()
+  // connection the whole transaction may run again on another one.
+  bool began() const { return began_; }
+
   // The connection is gone; the pool replaces it.
   bool broken() const;
   // The last failure was a serialization failure or a deadlock: running the
@@ -96,11 +111,17 @@ class Connection {
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
   Status failure(PGresult* result, std::string_view what);
+  // Sends the pending BEGIN and the prepared statement `name` together;
+  // the statement's result, or the BEGIN's failure.
+  Result<PGresult*> begin_and_execute(const std::string& name, const std::string& sql,
+                                      const Params& params);
 
   PGconn* conn_;
   // SQL text => statement name.
   std::unordered_map<std::string, std::string> prepared_;
   bool retryable_ = false;
+  std::string pending_begin_;  // begin() not sent yet
+  bool began_ = false;
 };
 
 }  // namespace eider::store::postgres
