@@ -158,17 +158,7 @@ Result<User> PgStore::find_user_by_id(int64_t user_id) {
 }
 
 Result<std::vector<User>> PgStore::list_users() {
-  return read<std::vector<User>>([&](Connection& db) -> Result<std::vector<User>> {
-    Result<Rows> names = db.query("SELECT name FROM users ORDER BY name");
-    if (!names) return names.status();
-    std::vector<User> users;
-    for (int i = 0; i < names->size(); ++i) {
-      Result<User> user = load_user(db, names->view(i, 0));
-      if (!user) return user.status();
-      users.push_back(std::move(*user));
-    }
-    return users;
-  });
+  return read<std::vector<User>>([&](Connection& db) { return all_users(db); });
 }
 
 Status PgStore::delete_user(std::string_view name) {

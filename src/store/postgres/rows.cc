@@ -149,6 +149,16 @@ Result<User> lock_user(Connection& db, int64_t user_id) {
   return load_one<User>(db, sql, Params(user_id), user_from, "no such user");
 }
 
+Result<std::vector<User>> all_users(Connection& db) {
+  static const std::string sql = std::string(kUserColumns) + "ORDER BY name";
+  Result<Rows> rows = db.query(sql);
+  if (!rows) return rows.status();
+  std::vector<User> users;
+  users.reserve(rows->size());
+  for (int i = 0; i < rows->size(); ++i) users.push_back(user_from(*rows, i));
+  return users;
+}
+
 Result<Mailbox> load_mailbox(Connection& db, int64_t user_id, std::string_view normalized_path) {
   static const std::string sql = std::string(kMailboxColumns) + "WHERE user_id = $1 AND path = $2";
   return load_one<Mailbox>(db, sql, Params(user_id, normalized_path), mailbox_from,

@@ -25,6 +25,8 @@ Result<User> load_user_by_id(Connection& db, int64_t user_id);
 // The user row, locked until the transaction ends: what every write that
 // changes the user's counters, quota use or mailboxes takes first.
 Result<User> lock_user(Connection& db, int64_t user_id);
+// Every user, by name, in one query.
+Result<std::vector<User>> all_users(Connection& db);
 Result<Mailbox> load_mailbox(Connection& db, int64_t user_id, std::string_view normalized_path);
 // With `lock`, the row stays locked until the transaction ends (UIDNEXT and
 // MODSEQ are taken from it).
