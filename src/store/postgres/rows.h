@@ -47,6 +47,13 @@ Result<MailboxModseq> current_modseq(Connection& db, int64_t user_id, int64_t ma
 Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t modseq,
                    JournalKind kind, uint32_t uid, std::string_view data);
 
+// One journal row of `kind` for each of `uids` in turn, with MODSEQs
+// first_modseq, first_modseq + 1, ...; `data` is empty or holds each row's
+// data. One statement however many rows.
+Status add_journal_rows(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t first_modseq,
+                        JournalKind kind, const std::vector<uint32_t>& uids,
+                        const std::vector<std::string>& data = {});
+
 // Code::over_quota when adding `messages` messages of `bytes` bytes together
 // would pass either of the user's limits. `user` from lock_user.
 Status check_quota(const User& user, uint64_t bytes, uint64_t messages);
