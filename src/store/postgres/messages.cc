@@ -8,6 +8,7 @@
 #include "store/postgres/blob_store.h"
 #include "store/postgres/pg_store.h"
 #include "store/postgres/rows.h"
+#include "store/postgres/summary_chunks.h"
 
 namespace eider::store::postgres {
 
@@ -111,6 +112,7 @@ Result<Appended> PgStore::append_message(int64_t user_id, int64_t mailbox_id,
                message.split.size, *thread, message.wire_size, packed->tree, message.envelope,
                message.bodystructure, message.body, message.search_summary, message.message_id,
                message.subject, static_cast<int>(JournalKind::added))));
+    EIDER_RETURN_IF_ERROR(seal_summary_chunks(db, user_id, mailbox_id, uid, uid + 1));
     for (size_t i = 0; i < packed->uses.size(); ++i) {
       EIDER_RETURN_IF_ERROR(
           add_blob_use(db, user_id, mailbox_id, uid, packed->uses[i], packed->blob_data[i]));
@@ -196,26 +198,14 @@ Result<FlagListing> PgStore::list_flags(int64_t user_id, int64_t mailbox_id) {
 
 Status PgStore::visit_summaries(int64_t user_id, int64_t mailbox_id, uint32_t first_uid,
                                 uint32_t last_uid, const SummaryVisitor& visit) {
-  Result<std::vector<UidSummary>> summaries =
-      read<std::vector<UidSummary>>([&](Connection& db) -> Result<std::vector<UidSummary>> {
-        Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
-        if (!mailbox) return mailbox.status();
-        Result<Rows> rows = db.query(
-            "SELECT uid, summary FROM message_contents WHERE user_id = $1 AND mailbox_id = $2"
-            " AND uid BETWEEN $3 AND $4 ORDER BY uid",
-            Params(user_id, mailbox_id, first_uid, last_uid));
-        if (!rows) return rows.status();
-        std::vector<UidSummary> out;
-        out.reserve(rows->size());
-        for (int i = 0; i < rows->size(); ++i) {
-          out.push_back({static_cast<uint32_t>(rows->int64(i, 0)), rows->bytes(i, 1)});
-        }
-        return out;
-      });
-  if (!summaries) return summaries.status();
-  // Visited after the connection went back to the pool.
-  for (const UidSummary& s : *summaries) visit(s.uid, s.summary);
-  return Status::ok();
+  Result<SummaryRows> rows = read<SummaryRows>([&](Connection& db) -> Result<SummaryRows> {
+    Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+    if (!mailbox) return mailbox.status();
+    return read_summary_rows(db, user_id, mailbox_id, first_uid, last_uid);
+  });
+  if (!rows) return rows.status();
+  // Unpacked and visited after the connection went back to the pool.
+  return visit_summary_rows(*rows, first_uid, last_uid, visit);
 }
 
 Result<StoredMessage> PgStore::read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) {

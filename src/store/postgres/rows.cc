@@ -5,6 +5,7 @@
 
 #include "store/packed_message.h"
 #include "store/postgres/blob_store.h"
+#include "store/postgres/summary_chunks.h"
 
 namespace eider::store::postgres {
 
@@ -340,6 +341,8 @@ Result<std::vector<UidPair>> copy_rows(Connection& db, const User& user, int64_t
              " WHERE user_id = $1 AND mailbox_id = $2 AND uid BETWEEN $3 AND $4 GROUP BY key) s"
              " WHERE u.user_id = $1 AND u.key = s.key",
              Params(user_id, to, first_uid, uint64_t{first_uid} + count - 1)));
+  EIDER_RETURN_IF_ERROR(
+      seal_summary_chunks(db, user_id, to, first_uid, static_cast<uint32_t>(first_uid + count)));
   std::vector<uint32_t> new_uids;
   for (uint64_t n = 0; n < count; ++n) {
     new_uids.push_back(static_cast<uint32_t>(first_uid + n));
@@ -369,6 +372,7 @@ Result<std::vector<uint32_t>> expunge_rows(Connection& db, int64_t user_id, int6
   EIDER_RETURN_IF_ERROR(
       add_journal_rows(db, user_id, mailbox_id, *modseq, JournalKind::expunged, removed));
   EIDER_RETURN_IF_ERROR(release_blobs(db, user_id, mailbox_id, removed, false, released));
+  EIDER_RETURN_IF_ERROR(drop_from_summary_chunks(db, user_id, mailbox_id, removed));
   const Params keys(user_id, mailbox_id, removed);
   EIDER_RETURN_IF_ERROR(
       db.run("DELETE FROM messages WHERE user_id = $1 AND mailbox_id = $2"
@@ -403,6 +407,8 @@ Status delete_mailbox_rows(Connection& db, int64_t user_id, int64_t mailbox_id,
       db.run("DELETE FROM message_contents WHERE user_id = $1 AND mailbox_id = $2", keys));
   EIDER_RETURN_IF_ERROR(
       db.run("DELETE FROM mailbox_snapshots WHERE user_id = $1 AND mailbox_id = $2", keys));
+  EIDER_RETURN_IF_ERROR(
+      db.run("DELETE FROM summary_chunks WHERE user_id = $1 AND mailbox_id = $2", keys));
   EIDER_RETURN_IF_ERROR(db.run("DELETE FROM journal WHERE user_id = $1 AND mailbox_id = $2", keys));
   return db.run("DELETE FROM mailboxes WHERE user_id = $1 AND id = $2", keys);
 }
