@@ -364,8 +364,7 @@ TEST_F(StorePostgres, SummariesOfFullRangesAreSealedIntoChunkRowsAndLeaveWithThe
   for (uint32_t uid = 1; uid <= 1030; ++uid) all.push_back(uid);
   ASSERT_TRUE(store_->copy_messages(bob_.user.id, bob_.inbox.id, all, other.id));
   EXPECT_EQ(query_int(url_, chunks), 2);
-  // An expunge rewrites the chunk without the expunged summaries; a whole
-  // range expunged drops it.
+  // An expunge rewrites the chunk without the expunged summaries.
   ASSERT_TRUE(store_->expunge_messages(bob_.user.id, other.id, {3, 4, 5}));
   Result<std::string> chunk = unpack(query_bytes(
       url_, "SELECT data FROM summary_chunks WHERE mailbox_id = " + std::to_string(other.id)));
@@ -376,11 +375,16 @@ TEST_F(StorePostgres, SummariesOfFullRangesAreSealedIntoChunkRowsAndLeaveWithThe
   ASSERT_EQ(held.size(), 1021u);
   EXPECT_EQ(held[1], 2u);
   EXPECT_EQ(held[2], 6u);
+  // A range expunged whole leaves its chunk, empty: still covered.
   all.resize(1024);
   ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, all));
-  EXPECT_EQ(query_int(url_, chunks), 1);
+  EXPECT_EQ(query_int(url_, chunks), 2);
+  EXPECT_EQ(unpack(query_bytes(url_, "SELECT data FROM summary_chunks WHERE mailbox_id = " +
+                                         std::to_string(bob_.inbox.id)))
+                .value(),
+            "");
   ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "Other"));
-  EXPECT_EQ(query_int(url_, chunks), 0);
+  EXPECT_EQ(query_int(url_, chunks), 1);
 }
 
 TEST_F(StorePostgres, RecentIsClaimedOnceAndSnapshotsKeepTheNewest) {

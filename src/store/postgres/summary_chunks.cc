@@ -1,6 +1,7 @@
 #include "store/postgres/summary_chunks.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "store/codec.h"
 
@@ -50,24 +51,21 @@ Status drop_from_summary_chunks(Connection& db, int64_t user_id, int64_t mailbox
   auto kept = [&](uint32_t uid) {
     return !std::binary_search(expunged.begin(), expunged.end(), uid);
   };
-  std::vector<uint32_t> emptied;
   for (int i = 0; i < chunks->size(); ++i) {
     const auto last = static_cast<uint64_t>(chunks->int64(i, 0));
     Result<ChunkRewrite> rewrite = rewrite_chunk(chunks->view(i, 1), last, kept);
     if (!rewrite) return rewrite.status();
-    if (rewrite->action == ChunkRewrite::Action::remove) {
-      emptied.push_back(static_cast<uint32_t>(last));
-    } else if (rewrite->action == ChunkRewrite::Action::replace) {
-      EIDER_RETURN_IF_ERROR(
-          db.run("UPDATE summary_chunks SET data = $4 WHERE user_id = $1 AND mailbox_id = $2"
-                 " AND last_uid = $3",
-                 Params(user_id, mailbox_id, last, rewrite->packed)));
-    }
+    if (rewrite->action == ChunkRewrite::Action::keep) continue;
+    // An emptied chunk is kept, empty (see the header).
+    const std::string packed = rewrite->action == ChunkRewrite::Action::remove
+                                   ? pack(std::string_view())
+                                   : std::move(rewrite->packed);
+    EIDER_RETURN_IF_ERROR(
+        db.run("UPDATE summary_chunks SET data = $4 WHERE user_id = $1 AND mailbox_id = $2"
+               " AND last_uid = $3",
+               Params(user_id, mailbox_id, last, packed)));
   }
-  if (emptied.empty()) return Status::ok();
-  return db.run(
-      "DELETE FROM summary_chunks WHERE user_id = $1 AND mailbox_id = $2 AND last_uid = ANY ($3)",
-      Params(user_id, mailbox_id, emptied));
+  return Status::ok();
 }
 
 Result<SummaryRows> read_summary_rows(Connection& db, int64_t user_id, int64_t mailbox_id,
@@ -84,22 +82,15 @@ Result<SummaryRows> read_summary_rows(Connection& db, int64_t user_id, int64_t m
     covered.push_back(static_cast<uint64_t>(chunks->int64(i, 0)));
     out.chunks.push_back({chunk_first_uid(covered.back()), chunks->bytes(i, 1)});
   }
-  std::vector<uint32_t> lows;
-  std::vector<uint32_t> highs;
   for (auto [low, high] : uncovered_uids(first_uid, last_uid, covered)) {
-    lows.push_back(low);
-    highs.push_back(high);
+    Result<Rows> rows = db.query(
+        "SELECT uid, summary FROM message_contents WHERE user_id = $1 AND mailbox_id = $2"
+        " AND uid BETWEEN $3 AND $4 ORDER BY uid",
+        Params(user_id, mailbox_id, low, high));
+    if (!rows) return rows.status();
+    std::vector<UidSummary> some = summaries_from(*rows);
+    std::move(some.begin(), some.end(), std::back_inserter(out.unsealed));
   }
-  if (lows.empty()) return out;
-  // Every uncovered range in one statement (typically the UIDs above the
-  // last chunk alone).
-  Result<Rows> rows = db.query(
-      "SELECT c.uid, c.summary FROM unnest($3::bigint[], $4::bigint[]) AS r(low, high)"
-      " JOIN message_contents c ON c.user_id = $1 AND c.mailbox_id = $2"
-      " AND c.uid BETWEEN r.low AND r.high ORDER BY c.uid",
-      Params(user_id, mailbox_id, lows, highs));
-  if (!rows) return rows.status();
-  out.unsealed = summaries_from(*rows);
   return out;
 }
 

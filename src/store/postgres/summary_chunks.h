@@ -20,11 +20,16 @@ namespace eider::store::postgres {
 Status seal_summary_chunks(Connection& db, int64_t user_id, int64_t mailbox_id,
                            uint32_t old_uidnext, uint32_t uidnext);
 // Removes the summaries of `expunged` (ascending) from the chunks that
-// hold them, deleting a chunk left empty: in the transaction that deletes
-// those messages.
+// hold them: in the transaction that deletes those messages. A chunk left
+// empty stays as an empty row, so its range stays covered: the UIDs no
+// chunk covers are then at most two ranges (those sealed before migration
+// 2, and those above the last chunk), each read with a plain range query.
+// (One statement over many ranges, unnest joined to message_contents, gets
+// a sequential scan as its generic plan.)
 Status drop_from_summary_chunks(Connection& db, int64_t user_id, int64_t mailbox_id,
                                 const std::vector<uint32_t>& expunged);
-// The chunks and unsealed summaries of first_uid..last_uid, in two queries.
+// The chunks and unsealed summaries of first_uid..last_uid: one query for
+// the chunks and one per uncovered range (at most two).
 Result<SummaryRows> read_summary_rows(Connection& db, int64_t user_id, int64_t mailbox_id,
                                       uint32_t first_uid, uint32_t last_uid);
 
