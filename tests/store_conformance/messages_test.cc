@@ -454,6 +454,76 @@ TEST_P(Messages, VisitSummariesGivesTheStoredSummaryInUidRangeAndCopiesKeepIt) {
   }
 }
 
+// Backends may keep summaries in chunks of aligned UID ranges
+// (store/summary_chunks.h): a listing must read the same across a range
+// sealed by appends or a copy, the UIDs above it, and after expunges and
+// moves out of it.
+TEST_P(Messages, VisitSummariesReadsTheSameAcrossSealedRangesExpungesAndMoves) {
+  constexpr uint32_t kCount = 1100;  // one full range of 1,024 and some
+  auto summary_of = [](uint32_t n) { return "Subject: " + std::to_string(n) + "\r\n\r\n"; };
+  for (uint32_t n = 1; n <= kCount; ++n) {
+    NewMessage message = message_from(kLf);
+    message.search_summary = summary_of(n);
+    ASSERT_EQ(append(message), n);
+  }
+  Result<Mailbox> other = store().create_mailbox(bob_.user.id, "Other", "");
+  ASSERT_TRUE(other);
+  std::vector<uint32_t> all;
+  for (uint32_t uid = 1; uid <= kCount; ++uid) all.push_back(uid);
+  ASSERT_TRUE(copy(bob_.user.id, bob_.inbox.id, all, other->id));
+  // The UIDs each mailbox should list, ascending.
+  auto expect_listing = [&](int64_t box, const std::vector<uint32_t>& uids) {
+    std::vector<UidSummary> listed = summaries_of(store(), bob_.user.id, box, 1, UINT32_MAX);
+    ASSERT_EQ(listed.size(), uids.size()) << "mailbox " << box;
+    for (size_t i = 0; i < uids.size(); ++i) {
+      EXPECT_EQ(listed[i].uid, uids[i]);
+      EXPECT_EQ(listed[i].summary, summary_of(uids[i]));
+    }
+    // A range across the end of the first 1,024 UIDs and one inside it.
+    std::vector<uint32_t> part;
+    for (uint32_t uid : uids) {
+      if (uid >= 1000 && uid <= 1050) part.push_back(uid);
+    }
+    std::vector<UidSummary> some = summaries_of(store(), bob_.user.id, box, 1000, 1050);
+    ASSERT_EQ(some.size(), part.size());
+    for (size_t i = 0; i < part.size(); ++i) EXPECT_EQ(some[i].uid, part[i]);
+    EXPECT_EQ(summaries_of(store(), bob_.user.id, box, 7, 7).size(),
+              static_cast<size_t>(std::count(uids.begin(), uids.end(), 7u)));
+  };
+  expect_listing(bob_.inbox.id, all);
+  expect_listing(other->id, all);
+
+  const std::vector<uint32_t> gone = {1, 5, 1024, 1025, 1100};
+  ASSERT_TRUE(expunge(bob_.user.id, bob_.inbox.id, gone));
+  ASSERT_TRUE(move(bob_.user.id, other->id, {2, 1030}, bob_.inbox.id));
+  std::vector<uint32_t> inbox_left;
+  for (uint32_t uid : all) {
+    if (std::find(gone.begin(), gone.end(), uid) == gone.end()) inbox_left.push_back(uid);
+  }
+  std::vector<uint32_t> other_left;
+  for (uint32_t uid : all) {
+    if (uid != 2 && uid != 1030) other_left.push_back(uid);
+  }
+  // The moved messages arrive in the INBOX as new UIDs, with their summaries.
+  std::vector<UidSummary> moved =
+      summaries_of(store(), bob_.user.id, bob_.inbox.id, kCount + 1, UINT32_MAX);
+  ASSERT_EQ(moved.size(), 2u);
+  EXPECT_EQ(moved[0].summary, summary_of(2));
+  EXPECT_EQ(moved[1].summary, summary_of(1030));
+  expect_listing(other->id, other_left);
+  std::vector<UidSummary> listed = summaries_of(store(), bob_.user.id, bob_.inbox.id, 1, kCount);
+  ASSERT_EQ(listed.size(), inbox_left.size());
+  for (size_t i = 0; i < listed.size(); ++i) EXPECT_EQ(listed[i].uid, inbox_left[i]);
+
+  // A whole sealed range expunged: nothing of it is listed.
+  std::vector<uint32_t> first_range;
+  for (uint32_t uid = 1; uid <= 1024; ++uid) first_range.push_back(uid);
+  ASSERT_TRUE(expunge(bob_.user.id, other->id, first_range));
+  EXPECT_TRUE(summaries_of(store(), bob_.user.id, other->id, 1, 1024).empty());
+  EXPECT_EQ(summaries_of(store(), bob_.user.id, other->id, 1, UINT32_MAX).size(),
+            kCount - 1024 - 1);
+}
+
 using Claim = std::pair<uint32_t, uint32_t>;  // RecentClaim as (first, next)
 
 class Recent : public Messages {

@@ -2,7 +2,7 @@
 // one fresh database per test: each method's contract as the SQLite tests
 // check it, plus what only a shared server has (two stores on one database,
 // migrations under a lock, the server going away and coming back, blob uses
-// counted per user and swept).
+// counted per user and swept, summary chunk rows).
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -11,6 +11,9 @@
 #include <ctime>
 #include <thread>
 
+#include "store/codec.h"
+#include "store/postgres/schema.h"
+#include "store/summary_chunks.h"
 #include "store_test_util.h"
 #include "support/postgres_server.h"
 
@@ -45,6 +48,19 @@ int64_t query_int(const std::string& url, const std::string& sql) {
   PGresult* result = PQexec(conn, sql.c_str());
   EXPECT_EQ(PQresultStatus(result), PGRES_TUPLES_OK) << PQresultErrorMessage(result);
   int64_t value = PQntuples(result) > 0 ? std::atoll(PQgetvalue(result, 0, 0)) : -1;
+  PQclear(result);
+  PQfinish(conn);
+  return value;
+}
+
+// The bytes of the first column of the first row (binary results).
+std::string query_bytes(const std::string& url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  PGresult* result = PQexecParams(conn, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1);
+  EXPECT_EQ(PQresultStatus(result), PGRES_TUPLES_OK) << PQresultErrorMessage(result);
+  std::string value = PQntuples(result) > 0
+                          ? std::string(PQgetvalue(result, 0, 0), PQgetlength(result, 0, 0))
+                          : std::string();
   PQclear(result);
   PQfinish(conn);
   return value;
@@ -335,6 +351,42 @@ TEST_F(StorePostgres, DeletingAMailboxFreesMessagesBlobsAndQuota) {
   EXPECT_FALSE(store_->load_snapshot(bob_.user.id, box.id).value().has_value());
 }
 
+TEST_F(StorePostgres, SummariesOfFullRangesAreSealedIntoChunkRowsAndLeaveWithTheirMessages) {
+  for (int i = 1; i <= 1030; ++i) {
+    NewMessage message = make_message(10);
+    message.search_summary = "Subject: message " + std::to_string(i) + "\r\n\r\n";
+    ASSERT_TRUE(store_->append_message(bob_.user.id, bob_.inbox.id, message));
+  }
+  const std::string chunks = "SELECT count(*) FROM summary_chunks";
+  EXPECT_EQ(query_int(url_, chunks), 1);
+  Mailbox other = store_->create_mailbox(bob_.user.id, "Other", "").value();
+  std::vector<uint32_t> all;
+  for (uint32_t uid = 1; uid <= 1030; ++uid) all.push_back(uid);
+  ASSERT_TRUE(store_->copy_messages(bob_.user.id, bob_.inbox.id, all, other.id));
+  EXPECT_EQ(query_int(url_, chunks), 2);
+  // An expunge rewrites the chunk without the expunged summaries.
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, other.id, {3, 4, 5}));
+  Result<std::string> chunk = unpack(query_bytes(
+      url_, "SELECT data FROM summary_chunks WHERE mailbox_id = " + std::to_string(other.id)));
+  ASSERT_TRUE(chunk);
+  std::vector<uint32_t> held;
+  ASSERT_TRUE(decode_summary_chunk(*chunk, 1, 1, kSummaryChunkUids,
+                                   [&](uint32_t uid, std::string_view) { held.push_back(uid); }));
+  ASSERT_EQ(held.size(), 1021u);
+  EXPECT_EQ(held[1], 2u);
+  EXPECT_EQ(held[2], 6u);
+  // A range expunged whole leaves its chunk, empty: still covered.
+  all.resize(1024);
+  ASSERT_TRUE(store_->expunge_messages(bob_.user.id, bob_.inbox.id, all));
+  EXPECT_EQ(query_int(url_, chunks), 2);
+  EXPECT_EQ(unpack(query_bytes(url_, "SELECT data FROM summary_chunks WHERE mailbox_id = " +
+                                         std::to_string(bob_.inbox.id)))
+                .value(),
+            "");
+  ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "Other"));
+  EXPECT_EQ(query_int(url_, chunks), 1);
+}
+
 TEST_F(StorePostgres, RecentIsClaimedOnceAndSnapshotsKeepTheNewest) {
   ASSERT_TRUE(store_->append_message(bob_.user.id, bob_.inbox.id, make_message(10)));
   ASSERT_TRUE(store_->append_message(bob_.user.id, bob_.inbox.id, make_message(10)));
@@ -422,7 +474,8 @@ TEST_F(StorePostgres, NodesStartingAtOnceMigrateOnce) {
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(opened, 4);
-  EXPECT_EQ(query_int(*url, "SELECT count(*) FROM schema_migrations"), 1);
+  // Each migration applied once.
+  EXPECT_EQ(query_int(*url, "SELECT count(*) FROM schema_migrations"), postgres::schema_version());
   // A database from a newer eider is refused.
   PGconn* conn = PQconnectdb(url->c_str());
   PQclear(PQexec(conn, "INSERT INTO schema_migrations (version) VALUES (999)"));

@@ -9,14 +9,12 @@
 #include <vector>
 
 #include "store/codec.h"
-#include "store/sqlite/summary_chunks.h"
+#include "store/summary_chunks.h"
 #include "store_test_util.h"
 
 namespace eider::store {
 namespace {
 
-using sqlite::decode_summary_chunk;
-using sqlite::encode_summary_chunk;
 using testing::Account;
 using testing::exec;
 using testing::make_account;
@@ -123,7 +121,7 @@ class StoreSummaryChunks : public ::testing::Test {
       Result<std::string> chunk = unpack(packed);
       EXPECT_TRUE(chunk);
       std::vector<UidSummary> out;
-      EXPECT_TRUE(decode_summary_chunk(*chunk, last_uid - sqlite::kSummaryChunkUids + 1, 0,
+      EXPECT_TRUE(decode_summary_chunk(*chunk, last_uid - kSummaryChunkUids + 1, 0,
                                        UINT32_MAX, collect(out)));
       for (const UidSummary& one : out) uids.push_back(one.uid);
     }

@@ -9,6 +9,23 @@ namespace {
 constexpr Oid kInt8 = 20;
 constexpr Oid kBytea = 17;
 constexpr Oid kInt8Array = 1016;
+constexpr Oid kByteaArray = 1001;
+
+void put_be32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+
+// Text form: the binary array format needs header fields for nothing gained.
+template <typename Int>
+std::string int_array(const std::vector<Int>& values) {
+  std::string text = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i != 0) text += ',';
+    text += std::to_string(values[i]);
+  }
+  text += '}';
+  return text;
+}
 
 uint64_t read_be(const char* p, int n) {
   uint64_t v = 0;
@@ -44,16 +61,35 @@ void Params::add(std::string_view bytes) {
 }
 
 void Params::add(const std::vector<uint32_t>& values) {
-  // Text form: the binary array format needs header fields for nothing gained.
-  std::string text = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i != 0) text += ',';
-    text += std::to_string(values[i]);
-  }
-  text += '}';
-  values_.push_back(std::move(text));
+  values_.push_back(int_array(values));
   types_.push_back(kInt8Array);
   formats_.push_back(0);
+}
+
+void Params::add(const std::vector<int64_t>& values) {
+  values_.push_back(int_array(values));
+  types_.push_back(kInt8Array);
+  formats_.push_back(0);
+}
+
+void Params::add(const std::vector<std::string>& values) {
+  // Binary form (array_recv): dimensions, no-nulls flag, element type, then
+  // length and bytes of each element; no escaping of the bytes.
+  std::string array;
+  put_be32(array, values.empty() ? 0 : 1);
+  put_be32(array, 0);
+  put_be32(array, kBytea);
+  if (!values.empty()) {
+    put_be32(array, static_cast<uint32_t>(values.size()));
+    put_be32(array, 1);
+  }
+  for (const std::string& value : values) {
+    put_be32(array, static_cast<uint32_t>(value.size()));
+    array += value;
+  }
+  values_.push_back(std::move(array));
+  types_.push_back(kByteaArray);
+  formats_.push_back(1);
 }
 
 std::vector<const char*> Params::pointers() const {

@@ -35,6 +35,9 @@ class Params {
   void add(const char* bytes) { add(std::string_view(bytes)); }
   // A bigint[] (uid = ANY ($n)).
   void add(const std::vector<uint32_t>& values);
+  void add(const std::vector<int64_t>& values);
+  // A bytea[] (one statement over many rows: unnest($n)).
+  void add(const std::vector<std::string>& values);
 
   size_t size() const { return values_.size(); }
   // The parameter types, as PQprepare takes them (int8 or bytea).

@@ -4,6 +4,7 @@
 #include "store/names.h"
 #include "store/postgres/pg_store.h"
 #include "store/postgres/rows.h"
+#include "store/postgres/summary_chunks.h"
 
 namespace eider::store::postgres {
 
@@ -65,6 +66,7 @@ Status PgStore::import_messages(int64_t user_id, int64_t mailbox_id,
                Params(user_id, mailbox_id));
            if (!highest_uid) return highest_uid.status();
            auto previous = static_cast<uint32_t>(highest_uid->int64(0, 0));
+           const uint32_t first_new = previous + 1;
            uint64_t bytes = 0;
            for (size_t i = 0; i < messages.size(); ++i) {
              const ImportedMessage& imported = messages[i];
@@ -82,6 +84,10 @@ Status PgStore::import_messages(int64_t user_id, int64_t mailbox_id,
              bytes += imported.message.split.size;
              previous = imported.uid;
            }
+           // Later calls import only above `previous`: the chunks up to it
+           // are complete.
+           EIDER_RETURN_IF_ERROR(
+               seal_summary_chunks(db, user_id, mailbox_id, first_new, previous + 1));
            EIDER_RETURN_IF_ERROR(
                db.run("UPDATE mailboxes SET message_count = message_count + $3"
                       " WHERE user_id = $1 AND id = $2",

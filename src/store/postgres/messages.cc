@@ -8,6 +8,7 @@
 #include "store/postgres/blob_store.h"
 #include "store/postgres/pg_store.h"
 #include "store/postgres/rows.h"
+#include "store/postgres/summary_chunks.h"
 
 namespace eider::store::postgres {
 
@@ -76,16 +77,19 @@ Status insert_message_rows(Connection& db, int64_t user_id, int64_t mailbox_id, 
                            const PackedMessage& packed) {
   Result<int64_t> thread = thread_for(db, user_id, message.message_id);
   if (!thread) return thread.status();
-  EIDER_RETURN_IF_ERROR(
-      db.run("INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,"
-             " thread_id, wire_size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-             Params(user_id, mailbox_id, uid, modseq, packed.flags, message.internal_date,
-                    message.split.size, *thread, message.wire_size)));
+  // Both rows in one statement: a round trip each would be a good part of
+  // a delivery's SQL time.
   EIDER_RETURN_IF_ERROR(db.run(
-      "INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope, bodystructure,"
-      " body, summary, message_id, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-      Params(user_id, mailbox_id, uid, packed.tree, message.envelope, message.bodystructure,
-             message.body, message.search_summary, message.message_id, message.subject)));
+      "WITH m AS (INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags,"
+      " internal_date, size, thread_id, wire_size)"
+      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))"
+      " INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope,"
+      " bodystructure, body, summary, message_id, subject)"
+      " VALUES ($1, $2, $3, $10, $11, $12, $13, $14, $15, $16)",
+      Params(user_id, mailbox_id, uid, modseq, packed.flags, message.internal_date,
+             message.split.size, *thread, message.wire_size, packed.tree, message.envelope,
+             message.bodystructure, message.body, message.search_summary, message.message_id,
+             message.subject)));
   for (size_t i = 0; i < packed.uses.size(); ++i) {
     EIDER_RETURN_IF_ERROR(
         add_blob_use(db, user_id, mailbox_id, uid, packed.uses[i], packed.blob_data[i]));
@@ -116,9 +120,16 @@ Result<Appended> PgStore::append_message(int64_t user_id, int64_t mailbox_id,
     const auto modseq = static_cast<uint64_t>(allocated->int64(0, 1));
     EIDER_RETURN_IF_ERROR(
         insert_message_rows(db, user_id, mailbox_id, uid, modseq, message, *packed));
-    EIDER_RETURN_IF_ERROR(
-        add_journal(db, user_id, mailbox_id, modseq, JournalKind::added, uid, ""));
-    EIDER_RETURN_IF_ERROR(change_usage(db, user_id, static_cast<int64_t>(message.split.size), 1));
+    // The journal row and the user's usage in one statement: a round trip
+    // each would be a good part of a delivery's SQL time.
+    EIDER_RETURN_IF_ERROR(db.run(
+        "WITH j AS (INSERT INTO journal (user_id, mailbox_id, modseq, kind, uid, data, at)"
+        " VALUES ($1, $2, $3, $4, $5, ''::bytea, extract(epoch FROM now())::bigint))"
+        " UPDATE users SET storage_used = storage_used + $6, message_count = message_count + 1"
+        " WHERE id = $1",
+        Params(user_id, mailbox_id, modseq, static_cast<int>(JournalKind::added), uid,
+               message.split.size)));
+    EIDER_RETURN_IF_ERROR(seal_summary_chunks(db, user_id, mailbox_id, uid, uid + 1));
     return Appended{mailbox_id, mailbox->uidvalidity, uid, modseq};
   });
 }
@@ -200,26 +211,14 @@ Result<FlagListing> PgStore::list_flags(int64_t user_id, int64_t mailbox_id) {
 
 Status PgStore::visit_summaries(int64_t user_id, int64_t mailbox_id, uint32_t first_uid,
                                 uint32_t last_uid, const SummaryVisitor& visit) {
-  Result<std::vector<UidSummary>> summaries =
-      read<std::vector<UidSummary>>([&](Connection& db) -> Result<std::vector<UidSummary>> {
-        Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
-        if (!mailbox) return mailbox.status();
-        Result<Rows> rows = db.query(
-            "SELECT uid, summary FROM message_contents WHERE user_id = $1 AND mailbox_id = $2"
-            " AND uid BETWEEN $3 AND $4 ORDER BY uid",
-            Params(user_id, mailbox_id, first_uid, last_uid));
-        if (!rows) return rows.status();
-        std::vector<UidSummary> out;
-        out.reserve(rows->size());
-        for (int i = 0; i < rows->size(); ++i) {
-          out.push_back({static_cast<uint32_t>(rows->int64(i, 0)), rows->bytes(i, 1)});
-        }
-        return out;
-      });
-  if (!summaries) return summaries.status();
-  // Visited after the connection went back to the pool.
-  for (const UidSummary& s : *summaries) visit(s.uid, s.summary);
-  return Status::ok();
+  Result<SummaryRows> rows = read<SummaryRows>([&](Connection& db) -> Result<SummaryRows> {
+    Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+    if (!mailbox) return mailbox.status();
+    return read_summary_rows(db, user_id, mailbox_id, first_uid, last_uid);
+  });
+  if (!rows) return rows.status();
+  // Unpacked and visited after the connection went back to the pool.
+  return visit_summary_rows(*rows, first_uid, last_uid, visit);
 }
 
 Result<StoredMessage> PgStore::read_message(int64_t user_id, int64_t mailbox_id, uint32_t uid) {
@@ -391,16 +390,21 @@ Result<ConditionalFlags> PgStore::change_flags(int64_t user_id, int64_t mailbox_
     if (changed.empty()) return result;
     Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox_id, changed.size());
     if (!modseq) return modseq.status();
+    // Set-wise: one UPDATE and one journal INSERT however many messages.
+    std::vector<uint32_t> uids_changed;
+    std::vector<std::string> joined;
     for (MessageInfo& info : changed) {
-      info.modseq = (*modseq)++;
-      std::string joined = join_flags(info.flags);
-      EIDER_RETURN_IF_ERROR(
-          db.run("UPDATE messages SET flags = $4, modseq = $5 WHERE user_id = $1"
-                 " AND mailbox_id = $2 AND uid = $3",
-                 Params(user_id, mailbox_id, info.uid, joined, info.modseq)));
-      EIDER_RETURN_IF_ERROR(
-          add_journal(db, user_id, mailbox_id, info.modseq, JournalKind::flags, info.uid, joined));
+      info.modseq = *modseq + uids_changed.size();
+      uids_changed.push_back(info.uid);
+      joined.push_back(join_flags(info.flags));
     }
+    EIDER_RETURN_IF_ERROR(
+        db.run("UPDATE messages m SET flags = c.flags, modseq = $3 + c.n - 1"
+               " FROM unnest($4::bigint[], $5::bytea[]) WITH ORDINALITY AS c(uid, flags, n)"
+               " WHERE m.user_id = $1 AND m.mailbox_id = $2 AND m.uid = c.uid",
+               Params(user_id, mailbox_id, *modseq, uids_changed, joined)));
+    EIDER_RETURN_IF_ERROR(add_journal_rows(db, user_id, mailbox_id, *modseq, JournalKind::flags,
+                                           uids_changed, joined));
     return result;
   });
 }

@@ -8,6 +8,7 @@
 #include "store/names.h"
 #include "store/postgres/rows.h"
 #include "store/postgres/schema.h"
+#include "store/rename.h"
 
 namespace eider::store::postgres {
 
@@ -42,11 +43,6 @@ Status insert_address(Connection& db, int64_t user_id, const std::string& addres
   return status;
 }
 
-bool is_below(std::string_view path, std::string_view parent) {
-  return path.size() > parent.size() && path.substr(0, parent.size()) == parent &&
-         path[parent.size()] == '/';
-}
-
 // RFC 3501 6.3.5: renaming INBOX moves its messages to a new mailbox and
 // leaves INBOX in place, empty; mailboxes below INBOX stay where they are.
 Result<std::vector<MailboxModseq>> rename_inbox(Connection& db, const User& user,
@@ -76,10 +72,10 @@ Result<std::vector<MailboxModseq>> rename_inbox(Connection& db, const User& user
 }
 
 // Returns the modseq its mailbox_renamed row took.
-Result<MailboxModseq> rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
+Result<MailboxModseq> rename_one(Connection& db, int64_t user_id, int64_t mailbox_id,
                                  const std::string& new_path) {
   Status renamed = db.run("UPDATE mailboxes SET path = $3 WHERE user_id = $1 AND id = $2",
-                          Params(user_id, mailbox.id, new_path));
+                          Params(user_id, mailbox_id, new_path));
   if (renamed.code() == Code::already_exists) {
     return error(Code::already_exists, "mailbox \"" + new_path + "\" already exists");
   }
@@ -88,11 +84,11 @@ Result<MailboxModseq> rename_one(Connection& db, int64_t user_id, const Mailbox&
   // without a mailbox gives way to it.
   EIDER_RETURN_IF_ERROR(db.run("DELETE FROM lost_subscriptions WHERE user_id = $1 AND path = $2",
                                Params(user_id, new_path)));
-  Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox.id, 1);
+  Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox_id, 1);
   if (!modseq) return modseq.status();
   EIDER_RETURN_IF_ERROR(
-      add_journal(db, user_id, mailbox.id, *modseq, JournalKind::mailbox_renamed, 0, new_path));
-  return MailboxModseq{mailbox.id, *modseq};
+      add_journal(db, user_id, mailbox_id, *modseq, JournalKind::mailbox_renamed, 0, new_path));
+  return MailboxModseq{mailbox_id, *modseq};
 }
 
 }  // namespace
@@ -162,17 +158,7 @@ Result<User> PgStore::find_user_by_id(int64_t user_id) {
 }
 
 Result<std::vector<User>> PgStore::list_users() {
-  return read<std::vector<User>>([&](Connection& db) -> Result<std::vector<User>> {
-    Result<Rows> names = db.query("SELECT name FROM users ORDER BY name");
-    if (!names) return names.status();
-    std::vector<User> users;
-    for (int i = 0; i < names->size(); ++i) {
-      Result<User> user = load_user(db, names->view(i, 0));
-      if (!user) return user.status();
-      users.push_back(std::move(*user));
-    }
-    return users;
-  });
+  return read<std::vector<User>>([&](Connection& db) { return all_users(db); });
 }
 
 Status PgStore::delete_user(std::string_view name) {
@@ -320,37 +306,20 @@ Result<Mailbox> PgStore::create_mailbox(int64_t user_id, std::string_view path,
 
 Result<std::vector<MailboxModseq>> PgStore::rename_mailbox(int64_t user_id, std::string_view from,
                                                            std::string_view to) {
-  Result<std::string> old_path = normalize_path(from);
-  if (!old_path) return old_path.status();
-  Result<std::string> new_path = normalize_path(to);
-  if (!new_path) return new_path.status();
-  if (*new_path == kInbox) return error(Code::invalid_argument, "cannot rename onto INBOX");
-  if (*new_path == *old_path || is_below(*new_path, *old_path)) {
-    return error(Code::invalid_argument,
-                 "cannot rename \"" + *old_path + "\" to \"" + *new_path + "\"");
-  }
+  Result<RenamePaths> paths = check_rename(from, to);
+  if (!paths) return paths.status();
   using Changed = std::vector<MailboxModseq>;
   return write<Changed>([&](Connection& db) -> Result<Changed> {
     Result<User> user = lock_user(db, user_id);
     if (!user) return user.status();
-    if (*old_path == kInbox) return rename_inbox(db, *user, *new_path);
-    Result<Mailbox> source = load_mailbox(db, user_id, *old_path);
-    if (!source) return source.status();
     Result<std::vector<Mailbox>> mailboxes = all_mailboxes(db, user_id);
     if (!mailboxes) return mailboxes.status();
-    // Parents before children (path order); a clash (already_exists)
-    // fails the whole rename.
+    Result<RenamePlan> plan = plan_rename(*paths, *mailboxes);
+    if (!plan) return plan.status();
+    if (plan->inbox) return rename_inbox(db, *user, paths->to);
     Changed changed;
-    for (const Mailbox& mailbox : *mailboxes) {
-      std::string target;
-      if (mailbox.id == source->id) {
-        target = *new_path;
-      } else if (is_below(mailbox.path, *old_path)) {
-        target = *new_path + mailbox.path.substr(old_path->size());
-      } else {
-        continue;
-      }
-      Result<MailboxModseq> renamed = rename_one(db, user_id, mailbox, target);
+    for (const RenameMove& move : plan->moves) {
+      Result<MailboxModseq> renamed = rename_one(db, user_id, move.mailbox_id, move.new_path);
       if (!renamed) return renamed.status();
       changed.push_back(*renamed);
     }

@@ -7,7 +7,9 @@
 // in one order (the user row first, then mailbox rows by id), so UIDNEXT,
 // MODSEQ and quota are allocated and checked inside the transaction. A
 // write returns only after its COMMIT (synchronous_commit on). Compression
-// happens on the caller's thread, before the transaction.
+// happens on the caller's thread, before the transaction, except a summary
+// chunk's (summary_chunks.h): it is sealed or rewritten in the transaction
+// that fills or expunges it, once per 1,024 UIDs.
 #pragma once
 
 #include <memory>

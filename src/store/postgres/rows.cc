@@ -5,6 +5,7 @@
 
 #include "store/packed_message.h"
 #include "store/postgres/blob_store.h"
+#include "store/postgres/summary_chunks.h"
 
 namespace eider::store::postgres {
 
@@ -84,21 +85,26 @@ int64_t blob_lock(const std::string& key) {
   return static_cast<int64_t>(v);
 }
 
-// Subtracts `uses` from the user's count of `key`; at zero the row goes and
-// the key is recorded for the sweep.
-Status release_use(Connection& db, int64_t user_id, const std::string& key, int64_t uses,
-                   std::vector<std::string>& released) {
-  Result<Rows> left = db.query(
-      "UPDATE user_blobs SET uses = uses - $3 WHERE user_id = $1 AND key = $2 RETURNING uses",
-      Params(user_id, key, uses));
-  if (!left) return left.status();
-  if (left->empty() || left->int64(0, 0) > 0) return Status::ok();
+// Subtracts uses[i] from the user's count of keys[i] (distinct keys); a
+// count at zero goes and its key is recorded for the sweep. Two statements
+// however many keys.
+Status release_uses(Connection& db, int64_t user_id, const std::vector<std::string>& keys,
+                    const std::vector<int64_t>& uses, std::vector<std::string>& released) {
+  if (keys.empty()) return Status::ok();
   EIDER_RETURN_IF_ERROR(
-      db.run("DELETE FROM user_blobs WHERE user_id = $1 AND key = $2", Params(user_id, key)));
-  EIDER_RETURN_IF_ERROR(
-      db.run("INSERT INTO blob_releases (user_id, key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-             Params(user_id, key)));
-  released.push_back(key);
+      db.run("UPDATE user_blobs u SET uses = u.uses - r.uses"
+             " FROM unnest($2::bytea[], $3::bigint[]) AS r(key, uses)"
+             " WHERE u.user_id = $1 AND u.key = r.key",
+             Params(user_id, keys, uses)));
+  Result<Rows> gone = db.query(
+      "WITH d AS (DELETE FROM user_blobs WHERE user_id = $1 AND key = ANY ($2) AND uses <= 0"
+      " RETURNING key),"
+      " r AS (INSERT INTO blob_releases (user_id, key) SELECT $1, key FROM d"
+      " ON CONFLICT DO NOTHING)"
+      " SELECT key FROM d",
+      Params(user_id, keys));
+  if (!gone) return gone.status();
+  for (int i = 0; i < gone->size(); ++i) released.push_back(gone->bytes(i, 0));
   return Status::ok();
 }
 
@@ -117,18 +123,20 @@ Status release_blobs(Connection& db, int64_t user_id, int64_t mailbox_id,
                                 " AND uid = ANY ($3) RETURNING key, uses",
                                 Params(user_id, mailbox_id, uids));
   if (!uses) return uses.status();
-  // Summed per key first: one update per distinct blob.
+  // Summed per key first: an UPDATE ... FROM changes each row once.
   std::vector<std::pair<std::string, int64_t>> per_key;
   for (int i = 0; i < uses->size(); ++i) per_key.emplace_back(uses->bytes(i, 0), uses->int64(i, 1));
   std::sort(per_key.begin(), per_key.end());
-  for (size_t i = 0; i < per_key.size();) {
-    size_t j = i;
-    int64_t total = 0;
-    while (j < per_key.size() && per_key[j].first == per_key[i].first) total += per_key[j++].second;
-    EIDER_RETURN_IF_ERROR(release_use(db, user_id, per_key[i].first, total, released));
-    i = j;
+  std::vector<std::string> keys;
+  std::vector<int64_t> totals;
+  for (const auto& [key, count] : per_key) {
+    if (keys.empty() || keys.back() != key) {
+      keys.push_back(key);
+      totals.push_back(0);
+    }
+    totals.back() += count;
   }
-  return Status::ok();
+  return release_uses(db, user_id, keys, totals, released);
 }
 
 }  // namespace
@@ -147,6 +155,16 @@ Result<User> load_user_by_id(Connection& db, int64_t user_id) {
 Result<User> lock_user(Connection& db, int64_t user_id) {
   static const std::string sql = std::string(kUserColumns) + "WHERE id = $1 FOR UPDATE";
   return load_one<User>(db, sql, Params(user_id), user_from, "no such user");
+}
+
+Result<std::vector<User>> all_users(Connection& db) {
+  static const std::string sql = std::string(kUserColumns) + "ORDER BY name";
+  Result<Rows> rows = db.query(sql);
+  if (!rows) return rows.status();
+  std::vector<User> users;
+  users.reserve(rows->size());
+  for (int i = 0; i < rows->size(); ++i) users.push_back(user_from(*rows, i));
+  return users;
 }
 
 Result<Mailbox> load_mailbox(Connection& db, int64_t user_id, std::string_view normalized_path) {
@@ -228,6 +246,24 @@ Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t
       Params(user_id, mailbox_id, modseq, static_cast<int>(kind), uid, data));
 }
 
+Status add_journal_rows(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t first_modseq,
+                        JournalKind kind, const std::vector<uint32_t>& uids,
+                        const std::vector<std::string>& data) {
+  if (uids.empty()) return Status::ok();
+  if (data.empty()) {
+    return db.run(
+        "INSERT INTO journal (user_id, mailbox_id, modseq, kind, uid, data, at)"
+        " SELECT $1, $2, $3 + c.n - 1, $4, c.uid, ''::bytea, extract(epoch FROM now())::bigint"
+        " FROM unnest($5::bigint[]) WITH ORDINALITY AS c(uid, n)",
+        Params(user_id, mailbox_id, first_modseq, static_cast<int>(kind), uids));
+  }
+  return db.run(
+      "INSERT INTO journal (user_id, mailbox_id, modseq, kind, uid, data, at)"
+      " SELECT $1, $2, $3 + c.n - 1, $4, c.uid, c.data, extract(epoch FROM now())::bigint"
+      " FROM unnest($5::bigint[], $6::bytea[]) WITH ORDINALITY AS c(uid, data, n)",
+      Params(user_id, mailbox_id, first_modseq, static_cast<int>(kind), uids, data));
+}
+
 Status check_quota(const User& user, uint64_t bytes, uint64_t messages) {
   if (user.quota_bytes != 0 && user.storage_used + bytes > user.quota_bytes) {
     return error(Code::over_quota, "quota of " + std::to_string(user.quota_bytes) +
@@ -269,38 +305,50 @@ Result<std::vector<UidPair>> copy_rows(Connection& db, const User& user, int64_t
              Params(user_id, to, count)));
   Result<uint64_t> modseq = take_modseqs(db, user_id, to, count);
   if (!modseq) return modseq.status();
-  uint32_t uid = target->uidnext;
-  for (const Existing& m : *found) {
-    const Params keys(user_id, from, m.uid, to, uid, *modseq);
-    EIDER_RETURN_IF_ERROR(
-        db.run("INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date,"
-               " size, thread_id, wire_size)"
-               " SELECT user_id, $4, $5, $6, flags, internal_date, size, thread_id, wire_size"
-               " FROM messages WHERE user_id = $1 AND mailbox_id = $2 AND uid = $3",
-               keys));
-    EIDER_RETURN_IF_ERROR(db.run(
-        "INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope, bodystructure,"
-        " body, summary, message_id, subject)"
-        " SELECT user_id, $4, $5, tree, envelope, bodystructure, body, summary, message_id,"
-        " subject FROM message_contents WHERE user_id = $1 AND mailbox_id = $2 AND uid = $3",
-        Params(user_id, from, m.uid, to, uid)));
-    EIDER_RETURN_IF_ERROR(
-        db.run("INSERT INTO message_blobs (user_id, mailbox_id, uid, key, uses)"
-               " SELECT user_id, $4, $5, key, uses FROM message_blobs"
-               " WHERE user_id = $1 AND mailbox_id = $2 AND uid = $3",
-               Params(user_id, from, m.uid, to, uid)));
-    // The user already uses these blobs (the source message does), so the
-    // sweep cannot take them: no advisory lock needed.
-    EIDER_RETURN_IF_ERROR(
-        db.run("UPDATE user_blobs u SET uses = u.uses + m.uses FROM message_blobs m"
-               " WHERE m.user_id = $1 AND m.mailbox_id = $2 AND m.uid = $3"
-               " AND u.user_id = $1 AND u.key = m.key",
-               Params(user_id, to, uid)));
-    EIDER_RETURN_IF_ERROR(add_journal(db, user_id, to, *modseq, JournalKind::added, uid, ""));
-    pairs.push_back({m.uid, uid});
-    ++uid;
-    ++*modseq;
+  // Set-wise, one statement per table: the n-th message found (ascending)
+  // becomes UID uidnext + n - 1 with MODSEQ first + n - 1. $3 the source
+  // UIDs, $5 the first new UID, $6 the first new MODSEQ.
+  std::vector<uint32_t> from_uids;
+  for (const Existing& m : *found) from_uids.push_back(m.uid);
+  const uint32_t first_uid = target->uidnext;
+  EIDER_RETURN_IF_ERROR(
+      db.run("INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date,"
+             " size, thread_id, wire_size)"
+             " SELECT m.user_id, $4, $5 + c.n - 1, $6 + c.n - 1, m.flags, m.internal_date, m.size,"
+             " m.thread_id, m.wire_size FROM unnest($3::bigint[]) WITH ORDINALITY AS c(uid, n)"
+             " JOIN messages m ON m.user_id = $1 AND m.mailbox_id = $2 AND m.uid = c.uid",
+             Params(user_id, from, from_uids, to, first_uid, *modseq)));
+  EIDER_RETURN_IF_ERROR(db.run(
+      "INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope, bodystructure,"
+      " body, summary, message_id, subject)"
+      " SELECT m.user_id, $4, $5 + c.n - 1, m.tree, m.envelope, m.bodystructure, m.body,"
+      " m.summary, m.message_id, m.subject"
+      " FROM unnest($3::bigint[]) WITH ORDINALITY AS c(uid, n) JOIN message_contents m"
+      " ON m.user_id = $1 AND m.mailbox_id = $2 AND m.uid = c.uid",
+      Params(user_id, from, from_uids, to, first_uid)));
+  EIDER_RETURN_IF_ERROR(
+      db.run("INSERT INTO message_blobs (user_id, mailbox_id, uid, key, uses)"
+             " SELECT m.user_id, $4, $5 + c.n - 1, m.key, m.uses"
+             " FROM unnest($3::bigint[]) WITH ORDINALITY AS c(uid, n) JOIN message_blobs m"
+             " ON m.user_id = $1 AND m.mailbox_id = $2 AND m.uid = c.uid",
+             Params(user_id, from, from_uids, to, first_uid)));
+  // The user already uses these blobs (the source messages do), so the
+  // sweep cannot take them: no advisory lock needed. Summed per key first:
+  // an UPDATE ... FROM changes each row once, whatever it joins.
+  EIDER_RETURN_IF_ERROR(
+      db.run("UPDATE user_blobs u SET uses = u.uses + s.uses FROM"
+             " (SELECT key, sum(uses)::bigint AS uses FROM message_blobs"
+             " WHERE user_id = $1 AND mailbox_id = $2 AND uid BETWEEN $3 AND $4 GROUP BY key) s"
+             " WHERE u.user_id = $1 AND u.key = s.key",
+             Params(user_id, to, first_uid, uint64_t{first_uid} + count - 1)));
+  EIDER_RETURN_IF_ERROR(
+      seal_summary_chunks(db, user_id, to, first_uid, static_cast<uint32_t>(first_uid + count)));
+  std::vector<uint32_t> new_uids;
+  for (uint64_t n = 0; n < count; ++n) {
+    new_uids.push_back(static_cast<uint32_t>(first_uid + n));
+    pairs.push_back({from_uids[n], new_uids.back()});
   }
+  EIDER_RETURN_IF_ERROR(add_journal_rows(db, user_id, to, *modseq, JournalKind::added, new_uids));
   EIDER_RETURN_IF_ERROR(
       change_usage(db, user_id, static_cast<int64_t>(bytes), static_cast<int64_t>(count)));
   return pairs;
@@ -318,13 +366,13 @@ Result<std::vector<uint32_t>> expunge_rows(Connection& db, int64_t user_id, int6
   if (!modseq) return modseq.status();
   uint64_t bytes = 0;
   for (const Existing& m : *found) {
-    EIDER_RETURN_IF_ERROR(
-        add_journal(db, user_id, mailbox_id, *modseq, JournalKind::expunged, m.uid, ""));
-    ++*modseq;
     bytes += m.size;
     removed.push_back(m.uid);
   }
+  EIDER_RETURN_IF_ERROR(
+      add_journal_rows(db, user_id, mailbox_id, *modseq, JournalKind::expunged, removed));
   EIDER_RETURN_IF_ERROR(release_blobs(db, user_id, mailbox_id, removed, false, released));
+  EIDER_RETURN_IF_ERROR(drop_from_summary_chunks(db, user_id, mailbox_id, removed));
   const Params keys(user_id, mailbox_id, removed);
   EIDER_RETURN_IF_ERROR(
       db.run("DELETE FROM messages WHERE user_id = $1 AND mailbox_id = $2"
@@ -359,6 +407,8 @@ Status delete_mailbox_rows(Connection& db, int64_t user_id, int64_t mailbox_id,
       db.run("DELETE FROM message_contents WHERE user_id = $1 AND mailbox_id = $2", keys));
   EIDER_RETURN_IF_ERROR(
       db.run("DELETE FROM mailbox_snapshots WHERE user_id = $1 AND mailbox_id = $2", keys));
+  EIDER_RETURN_IF_ERROR(
+      db.run("DELETE FROM summary_chunks WHERE user_id = $1 AND mailbox_id = $2", keys));
   EIDER_RETURN_IF_ERROR(db.run("DELETE FROM journal WHERE user_id = $1 AND mailbox_id = $2", keys));
   return db.run("DELETE FROM mailboxes WHERE user_id = $1 AND id = $2", keys);
 }
@@ -381,13 +431,12 @@ Status add_blob_use(Connection& db, int64_t user_id, int64_t mailbox_id, uint32_
                                                " which is not stored");
     }
   }
-  EIDER_RETURN_IF_ERROR(db.run(
-      "INSERT INTO message_blobs (user_id, mailbox_id, uid, key, uses) VALUES ($1, $2, $3, $4, $5)",
-      Params(user_id, mailbox_id, uid, std::string_view(use.key), use.uses)));
   return db.run(
-      "INSERT INTO user_blobs (user_id, key, uses) VALUES ($1, $2, $3)"
+      "WITH m AS (INSERT INTO message_blobs (user_id, mailbox_id, uid, key, uses)"
+      " VALUES ($1, $2, $3, $4, $5))"
+      " INSERT INTO user_blobs (user_id, key, uses) VALUES ($1, $4, $5)"
       " ON CONFLICT (user_id, key) DO UPDATE SET uses = user_blobs.uses + excluded.uses",
-      Params(user_id, std::string_view(use.key), use.uses));
+      Params(user_id, mailbox_id, uid, std::string_view(use.key), use.uses));
 }
 
 Status sweep_blob(Connection& db, const std::string& key) {

@@ -26,6 +26,8 @@ Result<User> load_user_by_id(Connection& db, int64_t user_id);
 // The user row, locked until the transaction ends: what every write that
 // changes the user's counters, quota use or mailboxes takes first.
 Result<User> lock_user(Connection& db, int64_t user_id);
+// Every user, by name, in one query.
+Result<std::vector<User>> all_users(Connection& db);
 Result<Mailbox> load_mailbox(Connection& db, int64_t user_id, std::string_view normalized_path);
 // With `lock`, the row stays locked until the transaction ends (UIDNEXT and
 // MODSEQ are taken from it).
@@ -45,6 +47,13 @@ Result<MailboxModseq> current_modseq(Connection& db, int64_t user_id, int64_t ma
 // A journal row, stamped with the server's clock (trim_journal).
 Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t modseq,
                    JournalKind kind, uint32_t uid, std::string_view data);
+
+// One journal row of `kind` for each of `uids` in turn, with MODSEQs
+// first_modseq, first_modseq + 1, ...; `data` is empty or holds each row's
+// data. One statement however many rows.
+Status add_journal_rows(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t first_modseq,
+                        JournalKind kind, const std::vector<uint32_t>& uids,
+                        const std::vector<std::string>& data = {});
 
 // Code::over_quota when adding `messages` messages of `bytes` bytes together
 // would pass either of the user's limits. `user` from lock_user.

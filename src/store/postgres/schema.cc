@@ -128,6 +128,20 @@ CREATE TABLE mailbox_snapshots (
   PRIMARY KEY (user_id, mailbox_id)
 );
 )sql",
+    // 2: search summaries sealed into chunks of 1,024 UIDs
+    // (store/summary_chunks.h). Ranges sealed before stay unsealed and are
+    // read from message_contents. Already compressed: kept out of TOAST's
+    // own compression.
+    R"sql(
+CREATE TABLE summary_chunks (
+  user_id bigint NOT NULL,
+  mailbox_id bigint NOT NULL,
+  last_uid bigint NOT NULL,
+  data bytea NOT NULL,
+  PRIMARY KEY (user_id, mailbox_id, last_uid)
+);
+ALTER TABLE summary_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+)sql",
 };
 
 Status apply(Connection& db, int version, const char* sql) {

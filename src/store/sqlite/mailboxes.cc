@@ -2,6 +2,7 @@
 #include <string>
 
 #include "store/names.h"
+#include "store/rename.h"
 #include "store/sqlite/access.h"
 #include "store/sqlite/rows.h"
 
@@ -10,11 +11,6 @@ namespace eider::store::sqlite {
 namespace {
 
 constexpr std::string_view kInbox = "INBOX";
-
-bool is_below(std::string_view path, std::string_view parent) {
-  return path.size() > parent.size() && path.substr(0, parent.size()) == parent &&
-         path[parent.size()] == '/';
-}
 
 // RFC 3501 6.3.5: renaming INBOX moves its messages to a new mailbox and
 // leaves INBOX in place, empty; mailboxes below INBOX stay where they are.
@@ -42,10 +38,10 @@ Result<std::vector<MailboxModseq>> rename_inbox(Connection& db, int64_t user_id,
 }
 
 // Returns the modseq its mailbox_renamed row took.
-Result<MailboxModseq> rename_one(Connection& db, int64_t user_id, const Mailbox& mailbox,
+Result<MailboxModseq> rename_one(Connection& db, int64_t user_id, int64_t mailbox_id,
                                  const std::string& new_path) {
   Status renamed = db.run("UPDATE mailboxes SET path = ? WHERE user_id = ? AND id = ?", new_path,
-                          user_id, mailbox.id);
+                          user_id, mailbox_id);
   if (renamed.code() == Code::already_exists) {
     return error(Code::already_exists, "mailbox \"" + new_path + "\" already exists");
   }
@@ -54,11 +50,11 @@ Result<MailboxModseq> rename_one(Connection& db, int64_t user_id, const Mailbox&
   // without a mailbox gives way to it.
   EIDER_RETURN_IF_ERROR(
       db.run("DELETE FROM lost_subscriptions WHERE user_id = ? AND path = ?", user_id, new_path));
-  Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox.id, 1);
+  Result<uint64_t> modseq = take_modseqs(db, user_id, mailbox_id, 1);
   if (!modseq) return modseq.status();
   EIDER_RETURN_IF_ERROR(
-      add_journal(db, user_id, mailbox.id, *modseq, JournalKind::mailbox_renamed, 0, new_path));
-  return MailboxModseq{mailbox.id, *modseq};
+      add_journal(db, user_id, mailbox_id, *modseq, JournalKind::mailbox_renamed, 0, new_path));
+  return MailboxModseq{mailbox_id, *modseq};
 }
 
 Result<std::vector<Mailbox>> all_mailboxes(Connection& db, int64_t user_id) {
@@ -114,33 +110,18 @@ Result<Mailbox> SqliteStore::create_mailbox(int64_t user_id, std::string_view pa
 Result<std::vector<MailboxModseq>> SqliteStore::rename_mailbox(int64_t user_id,
                                                                std::string_view from,
                                                                std::string_view to) {
-  Result<std::string> old_path = normalize_path(from);
-  if (!old_path) return old_path.status();
-  Result<std::string> new_path = normalize_path(to);
-  if (!new_path) return new_path.status();
-  if (*new_path == kInbox) return error(Code::invalid_argument, "cannot rename onto INBOX");
-  if (*new_path == *old_path || is_below(*new_path, *old_path)) {
-    return error(Code::invalid_argument,
-                 "cannot rename \"" + *old_path + "\" to \"" + *new_path + "\"");
-  }
+  Result<RenamePaths> paths = check_rename(from, to);
+  if (!paths) return paths.status();
   using Changed = std::vector<MailboxModseq>;
   return write<Changed>([&](Connection& db) -> Result<Changed> {
-    if (*old_path == kInbox) return rename_inbox(db, user_id, *new_path);
-    Result<Mailbox> source = load_mailbox(db, user_id, *old_path);
-    if (!source) return source.status();
     Result<std::vector<Mailbox>> mailboxes = all_mailboxes(db, user_id);
     if (!mailboxes) return mailboxes.status();
+    Result<RenamePlan> plan = plan_rename(*paths, *mailboxes);
+    if (!plan) return plan.status();
+    if (plan->inbox) return rename_inbox(db, user_id, paths->to);
     Changed changed;
-    for (const Mailbox& mailbox : *mailboxes) {
-      std::string target;
-      if (mailbox.id == source->id) {
-        target = *new_path;
-      } else if (is_below(mailbox.path, *old_path)) {
-        target = *new_path + mailbox.path.substr(old_path->size());
-      } else {
-        continue;
-      }
-      Result<MailboxModseq> renamed = rename_one(db, user_id, mailbox, target);
+    for (const RenameMove& move : plan->moves) {
+      Result<MailboxModseq> renamed = rename_one(db, user_id, move.mailbox_id, move.new_path);
       if (!renamed) return renamed.status();
       changed.push_back(*renamed);
     }
