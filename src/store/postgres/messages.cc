@@ -79,17 +79,17 @@ Status insert_message_rows(Connection& db, int64_t user_id, int64_t mailbox_id, 
   if (!thread) return thread.status();
   // Both rows in one statement: a round trip each would be a good part of
   // a delivery's SQL time.
-  EIDER_RETURN_IF_ERROR(db.run(
-      "WITH m AS (INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags,"
-      " internal_date, size, thread_id, wire_size)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))"
-      " INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope,"
-      " bodystructure, body, summary, message_id, subject)"
-      " VALUES ($1, $2, $3, $10, $11, $12, $13, $14, $15, $16)",
-      Params(user_id, mailbox_id, uid, modseq, packed.flags, message.internal_date,
-             message.split.size, *thread, message.wire_size, packed.tree, message.envelope,
-             message.bodystructure, message.body, message.search_summary, message.message_id,
-             message.subject)));
+  EIDER_RETURN_IF_ERROR(
+      db.run("WITH m AS (INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags,"
+             " internal_date, size, thread_id, wire_size)"
+             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9))"
+             " INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope,"
+             " bodystructure, body, summary, message_id, subject)"
+             " VALUES ($1, $2, $3, $10, $11, $12, $13, $14, $15, $16)",
+             Params(user_id, mailbox_id, uid, modseq, packed.flags, message.internal_date,
+                    message.split.size, *thread, message.wire_size, packed.tree, message.envelope,
+                    message.bodystructure, message.body, message.search_summary, message.message_id,
+                    message.subject)));
   for (size_t i = 0; i < packed.uses.size(); ++i) {
     EIDER_RETURN_IF_ERROR(
         add_blob_use(db, user_id, mailbox_id, uid, packed.uses[i], packed.blob_data[i]));
