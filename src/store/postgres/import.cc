@@ -1,7 +1,8 @@
 // PgStore: import_mailbox and import_messages (eider migrate).
+#include "store/import.h"
+
 #include <string>
 
-#include "store/names.h"
 #include "store/postgres/pg_store.h"
 #include "store/postgres/rows.h"
 #include "store/postgres/summary_chunks.h"
@@ -9,14 +10,8 @@
 namespace eider::store::postgres {
 
 Result<Mailbox> PgStore::import_mailbox(int64_t user_id, const Mailbox& state) {
-  Result<std::string> path = normalize_path(state.path);
+  Result<std::string> path = check_imported_mailbox(state);
   if (!path) return path.status();
-  EIDER_RETURN_IF_ERROR(check_special_use(state.special_use));
-  if (state.uidvalidity == 0 || state.uidnext == 0 || state.recent_uid == 0) {
-    return error(Code::invalid_argument, "mailbox \"" + *path +
-                                             "\": UIDVALIDITY, UIDNEXT and the"
-                                             " \\Recent mark must be above 0");
-  }
   return write<Mailbox>([&](Connection& db) -> Result<Mailbox> {
     Result<User> user = lock_user(db, user_id);
     if (!user) return user.status();
@@ -49,13 +44,8 @@ Result<Mailbox> PgStore::import_mailbox(int64_t user_id, const Mailbox& state) {
 Status PgStore::import_messages(int64_t user_id, int64_t mailbox_id,
                                 const std::vector<ImportedMessage>& messages) {
   if (messages.empty()) return Status::ok();
-  std::vector<PackedMessage> packed;
-  packed.reserve(messages.size());
-  for (const ImportedMessage& imported : messages) {
-    Result<PackedMessage> one = pack_message(imported.message);
-    if (!one) return one.status();
-    packed.push_back(std::move(*one));
-  }
+  Result<std::vector<PackedMessage>> packed = pack_imported(messages);
+  if (!packed) return packed.status();
   return write<Done>([&](Connection& db) -> Result<Done> {
            Result<User> user = lock_user(db, user_id);
            if (!user) return user.status();
@@ -70,17 +60,10 @@ Status PgStore::import_messages(int64_t user_id, int64_t mailbox_id,
            uint64_t bytes = 0;
            for (size_t i = 0; i < messages.size(); ++i) {
              const ImportedMessage& imported = messages[i];
-             if (imported.uid <= previous || imported.uid >= mailbox->uidnext ||
-                 imported.modseq > mailbox->highest_modseq) {
-               return error(Code::invalid_argument,
-                            "cannot import uid " + std::to_string(imported.uid) + " (modseq " +
-                                std::to_string(imported.modseq) + ") into \"" + mailbox->path +
-                                "\": uids must ascend above those held, below UIDNEXT, with"
-                                " modseqs up to HIGHESTMODSEQ");
-             }
+             EIDER_RETURN_IF_ERROR(check_imported_uid(*mailbox, previous, imported));
              EIDER_RETURN_IF_ERROR(insert_message_rows(db, user_id, mailbox_id, imported.uid,
                                                        imported.modseq, imported.message,
-                                                       packed[i]));
+                                                       (*packed)[i]));
              bytes += imported.message.split.size;
              previous = imported.uid;
            }
