@@ -22,8 +22,13 @@ from eider_harness import (EXIT_USAGE, LISTENER_FLAGS, Cli, Server, assert_one_l
 from imap_support import Raw
 from postgres_server import PostgresServer, available
 
-pytestmark = pytest.mark.skipif(not available() and not os.environ.get("CI"),
-                                reason="no PostgreSQL server binaries")
+pytestmark = [
+    pytest.mark.skipif(not available() and not os.environ.get("CI"),
+                       reason="no PostgreSQL server binaries"),
+    # Its source is the data folder's SQLite store; it starts its own
+    # PostgreSQL for the target, so the postgresql run has nothing to add.
+    pytest.mark.sqlite_only(reason="migrates from the data folder's SQLite store"),
+]
 
 USERS = ("ann", "bob", "cy")
 PASSWORD = "secret"

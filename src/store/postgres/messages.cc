@@ -124,7 +124,8 @@ Result<Appended> PgStore::append_message(int64_t user_id, int64_t mailbox_id,
     // each would be a good part of a delivery's SQL time.
     EIDER_RETURN_IF_ERROR(db.run(
         "WITH j AS (INSERT INTO journal (user_id, mailbox_id, modseq, kind, uid, data, at)"
-        " VALUES ($1, $2, $3, $4, $5, ''::bytea, extract(epoch FROM now())::bigint))"
+        " VALUES ($1, $2, $3, $4, $5, ''::bytea, " EIDER_PG_NOW_SECONDS
+        "))"
         " UPDATE users SET storage_used = storage_used + $6, message_count = message_count + 1"
         " WHERE id = $1",
         Params(user_id, mailbox_id, modseq, static_cast<int>(JournalKind::added), uid,

@@ -242,7 +242,7 @@ Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t
   // The server's clock: one clock for every node.
   return db.run(
       "INSERT INTO journal (user_id, mailbox_id, modseq, kind, uid, data, at)"
-      " VALUES ($1, $2, $3, $4, $5, $6, extract(epoch FROM now())::bigint)",
+      " VALUES ($1, $2, $3, $4, $5, $6, " EIDER_PG_NOW_SECONDS ")",
       Params(user_id, mailbox_id, modseq, static_cast<int>(kind), uid, data));
 }
 
@@ -253,13 +253,13 @@ Status add_journal_rows(Connection& db, int64_t user_id, int64_t mailbox_id, uin
   if (data.empty()) {
     return db.run(
         "INSERT INTO journal (user_id, mailbox_id, modseq, kind, uid, data, at)"
-        " SELECT $1, $2, $3 + c.n - 1, $4, c.uid, ''::bytea, extract(epoch FROM now())::bigint"
+        " SELECT $1, $2, $3 + c.n - 1, $4, c.uid, ''::bytea, " EIDER_PG_NOW_SECONDS
         " FROM unnest($5::bigint[]) WITH ORDINALITY AS c(uid, n)",
         Params(user_id, mailbox_id, first_modseq, static_cast<int>(kind), uids));
   }
   return db.run(
       "INSERT INTO journal (user_id, mailbox_id, modseq, kind, uid, data, at)"
-      " SELECT $1, $2, $3 + c.n - 1, $4, c.uid, c.data, extract(epoch FROM now())::bigint"
+      " SELECT $1, $2, $3 + c.n - 1, $4, c.uid, c.data, " EIDER_PG_NOW_SECONDS
       " FROM unnest($5::bigint[], $6::bytea[]) WITH ORDINALITY AS c(uid, data, n)",
       Params(user_id, mailbox_id, first_modseq, static_cast<int>(kind), uids, data));
 }

@@ -44,6 +44,11 @@ Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view
 Result<uint64_t> take_modseqs(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t count);
 // The mailbox's highest MODSEQ now, in the transaction.
 Result<MailboxModseq> current_modseq(Connection& db, int64_t user_id, int64_t mailbox_id);
+// A journal row's `at`: the database server's clock in whole seconds, one
+// clock for every node. Floored, as the SQLite store's clock: a cast alone
+// rounds, dating a row up to half a second into the future, where a trim
+// in that second (trim_journal keeps rows newer than now - keep) misses it.
+#define EIDER_PG_NOW_SECONDS "floor(extract(epoch FROM now()))::bigint"
 // A journal row, stamped with the server's clock (trim_journal).
 Status add_journal(Connection& db, int64_t user_id, int64_t mailbox_id, uint64_t modseq,
                    JournalKind kind, uint32_t uid, std::string_view data);
