@@ -179,6 +179,18 @@ CREATE TABLE domain_aliases (
   created bigint NOT NULL
 );
 )sql",
+    // 4: the HTTP API's user tokens, by the SHA-256 of the token (never the
+    // token itself); expired rows go when a token is added.
+    R"sql(
+CREATE TABLE api_tokens (
+  hash text PRIMARY KEY,
+  user_id bigint NOT NULL,
+  created bigint NOT NULL,
+  expires bigint NOT NULL
+);
+CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
+CREATE INDEX api_tokens_by_expiry ON api_tokens (expires);
+)sql",
 };
 
 Status apply(Connection& db, int version, const char* sql) {
