@@ -227,7 +227,9 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
                                    .requests_per_ip = config.api_requests_per_ip,
                                    .header_timeout = config.api_header_timeout,
                                    .token_ttl = config.api_token_ttl,
-                                   .openapi = std::move(*openapi)};
+                                   .openapi = std::move(*openapi),
+                                   .default_domain = config.default_domain,
+                                   .new_user_mailboxes = config.new_user_mailboxes};
   const api::Services api_services{api_settings, config.limits, mail,     store,
                                    executor,     limiter,       notifier, api_router};
   EIDER_RETURN_IF_ERROR(server.listen(config.api, api::service(api_services)));

@@ -125,12 +125,18 @@ Result<store::User> update_account(store::Store& store, int64_t user_id,
   update.quota_bytes = change.quota_bytes;
   update.quota_messages = change.quota_messages;
   update.disabled = change.disabled;
+  if (change.disabled.value_or(false)) {
+    // A disabled account's API tokens end with it.
+    EIDER_RETURN_IF_ERROR(store.delete_user_api_tokens(user_id, "").status());
+  }
   return store.update_user(user_id, update);
 }
 
 Status delete_account(store::Store& store, int64_t user_id, int64_t delete_after) {
   Result<store::User> user = store.find_user_by_id(user_id);
   if (!user) return user.status();
+  // The user's API tokens end with the account (a restored user logs in again).
+  EIDER_RETURN_IF_ERROR(store.delete_user_api_tokens(user_id, "").status());
   if (delete_after <= 0) return store.delete_user(user->name);
   store::UserChange change;
   change.delete_after = delete_after;
