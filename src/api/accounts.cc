@@ -21,8 +21,8 @@ boost::asio::awaitable<LoadedUser> load_user(Context& ctx, std::string_view text
   Result<store::User> user =
       co_await ctx.services.executor.run([&store, key] { return store.find_user_by_id(key); });
   if (!user) {
-    out.refusal = user.status().code() == Code::not_found ? user_not_found()
-                                                          : from_status(user.status());
+    out.refusal =
+        user.status().code() == Code::not_found ? user_not_found() : from_status(user.status());
     co_return out;
   }
   if (!id_matches(*id, user->created, user->id) || (user->delete_after != 0 && !deleted_too)) {

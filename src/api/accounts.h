@@ -62,7 +62,8 @@ PageCursors page_cursors(const store::ListQuery& query, const store::Page<T>& pa
   if (backward ? page.more : query.after.has_value()) {
     out.previous = cursor_text(page.items.front().created, page.items.front().id);
   }
-  if (backward || page.more) out.next = cursor_text(page.items.back().created, page.items.back().id);
+  if (backward || page.more)
+    out.next = cursor_text(page.items.back().created, page.items.back().id);
   return out;
 }
 

@@ -54,8 +54,8 @@ std::optional<int64_t> parse_iso_date_time(std::string_view text) {
   const int year = digits(text, 0, 4);
   const int month = digits(text, 5, 2);
   const int day = digits(text, 8, 2);
-  if (year < 0 || month < 1 || month > 12 || text.size() < 10 || text[4] != '-' ||
-      text[7] != '-' || day < 1 || day > core::days_in_month(year, month)) {
+  if (year < 0 || month < 1 || month > 12 || text.size() < 10 || text[4] != '-' || text[7] != '-' ||
+      day < 1 || day > core::days_in_month(year, month)) {
     return std::nullopt;
   }
   int64_t seconds = core::days_from_civil(year, month, day) * 86400;

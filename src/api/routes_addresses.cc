@@ -191,8 +191,8 @@ asio::awaitable<LoadedAddress> load_user_address(Context& ctx, const Validated& 
   store::Store& store = ctx.services.store;
   const std::string text(input.text("address"));
   const int64_t user_id = loaded.user->id;
-  Result<store::Address> address = co_await ctx.services.executor.run(
-      [&store, &text, user_id]() -> Result<store::Address> {
+  Result<store::Address> address =
+      co_await ctx.services.executor.run([&store, &text, user_id]() -> Result<store::Address> {
         Result<store::Address> found = address_by_id(store, text);
         if (found && found->user_id != user_id) return error(Code::not_found, "not theirs");
         return found;
@@ -217,12 +217,8 @@ asio::awaitable<Reply> get_user_address(Context& ctx) {
 
 asio::awaitable<Reply> update_user_address(Context& ctx) {
   static const Schema schema{
-      Field::id("user").required(),
-      Field::id("address").required(),
-      address_field(),
-      Field::string("name").length(0, 256),
-      Field::boolean("main"),
-      tags_field(),
+      Field::id("user").required(),         Field::id("address").required(), address_field(),
+      Field::string("name").length(0, 256), Field::boolean("main"),          tags_field(),
   };
   Validated input = schema.validate(ctx.input);
   if (!input) co_return input.reply();
@@ -298,8 +294,8 @@ asio::awaitable<Reply> list_addresses(Context& ctx) {
     for (const auto& [id, text] : owners) known = known || id == address.user_id;
     if (known) continue;
     const int64_t owner = address.user_id;
-    Result<store::User> user =
-        co_await ctx.services.executor.run([&store, owner] { return store.find_user_by_id(owner); });
+    Result<store::User> user = co_await ctx.services.executor.run(
+        [&store, owner] { return store.find_user_by_id(owner); });
     owners.emplace_back(owner, user ? user_id(*user) : std::string());
   }
   json::array results;
@@ -604,8 +600,8 @@ asio::awaitable<Reply> resolve_alias(Context& ctx) {
   if (!domain) co_return alias_not_found();
   store::Store& store = ctx.services.store;
   const std::string name = *domain;
-  Result<store::DomainAlias> alias = co_await ctx.services.executor.run(
-      [&store, &name] { return store.find_domain_alias(name); });
+  Result<store::DomainAlias> alias =
+      co_await ctx.services.executor.run([&store, &name] { return store.find_domain_alias(name); });
   if (!alias) {
     if (alias.status().code() == Code::not_found) co_return alias_not_found();
     co_return from_status(alias.status());

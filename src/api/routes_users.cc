@@ -148,18 +148,20 @@ asio::awaitable<Reply> list_users(Context& ctx) {
   store::Store& store = ctx.services.store;
   Result<store::Page<store::User>> listed;
   if (ctx.caller.admin) {
-    listed = co_await ctx.services.executor.run([&store, &query] { return store.query_users(query); });
+    listed =
+        co_await ctx.services.executor.run([&store, &query] { return store.query_users(query); });
   } else {
     // A user token lists its own user only.
     const int64_t own = ctx.caller.user_id;
-    listed = co_await ctx.services.executor.run([&store, own]() -> Result<store::Page<store::User>> {
-      Result<store::User> user = store.find_user_by_id(own);
-      if (!user) return user.status();
-      store::Page<store::User> page;
-      page.items.push_back(std::move(*user));
-      page.total = 1;
-      return page;
-    });
+    listed =
+        co_await ctx.services.executor.run([&store, own]() -> Result<store::Page<store::User>> {
+          Result<store::User> user = store.find_user_by_id(own);
+          if (!user) return user.status();
+          store::Page<store::User> page;
+          page.items.push_back(std::move(*user));
+          page.total = 1;
+          return page;
+        });
   }
   if (!listed) co_return from_status(listed.status());
   const std::vector<store::User>& users = listed->items;
