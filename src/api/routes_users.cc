@@ -146,7 +146,7 @@ asio::awaitable<Reply> list_users(Context& ctx) {
   if (std::optional<Reply> refusal = read_cursors(input, query)) co_return *refusal;
   int64_t page = input.integer("page");
   store::Store& store = ctx.services.store;
-  Result<store::Page<store::User>> listed;
+  Result<store::Page<store::User>> listed = error(Code::internal, "not listed");
   if (ctx.caller.admin) {
     listed =
         co_await ctx.services.executor.run([&store, &query] { return store.query_users(query); });

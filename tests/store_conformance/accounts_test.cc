@@ -64,7 +64,8 @@ TEST_P(Accounts, CreateAccountKeepsEveryFieldAndTheGivenMailboxes) {
   EXPECT_LE(made->created, unix_now());
   EXPECT_EQ(made->main_address, "bob@example.org");
   std::vector<std::pair<std::string, std::string>> got;
-  for (const Mailbox& m : store().list_mailboxes(made->id).value()) {
+  std::vector<Mailbox> mailboxes = store().list_mailboxes(made->id).value();
+  for (const Mailbox& m : mailboxes) {
     got.emplace_back(m.path, m.special_use);
     EXPECT_GE(m.created, before);
   }

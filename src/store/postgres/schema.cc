@@ -169,8 +169,8 @@ ALTER TABLE addresses ADD COLUMN forwards bigint NOT NULL DEFAULT 0;
 ALTER TABLE addresses ADD COLUMN forwarded_disabled boolean NOT NULL DEFAULT false;
 ALTER TABLE addresses ADD COLUMN created bigint NOT NULL DEFAULT 0;
 UPDATE addresses SET created = floor(extract(epoch FROM now()))::bigint;
-UPDATE addresses SET main = true WHERE address IN
-  (SELECT min(address) FROM addresses GROUP BY user_id);
+UPDATE addresses a SET main = true WHERE NOT EXISTS
+  (SELECT 1 FROM addresses b WHERE b.user_id = a.user_id AND b.address < a.address);
 CREATE INDEX addresses_by_created ON addresses (created, id);
 CREATE TABLE domain_aliases (
   id bigserial PRIMARY KEY,
