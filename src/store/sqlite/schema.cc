@@ -264,8 +264,7 @@ CREATE TABLE leases (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
-    // 14: accounts for the HTTP API (assigned as api-users' "13"; main had
-    // 13 already). Users gain a display name, tags (",a,b," so a tag
+    // 14: accounts for the HTTP API. Users gain a display name, tags (",a,b," so a tag
     // matches as ",tag,"), retention, a disabled flag, a pending deletion
     // and a creation time; mailboxes a creation time. Addresses get an id
     // of their own (AUTOINCREMENT: an id is never reused, and VACUUM keeps
@@ -310,7 +309,7 @@ CREATE TABLE domain_aliases (
   created INTEGER NOT NULL
 );
 )sql"},
-    // 15 (api-core's "14"): the HTTP API's user tokens, by the SHA-256 of the token (never the
+    // 15: the HTTP API's user tokens, by the SHA-256 of the token (never the
     // token itself); expired rows go when a token is added.
     Migration{R"sql(
 CREATE TABLE api_tokens (
