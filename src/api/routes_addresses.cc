@@ -174,7 +174,8 @@ asio::awaitable<Reply> create_user_address(Context& ctx) {
   co_return ok(std::move(fields));
 }
 
-// The :address of the route's :user, or the refusal to send.
+// The address :id of the route's :user, or the refusal to send. (The id
+// is `:id`, as in WildDuck's PUT: a body's `address` is the new address.)
 struct LoadedAddress {
   std::optional<store::User> user;
   std::optional<store::Address> address;
@@ -189,7 +190,7 @@ asio::awaitable<LoadedAddress> load_user_address(Context& ctx, const Validated& 
     co_return out;
   }
   store::Store& store = ctx.services.store;
-  const std::string text(input.text("address"));
+  const std::string text(input.text("id"));
   const int64_t user_id = loaded.user->id;
   Result<store::Address> address =
       co_await ctx.services.executor.run([&store, &text, user_id]() -> Result<store::Address> {
@@ -207,7 +208,7 @@ asio::awaitable<LoadedAddress> load_user_address(Context& ctx, const Validated& 
 }
 
 asio::awaitable<Reply> get_user_address(Context& ctx) {
-  static const Schema schema{Field::id("user").required(), Field::id("address").required()};
+  static const Schema schema{Field::id("user").required(), Field::id("id").required()};
   Validated input = schema.validate(ctx.input);
   if (!input) co_return input.reply();
   LoadedAddress loaded = co_await load_user_address(ctx, input);
@@ -217,8 +218,8 @@ asio::awaitable<Reply> get_user_address(Context& ctx) {
 
 asio::awaitable<Reply> update_user_address(Context& ctx) {
   static const Schema schema{
-      Field::id("user").required(),         Field::id("address").required(), address_field(),
-      Field::string("name").length(0, 256), Field::boolean("main"),          tags_field(),
+      Field::id("user").required(),         Field::id("id").required(), address_field(),
+      Field::string("name").length(0, 256), Field::boolean("main"),     tags_field(),
   };
   Validated input = schema.validate(ctx.input);
   if (!input) co_return input.reply();
@@ -242,7 +243,7 @@ asio::awaitable<Reply> update_user_address(Context& ctx) {
 }
 
 asio::awaitable<Reply> delete_user_address(Context& ctx) {
-  static const Schema schema{Field::id("user").required(), Field::id("address").required()};
+  static const Schema schema{Field::id("user").required(), Field::id("id").required()};
   Validated input = schema.validate(ctx.input);
   if (!input) co_return input.reply();
   LoadedAddress loaded = co_await load_user_address(ctx, input);
@@ -616,9 +617,9 @@ asio::awaitable<Reply> resolve_alias(Context& ctx) {
 void add_addresses_routes(Router& router) {
   router.get("/users/:user/addresses", {.access = Access::user}, list_user_addresses);
   router.post("/users/:user/addresses", {.access = Access::user}, create_user_address);
-  router.get("/users/:user/addresses/:address", {.access = Access::user}, get_user_address);
-  router.put("/users/:user/addresses/:address", {.access = Access::user}, update_user_address);
-  router.del("/users/:user/addresses/:address", {.access = Access::user}, delete_user_address);
+  router.get("/users/:user/addresses/:id", {.access = Access::user}, get_user_address);
+  router.put("/users/:user/addresses/:id", {.access = Access::user}, update_user_address);
+  router.del("/users/:user/addresses/:id", {.access = Access::user}, delete_user_address);
   router.get("/addresses", {.access = Access::token}, list_addresses);
   router.get("/addresses/resolve/:address", {.access = Access::admin}, resolve_address);
   router.post("/addresses/forwarded", {.access = Access::admin}, create_forwarded);
