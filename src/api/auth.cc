@@ -41,10 +41,8 @@ struct TokenUser {
 
 }  // namespace
 
-int64_t user_created(const store::User& /*user*/) {
-  // The store keeps no creation time for users yet (api-users adds it);
-  // until then every user id starts with 00000000.
-  return 0;
+int64_t user_created(const store::User& user) {
+  return user.created;
 }
 
 std::optional<std::string> take_token(Request& request) {

@@ -54,6 +54,10 @@ struct Settings {
   uint64_t header_timeout = 10;     // seconds
   uint64_t token_ttl = 14 * 86400;  // seconds
   std::string openapi;              // the merged document, served at /openapi.json
+  // New accounts (POST /users): the settings of the same names, read by
+  // mail::account_settings.
+  std::string default_domain;
+  std::string new_user_mailboxes;
 };
 
 // What handlers use; outlives every connection.

@@ -22,6 +22,7 @@
 #include "mail/mail.h"
 #include "mail/redis_limits.h"
 #include "mail/user_connections.h"
+#include "mail/users.h"
 #include "net/server.h"
 #include "net/tls.h"
 #include "notify/notifier.h"
@@ -79,9 +80,9 @@ void log_ready(const core::Config& config) {
                    {"api", config.api.to_string()}});
 }
 
-// Removes journal rows older than `journal-days` (Store::trim_journal). A
-// failure is logged and retried at the next trim: the journal only grows
-// meanwhile.
+// Removes journal rows older than `journal-days` (Store::trim_journal), and
+// the users whose deleteAfter has passed. A failure is logged and retried
+// at the next trim: the journal only grows meanwhile.
 void trim_journal(store::Store& store, uint64_t days) {
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
@@ -93,6 +94,14 @@ void trim_journal(store::Store& store, uint64_t days) {
                     {{"error", removed.status().to_string()}});
   } else if (*removed > 0) {
     core::log_event(core::LogLevel::info, "serve.journal_trimmed", {{"rows", *removed}});
+  }
+  // Users deleted with a deleteAfter go at the same pace (mail/users.h).
+  Result<size_t> deleted = mail::sweep_deleted_accounts(store, now);
+  if (!deleted) {
+    core::log_event(core::LogLevel::error, "serve.user_sweep_failed",
+                    {{"error", deleted.status().to_string()}});
+  } else if (*deleted > 0) {
+    core::log_event(core::LogLevel::info, "serve.users_deleted", {{"users", *deleted}});
   }
 }
 
@@ -218,7 +227,9 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
                                    .requests_per_ip = config.api_requests_per_ip,
                                    .header_timeout = config.api_header_timeout,
                                    .token_ttl = config.api_token_ttl,
-                                   .openapi = std::move(*openapi)};
+                                   .openapi = std::move(*openapi),
+                                   .default_domain = config.default_domain,
+                                   .new_user_mailboxes = config.new_user_mailboxes};
   const api::Services api_services{api_settings, config.limits, mail,     store,
                                    executor,     limiter,       notifier, api_router};
   EIDER_RETURN_IF_ERROR(server.listen(config.api, api::service(api_services)));
@@ -259,6 +270,9 @@ Status serve(const ServeOptions& options) {
   if (!config) return config.status();
   core::switch_off_unlisted_services(*config);
   EIDER_RETURN_IF_ERROR(core::validate_config(*config));
+  // Refused at start, not at the first new user.
+  EIDER_RETURN_IF_ERROR(
+      mail::account_settings(config->default_domain, config->new_user_mailboxes).status());
   EIDER_RETURN_IF_ERROR(check_readable("tls-cert", config->tls_cert));
   EIDER_RETURN_IF_ERROR(check_readable("tls-key", config->tls_key));
   EIDER_RETURN_IF_ERROR(core::init_logging(config->log));

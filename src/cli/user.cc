@@ -14,15 +14,30 @@ struct UserOptions {
   std::string name;
   std::string password;
   std::vector<std::string> addresses;
+  std::string display_name;
+  std::vector<std::string> tags;
+  bool no_address = false;
   std::optional<uint64_t> quota;           // bytes
   std::optional<uint64_t> quota_messages;  // messages
 };
 
 Status add(const UserOptions& options) {
-  Result<std::unique_ptr<store::Store>> store = open_store(options.flags);
+  Result<core::Config> config = load_config(options.flags);
+  if (!config) return config.status();
+  Result<mail::AccountSettings> settings =
+      mail::account_settings(config->default_domain, config->new_user_mailboxes);
+  if (!settings) return settings.status();
+  Result<std::unique_ptr<store::Store>> store = open_store(*config);
   if (!store) return store.status();
-  store::Quota quota{options.quota.value_or(0), options.quota_messages.value_or(0)};
-  return mail::add_user(**store, options.name, options.password, options.addresses, quota).status();
+  mail::NewAccount account;
+  account.username = options.name;
+  account.password = options.password;
+  account.addresses = options.addresses;
+  account.no_address = options.no_address;
+  account.name = options.display_name;
+  account.tags = options.tags;
+  account.quota = {options.quota.value_or(0), options.quota_messages.value_or(0)};
+  return mail::create_account(**store, account, *settings).status();
 }
 
 Status set_quota(const UserOptions& options) {
@@ -115,8 +130,14 @@ void add_user_commands(CLI::App& app, Action& action) {
       add_command(*user, "add", "Add a user with their mailboxes", action, &add, options);
   add_cmd->add_option("NAME", options->name, "user name")->required();
   add_cmd->add_option("--password", options->password, "the user's password")->required();
-  add_cmd->add_option("--address", options->addresses, "a mail address (repeatable)")
+  add_cmd
+      ->add_option("--address", options->addresses,
+                   "a mail address (repeatable; the first is the main one); default:"
+                   " NAME@default-domain")
       ->allow_extra_args(false);
+  add_cmd->add_flag("--no-address", options->no_address, "create the user without any address");
+  add_cmd->add_option("--name", options->display_name, "the account's display name");
+  add_cmd->add_option("--tag", options->tags, "a tag (repeatable)")->allow_extra_args(false);
   add_quota_options(*add_cmd, *options);
 
   add_command(*user, "list", "List users: name, addresses, bytes and messages used/quota", action,

@@ -106,6 +106,13 @@ struct Config {
   // resynchronising (QRESYNC) from an older state gets the full answer
   // instead of the exact one; trimmed at start-up and hourly.
   uint64_t journal_days = 30;
+  // New accounts (`eider user add`, POST /users): a user created without
+  // an address gets <name>@<default-domain> ("" = this host's name), and
+  // the mailboxes new-user-mailboxes lists (comma-separated paths, each
+  // with ":" and its special use when it has one).
+  std::string default_domain;
+  std::string new_user_mailboxes =
+      "INBOX, Drafts:\\Drafts, Sent:\\Sent, Junk:\\Junk, Trash:\\Trash, Archive:\\Archive";
   Limits limits;
   LogSettings log;
 };

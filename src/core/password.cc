@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <memory>
@@ -21,6 +22,10 @@ constexpr uint32_t kIterations = 2;
 constexpr uint32_t kParallelism = 1;
 constexpr size_t kSaltBytes = 16;
 constexpr size_t kHashBytes = 32;
+
+// The crypt(3) schemes verify_password hands to libxcrypt.
+const std::initializer_list<std::string_view> kCryptSchemes = {"$2a$", "$2b$", "$2y$", "$6$",
+                                                               "$5$",  "$1$",  "$y$"};
 
 bool has_prefix(std::string_view text, std::initializer_list<std::string_view> prefixes) {
   for (std::string_view prefix : prefixes) {
@@ -161,12 +166,61 @@ bool verify_password(std::string_view password, std::string_view encoded) {
   if (hash.starts_with("$argon2i$")) {
     return verify_argon2(password, std::string_view(hash).substr(9), Argon2_i);
   }
-  if (has_prefix(hash, {"$2a$", "$2b$", "$2y$", "$6$", "$y$"})) {
+  if (hash.starts_with("$argon2d$")) {
+    return verify_argon2(password, std::string_view(hash).substr(9), Argon2_d);
+  }
+  if (has_prefix(hash, kCryptSchemes)) {
     // crypt(3) takes C strings: a password with NUL cannot match what was hashed.
     if (password.find('\0') != std::string_view::npos) return false;
     return verify_crypt(std::string(password), hash);
   }
   return false;
+}
+
+bool is_importable_hash(std::string_view encoded) {
+  std::string hash(encoded);
+  if (hash.empty() || hash.size() > 1024) return false;
+  if (std::any_of(hash.begin(), hash.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
+    return false;
+  }
+  for (auto [prefix, skip] : {std::pair{"$argon2id$", 10}, {"$argon2i$", 9}, {"$argon2d$", 9}}) {
+    if (hash.starts_with(prefix))
+      return parse_argon2(std::string_view(hash).substr(skip)).has_value();
+  }
+  if (!has_prefix(hash, kCryptSchemes)) return false;
+  // A setting with nothing after it ("$6$") is no hash.
+  if (hash.size() < 13 || hash.back() == '$') return false;
+  // Costs an attacker could make every login pay are refused: bcrypt above
+  // 2^16 rounds, sha-crypt above a million.
+  if (hash[1] == '2') {
+    unsigned cost = 0;
+    auto [end, ec] = std::from_chars(hash.data() + 4, hash.data() + hash.size(), cost);
+    if (ec != std::errc() || *end != '$' || cost > 16) return false;
+  }
+  if (hash.starts_with("$5$rounds=") || hash.starts_with("$6$rounds=")) {
+    uint64_t rounds = 0;
+    auto [end, ec] = std::from_chars(hash.data() + 10, hash.data() + hash.size(), rounds);
+    if (ec != std::errc() || *end != '$' || rounds > 1000000) return false;
+  }
+  // The setting part is what crypt(3) reads; the hash after it is base64.
+  const int verdict = crypt_checksalt(hash.c_str());
+  return verdict == CRYPT_SALT_OK || verdict == CRYPT_SALT_METHOD_LEGACY ||
+         verdict == CRYPT_SALT_TOO_CHEAP;
+}
+
+Result<std::string> generate_password(size_t length) {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+  std::string out;
+  while (out.size() < length) {
+    unsigned char byte = 0;
+    if (RAND_bytes(&byte, 1) != 1) return error(Code::internal, "no random bytes");
+    // Rejection sampling keeps every character equally likely.
+    if (byte >= 256 - 256 % kAlphabet.size()) continue;
+    out += kAlphabet[byte % kAlphabet.size()];
+  }
+  return out;
 }
 
 }  // namespace eider::core

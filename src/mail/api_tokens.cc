@@ -56,20 +56,8 @@ Result<uint64_t> revoke_user_tokens(store::Store& store, int64_t user_id,
 }
 
 Result<std::optional<store::User>> find_api_login_user(store::Store& store, std::string_view name) {
-  if (name.find('@') == std::string_view::npos) return find_login_user(store, name);
-  Result<std::string> address = mime::normalize_address(name);
-  if (!address) return std::optional<store::User>();
-  Result<int64_t> owner = store.find_address(*address);
-  if (!owner) {
-    if (owner.status().code() != Code::not_found) return owner.status();
-    return std::optional<store::User>();
-  }
-  Result<store::User> user = store.find_user_by_id(*owner);
-  if (!user) {
-    if (user.status().code() != Code::not_found) return user.status();
-    return std::optional<store::User>();
-  }
-  return std::optional<store::User>(std::move(*user));
+  // Names, addresses and domain aliases as every login resolves them.
+  return find_login_user(store, name);
 }
 
 }  // namespace eider::mail

@@ -28,11 +28,20 @@ namespace eider::store {
 struct User {
   int64_t id = 0;
   std::string name;
-  std::string password_hash;    // crypt(3)-style string: $argon2id$, $2b$, $6$, $y$
-  uint64_t quota_bytes = 0;     // 0 = unlimited
-  uint64_t quota_messages = 0;  // 0 = unlimited
-  uint64_t storage_used = 0;    // sum of the sizes (as delivered) of the user's messages, exact
-  uint64_t message_count = 0;   // messages in all of the user's mailboxes, exact
+  std::string password_hash;      // crypt(3)-style string: $argon2id$, $2b$, $6$, $y$
+  uint64_t quota_bytes = 0;       // 0 = unlimited
+  uint64_t quota_messages = 0;    // 0 = unlimited
+  uint64_t storage_used = 0;      // sum of the sizes (as delivered) of the user's messages, exact
+  uint64_t message_count = 0;     // messages in all of the user's mailboxes, exact
+  std::string display_name;       // the account's "name" (free text), "" when none
+  std::vector<std::string> tags;  // lowercase, each once, in the order given
+  int64_t retention = 0;          // default message retention in milliseconds; 0 = none
+  bool disabled = false;          // may neither log in nor receive mail
+  // Unix seconds: the user is deleted but restorable until then (a sweep
+  // deletes them after it); 0 = not deleted. Such a user is disabled too.
+  int64_t delete_after = 0;
+  int64_t created = 0;       // unix seconds
+  std::string main_address;  // the user's main address, "" when they have none
 };
 
 // A user's limits, each 0 for unlimited: the sum of the sizes of their
@@ -53,6 +62,7 @@ struct Mailbox {
   uint64_t highest_modseq = 0;
   bool subscribed = true;
   uint64_t message_count = 0;
+  int64_t created = 0;      // unix seconds
   uint32_t recent_uid = 1;  // first UID not yet claimed as \Recent (claim_recent)
   // Journal rows at or below this modseq may have been trimmed
   // (trim_journal); every row above it is kept. 0 until the first trim.
@@ -200,6 +210,111 @@ struct ImportedMessage {
   NewMessage message;
 };
 
+// A mailbox create_account gives a new user.
+struct MailboxTemplate {
+  std::string path;
+  std::string special_use;  // "" or one of RFC 6154's attributes
+};
+
+struct NewUser {
+  std::string name;
+  std::string password_hash;
+  // Normalised as add_address does; the first becomes the main address.
+  std::vector<std::string> addresses;
+  Quota quota;
+  std::string display_name;
+  std::vector<std::string> tags;  // stored lowercased, duplicates dropped
+  int64_t retention = 0;
+  // Empty: INBOX, Drafts, Sent, Junk, Trash and Archive, as create_user.
+  // INBOX is created whether listed or not.
+  std::vector<MailboxTemplate> mailboxes;
+};
+
+// update_user: what is given changes, the rest stays.
+struct UserChange {
+  std::optional<std::string> display_name;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<int64_t> retention;
+  std::optional<uint64_t> quota_bytes;
+  std::optional<uint64_t> quota_messages;
+  std::optional<std::string> password_hash;
+  std::optional<bool> disabled;
+  std::optional<int64_t> delete_after;  // 0 restores a deleted user
+};
+
+// An address row: a user's, or (user_id 0) a forwarded address, which
+// sends mail on to `targets` and belongs to no user.
+struct Address {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string address;  // normal form (mime/address.h)
+  std::string name;
+  std::vector<std::string> tags;  // lowercase
+  bool main = false;              // the user's main address (exactly one per user with any)
+  std::vector<std::string> targets;
+  uint64_t forwards = 0;  // forwarded: messages a day it may forward, 0 = the server's default
+  bool forwarded_disabled = false;
+  int64_t created = 0;
+  bool forwarded() const { return user_id == 0; }
+};
+
+struct NewAddress {
+  std::string address;
+  std::string name;
+  std::vector<std::string> tags;
+  bool main = false;                 // a user's first address is main whatever this says
+  std::vector<std::string> targets;  // forwarded addresses only
+  uint64_t forwards = 0;
+  bool forwarded_disabled = false;
+};
+
+struct AddressChange {
+  std::optional<std::string> address;
+  std::optional<std::string> name;
+  std::optional<std::vector<std::string>> tags;
+  bool make_main = false;  // becomes its user's main address (the old one stops being it)
+  std::optional<std::vector<std::string>> targets;
+  std::optional<uint64_t> forwards;
+  std::optional<bool> forwarded_disabled;
+};
+
+// A domain alias: mail to x@alias is mail to x@domain. Both are domains in
+// the form mime::normalize_address gives them (lowercase, Unicode).
+struct DomainAlias {
+  int64_t id = 0;
+  std::string alias;
+  std::string domain;
+  int64_t created = 0;
+};
+
+// A position in a listing ordered by (created, id): creation order.
+struct ListCursor {
+  int64_t created = 0;
+  int64_t id = 0;
+  bool operator==(const ListCursor&) const = default;
+};
+
+// A page of a listing (query_users, query_addresses, query_domain_aliases).
+struct ListQuery {
+  // A substring to match: a user's name or one of their addresses; an
+  // address; an alias or its domain. "" matches everything.
+  std::string text;
+  std::vector<std::string> any_tags;       // at least one of these (lowercase)
+  std::vector<std::string> required_tags;  // every one of these (lowercase)
+  int64_t user_id = 0;                     // query_addresses: only this user's (0 = all)
+  // At most one of the two: the page after `after`, or the page before `before`.
+  std::optional<ListCursor> after;
+  std::optional<ListCursor> before;
+  uint32_t limit = 20;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;  // ascending by (created, id) whichever way the page went
+  uint64_t total = 0;    // items matching the query, over every page
+  bool more = false;     // more items lie beyond the page in the direction it went
+};
+
 // A user token of the HTTP API (api/auth.h). The store keeps only the
 // token's hash, never the token.
 struct ApiToken {
@@ -236,6 +351,46 @@ class Store {
   virtual Status set_password_hash(std::string_view name, std::string_view password_hash) = 0;
   virtual Status set_quota(std::string_view name, const Quota& quota) = 0;
 
+  // Users for the HTTP API. create_account is create_user with every
+  // field of NewUser (and its mailbox set); `created` is the store's
+  // clock. update_user changes what UserChange gives (Code::not_found for
+  // an unknown user) and returns the user after it.
+  virtual Result<User> create_account(const NewUser& user) = 0;
+  virtual Result<User> update_user(int64_t user_id, const UserChange& change) = 0;
+  // A page of the users not deleted (delete_after 0) matching the query.
+  virtual Result<Page<User>> query_users(const ListQuery& query) = 0;
+  // The deleted users whose delete_after is at or before `now`.
+  virtual Result<std::vector<User>> users_to_delete(int64_t now) = 0;
+  // Sets the user's storage_used and message_count to what their messages
+  // add up to, and returns the user after it.
+  virtual Result<User> recount_usage(int64_t user_id) = 0;
+
+  // Addresses as rows. create_address normalises the address; it is
+  // Code::already_exists when the address is taken (by a user or a
+  // forwarded address), Code::not_found for an unknown user (user_id 0
+  // makes a forwarded address). A user's first address, or one made main,
+  // becomes their main address and the old one stops being it.
+  virtual Result<Address> create_address(int64_t user_id, const NewAddress& address) = 0;
+  virtual Result<Address> update_address(int64_t address_id, const AddressChange& change) = 0;
+  // Code::invalid_argument for a main address (another must be made main
+  // first), Code::not_found for an unknown id.
+  virtual Status delete_address(int64_t address_id) = 0;
+  virtual Result<Address> find_address_by_id(int64_t address_id) = 0;
+  // The row of exactly this (already normalised) address.
+  virtual Result<Address> lookup_address(std::string_view normalized_address) = 0;
+  // The user's addresses, main first, then by address.
+  virtual Result<std::vector<Address>> user_addresses(int64_t user_id) = 0;
+  virtual Result<Page<Address>> query_addresses(const ListQuery& query) = 0;
+
+  // Domain aliases: `alias` unique (Code::already_exists), stored as given
+  // (the mail layer normalises).
+  virtual Result<DomainAlias> create_domain_alias(std::string_view alias,
+                                                  std::string_view domain) = 0;
+  virtual Result<DomainAlias> find_domain_alias(std::string_view alias) = 0;
+  virtual Result<DomainAlias> find_domain_alias_by_id(int64_t alias_id) = 0;
+  virtual Status delete_domain_alias(int64_t alias_id) = 0;
+  virtual Result<Page<DomainAlias>> query_domain_aliases(const ListQuery& query) = 0;
+
   // Addresses: unique across users, stored in their normal form
   // (mime::normalize_address: lowercase local part, IDN domain in its
   // Unicode form); add_address, remove_address and create_user normalise
@@ -243,7 +398,8 @@ class Store {
   virtual Status add_address(int64_t user_id, std::string_view address) = 0;
   virtual Status remove_address(std::string_view address) = 0;
   virtual Result<std::vector<std::string>> list_addresses(int64_t user_id) = 0;
-  // The user id owning exactly this (already normalised) address.
+  // The user id owning exactly this (already normalised) address; not_found
+  // for a forwarded address or one of a disabled or deleted user.
   virtual Result<int64_t> find_address(std::string_view normalized_address) = 0;
 
   // Mailboxes.

@@ -20,7 +20,7 @@ def test_added_users_are_listed(cli):
 
 def test_user_list_shows_name_addresses_and_usage_tab_separated(cli):
     cli.add_user("alice", addresses=["alice@example.test", "a@example.test"])
-    cli.ok("user", "add", "bob", "--password", "p", "--quota", "1000000")
+    cli.ok("user", "add", "bob", "--password", "p", "--quota", "1000000", "--no-address")
     uid = cli.deliver("alice", MESSAGE)
     assert uid > 0
     rows = [line.split("\t") for line in cli.user_list().decode().splitlines()]
@@ -30,6 +30,23 @@ def test_user_list_shows_name_addresses_and_usage_tab_separated(cli):
     assert sorted(by_name["alice"][1].split(",")) == ["a@example.test", "alice@example.test"]
     assert by_name["alice"][2:] == [f"{len(MESSAGE)}/unlimited", "1/unlimited"]
     assert by_name["bob"][1:] == ["-", "0/1000000", "0/unlimited"]
+
+
+def test_a_user_added_without_an_address_gets_one_at_the_default_domain(cli, tmp_path):
+    config = tmp_path / "eider.toml"
+    config.write_text('default-domain = "XN--BCHER-KVA.example"\n'
+                      'new-user-mailboxes = "INBOX, Sent:\\\\Sent"\n')
+    cli.ok("user", "add", "bob", "--password", "p", "--config", str(config),
+           "--name", "Bob B.", "--tag", "staff")
+    rows = [line.split("\t") for line in cli.user_list().decode().splitlines()]
+    assert rows[0][:2] == ["bob", "bob@bücher.example"]
+
+
+def test_a_bad_new_user_mailboxes_setting_is_one_line_error(cli, tmp_path):
+    config = tmp_path / "eider.toml"
+    config.write_text('new-user-mailboxes = "INBOX, Sent:\\\\Bogus"\n')
+    assert_one_line_error(cli.run("user", "add", "bob", "--password", "p", "--config",
+                                  str(config)))
 
 
 def test_user_quota_sets_the_limits_given_and_keeps_the_others(cli):

@@ -64,6 +64,91 @@ Status FaultyStore::set_quota(std::string_view name, const Quota& quota) {
   return inner_->set_quota(name, quota);
 }
 
+Result<User> FaultyStore::create_account(const NewUser& user) {
+  if (Status planned = take(StoreCall::create_account); !planned) return planned;
+  return inner_->create_account(user);
+}
+
+Result<User> FaultyStore::update_user(int64_t user_id, const UserChange& change) {
+  if (Status planned = take(StoreCall::update_user); !planned) return planned;
+  return inner_->update_user(user_id, change);
+}
+
+Result<Page<User>> FaultyStore::query_users(const ListQuery& query) {
+  if (Status planned = take(StoreCall::query_users); !planned) return planned;
+  return inner_->query_users(query);
+}
+
+Result<std::vector<User>> FaultyStore::users_to_delete(int64_t now) {
+  if (Status planned = take(StoreCall::users_to_delete); !planned) return planned;
+  return inner_->users_to_delete(now);
+}
+
+Result<User> FaultyStore::recount_usage(int64_t user_id) {
+  if (Status planned = take(StoreCall::recount_usage); !planned) return planned;
+  return inner_->recount_usage(user_id);
+}
+
+Result<Address> FaultyStore::create_address(int64_t user_id, const NewAddress& address) {
+  if (Status planned = take(StoreCall::create_address); !planned) return planned;
+  return inner_->create_address(user_id, address);
+}
+
+Result<Address> FaultyStore::update_address(int64_t address_id, const AddressChange& change) {
+  if (Status planned = take(StoreCall::update_address); !planned) return planned;
+  return inner_->update_address(address_id, change);
+}
+
+Status FaultyStore::delete_address(int64_t address_id) {
+  if (Status planned = take(StoreCall::delete_address); !planned) return planned;
+  return inner_->delete_address(address_id);
+}
+
+Result<Address> FaultyStore::find_address_by_id(int64_t address_id) {
+  if (Status planned = take(StoreCall::find_address_by_id); !planned) return planned;
+  return inner_->find_address_by_id(address_id);
+}
+
+Result<Address> FaultyStore::lookup_address(std::string_view normalized_address) {
+  if (Status planned = take(StoreCall::lookup_address); !planned) return planned;
+  return inner_->lookup_address(normalized_address);
+}
+
+Result<std::vector<Address>> FaultyStore::user_addresses(int64_t user_id) {
+  if (Status planned = take(StoreCall::user_addresses); !planned) return planned;
+  return inner_->user_addresses(user_id);
+}
+
+Result<Page<Address>> FaultyStore::query_addresses(const ListQuery& query) {
+  if (Status planned = take(StoreCall::query_addresses); !planned) return planned;
+  return inner_->query_addresses(query);
+}
+
+Result<DomainAlias> FaultyStore::create_domain_alias(std::string_view alias, std::string_view domain) {
+  if (Status planned = take(StoreCall::create_domain_alias); !planned) return planned;
+  return inner_->create_domain_alias(alias, domain);
+}
+
+Result<DomainAlias> FaultyStore::find_domain_alias(std::string_view alias) {
+  if (Status planned = take(StoreCall::find_domain_alias); !planned) return planned;
+  return inner_->find_domain_alias(alias);
+}
+
+Result<DomainAlias> FaultyStore::find_domain_alias_by_id(int64_t alias_id) {
+  if (Status planned = take(StoreCall::find_domain_alias_by_id); !planned) return planned;
+  return inner_->find_domain_alias_by_id(alias_id);
+}
+
+Status FaultyStore::delete_domain_alias(int64_t alias_id) {
+  if (Status planned = take(StoreCall::delete_domain_alias); !planned) return planned;
+  return inner_->delete_domain_alias(alias_id);
+}
+
+Result<Page<DomainAlias>> FaultyStore::query_domain_aliases(const ListQuery& query) {
+  if (Status planned = take(StoreCall::query_domain_aliases); !planned) return planned;
+  return inner_->query_domain_aliases(query);
+}
+
 Status FaultyStore::add_address(int64_t user_id, std::string_view address) {
   if (Status planned = take(StoreCall::add_address); !planned) return planned;
   return inner_->add_address(user_id, address);

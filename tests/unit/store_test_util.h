@@ -46,6 +46,15 @@ inline std::unique_ptr<sqlite::SqliteStore> open_sqlite_or_die(const TempDir& di
 // it first, then undo what the versions they go back past added.
 constexpr const char* kBackToVersion12 =
     "DROP TABLE api_tokens;"
+    " DROP TABLE domain_aliases; DROP INDEX users_by_created;"
+    " ALTER TABLE users DROP COLUMN display_name; ALTER TABLE users DROP COLUMN tags;"
+    " ALTER TABLE users DROP COLUMN retention; ALTER TABLE users DROP COLUMN disabled;"
+    " ALTER TABLE users DROP COLUMN delete_after; ALTER TABLE users DROP COLUMN created;"
+    " ALTER TABLE mailboxes DROP COLUMN created;"
+    " CREATE TABLE addresses_old (address TEXT PRIMARY KEY, user_id INTEGER NOT NULL);"
+    " INSERT INTO addresses_old SELECT address, user_id FROM addresses; DROP TABLE addresses;"
+    " ALTER TABLE addresses_old RENAME TO addresses;"
+    " CREATE INDEX addresses_by_user ON addresses (user_id);"
     " DROP INDEX journal_by_age; ALTER TABLE journal DROP COLUMN at; DROP TABLE leases;"
     " CREATE TABLE journal_marks (at INTEGER NOT NULL, last_id INTEGER NOT NULL);"
     " PRAGMA user_version = 12";

@@ -14,34 +14,11 @@ namespace eider::store::postgres {
 
 namespace {
 
-struct DefaultMailbox {
-  std::string_view path;
-  std::string_view special_use;
-};
-
-constexpr std::array<DefaultMailbox, 6> kDefaultMailboxes = {{
-    {"INBOX", ""},
-    {"Drafts", "\\Drafts"},
-    {"Sent", "\\Sent"},
-    {"Junk", "\\Junk"},
-    {"Trash", "\\Trash"},
-    {"Archive", "\\Archive"},
-}};
-
 constexpr std::string_view kInbox = "INBOX";
 
 // Releases left by a node that stopped between a commit and its sweep are
 // taken up at open and by trim_journal, this many at a time.
 constexpr int64_t kSweepBatch = 1000;
-
-Status insert_address(Connection& db, int64_t user_id, const std::string& address) {
-  Status status =
-      db.run("INSERT INTO addresses (address, user_id) VALUES ($1, $2)", Params(address, user_id));
-  if (status.code() == Code::already_exists) {
-    return error(Code::already_exists, "address \"" + address + "\" is already taken");
-  }
-  return status;
-}
 
 // RFC 3501 6.3.5: renaming INBOX moves its messages to a new mailbox and
 // leaves INBOX in place, empty; mailboxes below INBOX stay where they are.
@@ -117,37 +94,6 @@ void PgStore::sweep(const std::vector<std::string>& keys) {
   pool_->release(std::move(*db));
 }
 
-Result<User> PgStore::create_user(std::string_view name, std::string_view password_hash,
-                                  const std::vector<std::string>& addresses, const Quota& quota) {
-  Result<std::string> normalized = normalize_user_name(name);
-  if (!normalized) return normalized.status();
-  std::vector<std::string> normalized_addresses;
-  for (const std::string& address : addresses) {
-    Result<std::string> a = mime::normalize_address(address);
-    if (!a) return a.status();
-    normalized_addresses.push_back(std::move(*a));
-  }
-  return write<User>([&](Connection& db) -> Result<User> {
-    Result<Rows> inserted = db.query(
-        "INSERT INTO users (name, password_hash, quota_bytes, quota_messages)"
-        " VALUES ($1, $2, $3, $4) RETURNING id",
-        Params(*normalized, password_hash, quota.bytes, quota.messages));
-    if (!inserted && inserted.status().code() == Code::already_exists) {
-      return error(Code::already_exists, "user \"" + *normalized + "\" already exists");
-    }
-    if (!inserted) return inserted.status();
-    const int64_t id = inserted->int64(0, 0);
-    for (const std::string& address : normalized_addresses) {
-      EIDER_RETURN_IF_ERROR(insert_address(db, id, address));
-    }
-    for (const DefaultMailbox& mailbox : kDefaultMailboxes) {
-      Result<Mailbox> created = insert_mailbox(db, id, mailbox.path, mailbox.special_use);
-      if (!created) return created.status();
-    }
-    return load_user_by_id(db, id);
-  });
-}
-
 Result<User> PgStore::find_user(std::string_view name) {
   std::string normalized = core::ascii_lowercase(name);
   return read<User>([&](Connection& db) { return load_user(db, normalized); });
@@ -218,33 +164,6 @@ Status PgStore::set_quota(std::string_view name, const Quota& quota) {
       .status();
 }
 
-Status PgStore::add_address(int64_t user_id, std::string_view address) {
-  Result<std::string> normalized = mime::normalize_address(address);
-  if (!normalized) return normalized.status();
-  return write<Done>([&](Connection& db) -> Result<Done> {
-           Result<User> user = load_user_by_id(db, user_id);
-           if (!user) return user.status();
-           EIDER_RETURN_IF_ERROR(insert_address(db, user_id, *normalized));
-           return Done{};
-         })
-      .status();
-}
-
-Status PgStore::remove_address(std::string_view address) {
-  Result<std::string> normalized = mime::normalize_address(address);
-  if (!normalized) return normalized.status();
-  return write<Done>([&](Connection& db) -> Result<Done> {
-           Result<Rows> removed =
-               db.query("DELETE FROM addresses WHERE address = $1", Params(*normalized));
-           if (!removed) return removed.status();
-           if (removed->affected() == 0) {
-             return error(Code::not_found, "no address \"" + *normalized + "\"");
-           }
-           return Done{};
-         })
-      .status();
-}
-
 Result<std::vector<std::string>> PgStore::list_addresses(int64_t user_id) {
   return read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
     Result<Rows> rows = db.query(
@@ -259,8 +178,10 @@ Result<std::vector<std::string>> PgStore::list_addresses(int64_t user_id) {
 Result<int64_t> PgStore::find_address(std::string_view normalized_address) {
   std::string address(normalized_address);
   return read<int64_t>([&](Connection& db) -> Result<int64_t> {
-    Result<Rows> rows =
-        db.query("SELECT user_id FROM addresses WHERE address = $1", Params(address));
+    Result<Rows> rows = db.query(
+        "SELECT a.user_id FROM addresses a JOIN users u ON u.id = a.user_id"
+        " WHERE a.address = $1 AND NOT u.disabled AND u.delete_after = 0",
+        Params(address));
     if (!rows) return rows.status();
     if (rows->empty()) return error(Code::not_found, "no address \"" + address + "\"");
     return rows->int64(0, 0);

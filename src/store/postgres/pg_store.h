@@ -37,6 +37,24 @@ class PgStore final : public Store {
   Status set_password_hash(std::string_view name, std::string_view password_hash) override;
   Status set_quota(std::string_view name, const Quota& quota) override;
 
+  Result<User> create_account(const NewUser& user) override;
+  Result<User> update_user(int64_t user_id, const UserChange& change) override;
+  Result<Page<User>> query_users(const ListQuery& query) override;
+  Result<std::vector<User>> users_to_delete(int64_t now) override;
+  Result<User> recount_usage(int64_t user_id) override;
+  Result<Address> create_address(int64_t user_id, const NewAddress& address) override;
+  Result<Address> update_address(int64_t address_id, const AddressChange& change) override;
+  Status delete_address(int64_t address_id) override;
+  Result<Address> find_address_by_id(int64_t address_id) override;
+  Result<Address> lookup_address(std::string_view normalized_address) override;
+  Result<std::vector<Address>> user_addresses(int64_t user_id) override;
+  Result<Page<Address>> query_addresses(const ListQuery& query) override;
+  Result<DomainAlias> create_domain_alias(std::string_view alias, std::string_view domain) override;
+  Result<DomainAlias> find_domain_alias(std::string_view alias) override;
+  Result<DomainAlias> find_domain_alias_by_id(int64_t alias_id) override;
+  Status delete_domain_alias(int64_t alias_id) override;
+  Result<Page<DomainAlias>> query_domain_aliases(const ListQuery& query) override;
+
   Status add_address(int64_t user_id, std::string_view address) override;
   Status remove_address(std::string_view address) override;
   Result<std::vector<std::string>> list_addresses(int64_t user_id) override;

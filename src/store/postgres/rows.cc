@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "store/accounts.h"
 #include "store/packed_message.h"
 #include "store/postgres/blob_store.h"
 #include "store/postgres/summary_chunks.h"
@@ -11,12 +12,11 @@ namespace eider::store::postgres {
 
 namespace {
 
-constexpr const char* kUserColumns =
-    "SELECT id, name, password_hash, quota_bytes, storage_used, message_count, quota_messages"
-    " FROM users ";
 constexpr const char* kMailboxColumns =
     "SELECT id, user_id, path, special_use, uidvalidity, uidnext, highest_modseq, subscribed,"
-    " message_count, recent_uid, journal_floor FROM mailboxes ";
+    " message_count, recent_uid, journal_floor, created FROM mailboxes ";
+
+}  // namespace
 
 User user_from(const Rows& rows, int i) {
   User user;
@@ -27,8 +27,17 @@ User user_from(const Rows& rows, int i) {
   user.storage_used = static_cast<uint64_t>(rows.int64(i, 4));
   user.message_count = static_cast<uint64_t>(rows.int64(i, 5));
   user.quota_messages = static_cast<uint64_t>(rows.int64(i, 6));
+  user.display_name = rows.bytes(i, 7);
+  user.tags = decode_tags(rows.bytes(i, 8));
+  user.retention = rows.int64(i, 9);
+  user.disabled = rows.int64(i, 10) != 0;
+  user.delete_after = rows.int64(i, 11);
+  user.created = rows.int64(i, 12);
+  user.main_address = rows.bytes(i, 13);
   return user;
 }
+
+namespace {
 
 Mailbox mailbox_from(const Rows& rows, int i) {
   Mailbox mailbox;
@@ -43,6 +52,7 @@ Mailbox mailbox_from(const Rows& rows, int i) {
   mailbox.message_count = static_cast<uint64_t>(rows.int64(i, 8));
   mailbox.recent_uid = static_cast<uint32_t>(rows.int64(i, 9));
   mailbox.journal_floor = static_cast<uint64_t>(rows.int64(i, 10));
+  mailbox.created = rows.int64(i, 11);
   return mailbox;
 }
 
@@ -203,9 +213,9 @@ Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view
     return error(Code::internal, "UIDVALIDITY space exhausted");
   }
   Result<Rows> inserted = db.query(
-      "INSERT INTO mailboxes (user_id, path, special_use, uidvalidity) VALUES ($1, $2, $3, $4)"
-      " RETURNING id",
-      Params(user_id, path, special_use, uidvalidity->int64(0, 0)));
+      "INSERT INTO mailboxes (user_id, path, special_use, uidvalidity, created)"
+      " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+      Params(user_id, path, special_use, uidvalidity->int64(0, 0), unix_now()));
   if (!inserted && inserted.status().code() == Code::already_exists) {
     return error(Code::already_exists, "mailbox \"" + std::string(path) + "\" already exists");
   }

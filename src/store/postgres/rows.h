@@ -21,6 +21,14 @@ namespace eider::store::postgres {
 // The value of a write that returns only a Status.
 struct Done {};
 
+// The columns user_from reads, ending in "FROM users ".
+inline constexpr const char* kUserColumns =
+    "SELECT id, name, password_hash, quota_bytes, storage_used, message_count, quota_messages,"
+    " display_name, tags, retention, disabled, delete_after, created,"
+    " coalesce((SELECT a.address FROM addresses a WHERE a.user_id = users.id AND a.main),"
+    " ''::bytea) FROM users ";
+User user_from(const Rows& rows, int i);
+
 Result<User> load_user(Connection& db, std::string_view normalized_name);
 Result<User> load_user_by_id(Connection& db, int64_t user_id);
 // The user row, locked until the transaction ends: what every write that

@@ -142,9 +142,43 @@ CREATE TABLE summary_chunks (
 );
 ALTER TABLE summary_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 )sql",
-    // 3: reserved for api-users (users' creation time and more), whose
-    // branch defines it; a merge replaces this placeholder.
-    "SELECT 1",
+    // 3: accounts for the HTTP API. Users gain a display name, tags
+    // (",a,b," so a tag matches as ",tag,"), retention, a disabled flag, a
+    // pending deletion and a creation time; mailboxes a creation time.
+    // Addresses get an id of their own, a main flag, a name, tags and the
+    // forwarded kind (user_id 0, with targets); each user's alphabetically
+    // first address becomes main. Rows from before are dated by the
+    // migration.
+    R"sql(
+ALTER TABLE users ADD COLUMN display_name bytea NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN tags bytea NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN retention bigint NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN disabled boolean NOT NULL DEFAULT false;
+ALTER TABLE users ADD COLUMN delete_after bigint NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN created bigint NOT NULL DEFAULT 0;
+UPDATE users SET created = floor(extract(epoch FROM now()))::bigint;
+CREATE INDEX users_by_created ON users (created, id);
+ALTER TABLE mailboxes ADD COLUMN created bigint NOT NULL DEFAULT 0;
+UPDATE mailboxes SET created = floor(extract(epoch FROM now()))::bigint;
+ALTER TABLE addresses ADD COLUMN id bigserial NOT NULL UNIQUE;
+ALTER TABLE addresses ADD COLUMN main boolean NOT NULL DEFAULT false;
+ALTER TABLE addresses ADD COLUMN name bytea NOT NULL DEFAULT '';
+ALTER TABLE addresses ADD COLUMN tags bytea NOT NULL DEFAULT '';
+ALTER TABLE addresses ADD COLUMN targets bytea NOT NULL DEFAULT '';
+ALTER TABLE addresses ADD COLUMN forwards bigint NOT NULL DEFAULT 0;
+ALTER TABLE addresses ADD COLUMN forwarded_disabled boolean NOT NULL DEFAULT false;
+ALTER TABLE addresses ADD COLUMN created bigint NOT NULL DEFAULT 0;
+UPDATE addresses SET created = floor(extract(epoch FROM now()))::bigint;
+UPDATE addresses a SET main = true WHERE NOT EXISTS
+  (SELECT 1 FROM addresses b WHERE b.user_id = a.user_id AND b.address < a.address);
+CREATE INDEX addresses_by_created ON addresses (created, id);
+CREATE TABLE domain_aliases (
+  id bigserial PRIMARY KEY,
+  alias bytea NOT NULL UNIQUE,
+  domain bytea NOT NULL,
+  created bigint NOT NULL
+);
+)sql",
     // 4: the HTTP API's user tokens, by the SHA-256 of the token (never the
     // token itself); expired rows go when a token is added.
     R"sql(

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "store/accounts.h"
 #include "store/packed_message.h"
 #include "store/sqlite/summary_chunks.h"
 
@@ -11,9 +12,7 @@ namespace eider::store::sqlite {
 
 namespace {
 
-constexpr const char* kUserColumns =
-    "SELECT id, name, password_hash, quota_bytes, storage_used, message_count, quota_messages"
-    " FROM users ";
+}  // namespace
 
 User user_from(const Statement& row) {
   User user;
@@ -24,8 +23,17 @@ User user_from(const Statement& row) {
   user.storage_used = static_cast<uint64_t>(row.int64(4));
   user.message_count = static_cast<uint64_t>(row.int64(5));
   user.quota_messages = static_cast<uint64_t>(row.int64(6));
+  user.display_name = row.text(7);
+  user.tags = decode_tags(row.text(8));
+  user.retention = row.int64(9);
+  user.disabled = row.int64(10) != 0;
+  user.delete_after = row.int64(11);
+  user.created = row.int64(12);
+  user.main_address = row.text(13);
   return user;
 }
+
+namespace {
 
 Mailbox mailbox_from(const Statement& row) {
   Mailbox mailbox;
@@ -40,6 +48,7 @@ Mailbox mailbox_from(const Statement& row) {
   mailbox.message_count = static_cast<uint64_t>(row.int64(8));
   mailbox.recent_uid = static_cast<uint32_t>(row.int64(9));
   mailbox.journal_floor = static_cast<uint64_t>(row.int64(10));
+  mailbox.created = row.int64(11);
   return mailbox;
 }
 
@@ -109,7 +118,7 @@ Result<Mailbox> load_mailbox(Connection& db, int64_t user_id, std::string_view n
   return load_one<Mailbox>(
       db,
       "SELECT id, user_id, path, special_use, uidvalidity, uidnext, highest_modseq, subscribed,"
-      " message_count, recent_uid, journal_floor FROM mailboxes WHERE user_id = ? AND path = ?",
+      " message_count, recent_uid, journal_floor, created FROM mailboxes WHERE user_id = ? AND path = ?",
       mailbox_from, "no mailbox \"" + std::string(normalized_path) + "\"", user_id,
       normalized_path);
 }
@@ -118,7 +127,7 @@ Result<Mailbox> load_mailbox_by_id(Connection& db, int64_t user_id, int64_t mail
   return load_one<Mailbox>(
       db,
       "SELECT id, user_id, path, special_use, uidvalidity, uidnext, highest_modseq, subscribed,"
-      " message_count, recent_uid, journal_floor FROM mailboxes WHERE user_id = ? AND id = ?",
+      " message_count, recent_uid, journal_floor, created FROM mailboxes WHERE user_id = ? AND id = ?",
       mailbox_from, "no such mailbox", user_id, mailbox_id);
 }
 
@@ -133,8 +142,9 @@ Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view
   if (!uidvalidity) return uidvalidity.status();
   if (*uidvalidity > UINT32_MAX) return error(Code::internal, "UIDVALIDITY space exhausted");
   Status inserted =
-      db.run("INSERT INTO mailboxes (user_id, path, special_use, uidvalidity) VALUES (?, ?, ?, ?)",
-             user_id, path, special_use, *uidvalidity);
+      db.run("INSERT INTO mailboxes (user_id, path, special_use, uidvalidity, created)"
+             " VALUES (?, ?, ?, ?, ?)",
+             user_id, path, special_use, *uidvalidity, unix_now());
   if (inserted.code() == Code::already_exists) {
     return error(Code::already_exists, "mailbox \"" + std::string(path) + "\" already exists");
   }

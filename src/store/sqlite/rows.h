@@ -15,6 +15,14 @@
 
 namespace eider::store::sqlite {
 
+// The columns user_from reads, ending in "FROM users ".
+inline constexpr const char* kUserColumns =
+    "SELECT id, name, password_hash, quota_bytes, storage_used, message_count, quota_messages,"
+    " display_name, tags, retention, disabled, delete_after, created,"
+    " coalesce((SELECT a.address FROM addresses a WHERE a.user_id = users.id AND a.main = 1), '')"
+    " FROM users ";
+User user_from(const Statement& row);
+
 Result<User> load_user(Connection& db, std::string_view normalized_name);
 Result<User> load_user_by_id(Connection& db, int64_t user_id);
 Result<Mailbox> load_mailbox(Connection& db, int64_t user_id, std::string_view normalized_path);

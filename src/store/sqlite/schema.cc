@@ -264,9 +264,51 @@ CREATE TABLE leases (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
-    // 14: reserved for api-users (users' creation time and more), whose
-    // branch defines it; a merge replaces this placeholder.
-    Migration{"SELECT 1"},
+    // 14: accounts for the HTTP API. Users gain a display name, tags (",a,b," so a tag
+    // matches as ",tag,"), retention, a disabled flag, a pending deletion
+    // and a creation time; mailboxes a creation time. Addresses get an id
+    // of their own (AUTOINCREMENT: an id is never reused, and VACUUM keeps
+    // it), a main flag, a name, tags, and the forwarded kind (user_id 0,
+    // with targets). Each user's alphabetically first address becomes main.
+    // Rows from before are dated by the migration.
+    Migration{R"sql(
+ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN retention INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN delete_after INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
+UPDATE users SET created = CAST(strftime('%s', 'now') AS INTEGER);
+CREATE INDEX users_by_created ON users (created, id);
+ALTER TABLE mailboxes ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
+UPDATE mailboxes SET created = CAST(strftime('%s', 'now') AS INTEGER);
+CREATE TABLE addresses_new (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  address TEXT NOT NULL UNIQUE,
+  user_id INTEGER NOT NULL,
+  main INTEGER NOT NULL DEFAULT 0,
+  name TEXT NOT NULL DEFAULT '',
+  tags TEXT NOT NULL DEFAULT '',
+  targets TEXT NOT NULL DEFAULT '',
+  forwards INTEGER NOT NULL DEFAULT 0,
+  forwarded_disabled INTEGER NOT NULL DEFAULT 0,
+  created INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO addresses_new (address, user_id, created)
+  SELECT address, user_id, CAST(strftime('%s', 'now') AS INTEGER) FROM addresses
+  ORDER BY user_id, address;
+UPDATE addresses_new SET main = 1 WHERE id IN (SELECT min(id) FROM addresses_new GROUP BY user_id);
+DROP TABLE addresses;
+ALTER TABLE addresses_new RENAME TO addresses;
+CREATE INDEX addresses_by_user ON addresses (user_id);
+CREATE INDEX addresses_by_created ON addresses (created, id);
+CREATE TABLE domain_aliases (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  alias TEXT NOT NULL UNIQUE,
+  domain TEXT NOT NULL,
+  created INTEGER NOT NULL
+);
+)sql"},
     // 15: the HTTP API's user tokens, by the SHA-256 of the token (never the
     // token itself); expired rows go when a token is added.
     Migration{R"sql(

@@ -16,29 +16,6 @@ namespace eider::store::sqlite {
 
 namespace {
 
-struct DefaultMailbox {
-  std::string_view path;
-  std::string_view special_use;
-};
-
-constexpr std::array<DefaultMailbox, 6> kDefaultMailboxes = {{
-    {"INBOX", ""},
-    {"Drafts", "\\Drafts"},
-    {"Sent", "\\Sent"},
-    {"Junk", "\\Junk"},
-    {"Trash", "\\Trash"},
-    {"Archive", "\\Archive"},
-}};
-
-Status insert_address(Connection& db, int64_t user_id, const std::string& address) {
-  Status status =
-      db.run("INSERT INTO addresses (address, user_id) VALUES (?, ?)", address, user_id);
-  if (status.code() == Code::already_exists) {
-    return error(Code::already_exists, "address \"" + address + "\" is already taken");
-  }
-  return status;
-}
-
 std::string random_holder() {
   std::random_device random;
   std::string holder;
@@ -77,38 +54,6 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open_file(const std::string& p
   }
   auto writer = std::make_unique<Writer>(std::move(*main));
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(writer), std::move(readers)));
-}
-
-Result<User> SqliteStore::create_user(std::string_view name, std::string_view password_hash,
-                                      const std::vector<std::string>& addresses,
-                                      const Quota& quota) {
-  Result<std::string> normalized = normalize_user_name(name);
-  if (!normalized) return normalized.status();
-  std::vector<std::string> normalized_addresses;
-  for (const std::string& address : addresses) {
-    Result<std::string> a = mime::normalize_address(address);
-    if (!a) return a.status();
-    normalized_addresses.push_back(std::move(*a));
-  }
-  return write<User>([&](Connection& db) -> Result<User> {
-    Status inserted = db.run(
-        "INSERT INTO users (name, password_hash, quota_bytes, quota_messages)"
-        " VALUES (?, ?, ?, ?)",
-        *normalized, password_hash, quota.bytes, quota.messages);
-    if (inserted.code() == Code::already_exists) {
-      return error(Code::already_exists, "user \"" + *normalized + "\" already exists");
-    }
-    EIDER_RETURN_IF_ERROR(inserted);
-    int64_t id = sqlite3_last_insert_rowid(db.handle());
-    for (const std::string& address : normalized_addresses) {
-      EIDER_RETURN_IF_ERROR(insert_address(db, id, address));
-    }
-    for (const DefaultMailbox& mailbox : kDefaultMailboxes) {
-      Result<Mailbox> created = insert_mailbox(db, id, mailbox.path, mailbox.special_use);
-      if (!created) return created.status();
-    }
-    return load_user_by_id(db, id);
-  });
 }
 
 Result<User> SqliteStore::find_user(std::string_view name) {
@@ -180,31 +125,6 @@ Status SqliteStore::set_quota(std::string_view name, const Quota& quota) {
       .status();
 }
 
-Status SqliteStore::add_address(int64_t user_id, std::string_view address) {
-  Result<std::string> normalized = mime::normalize_address(address);
-  if (!normalized) return normalized.status();
-  return write<Done>([&](Connection& db) -> Result<Done> {
-           Result<User> user = load_user_by_id(db, user_id);
-           if (!user) return user.status();
-           EIDER_RETURN_IF_ERROR(insert_address(db, user_id, *normalized));
-           return Done{};
-         })
-      .status();
-}
-
-Status SqliteStore::remove_address(std::string_view address) {
-  Result<std::string> normalized = mime::normalize_address(address);
-  if (!normalized) return normalized.status();
-  return write<Done>([&](Connection& db) -> Result<Done> {
-           EIDER_RETURN_IF_ERROR(db.run("DELETE FROM addresses WHERE address = ?", *normalized));
-           if (db.changes() == 0) {
-             return error(Code::not_found, "no address \"" + *normalized + "\"");
-           }
-           return Done{};
-         })
-      .status();
-}
-
 Result<std::vector<std::string>> SqliteStore::list_addresses(int64_t user_id) {
   return read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
     return db.query_rows<std::string>(
@@ -216,7 +136,10 @@ Result<std::vector<std::string>> SqliteStore::list_addresses(int64_t user_id) {
 Result<int64_t> SqliteStore::find_address(std::string_view normalized_address) {
   std::string address(normalized_address);
   return read<int64_t>([&](Connection& db) -> Result<int64_t> {
-    Result<int64_t> id = db.query_int("SELECT user_id FROM addresses WHERE address = ?", address);
+    Result<int64_t> id = db.query_int(
+        "SELECT a.user_id FROM addresses a JOIN users u ON u.id = a.user_id"
+        " WHERE a.address = ? AND u.disabled = 0 AND u.delete_after = 0",
+        address);
     if (id.status().code() == Code::not_found) {
       return error(Code::not_found, "no address \"" + address + "\"");
     }
