@@ -35,12 +35,24 @@ FeedEventKind event_kind(store::JournalKind kind) {
   return FeedEventKind::reset;
 }
 
-FeedEvent make_event(FeedEventKind kind, int64_t mailbox_id, uint64_t modseq) {
+FeedEvent make_event(FeedEventKind kind, int64_t mailbox_id, int64_t created, uint64_t modseq) {
   FeedEvent event;
   event.kind = kind;
   event.mailbox_id = mailbox_id;
+  event.mailbox_created = created;
   event.modseq = modseq;
   return event;
+}
+
+// A mailbox's creation time, where the store keeps one (the HTTP API's
+// account work adds store::Mailbox::created); 0 before it does.
+template <typename M>
+int64_t created_of(const M& mailbox) {
+  if constexpr (requires { mailbox.created; }) {
+    return static_cast<int64_t>(mailbox.created);
+  } else {
+    return 0;
+  }
 }
 
 }  // namespace
@@ -51,9 +63,10 @@ std::string FeedCursor::encode() const {
   put_varint(bytes, static_cast<uint64_t>(user_id));
   put_varint(bytes, mailboxes.size());
   uint64_t previous = 0;
-  for (const store::MailboxModseq& mailbox : mailboxes) {
+  for (const FeedMailbox& mailbox : mailboxes) {
     put_varint(bytes, static_cast<uint64_t>(mailbox.mailbox_id) - previous);
     put_varint(bytes, mailbox.modseq);
+    put_varint(bytes, static_cast<uint64_t>(mailbox.created));
     previous = static_cast<uint64_t>(mailbox.mailbox_id);
   }
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -87,7 +100,7 @@ std::optional<FeedCursor> FeedCursor::decode(std::string_view text) {
   uint64_t user = 0;
   uint64_t count = 0;
   if (!get_varint(in, user) || user == 0 || user > INT64_MAX) return std::nullopt;
-  if (!get_varint(in, count) || count > kMaxCursorMailboxes || count > in.size() / 2) {
+  if (!get_varint(in, count) || count > kMaxCursorMailboxes || count > in.size() / 3) {
     return std::nullopt;
   }
   cursor.user_id = static_cast<int64_t>(user);
@@ -96,11 +109,16 @@ std::optional<FeedCursor> FeedCursor::decode(std::string_view text) {
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t delta = 0;
     uint64_t modseq = 0;
-    if (!get_varint(in, delta) || !get_varint(in, modseq)) return std::nullopt;
+    uint64_t created = 0;
+    if (!get_varint(in, delta) || !get_varint(in, modseq) || !get_varint(in, created) ||
+        created > INT64_MAX) {
+      return std::nullopt;
+    }
     // Ascending ids, each once: the first may be any id above 0.
     if (delta == 0 || delta > static_cast<uint64_t>(INT64_MAX) - previous) return std::nullopt;
     previous += delta;
-    cursor.mailboxes.push_back({static_cast<int64_t>(previous), modseq});
+    cursor.mailboxes.push_back(
+        {static_cast<int64_t>(previous), modseq, static_cast<int64_t>(created)});
   }
   if (!in.empty()) return std::nullopt;
   return cursor;
@@ -136,28 +154,28 @@ std::string ChangeFeed::cursor() const {
   return cursor_.encode();
 }
 
-std::optional<uint64_t> ChangeFeed::seen(int64_t mailbox_id) const {
-  auto it = std::lower_bound(
-      cursor_.mailboxes.begin(), cursor_.mailboxes.end(), mailbox_id,
-      [](const store::MailboxModseq& entry, int64_t id) { return entry.mailbox_id < id; });
-  if (it == cursor_.mailboxes.end() || it->mailbox_id != mailbox_id) return std::nullopt;
-  return it->modseq;
+const FeedMailbox* ChangeFeed::seen(int64_t mailbox_id) const {
+  auto it =
+      std::lower_bound(cursor_.mailboxes.begin(), cursor_.mailboxes.end(), mailbox_id,
+                       [](const FeedMailbox& entry, int64_t id) { return entry.mailbox_id < id; });
+  if (it == cursor_.mailboxes.end() || it->mailbox_id != mailbox_id) return nullptr;
+  return &*it;
 }
 
-void ChangeFeed::advance(int64_t mailbox_id, uint64_t modseq) {
-  auto it = std::lower_bound(
-      cursor_.mailboxes.begin(), cursor_.mailboxes.end(), mailbox_id,
-      [](const store::MailboxModseq& entry, int64_t id) { return entry.mailbox_id < id; });
+void ChangeFeed::advance(int64_t mailbox_id, uint64_t modseq, int64_t created) {
+  auto it =
+      std::lower_bound(cursor_.mailboxes.begin(), cursor_.mailboxes.end(), mailbox_id,
+                       [](const FeedMailbox& entry, int64_t id) { return entry.mailbox_id < id; });
   if (it != cursor_.mailboxes.end() && it->mailbox_id == mailbox_id) {
     it->modseq = modseq;
   } else {
-    cursor_.mailboxes.insert(it, {mailbox_id, modseq});
+    cursor_.mailboxes.insert(it, {mailbox_id, modseq, created});
   }
 }
 
 void ChangeFeed::forget(int64_t mailbox_id) {
   std::erase_if(cursor_.mailboxes,
-                [&](const store::MailboxModseq& entry) { return entry.mailbox_id == mailbox_id; });
+                [&](const FeedMailbox& entry) { return entry.mailbox_id == mailbox_id; });
 }
 
 Result<std::vector<FeedEvent>> ChangeFeed::start(store::Store& store, std::string_view resume) {
@@ -179,13 +197,13 @@ Result<std::vector<FeedEvent>> ChangeFeed::start(store::Store& store, std::strin
   if (mailboxes->empty()) return error(Code::not_found, "no such user");
   FeedCursor now{.user_id = user_id_, .mailboxes = {}};
   for (const store::Mailbox& mailbox : *mailboxes) {
-    now.mailboxes.push_back({mailbox.id, mailbox.highest_modseq});
+    now.mailboxes.push_back({mailbox.id, mailbox.highest_modseq, created_of(mailbox)});
   }
   std::sort(now.mailboxes.begin(), now.mailboxes.end(),
             [](const auto& a, const auto& b) { return a.mailbox_id < b.mailbox_id; });
   cursor_ = std::move(now);
   if (!resume.empty()) {
-    events.push_back(make_event(FeedEventKind::reset, 0, 0));
+    events.push_back(make_event(FeedEventKind::reset, 0, 0, 0));
     events.back().cursor = cursor_.encode();
   }
   return events;
@@ -193,10 +211,11 @@ Result<std::vector<FeedEvent>> ChangeFeed::start(store::Store& store, std::strin
 
 Status ChangeFeed::read_mailbox(store::Store& store, int64_t mailbox_id,
                                 const store::Mailbox* listed, std::vector<FeedEvent>& events) {
-  const std::optional<uint64_t> known = seen(mailbox_id);
+  const FeedMailbox* known = seen(mailbox_id);
   // Created since the cursor, then deleted again: nothing of it to tell.
-  if (!known && listed == nullptr) return Status::ok();
-  const uint64_t since = known.value_or(0);
+  if (known == nullptr && listed == nullptr) return Status::ok();
+  const uint64_t since = known != nullptr ? known->modseq : 0;
+  const int64_t created = listed != nullptr ? created_of(*listed) : known->created;
   // The listing's floor answers first; journal_since says the same for a
   // trim after the listing.
   const bool trimmed = listed != nullptr && since < listed->journal_floor;
@@ -204,16 +223,16 @@ Status ChangeFeed::read_mailbox(store::Store& store, int64_t mailbox_id,
       trimmed ? Result<std::vector<store::JournalEntry>>(error(Code::out_of_range, "trimmed"))
               : store.journal_since(user_id_, mailbox_id, since);
   if (!rows && rows.status().code() == Code::out_of_range && listed != nullptr) {
-    advance(mailbox_id, listed->highest_modseq);
-    FeedEvent& reset =
-        events.emplace_back(make_event(FeedEventKind::reset, mailbox_id, listed->highest_modseq));
+    advance(mailbox_id, listed->highest_modseq, created);
+    FeedEvent& reset = events.emplace_back(
+        make_event(FeedEventKind::reset, mailbox_id, created, listed->highest_modseq));
     reset.path = listed->path;
     reset.cursor = cursor_.encode();
     return Status::ok();
   }
   if (!rows) return rows.status();
   for (store::JournalEntry& row : *rows) {
-    FeedEvent event = make_event(event_kind(row.kind), mailbox_id, row.modseq);
+    FeedEvent event = make_event(event_kind(row.kind), mailbox_id, created, row.modseq);
     event.uid = row.uid;
     switch (row.kind) {
       case store::JournalKind::flags:
@@ -234,17 +253,17 @@ Status ChangeFeed::read_mailbox(store::Store& store, int64_t mailbox_id,
     if (row.kind == store::JournalKind::mailbox_deleted) {
       forget(mailbox_id);
     } else {
-      advance(mailbox_id, row.modseq);
+      advance(mailbox_id, row.modseq, created);
     }
     event.cursor = cursor_.encode();
     events.push_back(std::move(event));
     if (row.kind == store::JournalKind::mailbox_deleted) return Status::ok();
   }
-  if (listed == nullptr && seen(mailbox_id)) {
+  if (listed == nullptr && seen(mailbox_id) != nullptr) {
     // Gone, and its mailbox_deleted row trimmed since.
     forget(mailbox_id);
-    FeedEvent& deleted =
-        events.emplace_back(make_event(FeedEventKind::mailbox_deleted, mailbox_id, since + 1));
+    FeedEvent& deleted = events.emplace_back(
+        make_event(FeedEventKind::mailbox_deleted, mailbox_id, created, since + 1));
     deleted.cursor = cursor_.encode();
   }
   return Status::ok();
@@ -268,7 +287,7 @@ Result<std::vector<FeedEvent>> ChangeFeed::read(store::Store& store, std::size_t
   // Every mailbox listed or in the cursor, by id.
   std::map<int64_t, const store::Mailbox*> mailboxes;
   for (const store::Mailbox& mailbox : *listing) mailboxes[mailbox.id] = &mailbox;
-  for (const store::MailboxModseq& entry : before.mailboxes) {
+  for (const FeedMailbox& entry : before.mailboxes) {
     mailboxes.try_emplace(entry.mailbox_id, nullptr);
   }
   std::vector<FeedEvent> events;
@@ -280,8 +299,8 @@ Result<std::vector<FeedEvent>> ChangeFeed::read(store::Store& store, std::size_t
     }
     // Rows above the listing's highest MODSEQ were committed after it and
     // announced by a beacon that makes another read: none is missed.
-    const std::optional<uint64_t> known = seen(id);
-    if (listed != nullptr && known && *known >= listed->highest_modseq) continue;
+    const FeedMailbox* known = seen(id);
+    if (listed != nullptr && known != nullptr && known->modseq >= listed->highest_modseq) continue;
     Status status = read_mailbox(store, id, listed, events);
     if (!status.is_ok()) return failed(status);
   }

@@ -50,13 +50,24 @@
 
 namespace eider::mail {
 
+// One mailbox of a cursor: the MODSEQ seen, and its creation time (unix
+// seconds, half of its API id), which a mailbox_deleted event needs once
+// the mailbox is gone.
+struct FeedMailbox {
+  int64_t mailbox_id = 0;
+  uint64_t modseq = 0;
+  int64_t created = 0;
+  bool operator==(const FeedMailbox&) const = default;
+};
+
 // A position in one user's change feed. Text form: lowercase hex of a
 // version byte, then varints (core/varint.h): the user id, the number of
 // mailboxes, and per mailbox in ascending id order the id's difference
-// from the previous one and the MODSEQ seen (about 4-8 bytes a mailbox).
+// from the previous one, the MODSEQ seen and the creation time (about 8-12
+// bytes a mailbox).
 struct FeedCursor {
   int64_t user_id = 0;
-  std::vector<store::MailboxModseq> mailboxes;  // ascending mailbox_id, each once
+  std::vector<FeedMailbox> mailboxes;  // ascending mailbox_id, each once
 
   std::string encode() const;
   // nullopt for text encode() did not write (malformed, truncated, ids out
@@ -81,7 +92,8 @@ enum class FeedEventKind : uint8_t {
 struct FeedEvent {
   FeedEventKind kind = FeedEventKind::added;
   int64_t mailbox_id = 0;
-  uint64_t modseq = 0;  // the journal row's; for reset, where the feed goes on from
+  int64_t mailbox_created = 0;  // unix seconds: with mailbox_id, its API id
+  uint64_t modseq = 0;          // the journal row's; for reset, where the feed goes on from
   uint32_t uid = 0;
   std::string path;
   std::vector<std::string> flags;
@@ -131,9 +143,9 @@ class ChangeFeed {
   // mailbox as the listing gave it, nullptr when it no longer exists.
   Status read_mailbox(store::Store& store, int64_t mailbox_id, const store::Mailbox* listed,
                       std::vector<FeedEvent>& events);
-  void advance(int64_t mailbox_id, uint64_t modseq);
+  void advance(int64_t mailbox_id, uint64_t modseq, int64_t created);
   void forget(int64_t mailbox_id);
-  std::optional<uint64_t> seen(int64_t mailbox_id) const;
+  const FeedMailbox* seen(int64_t mailbox_id) const;
 
   int64_t user_id_;
   std::function<void()> wake_;

@@ -11,8 +11,9 @@ namespace {
 constexpr std::string_view kMessage = "Subject: hi\r\n\r\nbody\r\n";
 
 TEST(FeedCursor, RoundTripsThroughItsText) {
-  const FeedCursor cursor{.user_id = 7,
-                          .mailboxes = {{1, 5}, {2, 0}, {300, 1ull << 40}, {INT64_MAX, 9}}};
+  const FeedCursor cursor{
+      .user_id = 7,
+      .mailboxes = {{1, 5, 1765000000}, {2, 0, 0}, {300, 1ull << 40, 1}, {INT64_MAX, 9, 4}}};
   const std::string text = cursor.encode();
   EXPECT_EQ(text.find_first_not_of("0123456789abcdef"), std::string::npos);
   EXPECT_EQ(FeedCursor::decode(text), cursor);
@@ -21,19 +22,20 @@ TEST(FeedCursor, RoundTripsThroughItsText) {
 }
 
 TEST(FeedCursor, RejectsTextItDidNotWrite) {
-  const std::string good = FeedCursor{.user_id = 7, .mailboxes = {{1, 5}, {3, 2}}}.encode();
+  const std::string good =
+      FeedCursor{.user_id = 7, .mailboxes = {{1, 5, 100}, {3, 2, 100}}}.encode();
   std::string upper = good;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   const std::string cases[] = {
       "",
       "0",
       "zz",
-      good.substr(0, good.size() - 2),                                   // truncated
-      good + "00",                                                       // trailing bytes
-      "02" + good.substr(2),                                             // another version
-      upper == good ? "x" : upper,                                       // one text per cursor
-      FeedCursor{.user_id = 7, .mailboxes = {{3, 1}, {3, 2}}}.encode(),  // id twice
-      FeedCursor{.user_id = 0, .mailboxes = {}}.encode(),                // no user
+      good.substr(0, good.size() - 2),  // truncated
+      good + "00",                      // trailing bytes
+      "02" + good.substr(2),            // another version
+      upper == good ? "x" : upper,      // one text per cursor
+      FeedCursor{.user_id = 7, .mailboxes = {{3, 1, 0}, {3, 2, 0}}}.encode(),  // id twice
+      FeedCursor{.user_id = 0, .mailboxes = {}}.encode(),                      // no user
       "01"
       "07"
       "ffffffff0f",  // more mailboxes than bytes
