@@ -264,6 +264,18 @@ CREATE TABLE leases (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    // 14: the HTTP API's user tokens, by the SHA-256 of the token (never the
+    // token itself); expired rows go when a token is added.
+    Migration{R"sql(
+CREATE TABLE api_tokens (
+  hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  expires INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
+CREATE INDEX api_tokens_by_expiry ON api_tokens (expires);
+)sql"},
 };
 
 // Rebuilds each existing message once: its wire size depends on line ends
