@@ -7,6 +7,7 @@ namespace eider::api {
 void add_all_routes(Router& router) {
   add_core_routes(router);
   add_auth_routes(router);
+  add_events_routes(router);
 }
 
 }  // namespace eider::api

@@ -7,8 +7,9 @@ namespace eider::api {
 
 class Router;
 
-void add_core_routes(Router& router);  // /health, /metrics, /openapi.json
-void add_auth_routes(Router& router);  // /authenticate, /preauth
+void add_core_routes(Router& router);    // /health, /metrics, /openapi.json
+void add_auth_routes(Router& router);    // /authenticate, /preauth
+void add_events_routes(Router& router);  // /users/:user/updates, /users/:user/logout
 
 void add_all_routes(Router& router);
 

@@ -140,9 +140,9 @@ enum class JournalKind : uint8_t {
   added = 1,     // a message appeared (uid)
   expunged = 2,  // a message was removed (uid)
   flags = 3,     // a message's flags changed (uid, flags)
-  mailbox_created = 4,  // data = its path ("" in rows written before the change feed)
+  mailbox_created = 4,
   mailbox_renamed = 5,  // data = new path
-  mailbox_deleted = 6,  // data = its last path (as mailbox_created)
+  mailbox_deleted = 6,
 };
 
 struct JournalEntry {
