@@ -264,7 +264,10 @@ CREATE TABLE leases (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
-    // 14: the HTTP API's user tokens, by the SHA-256 of the token (never the
+    // 14: reserved for api-users (users' creation time and more), whose
+    // branch defines it; a merge replaces this placeholder.
+    Migration{"SELECT 1"},
+    // 15: the HTTP API's user tokens, by the SHA-256 of the token (never the
     // token itself); expired rows go when a token is added.
     Migration{R"sql(
 CREATE TABLE api_tokens (
