@@ -2,7 +2,9 @@
 // Server-Sent Events; PUT /users/:user/logout: ends the user's IMAP and
 // POP3 sessions on every node (WildDuck's lib/api/updates.js and the
 // logout route of lib/api/users.js).
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
@@ -247,7 +249,7 @@ asio::awaitable<Reply> logout(Context& ctx) {
   mail::Mail& mail = ctx.services.mail;
   const int64_t user_id = std::get<store::User>(user).id;
   // A Redis notifier's publish may wait for its connection: not on this thread.
-  co_await ctx.services.executor.run([&mail, user_id] {
+  (void)co_await ctx.services.executor.run([&mail, user_id] {
     mail.logout_user(user_id);
     return Status::ok();
   });

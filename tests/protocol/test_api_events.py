@@ -51,7 +51,12 @@ class EventStream:
         self.conn.sock.settimeout(timeout)
         data_lines, event_id = [], None
         while True:
-            line = self.response.readline()
+            try:
+                line = self.response.readline()
+            except (http.client.IncompleteRead, ConnectionError):
+                # The server closed the stream (logout, shutdown) without a
+                # last empty chunk.
+                return None
             if not line:
                 return None
             line = line.decode("utf-8").rstrip("\r\n")
