@@ -142,6 +142,10 @@ asio::awaitable<Status> stream_updates(const Services& services,
     ~Unhook() { waker.writer = nullptr; }
   } unhook{*waker};
   store::Store& store = services.store;
+  // Captured as a plain pointer (this frame keeps `feed`): GCC 12 destroys
+  // the captures of a lambda made inside a co_await expression twice, which
+  // a shared_ptr does not survive.
+  mail::ChangeFeed* reader = feed.get();
   // A comment first, as WildDuck's, so the client sees the stream open.
   first.insert(0, ": eider [" + std::to_string(user_id) + "]\n\n");
   if (!co_await writer.write(first)) co_return Status::ok();
@@ -159,7 +163,7 @@ asio::awaitable<Status> stream_updates(const Services& services,
     const Clock::time_point now = Clock::now();
     if (feed->pending() || now >= next_check) {
       Result<std::vector<mail::FeedEvent>> events =
-          co_await services.executor.run([feed, &store] { return feed->read(store); });
+          co_await services.executor.run([reader, &store] { return reader->read(store); });
       next_check = Clock::now() + (healthy ? std::chrono::milliseconds(kHeartbeat) : kPollInterval);
       if (!events) {
         // The user is gone: nothing more will come. A store failure keeps
@@ -218,8 +222,10 @@ asio::awaitable<Reply> updates(Context& ctx) {
     });
   });
   store::Store& store = services.store;
+  // A plain pointer in the lambda: see stream_updates.
+  mail::ChangeFeed* starter = feed.get();
   Result<std::vector<mail::FeedEvent>> started = co_await services.executor.run(
-      [feed, &store, &resume] { return feed->start(store, resume); });
+      [starter, &store, &resume] { return starter->start(store, resume); });
   if (!started) {
     if (started.status().code() == Code::not_found) co_return user_not_found();
     co_return from_status(started.status());
