@@ -9,6 +9,7 @@ void add_all_routes(Router& router) {
   add_auth_routes(router);
   add_users_routes(router);
   add_addresses_routes(router);
+  add_events_routes(router);
 }
 
 }  // namespace eider::api

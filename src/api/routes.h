@@ -11,6 +11,7 @@ void add_core_routes(Router& router);       // /health, /metrics, /openapi.json
 void add_auth_routes(Router& router);       // /authenticate, /preauth
 void add_users_routes(Router& router);      // /users
 void add_addresses_routes(Router& router);  // addresses, forwarded addresses, domain aliases
+void add_events_routes(Router& router);     // /users/:user/updates, /users/:user/logout
 
 void add_all_routes(Router& router);
 

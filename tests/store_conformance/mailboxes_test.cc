@@ -39,6 +39,8 @@ TEST_P(Mailboxes, CreatedMailboxIsEmptyFoundListedAndJournaled) {
   ASSERT_EQ(journal.size(), 1u);
   EXPECT_EQ(journal[0].kind, JournalKind::mailbox_created);
   EXPECT_EQ(journal[0].modseq, work->highest_modseq);
+  // The change feed reports a creation with its path (mail/change_feed.h).
+  EXPECT_EQ(journal[0].data, "Work");
   std::vector<std::string> listed = paths(bob.id);
   EXPECT_NE(std::find(listed.begin(), listed.end(), "Work"), listed.end());
   EXPECT_EQ(store().find_mailbox(bob.id, "Play").status().code(), Code::not_found);
@@ -156,6 +158,8 @@ TEST_P(Mailboxes, DeleteKeepsChildrenAndJournalsTheDelete) {
   std::vector<JournalEntry> journal = store().journal_since(bob.id, a.id, a.highest_modseq).value();
   ASSERT_EQ(journal.size(), 1u);
   EXPECT_EQ(journal[0].kind, JournalKind::mailbox_deleted);
+  // The path it had: nothing else tells the change feed what went.
+  EXPECT_EQ(journal[0].data, "a");
   EXPECT_EQ(remove(bob.id, "a").code(), Code::not_found);
 }
 

@@ -274,7 +274,7 @@ Result<MailboxModseq> PgStore::delete_mailbox(int64_t user_id, std::string_view 
         // it vanished; mailbox ids are never reused.
         const MailboxModseq gone{mailbox->id, mailbox->highest_modseq + 1};
         EIDER_RETURN_IF_ERROR(add_journal(db, user_id, gone.mailbox_id, gone.modseq,
-                                          JournalKind::mailbox_deleted, 0, ""));
+                                          JournalKind::mailbox_deleted, 0, mailbox->path));
         return gone;
       });
   if (deleted) sweep(released);

@@ -44,7 +44,7 @@ Result<Mailbox> load_mailbox_by_id(Connection& db, int64_t user_id, int64_t mail
 Result<std::vector<Mailbox>> all_mailboxes(Connection& db, int64_t user_id);
 
 // Creates a mailbox with a fresh UIDVALIDITY (greater than any this user
-// had) and its mailbox_created journal row. Needs lock_user.
+// had) and its mailbox_created journal row (with the path). Needs lock_user.
 Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view path,
                                std::string_view special_use);
 

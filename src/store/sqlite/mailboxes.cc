@@ -147,7 +147,7 @@ Result<MailboxModseq> SqliteStore::delete_mailbox(int64_t user_id, std::string_v
     // it vanished; mailbox ids are never reused.
     const MailboxModseq deleted{mailbox->id, mailbox->highest_modseq + 1};
     EIDER_RETURN_IF_ERROR(add_journal(db, user_id, deleted.mailbox_id, deleted.modseq,
-                                      JournalKind::mailbox_deleted, 0, ""));
+                                      JournalKind::mailbox_deleted, 0, mailbox->path));
     return deleted;
   });
 }

@@ -156,7 +156,7 @@ Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view
       db.run("DELETE FROM lost_subscriptions WHERE user_id = ? AND path = ?", user_id, path));
   Result<uint64_t> modseq = take_modseqs(db, user_id, id, 1);
   if (!modseq) return modseq.status();
-  EIDER_RETURN_IF_ERROR(add_journal(db, user_id, id, *modseq, JournalKind::mailbox_created, 0, ""));
+  EIDER_RETURN_IF_ERROR(add_journal(db, user_id, id, *modseq, JournalKind::mailbox_created, 0, path));
   return load_mailbox_by_id(db, user_id, id);
 }
 

@@ -29,7 +29,7 @@ Result<Mailbox> load_mailbox(Connection& db, int64_t user_id, std::string_view n
 Result<Mailbox> load_mailbox_by_id(Connection& db, int64_t user_id, int64_t mailbox_id);
 
 // Creates a mailbox with a fresh UIDVALIDITY (greater than any this user
-// had) and its mailbox_created journal row.
+// had) and its mailbox_created journal row (with the path).
 Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view path,
                                std::string_view special_use);
 
