@@ -369,4 +369,21 @@ std::string address_search_text(std::string_view raw_value) {
   return out;
 }
 
+std::vector<DisplayAddress> display_addresses(std::string_view raw_value) {
+  std::vector<DisplayAddress> out;
+  for (const Address& a : addresses(raw_value)) {
+    if (!a.domain && !a.name) continue;  // a group's start or end
+    if (!a.mailbox || *a.mailbox == "MISSING_MAILBOX") continue;
+    DisplayAddress shown;
+    if (a.name) shown.name = decode_header_text(*a.name);
+    shown.address = *a.mailbox;
+    if (a.domain && *a.domain != "MISSING_DOMAIN" && *a.domain != "SYNTAX_ERROR") {
+      shown.address += '@';
+      shown.address += *a.domain;
+    }
+    out.push_back(std::move(shown));
+  }
+  return out;
+}
+
 }  // namespace eider::mime

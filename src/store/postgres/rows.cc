@@ -16,7 +16,7 @@ constexpr const char* kUserColumns =
     " FROM users ";
 constexpr const char* kMailboxColumns =
     "SELECT id, user_id, path, special_use, uidvalidity, uidnext, highest_modseq, subscribed,"
-    " message_count, recent_uid, journal_floor FROM mailboxes ";
+    " message_count, recent_uid, journal_floor, hidden, retention_ms, created FROM mailboxes ";
 
 User user_from(const Rows& rows, int i) {
   User user;
@@ -43,6 +43,9 @@ Mailbox mailbox_from(const Rows& rows, int i) {
   mailbox.message_count = static_cast<uint64_t>(rows.int64(i, 8));
   mailbox.recent_uid = static_cast<uint32_t>(rows.int64(i, 9));
   mailbox.journal_floor = static_cast<uint64_t>(rows.int64(i, 10));
+  mailbox.hidden = rows.int64(i, 11) != 0;
+  mailbox.retention_ms = static_cast<uint64_t>(rows.int64(i, 12));
+  mailbox.created = rows.int64(i, 13);
   return mailbox;
 }
 
@@ -203,9 +206,10 @@ Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view
     return error(Code::internal, "UIDVALIDITY space exhausted");
   }
   Result<Rows> inserted = db.query(
-      "INSERT INTO mailboxes (user_id, path, special_use, uidvalidity) VALUES ($1, $2, $3, $4)"
-      " RETURNING id",
-      Params(user_id, path, special_use, uidvalidity->int64(0, 0)));
+      "INSERT INTO mailboxes (user_id, path, special_use, uidvalidity, created)"
+      " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+      Params(user_id, path, special_use, uidvalidity->int64(0, 0),
+             static_cast<int64_t>(std::time(nullptr))));
   if (!inserted && inserted.status().code() == Code::already_exists) {
     return error(Code::already_exists, "mailbox \"" + std::string(path) + "\" already exists");
   }

@@ -142,6 +142,15 @@ CREATE TABLE summary_chunks (
 );
 ALTER TABLE summary_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 )sql",
+    // 6 (api-mail): the HTTP API's mailbox fields (Store::update_mailbox)
+    // and its creation time; a mailbox from before takes its UIDVALIDITY,
+    // which was the time it was created at unless imported.
+    R"sql(
+ALTER TABLE mailboxes ADD COLUMN hidden boolean NOT NULL DEFAULT false;
+ALTER TABLE mailboxes ADD COLUMN retention_ms bigint NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN created bigint NOT NULL DEFAULT 0;
+UPDATE mailboxes SET created = uidvalidity;
+)sql",
 };
 
 Status apply(Connection& db, int version, const char* sql) {

@@ -264,6 +264,15 @@ CREATE TABLE leases (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    // 17 (api-mail's 16): the HTTP API's mailbox fields (Store::update_mailbox)
+    // and its creation time; a mailbox from before takes its UIDVALIDITY,
+    // which was the time it was created at unless imported.
+    Migration{R"sql(
+ALTER TABLE mailboxes ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN retention_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
+UPDATE mailboxes SET created = uidvalidity;
+)sql"},
 };
 
 // Rebuilds each existing message once: its wire size depends on line ends
