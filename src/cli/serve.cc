@@ -10,6 +10,9 @@
 #include <stop_token>
 #include <thread>
 
+#include "api/api.h"
+#include "api/openapi.h"
+#include "api/routes.h"
 #include "cli/commands.h"
 #include "core/log.h"
 #include "core/shutdown.h"
@@ -183,8 +186,8 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
                                .retr_sets_seen = config.pop3_retr_seen == "yes",
                                .allow_plaintext_auth = config.allow_plaintext_auth == "yes",
                                .tls = tls.get()};
-  const pop3::Services pop3_services{mail, store, executor, limiter, notifier,
-                                     *limits.user_connections};
+  const pop3::Services pop3_services{mail,    store,    executor,
+                                     limiter, notifier, *limits.user_connections};
   EIDER_RETURN_IF_ERROR(server.listen(config.pop3, pop3::service(pop3_settings, pop3_services)));
   pop3_settings.implicit_tls = true;
   EIDER_RETURN_IF_ERROR(server.listen(config.pop3s, pop3::service(pop3_settings, pop3_services)));
@@ -205,6 +208,20 @@ Status run_services(const core::Config& config, store::Store& store, notify::Not
   EIDER_RETURN_IF_ERROR(server.listen(config.imap, imap::service(imap_settings, imap_services)));
   imap_settings.implicit_tls = true;
   EIDER_RETURN_IF_ERROR(server.listen(config.imaps, imap::service(imap_settings, imap_services)));
+
+  api::Router api_router;
+  api::add_all_routes(api_router);
+  Result<std::string> openapi = api::build_openapi(api::openapi_parts());
+  if (!openapi) return openapi.status();
+  const api::Settings api_settings{.admin_token = config.api_token,
+                                   .body_limit = config.api_body_limit,
+                                   .requests_per_ip = config.api_requests_per_ip,
+                                   .header_timeout = config.api_header_timeout,
+                                   .token_ttl = config.api_token_ttl,
+                                   .openapi = std::move(*openapi)};
+  const api::Services api_services{api_settings, config.limits, mail,     store,
+                                   executor,     limiter,       notifier, api_router};
+  EIDER_RETURN_IF_ERROR(server.listen(config.api, api::service(api_services)));
   server.start();
 
   std::fputs("eider ready\n", stdout);

@@ -59,6 +59,13 @@ struct Config {
   Addr lmtp{Addr::Kind::tcp, "127.0.0.1", 2424, ""};
   Addr api{Addr::Kind::tcp, "127.0.0.1", 8080, ""};
   std::string api_token;
+  // HTTP API (docs/api.md, limits): the largest JSON body; requests one IP
+  // may have running at once (more wait); seconds a request's headers may
+  // take from its first byte (slow clients); seconds a user token lives.
+  uint64_t api_body_limit = 1024 * 1024;
+  uint64_t api_requests_per_ip = 8;
+  uint64_t api_header_timeout = 10;
+  uint64_t api_token_ttl = 14 * 86400;
   std::string tls_cert;
   std::string tls_key;
   // I/O threads, each with its own event loop; 0 = one per core.

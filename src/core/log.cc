@@ -6,6 +6,8 @@
 
 #include <cstdio>
 
+#include "core/metrics.h"
+
 namespace eider::core {
 namespace {
 
@@ -128,6 +130,12 @@ std::string format_event(std::string_view event, std::initializer_list<LogField>
 }
 
 void log_event(LogLevel level, std::string_view event, std::span<const LogField> fields) {
+  if (level >= LogLevel::error) {
+    // Every error a log line reports, logged or not: the /metrics "errors".
+    static Counter& errors =
+        metrics().counter("eider_errors_total", "Events logged at level error or above");
+    errors.add();
+  }
   const std::shared_ptr<spdlog::logger>& logger = current_logger();
   spdlog::level::level_enum spd_level = to_spdlog(level);
   if (!logger->should_log(spd_level)) return;

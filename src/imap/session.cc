@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "imap/mailbox_name.h"
 #include "imap/refusal.h"
 #include "mail/login.h"
@@ -329,6 +330,10 @@ asio::awaitable<void> Session::execute(Command& command) {
 }
 
 asio::awaitable<void> Session::dispatch(Command& command, const CommandSpec* spec) {
+  static core::Counter& commands = core::metrics().counter(
+      "eider_commands_total", "Commands (API: requests) received, by protocol",
+      "protocol=\"imap\"");
+  commands.add();
   if (spec != nullptr && (spec->states & state_bit(state_)) != 0) {
     if (spec->answer != nullptr) co_return spec->answer(*this, command);
     co_return co_await spec->run(*this, command);

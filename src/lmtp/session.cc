@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "lmtp/lmtp.h"
 #include "lmtp/protocol.h"
 #include "lmtp/trace.h"
@@ -172,6 +173,10 @@ class Session {
 
   // Runs one parsed command. False when the session is over.
   asio::awaitable<bool> execute(const Command& command) {
+    static core::Counter& commands = core::metrics().counter(
+        "eider_commands_total", "Commands (API: requests) received, by protocol",
+        "protocol=\"lmtp\"");
+    commands.add();
     switch (command.verb) {
       case Verb::lhlo:
         lhlo_ = command.argument;

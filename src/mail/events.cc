@@ -5,6 +5,7 @@
 
 #include "core/ascii.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "mime/message.h"
 
 namespace eider::mail {
@@ -59,6 +60,10 @@ void log_login(const Origin& origin, std::string_view user) {
 }
 
 void log_login_failed(const Origin& origin, std::string_view user, std::string_view reason) {
+  core::metrics()
+      .counter("eider_login_failures_total", "Refused logins, by protocol",
+               "protocol=\"" + std::string(origin.protocol) + "\"")
+      .add();
   log_session_event("login", origin, user, {{"result", "failed"}, {"reason", reason}});
 }
 
@@ -68,6 +73,11 @@ void log_logout(const Origin& origin, std::string_view user, std::string_view re
 
 void log_delivery(const Origin& origin, std::string_view user, std::string_view mailbox,
                   std::string_view message_id, uint64_t size, const store::Appended& appended) {
+  core::metrics()
+      .counter("eider_deliveries_total",
+               "Messages stored by LMTP, eider deliver, IMAP APPEND or the API, by protocol",
+               "protocol=\"" + std::string(origin.protocol) + "\"")
+      .add();
   core::log_event(core::LogLevel::info, "delivery",
                   {{"protocol", origin.protocol},
                    {"session", origin.session},

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "net/socket_connection.h"
 
 namespace eider::net {
@@ -123,6 +124,13 @@ struct Server::Impl {
 
   asio::awaitable<void> run_connection(std::shared_ptr<SocketConnection> connection,
                                        const Service& service) {
+    const std::string label = "protocol=\"" + service.name + "\"";
+    core::metrics()
+        .counter("eider_connections_total", "Connections accepted, by protocol", label)
+        .add();
+    core::Gauge& open_now =
+        core::metrics().gauge("eider_connections_open", "Connections open, by protocol", label);
+    open_now.add();
     try {
       co_await service.handler(*connection);
     } catch (const std::exception& e) {
@@ -131,11 +139,16 @@ struct Server::Impl {
           {{"service", service.name}, {"peer", connection->peer()}, {"error", e.what()}});
     }
     connection->close();
+    open_now.sub();
     release(connection);
   }
 
   asio::awaitable<void> refuse(std::shared_ptr<SocketConnection> connection,
                                const Service& service) {
+    core::metrics()
+        .counter("eider_connections_refused_total", "Connections refused over a limit, by protocol",
+                 "protocol=\"" + service.name + "\"")
+        .add();
     Status ignored = co_await connection->write(service.refusal);
     (void)ignored;
     connection->close();

@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "mail/login.h"
 #include "mail/sasl.h"
 #include "mail/users.h"
@@ -177,6 +178,10 @@ asio::awaitable<Session::Line> Session::read_line() {
 }
 
 asio::awaitable<void> Session::execute(const Command& command) {
+  static core::Counter& commands = core::metrics().counter(
+      "eider_commands_total", "Commands (API: requests) received, by protocol",
+      "protocol=\"pop3\"");
+  commands.add();
   if (command.verb == Verb::quit) co_return co_await quit();
   if (command.verb == Verb::capa) co_return capa();
   if (command.verb == Verb::noop && state_ == State::transaction) {

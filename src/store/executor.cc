@@ -1,6 +1,9 @@
 #include "store/executor.h"
 
 #include <algorithm>
+#include <chrono>
+
+#include "core/metrics.h"
 
 namespace eider::store {
 
@@ -41,6 +44,17 @@ void Executor::submit(std::unique_ptr<Job> job) {
   worker->wake.notify_one();
 }
 
+namespace {
+
+core::Histogram& store_latency() {
+  static core::Histogram& histogram = core::metrics().histogram(
+      "eider_store_call_seconds", "Time a store call takes on a store thread",
+      core::latency_buckets());
+  return histogram;
+}
+
+}  // namespace
+
 void Executor::work(Worker& self) {
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -51,7 +65,10 @@ void Executor::work(Worker& self) {
     }
     if (job) {
       lock.unlock();
+      const auto started = std::chrono::steady_clock::now();
       (*job)();
+      store_latency().observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       job.reset();
       lock.lock();
       continue;

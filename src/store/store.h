@@ -220,6 +220,14 @@ struct ImportedMessage {
   NewMessage message;
 };
 
+// A user token of the HTTP API (api/auth.h). The store keeps only the
+// token's hash, never the token.
+struct ApiToken {
+  int64_t user_id = 0;
+  int64_t created = 0;  // unix seconds
+  int64_t expires = 0;  // unix seconds; the token is valid before this
+};
+
 // Counters for tests and `eider stats`.
 struct Stats {
   uint64_t blob_count = 0;
@@ -440,6 +448,21 @@ class Store {
   // highest_modseq; a uid already in the mailbox is Code::already_exists.
   virtual Status import_messages(int64_t user_id, int64_t mailbox_id,
                                  const std::vector<ImportedMessage>& messages) = 0;
+
+  // HTTP API user tokens, by the hash of the token (api/auth.h). One table
+  // for all users: a request names a token, not a user.
+  // add_api_token stores the token for token.user_id (Code::not_found when
+  // there is no such user, Code::already_exists for a hash already there)
+  // and removes every token that expired before token.created.
+  virtual Status add_api_token(std::string_view hash, const ApiToken& token) = 0;
+  // The token with this hash if it expires after `now` and its user still
+  // exists; else Code::not_found.
+  virtual Result<ApiToken> find_api_token(std::string_view hash, int64_t now) = 0;
+  // Removes the token; a missing one is no error.
+  virtual Status delete_api_token(std::string_view hash) = 0;
+  // Removes every token of the user but the one with `keep_hash` ("" keeps
+  // none); returns how many went.
+  virtual Result<uint64_t> delete_user_api_tokens(int64_t user_id, std::string_view keep_hash) = 0;
 };
 
 // What every backend takes; a backend's own settings are its own (the

@@ -132,3 +132,18 @@ def account(cli, server):
     """The IMAP tests' user, on a running server; returns the CLI."""
     cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
     return cli
+
+
+@pytest.fixture
+def api_port(listener_args):
+    return port_of(listener_args, "api")
+
+
+@pytest.fixture
+def api(server, api_port):
+    """An API client (api_client.py) to the running server, which has no
+    api-token: every request without a token is the admin's."""
+    from api_client import ApiClient
+    client = ApiClient(api_port)
+    yield client
+    client.close()

@@ -277,4 +277,24 @@ Status FaultyStore::import_messages(int64_t user_id, int64_t mailbox_id,
   return inner_->import_messages(user_id, mailbox_id, messages);
 }
 
+Status FaultyStore::add_api_token(std::string_view hash, const ApiToken& token) {
+  if (Status planned = take(StoreCall::add_api_token); !planned) return planned;
+  return inner_->add_api_token(hash, token);
+}
+
+Result<ApiToken> FaultyStore::find_api_token(std::string_view hash, int64_t now) {
+  if (Status planned = take(StoreCall::find_api_token); !planned) return planned;
+  return inner_->find_api_token(hash, now);
+}
+
+Status FaultyStore::delete_api_token(std::string_view hash) {
+  if (Status planned = take(StoreCall::delete_api_token); !planned) return planned;
+  return inner_->delete_api_token(hash);
+}
+
+Result<uint64_t> FaultyStore::delete_user_api_tokens(int64_t user_id, std::string_view keep_hash) {
+  if (Status planned = take(StoreCall::delete_user_api_tokens); !planned) return planned;
+  return inner_->delete_user_api_tokens(user_id, keep_hash);
+}
+
 }  // namespace eider::store::testing

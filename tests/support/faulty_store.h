@@ -60,6 +60,10 @@ enum class StoreCall {
   stats,
   import_mailbox,
   import_messages,
+  add_api_token,
+  find_api_token,
+  delete_api_token,
+  delete_user_api_tokens,
 };
 
 class FaultyStore final : public Store {
@@ -143,6 +147,11 @@ class FaultyStore final : public Store {
   Result<Mailbox> import_mailbox(int64_t user_id, const Mailbox& mailbox) override;
   Status import_messages(int64_t user_id, int64_t mailbox_id,
                          const std::vector<ImportedMessage>& messages) override;
+
+  Status add_api_token(std::string_view hash, const ApiToken& token) override;
+  Result<ApiToken> find_api_token(std::string_view hash, int64_t now) override;
+  Status delete_api_token(std::string_view hash) override;
+  Result<uint64_t> delete_user_api_tokens(int64_t user_id, std::string_view keep_hash) override;
 
  private:
   struct Planned {

@@ -103,6 +103,12 @@ class PgStore final : public Store {
   Status import_messages(int64_t user_id, int64_t mailbox_id,
                          const std::vector<ImportedMessage>& messages) override;
 
+  Status add_api_token(std::string_view hash, const ApiToken& token) override;
+  Result<ApiToken> find_api_token(std::string_view hash, int64_t now) override;
+  Status delete_api_token(std::string_view hash) override;
+  Result<uint64_t> delete_user_api_tokens(int64_t user_id, std::string_view keep_hash) override;
+
+
  private:
   explicit PgStore(std::unique_ptr<Pool> pool) : pool_(std::move(pool)) {}
 

@@ -142,6 +142,24 @@ CREATE TABLE summary_chunks (
 );
 ALTER TABLE summary_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 )sql",
+    // 3: reserved for pg-fast (issue 16), whose branch defines it; a merge
+    // replaces this placeholder.
+    "SELECT 1",
+    // 4: the HTTP API's user tokens, by the SHA-256 of the token (never the
+    // token itself); expired rows go when a token is added.
+    R"sql(
+CREATE TABLE api_tokens (
+  hash text PRIMARY KEY,
+  user_id bigint NOT NULL,
+  created bigint NOT NULL,
+  expires bigint NOT NULL
+);
+CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
+CREATE INDEX api_tokens_by_expiry ON api_tokens (expires);
+)sql",
+    // 5: reserved for api-events, whose branch defines it; a merge replaces
+    // this placeholder.
+    "SELECT 1",
     // 6 (api-mail): the HTTP API's mailbox fields (Store::update_mailbox)
     // and its creation time; a mailbox from before takes its UIDVALIDITY,
     // which was the time it was created at unless imported.

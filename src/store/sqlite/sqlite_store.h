@@ -128,6 +128,12 @@ class SqliteStore final : public Store {
   Status import_messages(int64_t user_id, int64_t mailbox_id,
                          const std::vector<ImportedMessage>& messages) override;
 
+  Status add_api_token(std::string_view hash, const ApiToken& token) override;
+  Result<ApiToken> find_api_token(std::string_view hash, int64_t now) override;
+  Status delete_api_token(std::string_view hash) override;
+  Result<uint64_t> delete_user_api_tokens(int64_t user_id, std::string_view keep_hash) override;
+
+
   // Releases this instance's leases (a restarted node trims at once);
   // then every queued write finishes.
   ~SqliteStore() override;

@@ -1,0 +1,12 @@
+#include "api/routes.h"
+
+#include "api/router.h"
+
+namespace eider::api {
+
+void add_all_routes(Router& router) {
+  add_core_routes(router);
+  add_auth_routes(router);
+}
+
+}  // namespace eider::api

@@ -1,0 +1,15 @@
+// Every route group, one function per group, each in its own file
+// (routes_<group>.cc). add_all_routes (routes.cc) calls them all; a new
+// group adds its line there and here (docs/api.md, "Adding a route").
+#pragma once
+
+namespace eider::api {
+
+class Router;
+
+void add_core_routes(Router& router);  // /health, /metrics, /openapi.json
+void add_auth_routes(Router& router);  // /authenticate, /preauth
+
+void add_all_routes(Router& router);
+
+}  // namespace eider::api
