@@ -9,6 +9,8 @@ class Router;
 
 void add_core_routes(Router& router);  // /health, /metrics, /openapi.json
 void add_auth_routes(Router& router);  // /authenticate, /preauth
+void add_mailbox_routes(Router& router);  // /users/:user/mailboxes
+void add_message_routes(Router& router);  // .../messages, /users/:user/search
 
 void add_all_routes(Router& router);
 

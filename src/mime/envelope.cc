@@ -14,6 +14,7 @@
 
 #include "core/ascii.h"
 #include "mime/address_text.h"
+#include "mime/charset.h"
 #include "mime/codec_rfc2047.h"
 #include "mime/header_syntax.h"
 #include "mime/imap_string.h"
@@ -381,6 +382,7 @@ std::vector<DisplayAddress> display_addresses(std::string_view raw_value) {
       shown.address += '@';
       shown.address += *a.domain;
     }
+    shown.address = sanitize_utf8(shown.address);
     out.push_back(std::move(shown));
   }
   return out;

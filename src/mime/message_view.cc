@@ -193,10 +193,11 @@ MessageView view_of_header(std::string_view header) {
                                     [&](const ViewHeader& h) { return h.key == key; });
     if (first && key == "subject")
       view.subject = std::string(core::trim_wsp(decode_header_text(value)));
-    if (first && key == "message-id") view.message_id = syntax::unfold(value);
-    if (first && key == "in-reply-to") view.in_reply_to = syntax::unfold(value);
+    if (first && key == "message-id") view.message_id = sanitize_utf8(syntax::unfold(value));
+    if (first && key == "in-reply-to") view.in_reply_to = sanitize_utf8(syntax::unfold(value));
     if (first && key == "date") view.date = parse_date_time(syntax::unfold(value));
-    view.headers.push_back({key, std::string(core::trim_wsp(decode_header_text(value)))});
+    view.headers.push_back(
+        {sanitize_utf8(key), std::string(core::trim_wsp(decode_header_text(value)))});
     return true;
   });
   return view;
@@ -205,12 +206,13 @@ MessageView view_of_header(std::string_view header) {
 MessageView make_view(std::string_view bytes, const Message& message, const ViewOptions& options) {
   const Part& root = message.root;
   MessageView view = view_of_header(root.header.in(bytes));
-  view.content_type = root.type + "/" + root.subtype;
+  view.content_type = sanitize_utf8(root.type + "/" + root.subtype);
 
   size_t text_bytes = 0;
   for_each_leaf(root, false, [&](const Part& part, bool related) {
     if (is_body(part)) {
-      std::string text = to_utf8(decode_body(bytes, part), part.param("charset"));
+      // An unknown charset is taken as UTF-8 as it is: made valid here.
+      std::string text = sanitize_utf8(to_utf8(decode_body(bytes, part), part.param("charset")));
       if (part.subtype == "plain") {
         if (!view.text.empty()) view.text.push_back('\n');
         view.text += text;
@@ -226,11 +228,11 @@ MessageView make_view(std::string_view bytes, const Message& message, const View
     }
     ViewAttachment attachment;
     attachment.id = attachment_id(view.attachments.size() + 1);
-    attachment.filename = filename_of(part);
-    attachment.content_type = part.type + "/" + part.subtype;
-    attachment.disposition = part.disposition;
-    attachment.transfer_encoding = part.encoding.empty() ? "7bit" : part.encoding;
-    attachment.content_id = without_angles(part.id);
+    attachment.filename = sanitize_utf8(filename_of(part));
+    attachment.content_type = sanitize_utf8(part.type + "/" + part.subtype);
+    attachment.disposition = sanitize_utf8(part.disposition);
+    attachment.transfer_encoding = sanitize_utf8(part.encoding.empty() ? "7bit" : part.encoding);
+    attachment.content_id = sanitize_utf8(without_angles(part.id));
     attachment.related = related && !attachment.content_id.empty();
     attachment.size = decode_body(bytes, part).size();
     view.attachments.push_back(std::move(attachment));

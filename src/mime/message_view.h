@@ -4,7 +4,8 @@
 //
 // Made from the message's bytes and their parse; never fails (any bytes are
 // a message, mime/message.h). Stored bytes are never changed: everything
-// here is a decoded copy for display.
+// here is a decoded copy for display, and every string is valid UTF-8
+// (what does not decode becomes U+FFFD).
 #pragma once
 
 #include <cstdint>

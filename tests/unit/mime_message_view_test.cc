@@ -22,6 +22,16 @@ TEST(MessageView, EveryCorpusMessageGivesAViewWhoseAttachmentsAreFound) {
     EXPECT_TRUE(is_valid_utf8(view.text)) << file.name;
     EXPECT_TRUE(is_valid_utf8(view.subject)) << file.name;
     for (const std::string& html : view.html) EXPECT_TRUE(is_valid_utf8(html)) << file.name;
+    // Every string is UTF-8, so the API's JSON is always valid.
+    for (const ViewHeader& h : view.headers) {
+      EXPECT_TRUE(is_valid_utf8(h.key) && is_valid_utf8(h.value)) << file.name;
+    }
+    for (const auto* list : {&view.from, &view.to, &view.cc, &view.bcc, &view.reply_to}) {
+      for (const DisplayAddress& a : *list) {
+        EXPECT_TRUE(is_valid_utf8(a.name) && is_valid_utf8(a.address)) << file.name;
+      }
+    }
+    EXPECT_TRUE(is_valid_utf8(view.message_id) && is_valid_utf8(view.content_type)) << file.name;
     for (size_t i = 0; i < view.attachments.size(); ++i) {
       const ViewAttachment& a = view.attachments[i];
       EXPECT_EQ(a.id,
@@ -30,7 +40,9 @@ TEST(MessageView, EveryCorpusMessageGivesAViewWhoseAttachmentsAreFound) {
       const Part* part = find_attachment(parsed, a.id);
       ASSERT_NE(part, nullptr) << file.name << " " << a.id;
       EXPECT_EQ(decode_body(file.bytes, *part).size(), a.size) << file.name << " " << a.id;
-      EXPECT_TRUE(is_valid_utf8(a.filename)) << file.name;
+      EXPECT_TRUE(is_valid_utf8(a.filename) && is_valid_utf8(a.content_type) &&
+                  is_valid_utf8(a.content_id) && is_valid_utf8(a.disposition))
+          << file.name;
       ++attachments;
     }
     EXPECT_EQ(find_attachment(parsed, "ATT99999"), nullptr);
