@@ -374,3 +374,32 @@ def test_bad_message_ids_are_404_or_400(api, alice, inbox):
     fake_box = "0" * 8 + "1" * 16
     reply = api.get(f"/users/{alice}/mailboxes/{fake_box}/messages")
     assert reply.status == 404 and reply.json["code"] == "NoSuchMailbox"
+
+
+def test_search_across_mailboxes(api, alice, inbox, listener_args):
+    lmtp_deliver(port_of(listener_args, "lmtp"),
+                 [message(1, subject="Quarterly report"), message(2, subject="lunch"),
+                  message(3, subject="Report draft", sender="boss@example.org"), MULTIPART])
+    trash = mailbox_ids(api, alice)["Trash"]
+    api.put(f"/users/{alice}/mailboxes/{inbox}/messages/3", {"moveTo": trash})
+    found = api.get(f"/users/{alice}/search", query={"query": "report"})
+    assert found.status == 200, found
+    assert {(r["mailbox"], r["subject"]) for r in found.json["results"]} == {
+        (inbox, "Quarterly report"), (trash, "Report draft"), (inbox, "Report \u2013 Q3")}
+    assert found.json["total"] == 3
+    searchable = api.get(f"/users/{alice}/search", query={"query": "report", "searchable": "true"})
+    assert searchable.json["total"] == 2
+    by_sender = api.get(f"/users/{alice}/search", query={"from": "BOSS@example"})
+    assert [r["subject"] for r in by_sender.json["results"]] == ["Report draft"]
+    with_files = api.get(f"/users/{alice}/search", query={"attachments": "true"})
+    assert [r["subject"] for r in with_files.json["results"]] == ["Report \u2013 Q3"]
+    big = api.get(f"/users/{alice}/search", query={"minSize": 5000})
+    assert [r["subject"] for r in big.json["results"]] == ["Report \u2013 Q3"]
+    paged = api.get(f"/users/{alice}/search", query={"limit": 2})
+    assert paged.json["total"] == 4 and len(paged.json["results"]) == 2
+    rest = api.get(f"/users/{alice}/search", query={"limit": 2, "next": paged.json["nextCursor"]})
+    assert len(rest.json["results"]) == 2 and rest.json["nextCursor"] is False
+    seen = {(r["mailbox"], r["id"]) for r in paged.json["results"] + rest.json["results"]}
+    assert len(seen) == 4
+    refused = api.get(f"/users/{alice}/search", query={"q": "from:x"})
+    assert refused.status == 400
