@@ -13,10 +13,6 @@ namespace eider::api {
 
 namespace asio = boost::asio;
 
-int64_t user_created(const store::User&) {
-  return 0;
-}
-
 std::string mailbox_id(const store::Mailbox& mailbox) {
   return encode_id(mailbox.created, mailbox.id);
 }

@@ -12,15 +12,12 @@
 #include <string_view>
 #include <variant>
 
+#include "api/auth.h"  // user_created
 #include "api/http.h"
 #include "api/router.h"
 #include "store/store.h"
 
 namespace eider::api {
-
-// A user's creation time, the first half of their id. (api-users adds
-// store::User::created; until that is merged every user's is 0.)
-int64_t user_created(const store::User& user);
 
 std::string mailbox_id(const store::Mailbox& mailbox);
 
