@@ -22,6 +22,12 @@ bool same_secret(std::string_view given, std::string_view secret) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+Caller admin_caller() {
+  Caller caller;
+  caller.admin = true;
+  return caller;
+}
+
 int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -67,10 +73,10 @@ boost::asio::awaitable<std::variant<Caller, Reply>> identify(
     const std::optional<std::string>& token, const Services& services) {
   const std::string& admin = services.settings.admin_token;
   if (!token || token->empty()) {
-    if (admin.empty()) co_return Caller{.admin = true};
+    if (admin.empty()) co_return admin_caller();
     co_return invalid_token();
   }
-  if (!admin.empty() && same_secret(*token, admin)) co_return Caller{.admin = true};
+  if (!admin.empty() && same_secret(*token, admin)) co_return admin_caller();
   store::Store& store = services.store;
   const std::string given = *token;
   Result<TokenUser> found = co_await services.executor.run([&store, &given]() -> Result<TokenUser> {

@@ -4,11 +4,6 @@
 #include "api/reply.h"
 #include "store/executor.h"
 
-// GCC 12 takes the frames of coroutines it inlined for ones freed by a
-// mismatched operator delete: a false positive (asio allocates and frees
-// every awaitable frame through its own pair).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace eider::api {
 
 namespace asio = boost::asio;

@@ -17,7 +17,8 @@ Caller user_caller(int64_t id) {
 }
 
 TEST(ApiAuth, TheAdminReachesEveryRoute) {
-  Caller admin{.admin = true};
+  Caller admin;
+  admin.admin = true;
   for (Access access : {Access::open, Access::admin, Access::user, Access::token}) {
     Params params{{"user", encode_id(1, 7)}};
     EXPECT_FALSE(check_access(access, admin, params));

@@ -42,10 +42,11 @@ inline std::unique_ptr<sqlite::SqliteStore> open_sqlite_or_die(const TempDir& di
   return store ? std::move(*store) : nullptr;
 }
 
-// Takes a database from schema version 13 back to 12: migration tests run
+// Takes a database from the newest schema version back to 12: migration tests run
 // it first, then undo what the versions they go back past added.
 constexpr const char* kBackToVersion12 =
-    "DROP INDEX journal_by_age; ALTER TABLE journal DROP COLUMN at; DROP TABLE leases;"
+    "DROP TABLE api_tokens;"
+    " DROP INDEX journal_by_age; ALTER TABLE journal DROP COLUMN at; DROP TABLE leases;"
     " CREATE TABLE journal_marks (at INTEGER NOT NULL, last_id INTEGER NOT NULL);"
     " PRAGMA user_version = 12";
 

@@ -142,8 +142,8 @@ CREATE TABLE summary_chunks (
 );
 ALTER TABLE summary_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 )sql",
-    // 3: reserved for pg-fast (issue 16), whose branch defines it; a merge
-    // replaces this placeholder.
+    // 3: reserved for api-users (users' creation time and more), whose
+    // branch defines it; a merge replaces this placeholder.
     "SELECT 1",
     // 4: the HTTP API's user tokens, by the SHA-256 of the token (never the
     // token itself); expired rows go when a token is added.

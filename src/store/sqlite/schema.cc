@@ -264,7 +264,10 @@ CREATE TABLE leases (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
-    // 14: the HTTP API's user tokens, by the SHA-256 of the token (never the
+    // 14: reserved for api-users (users' creation time and more), whose
+    // branch defines it; a merge replaces this placeholder.
+    Migration{"SELECT 1"},
+    // 15: the HTTP API's user tokens, by the SHA-256 of the token (never the
     // token itself); expired rows go when a token is added.
     Migration{R"sql(
 CREATE TABLE api_tokens (
@@ -276,9 +279,8 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
 CREATE INDEX api_tokens_by_expiry ON api_tokens (expires);
 )sql"},
-    // 15 and 16: reserved for the other API branches (api-users, api-events),
-    // whose branches define them; a merge replaces these placeholders.
-    Migration{"SELECT 1"},
+    // 16: reserved for api-events, whose branch defines it; a merge
+    // replaces this placeholder.
     Migration{"SELECT 1"},
     // 17 (api-mail's 16): the HTTP API's mailbox fields (Store::update_mailbox)
     // and its creation time; a mailbox from before takes its UIDVALIDITY,
