@@ -46,7 +46,7 @@ class Lmtp:
         assert code == 250, text
         match = DELIVERED.match(text)
         assert match, text
-        return int(match.group(2))
+        return match.group(3).decode(), int(match.group(2))
 
     def close(self):
         self.sock.close()
@@ -89,32 +89,42 @@ def list_all(api, user, mailbox, **query):
         query["next"] = reply.json["nextCursor"]
 
 
-def test_the_whole_corpus_is_listed_and_downloaded_byte_for_byte(api, alice, inbox, cli,
+def test_the_whole_corpus_is_listed_and_downloaded_byte_for_byte(api, alice, cli,
                                                                   listener_args):
     paths = corpus_messages()
     assert len(paths) >= 256
     lmtp = Lmtp(port_of(listener_args, "lmtp"))
-    uids = {lmtp.deliver(path.read_bytes()): path for path in paths}
+    # (mailbox, uid) -> file: delivery may file a message elsewhere than INBOX.
+    filed = {lmtp.deliver(path.read_bytes()): path for path in paths}
     lmtp.close()
-    results, last = list_all(api, alice, inbox, order="asc")
-    assert [r["id"] for r in results] == sorted(uids)
-    assert last["total"] == len(paths)
-    for r in results:
-        original = uids[r["id"]].read_bytes()
-        eml = api.get(f"/users/{alice}/mailboxes/{inbox}/messages/{r['id']}/message.eml")
-        assert eml.status == 200, (uids[r["id"]].name, eml)
-        assert eml.headers["content-type"].startswith("message/rfc822")
-        assert eml.body.endswith(original), uids[r["id"]].name
-        assert eml.body.startswith(b"Return-Path: <corpus@example.org>"), uids[r["id"]].name
-        assert eml.body == cli.export(USER, r["id"]), uids[r["id"]].name
-        assert r["size"] == len(eml.body)
-        parsed = api.get(f"/users/{alice}/mailboxes/{inbox}/messages/{r['id']}")
-        assert parsed.status == 200, (uids[r["id"]].name, parsed)
-        for attachment in parsed.json["attachments"]:
-            got = api.get(f"/users/{alice}/mailboxes/{inbox}/messages/{r['id']}"
-                          f"/attachments/{attachment['id']}")
-            assert got.status == 200, (uids[r["id"]].name, attachment)
-            assert len(got.body) == attachment["size"], (uids[r["id"]].name, attachment)
+    assert len(filed) == len(paths)
+    ids = mailbox_ids(api, alice)
+    checked = 0
+    for path_name in sorted({mailbox for mailbox, _ in filed}):
+        mailbox = ids[path_name]
+        results, last = list_all(api, alice, mailbox, order="asc")
+        uids = sorted(uid for (name, uid) in filed if name == path_name)
+        assert [r["id"] for r in results] == uids
+        assert last["total"] == len(uids)
+        base = f"/users/{alice}/mailboxes/{mailbox}/messages"
+        for r in results:
+            source = filed[(path_name, r["id"])]
+            original = source.read_bytes()
+            eml = api.get(f"{base}/{r['id']}/message.eml")
+            assert eml.status == 200, (source.name, eml)
+            assert eml.headers["content-type"].startswith("message/rfc822")
+            assert eml.body.endswith(original), source.name
+            assert eml.body.startswith(b"Return-Path: <corpus@example.org>"), source.name
+            assert eml.body == cli.export(USER, r["id"], mailbox=path_name), source.name
+            assert r["size"] == len(eml.body)
+            parsed = api.get(f"{base}/{r['id']}")
+            assert parsed.status == 200, (source.name, parsed)
+            for attachment in parsed.json["attachments"]:
+                got = api.get(f"{base}/{r['id']}/attachments/{attachment['id']}")
+                assert got.status == 200, (source.name, attachment)
+                assert len(got.body) == attachment["size"], (source.name, attachment)
+            checked += 1
+    assert checked == len(paths)
 
 
 def test_listing_pages_both_ways_and_filters_unseen(api, alice, inbox, listener_args):
