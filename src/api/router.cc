@@ -59,9 +59,14 @@ void Router::add(std::string method, std::string pattern, RouteOptions options, 
   Route route;
   route.method = std::move(method);
   for (std::string_view segment : split_path(pattern)) route.segments.emplace_back(segment);
+  auto shape = [](const std::vector<std::string>& segments) {
+    std::vector<std::string> out;
+    for (const std::string& s : segments) out.push_back(!s.empty() && s[0] == ':' ? ":" : s);
+    return out;
+  };
   for (const Route& other : routes_) {
     // Two routes for one method and shape would make one unreachable.
-    if (other.method == route.method && other.segments == route.segments) {
+    if (other.method == route.method && shape(other.segments) == shape(route.segments)) {
       throw std::logic_error("api: route added twice: " + route.method + " " + pattern);
     }
   }

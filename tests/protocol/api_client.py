@@ -127,9 +127,9 @@ def raw_exchange(port, data, read_until_close=True, timeout=10):
         return b"".join(chunks)
 
 
-def parse_responses(data):
+def split_responses(data):
     """Splits a byte stream of HTTP/1.1 responses (Content-Length framed)
-    into (status, headers, body) tuples; a trailing partial one is left out."""
+    into ([(status, headers, body), ...], the bytes of an incomplete one)."""
     out = []
     while data:
         head_end = data.find(b"\r\n\r\n")
@@ -147,4 +147,9 @@ def parse_responses(data):
             break
         out.append((status, headers, data[head_end + 4:end]))
         data = data[end:]
-    return out
+    return out, data
+
+
+def parse_responses(data):
+    """The complete responses in a byte stream (split_responses)."""
+    return split_responses(data)[0]

@@ -149,7 +149,7 @@ ALTER TABLE summary_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
     // token itself); expired rows go when a token is added.
     R"sql(
 CREATE TABLE api_tokens (
-  hash text PRIMARY KEY,
+  hash bytea PRIMARY KEY,
   user_id bigint NOT NULL,
   created bigint NOT NULL,
   expires bigint NOT NULL
