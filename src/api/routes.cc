@@ -10,6 +10,8 @@ void add_all_routes(Router& router) {
   add_users_routes(router);
   add_addresses_routes(router);
   add_events_routes(router);
+  add_mailbox_routes(router);
+  add_message_routes(router);
 }
 
 }  // namespace eider::api

@@ -12,6 +12,8 @@ void add_auth_routes(Router& router);       // /authenticate, /preauth
 void add_users_routes(Router& router);      // /users
 void add_addresses_routes(Router& router);  // addresses, forwarded addresses, domain aliases
 void add_events_routes(Router& router);     // /users/:user/updates, /users/:user/logout
+void add_mailbox_routes(Router& router);    // /users/:user/mailboxes
+void add_message_routes(Router& router);    // .../messages, /users/:user/search
 
 void add_all_routes(Router& router);
 

@@ -189,6 +189,11 @@ Status Mail::subscribe(int64_t user_id, std::string_view path, bool subscribed) 
   return store_.set_subscribed(user_id, path, subscribed);
 }
 
+Status Mail::update_mailbox(int64_t user_id, int64_t mailbox_id,
+                            const store::MailboxUpdate& update) {
+  return store_.update_mailbox(user_id, mailbox_id, update);
+}
+
 void Mail::logout_user(int64_t user_id) {
   notifier_.publish({user_id, 0, 0, notify::BeaconKind::logout});
 }

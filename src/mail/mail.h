@@ -111,6 +111,9 @@ class Mail {
   // SUBSCRIBE and UNSUBSCRIBE, as Store::set_subscribed promises. No
   // beacon: subscriptions change no mailbox a session shows.
   Status subscribe(int64_t user_id, std::string_view path, bool subscribed);
+  // The HTTP API's mailbox fields (Store::update_mailbox). No beacon: no
+  // session shows them.
+  Status update_mailbox(int64_t user_id, int64_t mailbox_id, const store::MailboxUpdate& update);
 
   // Ends every IMAP and POP3 session of the user, on every node the
   // notifier reaches (a logout beacon): IMAP says `* BYE`, POP3 closes

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace eider::mime {
 
@@ -13,5 +14,16 @@ namespace eider::mime {
 // the addr-spec, group names as "name:". Parts the field lacks are left out
 // (no MISSING_MAILBOX or SYNTAX_ERROR placeholders). Linear in the value.
 std::string address_search_text(std::string_view raw_value);
+
+// One address of a field, for display (the HTTP API's {name, address}).
+struct DisplayAddress {
+  std::string name;     // display name, RFC 2047-decoded to UTF-8; "" when none
+  std::string address;  // "local@domain" ("local" alone when the domain is missing)
+};
+
+// The addresses of the raw field value, parsed as for address_search_text;
+// groups are flattened into their members, members without a local part
+// are left out. Linear in the value.
+std::vector<DisplayAddress> display_addresses(std::string_view raw_value);
 
 }  // namespace eider::mime

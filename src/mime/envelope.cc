@@ -14,6 +14,7 @@
 
 #include "core/ascii.h"
 #include "mime/address_text.h"
+#include "mime/charset.h"
 #include "mime/codec_rfc2047.h"
 #include "mime/header_syntax.h"
 #include "mime/imap_string.h"
@@ -366,6 +367,24 @@ std::string address_search_text(std::string_view raw_value) {
     out.append(">, ");
   }
   if (!out.empty()) out.resize(out.size() - 2);
+  return out;
+}
+
+std::vector<DisplayAddress> display_addresses(std::string_view raw_value) {
+  std::vector<DisplayAddress> out;
+  for (const Address& a : addresses(raw_value)) {
+    if (!a.domain && !a.name) continue;  // a group's start or end
+    if (!a.mailbox || *a.mailbox == "MISSING_MAILBOX") continue;
+    DisplayAddress shown;
+    if (a.name) shown.name = decode_header_text(*a.name);
+    shown.address = *a.mailbox;
+    if (a.domain && *a.domain != "MISSING_DOMAIN" && *a.domain != "SYNTAX_ERROR") {
+      shown.address += '@';
+      shown.address += *a.domain;
+    }
+    shown.address = sanitize_utf8(shown.address);
+    out.push_back(std::move(shown));
+  }
   return out;
 }
 

@@ -67,6 +67,25 @@ struct Mailbox {
   // Journal rows at or below this modseq may have been trimmed
   // (trim_journal); every row above it is kept. 0 until the first trim.
   uint64_t journal_floor = 0;
+  // Set by update_mailbox, for the HTTP API (WildDuck's mailbox fields):
+  // hidden from its listings unless asked for, and a retention in
+  // milliseconds (0: kept for ever) that the store keeps but does not act on.
+  bool hidden = false;
+  uint64_t retention_ms = 0;
+};
+
+// What update_mailbox changes: each field that is set.
+struct MailboxUpdate {
+  std::optional<bool> hidden;
+  std::optional<uint64_t> retention_ms;
+};
+
+// A mailbox's message counters (mailbox_counters).
+struct MailboxCounters {
+  int64_t mailbox_id = 0;
+  uint64_t total = 0;
+  uint64_t unseen = 0;  // messages without \Seen
+  uint64_t size = 0;    // sum of the messages' sizes as delivered
 };
 
 // A message as delivered or appended: the split form plus what IMAP needs.
@@ -430,6 +449,16 @@ class Store {
   virtual Status set_subscribed(int64_t user_id, std::string_view path, bool subscribed) = 0;
   // The subscribed names that are no mailbox, sorted.
   virtual Result<std::vector<std::string>> list_lost_subscriptions(int64_t user_id) = 0;
+  // Sets the fields of `update` that are given on the mailbox. Not
+  // journaled, no MODSEQ change (nothing a session shows changes).
+  // Code::not_found for a mailbox that is not the user's.
+  virtual Status update_mailbox(int64_t user_id, int64_t mailbox_id,
+                                const MailboxUpdate& update) = 0;
+  // The counters of every mailbox of the user, in one read (one snapshot),
+  // ordered by mailbox id; an empty mailbox is listed with zeros.
+  // Code::not_found for a missing user. Time is linear in the user's
+  // messages (their narrow listing rows, no content).
+  virtual Result<std::vector<MailboxCounters>> mailbox_counters(int64_t user_id) = 0;
 
   // Messages. append_message fails with Code::over_quota, leaving nothing,
   // when either of the user's limits (Quota) would be exceeded.

@@ -1,6 +1,7 @@
 // Mailboxes: create, find and list, path checks, rename (children, INBOX),
 // delete (children stay, UIDVALIDITY grows), subscriptions and snapshots.
 #include <algorithm>
+#include <ctime>
 
 #include "conformance.h"
 
@@ -261,6 +262,91 @@ TEST_P(Mailboxes, ASnapshotIsKeptUnlessOlderAndGoesWithItsMailbox) {
   User eve = account("eve").user;
   EXPECT_EQ(store().save_snapshot(eve.id, bob.inbox.id, MailboxSnapshot{9, "x"}).code(),
             Code::not_found);
+}
+
+MailboxUpdate hide(bool hidden) {
+  MailboxUpdate update;
+  update.hidden = hidden;
+  return update;
+}
+
+MailboxUpdate keep_for(uint64_t retention_ms) {
+  MailboxUpdate update;
+  update.retention_ms = retention_ms;
+  return update;
+}
+
+TEST_P(Mailboxes, HiddenAndRetentionAreKeptWithoutJournalAndCreatedIsNow) {
+  User bob = account("bob").user;
+  const int64_t before = static_cast<int64_t>(std::time(nullptr));
+  Result<Mailbox> work = store().create_mailbox(bob.id, "Work", "");
+  ASSERT_TRUE(work);
+  EXPECT_FALSE(work->hidden);
+  EXPECT_EQ(work->retention_ms, 0u);
+  EXPECT_GE(work->created, before);
+  EXPECT_LE(work->created, static_cast<int64_t>(std::time(nullptr)));
+  EXPECT_GT(mailbox(bob.id, "INBOX").created, 0);
+  ASSERT_TRUE(store().update_mailbox(bob.id, work->id, hide(true)));
+  Mailbox hidden = mailbox(bob.id, "Work");
+  EXPECT_TRUE(hidden.hidden);
+  EXPECT_EQ(hidden.retention_ms, 0u);
+  EXPECT_EQ(hidden.highest_modseq, work->highest_modseq);
+  EXPECT_EQ(hidden.created, work->created);
+  ASSERT_TRUE(store().update_mailbox(bob.id, work->id, keep_for(86400000)));
+  Mailbox kept = mailbox(bob.id, "Work");
+  EXPECT_TRUE(kept.hidden);
+  EXPECT_EQ(kept.retention_ms, 86400000u);
+  ASSERT_TRUE(store().update_mailbox(bob.id, work->id, hide(false)));
+  EXPECT_FALSE(mailbox(bob.id, "Work").hidden);
+  EXPECT_EQ(mailbox(bob.id, "Work").retention_ms, 86400000u);
+  // A rename keeps them.
+  ASSERT_TRUE(rename(bob.id, "Work", "Job"));
+  EXPECT_EQ(mailbox(bob.id, "Job").retention_ms, 86400000u);
+  EXPECT_EQ(mailbox(bob.id, "Job").created, work->created);
+  // Another user's mailbox is not found.
+  User eve = account("eve").user;
+  EXPECT_EQ(store().update_mailbox(eve.id, work->id, hide(true)).code(), Code::not_found);
+  EXPECT_FALSE(mailbox(bob.id, "Job").hidden);
+}
+
+TEST_P(Mailboxes, CountersGiveTotalUnseenAndSizePerMailbox) {
+  Account bob = account("bob");
+  Result<Mailbox> work = store().create_mailbox(bob.user.id, "Work", "");
+  ASSERT_TRUE(work);
+  append(bob, make_message(100));
+  append(bob, make_message(200, {}, {"\\Seen"}));
+  append(bob, make_message(300, {}, {"$Seenish", "\\Flagged"}));
+  append(bob, make_message(50, {}, {"\\Seen"}), work->id);
+  std::vector<MailboxCounters> counters = store().mailbox_counters(bob.user.id).value();
+  ASSERT_EQ(counters.size(), store().list_mailboxes(bob.user.id).value().size());
+  for (size_t i = 1; i < counters.size(); ++i) {
+    EXPECT_LT(counters[i - 1].mailbox_id, counters[i].mailbox_id);
+  }
+  auto of = [&](int64_t id) {
+    for (const MailboxCounters& c : counters) {
+      if (c.mailbox_id == id) return c;
+    }
+    ADD_FAILURE() << "no counters for mailbox " << id;
+    return MailboxCounters{};
+  };
+  EXPECT_EQ(of(bob.inbox.id).total, 3u);
+  EXPECT_EQ(of(bob.inbox.id).unseen, 2u);
+  EXPECT_EQ(of(bob.inbox.id).size, 600u);
+  EXPECT_EQ(of(work->id).total, 1u);
+  EXPECT_EQ(of(work->id).unseen, 0u);
+  EXPECT_EQ(of(work->id).size, 50u);
+  EXPECT_EQ(of(mailbox(bob.user.id, "Trash").id).total, 0u);
+  EXPECT_EQ(of(mailbox(bob.user.id, "Trash").id).size, 0u);
+  // A flag change and an expunge show at once.
+  std::vector<uint32_t> inbox_uids = uids(bob.user.id, bob.inbox.id);
+  ASSERT_TRUE(
+      store().store_flags(bob.user.id, bob.inbox.id, {inbox_uids[0]}, FlagMode::add, {"\\Seen"}));
+  ASSERT_TRUE(store().expunge_messages(bob.user.id, bob.inbox.id, {inbox_uids[1]}));
+  counters = store().mailbox_counters(bob.user.id).value();
+  EXPECT_EQ(of(bob.inbox.id).total, 2u);
+  EXPECT_EQ(of(bob.inbox.id).unseen, 1u);
+  EXPECT_EQ(of(bob.inbox.id).size, 400u);
+  EXPECT_EQ(store().mailbox_counters(bob.user.id + 100).status().code(), Code::not_found);
 }
 
 }  // namespace

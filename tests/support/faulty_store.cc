@@ -202,6 +202,17 @@ Status FaultyStore::set_subscribed(int64_t user_id, std::string_view path, bool 
   return inner_->set_subscribed(user_id, path, subscribed);
 }
 
+Status FaultyStore::update_mailbox(int64_t user_id, int64_t mailbox_id,
+                                   const MailboxUpdate& update) {
+  if (Status planned = take(StoreCall::update_mailbox); !planned) return planned;
+  return inner_->update_mailbox(user_id, mailbox_id, update);
+}
+
+Result<std::vector<MailboxCounters>> FaultyStore::mailbox_counters(int64_t user_id) {
+  if (Status planned = take(StoreCall::mailbox_counters); !planned) return planned;
+  return inner_->mailbox_counters(user_id);
+}
+
 Result<std::vector<std::string>> FaultyStore::list_lost_subscriptions(int64_t user_id) {
   if (Status planned = take(StoreCall::list_lost_subscriptions); !planned) return planned;
   return inner_->list_lost_subscriptions(user_id);

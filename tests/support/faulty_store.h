@@ -50,6 +50,8 @@ enum class StoreCall {
   rename_mailbox,
   delete_mailbox,
   set_subscribed,
+  update_mailbox,
+  mailbox_counters,
   list_lost_subscriptions,
   append_message,
   list_messages,
@@ -130,6 +132,8 @@ class FaultyStore final : public Store {
                                                     std::string_view to) override;
   Result<MailboxModseq> delete_mailbox(int64_t user_id, std::string_view path) override;
   Status set_subscribed(int64_t user_id, std::string_view path, bool subscribed) override;
+  Status update_mailbox(int64_t user_id, int64_t mailbox_id, const MailboxUpdate& update) override;
+  Result<std::vector<MailboxCounters>> mailbox_counters(int64_t user_id) override;
   Result<std::vector<std::string>> list_lost_subscriptions(int64_t user_id) override;
   Result<Appended> append_message(int64_t user_id, int64_t mailbox_id,
                                   const NewMessage& message) override;

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <string>
 
+#include "store/sqlite/schema.h"
 #include "store_test_util.h"
 
 namespace eider::store {
@@ -226,7 +227,7 @@ TEST(StoreJournalMigration, VersionTwelveJournalMarksMakeWayForRowTimesAndLeases
   const int64_t before = time_now() - 1;
   ASSERT_NE(open_or_die(options_for(dir)), nullptr);
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(testing::query_int(db, "PRAGMA user_version"), 15);
+  EXPECT_EQ(testing::query_int(db, "PRAGMA user_version"), sqlite::schema_version());
   EXPECT_EQ(
       testing::query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'journal_marks'"), 0);
   EXPECT_GT(testing::query_int(db, "SELECT count(*) FROM journal"), 0);

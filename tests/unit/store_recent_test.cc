@@ -9,6 +9,7 @@
 #include "mime/message.h"
 #include "mime/tree.h"
 #include "mime/wire.h"
+#include "store/sqlite/schema.h"
 #include "store_test_util.h"
 
 namespace eider::store {
@@ -80,7 +81,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
   // columns, tables and indexes of the later versions.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 15);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), sqlite::schema_version());
   exec(db, testing::kBackToVersion12);
   exec(db,
        "CREATE TABLE v1 (user_id INTEGER NOT NULL, mailbox_id INTEGER NOT NULL,"
@@ -121,7 +122,7 @@ TEST(StoreMigration, VersionOneDataGetsWireSizesOldMailNotRecentSummariesAndTheS
     }
   }
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(query_int(db, "PRAGMA user_version"), 15);
+  EXPECT_EQ(query_int(db, "PRAGMA user_version"), sqlite::schema_version());
   // The old messages got their search summary from their stored header.
   EXPECT_EQ(query_int(db,
                       "SELECT count(*) FROM message_contents WHERE summary = CAST('Subject: old' ||"

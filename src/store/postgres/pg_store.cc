@@ -310,6 +310,51 @@ Status PgStore::set_subscribed(int64_t user_id, std::string_view path, bool subs
       .status();
 }
 
+Status PgStore::update_mailbox(int64_t user_id, int64_t mailbox_id, const MailboxUpdate& update) {
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           // -1 keeps a field as it is.
+           Result<Rows> changed = db.query(
+               "UPDATE mailboxes SET"
+               " hidden = CASE WHEN $3 < 0 THEN hidden ELSE $3 <> 0 END,"
+               " retention_ms = CASE WHEN $4 < 0 THEN retention_ms ELSE $4 END"
+               " WHERE user_id = $1 AND id = $2",
+               Params(
+                   user_id, mailbox_id,
+                   update.hidden ? static_cast<int64_t>(*update.hidden) : int64_t{-1},
+                   update.retention_ms ? static_cast<int64_t>(*update.retention_ms) : int64_t{-1}));
+           if (!changed) return changed.status();
+           if (changed->affected() == 0) return error(Code::not_found, "no such mailbox");
+           return Done{};
+         })
+      .status();
+}
+
+Result<std::vector<MailboxCounters>> PgStore::mailbox_counters(int64_t user_id) {
+  using Counters = std::vector<MailboxCounters>;
+  return read<Counters>([&](Connection& db) -> Result<Counters> {
+    Result<User> user = load_user_by_id(db, user_id);
+    if (!user) return user.status();
+    // Flags are stored space-separated in canonical case, and no other
+    // flag can contain "\Seen".
+    Result<Rows> rows = db.query(
+        "SELECT b.id, count(m.uid),"
+        " count(m.uid) FILTER (WHERE position($2 in ' '::bytea || m.flags || ' '::bytea) = 0),"
+        " coalesce(sum(m.size), 0)::bigint"
+        " FROM mailboxes b LEFT JOIN messages m"
+        " ON m.user_id = b.user_id AND m.mailbox_id = b.id"
+        " WHERE b.user_id = $1 GROUP BY b.id ORDER BY b.id",
+        Params(user_id, std::string_view(" \\Seen ")));
+    if (!rows) return rows.status();
+    Counters counters;
+    for (int i = 0; i < rows->size(); ++i) {
+      counters.push_back({rows->int64(i, 0), static_cast<uint64_t>(rows->int64(i, 1)),
+                          static_cast<uint64_t>(rows->int64(i, 2)),
+                          static_cast<uint64_t>(rows->int64(i, 3))});
+    }
+    return counters;
+  });
+}
+
 Status PgStore::sweep_pending() {
   Result<std::unique_ptr<Connection>> db = pool_->acquire();
   if (!db) return db.status();

@@ -14,7 +14,7 @@ namespace {
 
 constexpr const char* kMailboxColumns =
     "SELECT id, user_id, path, special_use, uidvalidity, uidnext, highest_modseq, subscribed,"
-    " message_count, recent_uid, journal_floor, created FROM mailboxes ";
+    " message_count, recent_uid, journal_floor, hidden, retention_ms, created FROM mailboxes ";
 
 }  // namespace
 
@@ -52,7 +52,9 @@ Mailbox mailbox_from(const Rows& rows, int i) {
   mailbox.message_count = static_cast<uint64_t>(rows.int64(i, 8));
   mailbox.recent_uid = static_cast<uint32_t>(rows.int64(i, 9));
   mailbox.journal_floor = static_cast<uint64_t>(rows.int64(i, 10));
-  mailbox.created = rows.int64(i, 11);
+  mailbox.hidden = rows.int64(i, 11) != 0;
+  mailbox.retention_ms = static_cast<uint64_t>(rows.int64(i, 12));
+  mailbox.created = rows.int64(i, 13);
   return mailbox;
 }
 

@@ -148,7 +148,8 @@ ALTER TABLE summary_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
     // Addresses get an id of their own, a main flag, a name, tags and the
     // forwarded kind (user_id 0, with targets); each user's alphabetically
     // first address becomes main. Rows from before are dated by the
-    // migration.
+    // migration; a mailbox takes its UIDVALIDITY, the time it was created
+    // at unless imported.
     R"sql(
 ALTER TABLE users ADD COLUMN display_name bytea NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN tags bytea NOT NULL DEFAULT '';
@@ -159,7 +160,7 @@ ALTER TABLE users ADD COLUMN created bigint NOT NULL DEFAULT 0;
 UPDATE users SET created = floor(extract(epoch FROM now()))::bigint;
 CREATE INDEX users_by_created ON users (created, id);
 ALTER TABLE mailboxes ADD COLUMN created bigint NOT NULL DEFAULT 0;
-UPDATE mailboxes SET created = floor(extract(epoch FROM now()))::bigint;
+UPDATE mailboxes SET created = uidvalidity;
 ALTER TABLE addresses ADD COLUMN id bigserial NOT NULL UNIQUE;
 ALTER TABLE addresses ADD COLUMN main boolean NOT NULL DEFAULT false;
 ALTER TABLE addresses ADD COLUMN name bytea NOT NULL DEFAULT '';
@@ -190,6 +191,14 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
 CREATE INDEX api_tokens_by_expiry ON api_tokens (expires);
+)sql",
+    // 5: reserved for api-events, whose branch defines it; a merge replaces
+    // this placeholder.
+    "SELECT 1",
+    // 6 (api-mail): the HTTP API's mailbox fields (Store::update_mailbox).
+    R"sql(
+ALTER TABLE mailboxes ADD COLUMN hidden boolean NOT NULL DEFAULT false;
+ALTER TABLE mailboxes ADD COLUMN retention_ms bigint NOT NULL DEFAULT 0;
 )sql",
 };
 

@@ -178,4 +178,45 @@ Status SqliteStore::set_subscribed(int64_t user_id, std::string_view path, bool 
       .status();
 }
 
+Status SqliteStore::update_mailbox(int64_t user_id, int64_t mailbox_id,
+                                   const MailboxUpdate& update) {
+  return write<Done>([&](Connection& db) -> Result<Done> {
+           Result<Mailbox> mailbox = load_mailbox_by_id(db, user_id, mailbox_id);
+           if (!mailbox) return mailbox.status();
+           if (update.hidden) {
+             EIDER_RETURN_IF_ERROR(
+                 db.run("UPDATE mailboxes SET hidden = ? WHERE user_id = ? AND id = ?",
+                        *update.hidden ? 1 : 0, user_id, mailbox_id));
+           }
+           if (update.retention_ms) {
+             EIDER_RETURN_IF_ERROR(
+                 db.run("UPDATE mailboxes SET retention_ms = ? WHERE user_id = ? AND id = ?",
+                        static_cast<int64_t>(*update.retention_ms), user_id, mailbox_id));
+           }
+           return Done{};
+         })
+      .status();
+}
+
+Result<std::vector<MailboxCounters>> SqliteStore::mailbox_counters(int64_t user_id) {
+  using Counters = std::vector<MailboxCounters>;
+  return read<Counters>([&](Connection& db) -> Result<Counters> {
+    Result<User> user = load_user_by_id(db, user_id);
+    if (!user) return user.status();
+    // Flags are stored space-separated in canonical case, and no other
+    // flag can contain "\Seen".
+    return db.query_rows<MailboxCounters>(
+        "SELECT b.id, count(m.uid), coalesce(sum(m.uid IS NOT NULL AND"
+        " instr(' ' || m.flags || ' ', ' \\Seen ') = 0), 0), coalesce(sum(m.size), 0)"
+        " FROM mailboxes b LEFT JOIN messages m ON m.mailbox_id = b.id AND m.user_id = b.user_id"
+        " WHERE b.user_id = ? GROUP BY b.id ORDER BY b.id",
+        [](const Statement& row) {
+          return MailboxCounters{row.int64(0), static_cast<uint64_t>(row.int64(1)),
+                                 static_cast<uint64_t>(row.int64(2)),
+                                 static_cast<uint64_t>(row.int64(3))};
+        },
+        user_id);
+  });
+}
+
 }  // namespace eider::store::sqlite

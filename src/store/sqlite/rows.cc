@@ -48,7 +48,9 @@ Mailbox mailbox_from(const Statement& row) {
   mailbox.message_count = static_cast<uint64_t>(row.int64(8));
   mailbox.recent_uid = static_cast<uint32_t>(row.int64(9));
   mailbox.journal_floor = static_cast<uint64_t>(row.int64(10));
-  mailbox.created = row.int64(11);
+  mailbox.hidden = row.int64(11) != 0;
+  mailbox.retention_ms = static_cast<uint64_t>(row.int64(12));
+  mailbox.created = row.int64(13);
   return mailbox;
 }
 
@@ -118,7 +120,8 @@ Result<Mailbox> load_mailbox(Connection& db, int64_t user_id, std::string_view n
   return load_one<Mailbox>(
       db,
       "SELECT id, user_id, path, special_use, uidvalidity, uidnext, highest_modseq, subscribed,"
-      " message_count, recent_uid, journal_floor, created FROM mailboxes WHERE user_id = ? AND path = ?",
+      " message_count, recent_uid, journal_floor, hidden, retention_ms, created"
+      " FROM mailboxes WHERE user_id = ? AND path = ?",
       mailbox_from, "no mailbox \"" + std::string(normalized_path) + "\"", user_id,
       normalized_path);
 }
@@ -127,7 +130,8 @@ Result<Mailbox> load_mailbox_by_id(Connection& db, int64_t user_id, int64_t mail
   return load_one<Mailbox>(
       db,
       "SELECT id, user_id, path, special_use, uidvalidity, uidnext, highest_modseq, subscribed,"
-      " message_count, recent_uid, journal_floor, created FROM mailboxes WHERE user_id = ? AND id = ?",
+      " message_count, recent_uid, journal_floor, hidden, retention_ms, created"
+      " FROM mailboxes WHERE user_id = ? AND id = ?",
       mailbox_from, "no such mailbox", user_id, mailbox_id);
 }
 

@@ -270,7 +270,8 @@ CREATE TABLE leases (
     // of their own (AUTOINCREMENT: an id is never reused, and VACUUM keeps
     // it), a main flag, a name, tags, and the forwarded kind (user_id 0,
     // with targets). Each user's alphabetically first address becomes main.
-    // Rows from before are dated by the migration.
+    // Rows from before are dated by the migration; a mailbox takes its
+    // UIDVALIDITY, the time it was created at unless imported.
     Migration{R"sql(
 ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN tags TEXT NOT NULL DEFAULT '';
@@ -281,7 +282,7 @@ ALTER TABLE users ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
 UPDATE users SET created = CAST(strftime('%s', 'now') AS INTEGER);
 CREATE INDEX users_by_created ON users (created, id);
 ALTER TABLE mailboxes ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
-UPDATE mailboxes SET created = CAST(strftime('%s', 'now') AS INTEGER);
+UPDATE mailboxes SET created = uidvalidity;
 CREATE TABLE addresses_new (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   address TEXT NOT NULL UNIQUE,
@@ -320,6 +321,14 @@ CREATE TABLE api_tokens (
 ) WITHOUT ROWID;
 CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
 CREATE INDEX api_tokens_by_expiry ON api_tokens (expires);
+)sql"},
+    // 16: reserved for api-events, whose branch defines it; a merge
+    // replaces this placeholder.
+    Migration{"SELECT 1"},
+    // 17 (api-mail's 16): the HTTP API's mailbox fields (Store::update_mailbox).
+    Migration{R"sql(
+ALTER TABLE mailboxes ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN retention_ms INTEGER NOT NULL DEFAULT 0;
 )sql"},
 };
 

@@ -93,6 +93,8 @@ class SqliteStore final : public Store {
                                                     std::string_view to) override;
   Result<MailboxModseq> delete_mailbox(int64_t user_id, std::string_view path) override;
   Status set_subscribed(int64_t user_id, std::string_view path, bool subscribed) override;
+  Status update_mailbox(int64_t user_id, int64_t mailbox_id, const MailboxUpdate& update) override;
+  Result<std::vector<MailboxCounters>> mailbox_counters(int64_t user_id) override;
   Result<std::vector<std::string>> list_lost_subscriptions(int64_t user_id) override;
 
   Result<Appended> append_message(int64_t user_id, int64_t mailbox_id,
