@@ -37,6 +37,12 @@ void add_common_flags(CLI::App& command, ConfigFlags& flags) {
   }
 }
 
+void add_key_flag(CLI::App& command, ConfigFlags& flags, std::string_view key) {
+  for (const core::KeyInfo& info : core::config_key_info()) {
+    if (info.name == key) add_key_flag(command, flags, info);
+  }
+}
+
 Result<core::Config> load_config(const ConfigFlags& flags) {
   core::Config config;
   if (!flags.config_file.empty()) {

@@ -32,6 +32,9 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags);
 
 // The flags every command takes: --config, --data, --store.
 void add_common_flags(CLI::App& command, ConfigFlags& flags);
+// The flag of one config key (`--notify` for "notify"), for a command that
+// takes it beside the common ones.
+void add_key_flag(CLI::App& command, ConfigFlags& flags, std::string_view key);
 
 // Defaults, then the --config file, then the flags.
 Result<core::Config> load_config(const ConfigFlags& flags);

@@ -117,6 +117,8 @@ void add_message_commands(CLI::App& app, Action& action) {
   add_common_flags(*deliver_cmd, deliver_options->flags);
   deliver_cmd->add_option("--user", deliver_options->user, "recipient user name")->required();
   deliver_cmd->add_option("--mailbox", deliver_options->mailbox, "mailbox path (default INBOX)");
+  // A delivery into a cluster's store is announced to its nodes.
+  add_key_flag(*deliver_cmd, deliver_options->flags, "notify");
   on_run(*deliver_cmd, action, deliver_options, &deliver);
 
   auto export_options = std::make_shared<MessageOptions>();

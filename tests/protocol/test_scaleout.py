@@ -21,6 +21,7 @@ import pytest
 
 from cluster import (SENDER, Cluster, deliver, log_text, pg, redis,  # noqa: F401  (fixtures)
                      skip_without)
+from eider_harness import Cli
 from imap_support import ADDRESS, PASSWORD, USER, Raw, message, selected
 from lmtp_client import LmtpConnection
 from postgres_server import BIN as PG_BIN
@@ -121,6 +122,22 @@ def test_an_idle_session_on_b_hears_each_delivery_on_a_within_100_ms(abc):
           f"median {median * 1000:.1f} ms, max {worst * 1000:.1f} ms")
     assert median < 0.100, latencies
     assert fetched_uids(watcher) == list(range(1, DELIVERIES + 1))
+
+
+def test_eider_deliver_with_notify_is_heard_at_once_by_an_idle_session_on_b(cluster, abc):
+    watcher = selected(imap_port(abc, "b"))
+    start_idle(watcher)
+    cli = Cli(cluster.eider_bin, cluster.tmp_path, cwd=cluster.tmp_path)
+    started = time.monotonic()
+    uid = cli.ok("deliver", "--user", USER, "--store", cluster.store,
+                 "--notify", cluster.notify, input=message(1), data=False)
+    assert uid == b"1\n"
+    seen = []
+    until_exists(watcher, 1, seen)  # no poll can explain it: IDLE polls only while Redis is away
+    print(f"\neider deliver --notify to '* 1 EXISTS' in IDLE on B: "
+          f"{(time.monotonic() - started) * 1000:.0f} ms (the command's start included)")
+    end_idle(watcher)
+    assert fetched_uids(watcher) == [1]
 
 
 def test_a_flag_change_on_c_reaches_a_selected_session_on_b_at_its_next_noop(abc):

@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "store/codec.h"
+#include "store/postgres/pool.h"
+#include "store/postgres/rows.h"
 #include "store/postgres/schema.h"
 #include "store/summary_chunks.h"
 #include "store_test_util.h"
@@ -385,6 +387,46 @@ TEST_F(StorePostgres, SummariesOfFullRangesAreSealedIntoChunkRowsAndLeaveWithThe
             "");
   ASSERT_TRUE(store_->delete_mailbox(bob_.user.id, "Other"));
   EXPECT_EQ(query_int(url_, chunks), 1);
+}
+
+// Connection::query_and_commit, on which a delivery's one round trip rests.
+TEST_F(StorePostgres, AStatementSentWithItsCommitIsCommittedAndAFailedOneLeavesNothing) {
+  using postgres::Connection;
+  using postgres::Params;
+  using postgres::Pool;
+  using postgres::Rows;
+  Pool pool(url_, 1);
+  const std::string insert = "INSERT INTO lost_subscriptions (user_id, path) VALUES ($1, $2)";
+  const std::string count = "SELECT count(*) FROM lost_subscriptions";
+  Result<postgres::Done> committed = pool.transact<postgres::Done>(
+      Pool::Kind::write, [&](Connection& db) -> Result<postgres::Done> {
+        EIDER_RETURN_IF_ERROR(db.run(insert, Params(bob_.user.id, "a")));
+        Result<Rows> rows = db.query_and_commit(insert, Params(bob_.user.id, "b"));
+        if (!rows) return rows.status();
+        return postgres::Done{};
+      });
+  ASSERT_TRUE(committed) << committed.status().to_string();
+  EXPECT_EQ(query_int(url_, count), 2);
+  // The last statement fails: COMMIT never runs, the first insert goes too.
+  Result<postgres::Done> failed = pool.transact<postgres::Done>(
+      Pool::Kind::write, [&](Connection& db) -> Result<postgres::Done> {
+        EIDER_RETURN_IF_ERROR(db.run(insert, Params(bob_.user.id, "c")));
+        Result<Rows> rows = db.query_and_commit(insert, Params(bob_.user.id, "a"));
+        if (!rows) return rows.status();
+        return postgres::Done{};
+      });
+  EXPECT_EQ(failed.status().code(), Code::already_exists);
+  EXPECT_EQ(query_int(url_, count), 2);
+  // The pool's one connection was rolled back and serves the next call, a
+  // statement without a transaction.
+  Result<int64_t> seen =
+      pool.transact<int64_t>(Pool::Kind::statement, [&](Connection& db) -> Result<int64_t> {
+        Result<Rows> rows = db.query(count);
+        if (!rows) return rows.status();
+        return rows->int64(0, 0);
+      });
+  ASSERT_TRUE(seen) << seen.status().to_string();
+  EXPECT_EQ(*seen, 2);
 }
 
 TEST_F(StorePostgres, RecentIsClaimedOnceAndSnapshotsKeepTheNewest) {

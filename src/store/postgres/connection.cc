@@ -176,8 +176,7 @@ Status Connection::failure(PGresult* result, std::string_view what) {
   return error(Code::internal, std::string(what) + ": " + message + " (" + sqlstate + ")");
 }
 
-Result<Rows> Connection::query(const std::string& sql, const Params& params) {
-  retryable_ = false;
+Result<const std::string*> Connection::prepare(const std::string& sql, const Params& params) {
   auto found = prepared_.find(sql);
   if (found == prepared_.end()) {
     std::string name = "s" + std::to_string(prepared_.size());
@@ -190,20 +189,34 @@ Result<Rows> Connection::query(const std::string& sql, const Params& params) {
     PQclear(prepared);
     found = prepared_.emplace(sql, std::move(name)).first;
   }
-  PGresult* result = nullptr;
+  return &found->second;
+}
+
+Result<Rows> Connection::query(const std::string& sql, const Params& params) {
+  retryable_ = false;
+  Result<const std::string*> name = prepare(sql, params);
+  if (!name) return name.status();
   if (!pending_begin_.empty()) {
-    Result<PGresult*> executed = begin_and_execute(found->second, sql, params);
+    Result<PGresult*> executed = pipeline(**name, sql, params, false);
     if (!executed) return executed.status();
-    result = *executed;
-  } else {
-    std::vector<const char*> pointers = params.pointers();
-    std::vector<int> lengths = params.lengths();
-    result = PQexecPrepared(conn_, found->second.c_str(), static_cast<int>(params.size()),
-                            pointers.data(), lengths.data(), params.formats().data(), 1);
+    return Rows(*executed);
   }
+  std::vector<const char*> pointers = params.pointers();
+  std::vector<int> lengths = params.lengths();
+  PGresult* result = PQexecPrepared(conn_, (*name)->c_str(), static_cast<int>(params.size()),
+                                    pointers.data(), lengths.data(), params.formats().data(), 1);
   ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure(result, sql);
   return Rows(result);
+}
+
+Result<Rows> Connection::query_and_commit(const std::string& sql, const Params& params) {
+  retryable_ = false;
+  Result<const std::string*> name = prepare(sql, params);
+  if (!name) return name.status();
+  Result<PGresult*> executed = pipeline(**name, sql, params, true);
+  if (!executed) return executed.status();
+  return Rows(*executed);
 }
 
 Status Connection::run(const std::string& sql, const Params& params) {
@@ -217,6 +230,7 @@ Status Connection::exec(const std::string& sql) {
   std::string text = pending_begin_.empty() ? sql : pending_begin_ + "; " + sql;
   const bool beginning = !pending_begin_.empty();
   pending_begin_.clear();
+  if (beginning) in_transaction_ = true;
   PGresult* result = PQexec(conn_, text.c_str());
   ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return failure(result, sql);
@@ -225,21 +239,30 @@ Status Connection::exec(const std::string& sql) {
   return Status::ok();
 }
 
-Result<PGresult*> Connection::begin_and_execute(const std::string& name, const std::string& sql,
-                                                const Params& params) {
+Result<PGresult*> Connection::pipeline(const std::string& name, const std::string& sql,
+                                       const Params& params, bool then_commit) {
   const std::string begin_sql = std::move(pending_begin_);
   pending_begin_.clear();
+  const bool beginning = !begin_sql.empty();
+  // COMMIT only ends a transaction: a statement on its own commits itself.
+  then_commit = then_commit && (beginning || in_transaction_);
+  if (beginning) in_transaction_ = true;
   std::vector<const char*> pointers = params.pointers();
   std::vector<int> lengths = params.lengths();
-  if (PQenterPipelineMode(conn_) != 1) return failure(nullptr, begin_sql);
-  const bool sent =
-      PQsendQueryParams(conn_, begin_sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
-      PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(params.size()), pointers.data(),
-                          lengths.data(), params.formats().data(), 1) == 1 &&
-      PQpipelineSync(conn_) == 1;
+  if (PQenterPipelineMode(conn_) != 1) return failure(nullptr, sql);
+  bool sent = !beginning || PQsendQueryParams(conn_, begin_sql.c_str(), 0, nullptr, nullptr,
+                                              nullptr, nullptr, 0) == 1;
+  sent =
+      sent && PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(params.size()),
+                                  pointers.data(), lengths.data(), params.formats().data(), 1) == 1;
+  sent = sent && (!then_commit || PQsendQueryParams(conn_, "COMMIT", 0, nullptr, nullptr, nullptr,
+                                                    nullptr, 0) == 1);
+  sent = sent && PQpipelineSync(conn_) == 1;
   // Results come per statement, each followed by a null; then the sync. A
-  // lost connection ends with nulls only.
-  PGresult* results[2] = {nullptr, nullptr};
+  // lost connection ends with nulls only. A statement after a failed one
+  // answers PGRES_PIPELINE_ABORTED.
+  const size_t count = (beginning ? 1 : 0) + 1 + (then_commit ? 1 : 0);
+  PGresult* results[3] = {nullptr, nullptr, nullptr};
   if (sent) {
     size_t index = 0;
     int nulls = 0;
@@ -255,7 +278,7 @@ Result<PGresult*> Connection::begin_and_execute(const std::string& name, const s
         PQclear(next);
         break;
       }
-      if (index < 2 && results[index] == nullptr) {
+      if (index < count && results[index] == nullptr) {
         results[index] = next;
       } else {
         PQclear(next);
@@ -263,14 +286,38 @@ Result<PGresult*> Connection::begin_and_execute(const std::string& name, const s
     }
   }
   (void)PQexitPipelineMode(conn_);
-  if (results[0] == nullptr || PQresultStatus(results[0]) != PGRES_COMMAND_OK) {
-    if (results[1] != nullptr) PQclear(results[1]);
-    return failure(results[0], begin_sql);
+  auto clear_from = [&](size_t first) {
+    for (size_t i = first; i < count; ++i) {
+      if (results[i] != nullptr) PQclear(results[i]);
+    }
+  };
+  size_t at = 0;
+  if (beginning) {
+    if (results[0] == nullptr || PQresultStatus(results[0]) != PGRES_COMMAND_OK) {
+      clear_from(1);
+      return failure(results[0], begin_sql);
+    }
+    PQclear(results[0]);
+    began_ = true;
+    at = 1;
   }
-  PQclear(results[0]);
-  began_ = true;
-  if (results[1] == nullptr) return failure(nullptr, sql);
-  return results[1];
+  PGresult* statement = results[at];
+  ExecStatusType status = statement != nullptr ? PQresultStatus(statement) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    clear_from(at + 1);
+    return failure(statement, sql);
+  }
+  if (then_commit) {
+    PGresult* committed = results[at + 1];
+    // Whatever COMMIT answered, the transaction is over.
+    in_transaction_ = false;
+    if (committed == nullptr || PQresultStatus(committed) != PGRES_COMMAND_OK) {
+      PQclear(statement);
+      return failure(committed, "COMMIT");
+    }
+    PQclear(committed);
+  }
+  return statement;
 }
 
 void Connection::begin(std::string begin_sql) {
@@ -283,6 +330,8 @@ Status Connection::commit() {
     pending_begin_.clear();
     return Status::ok();
   }
+  if (!in_transaction_) return Status::ok();
+  in_transaction_ = false;
   return exec("COMMIT");
 }
 
@@ -291,6 +340,8 @@ void Connection::rollback() {
     pending_begin_.clear();
     return;
   }
+  if (!in_transaction_) return;
+  in_transaction_ = false;
   (void)exec("ROLLBACK");
 }
 

@@ -93,10 +93,17 @@ class Connection {
   // Starts a transaction with `begin_sql` (a BEGIN statement). Nothing is
   // sent yet: the BEGIN goes out with the transaction's first statement, in
   // one round trip (libpq pipeline mode), and its failure is that
-  // statement's failure.
+  // statement's failure. Without begin() every statement commits on its own.
   void begin(std::string begin_sql);
+  // query() as the last statement of the transaction begin() started: the
+  // pending BEGIN (if any), the statement and COMMIT travel in one round
+  // trip. The rows are returned only once COMMIT succeeded (durable, as
+  // commit()); a failure of the statement or of COMMIT is the result, and a
+  // failed statement leaves the transaction for rollback().
+  Result<Rows> query_and_commit(const std::string& sql, const Params& params = Params());
   // Ends the transaction begin() started: COMMIT, or nothing when no
-  // statement was sent. The result is known only once COMMIT answered.
+  // statement was sent or query_and_commit() committed it. The result is
+  // known only once COMMIT answered.
   Status commit();
   // Ends it with ROLLBACK (nothing when no statement was sent).
   void rollback();
@@ -104,7 +111,6 @@ class Connection {
   // failure means the server never ran a statement of it: on a broken()
   // connection the whole transaction may run again on another one.
   bool began() const { return began_; }
-
   // The connection is gone; the pool replaces it.
   bool broken() const;
   // The last failure was a serialization failure or a deadlock: running the
@@ -114,10 +120,13 @@ class Connection {
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
   Status failure(PGresult* result, std::string_view what);
-  // Sends the pending BEGIN and the prepared statement `name` together;
-  // the statement's result, or the BEGIN's failure.
-  Result<PGresult*> begin_and_execute(const std::string& name, const std::string& sql,
-                                      const Params& params);
+  // The statement name of `sql`, prepared on first use.
+  Result<const std::string*> prepare(const std::string& sql, const Params& params);
+  // Sends, in one pipeline, the pending BEGIN (if any), the prepared
+  // statement `name` and, with `then_commit`, COMMIT; the statement's result,
+  // or the first failure.
+  Result<PGresult*> pipeline(const std::string& name, const std::string& sql, const Params& params,
+                             bool then_commit);
 
   PGconn* conn_;
   // SQL text => statement name.
@@ -125,6 +134,7 @@ class Connection {
   bool retryable_ = false;
   std::string pending_begin_;  // begin() not sent yet
   bool began_ = false;
+  bool in_transaction_ = false;  // BEGIN sent, no COMMIT or ROLLBACK yet
 };
 
 }  // namespace eider::store::postgres

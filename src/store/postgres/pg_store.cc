@@ -96,15 +96,15 @@ void PgStore::sweep(const std::vector<std::string>& keys) {
 
 Result<User> PgStore::find_user(std::string_view name) {
   std::string normalized = core::ascii_lowercase(name);
-  return read<User>([&](Connection& db) { return load_user(db, normalized); });
+  return read_one<User>([&](Connection& db) { return load_user(db, normalized); });
 }
 
 Result<User> PgStore::find_user_by_id(int64_t user_id) {
-  return read<User>([&](Connection& db) { return load_user_by_id(db, user_id); });
+  return read_one<User>([&](Connection& db) { return load_user_by_id(db, user_id); });
 }
 
 Result<std::vector<User>> PgStore::list_users() {
-  return read<std::vector<User>>([&](Connection& db) { return all_users(db); });
+  return read_one<std::vector<User>>([&](Connection& db) { return all_users(db); });
 }
 
 Status PgStore::delete_user(std::string_view name) {
@@ -165,19 +165,20 @@ Status PgStore::set_quota(std::string_view name, const Quota& quota) {
 }
 
 Result<std::vector<std::string>> PgStore::list_addresses(int64_t user_id) {
-  return read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
-    Result<Rows> rows = db.query(
-        "SELECT address FROM addresses WHERE user_id = $1 ORDER BY address", Params(user_id));
-    if (!rows) return rows.status();
-    std::vector<std::string> out;
-    for (int i = 0; i < rows->size(); ++i) out.push_back(rows->bytes(i, 0));
-    return out;
-  });
+  return read_one<std::vector<std::string>>(
+      [&](Connection& db) -> Result<std::vector<std::string>> {
+        Result<Rows> rows = db.query(
+            "SELECT address FROM addresses WHERE user_id = $1 ORDER BY address", Params(user_id));
+        if (!rows) return rows.status();
+        std::vector<std::string> out;
+        for (int i = 0; i < rows->size(); ++i) out.push_back(rows->bytes(i, 0));
+        return out;
+      });
 }
 
 Result<int64_t> PgStore::find_address(std::string_view normalized_address) {
   std::string address(normalized_address);
-  return read<int64_t>([&](Connection& db) -> Result<int64_t> {
+  return read_one<int64_t>([&](Connection& db) -> Result<int64_t> {
     Result<Rows> rows = db.query(
         "SELECT a.user_id FROM addresses a JOIN users u ON u.id = a.user_id"
         " WHERE a.address = $1 AND NOT u.disabled AND u.delete_after = 0",
@@ -197,20 +198,22 @@ Result<std::vector<Mailbox>> PgStore::list_mailboxes(int64_t user_id) {
 }
 
 Result<std::vector<std::string>> PgStore::list_lost_subscriptions(int64_t user_id) {
-  return read<std::vector<std::string>>([&](Connection& db) -> Result<std::vector<std::string>> {
-    Result<Rows> rows = db.query(
-        "SELECT path FROM lost_subscriptions WHERE user_id = $1 ORDER BY path", Params(user_id));
-    if (!rows) return rows.status();
-    std::vector<std::string> out;
-    for (int i = 0; i < rows->size(); ++i) out.push_back(rows->bytes(i, 0));
-    return out;
-  });
+  return read_one<std::vector<std::string>>(
+      [&](Connection& db) -> Result<std::vector<std::string>> {
+        Result<Rows> rows =
+            db.query("SELECT path FROM lost_subscriptions WHERE user_id = $1 ORDER BY path",
+                     Params(user_id));
+        if (!rows) return rows.status();
+        std::vector<std::string> out;
+        for (int i = 0; i < rows->size(); ++i) out.push_back(rows->bytes(i, 0));
+        return out;
+      });
 }
 
 Result<Mailbox> PgStore::find_mailbox(int64_t user_id, std::string_view path) {
   Result<std::string> normalized = normalize_path(path);
   if (!normalized) return normalized.status();
-  return read<Mailbox>([&](Connection& db) { return load_mailbox(db, user_id, *normalized); });
+  return read_one<Mailbox>([&](Connection& db) { return load_mailbox(db, user_id, *normalized); });
 }
 
 Result<Mailbox> PgStore::create_mailbox(int64_t user_id, std::string_view path,

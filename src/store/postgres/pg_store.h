@@ -136,11 +136,16 @@ class PgStore final : public Store {
                                         std::optional<uint64_t> unchanged_since);
   template <typename T, typename F>
   Result<T> read(F&& body) {
-    return pool_->transact<T>(true, std::forward<F>(body));
+    return pool_->transact<T>(Pool::Kind::read, std::forward<F>(body));
+  }
+  // A read of exactly one statement: no transaction around it.
+  template <typename T, typename F>
+  Result<T> read_one(F&& body) {
+    return pool_->transact<T>(Pool::Kind::statement, std::forward<F>(body));
   }
   template <typename T, typename F>
   Result<T> write(F&& body) {
-    return pool_->transact<T>(false, std::forward<F>(body));
+    return pool_->transact<T>(Pool::Kind::write, std::forward<F>(body));
   }
   // Deletes the blobs of `keys` that no user uses any more (blob_refs.h);
   // failures are left for the next sweep.

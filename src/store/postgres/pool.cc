@@ -45,8 +45,10 @@ void Pool::release(std::unique_ptr<Connection> connection) {
   free_.notify_one();
 }
 
-Status Pool::run(bool read_only, const std::function<Status(Connection&)>& body) {
-  const std::string begin = read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
+Status Pool::run(Kind kind, const std::function<Status(Connection&)>& body) {
+  const char* begin = kind == Kind::read    ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                      : kind == Kind::write ? "BEGIN"
+                                            : nullptr;
   Status status;
   // Every idle connection may have broken at once (the server restarted):
   // each is dropped in turn, then a fresh one is opened or the call fails.
@@ -56,12 +58,12 @@ Status Pool::run(bool read_only, const std::function<Status(Connection&)>& body)
     if (!acquired) return acquired.status();
     Connection& db = **acquired;
     // BEGIN travels with the body's first statement (one round trip less).
-    db.begin(begin);
+    if (begin != nullptr) db.begin(begin);
     status = body(db);
     if (status) status = db.commit();
-    // Broken before the server began the transaction (broken while idle):
-    // nothing was done, so another connection may run it all.
-    const bool broken_idle = !status && db.broken() && !db.began();
+    // Broken before the server began the transaction (broken while idle),
+    // or a read: nothing was done, so another connection may run it all.
+    const bool broken_idle = !status && db.broken() && (kind != Kind::write || !db.began());
     bool retry = !status && db.retryable();
     if (!status && !db.broken()) db.rollback();
     release(std::move(*acquired));

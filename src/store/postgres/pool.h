@@ -27,15 +27,25 @@ class Pool {
   Result<std::unique_ptr<Connection>> acquire();
   void release(std::unique_ptr<Connection> connection);
 
-  // Runs `body` in one transaction and commits; the result is returned only
+  // How a body runs.
+  enum class Kind {
+    write,  // one READ COMMITTED transaction
+    read,   // one REPEATABLE READ READ ONLY transaction: one snapshot
+    // One statement, no BEGIN or COMMIT around it: a statement is its own
+    // snapshot, so a read of one statement needs no transaction (one round
+    // trip instead of two).
+    statement,
+  };
+
+  // Runs `body` as `kind` says and commits; the result is returned only
   // once COMMIT succeeded (synchronous_commit is on: durable). A
   // serialization failure or deadlock runs the whole body again; a
-  // connection lost before anything was sent is replaced and tried again.
-  // `read_only` runs it as one REPEATABLE READ snapshot.
+  // connection lost before anything was sent (for a read: at any time) is
+  // replaced and tried again.
   template <typename T>
-  Result<T> transact(bool read_only, const std::function<Result<T>(Connection&)>& body) {
+  Result<T> transact(Kind kind, const std::function<Result<T>(Connection&)>& body) {
     std::optional<Result<T>> result;
-    Status status = run(read_only, [&](Connection& db) -> Status {
+    Status status = run(kind, [&](Connection& db) -> Status {
       result.emplace(body(db));
       return result->status();
     });
@@ -44,7 +54,7 @@ class Pool {
   }
 
  private:
-  Status run(bool read_only, const std::function<Status(Connection&)>& body);
+  Status run(Kind kind, const std::function<Status(Connection&)>& body);
 
   const std::string url_;
   const uint32_t size_;

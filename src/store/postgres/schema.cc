@@ -200,6 +200,82 @@ CREATE INDEX api_tokens_by_expiry ON api_tokens (expires);
 ALTER TABLE mailboxes ADD COLUMN hidden boolean NOT NULL DEFAULT false;
 ALTER TABLE mailboxes ADD COLUMN retention_ms bigint NOT NULL DEFAULT 0;
 )sql",
+    // 7: a delivery's write in one call (PgStore::append_message), so that
+    // BEGIN, it and COMMIT travel in one round trip and the server runs its
+    // statements without a client round trip each. Locks the user row, then
+    // the mailbox row (the one order every writer takes); checks quota and
+    // UIDs; takes the UID and MODSEQ; threads by Message-ID; inserts the
+    // message, its contents and its journal row (`at` as
+    // EIDER_PG_NOW_SECONDS); adds the usage. Writes nothing and returns
+    // o_stored false when a check fails, or when p_seal_every is not 0 and
+    // the UID would end a summary chunk of that many UIDs (the caller
+    // seals it, which needs the client: it runs again with 0). o_user_name
+    // or o_path is NULL when the user or the mailbox does not exist. Blob
+    // uses stay with the caller.
+    R"sql(
+CREATE FUNCTION eider_append(p_user bigint, p_mailbox bigint, p_flags bytea,
+  p_internal_date bigint, p_size bigint, p_wire_size bigint, p_tree bytea, p_envelope bytea,
+  p_bodystructure bytea, p_body bytea, p_summary bytea, p_message_id bytea, p_subject bytea,
+  p_kind bigint, p_seal_every bigint,
+  OUT o_stored boolean, OUT o_user_name bytea, OUT o_quota_bytes bigint,
+  OUT o_quota_messages bigint, OUT o_storage_used bigint, OUT o_message_count bigint,
+  OUT o_path bytea, OUT o_uidvalidity bigint, OUT o_uid bigint, OUT o_modseq bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_last_thread bigint;
+  v_thread bigint;
+BEGIN
+  o_stored := false;
+  SELECT u.name, u.quota_bytes, u.quota_messages, u.storage_used, u.message_count,
+         u.last_thread_id
+    INTO o_user_name, o_quota_bytes, o_quota_messages, o_storage_used, o_message_count,
+         v_last_thread
+    FROM users u WHERE u.id = p_user FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  SELECT m.path, m.uidvalidity, m.uidnext, m.highest_modseq + 1
+    INTO o_path, o_uidvalidity, o_uid, o_modseq
+    FROM mailboxes m WHERE m.user_id = p_user AND m.id = p_mailbox FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  IF (o_quota_bytes <> 0 AND o_storage_used + p_size > o_quota_bytes)
+     OR (o_quota_messages <> 0 AND o_message_count + 1 > o_quota_messages)
+     OR o_uid >= 4294967295
+     OR (p_seal_every <> 0 AND o_uid % p_seal_every = 0) THEN
+    RETURN;
+  END IF;
+  IF p_message_id <> ''::bytea THEN
+    SELECT m.thread_id INTO v_thread FROM message_contents c JOIN messages m
+      ON m.user_id = c.user_id AND m.mailbox_id = c.mailbox_id AND m.uid = c.uid
+      WHERE c.user_id = p_user AND c.message_id = p_message_id LIMIT 1;
+  END IF;
+  IF v_thread IS NULL THEN
+    v_last_thread := v_last_thread + 1;
+    v_thread := v_last_thread;
+  END IF;
+  UPDATE mailboxes SET uidnext = uidnext + 1, message_count = message_count + 1,
+    highest_modseq = highest_modseq + 1
+    WHERE user_id = p_user AND id = p_mailbox;
+  INSERT INTO messages (user_id, mailbox_id, uid, modseq, flags, internal_date, size,
+    thread_id, wire_size)
+    VALUES (p_user, p_mailbox, o_uid, o_modseq, p_flags, p_internal_date, p_size, v_thread,
+      p_wire_size);
+  INSERT INTO message_contents (user_id, mailbox_id, uid, tree, envelope, bodystructure, body,
+    summary, message_id, subject)
+    VALUES (p_user, p_mailbox, o_uid, p_tree, p_envelope, p_bodystructure, p_body, p_summary,
+      p_message_id, p_subject);
+  INSERT INTO journal (user_id, mailbox_id, modseq, kind, uid, data, at)
+    VALUES (p_user, p_mailbox, o_modseq, p_kind, o_uid, ''::bytea,
+      floor(extract(epoch FROM now()))::bigint);
+  UPDATE users SET storage_used = storage_used + p_size, message_count = message_count + 1,
+    last_thread_id = v_last_thread
+    WHERE id = p_user;
+  o_stored := true;
+END
+$$;
+)sql",
 };
 
 Status apply(Connection& db, int version, const char* sql) {
