@@ -45,7 +45,8 @@ inline std::unique_ptr<sqlite::SqliteStore> open_sqlite_or_die(const TempDir& di
 // Takes a database from the newest schema version back to 12: migration tests run
 // it first, then undo what the versions they go back past added.
 constexpr const char* kBackToVersion12 =
-    "DROP TABLE api_tokens;"
+    "ALTER TABLE mailboxes DROP COLUMN hidden; ALTER TABLE mailboxes DROP COLUMN retention_ms;"
+    " DROP TABLE api_tokens;"
     " DROP TABLE domain_aliases; DROP INDEX users_by_created;"
     " ALTER TABLE users DROP COLUMN display_name; ALTER TABLE users DROP COLUMN tags;"
     " ALTER TABLE users DROP COLUMN retention; ALTER TABLE users DROP COLUMN disabled;"

@@ -101,7 +101,7 @@ Result<Appended> PgStore::append_message(int64_t user_id, int64_t mailbox_id,
                                          const NewMessage& message) {
   Result<PackedMessage> packed = pack_message(message);
   if (!packed) return packed.status();
-  // One call of eider_append (schema.cc, migration 7) does the write. With
+  // One call of eider_append (schema.cc, migration 6) does the write. With
   // nothing else to do (no blob uses, no summary chunk to seal), BEGIN, the
   // call and COMMIT go in one round trip. A chunk to seal is found by the
   // call itself, which then writes nothing: the write runs again, sealing.

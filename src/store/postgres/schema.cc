@@ -192,15 +192,12 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
 CREATE INDEX api_tokens_by_expiry ON api_tokens (expires);
 )sql",
-    // 5: reserved for api-events, whose branch defines it; a merge replaces
-    // this placeholder.
-    "SELECT 1",
-    // 6 (api-mail): the HTTP API's mailbox fields (Store::update_mailbox).
+    // 5: the HTTP API's mailbox fields (Store::update_mailbox).
     R"sql(
 ALTER TABLE mailboxes ADD COLUMN hidden boolean NOT NULL DEFAULT false;
 ALTER TABLE mailboxes ADD COLUMN retention_ms bigint NOT NULL DEFAULT 0;
 )sql",
-    // 7: a delivery's write in one call (PgStore::append_message), so that
+    // 6: a delivery's write in one call (PgStore::append_message), so that
     // BEGIN, it and COMMIT travel in one round trip and the server runs its
     // statements without a client round trip each. Locks the user row, then
     // the mailbox row (the one order every writer takes); checks quota and

@@ -322,10 +322,7 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
 CREATE INDEX api_tokens_by_expiry ON api_tokens (expires);
 )sql"},
-    // 16: reserved for api-events, whose branch defines it; a merge
-    // replaces this placeholder.
-    Migration{"SELECT 1"},
-    // 17 (api-mail's 16): the HTTP API's mailbox fields (Store::update_mailbox).
+    // 16: the HTTP API's mailbox fields (Store::update_mailbox).
     Migration{R"sql(
 ALTER TABLE mailboxes ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE mailboxes ADD COLUMN retention_ms INTEGER NOT NULL DEFAULT 0;
