@@ -44,17 +44,6 @@ FeedEvent make_event(FeedEventKind kind, int64_t mailbox_id, int64_t created, ui
   return event;
 }
 
-// A mailbox's creation time, where the store keeps one (the HTTP API's
-// account work adds store::Mailbox::created); 0 before it does.
-template <typename M>
-int64_t created_of(const M& mailbox) {
-  if constexpr (requires { mailbox.created; }) {
-    return static_cast<int64_t>(mailbox.created);
-  } else {
-    return 0;
-  }
-}
-
 }  // namespace
 
 std::string FeedCursor::encode() const {
@@ -197,7 +186,7 @@ Result<std::vector<FeedEvent>> ChangeFeed::start(store::Store& store, std::strin
   if (mailboxes->empty()) return error(Code::not_found, "no such user");
   FeedCursor now{.user_id = user_id_, .mailboxes = {}};
   for (const store::Mailbox& mailbox : *mailboxes) {
-    now.mailboxes.push_back({mailbox.id, mailbox.highest_modseq, created_of(mailbox)});
+    now.mailboxes.push_back({mailbox.id, mailbox.highest_modseq, mailbox.created});
   }
   std::sort(now.mailboxes.begin(), now.mailboxes.end(),
             [](const auto& a, const auto& b) { return a.mailbox_id < b.mailbox_id; });
@@ -215,7 +204,7 @@ Status ChangeFeed::read_mailbox(store::Store& store, int64_t mailbox_id,
   // Created since the cursor, then deleted again: nothing of it to tell.
   if (known == nullptr && listed == nullptr) return Status::ok();
   const uint64_t since = known != nullptr ? known->modseq : 0;
-  const int64_t created = listed != nullptr ? created_of(*listed) : known->created;
+  const int64_t created = listed != nullptr ? listed->created : known->created;
   // The listing's floor answers first; journal_since says the same for a
   // trim after the listing.
   const bool trimmed = listed != nullptr && since < listed->journal_floor;
