@@ -28,7 +28,7 @@ class ApiSession : public eider::testing::SessionFixture {
       Reply reply;
       reply.content_type = "text/plain";
       reply.stream = [](BodyWriter& writer) -> asio::awaitable<Status> {
-        EIDER_RETURN_IF_ERROR(co_await writer.write("abc"));
+        if (Status s = co_await writer.write("abc"); !s) co_return s;
         co_return co_await writer.write("defg");
       };
       co_return reply;
@@ -38,7 +38,7 @@ class ApiSession : public eider::testing::SessionFixture {
       reply.content_type = "message/rfc822";
       reply.length = 7;
       reply.stream = [](BodyWriter& writer) -> asio::awaitable<Status> {
-        EIDER_RETURN_IF_ERROR(co_await writer.write("abc"));
+        if (Status s = co_await writer.write("abc"); !s) co_return s;
         co_return co_await writer.write("defg");
       };
       co_return reply;
@@ -47,9 +47,9 @@ class ApiSession : public eider::testing::SessionFixture {
       Reply reply;
       reply.content_type = "text/event-stream";
       reply.stream = [this](BodyWriter& writer) -> asio::awaitable<Status> {
-        EIDER_RETURN_IF_ERROR(co_await writer.write("data: first\n\n"));
+        if (Status s = co_await writer.write("data: first\n\n"); !s) co_return s;
         while (co_await writer.wait(std::chrono::milliseconds(20))) {
-          EIDER_RETURN_IF_ERROR(co_await writer.write(": ping\n\n"));
+          if (Status s = co_await writer.write(": ping\n\n"); !s) co_return s;
         }
         stream_ended_ = true;
         co_return Status::ok();

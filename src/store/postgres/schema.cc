@@ -183,7 +183,7 @@ CREATE TABLE domain_aliases (
     // token itself); expired rows go when a token is added.
     R"sql(
 CREATE TABLE api_tokens (
-  hash text PRIMARY KEY,
+  hash bytea PRIMARY KEY,
   user_id bigint NOT NULL,
   created bigint NOT NULL,
   expires bigint NOT NULL
