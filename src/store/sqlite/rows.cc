@@ -10,9 +10,7 @@
 
 namespace eider::store::sqlite {
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 User user_from(const Statement& row) {
   User user;
@@ -118,7 +116,8 @@ Result<Mailbox> load_mailbox(Connection& db, int64_t user_id, std::string_view n
   return load_one<Mailbox>(
       db,
       "SELECT id, user_id, path, special_use, uidvalidity, uidnext, highest_modseq, subscribed,"
-      " message_count, recent_uid, journal_floor, created FROM mailboxes WHERE user_id = ? AND path = ?",
+      " message_count, recent_uid, journal_floor, created FROM mailboxes WHERE user_id = ? AND "
+      "path = ?",
       mailbox_from, "no mailbox \"" + std::string(normalized_path) + "\"", user_id,
       normalized_path);
 }
@@ -127,7 +126,8 @@ Result<Mailbox> load_mailbox_by_id(Connection& db, int64_t user_id, int64_t mail
   return load_one<Mailbox>(
       db,
       "SELECT id, user_id, path, special_use, uidvalidity, uidnext, highest_modseq, subscribed,"
-      " message_count, recent_uid, journal_floor, created FROM mailboxes WHERE user_id = ? AND id = ?",
+      " message_count, recent_uid, journal_floor, created FROM mailboxes WHERE user_id = ? AND id "
+      "= ?",
       mailbox_from, "no such mailbox", user_id, mailbox_id);
 }
 
@@ -141,10 +141,10 @@ Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view
       static_cast<int64_t>(std::time(nullptr)), user_id);
   if (!uidvalidity) return uidvalidity.status();
   if (*uidvalidity > UINT32_MAX) return error(Code::internal, "UIDVALIDITY space exhausted");
-  Status inserted =
-      db.run("INSERT INTO mailboxes (user_id, path, special_use, uidvalidity, created)"
-             " VALUES (?, ?, ?, ?, ?)",
-             user_id, path, special_use, *uidvalidity, unix_now());
+  Status inserted = db.run(
+      "INSERT INTO mailboxes (user_id, path, special_use, uidvalidity, created)"
+      " VALUES (?, ?, ?, ?, ?)",
+      user_id, path, special_use, *uidvalidity, unix_now());
   if (inserted.code() == Code::already_exists) {
     return error(Code::already_exists, "mailbox \"" + std::string(path) + "\" already exists");
   }
