@@ -124,7 +124,8 @@ Result<Page<Address>> FaultyStore::query_addresses(const ListQuery& query) {
   return inner_->query_addresses(query);
 }
 
-Result<DomainAlias> FaultyStore::create_domain_alias(std::string_view alias, std::string_view domain) {
+Result<DomainAlias> FaultyStore::create_domain_alias(std::string_view alias,
+                                                     std::string_view domain) {
   if (Status planned = take(StoreCall::create_domain_alias); !planned) return planned;
   return inner_->create_domain_alias(alias, domain);
 }

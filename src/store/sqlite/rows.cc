@@ -10,9 +10,7 @@
 
 namespace eider::store::sqlite {
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 User user_from(const Statement& row) {
   User user;
@@ -145,10 +143,10 @@ Result<Mailbox> insert_mailbox(Connection& db, int64_t user_id, std::string_view
       static_cast<int64_t>(std::time(nullptr)), user_id);
   if (!uidvalidity) return uidvalidity.status();
   if (*uidvalidity > UINT32_MAX) return error(Code::internal, "UIDVALIDITY space exhausted");
-  Status inserted =
-      db.run("INSERT INTO mailboxes (user_id, path, special_use, uidvalidity, created)"
-             " VALUES (?, ?, ?, ?, ?)",
-             user_id, path, special_use, *uidvalidity, unix_now());
+  Status inserted = db.run(
+      "INSERT INTO mailboxes (user_id, path, special_use, uidvalidity, created)"
+      " VALUES (?, ?, ?, ?, ?)",
+      user_id, path, special_use, *uidvalidity, unix_now());
   if (inserted.code() == Code::already_exists) {
     return error(Code::already_exists, "mailbox \"" + std::string(path) + "\" already exists");
   }
