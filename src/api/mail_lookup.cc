@@ -1,5 +1,6 @@
 #include "api/mail_lookup.h"
 
+#include "api/accounts.h"
 #include "api/ids.h"
 #include "api/reply.h"
 #include "store/executor.h"
@@ -22,17 +23,9 @@ boost::json::value special_use_value(const store::Mailbox& mailbox) {
 }
 
 asio::awaitable<std::variant<store::User, Reply>> find_user(Context& ctx, std::string_view text) {
-  std::optional<DecodedId> id = decode_id(text);
-  if (!id) co_return user_not_found();
-  store::Store& store = ctx.services.store;
-  Result<store::User> user = co_await ctx.services.executor.run(
-      [&store, key = id->key] { return store.find_user_by_id(key); });
-  if (!user) {
-    if (user.status().code() == Code::not_found) co_return user_not_found();
-    co_return from_status(user.status());
-  }
-  if (!id_matches(*id, user_created(*user), user->id)) co_return user_not_found();
-  co_return std::move(*user);
+  LoadedUser loaded = co_await load_user(ctx, text);
+  if (loaded.refusal) co_return std::move(*loaded.refusal);
+  co_return std::move(*loaded.user);
 }
 
 asio::awaitable<std::variant<store::Mailbox, Reply>> find_mailbox(Context& ctx, int64_t user_id,

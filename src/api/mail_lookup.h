@@ -1,4 +1,4 @@
-// Private to the mailbox and message routes: finding the user and mailbox a
+// Shared by the mailbox, message and event routes: finding the user and mailbox a
 // path names, with the checks every such route makes (the id's creation
 // time matches, the mailbox is the user's), so that an id of another
 // user's object is "not found" like a missing one and nothing leaks.
@@ -21,7 +21,8 @@ namespace eider::api {
 
 std::string mailbox_id(const store::Mailbox& mailbox);
 
-// The user `text` (an id) names, or the reply to give: 404 UserNotFound.
+// The user `text` (an id) names, or the reply to give: 404 UserNotFound
+// (api/accounts.h load_user: a user pending deletion is not found either).
 boost::asio::awaitable<std::variant<store::User, Reply>> find_user(Context& ctx,
                                                                    std::string_view text);
 

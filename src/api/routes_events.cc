@@ -17,6 +17,7 @@
 
 #include "api/auth.h"
 #include "api/ids.h"
+#include "api/mail_lookup.h"
 #include "api/reply.h"
 #include "api/router.h"
 #include "api/routes.h"
@@ -45,23 +46,6 @@ constexpr std::chrono::milliseconds kPollInterval{2000};
 constexpr std::chrono::milliseconds kFirstCheck{1000};
 // A cursor carries about 20 hex characters a mailbox.
 constexpr std::size_t kMaxCursorLength = 64 * 1024;
-
-// The route's :user, or the 404 UserNotFound reply. (api-users'
-// api/accounts.h load_user does the same for its routes; one of the two
-// goes at the merge.)
-asio::awaitable<std::variant<store::User, Reply>> find_user(Context& ctx, std::string_view text) {
-  std::optional<DecodedId> id = decode_id(text);
-  if (!id) co_return user_not_found();
-  store::Store& store = ctx.services.store;
-  Result<store::User> user = co_await ctx.services.executor.run(
-      [&store, key = id->key] { return store.find_user_by_id(key); });
-  if (!user) {
-    if (user.status().code() == Code::not_found) co_return user_not_found();
-    co_return from_status(user.status());
-  }
-  if (!id_matches(*id, user_created(*user), user->id)) co_return user_not_found();
-  co_return std::move(*user);
-}
 
 // WildDuck's journal command for each kind of event; RESET is Eider's.
 std::string_view command_of(mail::FeedEventKind kind) {
