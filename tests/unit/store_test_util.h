@@ -46,6 +46,8 @@ inline std::unique_ptr<sqlite::SqliteStore> open_sqlite_or_die(const TempDir& di
 // it first, then undo what the versions they go back past added.
 constexpr const char* kBackToVersion12 =
     "DROP TABLE api_tokens;"
+    " ALTER TABLE mailboxes DROP COLUMN hidden; ALTER TABLE mailboxes DROP COLUMN retention_ms;"
+    " ALTER TABLE mailboxes DROP COLUMN created;"
     " DROP INDEX journal_by_age; ALTER TABLE journal DROP COLUMN at; DROP TABLE leases;"
     " CREATE TABLE journal_marks (at INTEGER NOT NULL, last_id INTEGER NOT NULL);"
     " PRAGMA user_version = 12";
