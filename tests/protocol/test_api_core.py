@@ -380,3 +380,37 @@ def test_ten_thousand_pipelined_requests_are_answered_in_order(server, api_port)
             assert status == 404, i
             assert f"/nothing/{i} does not exist".encode() in body, i
     assert rss_kib(pid) - rss_before < 64 * 1024
+
+
+# --- metrics -----------------------------------------------------------------
+
+
+def test_metrics_count_connections_commands_deliveries_and_login_failures(api, cli,
+                                                                          listener_args):
+    from imap_support import lmtp_deliver, message
+    cli.add_user(USER, PASSWORD, addresses=[ADDRESS.decode()])
+    lmtp_deliver(port_of(listener_args, "lmtp"), [message(1)])
+    imap = LineClient(port_of(listener_args, "imap"))
+    imap.send(b"a LOGIN " + USER.encode() + b" wrong\r\n")
+    imap.until(b"a")
+    imap.close()
+    reply = api.get("/metrics")
+    assert reply.status == 200
+    assert reply.headers["content-type"].startswith("text/plain; version=0.0.4")
+    text = reply.body.decode()
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    assert values['eider_connections_total{protocol="imap"}'] >= 1
+    assert values['eider_connections_total{protocol="lmtp"}'] >= 1
+    assert values['eider_connections_open{protocol="api"}'] >= 1
+    assert values['eider_commands_total{protocol="imap"}'] >= 1
+    assert values['eider_commands_total{protocol="lmtp"}'] >= 4
+    assert values['eider_deliveries_total{protocol="lmtp"}'] == 1
+    assert values['eider_login_failures_total{protocol="imap"}'] == 1
+    assert values["eider_store_call_seconds_count"] >= 1
+    assert values['eider_store_call_seconds_bucket{le="+Inf"}'] == \
+        values["eider_store_call_seconds_count"]
+    assert "# TYPE eider_store_call_seconds histogram" in text

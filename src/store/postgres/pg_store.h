@@ -108,7 +108,6 @@ class PgStore final : public Store {
   Status delete_api_token(std::string_view hash) override;
   Result<uint64_t> delete_user_api_tokens(int64_t user_id, std::string_view keep_hash) override;
 
-
  private:
   explicit PgStore(std::unique_ptr<Pool> pool) : pool_(std::move(pool)) {}
 

@@ -133,7 +133,6 @@ class SqliteStore final : public Store {
   Status delete_api_token(std::string_view hash) override;
   Result<uint64_t> delete_user_api_tokens(int64_t user_id, std::string_view keep_hash) override;
 
-
   // Releases this instance's leases (a restarted node trims at once);
   // then every queued write finishes.
   ~SqliteStore() override;
