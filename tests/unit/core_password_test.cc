@@ -23,6 +23,9 @@ const Vector kVectors[] = {
     {"sha512-crypt",
      "$6$0HSSfDVFtCG0KEV1$2wKCS3oklPXQpOGNz2jq3NqbxGzEG7qZQl8PBE39CQMWr.4."
      "zLlRSYzeiOUSKT3lULINvF10oTMCAbvLtaPNo/"},
+    // The older schemes an imported hash may use (HTTP API, hashedPassword).
+    {"md5-crypt", "$1$/D9sxNzj$0MvYJRoERaTPgzbv35INV0"},
+    {"sha256-crypt", "$5$ACuQ/XgfI2GZxBBS$FiATZs5X6mrLgLF4fv5pGJAvw/w5Ud.IH/eZIfeAuVA"},
     {"yescrypt", "$y$j9T$a1rcPWlb4VMNbsu42TP1t.$hMP43xocSa5WPqwsfyxsCgFllnwSNcGAmOCVNlw4Zk/"},
     {"argon2i",
      "$argon2i$v=19$m=1024,t=2,p=1$ZWlkZXJ0ZXN0c2FsdDE2Yg$"
@@ -61,9 +64,7 @@ TEST(VerifyPassword, RejectsUnsupportedAndMalformedHashes) {
   const std::string hashes[] = {
       "",
       "correct horse",
-      "$1$/D9sxNzj$0MvYJRoERaTPgzbv35INV0",                               // md5-crypt
-      "$5$ACuQ/XgfI2GZxBBS$FiATZs5X6mrLgLF4fv5pGJAvw/w5Ud.IH/eZIfeAuVA",  // sha256-crypt
-      "$2b$05$XkZOJdn1ec.ZKhBMFas6yeX",                                   // truncated
+      "$2b$05$XkZOJdn1ec.ZKhBMFas6yeX",  // truncated
       "$6$",
       "$argon2id$v=19$m=1024,t=2,p=1$ZWlk",
       "$argon2d$v=19$m=1024,t=2,p=1$ZWlkZXJ0ZXN0c2FsdDE2Yg$VmlhatnTqq1RIfS8Tb5DUWQ8B+t/"
