@@ -79,26 +79,35 @@ def fill(port, corpus_dir, rcpt):
     return len(messages)
 
 
+REFUSED = object()
+
+
 def cell(port, clients, seconds, work):
-    """Runs work(client, i) on `clients` threads for `seconds`; returns
-    (operations, units) summed, or None when the route is missing."""
+    """Runs work(client, n, i) on `clients` threads for `seconds`; returns
+    (operations, units, refusals) per second, or None when the route is
+    missing. work returns None for a missing route, REFUSED for any reply
+    but 200 (counted, never as an operation), else the units it moved."""
     stop = time.monotonic() + seconds
     totals = []
     missing = []
 
     def loop(n):
         client = Client(port)
-        ops = units = 0
+        ops = units = refused = 0
         i = 0
         while time.monotonic() < stop:
             done = work(client, n, i)
+            i += 1
             if done is None:
                 missing.append(True)
                 return
+            if done is REFUSED:
+                refused += 1
+                time.sleep(0.01)
+                continue
             ops += 1
             units += done
-            i += 1
-        totals.append((ops, units))
+        totals.append((ops, units, refused))
 
     threads = [threading.Thread(target=loop, args=(n,)) for n in range(clients)]
     started = time.monotonic()
@@ -109,7 +118,8 @@ def cell(port, clients, seconds, work):
     elapsed = time.monotonic() - started
     if missing:
         return None
-    return sum(o for o, _ in totals) / elapsed, sum(u for _, u in totals) / elapsed
+    return (sum(t[0] for t in totals) / elapsed, sum(t[1] for t in totals) / elapsed,
+            sum(t[2] for t in totals) / elapsed)
 
 
 def main():
@@ -132,11 +142,19 @@ def main():
                     for box in json.loads(body).get("results", []):
                         if box.get("path") == "INBOX":
                             inbox = box["id"]
+            uids = []
+            if inbox:
+                status, body = probe.call(
+                    "GET", f"/users/{user}/mailboxes/{inbox}/messages?limit=250")
+                if status == 200:
+                    uids = [m["id"] for m in json.loads(body).get("results", [])]
 
             def create(client, n, i):
                 status, body = client.call("POST", "/users", {
                     "username": f"b{n}x{i}x{time.monotonic_ns()}", "password": "bench-secret"})
-                return None if status == 404 else 1
+                if status == 404:
+                    return None
+                return 1 if status == 200 else REFUSED
 
             def page(client, n, i):
                 if not inbox:
@@ -148,8 +166,10 @@ def main():
                     if cursor:
                         path += f"&next={cursor}"
                     status, body = client.call("GET", path)
-                    if status != 200:
+                    if status == 404:
                         return None
+                    if status != 200:
+                        return REFUSED
                     reply = json.loads(body)
                     listed += len(reply.get("results", []))
                     cursor = reply.get("nextCursor")
@@ -157,11 +177,14 @@ def main():
                         return listed
 
             def download(client, n, i):
-                if not inbox:
+                if not uids:
                     return None
+                uid = uids[(n * 7919 + i) % len(uids)]
                 status, body = client.call(
-                    "GET", f"/users/{user}/mailboxes/{inbox}/messages/{i % 400 + 1}/message.eml")
-                return None if status == 404 else len(body)
+                    "GET", f"/users/{user}/mailboxes/{inbox}/messages/{uid}/message.eml")
+                if status == 404:
+                    return None
+                return len(body) if status == 200 else REFUSED
 
             results = []
             for name, work_fn, unit in [("POST /users", create, "users/s"),
@@ -173,17 +196,18 @@ def main():
                                     "requests_per_s": got and got[0],
                                     "units_per_s": got and (got[1] / 1e6 if unit == "MB/s"
                                                             else got[1]),
+                                    "refused_per_s": got and got[2],
                                     "unit": unit})
         finally:
             eider.stop()
-    print("| route | clients | requests/s | throughput |")
-    print("|---|---:|---:|---:|")
+    print("| route | clients | requests/s (200) | throughput | refused/s |")
+    print("|---|---:|---:|---:|---:|")
     for r in results:
         if r["requests_per_s"] is None:
-            print(f"| {r['route']} | {r['clients']} | n/a | n/a |")
+            print(f"| {r['route']} | {r['clients']} | n/a | n/a | n/a |")
         else:
             print(f"| {r['route']} | {r['clients']} | {r['requests_per_s']:.0f} | "
-                  f"{r['units_per_s']:.1f} {r['unit']} |")
+                  f"{r['units_per_s']:.1f} {r['unit']} | {r['refused_per_s']:.0f} |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
